@@ -1,0 +1,3 @@
+from payctl.cli.main import main
+
+main()

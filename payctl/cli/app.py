@@ -1,0 +1,63 @@
+"""The root command: global options and the registry of commands and groups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from payctl import __version__
+from payctl.cli import flow, invoices, journals, partners, payments, reports, setup
+from payctl.cli.options import OutputFormat
+from payctl.cli.state import reset_state, state
+
+app = typer.Typer(
+    name="payctl",
+    help="payctl: a command-line payments ledger — payments, double-entry journal entries, "
+         "reconciliation against invoices, bulk operations.\n\n"
+         "Example: payctl init && payctl create --type customer_payment --partner 'ACME GmbH' "
+         "--journal BNK1 --amount 1190.00",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"payctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", envvar="PAYCTL_DATABASE_URL", show_envvar=True,
+        help="Database URL: sqlite:///path.db or postgresql://user:pw@host/db. "
+             "Default: ~/.local/share/payctl/payctl.db ($XDG_DATA_HOME honoured).")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", envvar="PAYCTL_USER", show_envvar=True,
+        help="Acting user for the audit trail (default: your login name).")] = None,
+    output: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", case_sensitive=False,
+        help="Default output format for every command.")] = OutputFormat.TABLE,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No messages, only data.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    reset_state()
+    s = state()
+    s.database_url, s.user, s.format, s.quiet, s.debug = (
+        database_url, user, output.value, quiet, debug)
+
+
+setup.register(app)
+payments.register(app)
+flow.register(app)
+reports.register(app)
+app.add_typer(partners.app, name="partner", help="Customers and vendors.")
+app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
+app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
+app.add_typer(journals.account_app, name="account", help="The chart of accounts.")

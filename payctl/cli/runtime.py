@@ -1,0 +1,99 @@
+"""Running one service call per command, and the single door errors leave through."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import typer
+
+from payctl.cli.state import state
+from payctl.errors import EXIT_DATABASE, EXIT_REFUSED, DatabaseError, PayctlError
+
+T = TypeVar("T")
+
+
+def abort(text: str, code: int = EXIT_REFUSED) -> NoReturn:
+    """One line on stderr, then exit with ``code``."""
+    sys.stderr.write(f"payctl: error: {text}\n")
+    raise typer.Exit(code)
+
+
+def user() -> str:
+    from payctl.config import resolve_user
+
+    return resolve_user(state().user)
+
+
+def database_url() -> str:
+    from payctl.config import resolve_database_url
+
+    return resolve_database_url(state().database_url)
+
+
+def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
+    """Map driver/connection failures to exit code 3 with the URL's password masked."""
+    from sqlalchemy import exc as sa_exc
+
+    from payctl.config import mask_url
+
+    where = mask_url(url)
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, sa_exc.OperationalError) and "locked" in text:
+        return DatabaseError(f"database {where} stayed locked past the timeout; retry later "
+                             "or raise PAYCTL_BUSY_TIMEOUT")
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | OSError | TimeoutError):
+        return DatabaseError(f"cannot use database {where}: {text}")
+    if type(exc).__module__.startswith("asyncpg") and "Connection" in type(exc).__name__:
+        return DatabaseError(f"cannot use database {where}: {text}")
+    if type(exc).__name__ in {"InvalidCatalogNameError", "InvalidPasswordError",
+                              "InvalidAuthorizationSpecificationError"}:
+        return DatabaseError(f"cannot use database {where}: {text}")
+    return None
+
+
+def _mask_in(text: str, url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        password = make_url(url).password
+    except Exception:
+        return text
+    return text.replace(password, "***") if password else text
+
+
+def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
+    """Open the database, check its schema, run ``op(session)`` in ``asyncio.run``."""
+    url = database_url()
+
+    async def main() -> T:
+        from payctl.config import mask_url
+        from payctl.db.engine import Database
+        from payctl.db.schema import ensure_initialised
+
+        db = Database(url)
+        try:
+            if needs_schema:
+                await ensure_initialised(db.engine, mask_url(url))
+            async with db.session() as session:
+                return await op(session)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except PayctlError as exc:
+        abort(_mask_in(exc.message, url), exc.exit_code)
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # the unexpected: one line unless --debug
+        mapped = _database_error(exc, url)
+        if state().debug:
+            traceback.print_exc()
+        if mapped is not None:
+            abort(_mask_in(mapped.message, url), EXIT_DATABASE)
+        abort(_mask_in(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0], url)
+              + " (run with --debug for details)", EXIT_REFUSED)

@@ -1,0 +1,71 @@
+"""`payctl init` and `payctl lock-date`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from payctl.cli import render
+from payctl.cli.options import ReasonOpt
+from payctl.cli.runtime import database_url, run, user
+
+lock_app = typer.Typer(help="Show or move the lock date (no posting on or before it).",
+                       no_args_is_help=True)
+
+
+def init() -> None:
+    """Create or upgrade the database schema and seed the default chart of accounts and the
+    BNK1 (bank), CSH1 (cash), SAL and PUR journals. Running it again changes nothing.
+
+    Example: payctl init
+    """
+    from payctl.config import mask_url
+
+    async def op(session):  # type: ignore[no-untyped-def]
+        from payctl.db.schema import upgrade_to_head
+        from payctl.services.setup_service import SetupService
+
+        await upgrade_to_head(session.bind)
+        return await SetupService(session).seed()
+
+    result = run(op, needs_schema=False)
+    render.message(
+        f"database {mask_url(database_url())} is ready "
+        f"({result.accounts_created} accounts and {result.journals_created} journals created)"
+    )
+
+
+@lock_app.command("show")
+def lock_show() -> None:
+    """Show the current lock date.
+
+    Example: payctl lock-date show
+    """
+    from payctl.services.lock_service import LockService
+
+    value = run(lambda s: LockService(s, user()).get_lock_date())
+    typer.echo(value.isoformat() if value else "no lock date set")
+
+
+@lock_app.command("set")
+def lock_set(
+    date: Annotated[str, typer.Argument(help="The new lock date, YYYY-MM-DD.")],
+    force: Annotated[bool, typer.Option("--force", help="Allow moving it backwards.")] = False,
+    reason: ReasonOpt = None,
+) -> None:
+    """Set the lock date. Moving it backwards needs --force and is audited.
+
+    Example: payctl lock-date set 2026-06-30 --reason "H1 closed"
+    """
+    from payctl.services.lock_service import LockService
+
+    value = run(lambda s: LockService(s, user()).set_lock_date(date, force, reason))
+    render.message(f"lock date is now {value}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.add_typer(lock_app, name="lock-date")
+
+

@@ -1,0 +1,75 @@
+"""Engine and session factory for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+SQLite connections run in WAL mode with a busy timeout and foreign keys on, and write
+transactions start with ``BEGIN IMMEDIATE`` so concurrent writer processes queue on the
+write lock instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from payctl.config import busy_timeout_seconds
+
+WRITE_OPTION = "payctl_write"
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, timeout: float) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so we can emit our own BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    timeout = busy_timeout_seconds()
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": timeout}, **kwargs)
+        _install_sqlite_hooks(engine, timeout)
+        return engine
+    kwargs.setdefault("pool_pre_ping", False)
+    connect_args = {"timeout": timeout, "command_timeout": max(timeout * 4, 60)}
+    return create_async_engine(url, connect_args=connect_args, **kwargs)
+
+
+class Database:
+    """Owns one engine; hands out sessions. Create inside ``asyncio.run`` and dispose at the end."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessionmaker() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

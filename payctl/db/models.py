@@ -1,0 +1,287 @@
+"""ORM models. Money is integer minor units (BigInteger) plus a currency code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from payctl.domain.enums import (
+    AccountRole,
+    AccountType,
+    InvoiceState,
+    InvoiceType,
+    JournalType,
+    PartnerKind,
+    PaymentState,
+    PaymentType,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def enum_column(enum: type[Enum], name: str) -> SAEnum:
+    return SAEnum(
+        enum,
+        name=name,
+        native_enum=False,
+        length=32,
+        create_constraint=True,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[AccountType] = mapped_column(enum_column(AccountType, "account_type"))
+    role: Mapped[AccountRole | None] = mapped_column(
+        enum_column(AccountRole, "account_role"), unique=True
+    )
+
+
+class Journal(Base):
+    __tablename__ = "journals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[JournalType] = mapped_column(enum_column(JournalType, "journal_type"))
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    outstanding_receipts_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    outstanding_payments_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    bank_account_number: Mapped[str | None] = mapped_column(String(64))
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind, "partner_kind"), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    vat: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    ibans: Mapped[list[PartnerBankAccount]] = relationship(
+        back_populates="partner", lazy="raise", cascade="all, delete-orphan",
+        order_by="PartnerBankAccount.id",
+    )
+
+
+class PartnerBankAccount(Base):
+    __tablename__ = "partner_bank_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    iban: Mapped[str] = mapped_column(String(34), unique=True)
+
+    partner: Mapped[Partner] = relationship(back_populates="ibans", lazy="raise")
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint("total > 0", name="total_positive"),
+        CheckConstraint("residual >= 0 AND residual <= total", name="residual_range"),
+        Index(None, "partner_id", "state"),
+        Index(None, "state", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[InvoiceType] = mapped_column(enum_column(InvoiceType, "invoice_type"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[int] = mapped_column(BigInteger)
+    residual: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[InvoiceState] = mapped_column(enum_column(InvoiceState, "invoice_state"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    partner: Mapped[Partner] = relationship(lazy="raise")
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    type: Mapped[PaymentType] = mapped_column(enum_column(PaymentType, "payment_type"), index=True)
+    state: Mapped[PaymentState] = mapped_column(
+        enum_column(PaymentState, "payment_state"), index=True
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger, index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    reference: Mapped[str | None] = mapped_column(String(200), index=True)
+    memo: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    partner: Mapped[Partner] = relationship(lazy="raise")
+    journal: Mapped[Journal] = relationship(lazy="raise")
+    allocations: Mapped[list[PaymentAllocation]] = relationship(
+        back_populates="payment", lazy="raise", cascade="all, delete-orphan",
+        order_by="PaymentAllocation.id",
+    )
+
+
+class PaymentAllocation(Base):
+    __tablename__ = "payment_allocations"
+    __table_args__ = (
+        UniqueConstraint("payment_id", "invoice_id"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("writeoff >= 0", name="writeoff_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    writeoff: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    payment: Mapped[Payment] = relationship(back_populates="allocations", lazy="raise")
+    invoice: Mapped[Invoice] = relationship(lazy="raise")
+
+
+class JournalEntry(Base):
+    __tablename__ = "journal_entries"
+    __table_args__ = (Index(None, "journal_id", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
+    date: Mapped[dt.date] = mapped_column(Date, index=True)
+    source_type: Mapped[str] = mapped_column(String(32))
+    source_id: Mapped[int | None] = mapped_column(Integer)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id"), index=True
+    )
+    reversal_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journal_entries.id"), unique=True
+    )
+    reversed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("journal_entries.id"), unique=True
+    )
+    memo: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    journal: Mapped[Journal] = relationship(lazy="raise")
+    lines: Mapped[list[JournalLine]] = relationship(
+        back_populates="entry", lazy="raise", order_by="JournalLine.id"
+    )
+
+
+class JournalLine(Base):
+    __tablename__ = "journal_lines"
+    __table_args__ = (
+        CheckConstraint("debit >= 0 AND credit >= 0", name="non_negative"),
+        CheckConstraint("(debit = 0) <> (credit = 0)", name="one_side"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    debit: Mapped[int] = mapped_column(BigInteger, default=0)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)
+    label: Mapped[str | None] = mapped_column(String(200))
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="lines", lazy="raise")
+    account: Mapped[Account] = relationship(lazy="raise")
+
+
+class Sequence(Base):
+    """Gapless counters, one row per (journal, year, kind); locked by the consuming txn."""
+
+    __tablename__ = "sequences"
+    __table_args__ = (UniqueConstraint("journal_id", "year", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class AuditRecord(Base):
+    """Append-only, hash-chained audit trail."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    payment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    changes: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """Single row locked to serialise appends to the audit chain across processes."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,49 @@
+"""Transaction boundaries for service methods.
+
+A public service method decorated with ``@unit_of_work`` opens one transaction, commits it
+when the method returns and rolls it back if it raises. Called from inside another unit of
+work (the flow service calling the payment service) it joins the running transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.engine import WRITE_OPTION
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class HasSession(Protocol):
+    session: AsyncSession
+
+
+async def begin(session: AsyncSession, write: bool) -> None:
+    """Start the session's transaction; on SQLite a write one takes the lock up front."""
+    await session.connection(execution_options={WRITE_OPTION: write})
+
+
+def unit_of_work(write: bool = True) -> Callable[[Callable[..., Awaitable[R]]], Callable[..., Awaitable[R]]]:
+    def decorate(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+        @functools.wraps(fn)
+        async def wrapper(self: Any, *args: Any, **kwargs: Any) -> R:
+            session: AsyncSession = self.session
+            if session.in_transaction():
+                return await fn(self, *args, **kwargs)
+            await begin(session, write)
+            try:
+                result = await fn(self, *args, **kwargs)
+                await session.commit()
+                return result
+            except BaseException:
+                await session.rollback()
+                raise
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,113 @@
+"""Fixed vocabularies of the ledger."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PaymentType(StrEnum):
+    CUSTOMER_PAYMENT = "customer_payment"
+    VENDOR_PAYMENT = "vendor_payment"
+    CUSTOMER_REFUND = "customer_refund"
+    VENDOR_REFUND = "vendor_refund"
+
+
+class PaymentState(StrEnum):
+    DRAFT = "draft"
+    POSTED = "posted"
+    CANCELLED = "cancelled"
+
+
+class InvoiceType(StrEnum):
+    CUSTOMER_INVOICE = "customer_invoice"
+    VENDOR_BILL = "vendor_bill"
+    CUSTOMER_CREDIT_NOTE = "customer_credit_note"
+    VENDOR_CREDIT_NOTE = "vendor_credit_note"
+
+
+class InvoiceState(StrEnum):
+    OPEN = "open"
+    PARTIAL = "partial"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class PartnerKind(StrEnum):
+    CUSTOMER = "customer"
+    VENDOR = "vendor"
+    BOTH = "both"
+
+
+class JournalType(StrEnum):
+    BANK = "bank"
+    CASH = "cash"
+    SALE = "sale"
+    PURCHASE = "purchase"
+
+
+class AccountRole(StrEnum):
+    BANK = "bank"
+    CASH = "cash"
+    OUTSTANDING_RECEIPTS = "outstanding_receipts"
+    OUTSTANDING_PAYMENTS = "outstanding_payments"
+    RECEIVABLE = "receivable"
+    PAYABLE = "payable"
+    BANK_SUSPENSE = "bank_suspense"
+    SALES = "sales"
+    PURCHASES = "purchases"
+    PAYMENT_DIFFERENCES = "payment_differences"
+
+
+class AccountType(StrEnum):
+    ASSET = "asset"
+    LIABILITY = "liability"
+    INCOME = "income"
+    EXPENSE = "expense"
+    EQUITY = "equity"
+
+
+PAYMENT_TYPE_HELP = {
+    PaymentType.CUSTOMER_PAYMENT: "money received from a customer (settles customer invoices)",
+    PaymentType.VENDOR_PAYMENT: "money paid to a vendor (settles vendor bills)",
+    PaymentType.CUSTOMER_REFUND: "money paid back to a customer (settles customer credit notes)",
+    PaymentType.VENDOR_REFUND: "money received back from a vendor (settles vendor credit notes)",
+}
+
+PAYMENT_STATE_HELP = {
+    PaymentState.DRAFT: "editable, not booked; can be confirmed, cancelled or deleted",
+    PaymentState.POSTED: "confirmed and booked; can be reset to draft or cancelled",
+    PaymentState.CANCELLED: "void; kept for the audit trail",
+}
+
+# Which invoice types each payment type may settle, and which partner kinds it needs.
+SETTLES = {
+    PaymentType.CUSTOMER_PAYMENT: InvoiceType.CUSTOMER_INVOICE,
+    PaymentType.VENDOR_PAYMENT: InvoiceType.VENDOR_BILL,
+    PaymentType.CUSTOMER_REFUND: InvoiceType.CUSTOMER_CREDIT_NOTE,
+    PaymentType.VENDOR_REFUND: InvoiceType.VENDOR_CREDIT_NOTE,
+}
+
+CUSTOMER_SIDE = {PaymentType.CUSTOMER_PAYMENT, PaymentType.CUSTOMER_REFUND}
+INBOUND = {PaymentType.CUSTOMER_PAYMENT, PaymentType.VENDOR_REFUND}
+
+
+def partner_kind_allows(kind: PartnerKind, payment_type: PaymentType) -> bool:
+    if kind == PartnerKind.BOTH:
+        return True
+    wanted = PartnerKind.CUSTOMER if payment_type in CUSTOMER_SIDE else PartnerKind.VENDOR
+    return kind == wanted
+
+
+def invoice_partner_kind_allows(kind: PartnerKind, invoice_type: InvoiceType) -> bool:
+    if kind == PartnerKind.BOTH:
+        return True
+    customer = invoice_type in (InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE)
+    return kind == (PartnerKind.CUSTOMER if customer else PartnerKind.VENDOR)
+
+
+def invoice_state_for(total: int, residual: int) -> InvoiceState:
+    if residual == 0:
+        return InvoiceState.PAID
+    if residual == total:
+        return InvoiceState.OPEN
+    return InvoiceState.PARTIAL

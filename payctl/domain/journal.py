@@ -1,0 +1,112 @@
+"""Building balanced journal lines. Pure: account ids and minor units in, lines out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from payctl.domain.enums import INBOUND, InvoiceType, PaymentType
+from payctl.errors import RuleViolation
+
+
+@dataclass(frozen=True)
+class Line:
+    """One journal line. Amounts are integer minor units; exactly one side is non-zero."""
+
+    account_id: int
+    debit: int = 0
+    credit: int = 0
+    partner_id: int | None = None
+    label: str = ""
+
+
+class UnbalancedEntry(RuleViolation):
+    pass
+
+
+def check_balanced(lines: Sequence[Line]) -> None:
+    """Refuse an entry that does not balance exactly, is empty, or has malformed lines."""
+    if len(lines) < 2:
+        raise UnbalancedEntry("a journal entry needs at least two lines")
+    for line in lines:
+        if line.debit < 0 or line.credit < 0:
+            raise UnbalancedEntry("journal line amounts must not be negative")
+        if (line.debit == 0) == (line.credit == 0):
+            raise UnbalancedEntry("each journal line needs exactly one of debit or credit")
+        if isinstance(line.debit, float) or isinstance(line.credit, float):
+            raise TypeError("journal line amounts must be integers of minor units")
+    debit = sum(line.debit for line in lines)
+    credit = sum(line.credit for line in lines)
+    if debit != credit:
+        raise UnbalancedEntry(f"transaction does not balance: debit {debit} != credit {credit}")
+
+
+def _pair(debit_account: int, credit_account: int, amount: int, partner_id: int | None,
+          label: str) -> list[Line]:
+    return [
+        Line(debit_account, debit=amount, partner_id=partner_id, label=label),
+        Line(credit_account, credit=amount, partner_id=partner_id, label=label),
+    ]
+
+
+def invoice_lines(
+    invoice_type: InvoiceType,
+    total: int,
+    partner_id: int,
+    receivable: int,
+    payable: int,
+    sales: int,
+    purchases: int,
+    label: str,
+) -> list[Line]:
+    """Booking of an invoice, bill or credit note (DESIGN.md, "The accounting")."""
+    debit, credit = {
+        InvoiceType.CUSTOMER_INVOICE: (receivable, sales),
+        InvoiceType.VENDOR_BILL: (purchases, payable),
+        InvoiceType.CUSTOMER_CREDIT_NOTE: (sales, receivable),
+        InvoiceType.VENDOR_CREDIT_NOTE: (payable, purchases),
+    }[InvoiceType(invoice_type)]
+    lines = _pair(debit, credit, total, partner_id, label)
+    check_balanced(lines)
+    return lines
+
+
+def payment_lines(
+    payment_type: PaymentType,
+    amount: int,
+    partner_id: int,
+    liquidity_account: int,
+    counterpart_account: int,
+    label: str,
+    writeoff: int = 0,
+    writeoff_account: int | None = None,
+) -> list[Line]:
+    """Entry posted when a payment is confirmed.
+
+    ``liquidity_account`` is the journal's outstanding receipts/payments (or bank) account,
+    ``counterpart_account`` receivable or payable. A write-off (minor units, >= 0) closes
+    an invoice difference: the counterpart moves ``amount + writeoff`` and the difference
+    goes to ``writeoff_account`` on the liquidity side.
+    """
+    inbound = PaymentType(payment_type) in INBOUND
+    settle = amount + writeoff
+    liquidity = Line(liquidity_account, partner_id=partner_id, label=label,
+                     **({"debit": amount} if inbound else {"credit": amount}))
+    counterpart = Line(counterpart_account, partner_id=partner_id, label=label,
+                       **({"credit": settle} if inbound else {"debit": settle}))
+    lines = [liquidity, counterpart] if inbound else [counterpart, liquidity]
+    if writeoff:
+        if writeoff_account is None:
+            raise UnbalancedEntry("a write-off needs the payment differences account")
+        diff = Line(writeoff_account, partner_id=partner_id, label=f"{label} write-off",
+                    **({"debit": writeoff} if inbound else {"credit": writeoff}))
+        lines.append(diff)
+    check_balanced(lines)
+    return lines
+
+
+def reversal_lines(lines: Iterable[Line]) -> list[Line]:
+    """Swap debits and credits: the entry that undoes ``lines``."""
+    out = [replace(line, debit=line.credit, credit=line.debit) for line in lines]
+    check_balanced(out)
+    return out

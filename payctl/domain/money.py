@@ -1,0 +1,89 @@
+"""Money: Decimal in code, integer minor units in storage. Never a float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from payctl.errors import InputError
+
+DEFAULT_CURRENCY = "EUR"
+
+# ISO 4217 minor-unit exponents that differ from the usual 2.
+_EXPONENTS = {
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+}
+
+
+def exponent(currency: str) -> int:
+    """Number of decimal places of a currency's minor unit."""
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def normalise_currency(value: str | None) -> str:
+    code = (value or DEFAULT_CURRENCY).strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise InputError(f"invalid currency {value!r}: expected a 3-letter ISO code such as EUR")
+    return code
+
+
+def parse_amount(
+    text: str | int | Decimal,
+    currency: str = DEFAULT_CURRENCY,
+    *,
+    field: str = "amount",
+    allow_zero: bool = False,
+    allow_negative: bool = False,
+) -> Decimal:
+    """Parse a user- or file-supplied amount exactly.
+
+    Accepts ``1190``, ``1190.5``, ``1190.50``, ``1,190.50`` is refused (ambiguous).
+    Refuses floats, non-numbers, NaN/infinity, more decimals than the currency has,
+    and (unless allowed) zero and negative values.
+    """
+    if isinstance(text, float):
+        raise TypeError("amounts must never be floats")
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw)
+    except (InvalidOperation, ValueError):
+        raise InputError(f"{field}: {raw!r} is not a number") from None
+    if not value.is_finite():
+        raise InputError(f"{field}: {raw!r} is not a finite number")
+    places = exponent(currency)
+    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):
+        raise InputError(
+            f"{field}: {raw} has more than {places} decimal places for {currency.upper()}"
+        )
+    if value == 0 and not allow_zero:
+        raise InputError(f"{field}: must be greater than zero")
+    if value < 0 and not allow_negative:
+        raise InputError(f"{field}: {raw} must not be negative")
+    return quantize(value, currency)
+
+
+def quantize(value: Decimal, currency: str = DEFAULT_CURRENCY) -> Decimal:
+    """Round to the currency's minor unit, half to even (banker's rounding)."""
+    return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+
+
+def to_minor(value: Decimal, currency: str = DEFAULT_CURRENCY) -> int:
+    """Exact conversion of a Decimal amount to integer minor units; refuses lost precision."""
+    if isinstance(value, float):
+        raise TypeError("amounts must never be floats")
+    scaled = Decimal(value).scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{value} is not a whole number of minor units of {currency}")
+    return int(scaled)
+
+
+def from_minor(minor: int, currency: str = DEFAULT_CURRENCY) -> Decimal:
+    """Integer minor units back to a Decimal with the currency's number of places."""
+    places = exponent(currency)
+    return Decimal(int(minor)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+def format_amount(minor: int, currency: str = DEFAULT_CURRENCY) -> str:
+    """Plain string form used in JSON/CSV output: ``1190.00``."""
+    return str(from_minor(minor, currency))

@@ -1,0 +1,50 @@
+"""payctl's own exceptions. The CLI turns each into one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+EXIT_DATABASE = 3
+
+
+class PayctlError(Exception):
+    """Base of every error payctl reports to a user."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(PayctlError):
+    """Bad usage or bad input data (unparseable amount, malformed file, ...)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class NotFound(PayctlError):
+    """A named object (payment, partner, invoice, journal, ...) does not exist."""
+
+    exit_code = EXIT_REFUSED
+
+
+class RuleViolation(PayctlError):
+    """A business rule refused the operation. Carries every rule broken."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class DatabaseError(PayctlError):
+    """Database unreachable, not initialised, or locked past the timeout."""
+
+    exit_code = EXIT_DATABASE
+
+
+class NotInitialised(PayctlError):
+    exit_code = EXIT_BAD_INPUT

@@ -1,0 +1,1 @@
+"""File readers: bytes in, plain records out. No database access."""

@@ -1,0 +1,63 @@
+"""Reading CSV and XLSX/XLS files of partners, invoices or payments into plain rows.
+
+pandas (and openpyxl) are imported here, inside the call, never at CLI start-up.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from payctl.errors import InputError
+from payctl.importers.records import SourceRow, Table
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+
+
+def _normalise_header(name: object) -> str:
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def _decode(data: bytes, source: str) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{source}: cannot decode the file as UTF-8 or Windows-1252 text")
+
+
+def read_table(path: str | Path, data: bytes | None = None, source: str | None = None) -> Table:
+    """Read a CSV (any common delimiter) or Excel file; all cells as trimmed strings."""
+    import pandas as pd
+
+    path = Path(path)
+    source = source or str(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{source}: cannot read file: {exc.strerror or exc}") from None
+    try:
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+        else:
+            text = _decode(data, source)
+            if not text.strip():
+                raise InputError(f"{source}: the file is empty")
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                sep=None, engine="python", skipinitialspace=True)
+    except InputError:
+        raise
+    except Exception as exc:  # pandas/openpyxl parse errors of every kind
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{source}: not a readable CSV/XLSX file: {first}") from None
+    header = [_normalise_header(c) for c in frame.columns]
+    if len(set(header)) != len(header):
+        raise InputError(f"{source}: duplicate column names in the header")
+    rows = []
+    for index, values in enumerate(frame.itertuples(index=False, name=None)):
+        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=True)}
+        if any(cells.values()):
+            rows.append(SourceRow(index + 2, cells))
+    return Table(source, header, rows)

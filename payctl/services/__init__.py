@@ -1,0 +1,1 @@
+"""Async service layer: one public method is one use case and one transaction."""

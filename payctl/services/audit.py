@@ -1,0 +1,89 @@
+"""The append-only, hash-chained audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import AuditHead, AuditRecord, utcnow
+
+GENESIS = "0" * 64
+
+
+@dataclass
+class AuditEvent:
+    user: str
+    action: str
+    object_type: str
+    object_id: int | None
+    changes: dict[str, Any] = field(default_factory=dict)
+    payment_id: int | None = None
+    reason: str | None = None
+
+
+def _canonical_time(at: dt.datetime) -> str:
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def record_hash(prev_hash: str, at: dt.datetime, user: str, action: str, object_type: str,
+                object_id: int | None, payment_id: int | None, changes: str,
+                reason: str | None) -> str:
+    payload = json.dumps(
+        [prev_hash, _canonical_time(at), user, action, object_type, object_id, payment_id,
+         changes, reason],
+        separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
+
+
+async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
+    """Append events to the chain; locks the chain head so concurrent writers serialise."""
+    if not events:
+        return
+    head = await session.scalar(
+        select(AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+    )
+    prev = head or GENESIS
+    rows = []
+    for event in events:
+        at = utcnow()
+        changes = _json(event.changes)
+        digest = record_hash(prev, at, event.user, event.action, event.object_type,
+                             event.object_id, event.payment_id, changes, event.reason)
+        rows.append({
+            "at": at, "user": event.user, "action": event.action,
+            "object_type": event.object_type, "object_id": event.object_id,
+            "payment_id": event.payment_id, "changes": changes, "reason": event.reason,
+            "prev_hash": prev, "hash": digest,
+        })
+        prev = digest
+    await session.execute(AuditRecord.__table__.insert(), rows)
+    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
+
+
+def verify_chain(records: list[AuditRecord], head: str | None) -> str | None:
+    """Return a message for the first broken link, or None when the chain is intact."""
+    prev = GENESIS
+    for rec in records:
+        if rec.prev_hash != prev:
+            return f"audit record {rec.id}: previous-hash link broken (record before it changed or removed)"
+        expected = record_hash(prev, rec.at, rec.user, rec.action, rec.object_type,
+                               rec.object_id, rec.payment_id, rec.changes, rec.reason)
+        if expected != rec.hash:
+            return f"audit record {rec.id}: content does not match its hash (edited)"
+        prev = rec.hash
+    if head is not None and head != prev:
+        return "audit chain head does not match the last record (records removed at the end)"
+    return None

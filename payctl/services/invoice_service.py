@@ -1,0 +1,190 @@
+"""Invoices, vendor bills and credit notes. Creating or importing one books it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import Invoice, Journal, Partner
+from payctl.db.uow import unit_of_work
+from payctl.domain.dates import parse_date
+from payctl.domain.enums import (
+    AccountRole,
+    InvoiceState,
+    InvoiceType,
+    JournalType,
+    invoice_partner_kind_allows,
+)
+from payctl.domain.journal import invoice_lines
+from payctl.domain.money import normalise_currency, parse_amount, to_minor
+from payctl.errors import InputError, RuleViolation
+from payctl.services import ledger, lookups
+from payctl.services.rows import (
+    ImportResult,
+    SourceRow,
+    enum_value,
+    parse_field,
+    require_columns,
+    row_context,
+)
+from payctl.services.views import InvoiceView, Page, invoice_view
+
+CUSTOMER_TYPES = (InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE)
+
+
+@dataclass(frozen=True)
+class NewInvoice:
+    number: str
+    partner: Partner
+    type: InvoiceType
+    total: int
+    currency: str
+    date: dt.date
+    due_date: dt.date | None
+
+
+class InvoiceService:
+    def __init__(self, session: AsyncSession, user: str = "system") -> None:
+        self.session = session
+        self.user = user
+
+    def _check(self, inv: NewInvoice) -> None:
+        if not invoice_partner_kind_allows(inv.partner.kind, inv.type):
+            raise RuleViolation(
+                f"partner {inv.partner.name!r} is a {inv.partner.kind}; a {inv.type} needs a "
+                f"{'customer' if inv.type in CUSTOMER_TYPES else 'vendor'}"
+            )
+        if inv.due_date and inv.due_date < inv.date:
+            raise InputError(f"due_date: {inv.due_date} is before the invoice date {inv.date}")
+
+    async def _book(self, invoices: list[NewInvoice]) -> list[Invoice]:
+        """Insert the invoices and post one entry each in the sale/purchase journal."""
+        roles = await ledger.account_roles(self.session)
+        journals = {j.type: j for j in (await self.session.execute(
+            select(Journal).where(Journal.type.in_([JournalType.SALE, JournalType.PURCHASE]))
+        )).scalars()}
+        rows = []
+        for inv in invoices:
+            rows.append(Invoice(
+                number=inv.number, type=inv.type, partner_id=inv.partner.id, date=inv.date,
+                due_date=inv.due_date, currency=inv.currency, total=inv.total,
+                residual=inv.total, state=InvoiceState.OPEN,
+            ))
+        self.session.add_all(rows)
+        await self.session.flush()
+        drafts = []
+        for row in rows:
+            journal = journals[JournalType.SALE if row.type in CUSTOMER_TYPES else JournalType.PURCHASE]
+            lines = invoice_lines(
+                row.type, row.total, row.partner_id, roles[AccountRole.RECEIVABLE],
+                roles[AccountRole.PAYABLE], roles[AccountRole.SALES], roles[AccountRole.PURCHASES],
+                label=row.number,
+            )
+            drafts.append(ledger.EntryDraft(
+                journal_id=journal.id, journal_code=journal.code, date=row.date,
+                source_type="invoice", source_id=row.id, invoice_id=row.id, lines=lines,
+                memo=row.number,
+            ))
+        await ledger.post_entries(self.session, drafts, self.user)
+        return rows
+
+    @unit_of_work(write=True)
+    async def create_invoice(self, number: str, partner: str, amount: str,
+                             type: str = InvoiceType.CUSTOMER_INVOICE, date: str | None = None,
+                             due_date: str | None = None, currency: str | None = None,
+                             ) -> InvoiceView:
+        number = number.strip()
+        if not number:
+            raise InputError("number: must not be empty")
+        if await self.session.scalar(select(Invoice.id).where(Invoice.number == number)):
+            raise RuleViolation(f"invoice {number} already exists")
+        cur = normalise_currency(currency)
+        found = await lookups.partner(self.session, partner)
+        inv = NewInvoice(
+            number=number, partner=found, type=enum_value(InvoiceType, "type")(str(type)),
+            total=to_minor(parse_amount(amount, cur), cur), currency=cur,
+            date=parse_date(date) or dt.date.today(), due_date=parse_date(due_date, "due_date"),
+        )
+        self._check(inv)
+        (row,) = await self._book([inv])
+        return invoice_view(row, found.name)
+
+    @unit_of_work(write=False)
+    async def get_invoice(self, ident: str) -> InvoiceView:
+        inv = await lookups.invoice(self.session, ident)
+        name = await self.session.scalar(select(Partner.name).where(Partner.id == inv.partner_id))
+        return invoice_view(inv, name or "")
+
+    @unit_of_work(write=False)
+    async def list_invoices(self, state: str | None = None, partner: str | None = None,
+                            type: str | None = None, open_only: bool = False,
+                            limit: int | None = None, offset: int = 0) -> Page:
+        stmt = select(Invoice, Partner.name).join(Partner, Partner.id == Invoice.partner_id)
+        if state:
+            stmt = stmt.where(Invoice.state == enum_value(InvoiceState, "state")(state))
+        if open_only:
+            stmt = stmt.where(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL]))
+        if type:
+            stmt = stmt.where(Invoice.type == enum_value(InvoiceType, "type")(type))
+        if partner:
+            stmt = stmt.where(Invoice.partner_id == (await lookups.partner(self.session, partner)).id)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        stmt = stmt.order_by(Invoice.date, Invoice.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        items = [invoice_view(inv, name) for inv, name in await self.session.execute(stmt)]
+        return Page(items, total or 0, limit, offset)
+
+    def _parse_row(self, source: str, row: SourceRow, partners: dict[str, Partner]) -> NewInvoice:
+        number = parse_field(source, row, "number", str.strip)
+        partner_name = parse_field(source, row, "partner", str.strip)
+        assert number and partner_name
+        partner = partners.get(partner_name.lower())
+        if partner is None:
+            raise InputError(f"{source}: row {row.line}: partner: unknown partner {partner_name!r}")
+        cur = parse_field(source, row, "currency", normalise_currency, required=False) or "EUR"
+        inv_type = parse_field(source, row, "type", enum_value(InvoiceType, "type"),
+                               required=False) or InvoiceType.CUSTOMER_INVOICE
+        amount = parse_field(source, row, "amount", lambda v: parse_amount(v, cur))
+        assert amount is not None
+        inv = NewInvoice(
+            number=number, partner=partner, type=inv_type, total=to_minor(amount, cur),
+            currency=cur,
+            date=parse_field(source, row, "date", parse_date, required=False) or dt.date.today(),
+            due_date=parse_field(source, row, "due_date",
+                                 lambda v: parse_date(v, "due_date"), required=False),
+        )
+        with row_context(source, row):
+            self._check(inv)
+        return inv
+
+    @unit_of_work(write=True)
+    async def import_invoices(self, rows: list[SourceRow], header: list[str],
+                              source: str) -> ImportResult:
+        """All-or-nothing. Rows identical to an existing invoice are skipped (re-runnable)."""
+        require_columns(source, header, ["number", "partner", "amount"])
+        partners = {p.name.lower(): p for p in (await self.session.execute(select(Partner))).scalars()}
+        existing = {i.number: i for i in (await self.session.execute(select(Invoice))).scalars()}
+        new: list[NewInvoice] = []
+        seen: set[str] = set()
+        unchanged = 0
+        for row in rows:
+            inv = self._parse_row(source, row, partners)
+            if inv.number in seen:
+                raise InputError(f"{source}: row {row.line}: number: {inv.number} appears twice")
+            seen.add(inv.number)
+            old = existing.get(inv.number)
+            if old is None:
+                new.append(inv)
+                continue
+            same = (old.partner_id, old.type, old.total, old.currency, old.date) == (
+                inv.partner.id, inv.type, inv.total, inv.currency, inv.date)
+            if not same:
+                raise InputError(f"{source}: row {row.line}: number: invoice {inv.number} "
+                                 "already exists with different data (booked invoices are not changed)")
+            unchanged += 1
+        await self._book(new)
+        return ImportResult(len(new), 0, unchanged)

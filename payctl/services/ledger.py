@@ -1,0 +1,130 @@
+"""The journal-entry core: every booking in payctl goes through ``post_entries``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import Account, Journal, JournalEntry, JournalLine
+from payctl.domain.enums import AccountRole
+from payctl.domain.journal import Line, check_balanced, reversal_lines
+from payctl.errors import RuleViolation
+from payctl.services import sequences
+from payctl.services.settings import check_after_lock, lock_date
+
+
+@dataclass
+class EntryDraft:
+    journal_id: int
+    journal_code: str
+    date: dt.date
+    source_type: str
+    lines: Sequence[Line]
+    source_id: int | None = None
+    payment_id: int | None = None
+    invoice_id: int | None = None
+    reversal_of_id: int | None = None
+    memo: str | None = None
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    id: int
+    number: str
+
+
+async def account_roles(session: AsyncSession) -> dict[AccountRole, int]:
+    rows = await session.execute(select(Account.role, Account.id).where(Account.role.is_not(None)))
+    return {AccountRole(role): acc_id for role, acc_id in rows}
+
+
+async def post_entries(session: AsyncSession, drafts: Sequence[EntryDraft], user: str,
+                       ) -> list[PostedEntry]:
+    """Check, number and insert entries; numbers come from one counter update per journal-year."""
+    if not drafts:
+        return []
+    lock = await lock_date(session)
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for index, draft in enumerate(drafts):
+        check_balanced(draft.lines)
+        check_after_lock(draft.date, lock, "journal entry")
+        groups[(draft.journal_id, draft.date.year)].append(index)
+    numbers: list[str] = [""] * len(drafts)
+    for (journal_id, year), indexes in sorted(groups.items()):
+        first = await sequences.reserve(session, journal_id, year, sequences.ENTRY, len(indexes))
+        code = drafts[indexes[0]].journal_code
+        for offset, index in enumerate(indexes):
+            numbers[index] = sequences.format_number(code, year, first + offset, sequences.ENTRY)
+    rows = [
+        {
+            "number": numbers[i], "journal_id": d.journal_id, "date": d.date,
+            "source_type": d.source_type, "source_id": d.source_id, "payment_id": d.payment_id,
+            "invoice_id": d.invoice_id, "reversal_of_id": d.reversal_of_id, "memo": d.memo,
+            "created_by": user, "created_at": dt.datetime.now(dt.UTC),
+        }
+        for i, d in enumerate(drafts)
+    ]
+    result = await session.execute(
+        insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), rows
+    )
+    ids = [row[0] for row in result]
+    line_rows = [
+        {"entry_id": entry_id, "account_id": ln.account_id, "partner_id": ln.partner_id,
+         "debit": ln.debit, "credit": ln.credit, "label": ln.label[:200] or None}
+        for entry_id, d in zip(ids, drafts, strict=True)
+        for ln in d.lines
+    ]
+    await session.execute(insert(JournalLine), line_rows)
+    return [PostedEntry(i, n) for i, n in zip(ids, numbers, strict=True)]
+
+
+async def load_lines(session: AsyncSession, entry_ids: Sequence[int]) -> dict[int, list[Line]]:
+    rows = await session.execute(
+        select(JournalLine).where(JournalLine.entry_id.in_(entry_ids)).order_by(JournalLine.id)
+    )
+    out: dict[int, list[Line]] = defaultdict(list)
+    for ln in rows.scalars():
+        out[ln.entry_id].append(
+            Line(ln.account_id, ln.debit, ln.credit, ln.partner_id, ln.label or "")
+        )
+    return out
+
+
+async def reverse_entries(session: AsyncSession, entry_ids: Sequence[int], user: str,
+                          on: dt.date | None = None, memo: str | None = None) -> list[PostedEntry]:
+    """Post one reversal per entry (debits and credits swapped) and link both ways."""
+    if not entry_ids:
+        return []
+    rows = (await session.execute(
+        select(JournalEntry, Journal.code).join(Journal, Journal.id == JournalEntry.journal_id)
+        .where(JournalEntry.id.in_(entry_ids))
+        .execution_options(populate_existing=True)
+    )).all()
+    by_id = {e.id: (e, code) for e, code in rows}
+    lock = await lock_date(session)
+    lines = await load_lines(session, entry_ids)
+    drafts = []
+    for entry_id in entry_ids:
+        entry, journal_code = by_id[entry_id]
+        if entry.reversed_by_id is not None:
+            raise RuleViolation(f"journal entry {entry.number} is already reversed")
+        check_after_lock(entry.date, lock, f"reversing entry {entry.number}")
+        day = max(on or dt.date.today(), entry.date)
+        drafts.append(EntryDraft(
+            journal_id=entry.journal_id, journal_code=journal_code, date=day,
+            source_type=entry.source_type, source_id=entry.source_id,
+            payment_id=entry.payment_id, invoice_id=entry.invoice_id,
+            reversal_of_id=entry.id, lines=reversal_lines(lines[entry_id]),
+            memo=memo or f"Reversal of {entry.number}",
+        ))
+    posted = await post_entries(session, drafts, user)
+    for entry_id, rev in zip(entry_ids, posted, strict=True):
+        await session.execute(
+            update(JournalEntry).where(JournalEntry.id == entry_id).values(reversed_by_id=rev.id)
+        )
+    return posted

@@ -1,0 +1,57 @@
+"""Finding the objects a user names: payments by id or number, partners by name or id, ..."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import Invoice, Journal, Partner, Payment
+from payctl.errors import NotFound
+
+
+def _as_id(ident: str | int) -> int | None:
+    text = str(ident).strip().lstrip("#")
+    return int(text) if text.isdigit() else None
+
+
+async def partner(session: AsyncSession, ident: str | int) -> Partner:
+    pid = _as_id(ident)
+    stmt = select(Partner).where(
+        Partner.id == pid if pid is not None else func.lower(Partner.name) == str(ident).strip().lower()
+    )
+    found = await session.scalar(stmt)
+    if found is None and pid is not None:  # a partner literally named "42"
+        found = await session.scalar(select(Partner).where(Partner.name == str(ident).strip()))
+    if found is None:
+        raise NotFound(f"unknown partner {ident!r}: see `payctl partner list`")
+    return found
+
+
+async def journal(session: AsyncSession, code: str) -> Journal:
+    found = await session.scalar(
+        select(Journal).where(func.upper(Journal.code) == str(code).strip().upper())
+    )
+    if found is None:
+        raise NotFound(f"unknown journal {code!r}: see `payctl journal list`")
+    return found
+
+
+async def invoice(session: AsyncSession, ident: str | int) -> Invoice:
+    found = await session.scalar(select(Invoice).where(Invoice.number == str(ident).strip()))
+    iid = _as_id(ident)
+    if found is None and iid is not None:
+        found = await session.get(Invoice, iid)
+    if found is None:
+        raise NotFound(f"unknown invoice {ident!r}: see `payctl invoice list`")
+    return found
+
+
+def payment_filter(ident: str | int):  # noqa: ANN201 - SQL expression
+    pid = _as_id(ident)
+    if pid is not None:
+        return Payment.id == pid
+    return Payment.number == str(ident).strip()
+
+
+def payment_label(p: Payment) -> str:
+    return p.number or f"#{p.id}"

@@ -1,0 +1,229 @@
+"""PaymentFlowService: confirm, reset to draft, cancel — one payment or a batch.
+
+Every transition is implemented once, set-wise, for a list of loaded payments; the
+single-payment methods run it on a batch of one. CRUD, loading, validation and numbering
+come from PaymentService.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import Invoice, JournalEntry, Payment
+from payctl.db.uow import unit_of_work
+from payctl.domain import states
+from payctl.domain.enums import CUSTOMER_SIDE, INBOUND, AccountRole, PaymentState, invoice_state_for
+from payctl.domain.journal import payment_lines
+from payctl.domain.money import to_minor
+from payctl.errors import RuleViolation
+from payctl.services import audit, ledger, sequences
+from payctl.services.lookups import payment_label
+from payctl.services.payment_service import PaymentService, snapshot
+from payctl.services.settings import lock_date, writeoff_tolerance
+from payctl.services.views import PaymentView
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """Outcome of one payment in a transition run (single or bulk)."""
+
+    item: str
+    payment_id: int | None
+    number: str | None
+    before: str | None
+    after: str | None
+    ok: bool
+    message: str
+
+
+@dataclass
+class _Batch:
+    ok: list[Payment]
+    failed: list[ItemResult]
+
+
+class PaymentFlowService:
+    def __init__(self, session: AsyncSession, user: str = "system") -> None:
+        self.session = session
+        self.user = user
+        self.payments = PaymentService(session, user)
+
+    # ----------------------------------------------------------- single payment
+    async def _single(self, ident: str | int, action: states.Action, reason: str | None,
+                      write_off: bool = False) -> PaymentView:
+        p = await self.payments.load(ident, lock=True)
+        batch = await self.run_transition([p], action, reason, write_off=write_off)
+        if batch.failed:
+            raise RuleViolation(batch.failed[0].message.split("; "))
+        return await self.payments.view(p, with_entries=True)
+
+    @unit_of_work(write=True)
+    async def confirm_payment(self, ident: str | int, reason: str | None = None,
+                              write_off: bool = False) -> PaymentView:
+        return await self._single(ident, states.Action.CONFIRM, reason, write_off)
+
+    @unit_of_work(write=True)
+    async def reset_payment_to_draft(self, ident: str | int,
+                                     reason: str | None = None) -> PaymentView:
+        return await self._single(ident, states.Action.RESET, reason)
+
+    @unit_of_work(write=True)
+    async def cancel_payment(self, ident: str | int, reason: str | None = None) -> PaymentView:
+        return await self._single(ident, states.Action.CANCEL, reason)
+
+    # ------------------------------------------------------------------ batches
+    async def run_transition(self, payments: Sequence[Payment], action: states.Action,
+                             reason: str | None = None, write_off: bool = False) -> _Batch:
+        """Apply ``action`` to loaded, locked payments; invalid ones are reported, not applied."""
+        if action == states.Action.CONFIRM:
+            return await self._confirm(payments, reason, write_off)
+        if action in (states.Action.RESET, states.Action.CANCEL):
+            return await self._unpost(payments, action, reason)
+        raise ValueError(f"unsupported transition {action}")
+
+    def _state_problem(self, p: Payment, action: states.Action) -> ItemResult | None:
+        try:
+            states.transition(payment_label(p), p.state, action)
+        except RuleViolation as exc:
+            return ItemResult(payment_label(p), p.id, p.number, p.state.value, p.state.value,
+                              False, exc.message)
+        return None
+
+    async def _confirm(self, payments: Sequence[Payment], reason: str | None,
+                       write_off: bool) -> _Batch:
+        lock = await lock_date(self.session)
+        tolerance = await writeoff_tolerance(self.session)
+        invoices = await self.payments.lock_invoices(
+            [a.invoice_id for p in payments for a in p.allocations])
+        batch = _Batch([], [])
+        for p in payments:
+            failure = self._state_problem(p, states.Action.CONFIRM)
+            if failure is None:
+                for a in p.allocations:  # current, locked residuals
+                    a.invoice = invoices[a.invoice_id]
+                writeoffs = self._writeoffs(p, tolerance) if write_off else {}
+                problems = self.payments.problems(p, lock, writeoffs)
+                if problems:
+                    failure = ItemResult(payment_label(p), p.id, p.number, p.state.value,
+                                         p.state.value, False, "; ".join(problems))
+            if failure is not None:
+                batch.failed.append(failure)
+                continue
+            for a in p.allocations:
+                a.writeoff = writeoffs.get(a.invoice_id, 0)
+                self._move_residual(a.invoice, -(a.amount + a.writeoff))
+            batch.ok.append(p)
+        await self._number(batch.ok)
+        await self._post(batch.ok)
+        now = dt.datetime.now(dt.UTC)
+        for p in batch.ok:
+            p.state = PaymentState.POSTED
+            p.confirmed_by, p.confirmed_at, p.updated_at = self.user, now, now
+        await self.session.flush()
+        await self._audit(batch.ok, "confirm", reason)
+        return batch
+
+    @staticmethod
+    def _writeoffs(p: Payment, tolerance: Decimal) -> dict[int, int]:
+        limit = to_minor(tolerance.quantize(Decimal("0.01")), p.currency)
+        out = {}
+        for a in p.allocations:
+            gap = a.invoice.residual - a.amount
+            if 0 < gap <= limit:
+                out[a.invoice_id] = gap
+        return out
+
+    @staticmethod
+    def _move_residual(invoice: Invoice, delta: int) -> None:
+        invoice.residual += delta
+        invoice.state = invoice_state_for(invoice.total, invoice.residual)
+
+    async def _number(self, payments: list[Payment]) -> None:
+        """Give first-time confirms their numbers: one counter update per journal and year."""
+        todo: dict[tuple[int, int], list[Payment]] = {}
+        for p in payments:
+            if p.number is None:
+                todo.setdefault((p.journal_id, p.date.year), []).append(p)
+        for (journal_id, year), group in sorted(todo.items()):
+            first = await sequences.reserve(self.session, journal_id, year, sequences.PAYMENT,
+                                            len(group))
+            for offset, p in enumerate(group):
+                p.number = sequences.format_number(p.journal.code, year, first + offset,
+                                                   sequences.PAYMENT)
+
+    async def _post(self, payments: list[Payment]) -> None:
+        if not payments:
+            return
+        roles = await ledger.account_roles(self.session)
+        drafts = []
+        for p in payments:
+            inbound = p.type in INBOUND
+            liquidity = (p.journal.outstanding_receipts_account_id if inbound
+                         else p.journal.outstanding_payments_account_id) or p.journal.account_id
+            counterpart = roles[AccountRole.RECEIVABLE if p.type in CUSTOMER_SIDE
+                                else AccountRole.PAYABLE]
+            assert liquidity is not None
+            lines = payment_lines(
+                p.type, p.amount, p.partner_id, liquidity, counterpart,
+                label=p.reference or p.number or "", writeoff=sum(a.writeoff for a in p.allocations),
+                writeoff_account=roles[AccountRole.PAYMENT_DIFFERENCES],
+            )
+            drafts.append(ledger.EntryDraft(
+                journal_id=p.journal_id, journal_code=p.journal.code, date=p.date,
+                source_type="payment", source_id=p.id, payment_id=p.id, lines=lines,
+                memo=p.number,
+            ))
+        await ledger.post_entries(self.session, drafts, self.user)
+
+    async def _unpost(self, payments: Sequence[Payment], action: states.Action,
+                      reason: str | None) -> _Batch:
+        batch = _Batch([], [])
+        for p in payments:
+            failure = self._state_problem(p, action)
+            if failure:
+                batch.failed.append(failure)
+            else:
+                batch.ok.append(p)
+        posted = [p for p in batch.ok if p.state == PaymentState.POSTED]
+        await self._reverse(posted)
+        invoices = await self.payments.lock_invoices(
+            [a.invoice_id for p in posted for a in p.allocations])
+        for p in posted:
+            for a in p.allocations:
+                self._move_residual(invoices[a.invoice_id], a.amount + a.writeoff)
+                a.writeoff = 0
+        now = dt.datetime.now(dt.UTC)
+        target = PaymentState.DRAFT if action == states.Action.RESET else PaymentState.CANCELLED
+        for p in batch.ok:
+            p.state, p.updated_at = target, now
+        await self.session.flush()
+        await self._audit(batch.ok, "reset" if action == states.Action.RESET else "cancel",
+                          reason)
+        return batch
+
+    async def _reverse(self, payments: list[Payment]) -> None:
+        if not payments:
+            return
+        live = (await self.session.execute(
+            select(JournalEntry.id).where(
+                JournalEntry.payment_id.in_([p.id for p in payments]),
+                JournalEntry.reversal_of_id.is_(None),
+                JournalEntry.reversed_by_id.is_(None),
+            ).order_by(JournalEntry.id)
+        )).scalars().all()
+        await ledger.reverse_entries(self.session, list(live), self.user)
+
+    async def _audit(self, payments: list[Payment], action: str, reason: str | None) -> None:
+        await audit.append(self.session, [
+            audit.AuditEvent(self.user, action, "payment", p.id,
+                             {"state": p.state.value, "number": p.number,
+                              "snapshot": snapshot(p)},
+                             payment_id=p.id, reason=reason)
+            for p in payments
+        ])

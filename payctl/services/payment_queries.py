@@ -1,0 +1,192 @@
+"""Read-side queries over payments: filtered pages, the SQL-aggregated summary, entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from payctl.db.models import (
+    Account,
+    Journal,
+    JournalEntry,
+    Partner,
+    Payment,
+    PaymentAllocation,
+)
+from payctl.domain.dates import parse_date
+from payctl.domain.enums import PaymentState, PaymentType
+from payctl.domain.money import from_minor, parse_amount, to_minor
+from payctl.errors import InputError
+from payctl.services import lookups
+from payctl.services.rows import enum_value
+from payctl.services.views import EntryView, Page, PaymentRow, entry_view
+
+SORTABLE = {
+    "date": Payment.date, "amount": Payment.amount, "number": Payment.number,
+    "id": Payment.id, "state": Payment.state, "partner": Partner.name,
+    "created": Payment.created_at,
+}
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    """The filters `payctl list` and the bulk commands share. Values are raw user strings."""
+
+    state: str | None = None
+    type: str | None = None
+    partner: str | None = None
+    journal: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    amount_min: str | None = None
+    amount_max: str | None = None
+    text: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(vars(self).values())
+
+
+def allocated_subquery() -> Any:
+    return (
+        select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
+        .where(PaymentAllocation.payment_id == Payment.id)
+        .correlate(Payment).scalar_subquery()
+    )
+
+
+class PaymentQueries:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def apply(self, stmt: Select[Any], f: PaymentFilter) -> Select[Any]:
+        if f.state:
+            stmt = stmt.where(Payment.state == enum_value(PaymentState, "state")(f.state))
+        if f.type:
+            stmt = stmt.where(Payment.type == enum_value(PaymentType, "type")(f.type))
+        if f.partner:
+            stmt = stmt.where(Payment.partner_id == (await lookups.partner(self.session, f.partner)).id)
+        if f.journal:
+            stmt = stmt.where(Payment.journal_id == (await lookups.journal(self.session, f.journal)).id)
+        if f.date_from:
+            stmt = stmt.where(Payment.date >= parse_date(f.date_from, "date_from"))
+        if f.date_to:
+            stmt = stmt.where(Payment.date <= parse_date(f.date_to, "date_to"))
+        if f.amount_min:
+            minimum = parse_amount(f.amount_min, field="amount_min", allow_zero=True)
+            stmt = stmt.where(Payment.amount >= to_minor(minimum))
+        if f.amount_max:
+            maximum = parse_amount(f.amount_max, field="amount_max", allow_zero=True)
+            stmt = stmt.where(Payment.amount <= to_minor(maximum))
+        if f.text:
+            pattern = f"%{f.text.lower()}%"
+            stmt = stmt.where(or_(
+                func.lower(Payment.number).like(pattern),
+                func.lower(Payment.reference).like(pattern),
+                func.lower(Payment.memo).like(pattern),
+                cast(Payment.id, String) == f.text.strip().lstrip("#"),
+            ))
+        return stmt
+
+    async def ids(self, f: PaymentFilter) -> list[int]:
+        stmt = await self.apply(select(Payment.id), f)
+        return list((await self.session.execute(stmt.order_by(Payment.id))).scalars())
+
+    async def page(self, f: PaymentFilter, sort: str, limit: int | None, offset: int) -> Page:
+        if limit is not None and limit < 0 or offset < 0:
+            raise InputError("limit and offset must not be negative")
+        allocated = allocated_subquery().label("allocated")
+        base = (
+            select(Payment, Partner.name, Journal.code, allocated)
+            .join(Partner, Partner.id == Payment.partner_id)
+            .join(Journal, Journal.id == Payment.journal_id)
+        )
+        base = await self.apply(base, f)
+        total = await self.session.scalar(
+            select(func.count()).select_from((await self.apply(select(Payment.id), f)).subquery())
+        )
+        key = sort.lstrip("-")
+        if key not in SORTABLE:
+            raise InputError(f"sort: {sort!r} is not one of {', '.join(SORTABLE)} (prefix - to reverse)")
+        column = SORTABLE[key]
+        order = [column.desc() if sort.startswith("-") else column.asc(),
+                 Payment.id.desc() if sort.startswith("-") else Payment.id.asc()]
+        stmt = base.order_by(*order).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        items = [
+            PaymentRow(p.id, p.number, p.type.value, p.state.value, partner, journal, p.date,
+                       from_minor(p.amount, p.currency), from_minor(alloc, p.currency),
+                       p.currency, p.reference)
+            for p, partner, journal, alloc in await self.session.execute(stmt)
+        ]
+        return Page(items, total or 0, limit, offset)
+
+    async def summary(self, date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any]:
+        """Counts and totals by state, type, journal and month, by SQL aggregation."""
+        where = []
+        if date_from:
+            where.append(Payment.date >= date_from)
+        if date_to:
+            where.append(Payment.date <= date_to)
+        count, total = func.count(Payment.id), func.coalesce(func.sum(Payment.amount), 0)
+
+        async def grouped(*keys: Any, join_journal: bool = False) -> list[tuple[Any, ...]]:
+            stmt = select(*keys, Payment.currency, count, total).where(*where)
+            if join_journal:
+                stmt = stmt.join(Journal, Journal.id == Payment.journal_id)
+            stmt = stmt.group_by(*keys, Payment.currency).order_by(*keys, Payment.currency)
+            return list((await self.session.execute(stmt)).all())
+
+        def rows(result: list[tuple[Any, ...]], names: list[str]) -> list[dict[str, Any]]:
+            out = []
+            for *keys, currency, n, amount in result:
+                item = {name: (k.value if hasattr(k, "value") else k) for name, k in zip(names, keys, strict=True)}
+                item.update(currency=currency, count=n, total=from_minor(amount, currency))
+                out.append(item)
+            return out
+
+        year, month = func.extract("year", Payment.date), func.extract("month", Payment.date)
+        by_month = [
+            {"month": f"{int(r['year']):04d}-{int(r['m']):02d}", **{k: v for k, v in r.items() if k not in ("year", "m")}}
+            for r in rows(await grouped(year, month), ["year", "m"])
+        ]
+        allocated = allocated_subquery()
+        unalloc_stmt = (
+            select(Payment.type, Payment.currency, count,
+                   func.coalesce(func.sum(Payment.amount - allocated), 0))
+            .where(Payment.state == PaymentState.POSTED, *where)
+            .group_by(Payment.type, Payment.currency).order_by(Payment.type)
+        )
+        return {
+            "date_from": date_from, "date_to": date_to,
+            "by_state": rows(await grouped(Payment.state), ["state"]),
+            "by_type": rows(await grouped(Payment.type), ["type"]),
+            "by_journal": rows(await grouped(Journal.code, join_journal=True), ["journal"]),
+            "by_month": by_month,
+            "unallocated_posted": rows(list((await self.session.execute(unalloc_stmt)).all()), ["type"]),
+        }
+
+    async def entries_of(self, p: Payment) -> list[EntryView]:
+        entries = (await self.session.execute(
+            select(JournalEntry).where(JournalEntry.payment_id == p.id)
+            .options(selectinload(JournalEntry.lines)).order_by(JournalEntry.id)
+        )).scalars().all()
+        if not entries:
+            return []
+        numbers = {e.id: e.number for e in entries}
+        account_ids = {ln.account_id for e in entries for ln in e.lines}
+        accounts = {a.id: (a.code, a.name) for a in (await self.session.execute(
+            select(Account).where(Account.id.in_(account_ids)))).scalars()}
+        partner_ids = {ln.partner_id for e in entries for ln in e.lines if ln.partner_id}
+        partners = dict((await self.session.execute(
+            select(Partner.id, Partner.name).where(Partner.id.in_(partner_ids)))).all())
+        journal_codes = dict((await self.session.execute(select(Journal.id, Journal.code))).all())
+        return [entry_view(e, journal_codes[e.journal_id], numbers, accounts, partners, p.currency)
+                for e in entries]
+
+

@@ -1,0 +1,286 @@
+"""PaymentService: payment CRUD, allocations on drafts, validation, queries and summary.
+
+It holds each payment rule once; PaymentFlowService calls it for loading, validating and
+numbering and adds the accounting orchestration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from payctl.db.models import Invoice, JournalEntry, Payment, PaymentAllocation
+from payctl.db.uow import unit_of_work
+from payctl.domain import states
+from payctl.domain.dates import parse_date
+from payctl.domain.enums import PaymentState, PaymentType
+from payctl.domain.money import normalise_currency, parse_amount, to_minor
+from payctl.domain.validation import (
+    AllocationFacts,
+    InvoiceFacts,
+    JournalFacts,
+    PartnerFacts,
+    PaymentFacts,
+    validate_payment,
+)
+from payctl.errors import InputError, NotFound, RuleViolation
+from payctl.services import audit, lookups, sequences
+from payctl.services.payment_queries import PaymentFilter, PaymentQueries
+from payctl.services.rows import enum_value
+from payctl.services.settings import lock_date
+from payctl.services.views import Page, PaymentView, payment_view
+
+AllocationInput = tuple[str, str | Decimal]
+
+
+def _payment_options() -> list[Any]:
+    return [
+        selectinload(Payment.partner),
+        selectinload(Payment.journal),
+        selectinload(Payment.allocations).selectinload(PaymentAllocation.invoice),
+    ]
+
+
+def facts_of(p: Payment, writeoffs: dict[int, int] | None = None) -> PaymentFacts:
+    """The pure-domain view of a loaded payment (partner, journal, allocations eager)."""
+    writeoffs = writeoffs or {}
+    return PaymentFacts(
+        type=p.type, amount=p.amount, currency=p.currency, date=p.date,
+        partner=PartnerFacts(p.partner.id, p.partner.name, p.partner.kind),
+        journal=JournalFacts(p.journal.id, p.journal.code, p.journal.type, p.journal.currency),
+        allocations=[
+            AllocationFacts(
+                InvoiceFacts(a.invoice.id, a.invoice.number, a.invoice.type, a.invoice.partner_id,
+                             a.invoice.currency, a.invoice.residual, a.invoice.state),
+                a.amount, writeoffs.get(a.invoice_id, 0),
+            )
+            for a in p.allocations
+        ],
+    )
+
+
+def snapshot(p: Payment) -> dict[str, Any]:
+    """The audited fields of a payment, JSON-ready."""
+    return {
+        "number": p.number, "type": p.type.value, "state": p.state.value,
+        "partner_id": p.partner_id, "journal_id": p.journal_id, "amount": p.amount,
+        "currency": p.currency, "date": p.date.isoformat(), "reference": p.reference,
+        "memo": p.memo,
+        "allocations": {str(a.invoice_id): a.amount for a in p.allocations},
+    }
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+class PaymentService:
+    def __init__(self, session: AsyncSession, user: str = "system") -> None:
+        self.session = session
+        self.user = user
+        self.queries = PaymentQueries(session)
+
+    # ----------------------------------------------------------------- loading
+    async def load(self, ident: str | int, lock: bool = False) -> Payment:
+        """A payment with partner, journal, allocations and their invoices loaded.
+
+        ``lock`` takes a row lock on PostgreSQL (SQLite's writer lock already serialises)."""
+        stmt = select(Payment).where(lookups.payment_filter(ident)).options(*_payment_options())
+        if lock:
+            stmt = stmt.with_for_update(of=Payment)
+        stmt = stmt.execution_options(populate_existing=True)
+        payment = await self.session.scalar(stmt)
+        if payment is None:
+            raise NotFound(f"unknown payment {ident!r}: see `payctl list`")
+        return payment
+
+    async def lock_invoices(self, invoice_ids: Sequence[int]) -> dict[int, Invoice]:
+        """Lock invoices in id order (a fixed order, so concurrent confirms cannot deadlock)."""
+        if not invoice_ids:
+            return {}
+        rows = await self.session.execute(
+            select(Invoice).where(Invoice.id.in_(sorted(set(invoice_ids))))
+            .order_by(Invoice.id).with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {inv.id: inv for inv in rows.scalars()}
+
+    async def view(self, p: Payment, with_entries: bool = False) -> PaymentView:
+        entries = await self.queries.entries_of(p) if with_entries else []
+        return payment_view(p, entries)
+
+    async def assign_number(self, p: Payment) -> None:
+        """Final number at first confirm, from the journal's gapless sequence for the year."""
+        if p.number is None:
+            value = await sequences.reserve(self.session, p.journal_id, p.date.year,
+                                            sequences.PAYMENT)
+            p.number = sequences.format_number(p.journal.code, p.date.year, value,
+                                               sequences.PAYMENT)
+
+    async def record(self, p: Payment, action: str, changes: dict[str, Any],
+                     reason: str | None = None) -> None:
+        await audit.append(self.session, [audit.AuditEvent(
+            self.user, action, "payment", p.id, changes, payment_id=p.id, reason=reason)])
+
+    # -------------------------------------------------------------- validation
+    def problems(self, p: Payment, lock: dt.date | None = None,
+                 writeoffs: dict[int, int] | None = None) -> list[str]:
+        return validate_payment(facts_of(p, writeoffs), lock)
+
+    def ensure_valid(self, p: Payment) -> None:
+        problems = self.problems(p)
+        if problems:
+            raise RuleViolation(problems)
+
+    @unit_of_work(write=False)
+    async def validate_payment(self, ident: str | int) -> list[str]:
+        """Every rule the payment breaks for confirmation (empty list: it can be confirmed)."""
+        p = await self.load(ident)
+        try:
+            states.transition(lookups.payment_label(p), p.state, states.Action.CONFIRM)
+        except RuleViolation as exc:
+            return exc.problems
+        return self.problems(p, await lock_date(self.session))
+
+    # -------------------------------------------------------------------- CRUD
+    async def _allocations(self, p: Payment, inputs: Sequence[AllocationInput]) -> None:
+        seen: set[int] = set()
+        for ident, amount in inputs:
+            invoice = await lookups.invoice(self.session, ident)
+            if invoice.id in seen:
+                raise InputError(f"allocations: invoice {invoice.number} is listed twice")
+            seen.add(invoice.id)
+            minor = to_minor(parse_amount(amount, p.currency, field=f"allocation to {ident}"),
+                             p.currency)
+            p.allocations.append(PaymentAllocation(invoice=invoice, invoice_id=invoice.id,
+                                                   amount=minor, writeoff=0))
+
+    @unit_of_work(write=True)
+    async def create_payment(self, type: str, partner: str, journal: str, amount: str | Decimal,
+                             date: str | dt.date | None = None, reference: str | None = None,
+                             memo: str | None = None, currency: str | None = None,
+                             allocations: Sequence[AllocationInput] = ()) -> PaymentView:
+        p_type = enum_value(PaymentType, "type")(str(type))
+        found_journal = await lookups.journal(self.session, journal)
+        found_partner = await lookups.partner(self.session, partner)
+        cur = normalise_currency(currency or found_journal.currency)
+        now = dt.datetime.now(dt.UTC)
+        p = Payment(
+            type=p_type, state=PaymentState.DRAFT, partner=found_partner,
+            partner_id=found_partner.id, journal=found_journal, journal_id=found_journal.id,
+            amount=to_minor(parse_amount(amount, cur), cur), currency=cur,
+            date=parse_date(date) or dt.date.today(), reference=(reference or None),
+            memo=(memo or None), created_by=self.user, created_at=now, updated_at=now,
+            allocations=[],
+        )
+        await self._allocations(p, allocations)
+        self.ensure_valid(p)
+        self.session.add(p)
+        await self.session.flush()
+        await self.record(p, "create", snapshot(p))
+        return await self.view(p)
+
+    @unit_of_work(write=False)
+    async def get_payment(self, ident: str | int, with_entries: bool = True) -> PaymentView:
+        return await self.view(await self.load(ident), with_entries)
+
+    @unit_of_work(write=True)
+    async def update_payment(self, ident: str | int, *, type: str | None = None,
+                             partner: str | None = None, journal: str | None = None,
+                             amount: str | Decimal | None = None,
+                             date: str | dt.date | None = None, reference: str | None = None,
+                             memo: str | None = None, reason: str | None = None) -> PaymentView:
+        p = await self.load(ident, lock=True)
+        states.transition(lookups.payment_label(p), p.state, states.Action.EDIT)
+        before = snapshot(p)
+        if type is not None:
+            p.type = enum_value(PaymentType, "type")(type)
+        if partner is not None:
+            p.partner = await lookups.partner(self.session, partner)
+        if journal is not None:
+            p.journal = await lookups.journal(self.session, journal)
+            p.currency = p.journal.currency
+        if amount is not None:
+            p.amount = to_minor(parse_amount(amount, p.currency), p.currency)
+        if date is not None:
+            p.date = parse_date(date) or p.date
+        if reference is not None:
+            p.reference = reference or None
+        if memo is not None:
+            p.memo = memo or None
+        return await self._save_edit(p, before, "update", reason)
+
+    async def _save_edit(self, p: Payment, before: dict[str, Any], action: str,
+                         reason: str | None) -> PaymentView:
+        self.ensure_valid(p)
+        await self.session.flush()
+        changes = diff(before, snapshot(p))
+        if changes:
+            p.updated_at = dt.datetime.now(dt.UTC)
+            await self.session.flush()
+            await self.record(p, action, changes, reason)
+        return await self.view(p)
+
+    @unit_of_work(write=True)
+    async def delete_payment(self, ident: str | int, reason: str | None = None) -> str:
+        p = await self.load(ident, lock=True)
+        label = lookups.payment_label(p)
+        states.transition(label, p.state, states.Action.DELETE)
+        if p.number is not None or await self.session.scalar(
+            select(JournalEntry.id).where(JournalEntry.payment_id == p.id).limit(1)
+        ):
+            raise RuleViolation(f"payment {label} has been posted before and keeps its "
+                                "history: cancel it instead of deleting")
+        await self.record(p, "delete", snapshot(p), reason)
+        await self.session.delete(p)
+        await self.session.flush()
+        return label
+
+    # ------------------------------------------------------------- allocations
+    @unit_of_work(write=True)
+    async def set_allocation(self, ident: str | int, invoice: str, amount: str | Decimal,
+                             reason: str | None = None) -> PaymentView:
+        """Add an allocation to a draft, or change the amount of an existing one."""
+        p = await self.load(ident, lock=True)
+        states.transition(lookups.payment_label(p), p.state, states.Action.EDIT)
+        before = snapshot(p)
+        inv = await lookups.invoice(self.session, invoice)
+        minor = to_minor(parse_amount(amount, p.currency, field="allocation"), p.currency)
+        current = next((a for a in p.allocations if a.invoice_id == inv.id), None)
+        if current is None:
+            p.allocations.append(PaymentAllocation(invoice=inv, invoice_id=inv.id, amount=minor,
+                                                   writeoff=0))
+        else:
+            current.amount = minor
+        return await self._save_edit(p, before, "allocate", reason)
+
+    @unit_of_work(write=True)
+    async def remove_allocation(self, ident: str | int, invoice: str,
+                                reason: str | None = None) -> PaymentView:
+        p = await self.load(ident, lock=True)
+        states.transition(lookups.payment_label(p), p.state, states.Action.EDIT)
+        before = snapshot(p)
+        inv = await lookups.invoice(self.session, invoice)
+        current = next((a for a in p.allocations if a.invoice_id == inv.id), None)
+        if current is None:
+            raise NotFound(f"payment {lookups.payment_label(p)} has no allocation to {inv.number}")
+        p.allocations.remove(current)
+        return await self._save_edit(p, before, "unallocate", reason)
+
+    # ----------------------------------------------------------------- queries
+    @unit_of_work(write=False)
+    async def get_payments(self, filters: PaymentFilter | None = None, sort: str = "-date",
+                           limit: int | None = 50, offset: int = 0) -> Page:
+        return await self.queries.page(filters or PaymentFilter(), sort, limit, offset)
+
+    @unit_of_work(write=False)
+    async def get_payment_summary(self, date_from: str | None = None,
+                                  date_to: str | None = None) -> dict[str, Any]:
+        return await self.queries.summary(parse_date(date_from, "date_from"),
+                                          parse_date(date_to, "date_to"))

@@ -1,0 +1,61 @@
+"""Helpers for all-or-nothing imports of tabular rows (partners, invoices, bulk payments)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from payctl.errors import InputError, PayctlError
+from payctl.importers.records import SourceRow
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def require_columns(source: str, header: list[str], required: list[str]) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{source}: missing column(s) {', '.join(missing)} "
+                         f"(found: {', '.join(header) or 'none'})")
+
+
+@contextmanager
+def row_context(source: str, row: SourceRow, field: str | None = None) -> Iterator[None]:
+    """Prefix any payctl error raised inside with the file, row and field it concerns."""
+    try:
+        yield
+    except PayctlError as exc:
+        where = f"{source}: row {row.line}"
+        if field and not exc.message.startswith(field):
+            where += f": {field}"
+        raise InputError(f"{where}: {exc.message}") from None
+
+
+def parse_field(source: str, row: SourceRow, field: str, parse: Callable[[str], T],
+                required: bool = True) -> T | None:
+    raw = row.get(field)
+    if not raw:
+        if required:
+            raise InputError(f"{source}: row {row.line}: {field}: value is missing")
+        return None
+    with row_context(source, row, field):
+        return parse(raw)
+
+
+def enum_value(enum: Any, field: str) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        try:
+            return enum(raw.strip().lower())
+        except ValueError:
+            choices = ", ".join(m.value for m in enum)
+            raise InputError(f"{field}: {raw!r} is not one of {choices}") from None
+
+    return parse

@@ -1,0 +1,44 @@
+"""Ledger settings kept in the database: lock date, write-off tolerance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import Setting
+from payctl.errors import RuleViolation
+
+LOCK_DATE = "lock_date"
+WRITEOFF_TOLERANCE = "writeoff_tolerance"
+DEFAULT_WRITEOFF_TOLERANCE = Decimal("1.00")
+
+
+async def get(session: AsyncSession, key: str) -> str | None:
+    return await session.scalar(select(Setting.value).where(Setting.key == key))
+
+
+async def put(session: AsyncSession, key: str, value: str) -> None:
+    row = await session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    await session.flush()
+
+
+async def lock_date(session: AsyncSession) -> dt.date | None:
+    value = await get(session, LOCK_DATE)
+    return dt.date.fromisoformat(value) if value else None
+
+
+async def writeoff_tolerance(session: AsyncSession) -> Decimal:
+    value = await get(session, WRITEOFF_TOLERANCE)
+    return Decimal(value) if value else DEFAULT_WRITEOFF_TOLERANCE
+
+
+def check_after_lock(day: dt.date, lock: dt.date | None, what: str) -> None:
+    if lock is not None and day <= lock:
+        raise RuleViolation(f"{what} dated {day} is on or before the lock date {lock}")

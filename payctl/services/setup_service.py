@@ -1,0 +1,76 @@
+"""`payctl init`: schema to head, default chart of accounts and journals. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import Account, AuditHead, Journal
+from payctl.db.uow import unit_of_work
+from payctl.domain.enums import AccountRole, AccountType, JournalType
+from payctl.services.audit import GENESIS
+
+CHART = [
+    ("1000", "Bank", AccountType.ASSET, AccountRole.BANK),
+    ("1010", "Cash", AccountType.ASSET, AccountRole.CASH),
+    ("1020", "Outstanding receipts", AccountType.ASSET, AccountRole.OUTSTANDING_RECEIPTS),
+    ("1030", "Outstanding payments", AccountType.ASSET, AccountRole.OUTSTANDING_PAYMENTS),
+    ("1090", "Bank suspense", AccountType.ASSET, AccountRole.BANK_SUSPENSE),
+    ("1100", "Accounts receivable", AccountType.ASSET, AccountRole.RECEIVABLE),
+    ("2000", "Accounts payable", AccountType.LIABILITY, AccountRole.PAYABLE),
+    ("4000", "Sales", AccountType.INCOME, AccountRole.SALES),
+    ("5000", "Purchases", AccountType.EXPENSE, AccountRole.PURCHASES),
+    ("6900", "Payment differences", AccountType.EXPENSE, AccountRole.PAYMENT_DIFFERENCES),
+]
+
+JOURNALS = [
+    ("BNK1", "Bank", JournalType.BANK, AccountRole.BANK),
+    ("CSH1", "Cash", JournalType.CASH, AccountRole.CASH),
+    ("SAL", "Customer invoices", JournalType.SALE, None),
+    ("PUR", "Vendor bills", JournalType.PURCHASE, None),
+]
+
+
+@dataclass(frozen=True)
+class InitResult:
+    accounts_created: int
+    journals_created: int
+
+
+class SetupService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @unit_of_work(write=True)
+    async def seed(self) -> InitResult:
+        s = self.session
+        existing = {a.code: a for a in (await s.execute(select(Account))).scalars()}
+        created_accounts = 0
+        for code, name, acc_type, role in CHART:
+            if code not in existing:
+                existing[code] = Account(code=code, name=name, type=acc_type, role=role)
+                s.add(existing[code])
+                created_accounts += 1
+        await s.flush()
+        by_role = {a.role: a.id for a in existing.values() if a.role is not None}
+        codes = set((await s.execute(select(Journal.code))).scalars())
+        created_journals = 0
+        for code, name, j_type, role in JOURNALS:
+            if code in codes:
+                continue
+            liquidity = role is not None
+            s.add(Journal(
+                code=code, name=name, type=j_type, currency="EUR",
+                account_id=by_role[role] if role else None,
+                outstanding_receipts_account_id=(
+                    by_role[AccountRole.OUTSTANDING_RECEIPTS] if liquidity else None),
+                outstanding_payments_account_id=(
+                    by_role[AccountRole.OUTSTANDING_PAYMENTS] if liquidity else None),
+            ))
+            created_journals += 1
+        if await s.get(AuditHead, 1) is None:
+            s.add(AuditHead(id=1, last_hash=GENESIS))
+        await s.flush()
+        return InitResult(created_accounts, created_journals)
