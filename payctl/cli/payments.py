@@ -36,16 +36,14 @@ PaymentArg = Annotated[str, typer.Argument(help="Payment number (BNK1/2026/00001
 
 
 def parse_allocations(values: list[str] | None) -> list[tuple[str, str]]:
-    """``INV-1=100.00`` (repeatable, or ``;``-separated) -> [(invoice, amount)]."""
-    out = []
-    for value in values or []:
-        for part in filter(None, (p.strip() for p in value.split(";"))):
-            invoice, sep, amount = part.rpartition("=")
-            if not sep or not invoice.strip() or not amount.strip():
-                abort(f"--allocate: {part!r} is not INVOICE=AMOUNT (e.g. INV/2026/0001=1190.00)",
-                      EXIT_BAD_INPUT)
-            out.append((invoice.strip(), amount.strip()))
-    return out
+    """``--allocate INV-1=100.00`` (repeatable, or ``;``-separated) -> [(invoice, amount)]."""
+    from payctl.domain.allocations import parse_allocation_spec
+    from payctl.errors import InputError
+
+    try:
+        return [pair for value in values or [] for pair in parse_allocation_spec(value, "--allocate")]
+    except InputError as exc:
+        abort(exc.message, EXIT_BAD_INPUT)
 
 
 def show_payment(view: Any) -> None:

@@ -14,9 +14,14 @@ Column = tuple[str, str]  # (key in the row dict, header shown in a table)
 
 
 def _console(stderr: bool = False) -> Any:
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output (cron, scripts): never wrap table cells at 80 columns.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 400
+    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
 
 
 def fmt() -> str:

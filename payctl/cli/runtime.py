@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import traceback
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
@@ -65,9 +66,39 @@ def _mask_in(text: str, url: str) -> str:
     return text.replace(password, "***") if password else text
 
 
+def _sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _prepare_sqlite(url: str, needs_schema: bool) -> None:
+    """Don't create an empty file by merely looking; let `init` create the folder."""
+    from payctl.config import mask_url
+    from payctl.errors import NotInitialised
+
+    path = _sqlite_path(url)
+    if path is None:
+        return
+    if needs_schema and not path.exists():
+        raise NotInitialised(f"database {mask_url(url)} does not exist: run `payctl init` first")
+    if not needs_schema:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"cannot create {path.parent}: {exc.strerror}") from None
+
+
 def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
     """Open the database, check its schema, run ``op(session)`` in ``asyncio.run``."""
     url = database_url()
+    try:
+        _prepare_sqlite(url, needs_schema)
+    except PayctlError as exc:
+        abort(exc.message, exc.exit_code)
 
     async def main() -> T:
         from payctl.config import mask_url

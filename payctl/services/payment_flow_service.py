@@ -8,7 +8,7 @@ come from PaymentService.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,20 +26,12 @@ from payctl.services import audit, ledger, sequences
 from payctl.services.lookups import payment_label
 from payctl.services.payment_service import PaymentService, snapshot
 from payctl.services.settings import lock_date, writeoff_tolerance
+from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult
+from payctl.services.selection import Selection
 from payctl.services.views import PaymentView
 
 
-@dataclass(frozen=True)
-class ItemResult:
-    """Outcome of one payment in a transition run (single or bulk)."""
-
-    item: str
-    payment_id: int | None
-    number: str | None
-    before: str | None
-    after: str | None
-    ok: bool
-    message: str
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -76,6 +68,17 @@ class PaymentFlowService:
     @unit_of_work(write=True)
     async def cancel_payment(self, ident: str | int, reason: str | None = None) -> PaymentView:
         return await self._single(ident, states.Action.CANCEL, reason)
+
+    # --------------------------------------------------------------------- bulk
+    async def bulk(self, action: BulkAction | str, selection: Selection, *, atomic: bool = False,
+                   dry_run: bool = False, reason: str | None = None, write_off: bool = False,
+                   progress: Progress | None = None) -> BulkReport:
+        """validate / confirm / post / reset / cancel / delete many payments, in batches of 1000."""
+        from payctl.services.bulk_flow import BulkFlow
+
+        return await BulkFlow(self).run(BulkAction(action), selection, atomic=atomic,
+                                        dry_run=dry_run, reason=reason, write_off=write_off,
+                                        progress=progress)
 
     # ------------------------------------------------------------------ batches
     async def run_transition(self, payments: Sequence[Payment], action: states.Action,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from payctl.db.models import Invoice, JournalEntry, Payment, PaymentAllocation
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
+from payctl.domain.allocations import parse_allocation_spec
 from payctl.domain.dates import parse_date
 from payctl.domain.enums import PaymentState, PaymentType
 from payctl.domain.money import normalise_currency, parse_amount, to_minor
@@ -32,7 +33,8 @@ from payctl.domain.validation import (
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import audit, lookups, sequences
 from payctl.services.payment_queries import PaymentFilter, PaymentQueries
-from payctl.services.rows import enum_value
+from payctl.importers.records import SourceRow
+from payctl.services.rows import enum_value, require_columns, row_context
 from payctl.services.settings import lock_date
 from payctl.services.views import Page, PaymentView, payment_view
 
@@ -100,6 +102,14 @@ class PaymentService:
             raise NotFound(f"unknown payment {ident!r}: see `payctl list`")
         return payment
 
+    async def load_many(self, ids: Sequence[int], lock: bool = False) -> list[Payment]:
+        """Payments by id (in id order, the lock order), eager-loaded, in a constant number of queries."""
+        stmt = (select(Payment).where(Payment.id.in_(ids)).options(*_payment_options())
+                .order_by(Payment.id).execution_options(populate_existing=True))
+        if lock:
+            stmt = stmt.with_for_update(of=Payment)
+        return list((await self.session.execute(stmt)).scalars())
+
     async def lock_invoices(self, invoice_ids: Sequence[int]) -> dict[int, Invoice]:
         """Lock invoices in id order (a fixed order, so concurrent confirms cannot deadlock)."""
         if not invoice_ids:
@@ -161,11 +171,10 @@ class PaymentService:
             p.allocations.append(PaymentAllocation(invoice=invoice, invoice_id=invoice.id,
                                                    amount=minor, writeoff=0))
 
-    @unit_of_work(write=True)
-    async def create_payment(self, type: str, partner: str, journal: str, amount: str | Decimal,
-                             date: str | dt.date | None = None, reference: str | None = None,
-                             memo: str | None = None, currency: str | None = None,
-                             allocations: Sequence[AllocationInput] = ()) -> PaymentView:
+    async def _build(self, type: str, partner: str, journal: str, amount: str | Decimal,
+                     date: str | dt.date | None, reference: str | None, memo: str | None,
+                     currency: str | None, allocations: Sequence[AllocationInput]) -> Payment:
+        """A new, validated draft (not yet added to the session). The rules of `create`."""
         p_type = enum_value(PaymentType, "type")(str(type))
         found_journal = await lookups.journal(self.session, journal)
         found_partner = await lookups.partner(self.session, partner)
@@ -181,10 +190,40 @@ class PaymentService:
         )
         await self._allocations(p, allocations)
         self.ensure_valid(p)
-        self.session.add(p)
+        return p
+
+    async def _add(self, payments: list[Payment]) -> None:
+        self.session.add_all(payments)
         await self.session.flush()
-        await self.record(p, "create", snapshot(p))
+        await audit.append(self.session, [
+            audit.AuditEvent(self.user, "create", "payment", p.id, snapshot(p), payment_id=p.id)
+            for p in payments])
+
+    @unit_of_work(write=True)
+    async def create_payment(self, type: str, partner: str, journal: str, amount: str | Decimal,
+                             date: str | dt.date | None = None, reference: str | None = None,
+                             memo: str | None = None, currency: str | None = None,
+                             allocations: Sequence[AllocationInput] = ()) -> PaymentView:
+        p = await self._build(type, partner, journal, amount, date, reference, memo, currency,
+                              allocations)
+        await self._add([p])
         return await self.view(p)
+
+    @unit_of_work(write=True)
+    async def create_payments(self, rows: Sequence[SourceRow], header: Sequence[str],
+                              source: str) -> list[PaymentView]:
+        """Bulk create from file rows, all or nothing; an error names the file, row and field."""
+        require_columns(source, list(header), ["type", "partner", "journal", "amount"])
+        built = []
+        for row in rows:
+            with row_context(source, row):
+                allocations = parse_allocation_spec(row.get("allocations"))
+                built.append(await self._build(
+                    row.get("type"), row.get("partner"), row.get("journal"), row.get("amount"),
+                    row.get("date") or None, row.get("reference") or None,
+                    row.get("memo") or None, row.get("currency") or None, allocations))
+        await self._add(built)
+        return [payment_view(p) for p in built]
 
     @unit_of_work(write=False)
     async def get_payment(self, ident: str | int, with_entries: bool = True) -> PaymentView:

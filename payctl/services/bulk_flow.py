@@ -1,0 +1,166 @@
+"""Bulk transitions: many payments, batches of at most 1000, each batch done set-wise.
+
+Per-item mode (default): each batch is one transaction; a payment that fails its checks is
+reported and left untouched while the others go on. Atomic mode: the whole run is one
+transaction and any failure rolls everything back. Dry run / validate: every check runs, the
+transaction is rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from payctl.db.models import JournalEntry, Payment
+from payctl.db.uow import begin
+from payctl.domain import states
+from payctl.domain.enums import PaymentState
+from payctl.errors import PayctlError, RuleViolation
+from payctl.services import audit
+from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult
+from payctl.services.lookups import payment_label
+from payctl.services.payment_service import snapshot
+from payctl.services.selection import Selection, batches, resolve
+
+if TYPE_CHECKING:
+    from payctl.services.payment_flow_service import PaymentFlowService
+
+Progress = Callable[[int, int], None]
+
+_ACTIONS = {
+    BulkAction.VALIDATE: states.Action.CONFIRM,
+    BulkAction.CONFIRM: states.Action.CONFIRM,
+    BulkAction.POST: states.Action.CONFIRM,
+    BulkAction.RESET: states.Action.RESET,
+    BulkAction.CANCEL: states.Action.CANCEL,
+    BulkAction.DELETE: states.Action.DELETE,
+}
+# Already in the state the action leads to: nothing to do, not a failure (re-runs are safe).
+_ALREADY = {
+    states.Action.CONFIRM: PaymentState.POSTED,
+    states.Action.RESET: PaymentState.DRAFT,
+    states.Action.CANCEL: PaymentState.CANCELLED,
+}
+
+
+class BulkFlow:
+    def __init__(self, flow: PaymentFlowService) -> None:
+        self.flow = flow
+        self.session = flow.session
+
+    async def run(self, action: BulkAction, selection: Selection, *, atomic: bool = False,
+                  dry_run: bool = False, reason: str | None = None, write_off: bool = False,
+                  progress: Progress | None = None) -> BulkReport:
+        action = BulkAction(action)
+        rollback_only = dry_run or action == BulkAction.VALIDATE
+        report = BulkReport(action.value, atomic=atomic, dry_run=rollback_only)
+        await begin(self.session, write=False)
+        try:
+            resolved = await resolve(self.session, selection)
+        finally:
+            await self.session.rollback()
+        report.items += [ItemResult(i, None, None, None, None, False, "unknown payment")
+                         for i in resolved.unknown]
+        report.items += [ItemResult(i, None, None, None, None, False,
+                                    "listed more than once: handled once")
+                         for i in resolved.duplicates]
+        groups = batches(resolved.ids)
+        report.batches = len(groups)
+        if atomic and report.failed:
+            report.rolled_back = True
+            return report
+        done = 0
+        if atomic:
+            await begin(self.session, write=True)
+        for group in groups:
+            if not atomic:
+                await begin(self.session, write=True)
+            try:
+                results = await self._apply(action, group, reason, write_off)
+            except PayctlError as exc:
+                await self.session.rollback()
+                if atomic:
+                    return self._abort(report, group, exc.message)
+                results = [ItemResult(i, pid, None, None, None, False, exc.message)
+                           for i, pid in group]
+            else:
+                if atomic and any(not r.ok for r in results):
+                    await self.session.rollback()
+                    report.items += results
+                    report.rolled_back = True
+                    return report
+                if not atomic:
+                    await (self.session.rollback() if rollback_only else self.session.commit())
+            report.items += results
+            done += len(group)
+            if progress:
+                progress(done, len(resolved.ids))
+        if atomic:
+            await (self.session.rollback() if rollback_only else self.session.commit())
+        return report
+
+    @staticmethod
+    def _abort(report: BulkReport, group: list[tuple[str, int]], message: str) -> BulkReport:
+        report.items += [ItemResult(i, pid, None, None, None, False, message) for i, pid in group]
+        report.rolled_back = True
+        return report
+
+    async def _apply(self, action: BulkAction, group: list[tuple[str, int]],
+                     reason: str | None, write_off: bool) -> list[ItemResult]:
+        payments = await self.flow.payments.load_many([pid for _, pid in group], lock=True)
+        by_id = {p.id: p for p in payments}
+        before = {p.id: p.state for p in payments}
+        transition = _ACTIONS[action]
+        already = {p.id for p in payments if before[p.id] == _ALREADY.get(transition)}
+        todo = [p for p in payments if p.id not in already]
+        if transition == states.Action.DELETE:
+            failed = await self._delete(todo, reason)
+        else:
+            batch = await self.flow.run_transition(todo, transition, reason, write_off)
+            failed = {f.payment_id: f for f in batch.failed}
+        verb = "can be confirmed" if action == BulkAction.VALIDATE else "ok"
+        out = []
+        for ident, pid in group:
+            p = by_id.get(pid)
+            if p is None:  # deleted by someone else since the selection was resolved
+                out.append(ItemResult(ident, pid, None, None, None, False, "unknown payment"))
+            elif pid in already:
+                out.append(ItemResult(ident, pid, p.number, before[pid].value, before[pid].value,
+                                      True, f"already {before[pid].value}: skipped",
+                                      skipped=True))
+            elif pid in failed:
+                f = failed[pid]
+                out.append(ItemResult(ident, pid, p.number, f.before, f.before, False, f.message))
+            else:
+                after = "deleted" if transition == states.Action.DELETE else p.state.value
+                out.append(ItemResult(ident, pid, p.number, before[pid].value, after, True, verb))
+        return out
+
+    async def _delete(self, payments: list[Payment], reason: str | None) -> dict[int, ItemResult]:
+        failed: dict[int, ItemResult] = {}
+        ids = [p.id for p in payments]
+        with_history = set((await self.session.execute(
+            select(JournalEntry.payment_id).where(JournalEntry.payment_id.in_(ids)).distinct()
+        )).scalars()) if ids else set()
+        doomed = []
+        for p in payments:
+            label = payment_label(p)
+            try:
+                states.transition(label, p.state, states.Action.DELETE)
+                if p.number is not None or p.id in with_history:
+                    raise RuleViolation(f"payment {label} has been posted before and keeps its "
+                                        "history: cancel it instead of deleting")
+            except RuleViolation as exc:
+                failed[p.id] = ItemResult(label, p.id, p.number, p.state.value, p.state.value,
+                                          False, exc.message)
+                continue
+            doomed.append(p)
+        await audit.append(self.session, [
+            audit.AuditEvent(self.flow.user, "delete", "payment", p.id, snapshot(p),
+                             payment_id=p.id, reason=reason) for p in doomed])
+        for p in doomed:
+            await self.session.delete(p)
+        await self.session.flush()
+        return failed

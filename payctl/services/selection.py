@@ -1,0 +1,70 @@
+"""Turning what a user names (ids, numbers, a file, a filter) into payment ids, batch by batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import Payment
+from payctl.services.payment_queries import PaymentFilter, PaymentQueries
+
+BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Identifiers (ids or numbers, in the user's order) or, when there are none, a filter."""
+
+    identifiers: Sequence[str] = ()
+    filters: PaymentFilter | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Payment ids in order, plus identifiers that name nothing or repeat an earlier one."""
+
+    ids: list[tuple[str, int]]
+    unknown: list[str]
+    duplicates: list[str]
+
+
+async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
+    if not selection.identifiers:
+        ids = await PaymentQueries(session).ids(selection.filters or PaymentFilter())
+        return Resolved([(str(i), i) for i in ids], [], [])
+    cleaned = [str(i).strip() for i in selection.identifiers if str(i).strip()]
+    numeric = {int(i.lstrip("#")) for i in cleaned if i.lstrip("#").isdigit()}
+    names = {i for i in cleaned if not i.lstrip("#").isdigit()}
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(numeric), BATCH_SIZE):
+        for pid in (await session.execute(select(Payment.id).where(Payment.id.in_(chunk)))).scalars():
+            found[str(pid)] = pid
+    for chunk in _chunks(sorted(names), BATCH_SIZE):
+        rows = await session.execute(
+            select(Payment.id, Payment.number).where(or_(Payment.number.in_(chunk)))
+        )
+        for pid, number in rows:
+            found[number] = pid
+    ids, unknown, duplicates, seen = [], [], [], set()
+    for ident in cleaned:
+        pid = found.get(ident.lstrip("#") if ident.lstrip("#").isdigit() else ident)
+        if pid is None:
+            unknown.append(ident)
+        elif pid in seen:
+            duplicates.append(ident)
+        else:
+            seen.add(pid)
+            ids.append((ident, pid))
+    return Resolved(ids, unknown, duplicates)
+
+
+def _chunks(items: Sequence[int] | Sequence[str], size: int) -> Iterator[list]:  # type: ignore[type-arg]
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+def batches(ids: list[tuple[str, int]], size: int = BATCH_SIZE) -> list[list[tuple[str, int]]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
