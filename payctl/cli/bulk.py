@@ -161,10 +161,11 @@ def create(
                  else read_table(file))
     except PayctlError as exc:
         abort(exc.message, exc.exit_code)
-    views = run(lambda s: PaymentService(s, user()).create_payments(
+    result = run(lambda s: PaymentService(s, user()).create_payments(
         table.rows, table.header, table.source))
     from payctl.cli.payments import LIST_COLUMNS
 
-    render.rows([plain(v) for v in views], LIST_COLUMNS, title="Created drafts",
+    render.rows([plain(v) for v in result.created], LIST_COLUMNS, title="Created drafts",
                 right=("amount", "allocated"))
-    render.message(f"created {len(views)} draft payments from {table.source}")
+    render.message(f"created {len(result.created)} draft payments from {table.source}"
+                   f" ({result.skipped} already there, skipped)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,12 @@ from payctl.services.settings import lock_date
 from payctl.services.views import Page, PaymentView, payment_view
 
 AllocationInput = tuple[str, str | Decimal]
+
+
+@dataclass(frozen=True)
+class BulkCreateResult:
+    created: list[PaymentView]
+    skipped: int
 
 
 def _payment_options() -> list[Any]:
@@ -173,7 +180,8 @@ class PaymentService:
 
     async def _build(self, type: str, partner: str, journal: str, amount: str | Decimal,
                      date: str | dt.date | None, reference: str | None, memo: str | None,
-                     currency: str | None, allocations: Sequence[AllocationInput]) -> Payment:
+                     currency: str | None, allocations: Sequence[AllocationInput],
+                     validate: bool = True) -> Payment:
         """A new, validated draft (not yet added to the session). The rules of `create`."""
         p_type = enum_value(PaymentType, "type")(str(type))
         found_journal = await lookups.journal(self.session, journal)
@@ -189,7 +197,8 @@ class PaymentService:
             allocations=[],
         )
         await self._allocations(p, allocations)
-        self.ensure_valid(p)
+        if validate:
+            self.ensure_valid(p)
         return p
 
     async def _add(self, payments: list[Payment]) -> None:
@@ -211,19 +220,43 @@ class PaymentService:
 
     @unit_of_work(write=True)
     async def create_payments(self, rows: Sequence[SourceRow], header: Sequence[str],
-                              source: str) -> list[PaymentView]:
-        """Bulk create from file rows, all or nothing; an error names the file, row and field."""
+                              source: str) -> BulkCreateResult:
+        """Bulk create from file rows, all or nothing; an error names the file, row and field.
+
+        A row whose reference matches an existing payment of the same partner, type, amount
+        and date is skipped, so re-running the same file creates nothing twice."""
         require_columns(source, list(header), ["type", "partner", "journal", "amount"])
-        built = []
+        existing = await self._existing_keys({r.get("reference") for r in rows} - {""})
+        built, skipped = [], 0
         for row in rows:
             with row_context(source, row):
                 allocations = parse_allocation_spec(row.get("allocations"))
-                built.append(await self._build(
+                p = await self._build(
                     row.get("type"), row.get("partner"), row.get("journal"), row.get("amount"),
                     row.get("date") or None, row.get("reference") or None,
-                    row.get("memo") or None, row.get("currency") or None, allocations))
+                    row.get("memo") or None, row.get("currency") or None, allocations,
+                    validate=False)
+                key = (p.partner_id, p.type, p.amount, p.date, p.reference)
+                if p.reference and key in existing:
+                    skipped += 1
+                    continue
+                self.ensure_valid(p)
+            existing.add(key)
+            built.append(p)
         await self._add(built)
-        return [payment_view(p) for p in built]
+        return BulkCreateResult([payment_view(p) for p in built], skipped)
+
+    async def _existing_keys(self, references: set[str]) -> set[tuple[Any, ...]]:
+        keys: set[tuple[Any, ...]] = set()
+        refs = sorted(references)
+        for start in range(0, len(refs), 1000):
+            rows = await self.session.execute(
+                select(Payment.partner_id, Payment.type, Payment.amount, Payment.date,
+                       Payment.reference)
+                .where(Payment.reference.in_(refs[start:start + 1000]),
+                       Payment.state != PaymentState.CANCELLED))
+            keys.update(tuple(r) for r in rows)
+        return keys
 
     @unit_of_work(write=False)
     async def get_payment(self, ident: str | int, with_entries: bool = True) -> PaymentView:
