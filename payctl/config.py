@@ -62,7 +62,9 @@ def mask_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        shown = parsed.set(drivername=parsed.get_backend_name())
+        return shown.render_as_string(hide_password=True)
     except Exception:
         return "<unparseable database URL>"
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 payctl init
 payctl partner import sample_data/partners.csv
 payctl invoice import sample_data/invoices.csv
-payctl bulk create --file sample_data/payments.csv --quiet >/dev/null
-payctl bulk confirm --state draft --quiet >/dev/null
+payctl --quiet bulk create --file sample_data/payments.csv >/dev/null
+payctl --quiet bulk confirm --state draft >/dev/null
 payctl summary
 payctl partner show "ACME GmbH"

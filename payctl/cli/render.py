@@ -80,12 +80,15 @@ def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = N
         return
     from rich.table import Table
 
-    table = Table(title=title, show_header=False, box=None, pad_edge=False)
+    table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
     for key, label in fields:
         table.add_row(label, _cell(data.get(key)))
-    _console().print(table)
+    console = _console()
+    if title:
+        console.print(f"[bold]{title}[/bold]")
+    console.print(table)
 
 
 def section(rows_data: Sequence[dict[str, Any]], columns: Sequence[Column], title: str,

@@ -159,7 +159,7 @@ class PaymentQueries:
         unalloc_stmt = (
             select(Payment.type, Payment.currency, count,
                    func.coalesce(func.sum(Payment.amount - allocated), 0))
-            .where(Payment.state == PaymentState.POSTED, *where)
+            .where(Payment.state == PaymentState.POSTED, Payment.amount > allocated, *where)
             .group_by(Payment.type, Payment.currency).order_by(Payment.type)
         )
         return {
