@@ -285,3 +285,59 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class BankStatement(Base):
+    """One imported statement (a file can hold several). Lines hang off it."""
+
+    __tablename__ = "bank_statements"
+    __table_args__ = (UniqueConstraint("journal_id", "source_hash", "seq"),
+                      Index(None, "journal_id", "closing_date"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
+    source_name: Mapped[str] = mapped_column(String(500))
+    source_hash: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str | None] = mapped_column(String(64))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    statement_ref: Mapped[str | None] = mapped_column(String(100))
+    opening_balance: Mapped[int | None] = mapped_column(BigInteger)
+    closing_balance: Mapped[int | None] = mapped_column(BigInteger)
+    opening_date: Mapped[dt.date | None] = mapped_column(Date)
+    closing_date: Mapped[dt.date | None] = mapped_column(Date)
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BankLine(Base):
+    """A bank statement line: matched (to a payment it created or reconciled), in review, or ignored."""
+
+    __tablename__ = "bank_lines"
+    __table_args__ = (UniqueConstraint("journal_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"), index=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    booking_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    value_date: Mapped[dt.date | None] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    counterparty_name: Mapped[str | None] = mapped_column(String(200))
+    counterparty_account: Mapped[str | None] = mapped_column(String(64), index=True)
+    remittance: Mapped[str | None] = mapped_column(Text)
+    structured_reference: Mapped[str | None] = mapped_column(String(200))
+    transaction_id: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # matched | review | ignored
+    link: Mapped[str | None] = mapped_column(String(16))  # created | reconciled
+    rule: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    candidates: Mapped[str | None] = mapped_column(Text)  # JSON list of the best candidates
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    reconcile_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -110,3 +110,14 @@ def reversal_lines(lines: Iterable[Line]) -> list[Line]:
     out = [replace(line, debit=line.credit, credit=line.debit) for line in lines]
     check_balanced(out)
     return out
+
+
+def reconcile_lines(inbound: bool, amount: int, bank_account: int, outstanding_account: int,
+                    partner_id: int | None, label: str) -> list[Line]:
+    """A bank line settles a posted payment: move the amount from outstanding to the bank."""
+    if inbound:
+        lines = _pair(bank_account, outstanding_account, amount, partner_id, label)
+    else:
+        lines = _pair(outstanding_account, bank_account, amount, partner_id, label)
+    check_balanced(lines)
+    return lines

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.models import Invoice, JournalEntry, Payment
+from payctl.db.models import BankLine, Invoice, JournalEntry, Payment
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
 from payctl.domain.enums import CUSTOMER_SIDE, INBOUND, AccountRole, PaymentState, invoice_state_for
@@ -129,7 +129,7 @@ class PaymentFlowService:
             p.state = PaymentState.POSTED
             p.confirmed_by, p.confirmed_at, p.updated_at = self.user, now, now
         await self.session.flush()
-        await self._audit(batch.ok, "confirm", reason)
+        await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok})
         return batch
 
     @staticmethod
@@ -164,11 +164,14 @@ class PaymentFlowService:
         if not payments:
             return
         roles = await ledger.account_roles(self.session)
+        from_bank = await self._bank_links([p.id for p in payments], link="created")
         drafts = []
         for p in payments:
             inbound = p.type in INBOUND
-            liquidity = (p.journal.outstanding_receipts_account_id if inbound
-                         else p.journal.outstanding_payments_account_id) or p.journal.account_id
+            # A payment made from a bank line is already in the bank: book it there directly.
+            liquidity = (p.journal.account_id if p.id in from_bank else None) or (
+                p.journal.outstanding_receipts_account_id if inbound
+                else p.journal.outstanding_payments_account_id) or p.journal.account_id
             counterpart = roles[AccountRole.RECEIVABLE if p.type in CUSTOMER_SIDE
                                 else AccountRole.PAYABLE]
             assert liquidity is not None
@@ -187,13 +190,20 @@ class PaymentFlowService:
     async def _unpost(self, payments: Sequence[Payment], action: states.Action,
                       reason: str | None) -> _Batch:
         batch = _Batch([], [])
+        matched = await self._bank_links([p.id for p in payments])
         for p in payments:
             failure = self._state_problem(p, action)
+            if failure is None and p.id in matched and p.state == PaymentState.POSTED:
+                failure = ItemResult(
+                    payment_label(p), p.id, p.number, p.state.value, p.state.value, False,
+                    f"payment {payment_label(p)} is matched to bank line {matched[p.id]}: "
+                    f"unmatch it first (payctl review unmatch {matched[p.id]})")
             if failure:
                 batch.failed.append(failure)
             else:
                 batch.ok.append(p)
         posted = [p for p in batch.ok if p.state == PaymentState.POSTED]
+        before = {p.id: p.state.value for p in batch.ok}
         await self._reverse(posted)
         invoices = await self.payments.lock_invoices(
             [a.invoice_id for p in posted for a in p.allocations])
@@ -207,8 +217,18 @@ class PaymentFlowService:
             p.state, p.updated_at = target, now
         await self.session.flush()
         await self._audit(batch.ok, "reset" if action == states.Action.RESET else "cancel",
-                          reason)
+                          reason, before)
         return batch
+
+    async def _bank_links(self, payment_ids: list[int], link: str | None = None) -> dict[int, int]:
+        """payment id -> id of the bank line it is matched to (optionally only one link kind)."""
+        if not payment_ids:
+            return {}
+        stmt = select(BankLine.payment_id, BankLine.id).where(
+            BankLine.payment_id.in_(payment_ids), BankLine.state == "matched")
+        if link is not None:
+            stmt = stmt.where(BankLine.link == link)
+        return {pid: line_id for pid, line_id in await self.session.execute(stmt)}
 
     async def _reverse(self, payments: list[Payment]) -> None:
         if not payments:
@@ -222,10 +242,12 @@ class PaymentFlowService:
         )).scalars().all()
         await ledger.reverse_entries(self.session, list(live), self.user)
 
-    async def _audit(self, payments: list[Payment], action: str, reason: str | None) -> None:
+    async def _audit(self, payments: list[Payment], action: str, reason: str | None,
+                     before: dict[int, str]) -> None:
         await audit.append(self.session, [
             audit.AuditEvent(self.user, action, "payment", p.id,
-                             {"state": p.state.value, "number": p.number,
+                             {"state": p.state.value, "state_before": before[p.id],
+                              "number": p.number,
                               "snapshot": snapshot(p)},
                              payment_id=p.id, reason=reason)
             for p in payments

@@ -1,0 +1,99 @@
+"""`payctl import`: bank extracts in, payments and reconciliations out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from payctl.cli import render
+from payctl.cli.options import FormatOpt, use_format
+from payctl.cli.runtime import run, user
+from payctl.errors import EXIT_BAD_INPUT, PayctlError
+
+COLUMNS = [("file", "File"), ("format", "Format"), ("status", "Status"), ("lines_read", "Lines"),
+           ("duplicates", "Duplicates"), ("new_lines", "New"), ("matched", "Matched by rule"),
+           ("payments_created", "Payments"), ("payments_confirmed", "Confirmed"),
+           ("reconciled", "Reconciled"), ("to_review", "To review"), ("unmatched", "Unmatched")]
+COUNTS = ("statements", "lines_read", "duplicates", "new_lines", "payments_created",
+          "payments_confirmed", "reconciled", "to_review", "unmatched")
+
+
+def _read(file: str) -> tuple[bytes, str]:
+    if file == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    try:
+        return Path(file).read_bytes(), file
+    except OSError as exc:
+        raise PayctlError(f"{file}: cannot read file: {exc.strerror or exc}") from None
+
+
+def import_(
+    files: Annotated[list[str], typer.Argument(help="Bank files (camt.053/054, MT940, OFX, CSV, "
+                                               "XLSX); '-' reads JSON lines from stdin.")],
+    journal: Annotated[str, typer.Option("--journal", "-j", help="Bank journal.")] = "BNK1",
+    input_format: Annotated[str | None, typer.Option(
+        "--input-format", help="camt, mt940, ofx, csv, xlsx or jsonl (default: detected).")] = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="CSV/XLSX mapping profile: a built-in name or a TOML file.")] = None,
+    auto_confirm: Annotated[bool, typer.Option(
+        "--auto-confirm", help="Post the payments made from matched lines.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Match and report, write nothing.")] = False,
+    format_: FormatOpt = None,
+) -> None:
+    """Import bank extracts: deduplicate, match each line to invoices or payments, book it.
+
+    Lines that match well become draft payments (or posted ones with --auto-confirm) or
+    reconcile posted payments; the rest wait in `payctl review list`. Importing a file again
+    adds nothing. Each file is its own transaction.
+
+    Example: payctl import /srv/extracts/2026-11-26.xml --journal BNK1 --auto-confirm
+    """
+    use_format(format_)
+    from payctl.services.bank_extract_service import BankExtractService
+
+    inputs = ["-" if f == "-" else f for f in files]
+
+    async def op(session: Any) -> list[dict[str, Any]]:
+        from payctl.services.views import plain
+
+        out = []
+        for file in inputs:
+            try:
+                data, source = _read(file)
+                fmt = input_format or ("jsonl" if file == "-" else None)
+                report = await BankExtractService(session, user()).import_file(
+                    data, source, journal, input_format=fmt, profile=profile,
+                    auto_confirm=auto_confirm, dry_run=dry_run)
+                row = plain(report)
+                row["status"] = "dry run" if dry_run else "imported"
+            except PayctlError as exc:
+                row = {"source": file, "ok": False, "error": exc.message, "status": "failed",
+                       "exit_code": exc.exit_code}
+            row["file"] = row.pop("source")
+            out.append(row)
+        return out
+
+    rows = run(op)
+    for row in rows:
+        row["matched"] = ", ".join(f"{k} {v}" for k, v in sorted((row.get("matched") or {}).items()))
+    if render.fmt() == "json":
+        totals = {k: sum(r.get(k) or 0 for r in rows) for k in COUNTS}
+        totals["failed_files"] = sum(not r.get("ok", True) for r in rows)
+        render.emit_json({"files": rows, "totals": totals})
+    else:
+        render.rows(rows, COLUMNS, title="Import")
+    for row in rows:
+        for warning in row.get("warnings") or []:
+            render.message(f"warning: {row['file']}: {warning}")
+        if row.get("error"):
+            sys.stderr.write(f"payctl: error: {row['error']}\n")
+    failed = [r for r in rows if r.get("status") == "failed"]
+    if failed:
+        raise typer.Exit(max(r.get("exit_code", EXIT_BAD_INPUT) for r in failed))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)

@@ -1,0 +1,51 @@
+"""Stable fingerprints of bank lines, so re-imports and overlapping files add nothing twice.
+
+A line's fingerprint is the bank's transaction id where the bank gives a reliable one (present
+and unique within its statement), else a hash of account, dates, amount, references and text plus
+an occurrence counter for identical lines within the statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class LineLike(Protocol):
+    booking_date: object
+    amount: object
+    currency: str
+    counterparty_name: str | None
+    counterparty_account: str | None
+    remittance: str | None
+    structured_reference: str | None
+    transaction_id: str | None
+
+
+def _digest(*parts: object) -> str:
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split()).upper()
+
+
+def fingerprints(account: str, lines: Sequence[LineLike]) -> list[str]:
+    ids = Counter(ln.transaction_id.strip() for ln in lines if ln.transaction_id and ln.transaction_id.strip())
+    seen: Counter[str] = Counter()
+    out = []
+    for ln in lines:
+        tx = (ln.transaction_id or "").strip()
+        if tx and ids[tx] == 1:
+            out.append(_digest("id", account, tx))
+            continue
+        amount = ln.amount.normalize() if hasattr(ln.amount, "normalize") else ln.amount
+        base = _digest("content", account, ln.booking_date, amount, ln.currency,
+                       _clean(ln.structured_reference), _clean(ln.remittance),
+                       _clean(ln.counterparty_name), _clean(ln.counterparty_account))
+        out.append(_digest(base, seen[base]))
+        seen[base] += 1
+    return out

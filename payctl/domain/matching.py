@@ -1,0 +1,326 @@
+"""Matching bank lines to what they settle. Pure: plain facts in, scored candidates out.
+
+Rules, each candidate carrying its reason:
+  (a) reference — an open item's number appears in the remittance text or structured
+      reference (normalised: case, spaces, separators) and the amount fits;
+  (b) partner + amount — the partner is found by IBAN (else by fuzzy name, ties rejected) and
+      the amount equals one open item's residual, or the sum of a set of that partner's open
+      items (oldest first, bounded search);
+  (c) payment — a posted, not yet matched payment of that partner with that amount within a
+      date window: the line reconciles it;
+  (d) partial / over / write-off — a reference is found but the amount is below the residual
+      (partial allocation), above it (residual allocated, the rest left as partner credit), or
+      within the write-off tolerance (the difference is written off).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from payctl.domain.enums import InvoiceType, PaymentType
+from payctl.domain.money import format_amount
+
+SEPARATORS = re.compile(r"[^0-9A-Z]")
+TOKENS = re.compile(r"[0-9A-Z]+")
+
+# Which open items a line can settle, by direction: type of item -> payment type.
+INBOUND_ITEMS = {InvoiceType.CUSTOMER_INVOICE: PaymentType.CUSTOMER_PAYMENT,
+                 InvoiceType.VENDOR_CREDIT_NOTE: PaymentType.VENDOR_REFUND}
+OUTBOUND_ITEMS = {InvoiceType.VENDOR_BILL: PaymentType.VENDOR_PAYMENT,
+                  InvoiceType.CUSTOMER_CREDIT_NOTE: PaymentType.CUSTOMER_REFUND}
+
+SCORE_EXACT_REFERENCE = 100
+SCORE_REFERENCE_WRITEOFF = 95
+SCORE_PAYMENT = 95
+SCORE_REFERENCE_PARTIAL = 85
+SCORE_REFERENCE_OVER = 85
+SCORE_IBAN_AMOUNT = 90
+SCORE_IBAN_SUBSET = 85
+SCORE_NAME_PENALTY = 10  # partner found by fuzzy name instead of IBAN
+SCORE_AMBIGUOUS_PENALTY = 25
+
+
+def normalise_reference(text: str) -> str:
+    return SEPARATORS.sub("", text.upper())
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    amount: int  # signed minor units: + money in, - money out
+    currency: str
+    date: dt.date
+    name: str | None = None
+    account: str | None = None  # normalised IBAN / account number
+    text: str = ""  # remittance and structured reference
+
+
+@dataclass
+class OpenItem:
+    id: int
+    number: str
+    partner_id: int
+    type: InvoiceType
+    residual: int
+    currency: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class PostedPayment:
+    id: int
+    partner_id: int
+    type: PaymentType
+    amount: int  # positive minor units
+    currency: str
+    date: dt.date
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    invoice_id: int
+    number: str
+    amount: int
+    writeoff: int = 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rule: str  # reference | partial | overpayment | writeoff | partner_amount | partner_subset | payment
+    score: int
+    reason: str
+    partner_id: int
+    payment_type: PaymentType
+    allocations: tuple[Allocation, ...] = ()
+    payment_id: int | None = None
+
+    @property
+    def allocated(self) -> int:
+        return sum(a.amount for a in self.allocations)
+
+
+@dataclass
+class MatchResult:
+    candidates: list[Candidate] = field(default_factory=list)
+    decision: Candidate | None = None
+    review_reason: str | None = None
+
+
+def _money(minor: int) -> str:
+    return format_amount(minor)
+
+
+class Matcher:
+    """Holds the open items, partners and payments of one import; matches line after line.
+
+    Decisions consume residuals and payments, so two lines never settle the same thing twice.
+    """
+
+    def __init__(self, items: Iterable[OpenItem], partner_accounts: dict[str, int],
+                 partner_names: dict[int, str], payments: Iterable[PostedPayment], *,
+                 writeoff_tolerance: int = 100, threshold: int = 80, date_window: int = 10,
+                 subset_limit: int = 12, subset_budget: int = 4000,
+                 fuzzy: Callable[[str], list[tuple[int, int]]] | None = None) -> None:
+        self.items = {i.id: i for i in items}
+        self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
+        self.by_partner: dict[int, list[OpenItem]] = defaultdict(list)
+        for item in self.items.values():
+            self.by_key[normalise_reference(item.number)].append(item)
+            self.by_partner[item.partner_id].append(item)
+        for group in self.by_partner.values():
+            group.sort(key=lambda i: (i.date, i.id))
+        self.starts = {k[:2] for k in self.by_key if len(k) >= 2}
+        self.max_key = max((len(k) for k in self.by_key), default=0)
+        self.partner_accounts = partner_accounts
+        self.partner_names = partner_names
+        self.payments: dict[tuple[int, int, str], list[PostedPayment]] = defaultdict(list)
+        for p in payments:
+            self.payments[(p.partner_id, p.amount, p.currency)].append(p)
+        self.tolerance = writeoff_tolerance
+        self.threshold = threshold
+        self.window = dt.timedelta(days=date_window)
+        self.subset_limit = subset_limit
+        self.subset_budget = subset_budget
+        self.fuzzy = fuzzy
+        self._name_cache: dict[str, tuple[int | None, str]] = {}
+
+    # ------------------------------------------------------------ look-ups
+    def referenced_items(self, text: str) -> list[OpenItem]:
+        """Open items whose normalised number appears in the text, in order of appearance."""
+        if not text or not self.by_key:
+            return []
+        tokens = TOKENS.findall(text.upper())
+        found: dict[int, OpenItem] = {}
+        for i, token in enumerate(tokens):
+            if token[:2] not in self.starts and len(token) >= 2:
+                continue
+            key = ""
+            for nxt in tokens[i:i + 6]:
+                key += nxt
+                if len(key) > self.max_key:
+                    break
+                for item in self.by_key.get(key, ()):
+                    if item.residual > 0:
+                        found.setdefault(item.id, item)
+        return list(found.values())
+
+    def partner_of(self, line: LineFacts) -> tuple[int | None, str]:
+        """(partner id, how it was found) by IBAN/account first, then fuzzy name."""
+        if line.account and line.account in self.partner_accounts:
+            return self.partner_accounts[line.account], "IBAN"
+        if not line.name or self.fuzzy is None:
+            return None, ""
+        if line.name not in self._name_cache:
+            hits = self.fuzzy(line.name)
+            if not hits:
+                self._name_cache[line.name] = (None, "")
+            elif len(hits) > 1 and hits[0][1] == hits[1][1] and hits[0][0] != hits[1][0]:
+                self._name_cache[line.name] = (None, "name matches several partners equally")
+            else:
+                self._name_cache[line.name] = (hits[0][0], f"name (similarity {hits[0][1]})")
+        return self._name_cache[line.name]
+
+    # -------------------------------------------------------------- rules
+    def match(self, line: LineFacts) -> MatchResult:
+        if line.amount == 0:
+            return MatchResult(review_reason="zero amount")
+        kinds = INBOUND_ITEMS if line.amount > 0 else OUTBOUND_ITEMS
+        amount = abs(line.amount)
+        candidates = self._by_reference(line, amount, kinds)
+        partner_id, how = self.partner_of(line)
+        if partner_id is not None:
+            penalty = 0 if how == "IBAN" else SCORE_NAME_PENALTY
+            candidates += self._by_payment(line, amount, partner_id, how, penalty)
+            candidates += self._by_partner_amount(line, amount, partner_id, how, penalty, kinds)
+        candidates.sort(key=lambda c: -c.score)
+        result = MatchResult(candidates=candidates[:5])
+        if not candidates:
+            result.review_reason = how or (
+                "no invoice number in the text and no partner with this IBAN or name")
+            if partner_id is not None:
+                result.review_reason = f"partner found by {how} but no open item or payment fits the amount"
+            return result
+        best = candidates[0]
+        runner_up = candidates[1] if len(candidates) > 1 else None
+        same_target = runner_up is not None and (
+            runner_up.allocations == best.allocations and runner_up.payment_id == best.payment_id)
+        if best.score < self.threshold:
+            result.review_reason = f"best score {best.score} is below the threshold {self.threshold}"
+        elif runner_up is not None and runner_up.score == best.score and not same_target:
+            result.review_reason = "several candidates score the same"
+        else:
+            result.decision = best
+        return result
+
+    def _fits(self, item: OpenItem, line: LineFacts, kinds: dict[InvoiceType, PaymentType]) -> bool:
+        return item.type in kinds and item.currency == line.currency and item.residual > 0
+
+    def _by_reference(self, line: LineFacts, amount: int,
+                      kinds: dict[InvoiceType, PaymentType]) -> list[Candidate]:
+        items = [i for i in self.referenced_items(line.text) if self._fits(i, line, kinds)]
+        if not items:
+            return []
+        # Several referenced items of one partner paid together.
+        partners = {i.partner_id for i in items}
+        if len(items) > 1 and len(partners) == 1 and sum(i.residual for i in items) == amount:
+            first = items[0]
+            return [Candidate("reference", SCORE_EXACT_REFERENCE,
+                              f"invoice numbers {', '.join(i.number for i in items)} in the text; "
+                              "amount equals their residuals", first.partner_id, kinds[first.type],
+                              tuple(Allocation(i.id, i.number, i.residual) for i in items))]
+        out = []
+        for item in items:
+            ptype = kinds[item.type]
+            gap = item.residual - amount
+            if gap == 0:
+                out.append(Candidate("reference", SCORE_EXACT_REFERENCE,
+                                     f"invoice number {item.number} in the text; amount equals "
+                                     "its residual", item.partner_id, ptype,
+                                     (Allocation(item.id, item.number, amount),)))
+            elif 0 < gap <= self.tolerance:
+                out.append(Candidate("writeoff", SCORE_REFERENCE_WRITEOFF,
+                                     f"invoice number {item.number} in the text; difference "
+                                     f"{_money(gap)} within the write-off tolerance",
+                                     item.partner_id, ptype,
+                                     (Allocation(item.id, item.number, amount, gap),)))
+            elif gap > 0:
+                out.append(Candidate("partial", SCORE_REFERENCE_PARTIAL,
+                                     f"invoice number {item.number} in the text; partial payment "
+                                     f"({_money(amount)} of {_money(item.residual)})",
+                                     item.partner_id, ptype,
+                                     (Allocation(item.id, item.number, amount),)))
+            else:
+                out.append(Candidate("overpayment", SCORE_REFERENCE_OVER,
+                                     f"invoice number {item.number} in the text; overpaid by "
+                                     f"{_money(-gap)}, left as partner credit", item.partner_id,
+                                     ptype, (Allocation(item.id, item.number, item.residual),)))
+        if len(out) > 1:  # several references, none of them alone explaining the amount
+            out = [c if c.rule == "reference" else
+                   Candidate(c.rule, c.score - SCORE_AMBIGUOUS_PENALTY, c.reason + "; other "
+                             "invoice numbers in the text too", c.partner_id, c.payment_type,
+                             c.allocations) for c in out]
+        return out
+
+    def _by_payment(self, line: LineFacts, amount: int, partner_id: int, how: str,
+                    penalty: int) -> list[Candidate]:
+        pool = self.payments.get((partner_id, amount, line.currency), [])
+        inbound = line.amount > 0
+        fitting = [p for p in pool if abs(p.date - line.date) <= self.window
+                   and (p.type in (PaymentType.CUSTOMER_PAYMENT, PaymentType.VENDOR_REFUND)) == inbound]
+        if not fitting:
+            return []
+        fitting.sort(key=lambda p: (abs(p.date - line.date), p.id))
+        score = SCORE_PAYMENT - penalty - (SCORE_AMBIGUOUS_PENALTY if len(fitting) > 1 else 0)
+        p = fitting[0]
+        return [Candidate("payment", score, f"posted payment #{p.id} of the partner (found by "
+                          f"{how}) with this amount, dated {p.date}", partner_id, p.type,
+                          payment_id=p.id)]
+
+    def _by_partner_amount(self, line: LineFacts, amount: int, partner_id: int, how: str,
+                           penalty: int, kinds: dict[InvoiceType, PaymentType]) -> list[Candidate]:
+        items = [i for i in self.by_partner.get(partner_id, ()) if self._fits(i, line, kinds)]
+        exact = [i for i in items if i.residual == amount]
+        if exact:
+            item = exact[0]
+            score = SCORE_IBAN_AMOUNT - penalty - (SCORE_AMBIGUOUS_PENALTY if len(exact) > 1 else 0)
+            return [Candidate("partner_amount", score, f"partner found by {how}; amount equals "
+                              f"the residual of {item.number}" + (" (oldest of several)"
+                                                                  if len(exact) > 1 else ""),
+                              partner_id, kinds[item.type],
+                              (Allocation(item.id, item.number, amount),))]
+        subset = self._subset(items[:self.subset_limit], amount)
+        if subset:
+            return [Candidate("partner_subset", SCORE_IBAN_SUBSET - penalty,
+                              f"partner found by {how}; amount equals the residuals of "
+                              f"{', '.join(i.number for i in subset)}", partner_id,
+                              kinds[subset[0].type],
+                              tuple(Allocation(i.id, i.number, i.residual) for i in subset))]
+        return []
+
+    def _subset(self, items: list[OpenItem], amount: int) -> list[OpenItem] | None:
+        """Oldest-first search for 2+ items (one type) whose residuals sum to the amount."""
+        budget = self.subset_budget
+        for size in range(2, len(items) + 1):
+            for combo in itertools.combinations(items, size):
+                budget -= 1
+                if budget < 0:
+                    return None
+                if sum(i.residual for i in combo) == amount and len({i.type for i in combo}) == 1:
+                    return list(combo)
+        return None
+
+    # ------------------------------------------------------------ consume
+    def consume(self, decision: Candidate) -> None:
+        """Record a decision so later lines see the reduced residuals / used payments."""
+        for a in decision.allocations:
+            item = self.items.get(a.invoice_id)
+            if item is not None:
+                item.residual -= a.amount + a.writeoff
+        if decision.payment_id is not None:
+            for key in [k for k in self.payments if k[0] == decision.partner_id]:
+                self.payments[key] = [p for p in self.payments[key] if p.id != decision.payment_id]

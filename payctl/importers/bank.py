@@ -1,0 +1,62 @@
+"""Plain records every bank-extract reader produces, and the reader contract.
+
+A reader is a module with ``FORMAT`` (its name), ``sniff(head: bytes) -> bool`` (does this
+content look like my format?) and ``read(data: bytes, source: str, **options) ->
+list[BankStatement]``. Readers do no I/O besides parsing the bytes they are given and raise only
+``BankFileError`` (one line: file, line/row, field, problem).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from payctl.errors import InputError
+
+
+class BankFileError(InputError):
+    """An unreadable or invalid bank file. Exit code 2; nothing of the file is written."""
+
+    @classmethod
+    def at(cls, source: str, where: str | int | None, field_: str | None, problem: str) -> BankFileError:
+        parts = [source]
+        if where is not None:
+            parts.append(f"line {where}" if isinstance(where, int) else str(where))
+        if field_:
+            parts.append(field_)
+        return cls(": ".join(parts + [problem]))
+
+
+@dataclass(frozen=True)
+class BankLine:
+    """One booked movement on the account. ``amount`` is signed: + money in, - money out."""
+
+    booking_date: dt.date
+    amount: Decimal
+    currency: str
+    value_date: dt.date | None = None
+    counterparty_name: str | None = None
+    counterparty_account: str | None = None  # IBAN where the bank gives one, else its number
+    remittance: str | None = None  # free text (unstructured remittance / description / :86:)
+    structured_reference: str | None = None  # creditor reference (RF..), ESR/QR, end-to-end id
+    transaction_id: str | None = None  # the bank's own id for the line, when it gives one
+    line_no: int | None = None  # where in the file (line or row), for messages
+
+
+@dataclass
+class BankStatement:
+    """One statement (or notification) of one account; a file can hold several."""
+
+    account: str | None = None  # IBAN or account number of the statement's own account
+    currency: str | None = None
+    statement_id: str | None = None
+    opening_balance: Decimal | None = None
+    closing_balance: Decimal | None = None
+    opening_date: dt.date | None = None
+    closing_date: dt.date | None = None
+    lines: list[BankLine] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((ln.amount for ln in self.lines), Decimal("0"))

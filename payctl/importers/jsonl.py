@@ -1,0 +1,73 @@
+"""JSON lines of bank lines (``payctl import -``): one object per line.
+
+Keys: booking_date (required, YYYY-MM-DD), amount (required, signed string or integer —
+not a float), currency, value_date, counterparty_name, counterparty_account, remittance,
+structured_reference, transaction_id, account (the statement's own account).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+
+from payctl.importers.bank import BankFileError, BankLine, BankStatement
+
+FORMAT = "jsonl"
+TEXT_FIELDS = ("counterparty_name", "counterparty_account", "remittance",
+               "structured_reference", "transaction_id")
+
+
+def sniff(head: bytes) -> bool:
+    return head.lstrip()[:1] == b"{"
+
+
+def _date(value: object, source: str, line: int, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise BankFileError.at(source, line, field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _amount(value: object, source: str, line: int) -> Decimal:
+    if isinstance(value, float) or isinstance(value, bool):
+        raise BankFileError.at(source, line, "amount", "write amounts as strings, e.g. \"12.30\"")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise BankFileError.at(source, line, "amount", f"{value!r} is not an amount") from None
+    if not amount.is_finite():
+        raise BankFileError.at(source, line, "amount", f"{value!r} is not an amount")
+    return amount
+
+
+def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BankFileError(f"{source}: not UTF-8 text ({exc.reason})") from None
+    statements: dict[str | None, BankStatement] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw, parse_float=str)
+        except json.JSONDecodeError as exc:
+            raise BankFileError.at(source, number, None, f"invalid JSON: {exc.msg}") from None
+        if not isinstance(obj, dict):
+            raise BankFileError.at(source, number, None, "expected a JSON object")
+        for required in ("booking_date", "amount"):
+            if obj.get(required) in (None, ""):
+                raise BankFileError.at(source, number, required, "missing")
+        account = obj.get("account")
+        st = statements.setdefault(account, BankStatement(account=account))
+        st.lines.append(BankLine(
+            booking_date=_date(obj["booking_date"], source, number, "booking_date"),
+            value_date=_date(obj["value_date"], source, number, "value_date")
+            if obj.get("value_date") else None,
+            amount=_amount(obj["amount"], source, number),
+            currency=str(obj.get("currency") or "EUR").upper(),
+            line_no=number,
+            **{f: (str(obj[f]) if obj.get(f) not in (None, "") else None) for f in TEXT_FIELDS},
+        ))
+    return list(statements.values())

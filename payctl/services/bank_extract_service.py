@@ -1,0 +1,280 @@
+"""BankExtractService: import bank extracts, deduplicate their lines, match and book them.
+
+One file is one transaction: a bad file writes nothing, a good file is written whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import BankLine, BankStatement, Invoice, Journal, Payment
+from payctl.db.uow import begin
+from payctl.domain.fingerprint import fingerprints
+from payctl.domain.iban import normalise_iban
+from payctl.domain.matching import LineFacts, Matcher
+from payctl.domain.money import exponent, format_amount, to_minor
+from payctl.errors import InputError
+from payctl.importers.bank import BankFileError, BankLine as ParsedLine, BankStatement as ParsedStatement
+from payctl.services import lookups
+from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_json
+from payctl.services.matching_data import load_matcher
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class FileReport:
+    source: str
+    format: str | None = None
+    ok: bool = True
+    error: str | None = None
+    statements: int = 0
+    lines_read: int = 0
+    duplicates: int = 0
+    new_lines: int = 0
+    matched: Counter[str] = field(default_factory=Counter)
+    payments_created: int = 0
+    payments_confirmed: int = 0
+    reconciled: int = 0
+    to_review: int = 0
+    unmatched: int = 0
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def max_import_bytes() -> int:
+    try:
+        return int(os.environ.get("PAYCTL_MAX_IMPORT_BYTES", DEFAULT_MAX_BYTES))
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def parse_file(data: bytes, source: str, input_format: str | None = None,
+               profile: str | None = None) -> tuple[str, list[ParsedStatement]]:
+    """Detect (unless given) the format and read the statements. Pure, no database."""
+    from payctl.importers import detect
+
+    limit = max_import_bytes()
+    if len(data) > limit:
+        raise BankFileError(f"{source}: file is {len(data)} bytes, above the limit of {limit} "
+                            "(PAYCTL_MAX_IMPORT_BYTES)")
+    fmt = input_format or detect.detect(data, source)
+    reader = detect.reader_for(fmt)
+    options = {"profile": profile} if profile and fmt in ("csv", "xlsx") else {}
+    return fmt, reader.read(data, source, **options)
+
+
+def _minor(amount: Decimal, currency: str, report: FileReport, where: str) -> int:
+    try:
+        return to_minor(amount, currency)
+    except ValueError:
+        rounded = amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+        report.warnings.append(f"{where}: amount {amount} rounded to {rounded} {currency}")
+        return to_minor(rounded, currency)
+
+
+def _account_key(value: str | None) -> str:
+    return normalise_iban(value) if value else ""
+
+
+class BankExtractService:
+    def __init__(self, session: AsyncSession, user: str = "system") -> None:
+        self.session = session
+        self.user = user
+
+    async def import_file(self, data: bytes, source: str, journal: str, *,
+                          input_format: str | None = None, profile: str | None = None,
+                          auto_confirm: bool = False, dry_run: bool = False) -> FileReport:
+        report = FileReport(source, dry_run=dry_run)
+        report.format, statements = parse_file(data, source, input_format, profile)
+        report.statements = len(statements)
+        report.lines_read = sum(len(s.lines) for s in statements)
+        digest = hashlib.sha256(data).hexdigest()
+        await begin(self.session, write=True)
+        try:
+            await self._import(statements, digest, source, journal, report, auto_confirm)
+            await (self.session.rollback() if dry_run else self.session.commit())
+        except BaseException:
+            await self.session.rollback()
+            raise
+        return report
+
+    def _check_account(self, j: Journal, st: ParsedStatement, source: str) -> None:
+        own = {_account_key(j.iban), _account_key(j.bank_account_number)} - {""}
+        theirs = _account_key(st.account)
+        if own and theirs and theirs not in own and not any(
+                theirs.endswith(o) or o.endswith(theirs) for o in own):
+            raise InputError(f"{source}: statement of account {st.account} does not belong to "
+                             f"journal {j.code} ({', '.join(sorted(own))}): choose the right "
+                             "--journal")
+
+    async def _import(self, statements: list[ParsedStatement], digest: str, source: str,
+                      journal: str, report: FileReport, auto_confirm: bool) -> None:
+        j = await lookups.journal(self.session, journal)
+        new: list[tuple[int, ParsedLine, str, int, str]] = []  # (stmt seq, line, fp, minor, cur)
+        fresh_statements: list[int] = []
+        all_fps: list[list[str]] = []
+        for seq, st in enumerate(statements):
+            self._check_account(j, st, source)
+            all_fps.append(fingerprints(_account_key(st.account) or j.code, st.lines))
+        existing = await self._existing(j.id, [fp for fps in all_fps for fp in fps])
+        known_statements = set((await self.session.execute(
+            select(BankStatement.seq).where(BankStatement.journal_id == j.id,
+                                            BankStatement.source_hash == digest))).scalars())
+        for seq, (st, fps) in enumerate(zip(statements, all_fps, strict=True)):
+            added = 0
+            for line, fp in zip(st.lines, fps, strict=True):
+                if fp in existing:
+                    report.duplicates += 1
+                    continue
+                existing.add(fp)
+                cur = (line.currency or st.currency or j.currency).upper()
+                where = f"{source}: line {line.line_no}" if line.line_no else source
+                new.append((seq, line, fp, _minor(line.amount, cur, report, where), cur))
+                added += 1
+            if added or seq not in known_statements:
+                fresh_statements.append(seq)
+        report.new_lines = len(new)
+        statement_ids = await self._insert_statements(j, statements, fresh_statements, digest,
+                                                      source, report)
+        await self._match_and_book(j, new, statement_ids, report, auto_confirm)
+
+    async def _existing(self, journal_id: int, fps: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(fps), 5000):
+            chunk = fps[start:start + 5000]
+            found.update((await self.session.execute(
+                select(BankLine.fingerprint).where(BankLine.journal_id == journal_id,
+                                                   BankLine.fingerprint.in_(chunk)))).scalars())
+        return found
+
+    async def _insert_statements(self, j: Journal, statements: list[ParsedStatement],
+                                 seqs: list[int], digest: str, source: str,
+                                 report: FileReport) -> dict[int, int]:
+        ids: dict[int, int] = {}
+        for seq in seqs:
+            st = statements[seq]
+            cur = (st.currency or j.currency).upper()
+
+            def minor(v: Decimal | None) -> int | None:
+                return None if v is None else _minor(v, cur, report, source)
+
+            opening, closing = minor(st.opening_balance), minor(st.closing_balance)
+            await self._continuity(j, st, opening, cur, report)
+            if opening is not None and closing is not None:
+                moved = sum(_minor(ln.amount, cur, report, source) for ln in st.lines)
+                if opening + moved != closing:
+                    report.warnings.append(
+                        f"{source}: statement {seq + 1}: opening {format_amount(opening, cur)} + "
+                        f"lines {format_amount(moved, cur)} != closing {format_amount(closing, cur)}")
+            row = BankStatement(
+                journal_id=j.id, source_name=source[:500], source_hash=digest, seq=seq,
+                format=report.format or "", account=(st.account or None),
+                currency=cur, statement_ref=(st.statement_id or None), opening_balance=opening,
+                closing_balance=closing, opening_date=st.opening_date,
+                closing_date=st.closing_date or max((ln.booking_date for ln in st.lines), default=None),
+                line_count=len(st.lines), imported_by=self.user)
+            self.session.add(row)
+            await self.session.flush()
+            ids[seq] = row.id
+        return ids
+
+    async def _continuity(self, j: Journal, st: ParsedStatement, opening: int | None, cur: str,
+                          report: FileReport) -> None:
+        """Warn when an opening balance does not follow the previous statement's closing."""
+        if opening is None or st.opening_date is None:
+            return
+        prev = (await self.session.execute(
+            select(BankStatement.closing_balance, BankStatement.closing_date)
+            .where(BankStatement.journal_id == j.id, BankStatement.closing_balance.is_not(None),
+                   BankStatement.closing_date <= st.opening_date,
+                   BankStatement.account == (st.account or None))
+            .order_by(BankStatement.closing_date.desc(), BankStatement.id.desc()).limit(1)
+        )).first()
+        if prev is not None and prev[0] != opening:
+            report.warnings.append(
+                f"opening balance {format_amount(opening, cur)} on {st.opening_date} does not "
+                f"follow the previous statement's closing balance {format_amount(prev[0], cur)} "
+                f"on {prev[1]}: a statement may be missing")
+
+    async def _match_and_book(self, j: Journal, new: list[tuple[int, ParsedLine, str, int, str]],
+                              statement_ids: dict[int, int], report: FileReport,
+                              auto_confirm: bool) -> None:
+        if not new:
+            return
+        dates = [ln.booking_date for _, ln, _, _, _ in new]
+        matcher, invoices, payments = await load_matcher(self.session, min(dates), max(dates))
+        posting = BankPosting(self.session, self.user)
+        drafts: list[NewLinePayment] = []
+        rows: list[dict[str, Any]] = []
+        reconcile: list[tuple[int, Payment, int]] = []  # (row index, payment, amount)
+        for index, (seq, line, fp, minor, cur) in enumerate(new):
+            text = " ".join(filter(None, [line.structured_reference, line.remittance]))
+            facts = LineFacts(minor, cur, line.booking_date, line.counterparty_name,
+                              _account_key(line.counterparty_account) or None, text)
+            result = matcher.match(facts)
+            best = result.decision
+            row = {
+                "statement_id": statement_ids[seq], "journal_id": j.id, "fingerprint": fp,
+                "booking_date": line.booking_date, "value_date": line.value_date,
+                "amount": minor, "currency": cur,
+                "counterparty_name": (line.counterparty_name or None) and line.counterparty_name[:200],
+                "counterparty_account": _account_key(line.counterparty_account)[:64] or None,
+                "remittance": line.remittance, "structured_reference":
+                    (line.structured_reference or None) and line.structured_reference[:200],
+                "transaction_id": (line.transaction_id or None) and line.transaction_id[:200],
+                "state": "review", "link": None, "rule": None, "score": None,
+                "reason": result.review_reason, "candidates": candidate_json(result.candidates),
+                "partner_id": (best or (result.candidates[0] if result.candidates else None)
+                               ).partner_id if (best or result.candidates) else None,
+                "payment_id": None, "reconcile_entry_id": None,
+                "created_at": dt.datetime.now(dt.UTC),
+            }
+            rows.append(row)
+            if best is None:
+                if result.candidates:
+                    report.to_review += 1
+                else:
+                    report.unmatched += 1
+                continue
+            matcher.consume(best)
+            report.matched[best.rule] += 1
+            row.update(state="matched", rule=best.rule, score=best.score, reason=best.reason)
+            if best.payment_id is not None:
+                row.update(link="reconciled", payment_id=best.payment_id)
+                reconcile.append((index, payments[best.payment_id], abs(minor)))
+            else:
+                row["link"] = "created"
+                drafts.append(NewLinePayment(
+                    index, best, abs(minor), cur, line.booking_date,
+                    (line.structured_reference or line.transaction_id or None),
+                    line.remittance))
+        created = await posting.create_payments(j, drafts, invoices)
+        for index, pid in created.items():
+            rows[index]["payment_id"] = pid
+        report.payments_created = len(created)
+        result = await self.session.execute(
+            insert(BankLine).returning(BankLine.id, sort_by_parameter_order=True), rows)
+        line_ids = [r[0] for r in result]
+        entry_ids = await posting.reconcile(j, [
+            (line_ids[i], p, amount, rows[i]["booking_date"], f"bank line {line_ids[i]}")
+            for i, p, amount in reconcile])
+        if entry_ids:
+            await self.session.execute(update(BankLine), [
+                {"id": line_ids[i], "reconcile_entry_id": e}
+                for (i, _, _), e in zip(reconcile, entry_ids, strict=True)])
+        report.reconciled = len(entry_ids)
+        if auto_confirm and created:
+            report.payments_confirmed, problems = await posting.confirm(sorted(created.values()))
+            report.warnings += problems
+
+

@@ -1,0 +1,60 @@
+"""Loading what the matcher needs for one import, in a handful of set-wise queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import BankLine, Invoice, Partner, PartnerBankAccount, Payment
+from payctl.domain.enums import InvoiceState, PaymentState
+from payctl.domain.matching import Matcher, OpenItem, PostedPayment
+from payctl.domain.money import to_minor
+from payctl.services.settings import writeoff_tolerance
+
+DATE_WINDOW_DAYS = 10
+FUZZY_CUTOFF = 85
+THRESHOLD = 80
+
+
+def fuzzy_finder(names: dict[int, str]) -> Callable[[str], list[tuple[int, int]]]:
+    """Best two partners by name similarity (rapidfuzz), above the cutoff."""
+    from rapidfuzz import fuzz, process, utils
+
+    processed = {pid: utils.default_process(name) for pid, name in names.items()}
+
+    def find(name: str) -> list[tuple[int, int]]:
+        hits = process.extract(utils.default_process(name), processed, scorer=fuzz.token_sort_ratio,
+                               processor=None, limit=2, score_cutoff=FUZZY_CUTOFF)
+        return [(key, int(round(score))) for _, score, key in hits]
+
+    return find
+
+
+async def load_matcher(session: AsyncSession, date_from: dt.date, date_to: dt.date,
+                       ) -> tuple[Matcher, dict[int, OpenItem], dict[int, PostedPayment]]:
+    rows = await session.execute(
+        select(Invoice.id, Invoice.number, Invoice.partner_id, Invoice.type, Invoice.residual,
+               Invoice.currency, Invoice.date)
+        .where(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL])))
+    items = [OpenItem(*row) for row in rows]
+    snapshot = {i.id: replace(i) for i in items}  # residuals before this import
+    accounts = dict((await session.execute(
+        select(PartnerBankAccount.iban, PartnerBankAccount.partner_id))).all())
+    names = dict((await session.execute(select(Partner.id, Partner.name))).all())
+    window = dt.timedelta(days=DATE_WINDOW_DAYS)
+    matched = exists().where(BankLine.payment_id == Payment.id, BankLine.state == "matched")
+    prow = await session.execute(
+        select(Payment.id, Payment.partner_id, Payment.type, Payment.amount, Payment.currency,
+               Payment.date, Payment.number)
+        .where(Payment.state == PaymentState.POSTED, Payment.date >= date_from - window,
+               Payment.date <= date_to + window, ~matched))
+    payments = {r[0]: PostedPayment(*r) for r in prow}
+    tolerance = to_minor(await writeoff_tolerance(session))
+    matcher = Matcher(items, accounts, names, payments.values(), writeoff_tolerance=tolerance,
+                      threshold=THRESHOLD, date_window=DATE_WINDOW_DAYS,
+                      fuzzy=fuzzy_finder(names) if names else None)
+    return matcher, snapshot, payments

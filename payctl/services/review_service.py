@@ -1,0 +1,218 @@
+"""The review queue: bank lines the matcher was not sure about, and what a person decides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.models import BankLine, Journal, Partner, Payment
+from payctl.db.uow import unit_of_work
+from payctl.domain.enums import INBOUND, SETTLES, PartnerKind, PaymentState, PaymentType
+from payctl.domain.money import from_minor
+from payctl.errors import InputError, NotFound, RuleViolation
+from payctl.services import audit, ledger, lookups
+from payctl.services.bank_posting import BankPosting
+from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.views import Page
+
+INVOICE_TO_PAYMENT = {v: k for k, v in SETTLES.items()}
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    id: int
+    journal: str
+    date: dt.date
+    amount: Decimal
+    currency: str
+    counterparty: str | None
+    account: str | None
+    text: str | None
+    state: str
+    reason: str | None
+    candidates: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    line: int
+    action: str
+    payment: str | None
+    message: str
+
+
+def _inbound(line: BankLine) -> bool:
+    return line.amount > 0
+
+
+class ReviewService:
+    def __init__(self, session: AsyncSession, user: str = "system") -> None:
+        self.session = session
+        self.user = user
+
+    async def _line(self, line_id: int | str) -> BankLine:
+        try:
+            ident = int(str(line_id).lstrip("#"))
+        except ValueError:
+            raise InputError(f"bank line: {line_id!r} is not a line id") from None
+        line = await self.session.scalar(
+            select(BankLine).where(BankLine.id == ident).with_for_update()
+            .execution_options(populate_existing=True))
+        if line is None:
+            raise NotFound(f"unknown bank line {line_id}: see `payctl review list`")
+        return line
+
+    @unit_of_work(write=False)
+    async def list_lines(self, state: str = "review", limit: int | None = 50,
+                         offset: int = 0) -> Page:
+        stmt = select(BankLine, Journal.code).join(Journal, Journal.id == BankLine.journal_id)
+        if state != "all":
+            stmt = stmt.where(BankLine.state == state)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        stmt = stmt.order_by(BankLine.booking_date, BankLine.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        rows = (await self.session.execute(stmt)).all()
+        names = dict((await self.session.execute(select(Partner.id, Partner.name))).all())
+        items = []
+        for line, code in rows:
+            candidates = json.loads(line.candidates or "[]")
+            for c in candidates:
+                c["partner"] = names.get(c.pop("partner_id", None))
+                c["allocations"] = [f"{n}={from_minor(a, line.currency)}"
+                                    for n, a, _w in c.get("allocations", [])]
+            text = " ".join(filter(None, [line.structured_reference, line.remittance]))
+            items.append(ReviewItem(line.id, code, line.booking_date,
+                                    from_minor(line.amount, line.currency), line.currency,
+                                    line.counterparty_name, line.counterparty_account,
+                                    text or None, line.state, line.reason, candidates))
+        return Page(items, total or 0, limit, offset)
+
+    @unit_of_work(write=True)
+    async def accept(self, line_id: int | str, invoices: list[tuple[str, str | None]] | None = None,
+                     payment: str | None = None, partner: str | None = None,
+                     auto_confirm: bool = False) -> ReviewOutcome:
+        line = await self._line(line_id)
+        if line.state == "matched":
+            raise RuleViolation(f"bank line {line.id} is already matched")
+        journal = await self.session.get(Journal, line.journal_id)
+        assert journal is not None
+        if payment:
+            return await self._reconcile(line, journal, payment)
+        if not invoices and not partner:
+            best = json.loads(line.candidates or "[]")
+            if not best:
+                raise RuleViolation(f"bank line {line.id} has no candidate: say --invoice, "
+                                    "--payment or --partner")
+            top = best[0]
+            if top.get("payment_id"):
+                return await self._reconcile(line, journal, str(top["payment_id"]))
+            invoices = [(n, str(from_minor(a, line.currency))) for n, a, _w in top["allocations"]]
+            partner = str(top["partner_id"])
+        return await self._create(line, journal, invoices or [], partner, auto_confirm)
+
+    async def _create(self, line: BankLine, journal: Journal,
+                      invoices: list[tuple[str, str | None]], partner: str | None,
+                      auto_confirm: bool) -> ReviewOutcome:
+        amount = abs(line.amount)
+        allocations, ptype, partner_obj, left = [], None, None, amount
+        for number, given in invoices:
+            inv = await lookups.invoice(self.session, number)
+            ptype = ptype or INVOICE_TO_PAYMENT[inv.type]
+            partner_obj = partner_obj or await lookups.partner(self.session, inv.partner_id)
+            take = given if given else str(from_minor(min(inv.residual, left), inv.currency))
+            allocations.append((inv.number, take))
+            left -= min(inv.residual, left)
+        if partner_obj is None:
+            if partner is None:
+                raise InputError("say which --invoice, --payment or --partner this line settles")
+            partner_obj = await lookups.partner(self.session, partner)
+        if ptype is None:
+            ptype = self._type_for(partner_obj.kind, _inbound(line))
+        if (ptype in INBOUND) != _inbound(line):
+            raise RuleViolation(f"bank line {line.id} is {'incoming' if _inbound(line) else 'outgoing'}"
+                                f" money; a {ptype} goes the other way")
+        flow = PaymentFlowService(self.session, self.user)
+        view = await flow.payments.create_payment(
+            ptype, str(partner_obj.id), journal.code, str(from_minor(amount, line.currency)),
+            line.booking_date, (line.structured_reference or line.transaction_id or None),
+            line.remittance, line.currency, allocations)
+        line.state, line.link, line.payment_id = "matched", "created", view.id
+        line.partner_id, line.rule, line.reason = partner_obj.id, "manual", f"accepted by {self.user}"
+        await self.session.flush()
+        label = f"#{view.id}"
+        if auto_confirm:
+            label = (await flow.confirm_payment(view.id, write_off=True)).label
+        await self._audit(line, "accept", {"payment_id": view.id})
+        return ReviewOutcome(line.id, "created payment", label,
+                             f"bank line {line.id} -> payment {label}")
+
+    @staticmethod
+    def _type_for(kind: PartnerKind, inbound: bool) -> PaymentType:
+        if inbound:
+            return PaymentType.VENDOR_REFUND if kind == PartnerKind.VENDOR else PaymentType.CUSTOMER_PAYMENT
+        return PaymentType.CUSTOMER_REFUND if kind == PartnerKind.CUSTOMER else PaymentType.VENDOR_PAYMENT
+
+    async def _reconcile(self, line: BankLine, journal: Journal, ident: str) -> ReviewOutcome:
+        payment = await self.session.scalar(
+            select(Payment).where(lookups.payment_filter(ident)).with_for_update())
+        if payment is None:
+            raise NotFound(f"unknown payment {ident!r}")
+        label = lookups.payment_label(payment)
+        if payment.state != PaymentState.POSTED:
+            raise RuleViolation(f"payment {label} is {payment.state}: only posted payments "
+                                "can be reconciled with a bank line")
+        if payment.amount != abs(line.amount) or (payment.type in INBOUND) != _inbound(line):
+            raise RuleViolation(f"payment {label} ({from_minor(payment.amount, payment.currency)}) "
+                                f"does not match bank line {line.id} "
+                                f"({from_minor(line.amount, line.currency)})")
+        taken = await self.session.scalar(select(BankLine.id).where(
+            BankLine.payment_id == payment.id, BankLine.state == "matched"))
+        if taken:
+            raise RuleViolation(f"payment {label} is already matched to bank line {taken}")
+        (entry_id,) = await BankPosting(self.session, self.user).reconcile(
+            journal, [(line.id, payment, payment.amount, line.booking_date, f"bank line {line.id}")])
+        line.state, line.link, line.payment_id = "matched", "reconciled", payment.id
+        line.reconcile_entry_id, line.partner_id = entry_id, payment.partner_id
+        line.rule, line.reason = "manual", f"accepted by {self.user}"
+        await self.session.flush()
+        await self._audit(line, "accept", {"payment_id": payment.id, "entry_id": entry_id})
+        return ReviewOutcome(line.id, "reconciled", label, f"bank line {line.id} settles {label}")
+
+    @unit_of_work(write=True)
+    async def ignore(self, line_id: int | str, reason: str | None = None) -> ReviewOutcome:
+        line = await self._line(line_id)
+        if line.state == "matched":
+            raise RuleViolation(f"bank line {line.id} is matched: unmatch it first")
+        line.state, line.reason = "ignored", reason or f"ignored by {self.user}"
+        await self.session.flush()
+        await self._audit(line, "ignore", {}, reason)
+        return ReviewOutcome(line.id, "ignored", None, f"bank line {line.id} ignored")
+
+    @unit_of_work(write=True)
+    async def unmatch(self, line_id: int | str, reason: str | None = None) -> ReviewOutcome:
+        line = await self._line(line_id)
+        if line.state != "matched":
+            raise RuleViolation(f"bank line {line.id} is not matched")
+        if line.reconcile_entry_id is not None:
+            await ledger.reverse_entries(self.session, [line.reconcile_entry_id], self.user)
+        payment_id = line.payment_id
+        line.state, line.link, line.payment_id, line.reconcile_entry_id = "review", None, None, None
+        line.rule, line.score, line.reason = None, None, f"unmatched by {self.user}"
+        await self.session.flush()
+        await self._audit(line, "unmatch", {"payment_id": payment_id}, reason)
+        return ReviewOutcome(line.id, "unmatched", None,
+                             f"bank line {line.id} is back in review; payment #{payment_id} is "
+                             "unchanged (reset or cancel it if it should not stand)")
+
+    async def _audit(self, line: BankLine, action: str, changes: dict[str, Any],
+                     reason: str | None = None) -> None:
+        await audit.append(self.session, [audit.AuditEvent(
+            self.user, action, "bank_line", line.id, {"state": line.state, **changes},
+            payment_id=changes.get("payment_id"), reason=reason)])
