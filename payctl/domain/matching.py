@@ -45,6 +45,12 @@ SCORE_NAME_PENALTY = 10  # partner found by fuzzy name instead of IBAN
 SCORE_AMBIGUOUS_PENALTY = 25
 
 
+def _subsets(indexes: Iterable[int]) -> Iterable[tuple[int, ...]]:
+    pool = list(indexes)
+    for size in range(len(pool) + 1):
+        yield from itertools.combinations(pool, size)
+
+
 def normalise_reference(text: str) -> str:
     return SEPARATORS.sub("", text.upper())
 
@@ -124,7 +130,7 @@ class Matcher:
     def __init__(self, items: Iterable[OpenItem], partner_accounts: dict[str, int],
                  partner_names: dict[int, str], payments: Iterable[PostedPayment], *,
                  writeoff_tolerance: int = 100, threshold: int = 80, date_window: int = 10,
-                 subset_limit: int = 12, subset_budget: int = 4000,
+                 subset_limit: int = 10,
                  fuzzy: Callable[[str], list[tuple[int, int]]] | None = None) -> None:
         self.items = {i.id: i for i in items}
         self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
@@ -145,7 +151,6 @@ class Matcher:
         self.threshold = threshold
         self.window = dt.timedelta(days=date_window)
         self.subset_limit = subset_limit
-        self.subset_budget = subset_budget
         self.fuzzy = fuzzy
         self._name_cache: dict[str, tuple[int | None, str]] = {}
 
@@ -169,6 +174,19 @@ class Matcher:
                         found.setdefault(item.id, item)
         return list(found.values())
 
+    def prime_names(self, hits: dict[str, list[tuple[int, int]]]) -> None:
+        """Fuzzy name look-ups done ahead in one batch: name -> best (partner, score) pairs."""
+        for name, found in hits.items():
+            self._name_cache[name] = self._decide_name(found)
+
+    @staticmethod
+    def _decide_name(hits: list[tuple[int, int]]) -> tuple[int | None, str]:
+        if not hits:
+            return None, ""
+        if len(hits) > 1 and hits[0][1] == hits[1][1] and hits[0][0] != hits[1][0]:
+            return None, "name matches several partners equally"
+        return hits[0][0], f"name (similarity {hits[0][1]})"
+
     def partner_of(self, line: LineFacts) -> tuple[int | None, str]:
         """(partner id, how it was found) by IBAN/account first, then fuzzy name."""
         if line.account and line.account in self.partner_accounts:
@@ -176,13 +194,7 @@ class Matcher:
         if not line.name or self.fuzzy is None:
             return None, ""
         if line.name not in self._name_cache:
-            hits = self.fuzzy(line.name)
-            if not hits:
-                self._name_cache[line.name] = (None, "")
-            elif len(hits) > 1 and hits[0][1] == hits[1][1] and hits[0][0] != hits[1][0]:
-                self._name_cache[line.name] = (None, "name matches several partners equally")
-            else:
-                self._name_cache[line.name] = (hits[0][0], f"name (similarity {hits[0][1]})")
+            self._name_cache[line.name] = self._decide_name(self.fuzzy(line.name))
         return self._name_cache[line.name]
 
     # -------------------------------------------------------------- rules
@@ -303,15 +315,29 @@ class Matcher:
         return []
 
     def _subset(self, items: list[OpenItem], amount: int) -> list[OpenItem] | None:
-        """Oldest-first search for 2+ items (one type) whose residuals sum to the amount."""
-        budget = self.subset_budget
-        for size in range(2, len(items) + 1):
-            for combo in itertools.combinations(items, size):
-                budget -= 1
-                if budget < 0:
-                    return None
-                if sum(i.residual for i in combo) == amount and len({i.type for i in combo}) == 1:
-                    return list(combo)
+        """2+ items of one type whose residuals sum to the amount (meet in the middle).
+
+        Among several solutions the one with the fewest, then the oldest, items wins."""
+        best: tuple[int, tuple[int, ...]] | None = None
+        for kind in {i.type for i in items}:
+            group = [i for i in items if i.type == kind]
+            if len(group) < 2 or sum(i.residual for i in group) < amount:
+                continue
+            half = len(group) // 2
+            left: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+            for combo in _subsets(range(half)):
+                left[sum(group[k].residual for k in combo)].append(combo)
+            for right in _subsets(range(half, len(group))):
+                need = amount - sum(group[k].residual for k in right)
+                for combo in left.get(need, ()):
+                    chosen = combo + right
+                    if len(chosen) >= 2:
+                        key = (len(chosen), tuple(sorted(chosen)))
+                        if best is None or key < best:
+                            best = key
+                            best_group = group
+            if best is not None:
+                return [best_group[k] for k in best[1]]
         return None
 
     # ------------------------------------------------------------ consume

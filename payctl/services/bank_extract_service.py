@@ -26,7 +26,7 @@ from payctl.errors import InputError
 from payctl.importers.bank import BankFileError, BankLine as ParsedLine, BankStatement as ParsedStatement
 from payctl.services import lookups
 from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_json
-from payctl.services.matching_data import load_matcher
+from payctl.services.matching_data import load_matcher, prime_fuzzy
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -213,6 +213,8 @@ class BankExtractService:
             return
         dates = [ln.booking_date for _, ln, _, _, _ in new]
         matcher, invoices, payments = await load_matcher(self.session, min(dates), max(dates))
+        prime_fuzzy(matcher, [(ln.counterparty_name, _account_key(ln.counterparty_account) or None)
+                              for _, ln, _, _, _ in new])
         posting = BankPosting(self.session, self.user)
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
