@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.ids import allocate_ids
 from payctl.db.models import BankLine, BankStatement, Invoice, Journal, Payment
 from payctl.db.uow import begin
 from payctl.domain.fingerprint import fingerprints
@@ -264,9 +265,10 @@ class BankExtractService:
         for index, pid in created.items():
             rows[index]["payment_id"] = pid
         report.payments_created = len(created)
-        result = await self.session.execute(
-            insert(BankLine).returning(BankLine.id, sort_by_parameter_order=True), rows)
-        line_ids = [r[0] for r in result]
+        line_ids = await allocate_ids(self.session, BankLine.__table__, len(rows))
+        for line_id, row in zip(line_ids, rows, strict=True):
+            row["id"] = line_id
+        await self.session.execute(insert(BankLine.__table__), rows)
         entry_ids = await posting.reconcile(j, [
             (line_ids[i], p, amount, rows[i]["booking_date"], f"bank line {line_ids[i]}")
             for i, p, amount in reconcile])

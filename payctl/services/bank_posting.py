@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.ids import allocate_ids
 from payctl.db.models import Journal, Partner, Payment, PaymentAllocation
 from payctl.domain.enums import INBOUND, InvoiceState, PaymentState
 from payctl.domain.journal import reconcile_lines
@@ -95,9 +96,10 @@ class BankPosting:
                 "currency": d.currency, "date": d.date, "reference": d.reference,
                 "memo": d.memo, "created_by": self.user, "created_at": now, "updated_at": now,
             })
-        result = await self.session.execute(
-            insert(Payment).returning(Payment.id, sort_by_parameter_order=True), rows)
-        ids = [r[0] for r in result]
+        ids = await allocate_ids(self.session, Payment.__table__, len(rows))
+        for pid, row in zip(ids, rows, strict=True):
+            row["id"] = pid
+        await self.session.execute(insert(Payment.__table__), rows)
         alloc_rows = [{"payment_id": pid, "invoice_id": a.invoice_id, "amount": a.amount,
                        "writeoff": 0}
                       for pid, d in zip(ids, drafts, strict=True) for a in d.decision.allocations]
