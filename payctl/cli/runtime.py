@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import traceback
 from pathlib import Path
@@ -50,9 +49,11 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
         return DatabaseError(f"cannot use database {where}: {text}")
     if type(exc).__module__.startswith("asyncpg") and "Connection" in type(exc).__name__:
         return DatabaseError(f"cannot use database {where}: {text}")
-    if type(exc).__name__ in {"InvalidCatalogNameError", "InvalidPasswordError",
-                              "InvalidAuthorizationSpecificationError"}:
-        return DatabaseError(f"cannot use database {where}: {text}")
+    # SQLAlchemy wraps asyncpg's own error (DBAPIError -> .orig -> __cause__): look at both
+    cause = getattr(getattr(exc, "orig", None), "__cause__", None) or exc
+    if type(cause).__name__ in {"InvalidCatalogNameError", "InvalidPasswordError",
+                                "InvalidAuthorizationSpecificationError"}:
+        return DatabaseError(f"cannot use database {where}: {str(cause) or text}")
     return None
 
 
@@ -113,6 +114,8 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
                 return await op(session)
         finally:
             await db.dispose()
+
+    import asyncio
 
     try:
         return asyncio.run(main())
