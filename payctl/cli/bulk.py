@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 
 from payctl.cli import render
+from payctl.cli.progress import progress_bar
 from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, ReasonOpt, use_format
 from payctl.cli.runtime import abort, run, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED, PayctlError
@@ -29,26 +29,6 @@ StateOpt = Annotated[str | None, typer.Option("--state", "--status", help="Filte
 TypeOpt = Annotated[str | None, typer.Option("--type", help="Filter: payment type.")]
 PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Filter: partner.")]
 JournalOpt = Annotated[str | None, typer.Option("--journal", help="Filter: journal.")]
-
-
-@contextmanager
-def _progress(enabled: bool) -> Any:
-    """A Rich progress bar on a terminal; nothing when piped or quiet."""
-    if not enabled or render.state().quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("payments", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _render(report: Any) -> None:
@@ -85,13 +65,13 @@ def _selection(idents: list[str] | None, file: str | None, filters: Any) -> Any:
             names += read_identifiers(file)
         except PayctlError as exc:
             abort(exc.message, EXIT_BAD_INPUT)
+    if file and not names:
+        abort(f"{file}: no payments listed", EXIT_BAD_INPUT)
     if names and not filters.is_empty():
         abort("give payments OR filters, not both", EXIT_BAD_INPUT)
     if not names and filters.is_empty():
         abort("name payments (arguments or --file) or give a filter such as --state draft",
               EXIT_BAD_INPUT)
-    if file and not names:
-        abort(f"{file}: no payments listed", EXIT_BAD_INPUT)
     return Selection(tuple(names), None if names else filters)
 
 
@@ -111,7 +91,7 @@ def _command(action: str, doc: str) -> Callable[..., None]:
 
         filters = PaymentFilter(state_, type, partner, journal, date_from, date_to)
         selection = _selection(payments, file, filters)
-        with _progress(True) as progress:
+        with progress_bar("payments") as progress:
             report = run(lambda s: PaymentFlowService(s, user()).bulk(
                 action, selection, atomic=atomic, dry_run=dry_run, reason=reason,
                 write_off=write_off, progress=progress))

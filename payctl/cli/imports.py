@@ -10,6 +10,7 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import FormatOpt, use_format
+from payctl.cli.progress import progress_bar
 from payctl.cli.runtime import run, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
@@ -56,7 +57,7 @@ def import_(
 
     inputs = ["-" if f == "-" else f for f in files]
 
-    async def op(session: Any) -> list[dict[str, Any]]:
+    async def op(session: Any, progress: Any) -> list[dict[str, Any]]:
         from payctl.services.views import plain
 
         out = []
@@ -66,7 +67,7 @@ def import_(
                 fmt = input_format or ("jsonl" if file == "-" else None)
                 report = await BankExtractService(session, user()).import_file(
                     data, source, journal, input_format=fmt, profile=profile,
-                    auto_confirm=auto_confirm, dry_run=dry_run)
+                    auto_confirm=auto_confirm, dry_run=dry_run, progress=progress)
                 row = plain(report)
                 row["status"] = "dry run" if dry_run else "imported"
             except PayctlError as exc:
@@ -76,7 +77,8 @@ def import_(
             out.append(row)
         return out
 
-    rows = run(op)
+    with progress_bar("bank lines") as progress:
+        rows = run(lambda session: op(session, progress))
     for row in rows:
         row["matched"] = ", ".join(f"{k} {v}" for k, v in sorted((row.get("matched") or {}).items()))
     if render.fmt() == "json":

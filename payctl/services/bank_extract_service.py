@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -94,7 +95,8 @@ class BankExtractService:
 
     async def import_file(self, data: bytes, source: str, journal: str, *,
                           input_format: str | None = None, profile: str | None = None,
-                          auto_confirm: bool = False, dry_run: bool = False) -> FileReport:
+                          auto_confirm: bool = False, dry_run: bool = False,
+                          progress: Callable[[int, int], None] | None = None) -> FileReport:
         report = FileReport(source, dry_run=dry_run)
         report.format, statements = parse_file(data, source, input_format, profile)
         report.statements = len(statements)
@@ -102,7 +104,8 @@ class BankExtractService:
         digest = hashlib.sha256(data).hexdigest()
         await begin(self.session, write=True)
         try:
-            await self._import(statements, digest, source, journal, report, auto_confirm)
+            await self._import(statements, digest, source, journal, report, auto_confirm,
+                               progress)
             await (self.session.rollback() if dry_run else self.session.commit())
         except BaseException:
             await self.session.rollback()
@@ -119,7 +122,8 @@ class BankExtractService:
                              "--journal")
 
     async def _import(self, statements: list[ParsedStatement], digest: str, source: str,
-                      journal: str, report: FileReport, auto_confirm: bool) -> None:
+                      journal: str, report: FileReport, auto_confirm: bool,
+                      progress: Callable[[int, int], None] | None = None) -> None:
         j = await lookups.journal(self.session, journal)
         new: list[tuple[int, ParsedLine, str, int, str]] = []  # (stmt seq, line, fp, minor, cur)
         fresh_statements: list[int] = []
@@ -147,7 +151,7 @@ class BankExtractService:
         report.new_lines = len(new)
         statement_ids = await self._insert_statements(j, statements, fresh_statements, digest,
                                                       source, report)
-        await self._match_and_book(j, new, statement_ids, report, auto_confirm)
+        await self._match_and_book(j, new, statement_ids, report, auto_confirm, progress)
 
     async def _existing(self, journal_id: int, fps: list[str]) -> set[str]:
         found: set[str] = set()
@@ -209,7 +213,8 @@ class BankExtractService:
 
     async def _match_and_book(self, j: Journal, new: list[tuple[int, ParsedLine, str, int, str]],
                               statement_ids: dict[int, int], report: FileReport,
-                              auto_confirm: bool) -> None:
+                              auto_confirm: bool,
+                              progress: Callable[[int, int], None] | None = None) -> None:
         if not new:
             return
         dates = [ln.booking_date for _, ln, _, _, _ in new]
@@ -221,6 +226,8 @@ class BankExtractService:
         rows: list[dict[str, Any]] = []
         reconcile: list[tuple[int, Payment, int]] = []  # (row index, payment, amount)
         for index, (seq, line, fp, minor, cur) in enumerate(new):
+            if progress and index % 2000 == 0:
+                progress(index, len(new))
             text = " ".join(filter(None, [line.structured_reference, line.remittance]))
             facts = LineFacts(minor, cur, line.booking_date, line.counterparty_name,
                               _account_key(line.counterparty_account) or None, text)
