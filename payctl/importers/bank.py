@@ -28,7 +28,7 @@ class BankFileError(InputError):
         return cls(": ".join(parts + [problem]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BankLine:
     """One booked movement on the account. ``amount`` is signed: + money in, - money out."""
 
