@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from payctl.errors import InputError
 
 DEFAULT_CURRENCY = "EUR"
+MAX_MINOR = 2**63 - 1  # amounts are stored in signed 64-bit (BigInteger) columns
 
 # ISO 4217 minor-unit exponents that differ from the usual 2.
 _EXPONENTS = {
@@ -52,6 +53,8 @@ def parse_amount(
     if not value.is_finite():
         raise InputError(f"{field}: {raw!r} is not a finite number")
     places = exponent(currency)
+    if abs(value) > Decimal(MAX_MINOR).scaleb(-places):  # before quantize, which would overflow
+        raise InputError(f"{field}: {raw} is too large")
     if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):
         raise InputError(
             f"{field}: {raw} has more than {places} decimal places for {currency.upper()}"

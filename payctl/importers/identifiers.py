@@ -31,7 +31,10 @@ def read_identifiers(path: str) -> list[str]:
     first = lines[0]
     if first.lower().replace('"', "").split(",")[0].split(";")[0].strip() == COLUMN or (
             any(sep in first for sep in ",;\t") and COLUMN in first.lower()):
-        dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
+        except csv.Error:  # a lone 'payment' column: no delimiter to find
+            dialect = csv.excel
         reader = csv.DictReader(io.StringIO("\n".join(lines)), dialect=dialect)
         fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
         if COLUMN not in fields:

@@ -27,6 +27,19 @@ def _decode(data: bytes, source: str) -> str:
     raise InputError(f"{source}: cannot decode the file as UTF-8 or Windows-1252 text")
 
 
+def _delimiter(text: str) -> str:
+    """The header line's delimiter among , ; tab | — a one-column file has none: ','.
+
+    (pandas' own sniffing, sep=None, accepts any character: it split a lone `payment`
+    header on 'y'.)"""
+    import csv
+
+    try:
+        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_table(path: str | Path, data: bytes | None = None, source: str | None = None) -> Table:
     """Read a CSV (any common delimiter) or Excel file; all cells as trimmed strings."""
     import pandas as pd
@@ -46,7 +59,7 @@ def read_table(path: str | Path, data: bytes | None = None, source: str | None =
             if not text.strip():
                 raise InputError(f"{source}: the file is empty")
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                sep=None, engine="python", skipinitialspace=True)
+                                sep=_delimiter(text), engine="python", skipinitialspace=True)
     except InputError:
         raise
     except Exception as exc:  # pandas/openpyxl parse errors of every kind

@@ -9,6 +9,7 @@ transaction is rolled back.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -43,6 +44,13 @@ _ALREADY = {
     states.Action.RESET: PaymentState.DRAFT,
     states.Action.CANCEL: PaymentState.CANCELLED,
 }
+
+
+def _not_applied(items: list[ItemResult]) -> list[ItemResult]:
+    """After an atomic rollback nothing was applied: items that had passed say so."""
+    return [replace(i, after=i.before, skipped=True,
+                    message="not applied: rolled back because another item failed")
+            if i.ok and not i.skipped else i for i in items]
 
 
 class BulkFlow:
@@ -88,7 +96,7 @@ class BulkFlow:
             else:
                 if atomic and any(not r.ok for r in results):
                     await self.session.rollback()
-                    report.items += results
+                    report.items = _not_applied(report.items + results)
                     report.rolled_back = True
                     return report
                 if not atomic:
@@ -103,6 +111,7 @@ class BulkFlow:
 
     @staticmethod
     def _abort(report: BulkReport, group: list[tuple[str, int]], message: str) -> BulkReport:
+        report.items = _not_applied(report.items)
         report.items += [ItemResult(i, pid, None, None, None, False, message) for i, pid in group]
         report.rolled_back = True
         return report

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import Account, Journal, JournalEntry, JournalLine
@@ -69,10 +69,13 @@ async def post_entries(session: AsyncSession, drafts: Sequence[EntryDraft], user
         }
         for i, d in enumerate(drafts)
     ]
+    # Map ids back by the unique number: sort_by_parameter_order has no implicit sentinel on
+    # SQLite and would silently degrade to one INSERT statement per entry.
     result = await session.execute(
-        insert(JournalEntry).returning(JournalEntry.id, sort_by_parameter_order=True), rows
+        insert(JournalEntry).returning(JournalEntry.id, JournalEntry.number), rows
     )
-    ids = [row[0] for row in result]
+    id_of = {number: entry_id for entry_id, number in result}
+    ids = [id_of[number] for number in numbers]
     line_rows = [
         {"entry_id": entry_id, "account_id": ln.account_id, "partner_id": ln.partner_id,
          "debit": ln.debit, "credit": ln.credit, "label": ln.label[:200] or None}
@@ -123,8 +126,7 @@ async def reverse_entries(session: AsyncSession, entry_ids: Sequence[int], user:
             memo=memo or f"Reversal of {entry.number}",
         ))
     posted = await post_entries(session, drafts, user)
-    for entry_id, rev in zip(entry_ids, posted, strict=True):
-        await session.execute(
-            update(JournalEntry).where(JournalEntry.id == entry_id).values(reversed_by_id=rev.id)
-        )
+    for entry_id, rev in zip(entry_ids, posted, strict=True):  # one executemany at flush
+        by_id[entry_id][0].reversed_by_id = rev.id
+    await session.flush()
     return posted
