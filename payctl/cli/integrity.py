@@ -1,0 +1,116 @@
+"""`payctl check` (integrity verifier) and `payctl export` (journal entries to other tools)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from payctl.cli import render
+from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, use_format
+from payctl.cli.runtime import abort, run, user
+from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED
+
+VIOLATION_COLUMNS = [("code", "Check"), ("object", "Object"), ("message", "Problem")]
+
+
+class ExportFormat(StrEnum):
+    LEDGER = "ledger"
+    BEANCOUNT = "beancount"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+def check(format_: FormatOpt = None) -> None:
+    """Verify the books: balanced entries, one live entry per posted payment, reversal links,
+    invoice residuals, receivable/payable = open items, gapless numbers, audit chain.
+
+    Prints every violation and exits 1 when there is any (for cron alerts); exits 0 with
+    "ok: N checks passed" on stderr otherwise.
+
+    Example: payctl check --format json
+    """
+    use_format(format_)
+    from payctl.services.integrity_service import CHECKS, IntegrityService
+    from payctl.services.views import plain
+
+    violations = [plain(v) for v in run(lambda s: IntegrityService(s, user()).check())]
+    if violations or render.fmt() != "table":
+        render.rows(violations, VIOLATION_COLUMNS, title="Integrity violations")
+    if violations:
+        render.message(f"{len(violations)} integrity violation(s) found")
+        raise typer.Exit(EXIT_REFUSED)
+    render.message(f"ok: {len(CHECKS)} checks passed")
+
+
+def _write_atomic(target: Path, write: Any) -> None:
+    """Write via a temporary file next to ``target`` and rename: never a half-written file."""
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        abort(f"--output: directory {directory} does not exist", EXIT_BAD_INPUT)
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        os.close(fd)
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a plain file would not be
+        os.replace(tmp, target)
+    except OSError as exc:
+        abort(f"cannot write {target}: {exc.strerror or exc}", EXIT_BAD_INPUT)
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def export(
+    to: Annotated[ExportFormat, typer.Option(
+        "--to", case_sensitive=False,
+        help="ledger (hledger/ledger-cli journal), beancount, csv or xlsx.")],
+    date_from: DateFromOpt = None,
+    date_to: DateToOpt = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False,
+        help="Write to this file (required for xlsx); default: standard output.")] = None,
+) -> None:
+    """Export journal entries (with their lines) for a date range.
+
+    ledger and beancount files pass `hledger check` and `bean-check` and give the same
+    account balances as payctl; csv/xlsx have one row per journal line, with text cells that
+    a spreadsheet would run as a formula neutralised by a leading quote.
+
+    Example: payctl export --to beancount --date-from 2026-01-01 -o books.beancount
+    """
+    if to == ExportFormat.XLSX and output is None:
+        abort("--to xlsx needs --output FILE.xlsx (a workbook cannot go to standard output)",
+              EXIT_BAD_INPUT)
+    from payctl.services.export_service import ExportService
+
+    data = run(lambda s: ExportService(s, user()).export_entries(date_from, date_to))
+    if to == ExportFormat.XLSX:
+        from payctl.exporters import tabular
+
+        assert output is not None
+        _write_atomic(output, lambda path: tabular.write_xlsx(data, path))
+    else:
+        from payctl.exporters import render_text
+
+        text = render_text(to.value, data)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            _write_atomic(output, lambda path: path.write_text(text, encoding="utf-8"))
+    where = f" to {output}" if output is not None else ""
+    render.message(f"exported {len(data.entries)} journal entries "
+                   f"({data.line_count} lines){where}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+    app.command("export")(export)

@@ -1,0 +1,80 @@
+"""beancount (v2/v3) syntax, accepted by ``bean-check``.
+
+    option "operating_currency" "EUR"
+    2026-01-05 open Assets:AccountsReceivable
+    2026-02-01 * "ACME GmbH" "BNK1/2026/00001"
+      entry: "JE/BNK1/2026/00001"
+      journal: "BNK1"
+      Assets:OutstandingReceipts   1190.00 EUR
+      Assets:AccountsReceivable   -1190.00 EUR
+
+Account names are ``<Root>:<CamelCasedName>`` with components of ASCII letters, digits and
+dashes starting with a capital or digit; every account used is opened on the first exported
+date.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
+
+ROOTS = {"asset": "Assets", "liability": "Liabilities", "equity": "Equity", "income": "Income",
+         "expense": "Expenses"}
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def component(text: str) -> str:
+    """``accounts payable`` -> ``AccountsPayable``; empty when nothing usable is left."""
+    return "".join(w[0].upper() + w[1:] for w in _WORD.findall(_ascii(text)))
+
+
+def account_name(account: ExportAccount) -> str:
+    root = ROOTS.get(account.type, "Assets")
+    return f"{root}:{component(account.name) or 'Account' + component(account.code)}"
+
+
+def account_names(data: ExportData) -> dict[str, str]:
+    return unique_names(data.accounts, account_name,
+                        lambda name, acc: f"{name}-{component(acc.code) or 'X'}")
+
+
+def string(text: str | None) -> str:
+    """A beancount string literal on one line."""
+    flat = " ".join((text or "").split())
+    return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
+    out = [f"{entry.date.isoformat()} * {string(entry.partner or '')} "
+           f"{string(entry.memo or entry.source)}",
+           f"  entry: {string(entry.number)}",
+           f"  journal: {string(entry.journal)}",
+           f"  source: {string(entry.source)}"]
+    if entry.reversal_of:
+        out.append(f"  reversal-of: {string(entry.reversal_of)}")
+    width = max(len(names[ln.account.code]) for ln in entry.lines) if entry.lines else 0
+    for ln in entry.lines:
+        value = ln.debit - ln.credit
+        out.append(f"  {names[ln.account.code]:<{width}}  {value:>14} {entry.currency}")
+    return out
+
+
+def render(data: ExportData) -> str:
+    names = account_names(data)
+    currencies = ["EUR", *[c for c in data.currencies if c != "EUR"]]
+    out = ['option "title" "payctl export"']
+    out += [f'option "operating_currency" "{cur}"' for cur in currencies]
+    if data.entries:
+        opened = min(e.date for e in data.entries).isoformat()
+        out.append("")
+        out += [f"{opened} open {names[acc.code]}" for acc in data.accounts]
+    for entry in data.entries:
+        out.append("")
+        out.extend(_entry(entry, names))
+    return "\n".join(out) + "\n"

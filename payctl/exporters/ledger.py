@@ -1,0 +1,80 @@
+"""hledger / ledger-cli journal syntax.
+
+    2026-02-01 (JE/BNK1/2026/00001) ACME GmbH | BNK1/2026/00001
+        ; journal:BNK1, source:payment
+        assets:outstanding-receipts       1190.00 EUR
+        assets:accounts-receivable       -1190.00 EUR
+
+Accounts are ``<type root>:<slug of the name>`` (``assets:bank``, ``liabilities:accounts-payable``)
+and are declared with their hledger type, commodities with their format (decimal point and
+places), so ``hledger check --strict`` and ``ledger --pedantic`` accept the file.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from payctl.domain.money import exponent
+from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
+
+ROOTS = {"asset": ("assets", "A"), "liability": ("liabilities", "L"), "equity": ("equity", "E"),
+         "income": ("income", "R"), "expense": ("expenses", "X")}
+_NOT_NAME = re.compile(r"[^\w]+")
+_UNSAFE = re.compile(r"[\s;]+")  # whitespace runs (newlines) and comment starts
+
+
+def _slug(text: str) -> str:
+    return _NOT_NAME.sub("-", text.lower()).strip("-_")
+
+
+def account_name(account: ExportAccount) -> str:
+    root = ROOTS.get(account.type, ("assets", "A"))[0]
+    return f"{root}:{_slug(account.name) or _slug(account.code) or 'account'}"
+
+
+def account_names(data: ExportData) -> dict[str, str]:
+    return unique_names(data.accounts, account_name,
+                        lambda name, acc: f"{name}-{_slug(acc.code) or 'x'}")
+
+
+def clean(text: str | None) -> str:
+    """One line of text with no comment start: safe in a description or tag value."""
+    return _UNSAFE.sub(" ", text or "").strip()
+
+
+def amount(value: Decimal, currency: str) -> str:
+    return f"{value} {currency}"
+
+
+def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
+    partner = clean(entry.partner).replace("|", "/")
+    memo = clean(entry.memo) or entry.source
+    head = f"{entry.date.isoformat()} ({entry.number}) " + (f"{partner} | {memo}" if partner
+                                                          else memo)
+    tags = [f"journal:{clean(entry.journal).replace(',', ' ')}", f"source:{clean(entry.source)}"]
+    if entry.reversal_of:
+        tags.append(f"reversal-of:{clean(entry.reversal_of).replace(',', ' ')}")
+    out = [head, "    ; " + ", ".join(tags)]
+    width = max(len(names[ln.account.code]) for ln in entry.lines) if entry.lines else 0
+    for ln in entry.lines:
+        value = ln.debit - ln.credit
+        out.append(f"    {names[ln.account.code]:<{width}}  {amount(value, entry.currency):>16}")
+    return out
+
+
+def render(data: ExportData) -> str:
+    names = account_names(data)
+    span = f"{data.date_from or 'start'} .. {data.date_to or 'end'}"
+    out = [f"; payctl export: {len(data.entries)} journal entries, {span}"]
+    for cur in data.currencies or ["EUR"]:
+        places = exponent(cur)
+        sample = "1000" + ("." + "0" * places if places else "")
+        out += ["", f"commodity {cur}", f"    format {sample} {cur}"]
+    out.append("")
+    for acc in data.accounts:  # type tag on its own comment line: ledger-cli reads it too
+        out += [f"account {names[acc.code]}", f"    ; type: {ROOTS.get(acc.type, ('', 'A'))[1]}"]
+    for entry in data.entries:
+        out.append("")
+        out.extend(_entry(entry, names))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,90 @@
+"""CSV and XLSX: one row per journal line, safe to open in a spreadsheet.
+
+Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
+read as a formula by Excel/LibreOffice (CSV injection): they get a leading single quote.
+Amounts are never text: plain decimal strings in CSV, number cells in XLSX.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from payctl.domain.money import exponent
+from payctl.exporters import ExportData
+
+COLUMNS = ["entry", "date", "journal", "account_code", "account_name", "partner", "debit",
+           "credit", "currency", "label"]
+AMOUNTS = {"debit", "credit"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XLSX text
+
+
+def neutralise(value: Any) -> Any:
+    """Text without control characters XLSX refuses, quoted when a spreadsheet would run it
+    as a formula; other values (dates, Decimal amounts) unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = _XML_ILLEGAL.sub("", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def rows(data: ExportData) -> list[list[Any]]:
+    """Cell values per line, text already neutralised; amounts stay ``Decimal``."""
+    out = []
+    for e in data.entries:
+        for ln in e.lines:
+            out.append([
+                neutralise(e.number), e.date, neutralise(e.journal),
+                neutralise(ln.account.code), neutralise(ln.account.name),
+                neutralise(ln.partner or ""), ln.debit, ln.credit, neutralise(e.currency),
+                neutralise(ln.label or ""),
+            ])
+    return out
+
+
+def to_csv(data: ExportData) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows(data):
+        writer.writerow([v.isoformat() if hasattr(v, "isoformat") else str(v) for v in row])
+    return buffer.getvalue()
+
+
+def write_xlsx(data: ExportData, path: Path) -> None:
+    """Write the workbook (one sheet, header row frozen); amounts as number cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Journal lines")
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJ", (22, 11, 8, 10, 28, 28, 14, 14, 8, 40), strict=True):
+        ws.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    formats: dict[str, str] = {}
+    for e in data.entries:
+        places = exponent(e.currency)
+        fmt = formats.setdefault(e.currency, "#,##0" + ("." + "0" * places if places else ""))
+        for row in rows(ExportData([e])):
+            cells = []
+            for name, value in zip(COLUMNS, row, strict=True):
+                cell = WriteOnlyCell(ws, value=value)
+                if name in AMOUNTS:
+                    cell.number_format = fmt
+                elif name == "date":
+                    cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            ws.append(cells)
+    wb.save(path)
