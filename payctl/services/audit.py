@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.bulk import bulk_insert
 from payctl.db.models import AuditHead, AuditRecord, utcnow
 
 GENESIS = "0" * 64
@@ -69,7 +70,7 @@ async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
             "prev_hash": prev, "hash": digest,
         })
         prev = digest
-    await session.execute(AuditRecord.__table__.insert(), rows)
+    await bulk_insert(session, AuditRecord.__table__, rows)
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
 
 

@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
-from payctl.db.models import BankLine, BankStatement, Invoice, Journal, Payment
+from payctl.db.models import BankLine, BankStatement, Journal, Payment
 from payctl.db.uow import begin
 from payctl.domain.fingerprint import fingerprints
 from payctl.domain.iban import normalise_iban
-from payctl.domain.matching import LineFacts, Matcher
+from payctl.domain.matching import LineFacts
 from payctl.domain.money import exponent, format_amount, to_minor
 from payctl.errors import InputError
 from payctl.importers.bank import BankFileError, BankLine as ParsedLine, BankStatement as ParsedStatement
@@ -125,13 +126,17 @@ class BankExtractService:
                       journal: str, report: FileReport, auto_confirm: bool,
                       progress: Callable[[int, int], None] | None = None) -> None:
         j = await lookups.journal(self.session, journal)
+        # One import per journal at a time (PostgreSQL; SQLite's write lock already serialises):
+        # a concurrent import of the same or an overlapping file waits here, then sees its lines.
+        await self.session.execute(select(Journal.id).where(Journal.id == j.id)
+                                   .with_for_update(key_share=True))
         new: list[tuple[int, ParsedLine, str, int, str]] = []  # (stmt seq, line, fp, minor, cur)
         fresh_statements: list[int] = []
         all_fps: list[list[str]] = []
         for seq, st in enumerate(statements):
             self._check_account(j, st, source)
             all_fps.append(fingerprints(_account_key(st.account) or j.code, st.lines))
-        existing = await self._existing(j.id, [fp for fps in all_fps for fp in fps])
+        existing = await self._existing(j.id, statements)
         known_statements = set((await self.session.execute(
             select(BankStatement.seq).where(BankStatement.journal_id == j.id,
                                             BankStatement.source_hash == digest))).scalars())
@@ -153,14 +158,19 @@ class BankExtractService:
                                                       source, report)
         await self._match_and_book(j, new, statement_ids, report, auto_confirm, progress)
 
-    async def _existing(self, journal_id: int, fps: list[str]) -> set[str]:
-        found: set[str] = set()
-        for start in range(0, len(fps), 5000):
-            chunk = fps[start:start + 5000]
-            found.update((await self.session.execute(
-                select(BankLine.fingerprint).where(BankLine.journal_id == journal_id,
-                                                   BankLine.fingerprint.in_(chunk)))).scalars())
-        return found
+    async def _existing(self, journal_id: int, statements: list[ParsedStatement]) -> set[str]:
+        """Fingerprints already stored for the journal over the file's booking dates.
+
+        A fingerprint covers the booking date, so one indexed range scan finds every possible
+        duplicate; cheaper than probing 100,000 fingerprints by IN lists."""
+        dates = [ln.booking_date for st in statements for ln in st.lines]
+        if not dates:
+            return set()
+        rows = await self.session.execute(
+            select(BankLine.fingerprint).where(BankLine.journal_id == journal_id,
+                                               BankLine.booking_date >= min(dates),
+                                               BankLine.booking_date <= max(dates)))
+        return set(rows.scalars())
 
     async def _insert_statements(self, j: Journal, statements: list[ParsedStatement],
                                  seqs: list[int], digest: str, source: str,
@@ -222,6 +232,7 @@ class BankExtractService:
         prime_fuzzy(matcher, [(ln.counterparty_name, _account_key(ln.counterparty_account) or None)
                               for _, ln, _, _, _ in new])
         posting = BankPosting(self.session, self.user)
+        line_ids = await allocate_ids(self.session, BankLine.__table__, len(new))
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
         reconcile: list[tuple[int, Payment, int]] = []  # (row index, payment, amount)
@@ -234,7 +245,7 @@ class BankExtractService:
             result = matcher.match(facts)
             best = result.decision
             row = {
-                "statement_id": statement_ids[seq], "journal_id": j.id, "fingerprint": fp,
+                "id": line_ids[index], "statement_id": statement_ids[seq], "journal_id": j.id, "fingerprint": fp,
                 "booking_date": line.booking_date, "value_date": line.value_date,
                 "amount": minor, "currency": cur,
                 "counterparty_name": (line.counterparty_name or None) and line.counterparty_name[:200],
@@ -243,7 +254,8 @@ class BankExtractService:
                     (line.structured_reference or None) and line.structured_reference[:200],
                 "transaction_id": (line.transaction_id or None) and line.transaction_id[:200],
                 "state": "review", "link": None, "rule": None, "score": None,
-                "reason": result.review_reason, "candidates": candidate_json(result.candidates),
+                "reason": result.review_reason,
+                "candidates": None if best else candidate_json(result.candidates),
                 "partner_id": (best or (result.candidates[0] if result.candidates else None)
                                ).partner_id if (best or result.candidates) else None,
                 "payment_id": None, "reconcile_entry_id": None,
@@ -265,17 +277,15 @@ class BankExtractService:
             else:
                 row["link"] = "created"
                 drafts.append(NewLinePayment(
-                    index, best, abs(minor), cur, line.booking_date,
+                    line_ids[index], best, abs(minor), cur, line.booking_date,
                     (line.structured_reference or line.transaction_id or None),
                     line.remittance))
         created = await posting.create_payments(j, drafts, invoices)
-        for index, pid in created.items():
-            rows[index]["payment_id"] = pid
+        index_of = {line_id: index for index, line_id in enumerate(line_ids)}
+        for line_id, pid in created.items():
+            rows[index_of[line_id]]["payment_id"] = pid
         report.payments_created = len(created)
-        line_ids = await allocate_ids(self.session, BankLine.__table__, len(rows))
-        for line_id, row in zip(line_ids, rows, strict=True):
-            row["id"] = line_id
-        await self.session.execute(insert(BankLine.__table__), rows)
+        await bulk_insert(self.session, BankLine.__table__, rows)
         entry_ids = await posting.reconcile(j, [
             (line_ids[i], p, amount, rows[i]["booking_date"], f"bank line {line_ids[i]}")
             for i, p, amount in reconcile])

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
 from payctl.db.models import Journal, Partner, Payment, PaymentAllocation
 from payctl.domain.enums import INBOUND, InvoiceState, PaymentState
@@ -39,7 +40,7 @@ CONFIRM_CHUNK = 1000
 class NewLinePayment:
     """A draft to create for a bank line from a matching decision."""
 
-    line_key: int  # caller's index of the line
+    line_key: int  # the bank line's id
     decision: Candidate
     amount: int
     currency: str
@@ -99,18 +100,16 @@ class BankPosting:
         ids = await allocate_ids(self.session, Payment.__table__, len(rows))
         for pid, row in zip(ids, rows, strict=True):
             row["id"] = pid
-        await self.session.execute(insert(Payment.__table__), rows)
+        await bulk_insert(self.session, Payment.__table__, rows)
         alloc_rows = [{"payment_id": pid, "invoice_id": a.invoice_id, "amount": a.amount,
                        "writeoff": 0}
                       for pid, d in zip(ids, drafts, strict=True) for a in d.decision.allocations]
         if alloc_rows:
-            await self.session.execute(insert(PaymentAllocation), alloc_rows)
+            await bulk_insert(self.session, PaymentAllocation.__table__, alloc_rows)
         await audit.append(self.session, [
             audit.AuditEvent(self.user, "create", "payment", pid,
-                             {"state": "draft", "from_bank_line": True, "amount": row["amount"],
-                              "partner_id": row["partner_id"], "rule": d.decision.rule,
-                              "allocations": {str(a.invoice_id): a.amount
-                                              for a in d.decision.allocations}},
+                             {"from_bank_line": d.line_key, "amount": row["amount"],
+                              "rule": d.decision.rule},
                              payment_id=pid)
             for pid, row, d in zip(ids, rows, drafts, strict=True)])
         return {d.line_key: pid for d, pid in zip(drafts, ids, strict=True)}

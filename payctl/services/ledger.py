@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.bulk import bulk_insert
 from payctl.db.models import Account, Journal, JournalEntry, JournalLine
 from payctl.domain.enums import AccountRole
 from payctl.domain.journal import Line, check_balanced, reversal_lines
@@ -82,7 +83,7 @@ async def post_entries(session: AsyncSession, drafts: Sequence[EntryDraft], user
         for entry_id, d in zip(ids, drafts, strict=True)
         for ln in d.lines
     ]
-    await session.execute(insert(JournalLine), line_rows)
+    await bulk_insert(session, JournalLine.__table__, line_rows)
     return [PostedEntry(i, n) for i, n in zip(ids, numbers, strict=True)]
 
 

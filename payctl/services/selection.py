@@ -12,6 +12,7 @@ from payctl.db.models import Payment
 from payctl.services.payment_queries import PaymentFilter, PaymentQueries
 
 BATCH_SIZE = 1000
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
         ids = await PaymentQueries(session).ids(selection.filters or PaymentFilter())
         return Resolved([(str(i), i) for i in ids], [], [])
     cleaned = [str(i).strip() for i in selection.identifiers if str(i).strip()]
-    numeric = {int(i.lstrip("#")) for i in cleaned if i.lstrip("#").isdigit()}
+    numeric = {n for n in map(_as_id, cleaned) if n is not None}
     names = {i for i in cleaned if not i.lstrip("#").isdigit()}
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(numeric), BATCH_SIZE):
@@ -50,7 +51,8 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
             found[number] = pid
     ids, unknown, duplicates, seen = [], [], [], set()
     for ident in cleaned:
-        pid = found.get(ident.lstrip("#") if ident.lstrip("#").isdigit() else ident)
+        as_id = _as_id(ident)
+        pid = found.get(ident if as_id is None else str(as_id))
         if pid is None:
             unknown.append(ident)
         elif pid in seen:
@@ -59,6 +61,13 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
             seen.add(pid)
             ids.append((ident, pid))
     return Resolved(ids, unknown, duplicates)
+
+
+def _as_id(ident: str) -> int | None:
+    text = ident.lstrip("#")
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 def _chunks(items: Sequence[int] | Sequence[str], size: int) -> Iterator[list]:  # type: ignore[type-arg]
