@@ -142,17 +142,17 @@ class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
+        Index(None, "state", "type"),  # list/bulk filters by state, and state + type
+        Index(None, "partner_id", "amount"),  # partner filter; matching by partner and amount
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str | None] = mapped_column(String(64), unique=True)
-    type: Mapped[PaymentType] = mapped_column(enum_column(PaymentType, "payment_type"), index=True)
-    state: Mapped[PaymentState] = mapped_column(
-        enum_column(PaymentState, "payment_state"), index=True
-    )
-    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    type: Mapped[PaymentType] = mapped_column(enum_column(PaymentType, "payment_type"))
+    state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState, "payment_state"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
-    amount: Mapped[int] = mapped_column(BigInteger, index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     reference: Mapped[str | None] = mapped_column(String(200), index=True)

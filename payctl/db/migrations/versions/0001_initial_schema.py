@@ -144,13 +144,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('number', name=op.f('uq_payments_number'))
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_payments_amount'), ['amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_date'), ['date'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_journal_id'), ['journal_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_payments_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_partner_id_amount'), ['partner_id', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_payments_reference'), ['reference'], unique=False)
-        batch_op.create_index(batch_op.f('ix_payments_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_payments_type'), ['type'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payments_state_type'), ['state', 'type'], unique=False)
 
     op.create_table('sequences',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -254,13 +252,11 @@ def downgrade() -> None:
     op.drop_table('journal_entries')
     op.drop_table('sequences')
     with op.batch_alter_table('payments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_payments_type'))
-        batch_op.drop_index(batch_op.f('ix_payments_state'))
+        batch_op.drop_index(batch_op.f('ix_payments_state_type'))
         batch_op.drop_index(batch_op.f('ix_payments_reference'))
-        batch_op.drop_index(batch_op.f('ix_payments_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_payments_partner_id_amount'))
         batch_op.drop_index(batch_op.f('ix_payments_journal_id'))
         batch_op.drop_index(batch_op.f('ix_payments_date'))
-        batch_op.drop_index(batch_op.f('ix_payments_amount'))
 
     op.drop_table('payments')
     with op.batch_alter_table('partner_bank_accounts', schema=None) as batch_op:
