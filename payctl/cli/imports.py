@@ -79,14 +79,14 @@ def import_(
 
     with progress_bar("bank lines") as progress:
         rows = run(lambda session: op(session, progress))
-    for row in rows:
-        row["matched"] = ", ".join(f"{k} {v}" for k, v in sorted((row.get("matched") or {}).items()))
     if render.fmt() == "json":
         totals = {k: sum(r.get(k) or 0 for r in rows) for k in COUNTS}
         totals["failed_files"] = sum(not r.get("ok", True) for r in rows)
         render.emit_json({"files": rows, "totals": totals})
     else:
-        render.rows(rows, COLUMNS, title="Import")
+        shown = [{**r, "matched": ", ".join(f"{k} {v}" for k, v in sorted(
+            (r.get("matched") or {}).items()))} for r in rows]
+        render.rows(shown, COLUMNS, title="Import")
     for row in rows:
         for warning in row.get("warnings") or []:
             render.message(f"warning: {row['file']}: {warning}")

@@ -85,6 +85,24 @@ def _minor(amount: Decimal, currency: str, report: FileReport, where: str) -> in
         return to_minor(rounded, currency)
 
 
+def line_row(line: ParsedLine, line_id: int, statement_id: int, journal_id: int, fp: str,
+             minor: int, currency: str, account: str | None, now: dt.datetime) -> dict[str, Any]:
+    """The bank_lines row of a parsed line, in review until a decision says otherwise."""
+    def cut(value: str | None, size: int = 200) -> str | None:
+        return value[:size] if value else None
+
+    return {
+        "id": line_id, "statement_id": statement_id, "journal_id": journal_id,
+        "fingerprint": fp, "booking_date": line.booking_date, "value_date": line.value_date,
+        "amount": minor, "currency": currency, "counterparty_name": cut(line.counterparty_name),
+        "counterparty_account": account, "remittance": line.remittance or None,
+        "structured_reference": cut(line.structured_reference),
+        "transaction_id": cut(line.transaction_id), "state": "review", "link": None,
+        "rule": None, "score": None, "reason": None, "candidates": None, "partner_id": None,
+        "payment_id": None, "reconcile_entry_id": None, "created_at": now,
+    }
+
+
 def _account_key(value: str | None) -> str:
     return normalise_iban(value) if value else ""
 
@@ -236,31 +254,23 @@ class BankExtractService:
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
         reconcile: list[tuple[int, Payment, int]] = []  # (row index, payment, amount)
+        now = dt.datetime.now(dt.UTC)
         for index, (seq, line, fp, minor, cur) in enumerate(new):
             if progress and index % 2000 == 0:
                 progress(index, len(new))
+            account = _account_key(line.counterparty_account)[:64] or None
             text = " ".join(filter(None, [line.structured_reference, line.remittance]))
-            facts = LineFacts(minor, cur, line.booking_date, line.counterparty_name,
-                              _account_key(line.counterparty_account) or None, text)
-            result = matcher.match(facts)
+            result = matcher.match(LineFacts(minor, cur, line.booking_date,
+                                             line.counterparty_name, account, text))
             best = result.decision
-            row = {
-                "id": line_ids[index], "statement_id": statement_ids[seq], "journal_id": j.id, "fingerprint": fp,
-                "booking_date": line.booking_date, "value_date": line.value_date,
-                "amount": minor, "currency": cur,
-                "counterparty_name": (line.counterparty_name or None) and line.counterparty_name[:200],
-                "counterparty_account": _account_key(line.counterparty_account)[:64] or None,
-                "remittance": line.remittance, "structured_reference":
-                    (line.structured_reference or None) and line.structured_reference[:200],
-                "transaction_id": (line.transaction_id or None) and line.transaction_id[:200],
-                "state": "review", "link": None, "rule": None, "score": None,
-                "reason": result.review_reason,
-                "candidates": None if best else candidate_json(result.candidates),
-                "partner_id": (best or (result.candidates[0] if result.candidates else None)
-                               ).partner_id if (best or result.candidates) else None,
-                "payment_id": None, "reconcile_entry_id": None,
-                "created_at": dt.datetime.now(dt.UTC),
-            }
+            row = line_row(line, line_ids[index], statement_ids[seq], j.id, fp, minor, cur,
+                           account, now)
+            row["reason"] = result.review_reason
+            if best is None:
+                row["candidates"] = candidate_json(result.candidates)
+                row["partner_id"] = result.candidates[0].partner_id if result.candidates else None
+            else:
+                row["partner_id"] = best.partner_id
             rows.append(row)
             if best is None:
                 if result.candidates:
