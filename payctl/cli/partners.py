@@ -15,7 +15,8 @@ app = typer.Typer(no_args_is_help=True)
 COLUMNS = [("id", "Id"), ("name", "Name"), ("kind", "Kind"), ("ibans", "IBANs"),
            ("email", "Email"), ("vat", "VAT")]
 DETAIL = COLUMNS + [("open_receivable", "Open receivable"), ("open_payable", "Open payable"),
-                    ("unallocated_credit", "Unallocated payments (credit)")]
+                    ("unallocated_credit", "Customer credit (unallocated payments)"),
+                    ("vendor_prepayment", "Paid to vendor ahead (unallocated)")]
 
 
 @app.command("create")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from payctl.db.models import Invoice, Partner, PartnerBankAccount, Payment, PaymentAllocation
 from payctl.db.uow import unit_of_work
-from payctl.domain.enums import InvoiceType, PartnerKind, PaymentState
+from payctl.domain.enums import InvoiceType, PartnerKind, PaymentState, PaymentType
 from payctl.domain.iban import parse_iban
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, RuleViolation
@@ -102,12 +102,19 @@ class PartnerService:
             select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
             .where(PaymentAllocation.payment_id == Payment.id).scalar_subquery()
         )
-        credit = await self.session.scalar(
-            select(func.coalesce(func.sum(Payment.amount - allocated), 0))
+        unallocated = Payment.amount - allocated
+        signed = case(  # refunds give credit back, so they count against it
+            (Payment.type.in_([PaymentType.CUSTOMER_REFUND, PaymentType.VENDOR_REFUND]),
+             -unallocated), else_=unallocated)
+        customer_side = Payment.type.in_([PaymentType.CUSTOMER_PAYMENT, PaymentType.CUSTOMER_REFUND])
+        credit = (await self.session.execute(
+            select(func.coalesce(func.sum(case((customer_side, signed), else_=0)), 0),
+                   func.coalesce(func.sum(case((customer_side, 0), else_=signed)), 0))
             .where(Payment.partner_id == partner_id, Payment.state == PaymentState.POSTED)
-        )
+        )).one()
         return {"open_receivable": from_minor(row[0]), "open_payable": from_minor(row[1]),
-                "unallocated_credit": from_minor(credit or 0)}
+                "unallocated_credit": from_minor(credit[0]),
+                "vendor_prepayment": from_minor(credit[1])}
 
     @unit_of_work(write=True)
     async def import_partners(self, rows: list[SourceRow], header: list[str],

@@ -29,11 +29,13 @@ async def _ensure_row(session: AsyncSession, journal_id: int, year: int, kind: s
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(Sequence).values(**values).on_conflict_do_nothing()
+        stmt = pg_insert(Sequence).values(**values).on_conflict_do_nothing(
+            index_elements=["journal_id", "year", "kind"])
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(Sequence).values(**values).on_conflict_do_nothing()
+        stmt = sqlite_insert(Sequence).values(**values).on_conflict_do_nothing(
+            index_elements=["journal_id", "year", "kind"])
     else:  # pragma: no cover
         stmt = insert(Sequence).values(**values)
     await session.execute(stmt)
@@ -48,7 +50,8 @@ async def reserve(session: AsyncSession, journal_id: int, year: int, kind: str, 
         .values(last_value=Sequence.last_value + count)
         .returning(Sequence.last_value)
     )
-    assert last is not None
+    if last is None:
+        raise RuntimeError(f"sequence row for journal {journal_id}, {year}, {kind} is missing")
     return int(last) - count + 1
 
 

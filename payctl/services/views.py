@@ -150,7 +150,8 @@ class PartnerView:
     vat: str | None
     open_receivable: Decimal = Decimal("0.00")
     open_payable: Decimal = Decimal("0.00")
-    unallocated_credit: Decimal = Decimal("0.00")
+    unallocated_credit: Decimal = Decimal("0.00")  # customer payments not yet allocated
+    vendor_prepayment: Decimal = Decimal("0.00")  # vendor payments not yet allocated
 
 
 def partner_view(p: Partner, **balances: Decimal) -> PartnerView:
