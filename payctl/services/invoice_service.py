@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.bulk import bulk_insert
+from payctl.db.ids import allocate_ids
 from payctl.db.models import Invoice, Journal, Partner
 from payctl.db.uow import unit_of_work
 from payctl.domain.dates import parse_date
@@ -60,36 +62,35 @@ class InvoiceService:
         if inv.due_date and inv.due_date < inv.date:
             raise InputError(f"due_date: {inv.due_date} is before the invoice date {inv.date}")
 
-    async def _book(self, invoices: list[NewInvoice]) -> list[Invoice]:
-        """Insert the invoices and post one entry each in the sale/purchase journal."""
+    async def _book(self, invoices: list[NewInvoice]) -> list[int]:
+        """Insert the invoices set-wise and post one entry each in the sale/purchase journal."""
         roles = await ledger.account_roles(self.session)
         journals = {j.type: j for j in (await self.session.execute(
             select(Journal).where(Journal.type.in_([JournalType.SALE, JournalType.PURCHASE]))
         )).scalars()}
-        rows = []
-        for inv in invoices:
-            rows.append(Invoice(
-                number=inv.number, type=inv.type, partner_id=inv.partner.id, date=inv.date,
-                due_date=inv.due_date, currency=inv.currency, total=inv.total,
-                residual=inv.total, state=InvoiceState.OPEN,
-            ))
-        self.session.add_all(rows)
-        await self.session.flush()
+        ids = await allocate_ids(self.session, Invoice.__table__, len(invoices))
+        now = dt.datetime.now(dt.UTC)
+        await bulk_insert(self.session, Invoice.__table__, [
+            {"id": iid, "number": inv.number, "type": inv.type, "partner_id": inv.partner.id,
+             "date": inv.date, "due_date": inv.due_date, "currency": inv.currency,
+             "total": inv.total, "residual": inv.total, "state": InvoiceState.OPEN,
+             "created_at": now}
+            for iid, inv in zip(ids, invoices, strict=True)])
         drafts = []
-        for row in rows:
-            journal = journals[JournalType.SALE if row.type in CUSTOMER_TYPES else JournalType.PURCHASE]
+        for iid, inv in zip(ids, invoices, strict=True):
+            journal = journals[JournalType.SALE if inv.type in CUSTOMER_TYPES else JournalType.PURCHASE]
             lines = invoice_lines(
-                row.type, row.total, row.partner_id, roles[AccountRole.RECEIVABLE],
+                inv.type, inv.total, inv.partner.id, roles[AccountRole.RECEIVABLE],
                 roles[AccountRole.PAYABLE], roles[AccountRole.SALES], roles[AccountRole.PURCHASES],
-                label=row.number,
+                label=inv.number,
             )
             drafts.append(ledger.EntryDraft(
-                journal_id=journal.id, journal_code=journal.code, date=row.date,
-                source_type="invoice", source_id=row.id, invoice_id=row.id, lines=lines,
-                memo=row.number,
+                journal_id=journal.id, journal_code=journal.code, date=inv.date,
+                source_type="invoice", source_id=iid, invoice_id=iid, lines=lines,
+                memo=inv.number,
             ))
         await ledger.post_entries(self.session, drafts, self.user)
-        return rows
+        return ids
 
     @unit_of_work(write=True)
     async def create_invoice(self, number: str, partner: str, amount: str,
@@ -109,7 +110,9 @@ class InvoiceService:
             date=parse_date(date) or dt.date.today(), due_date=parse_date(due_date, "due_date"),
         )
         self._check(inv)
-        (row,) = await self._book([inv])
+        (invoice_id,) = await self._book([inv])
+        row = await self.session.get(Invoice, invoice_id)
+        assert row is not None
         return invoice_view(row, found.name)
 
     @unit_of_work(write=False)
