@@ -1,0 +1,219 @@
+"""The workflow commands through Typer's CliRunner (issue 3, item 9): confirm, reset
+(reset-to-draft), cancel, history, lock-date, and `show` with entries and allocations.
+
+Every refusal must be one line on stderr with exit code 1 (2 for bad input), no traceback.
+Runs on every backend of the ``backend`` fixture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from payctl.cli.app import app
+
+runner = CliRunner()
+
+
+def payctl(*args: Any) -> Any:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def ok(*args: Any) -> Any:
+    result = payctl(*args)
+    assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    return result
+
+
+def refused(*args: Any, code: int = 1) -> str:
+    """Run a command that must be refused; return its single stderr line."""
+    result = payctl(*args)
+    assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("payctl: error: ")
+    assert "Traceback" not in result.stderr + result.stdout
+    return lines[0]
+
+
+def as_json(*args: Any) -> Any:
+    return json.loads(ok(*args, "--format", "json").stdout)
+
+
+def draft(amount: str = "1190.00", date: str = "2026-02-01", *allocate: str) -> int:
+    args = ["create", "--type", "customer_payment", "--partner", "ACME GmbH", "--journal",
+            "BNK1", "--amount", amount, "--date", date]
+    for item in allocate:
+        args += ["--allocate", item]
+    return as_json(*args)["id"]
+
+
+@pytest.fixture
+def acme(cli_env: dict[str, str]) -> dict[str, str]:
+    ok("partner", "create", "ACME GmbH", "--kind", "customer")
+    ok("invoice", "create", "--partner", "ACME GmbH", "--number", "INV-1", "--amount", "1190.00",
+       "--date", "2026-01-05")
+    return cli_env
+
+
+def test_confirm_and_show_the_entry_and_allocations(acme):
+    pid = draft("1190.00", "2026-02-01", "INV-1=1000.00")
+
+    result = ok("confirm", pid)
+    assert "BNK1/2026/00001" in result.stdout and "posted" in result.stdout
+
+    shown = ok("show", "BNK1/2026/00001").stdout
+    for text in ("Allocations", "INV-1", "1000.00", "190.00", "Entry JE/BNK1/2026/00001",
+                 "1020", "Outstanding receipts", "1100", "Accounts receivable", "1190.00"):
+        assert text in shown, text
+    data = as_json("show", pid)
+    assert (data["state"], data["number"]) == ("posted", "BNK1/2026/00001")
+    assert data["allocations"] == [{"invoice": "INV-1", "amount": "1000.00", "writeoff": "0.00",
+                                    "invoice_residual": "190.00"}]
+    (entry,) = data["entries"]
+    assert {(ln["account"], ln["debit"], ln["credit"]) for ln in entry["lines"]} == {
+        ("1020", "1190.00", "0.00"), ("1100", "0.00", "1190.00")}
+
+
+def test_confirm_of_a_posted_payment_exits_1(acme):
+    pid = draft()
+    ok("confirm", pid)
+    line = refused("confirm", "BNK1/2026/00001")
+    assert line == "payctl: error: payment BNK1/2026/00001 is already posted"
+    assert len(as_json("show", pid)["entries"]) == 1
+
+
+def test_reset_reverses_keeps_the_number_and_reconfirms(acme):
+    pid = draft("1190.00", "2026-02-01", "INV-1=1190.00")
+    ok("confirm", pid)
+
+    result = ok("reset", "BNK1/2026/00001", "--reason", "wrong invoice")
+    assert "draft" in result.stdout
+    data = as_json("show", pid)
+    assert (data["state"], data["number"]) == ("draft", "BNK1/2026/00001")
+    original, reversal = data["entries"]
+    assert original["reversed_by"] == reversal["number"]
+    assert reversal["reversal_of"] == original["number"]
+    assert data["allocations"][0]["invoice_residual"] == "1190.00"
+    assert f"(reverses {original['number']})" in ok("show", pid).stdout
+
+    assert "already a draft" in refused("reset", pid)
+    ok("confirm", pid)
+    ok("reset-to-draft", "BNK1/2026/00001")  # the alias
+    data = as_json("show", pid)
+    assert (data["state"], data["number"], len(data["entries"])) == (
+        "draft", "BNK1/2026/00001", 4)
+
+
+def test_cancel_draft_and_posted(acme):
+    first, second = draft(), draft("100.00")
+    ok("confirm", second)
+
+    ok("cancel", first, "--reason", "duplicate")
+    ok("cancel", "BNK1/2026/00001")
+    assert as_json("show", first)["state"] == "cancelled"
+    data = as_json("show", second)
+    assert data["state"] == "cancelled" and len(data["entries"]) == 2
+    assert "already cancelled" in refused("cancel", first)
+    assert "cancelled and cannot be reset" in refused("reset", second)
+
+
+def test_several_payments_in_one_confirm_report_each_item(acme):
+    ids = [draft("10.00"), draft("20.00"), draft("30.00")]
+    ok("confirm", ids[1])
+
+    result = payctl("confirm", ids[0], ids[1], ids[2], "99999", "--format", "json")
+    assert result.exit_code == 1  # some items were refused
+    items = json.loads(result.stdout)["items"]
+    assert [(i["item"], i["ok"]) for i in items] == [
+        (str(ids[0]), True), (str(ids[1]), False), (str(ids[2]), True), ("99999", False)]
+    assert items[0]["number"] == "BNK1/2026/00002" and items[2]["number"] == "BNK1/2026/00003"
+    assert "already posted" in items[1]["message"]
+    assert "unknown payment" in items[3]["message"]
+    assert (items[0]["before"], items[0]["after"]) == ("draft", "posted")
+    assert "Traceback" not in result.stderr
+
+    table = ok("reset", "BNK1/2026/00002", "BNK1/2026/00003").stdout
+    assert "BNK1/2026/00002" in table and "BNK1/2026/00003" in table
+
+
+def test_history_shows_who_what_and_why(acme):
+    pid = draft()
+    ok("confirm", pid, "--reason", "approved by Anna")
+    ok("reset", pid, "--reason", "wrong amount")
+    ok("update", pid, "--amount", "1000.00", "--reason", "typo")
+
+    items = as_json("history", "BNK1/2026/00001")["items"]
+    assert [(i["user"], i["action"], i["reason"]) for i in items] == [
+        ("tester", "create", None), ("tester", "confirm", "approved by Anna"),
+        ("tester", "reset", "wrong amount"), ("tester", "update", "typo")]
+    assert items[3]["changes"]["amount"] == [119000, 100000]
+    table = ok("history", pid).stdout
+    assert "approved by Anna" in table and "reset" in table
+    assert "no history" in refused("history", "99999")
+
+
+def test_write_off_option(acme):
+    pid = draft("1189.50", "2026-02-01", "INV-1=1189.50")
+    ok("confirm", pid, "--write-off")
+    data = as_json("show", pid)
+    assert data["allocations"][0]["writeoff"] == "0.50"
+    assert data["allocations"][0]["invoice_residual"] == "0.00"
+    assert {(ln["account"], ln["debit"], ln["credit"]) for ln in data["entries"][0]["lines"]} == {
+        ("1020", "1189.50", "0.00"), ("6900", "0.50", "0.00"), ("1100", "0.00", "1190.00")}
+
+
+def test_unknown_payment_exits_1(acme):
+    assert "unknown payment" in refused("confirm", "BNK1/2026/09999")
+    assert "unknown payment" in refused("cancel", "424242")
+
+
+async def _lock_audit(url: str) -> list[tuple[str, str, str | None, dict]]:
+    from sqlalchemy import select
+
+    from payctl.db.engine import Database
+    from payctl.db.models import AuditRecord
+
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            rows = (await s.execute(select(AuditRecord).where(AuditRecord.action == "lock_date")
+                                    .order_by(AuditRecord.id))).scalars().all()
+            return [(r.user, r.action, r.reason, json.loads(r.changes)) for r in rows]
+    finally:
+        await db.dispose()
+
+
+def test_lock_date_commands(acme, init_url):
+    early = draft("100.00", "2026-03-01")
+    posted = draft("50.00", "2026-02-01")
+    ok("confirm", posted)
+    assert ok("lock-date", "show").stdout.strip() == "no lock date set"
+
+    ok("lock-date", "set", "2026-03-31", "--reason", "Q1 closed")
+    assert ok("lock-date", "show").stdout.strip() == "2026-03-31"
+
+    line = refused("confirm", early)
+    assert "date 2026-03-01 is on or before the lock date 2026-03-31" in line
+    assert "lock date 2026-03-31" in refused("reset", posted)
+    assert "lock date 2026-03-31" in refused("cancel", posted)
+    assert as_json("show", early)["state"] == "draft"
+    assert as_json("show", posted)["state"] == "posted"
+
+    assert "--force" in refused("lock-date", "set", "2026-01-31")
+    assert ok("lock-date", "show").stdout.strip() == "2026-03-31"
+    ok("lock-date", "set", "2026-01-31", "--force", "--reason", "reopen Feb/Mar")
+    assert ok("lock-date", "show").stdout.strip() == "2026-01-31"
+    refused("lock-date", "set", "31/01/2026", code=2)
+
+    assert asyncio.run(_lock_audit(init_url)) == [
+        ("tester", "lock_date", "Q1 closed", {"lock_date": [None, "2026-03-31"], "forced": False}),
+        ("tester", "lock_date", "reopen Feb/Mar",
+         {"lock_date": ["2026-03-31", "2026-01-31"], "forced": True}),
+    ]
+    ok("confirm", early)  # after the lock date again
+    ok("reset", posted)
