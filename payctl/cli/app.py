@@ -7,7 +7,19 @@ from typing import Annotated
 import typer
 
 from payctl import __version__
-from payctl.cli import bulk, flow, invoices, journals, partners, payments, reports, setup
+from payctl.cli import (
+    bulk,
+    flow,
+    imports,
+    integrity,
+    invoices,
+    journals,
+    partners,
+    payments,
+    reports,
+    review,
+    setup,
+)
 from payctl.cli.options import OutputFormat
 from payctl.cli.state import reset_state, state
 
@@ -56,8 +68,11 @@ def root(
 setup.register(app)
 payments.register(app)
 flow.register(app)
+integrity.register(app)
 reports.register(app)
+imports.register(app)
 app.add_typer(bulk.app, name="bulk")
+app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
