@@ -27,6 +27,12 @@ def normalise_url(url: str) -> str:
             return "postgresql+asyncpg://" + url[len(prefix):]
     if "://" not in url:  # a bare file path
         return f"sqlite+aiosqlite:///{Path(url).expanduser().absolute()}"
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        from payctl.errors import InputError
+
+        scheme = url.split("://", 1)[0]
+        raise InputError(f"database URL scheme {scheme!r} is not supported: use sqlite:///FILE "
+                         "or postgresql://USER@HOST/DB")
     return url
 
 

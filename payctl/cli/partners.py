@@ -24,7 +24,7 @@ def create(
     name: Annotated[str, typer.Argument(help="Partner name (unique).")],
     kind: Annotated[str, typer.Option("--kind", help="customer, vendor or both.")] = "customer",
     iban: Annotated[list[str] | None, typer.Option("--iban", help="IBAN; repeatable.")] = None,
-    email: Annotated[str | None, typer.Option("--email")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Accounts e-mail address.")] = None,
     vat: Annotated[str | None, typer.Option("--vat", help="VAT id.")] = None,
     format_: FormatOpt = None,
 ) -> None:

@@ -95,8 +95,8 @@ def _prepare_sqlite(url: str, needs_schema: bool) -> None:
 
 def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
     """Open the database, check its schema, run ``op(session)`` in ``asyncio.run``."""
-    url = database_url()
     try:
+        url = database_url()
         _prepare_sqlite(url, needs_schema)
     except PayctlError as exc:
         abort(exc.message, exc.exit_code)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from payctl.errors import InputError
 
 DEFAULT_CURRENCY = "EUR"
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 MAX_MINOR = 2**63 - 1  # amounts are stored in signed 64-bit (BigInteger) columns
 
 # ISO 4217 minor-unit exponents that differ from the usual 2.
@@ -46,6 +48,9 @@ def parse_amount(
     if isinstance(text, float):
         raise TypeError("amounts must never be floats")
     raw = str(text).strip()
+    if isinstance(text, str) and not PLAIN_NUMBER.match(raw):
+        # Decimal() would also take '1e3', '1_000', 'NaN' and ' 1 2': ask for the plain form.
+        raise InputError(f"{field}: {raw!r} is not a number (write it like 1190.00)")
     try:
         value = Decimal(raw)
     except (InvalidOperation, ValueError):

@@ -113,7 +113,7 @@ class PaymentQueries:
         if key not in SORTABLE:
             raise InputError(f"sort: {sort!r} is not one of {', '.join(SORTABLE)} (prefix - to reverse)")
         column = SORTABLE[key]
-        order = [column.desc() if sort.startswith("-") else column.asc(),
+        order = [(column.desc() if sort.startswith("-") else column.asc()).nulls_last(),
                  Payment.id.desc() if sort.startswith("-") else Payment.id.asc()]
         stmt = base.order_by(*order).offset(offset)
         if limit is not None:

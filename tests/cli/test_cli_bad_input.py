@@ -125,9 +125,10 @@ BAD_AMOUNTS = [
     ("0", "greater than zero"),
     ("0.00", "greater than zero"),
     ("10.001", "more than 2 decimal places for EUR"),
-    ("NaN", "not a finite number"),
-    ("inf", "not a finite number"),
-    ("1e30", "too large"),
+    ("NaN", "'NaN' is not a number"),
+    ("inf", "'inf' is not a number"),
+    ("1e30", "'1e30' is not a number"),
+    ("1_000", "'1_000' is not a number"),
     ("99999999999999999999", "too large"),
 ]
 

@@ -68,7 +68,8 @@ def test_zero_and_negative_allowed_on_request():
     assert parse_amount("-5.5", allow_negative=True) == Decimal("-5.50")
 
 
-@pytest.mark.parametrize("text", ["abc", "", "  ", "1,190.50", "12 EUR", "€5", "1.2.3"])
+@pytest.mark.parametrize("text", ["abc", "", "  ", "1,190.50", "12 EUR", "€5", "1.2.3", "1e3",
+                                  "1_000", "0x10"])
 def test_non_numeric_amount_is_refused(text):
     with pytest.raises(InputError, match="is not a number"):
         parse_amount(text)
@@ -76,7 +77,7 @@ def test_non_numeric_amount_is_refused(text):
 
 @pytest.mark.parametrize("text", ["NaN", "nan", "sNaN", "inf", "-Infinity", "Infinity"])
 def test_nan_and_infinity_are_refused(text):
-    with pytest.raises(InputError, match="not a finite number"):
+    with pytest.raises(InputError, match="is not a number"):
         parse_amount(text)
 
 
@@ -163,8 +164,8 @@ def test_normalise_currency():
             normalise_currency(bad)
 
 
-@pytest.mark.parametrize("text", ["100000000000000000000", "92233720368547758.08", "1e30",
-                                  "1e999999", "100000000000000000000000000000"])
+@pytest.mark.parametrize("text", ["100000000000000000000", "92233720368547758.08",
+                                  "100000000000000000000000000000"])
 def test_amount_beyond_64_bit_minor_units_is_refused_as_input_error(text):
     # stored as BigInteger minor units; larger values must be bad input, not a crash
     with pytest.raises(InputError, match="too large"):
