@@ -14,7 +14,9 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from payctl.db.bulk import BatchedUpdates
 from payctl.db.models import BankLine, Invoice, JournalEntry, Payment
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
@@ -104,12 +106,12 @@ class PaymentFlowService:
         tolerance = await writeoff_tolerance(self.session)
         invoices = await self.payments.lock_invoices(
             [a.invoice_id for p in payments for a in p.allocations])
-        batch = _Batch([], [])
+        batch, writes = _Batch([], []), BatchedUpdates()
         for p in payments:
             failure = self._state_problem(p, states.Action.CONFIRM)
             if failure is None:
                 for a in p.allocations:  # current, locked residuals
-                    a.invoice = invoices[a.invoice_id]
+                    set_committed_value(a, "invoice", invoices[a.invoice_id])
                 writeoffs = self._writeoffs(p, tolerance) if write_off else {}
                 problems = self.payments.problems(p, lock, writeoffs)
                 if problems:
@@ -119,16 +121,17 @@ class PaymentFlowService:
                 batch.failed.append(failure)
                 continue
             for a in p.allocations:
-                a.writeoff = writeoffs.get(a.invoice_id, 0)
-                self._move_residual(a.invoice, -(a.amount + a.writeoff))
+                if a.writeoff != writeoffs.get(a.invoice_id, 0):
+                    writes.set(a, writeoff=writeoffs.get(a.invoice_id, 0))
+                self._move_residual(writes, a.invoice, -(a.amount + a.writeoff))
             batch.ok.append(p)
-        await self._number(batch.ok)
+        await self._number(batch.ok, writes)
         await self._post(batch.ok)
         now = dt.datetime.now(dt.UTC)
         for p in batch.ok:
-            p.state = PaymentState.POSTED
-            p.confirmed_by, p.confirmed_at, p.updated_at = self.user, now, now
-        await self.session.flush()
+            writes.set(p, state=PaymentState.POSTED, confirmed_by=self.user, confirmed_at=now,
+                       updated_at=now)
+        await writes.write(self.session)
         await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok})
         return batch
 
@@ -143,11 +146,11 @@ class PaymentFlowService:
         return out
 
     @staticmethod
-    def _move_residual(invoice: Invoice, delta: int) -> None:
-        invoice.residual += delta
-        invoice.state = invoice_state_for(invoice.total, invoice.residual)
+    def _move_residual(writes: BatchedUpdates, invoice: Invoice, delta: int) -> None:
+        residual = invoice.residual + delta
+        writes.set(invoice, residual=residual, state=invoice_state_for(invoice.total, residual))
 
-    async def _number(self, payments: list[Payment]) -> None:
+    async def _number(self, payments: list[Payment], writes: BatchedUpdates) -> None:
         """Give first-time confirms their numbers: one counter update per journal and year."""
         todo: dict[tuple[int, int], list[Payment]] = {}
         for p in payments:
@@ -157,8 +160,8 @@ class PaymentFlowService:
             first = await sequences.reserve(self.session, journal_id, year, sequences.PAYMENT,
                                             len(group))
             for offset, p in enumerate(group):
-                p.number = sequences.format_number(p.journal.code, year, first + offset,
-                                                   sequences.PAYMENT)
+                writes.set(p, number=sequences.format_number(p.journal.code, year,
+                                                             first + offset, sequences.PAYMENT))
 
     async def _post(self, payments: list[Payment]) -> None:
         if not payments:
@@ -204,18 +207,21 @@ class PaymentFlowService:
                 batch.ok.append(p)
         posted = [p for p in batch.ok if p.state == PaymentState.POSTED]
         before = {p.id: p.state.value for p in batch.ok}
-        await self._reverse(posted)
+        # invoices before the entry counter, as confirm does: one lock order, no deadlock
         invoices = await self.payments.lock_invoices(
             [a.invoice_id for p in posted for a in p.allocations])
+        await self._reverse(posted)
+        writes = BatchedUpdates()
         for p in posted:
             for a in p.allocations:
-                self._move_residual(invoices[a.invoice_id], a.amount + a.writeoff)
-                a.writeoff = 0
+                self._move_residual(writes, invoices[a.invoice_id], a.amount + a.writeoff)
+                if a.writeoff:
+                    writes.set(a, writeoff=0)
         now = dt.datetime.now(dt.UTC)
         target = PaymentState.DRAFT if action == states.Action.RESET else PaymentState.CANCELLED
         for p in batch.ok:
-            p.state, p.updated_at = target, now
-        await self.session.flush()
+            writes.set(p, state=target, updated_at=now)
+        await writes.write(self.session)
         await self._audit(batch.ok, "reset" if action == states.Action.RESET else "cancel",
                           reason, before)
         return batch

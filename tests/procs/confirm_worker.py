@@ -1,9 +1,11 @@
 """Confirm payments from a separate process, for the concurrency tests.
 
     python tests/procs/confirm_worker.py DATABASE_URL [--start-at EPOCH] [--user NAME]
-                                         [--no-fsync] ID...
+                                         [--no-fsync] [--action confirm|reset|cancel] ID...
 
-Each id is confirmed through PaymentFlowService.confirm_payment in its own transaction.
+Each id is confirmed through PaymentFlowService.confirm_payment in its own transaction
+(``--action reset`` / ``cancel`` run reset_payment_to_draft / cancel_payment instead, to
+race other transitions against confirms).
 ``--start-at`` makes the worker wait (after its imports) until that wall-clock time, so
 several workers started together really overlap. Prints one JSON object on stdout:
 ``{"results": [{"id", "ok", "number", "message", "error"}...], "seconds": ...}`` where
@@ -41,18 +43,22 @@ def _no_fsync(db: Database) -> None:
         cursor.close()
 
 
-async def confirm_all(url: str, ids: list[int], user: str,
-                      no_fsync: bool = False) -> list[dict[str, Any]]:
+METHODS = {"confirm": "confirm_payment", "reset": "reset_payment_to_draft",
+           "cancel": "cancel_payment"}
+
+
+async def confirm_all(url: str, ids: list[int], user: str, no_fsync: bool = False,
+                      action: str = "confirm") -> list[dict[str, Any]]:
     db = Database(url)
     if no_fsync:
         _no_fsync(db)
     results: list[dict[str, Any]] = []
     try:
         async with db.session() as session:
-            flow = PaymentFlowService(session, user)
+            transition = getattr(PaymentFlowService(session, user), METHODS[action])
             for pid in ids:
                 try:
-                    view = await flow.confirm_payment(pid)
+                    view = await transition(pid)
                     results.append({"id": pid, "ok": True, "number": view.number,
                                     "message": "ok", "error": None})
                 except PayctlError as exc:
@@ -74,11 +80,13 @@ def main() -> None:
     parser.add_argument("--start-at", type=float, default=None)
     parser.add_argument("--user", default="worker")
     parser.add_argument("--no-fsync", action="store_true")
+    parser.add_argument("--action", choices=sorted(METHODS), default="confirm")
     args = parser.parse_args()
     if args.start_at is not None:
         time.sleep(max(0.0, args.start_at - time.time()))
     started = time.perf_counter()
-    results = asyncio.run(confirm_all(args.url, args.ids, args.user, args.no_fsync))
+    results = asyncio.run(confirm_all(args.url, args.ids, args.user, args.no_fsync,
+                                      args.action))
     print(json.dumps({"results": results, "seconds": round(time.perf_counter() - started, 3)}))
 
 

@@ -57,10 +57,16 @@ def run_workers(url: str, id_lists: list[list[int]], timeout: float = 120,
         for n, ids in enumerate(id_lists)
     ]
     outputs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=timeout)
-        assert proc.returncode == 0, err[-2000:]
-        outputs.append(json.loads(out)["results"])
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            assert proc.returncode == 0, err[-2000:]
+            outputs.append(json.loads(out)["results"])
+    finally:
+        for proc in procs:  # a failed or hung run leaves no worker behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     return outputs
 
 
