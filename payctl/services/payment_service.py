@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from payctl.db.models import Invoice, JournalEntry, Payment, PaymentAllocation
 from payctl.db.uow import unit_of_work
@@ -121,6 +122,13 @@ class PaymentService:
         """Lock invoices in id order (a fixed order, so concurrent confirms cannot deadlock)."""
         if not invoice_ids:
             return {}
+        if self.session.bind.dialect.name == "sqlite":
+            # The writer lock is already held (BEGIN IMMEDIATE) and nobody else can have
+            # changed them since they were loaded in this transaction: reuse what is loaded.
+            loaded = {i: self.session.identity_map.get(identity_key(Invoice, i))
+                      for i in set(invoice_ids)}
+            if all(inv is not None for inv in loaded.values()):
+                return loaded  # type: ignore[return-value]
         rows = await self.session.execute(
             select(Invoice).where(Invoice.id.in_(sorted(set(invoice_ids))))
             .order_by(Invoice.id).with_for_update()
