@@ -11,9 +11,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Date, DateTime, Table, insert, update
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,7 +46,25 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[s
         raise KeyError(f"{table.name} has no column(s) {unknown}")
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
-    params = [tuple(_sqlite_value(row[c]) for c in columns) for row in rows]
+    getter = itemgetter(*columns)
+    params = [getter(row) for row in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
+    # Convert only the columns whose values need it; dates and timestamps repeat a lot, so
+    # each distinct value is converted once.
+    converted = {i for i, c in enumerate(columns)
+                 if isinstance(table.c[c].type, (Date, DateTime, SAEnum))}
+    if converted:
+        cache: dict[Any, Any] = {}
+
+        def convert(value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                return cache[value]
+            except KeyError:
+                return cache.setdefault(value, _sqlite_value(value))
+
+        params = [tuple(convert(v) if i in converted else v for i, v in enumerate(p))
+                  for p in params]
     connection = await session.connection()
     await connection.exec_driver_sql(sql, params)
 

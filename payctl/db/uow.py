@@ -8,7 +8,9 @@ work (the flow service calling the payment service) it joins the running transac
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+import gc
+from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,3 +49,19 @@ def unit_of_work(write: bool = True) -> Callable[[Callable[..., Awaitable[R]]], 
         return wrapper
 
     return decorate
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the garbage collector for set-wise work on thousands of rows.
+
+    A batch makes hundreds of thousands of short-lived, acyclic objects (freed by reference
+    counting anyway); the collector's generation passes over them cost more than the SQL.
+    Memory stays bounded by the batch."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -19,17 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
-from payctl.db.models import BankLine, BankStatement, Journal, Payment
-from payctl.db.uow import begin
+from payctl.db.models import BankLine, BankStatement, Journal
+from payctl.db.uow import begin, gc_paused
 from payctl.domain.fingerprint import fingerprints
 from payctl.domain.iban import normalise_iban
-from payctl.domain.matching import LineFacts
+from payctl.domain.matching import LineFacts, Matcher
 from payctl.domain.money import exponent, format_amount, to_minor
 from payctl.errors import InputError
 from payctl.importers.bank import BankFileError, BankLine as ParsedLine, BankStatement as ParsedStatement
 from payctl.services import lookups
 from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_json
 from payctl.services.matching_data import load_matcher, prime_fuzzy
+from payctl.services.settings import lock_date
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -103,8 +104,37 @@ def line_row(line: ParsedLine, line_id: int, statement_id: int, journal_id: int,
     }
 
 
+def _held_back(decision: Any, cur: str, day: dt.date, j: Journal,
+               lock: dt.date | None) -> str | None:
+    """Why a matching decision cannot be booked by the import (the line then waits in review
+    with this reason) rather than failing the whole file."""
+    if decision is None:
+        return None
+    if cur != j.currency:  # a payment is in its journal's currency
+        return f"currency {cur} differs from journal {j.code}'s currency {j.currency}"
+    if decision.payment_id is not None and lock is not None and day <= lock:
+        return (f"dated {day}, on or before the lock date {lock}: cannot reconcile payment "
+                "automatically")
+    return None
+
+
 def _account_key(value: str | None) -> str:
     return normalise_iban(value) if value else ""
+
+
+BOOK_CHUNK = 10_000
+
+
+@dataclass
+class _Booking:
+    """What every chunk of one file's booking shares."""
+
+    journal: Journal
+    matcher: Matcher
+    payments: dict[int, Any]
+    lock: dt.date | None
+    statement_ids: dict[int, int]
+    now: dt.datetime
 
 
 class BankExtractService:
@@ -123,8 +153,9 @@ class BankExtractService:
         digest = hashlib.sha256(data).hexdigest()
         await begin(self.session, write=True)
         try:
-            await self._import(statements, digest, source, journal, report, auto_confirm,
-                               progress)
+            with gc_paused():
+                await self._import(statements, digest, source, journal, report, auto_confirm,
+                                   progress)
             await (self.session.rollback() if dry_run else self.session.commit())
         except BaseException:
             await self.session.rollback()
@@ -247,54 +278,69 @@ class BankExtractService:
             return
         dates = [ln.booking_date for _, ln, _, _, _ in new]
         matcher, invoices, payments = await load_matcher(self.session, min(dates), max(dates))
+        lock = await lock_date(self.session)
         prime_fuzzy(matcher, [(ln.counterparty_name, _account_key(ln.counterparty_account) or None)
                               for _, ln, _, _, _ in new])
-        posting = BankPosting(self.session, self.user)
+        posting = BankPosting(self.session, self.user, invoices)
         line_ids = await allocate_ids(self.session, BankLine.__table__, len(new))
+        context = _Booking(j, matcher, payments, lock, statement_ids, dt.datetime.now(dt.UTC))
+        created: list[int] = []
+        for start in range(0, len(new), BOOK_CHUNK):  # bounded memory, one transaction
+            if progress:
+                progress(start, len(new))
+            created += await self._book_chunk(context, posting, new[start:start + BOOK_CHUNK],
+                                              line_ids[start:start + BOOK_CHUNK], report)
+        report.payments_created = len(created)
+        if auto_confirm and created:
+            report.payments_confirmed, problems = await posting.confirm(sorted(created))
+            report.warnings += problems
+
+    async def _book_chunk(self, ctx: _Booking, posting: BankPosting,
+                          chunk: list[tuple[int, ParsedLine, str, int, str]],
+                          line_ids: list[int], report: FileReport) -> list[int]:
+        """Match a slice of new lines, create their payments, store them, reconcile."""
+        j = ctx.journal
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
-        reconcile: list[tuple[int, Payment, int]] = []  # (row index, payment, amount)
-        now = dt.datetime.now(dt.UTC)
-        for index, (seq, line, fp, minor, cur) in enumerate(new):
-            if progress and index % 2000 == 0:
-                progress(index, len(new))
+        reconcile: list[tuple[int, Any, int]] = []  # (row index, payment, amount)
+        for index, (seq, line, fp, minor, cur) in enumerate(chunk):
             account = _account_key(line.counterparty_account)[:64] or None
             text = " ".join(filter(None, [line.structured_reference, line.remittance]))
-            result = matcher.match(LineFacts(minor, cur, line.booking_date,
-                                             line.counterparty_name, account, text))
+            result = ctx.matcher.match(LineFacts(minor, cur, line.booking_date,
+                                                 line.counterparty_name, account, text))
+            held = _held_back(result.decision, cur, line.booking_date, j, ctx.lock)
+            if held:
+                result.decision, result.review_reason = None, held
             best = result.decision
-            row = line_row(line, line_ids[index], statement_ids[seq], j.id, fp, minor, cur,
-                           account, now)
+            row = line_row(line, line_ids[index], ctx.statement_ids[seq], j.id, fp, minor, cur,
+                           account, ctx.now)
             row["reason"] = result.review_reason
+            rows.append(row)
             if best is None:
                 row["candidates"] = candidate_json(result.candidates)
                 row["partner_id"] = result.candidates[0].partner_id if result.candidates else None
-            else:
-                row["partner_id"] = best.partner_id
-            rows.append(row)
-            if best is None:
                 if result.candidates:
                     report.to_review += 1
                 else:
                     report.unmatched += 1
                 continue
-            matcher.consume(best)
+            ctx.matcher.consume(best)
             report.matched[best.rule] += 1
-            row.update(state="matched", rule=best.rule, score=best.score, reason=best.reason)
+            row.update(state="matched", rule=best.rule, score=best.score, reason=best.reason,
+                       partner_id=best.partner_id)
             if best.payment_id is not None:
                 row.update(link="reconciled", payment_id=best.payment_id)
-                reconcile.append((index, payments[best.payment_id], abs(minor)))
+                reconcile.append((index, ctx.payments[best.payment_id], abs(minor)))
             else:
                 row["link"] = "created"
                 drafts.append(NewLinePayment(
                     line_ids[index], best, abs(minor), cur, line.booking_date,
                     (line.structured_reference or line.transaction_id or None),
                     line.remittance))
-        created = await posting.create_payments(j, drafts, invoices)
+        created = await posting.create_payments(j, drafts)
         index_of = {line_id: index for index, line_id in enumerate(line_ids)}
         for line_id, pid in created.items():
             rows[index_of[line_id]]["payment_id"] = pid
-        report.payments_created = len(created)
         await bulk_insert(self.session, BankLine.__table__, rows)
         entry_ids = await posting.reconcile(j, [
             (line_ids[i], p, amount, rows[i]["booking_date"], f"bank line {line_ids[i]}")
@@ -303,9 +349,7 @@ class BankExtractService:
             await self.session.execute(update(BankLine), [
                 {"id": line_ids[i], "reconcile_entry_id": e}
                 for (i, _, _), e in zip(reconcile, entry_ids, strict=True)])
-        report.reconciled = len(entry_ids)
-        if auto_confirm and created:
-            report.payments_confirmed, problems = await posting.confirm(sorted(created.values()))
-            report.warnings += problems
+        report.reconciled += len(entry_ids)
+        return list(created.values())
 
 

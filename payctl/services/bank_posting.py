@@ -59,13 +59,16 @@ def candidate_json(candidates: Sequence[Candidate]) -> str:
 
 
 class BankPosting:
-    def __init__(self, session: AsyncSession, user: str) -> None:
+    def __init__(self, session: AsyncSession, user: str,
+                 invoices: dict[int, Any] | None = None) -> None:
         self.session = session
         self.user = user
         self.flow = PaymentFlowService(session, user)
+        self.invoices = invoices or {}  # open items as they were before this import
+        self.residual = {i: inv.residual for i, inv in self.invoices.items()}  # running
 
     async def create_payments(self, journal: Journal, drafts: list[NewLinePayment],
-                              invoices: dict[int, Any]) -> dict[int, int]:
+                              ) -> dict[int, int]:
         """Insert validated drafts set-wise; return line_key -> payment id."""
         if not drafts:
             return {}
@@ -74,7 +77,6 @@ class BankPosting:
             select(Partner).where(Partner.id.in_(partner_ids)))).scalars()}
         jfacts = JournalFacts(journal.id, journal.code, journal.type, journal.currency)
         now = dt.datetime.now(dt.UTC)
-        residual = {i: inv.residual for i, inv in invoices.items()}  # as before this import
         rows = []
         for d in drafts:
             partner = partners[d.decision.partner_id]
@@ -82,15 +84,16 @@ class BankPosting:
                 d.decision.payment_type, d.amount, d.currency, d.date,
                 PartnerFacts(partner.id, partner.name, partner.kind), jfacts,
                 [AllocationFacts(InvoiceFacts(inv.id, inv.number, inv.type, inv.partner_id,
-                                              inv.currency, residual[inv.id], InvoiceState.OPEN),
+                                              inv.currency, self.residual[inv.id],
+                                              InvoiceState.OPEN),
                                  a.amount, a.writeoff)
-                 for a in d.decision.allocations for inv in [invoices[a.invoice_id]]],
+                 for a in d.decision.allocations for inv in [self.invoices[a.invoice_id]]],
             )
             problems = validate_payment(facts)
             if problems:
                 raise RuleViolation(problems)
             for a in d.decision.allocations:
-                residual[a.invoice_id] -= a.amount + a.writeoff
+                self.residual[a.invoice_id] -= a.amount + a.writeoff
             rows.append({
                 "type": d.decision.payment_type, "state": PaymentState.DRAFT,
                 "partner_id": partner.id, "journal_id": journal.id, "amount": d.amount,

@@ -8,7 +8,6 @@ transaction is rolled back.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from payctl.db.models import JournalEntry, Payment
-from payctl.db.uow import begin
+from payctl.db.uow import begin, gc_paused
 from payctl.domain import states
 from payctl.domain.enums import PaymentState
 from payctl.errors import PayctlError, RuleViolation
@@ -60,16 +59,8 @@ class BulkFlow:
         self.session = flow.session
 
     async def run(self, action: BulkAction, selection: Selection, **options: Any) -> BulkReport:
-        """Garbage collection pauses during the run: a batch makes ~10,000 short-lived objects
-        and the collector's passes over them cost more than the SQL (memory is bounded by the
-        batch size of 1000)."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with gc_paused():
             return await self._run(action, selection, **options)
-        finally:
-            if enabled:
-                gc.enable()
 
     async def _run(self, action: BulkAction, selection: Selection, *, atomic: bool = False,
                   dry_run: bool = False, reason: str | None = None, write_off: bool = False,
