@@ -31,6 +31,8 @@ def _install_sqlite_hooks(engine: AsyncEngine, timeout: float) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # A 32 MB page cache (default 2 MB): set-wise inserts touch many index pages.
+        cursor.execute("PRAGMA cache_size = -32768")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

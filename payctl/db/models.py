@@ -268,14 +268,14 @@ class AuditRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(32), index=True)
+    action: Mapped[str] = mapped_column(String(32))
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[int | None] = mapped_column(Integer)
     payment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     changes: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -327,7 +327,7 @@ class BankLine(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     counterparty_name: Mapped[str | None] = mapped_column(String(200))
-    counterparty_account: Mapped[str | None] = mapped_column(String(64), index=True)
+    counterparty_account: Mapped[str | None] = mapped_column(String(64))
     remittance: Mapped[str | None] = mapped_column(Text)
     structured_reference: Mapped[str | None] = mapped_column(String(200))
     transaction_id: Mapped[str | None] = mapped_column(String(200))
@@ -337,7 +337,7 @@ class BankLine(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
     candidates: Mapped[str | None] = mapped_column(Text)  # JSON list of the best candidates
-    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     reconcile_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

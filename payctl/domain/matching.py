@@ -204,6 +204,11 @@ class Matcher:
         kinds = INBOUND_ITEMS if line.amount > 0 else OUTBOUND_ITEMS
         amount = abs(line.amount)
         candidates = self._by_reference(line, amount, kinds)
+        exact = [c for c in candidates if c.score == SCORE_EXACT_REFERENCE]
+        if len(exact) == 1 and self.threshold <= SCORE_EXACT_REFERENCE:
+            # The invoice number and the exact amount say it all: no partner search needed.
+            return MatchResult(candidates=sorted(candidates, key=lambda c: -c.score)[:5],
+                               decision=exact[0])
         partner_id, how = self.partner_of(line)
         if partner_id is not None:
             penalty = 0 if how == "IBAN" else SCORE_NAME_PENALTY

@@ -58,8 +58,8 @@ async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
     )
     prev = head or GENESIS
     rows = []
+    at = utcnow()  # one moment for the whole unit of work
     for event in events:
-        at = utcnow()
         changes = _json(event.changes)
         digest = record_hash(prev, at, event.user, event.action, event.object_type,
                              event.object_id, event.payment_id, changes, event.reason)

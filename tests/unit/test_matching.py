@@ -135,7 +135,8 @@ def test_overpayment_leaves_the_rest_as_credit():
     assert d is not None
     assert d.rule == "overpayment"
     assert d.score == 85
-    assert d.reason == "invoice number INV-1 in the text; overpaid by 200.00, left as partner credit"
+    assert d.reason == ("invoice number INV-1 in the text; overpaid by 200.00, left as partner "
+                        "credit")
     assert [(a.amount, a.writeoff) for a in d.allocations] == [(100000, 0)]
     assert d.allocated == 100000  # the other 200.00 stays unallocated: partner credit
 
@@ -154,7 +155,8 @@ def test_writeoff_within_tolerance(paid, rule, writeoff):
     if rule == "writeoff":
         assert d.score == 95
         assert d.reason == (f"invoice number INV-1 in the text; difference "
-                            f"{writeoff // 100}.{writeoff % 100:02d} within the write-off tolerance")
+                            f"{writeoff // 100}.{writeoff % 100:02d} within the write-off "
+                            "tolerance")
 
 
 def test_writeoff_tolerance_zero_makes_it_partial():
@@ -223,7 +225,8 @@ def test_no_partner_no_reference():
 def test_partner_found_but_nothing_fits():
     result = matcher([item(10, "INV-1", 50000)]).match(line(12345, account=ACME_IBAN))
     assert result.decision is None
-    assert result.review_reason == "partner found by IBAN but no open item or payment fits the amount"
+    assert result.review_reason == (
+        "partner found by IBAN but no open item or payment fits the amount")
 
 
 def test_two_open_items_with_the_same_amount_are_ambiguous():
@@ -384,11 +387,12 @@ def test_equal_scores_for_different_targets_go_to_review():
     assert result.review_reason == "several candidates score the same"
 
 
-def test_reference_and_partner_agreeing_on_the_target_are_not_ambiguous():
+def test_an_exact_reference_decides_without_a_partner_search():
     m = matcher([item(10, "INV-1", 50000)])
     result = m.match(line(50000, "INV-1", account=ACME_IBAN))
     assert result.decision is not None and result.decision.rule == "reference"
-    assert len(result.candidates) == 2
+    assert result.decision.score == 100
+    assert [c.rule for c in result.candidates] == ["reference"]  # partner rules not needed
 
 
 def test_zero_amount_goes_to_review():

@@ -74,8 +74,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('bank_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bank_lines_booking_date'), ['booking_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_bank_lines_counterparty_account'), ['counterparty_account'], unique=False)
-        batch_op.create_index(batch_op.f('ix_bank_lines_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bank_lines_payment_id'), ['payment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bank_lines_state'), ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_bank_lines_statement_id'), ['statement_id'], unique=False)
@@ -89,8 +87,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bank_lines_statement_id'))
         batch_op.drop_index(batch_op.f('ix_bank_lines_state'))
         batch_op.drop_index(batch_op.f('ix_bank_lines_payment_id'))
-        batch_op.drop_index(batch_op.f('ix_bank_lines_partner_id'))
-        batch_op.drop_index(batch_op.f('ix_bank_lines_counterparty_account'))
         batch_op.drop_index(batch_op.f('ix_bank_lines_booking_date'))
 
     op.drop_table('bank_lines')
