@@ -64,8 +64,10 @@ class BankPosting:
         self.session = session
         self.user = user
         self.flow = PaymentFlowService(session, user)
-        self.invoices = invoices or {}  # open items as they were before this import
-        self.residual = {i: inv.residual for i, inv in self.invoices.items()}  # running
+        # The matcher's open items: it lowers their residuals as it decides, so the residuals
+        # as they were before this import are copied first, for validating the drafts.
+        self.invoices = invoices or {}
+        self.residual = {i: inv.residual for i, inv in self.invoices.items()}
 
     async def create_payments(self, journal: Journal, drafts: list[NewLinePayment],
                               ) -> dict[int, int]:

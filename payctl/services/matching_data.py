@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import replace
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.models import BankLine, Invoice, Partner, PartnerBankAccount, Payment
+from payctl.db.models import (
+    BankLine,
+    Invoice,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    Partner,
+    PartnerBankAccount,
+    Payment,
+)
 from payctl.domain.enums import InvoiceState, PaymentState
 from payctl.domain.matching import Matcher, OpenItem, PostedPayment
 from payctl.domain.money import to_minor
@@ -34,27 +42,39 @@ def fuzzy_finder(names: dict[int, str]) -> Callable[[str], list[tuple[int, int]]
     return find
 
 
-def fuzzy_batch(names: dict[int, str], queries: list[str]) -> dict[str, list[tuple[int, int]]]:
-    """The same look-up for many names at once (rapidfuzz.cdist, vectorised, both cores)."""
+def fuzzy_batch(names: dict[int, str], queries: list[str],
+                block: int = 256) -> dict[str, list[tuple[int, int]]]:
+    """The same look-up for many names at once (rapidfuzz.cdist, vectorised, both cores).
+
+    Queries go in blocks so the score matrix stays small (block x partners)."""
+    import numpy as np
     from rapidfuzz import fuzz, process, utils
 
     if not queries or not names:
         return {}
     keys = list(names)
     choices = [utils.default_process(names[k]) for k in keys]
-    scores = process.cdist([utils.default_process(q) for q in queries], choices,
-                           scorer=fuzz.token_sort_ratio, processor=None,
-                           score_cutoff=FUZZY_CUTOFF, workers=-1)
-    import numpy as np
-
     width = min(2, len(keys))
-    top = np.argpartition(-scores, width - 1, axis=1)[:, :width]
     out = {}
-    for query, row, best in zip(queries, scores, top, strict=True):
-        ranked = sorted(((keys[i], int(round(row[i]))) for i in best if row[i] >= FUZZY_CUTOFF),
-                        key=lambda hit: -hit[1])
-        out[query] = ranked
+    for start in range(0, len(queries), block):
+        chunk = queries[start:start + block]
+        scores = process.cdist([utils.default_process(q) for q in chunk], choices,
+                               scorer=fuzz.token_sort_ratio, processor=None,
+                               score_cutoff=FUZZY_CUTOFF, workers=-1, dtype=np.uint8)
+        top = np.argpartition(scores, len(keys) - width, axis=1)[:, -width:]
+        for query, row, best in zip(chunk, scores, top, strict=True):
+            out[query] = sorted(((keys[i], int(row[i])) for i in best if row[i] >= FUZZY_CUTOFF),
+                                key=lambda hit: -hit[1])
     return out
+
+
+def booked_on_bank():  # noqa: ANN201 - SQL expression
+    """The payment's live entry already books its journal's bank account (it was confirmed
+    while a bank line it was made from held it): reconciling it would count the money twice."""
+    return exists().where(
+        JournalEntry.payment_id == Payment.id, JournalEntry.reversal_of_id.is_(None),
+        JournalEntry.reversed_by_id.is_(None), JournalLine.entry_id == JournalEntry.id,
+        Journal.id == Payment.journal_id, JournalLine.account_id == Journal.account_id)
 
 
 async def load_matcher(session: AsyncSession, date_from: dt.date, date_to: dt.date,
@@ -64,7 +84,6 @@ async def load_matcher(session: AsyncSession, date_from: dt.date, date_to: dt.da
                Invoice.currency, Invoice.date)
         .where(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL])))
     items = [OpenItem(*row) for row in rows]
-    snapshot = {i.id: replace(i) for i in items}  # residuals before this import
     accounts = dict((await session.execute(
         select(PartnerBankAccount.iban, PartnerBankAccount.partner_id))).all())
     names = dict((await session.execute(select(Partner.id, Partner.name))).all())
@@ -74,13 +93,13 @@ async def load_matcher(session: AsyncSession, date_from: dt.date, date_to: dt.da
         select(Payment.id, Payment.partner_id, Payment.type, Payment.amount, Payment.currency,
                Payment.date, Payment.number)
         .where(Payment.state == PaymentState.POSTED, Payment.date >= date_from - window,
-               Payment.date <= date_to + window, ~matched))
+               Payment.date <= date_to + window, ~matched, ~booked_on_bank()))
     payments = {r[0]: PostedPayment(*r) for r in prow}
     tolerance = to_minor(await writeoff_tolerance(session))
     matcher = Matcher(items, accounts, names, payments.values(), writeoff_tolerance=tolerance,
                       threshold=THRESHOLD, date_window=DATE_WINDOW_DAYS,
                       fuzzy=fuzzy_finder(names) if names else None)
-    return matcher, snapshot, payments
+    return matcher, matcher.items, payments
 
 
 def prime_fuzzy(matcher: Matcher, lines: list[tuple[str | None, str | None]]) -> None:
