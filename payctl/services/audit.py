@@ -37,11 +37,12 @@ def _canonical_time(at: dt.datetime) -> str:
 def record_hash(prev_hash: str, at: dt.datetime, user: str, action: str, object_type: str,
                 object_id: int | None, payment_id: int | None, changes: str,
                 reason: str | None) -> str:
-    payload = json.dumps(
-        [prev_hash, _canonical_time(at), user, action, object_type, object_id, payment_id,
-         changes, reason],
-        separators=(",", ":"), ensure_ascii=False,
-    )
+    """sha256 over the record's fields, each length-prefixed (unambiguous, no escaping)."""
+    fields = (prev_hash, _canonical_time(at), user, action, object_type,
+              "" if object_id is None else str(object_id),
+              "" if payment_id is None else str(payment_id), changes,
+              "\x00" if reason is None else reason)
+    payload = "".join(f"{len(f)}:{f}" for f in fields)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

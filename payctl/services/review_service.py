@@ -18,6 +18,7 @@ from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import audit, ledger, lookups
 from payctl.services.bank_posting import BankPosting
+from payctl.services.matching_data import booked_on_bank
 from payctl.services.payment_flow_service import PaymentFlowService
 from payctl.services.views import Page
 
@@ -176,6 +177,11 @@ class ReviewService:
             BankLine.payment_id == payment.id, BankLine.state == "matched"))
         if taken:
             raise RuleViolation(f"payment {label} is already matched to bank line {taken}")
+        if await self.session.scalar(select(Payment.id).where(Payment.id == payment.id,
+                                                              booked_on_bank())):
+            raise RuleViolation(f"payment {label} is already booked on the bank account (it was "
+                                f"made from a bank line): reset it (payctl reset {label}) and "
+                                "confirm it again, then match it")
         (entry_id,) = await BankPosting(self.session, self.user).reconcile(
             journal, [(line.id, payment, payment.amount, line.booking_date, f"bank line {line.id}")])
         line.state, line.link, line.payment_id = "matched", "reconciled", payment.id

@@ -136,7 +136,7 @@ def test_import_json_lines_file_reports_json(booked, tmp_path):
     (file,) = out["files"]
     assert (file["file"], file["status"], file["format"]) == (str(f), "imported", "jsonl")
     assert (file["lines_read"], file["new_lines"], file["duplicates"]) == (3, 3, 0)
-    assert file["matched"] == "partner_amount 1, reference 1"
+    assert file["matched"] == {"partner_amount": 1, "reference": 1}
     assert (file["payments_created"], file["payments_confirmed"], file["unmatched"]) == (2, 0, 1)
     assert out["totals"]["failed_files"] == 0
     assert out["totals"]["payments_created"] == 2
@@ -170,7 +170,7 @@ def test_each_rule_end_to_end(booked, tmp_path, case):
     lines, rule, ptype, partner, allocs, entry, (number, state, residual) = RULES[case]
     f = write(tmp_path, "rule.jsonl", jsonl(*lines))
     out = js("import", f, "--input-format", "jsonl", "--auto-confirm")
-    assert out["files"][0]["matched"] == f"{rule} 1"
+    assert out["files"][0]["matched"] == {rule: 1}
     assert out["totals"]["payments_confirmed"] == 1
     shown = js("show", "BNK1/2026/00001")
     assert (shown["type"], shown["partner"], shown["state"]) == (ptype, partner, "posted")
@@ -190,7 +190,7 @@ def test_payment_rule_reconciles_through_the_cli(booked, tmp_path):
     f = write(tmp_path, "rec.jsonl", jsonl(row("250.00", day="2026-02-04", iban=GLOBEX_IBAN)))
     out = js("import", f, "--input-format", "jsonl", "--auto-confirm")
     assert out["totals"]["reconciled"] == 1
-    assert out["files"][0]["matched"] == "payment 1"
+    assert out["files"][0]["matched"] == {"payment": 1}
 
     async def reconcile_lines(db: Database) -> list[tuple[str, int, int]]:
         async with db.session() as s:

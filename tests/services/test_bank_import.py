@@ -158,7 +158,8 @@ async def ledger_balance(db: Database, code: str, partner: str | None = None) ->
 
 
 async def posted_payment(db: Database, partner: str, amount: str, day: str,
-                         type: str = "customer_payment") -> m.Payment:
+                         type: str = "customer_payment") -> Any:
+    """A confirmed payment (its PaymentView)."""
     async with db.session() as s:
         view = await PaymentService(s, "tester").create_payment(type, partner, "BNK1", amount, day)
         return await PaymentFlowService(s, "tester").confirm_payment(view.id)
@@ -349,10 +350,7 @@ async def test_two_lines_for_one_invoice_pay_it_once(db):
 async def test_line_in_another_currency_goes_to_review_not_the_whole_file(db):
     """A USD line that names a USD invoice cannot become a payment of the EUR journal: that
     line waits for a person; the rest of the file is booked."""
-    await books(db, [("INV-USD-1", "ACME GmbH", "100.00", "customer_invoice", "2026-01-05")])
-    async with db.session() as s:  # books() has no currency: set it on the extra invoice
-        inv = await s.scalar(select(m.Invoice).where(m.Invoice.number == "INV-USD-1"))
-        assert inv.currency == "EUR"
+    await books(db)
     async with db.session() as s:
         await InvoiceService(s, "tester").create_invoice(
             "INV-USD-2", "ACME GmbH", "100.00", "customer_invoice", "2026-01-05", currency="USD")
@@ -364,6 +362,32 @@ async def test_line_in_another_currency_goes_to_review_not_the_whole_file(db):
     assert (usd.state, usd.currency, usd.amount) == ("review", "USD", 10000)
     assert usd.reason == "currency USD differs from journal BNK1's currency EUR"
     assert json.loads(usd.candidates)[0]["rule"] == "reference"
+
+
+async def test_lines_in_the_locked_period(db):
+    """Before the lock date nothing can be posted: a line that would reconcile a payment waits
+    in review, a line that creates a payment leaves a draft with a warning; the rest of the
+    file is booked."""
+    from payctl.services.lock_service import LockService
+
+    await books(db)
+    pay = await posted_payment(db, "Globex Corporation", "250.00", "2026-02-05")
+    async with db.session() as s:
+        await LockService(s, "tester").set_lock_date("2026-02-01")
+    report = await imp(db, jsonl(row("250.00", day="2026-01-30", iban=GLOBEX_IBAN),
+                                 row("1190.00", day="2026-01-30", text="INV-2026-0001"),
+                                 row("800.00", day="2026-02-03", iban=GLOBEX_IBAN)),
+                       auto_confirm=True)
+    assert report.reconciled == 0 and report.to_review == 1
+    assert (report.payments_created, report.payments_confirmed) == (2, 1)
+    assert len(report.warnings) == 1 and "lock date 2026-02-01" in report.warnings[0]
+    first, second, third = await bank_lines(db)
+    assert (first.state, first.payment_id) == ("review", None)
+    assert first.reason == ("dated 2026-01-30, on or before the lock date 2026-02-01: cannot "
+                            "reconcile payment automatically")
+    assert json.loads(first.candidates)[0]["payment_id"] == pay.id
+    assert (second.state, third.state) == ("matched", "matched")
+    assert [p["state"] for p in await payments(db)] == ["posted", "draft", "posted"]
 
 
 async def test_one_file_of_every_kind(db):

@@ -115,8 +115,8 @@ async def test_accept_with_invoice_and_auto_confirm(db):
 
 async def test_accept_with_invoice_amounts(db):
     ids = await setup_queue(db)
-    await call(db, "accept", ids["twin"], [("INV-2026-0002", "300.00"), ("INV-2026-0004", "200.00")],
-               auto_confirm=True)
+    await call(db, "accept", ids["twin"],
+               [("INV-2026-0002", "300.00"), ("INV-2026-0004", "200.00")], auto_confirm=True)
     assert await invoice_state(db, "INV-2026-0002") == ("partial", 20000)
     assert await invoice_state(db, "INV-2026-0004") == ("partial", 30000)
 
@@ -250,6 +250,33 @@ async def test_reset_refused_while_matched_to_a_bank_line(db):
     assert view.state == "draft"
     assert await invoice_state(db, "INV-2026-0001") == ("open", 119000)
     assert await ledger_balance(db, "1000") == 0
+
+
+async def test_unmatched_bank_made_payment_is_not_reconciled_twice(db):
+    """A payment posted from a bank line is booked on the bank account itself. Unmatching the
+    line leaves it so; reconciling it with a line afterwards (by hand or by the next import)
+    would count the money in the bank twice. Both are refused until it is reset and
+    confirmed again (then it sits on outstanding receipts and reconciles normally)."""
+    await books(db)
+    await imp(db, jsonl(row("1190.00", text="INV-2026-0001", tx="a")), auto_confirm=True)
+    (line,) = await bank_lines(db)
+    (p,) = await payments(db)
+    await call(db, "unmatch", line.id)
+    assert await ledger_balance(db, "1000") == 119000
+    with pytest.raises(RuleViolation, match="already booked on the bank account"):
+        await call(db, "accept", line.id, payment=p["number"])
+    later = await imp(db, jsonl(row("1190.00", day="2026-02-05", iban=ACME_IBAN, tx="b")))
+    assert later.reconciled == 0
+    assert await ledger_balance(db, "1000") == 119000
+    assert await ledger_balance(db, "1020") == 0
+    async with db.session() as s:
+        flow = PaymentFlowService(s, "tester")
+        await flow.reset_payment_to_draft(p["id"])
+        await flow.confirm_payment(p["id"])
+    assert await ledger_balance(db, "1020") == 119000  # now via outstanding receipts
+    await call(db, "accept", line.id, payment=p["number"])
+    assert await ledger_balance(db, "1000") == 119000
+    assert await ledger_balance(db, "1020") == 0
 
 
 async def test_reset_refused_while_reconciled(db):
