@@ -21,18 +21,25 @@ def default_database_path() -> Path:
 def normalise_url(url: str) -> str:
     """Accept plain ``sqlite:///`` / ``postgresql://`` URLs and pick the async drivers."""
     if url.startswith("sqlite:///") or url.startswith("sqlite://"):
-        return "sqlite+aiosqlite" + url[len("sqlite"):]
-    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+        return "sqlite+aiosqlite" + url[len("sqlite") :]
+    for prefix in (
+        "postgresql://",
+        "postgres://",
+        "postgresql+psycopg2://",
+        "postgresql+psycopg://",
+    ):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     if "://" not in url:  # a bare file path
         return f"sqlite+aiosqlite:///{Path(url).expanduser().absolute()}"
     if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         from payctl.errors import InputError
 
         scheme = url.split("://", 1)[0]
-        raise InputError(f"database URL scheme {scheme!r} is not supported: use sqlite:///FILE "
-                         "or postgresql://USER@HOST/DB")
+        raise InputError(
+            f"database URL scheme {scheme!r} is not supported: use sqlite:///FILE "
+            "or postgresql://USER@HOST/DB"
+        )
     return url
 
 

@@ -26,9 +26,9 @@ from payctl.cli.state import reset_state, state
 app = typer.Typer(
     name="payctl",
     help="payctl: a command-line payments ledger — payments, double-entry journal entries, "
-         "reconciliation against invoices, bulk operations.\n\n"
-         "Example: payctl init && payctl create --type customer_payment --partner 'ACME GmbH' "
-         "--journal BNK1 --amount 1190.00",
+    "reconciliation against invoices, bulk operations.\n\n"
+    "Example: payctl init && payctl create --type customer_payment --partner 'ACME GmbH' "
+    "--journal BNK1 --amount 1190.00",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -44,25 +44,49 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    database_url: Annotated[str | None, typer.Option(
-        "--database-url", envvar="PAYCTL_DATABASE_URL", show_envvar=True,
-        help="Database URL: sqlite:///path.db or postgresql://user:pw@host/db. "
-             "Default: ~/.local/share/payctl/payctl.db ($XDG_DATA_HOME honoured).")] = None,
-    user: Annotated[str | None, typer.Option(
-        "--user", envvar="PAYCTL_USER", show_envvar=True,
-        help="Acting user for the audit trail (default: your login name).")] = None,
-    output: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", case_sensitive=False,
-        help="Default output format for every command.")] = OutputFormat.TABLE,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="PAYCTL_DATABASE_URL",
+            show_envvar=True,
+            help="Database URL: sqlite:///path.db or postgresql://user:pw@host/db. "
+            "Default: ~/.local/share/payctl/payctl.db ($XDG_DATA_HOME honoured).",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            envvar="PAYCTL_USER",
+            show_envvar=True,
+            help="Acting user for the audit trail (default: your login name).",
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format", "-f", case_sensitive=False, help="Default output format for every command."
+        ),
+    ] = OutputFormat.TABLE,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No messages, only data.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     reset_state()
     s = state()
     s.database_url, s.user, s.format, s.quiet, s.debug = (
-        database_url, user, output.value, quiet, debug)
+        database_url,
+        user,
+        output.value,
+        quiet,
+        debug,
+    )
 
 
 setup.register(app)

@@ -9,21 +9,33 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.progress import progress_bar
 from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, ReasonOpt, use_format
+from payctl.cli.progress import progress_bar
 from payctl.cli.runtime import abort, run, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED, PayctlError
 
 app = typer.Typer(no_args_is_help=True, help="Act on many payments at once (batches of 1000).")
-RESULT_COLUMNS = [("item", "Item"), ("number", "Number"), ("before", "Before"),
-                  ("after", "After"), ("status", "Status"), ("message", "Message")]
+RESULT_COLUMNS = [
+    ("item", "Item"),
+    ("number", "Number"),
+    ("before", "Before"),
+    ("after", "After"),
+    ("status", "Status"),
+    ("message", "Message"),
+]
 
 IdentsArg = Annotated[list[str] | None, typer.Argument(help="Payment numbers or ids.")]
-FileOpt = Annotated[str | None, typer.Option(
-    "--file", help="File of payments: one id/number per line, or CSV/XLSX with a 'payment' "
-                   "column; '-' reads standard input.")]
-AtomicOpt = Annotated[bool, typer.Option(
-    "--atomic", help="All or nothing: one failure rolls back the whole run.")]
+FileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--file",
+        help="File of payments: one id/number per line, or CSV/XLSX with a 'payment' "
+        "column; '-' reads standard input.",
+    ),
+]
+AtomicOpt = Annotated[
+    bool, typer.Option("--atomic", help="All or nothing: one failure rolls back the whole run.")
+]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Run every check, write nothing.")]
 StateOpt = Annotated[str | None, typer.Option("--state", "--status", help="Filter: state.")]
 TypeOpt = Annotated[str | None, typer.Option("--type", help="Filter: payment type.")]
@@ -39,10 +51,17 @@ def _render(report: Any) -> None:
         row = plain(item)
         row["status"] = "skipped" if item.skipped else ("ok" if item.ok else "failed")
         items.append(row)
-    totals = {"action": report.action, "requested": len(report.items),
-              "succeeded": report.succeeded, "skipped": report.skipped, "failed": report.failed,
-              "batches": report.batches, "atomic": report.atomic, "dry_run": report.dry_run,
-              "rolled_back": report.rolled_back}
+    totals = {
+        "action": report.action,
+        "requested": len(report.items),
+        "succeeded": report.succeeded,
+        "skipped": report.skipped,
+        "failed": report.failed,
+        "batches": report.batches,
+        "atomic": report.atomic,
+        "dry_run": report.dry_run,
+        "rolled_back": report.rolled_back,
+    }
     if render.fmt() == "json":
         render.emit_json({"items": items, "total": len(items), "summary": totals})
     else:
@@ -51,8 +70,9 @@ def _render(report: Any) -> None:
         note += " — rolled back, nothing changed" if report.rolled_back else ""
         if report.batches > 1:
             note += f"; split into {report.batches} batches of at most 1000"
-        render.message(f"{report.succeeded} ok, {report.skipped} skipped, {report.failed} failed"
-                       f"{note}")
+        render.message(
+            f"{report.succeeded} ok, {report.skipped} skipped, {report.failed} failed{note}"
+        )
 
 
 def _selection(idents: list[str] | None, file: str | None, filters: Any) -> Any:
@@ -70,19 +90,29 @@ def _selection(idents: list[str] | None, file: str | None, filters: Any) -> Any:
     if names and not filters.is_empty():
         abort("give payments OR filters, not both", EXIT_BAD_INPUT)
     if not names and filters.is_empty():
-        abort("name payments (arguments or --file) or give a filter such as --state draft",
-              EXIT_BAD_INPUT)
+        abort(
+            "name payments (arguments or --file) or give a filter such as --state draft",
+            EXIT_BAD_INPUT,
+        )
     return Selection(tuple(names), None if names else filters)
 
 
 def _command(action: str, doc: str) -> Callable[..., None]:
     def command(
-        payments: IdentsArg = None, file: FileOpt = None, state_: StateOpt = None,
-        type: TypeOpt = None, partner: PartnerOpt = None, journal: JournalOpt = None,
-        date_from: DateFromOpt = None, date_to: DateToOpt = None, atomic: AtomicOpt = False,
-        dry_run: DryRunOpt = False, reason: ReasonOpt = None,
-        write_off: Annotated[bool, typer.Option(
-            "--write-off", help="confirm/post: write off small differences.")] = False,
+        payments: IdentsArg = None,
+        file: FileOpt = None,
+        state_: StateOpt = None,
+        type: TypeOpt = None,
+        partner: PartnerOpt = None,
+        journal: JournalOpt = None,
+        date_from: DateFromOpt = None,
+        date_to: DateToOpt = None,
+        atomic: AtomicOpt = False,
+        dry_run: DryRunOpt = False,
+        reason: ReasonOpt = None,
+        write_off: Annotated[
+            bool, typer.Option("--write-off", help="confirm/post: write off small differences.")
+        ] = False,
         format_: FormatOpt = None,
     ) -> None:
         use_format(format_)
@@ -92,9 +122,17 @@ def _command(action: str, doc: str) -> Callable[..., None]:
         filters = PaymentFilter(state_, type, partner, journal, date_from, date_to)
         selection = _selection(payments, file, filters)
         with progress_bar("payments") as progress:
-            report = run(lambda s: PaymentFlowService(s, user()).bulk(
-                action, selection, atomic=atomic, dry_run=dry_run, reason=reason,
-                write_off=write_off, progress=progress))
+            report = run(
+                lambda s: PaymentFlowService(s, user()).bulk(
+                    action,
+                    selection,
+                    atomic=atomic,
+                    dry_run=dry_run,
+                    reason=reason,
+                    write_off=write_off,
+                    progress=progress,
+                )
+            )
         _render(report)
         if report.failed:
             raise typer.Exit(EXIT_REFUSED)
@@ -105,26 +143,32 @@ def _command(action: str, doc: str) -> Callable[..., None]:
 
 for _action, _doc in {
     "validate": "Check whether payments can be confirmed; writes nothing.\n\n"
-                "Example: payctl bulk validate --state draft",
+    "Example: payctl bulk validate --state draft",
     "confirm": "Confirm (post) many draft payments.\n\n"
-               "Example: payctl bulk confirm --file approved.csv --atomic",
+    "Example: payctl bulk confirm --file approved.csv --atomic",
     "post": "Post many payments: the accounting word for confirm, the same transition.\n\n"
-            "Example: payctl bulk post --state draft --journal BNK1",
+    "Example: payctl bulk post --state draft --journal BNK1",
     "reset": "Reset many posted payments to draft (reversal entries).\n\n"
-             "Example: payctl bulk reset --state posted --date-from 2026-11-01",
+    "Example: payctl bulk reset --state posted --date-from 2026-11-01",
     "cancel": "Cancel many payments (posted ones get reversal entries).\n\n"
-              "Example: payctl bulk cancel 12 13 14 --reason duplicates",
+    "Example: payctl bulk cancel 12 13 14 --reason duplicates",
     "delete": "Delete many never-posted drafts.\n\n"
-              "Example: payctl bulk delete --state draft --partner 'ACME GmbH' --dry-run",
+    "Example: payctl bulk delete --state draft --partner 'ACME GmbH' --dry-run",
 }.items():
     app.command(_action)(_command(_action, _doc))
 
 
 @app.command("create")
 def create(
-    file: Annotated[str, typer.Option("--file", help="CSV/XLSX (or '-' for CSV on stdin) with "
-                                      "columns type, partner, journal, amount[, date, reference, "
-                                      "memo, allocations].")],
+    file: Annotated[
+        str,
+        typer.Option(
+            "--file",
+            help="CSV/XLSX (or '-' for CSV on stdin) with "
+            "columns type, partner, journal, amount[, date, reference, "
+            "memo, allocations].",
+        ),
+    ],
     format_: FormatOpt = None,
 ) -> None:
     """Create many draft payments from a file, all or nothing.
@@ -137,15 +181,25 @@ def create(
     from payctl.services.views import plain
 
     try:
-        table = (read_table("stdin.csv", sys.stdin.buffer.read(), "<stdin>") if file == "-"
-                 else read_table(file))
+        table = (
+            read_table("stdin.csv", sys.stdin.buffer.read(), "<stdin>")
+            if file == "-"
+            else read_table(file)
+        )
     except PayctlError as exc:
         abort(exc.message, exc.exit_code)
-    result = run(lambda s: PaymentService(s, user()).create_payments(
-        table.rows, table.header, table.source))
+    result = run(
+        lambda s: PaymentService(s, user()).create_payments(table.rows, table.header, table.source)
+    )
     from payctl.cli.payments import LIST_COLUMNS
 
-    render.rows([plain(v) for v in result.created], LIST_COLUMNS, title="Created drafts",
-                right=("amount", "allocated"))
-    render.message(f"created {len(result.created)} draft payments from {table.source}"
-                   f" ({result.skipped} already there, skipped)")
+    render.rows(
+        [plain(v) for v in result.created],
+        LIST_COLUMNS,
+        title="Created drafts",
+        right=("amount", "allocated"),
+    )
+    render.message(
+        f"created {len(result.created)} draft payments from {table.source}"
+        f" ({result.skipped} already there, skipped)"
+    )

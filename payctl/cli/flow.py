@@ -14,8 +14,14 @@ from payctl.cli.runtime import run, user
 from payctl.errors import EXIT_REFUSED, PayctlError
 
 PaymentsArg = Annotated[list[str], typer.Argument(help="Payment numbers or ids.")]
-RESULT_COLUMNS = [("item", "Payment"), ("number", "Number"), ("before", "Before"),
-                  ("after", "After"), ("ok", "OK"), ("message", "Message")]
+RESULT_COLUMNS = [
+    ("item", "Payment"),
+    ("number", "Number"),
+    ("before", "Before"),
+    ("after", "After"),
+    ("ok", "OK"),
+    ("message", "Message"),
+]
 
 
 def _transition(idents: list[str], method: str, reason: str | None, **kwargs: Any) -> None:
@@ -31,13 +37,29 @@ def _transition(idents: list[str], method: str, reason: str | None, **kwargs: An
             try:
                 before = (await flow.payments.get_payment(ident, with_entries=False)).state
                 view = await call(ident, reason=reason, **kwargs)
-                results.append({"item": ident, "number": view.number, "before": before,
-                                "after": view.state, "ok": True, "message": "ok"})
+                results.append(
+                    {
+                        "item": ident,
+                        "number": view.number,
+                        "before": before,
+                        "after": view.state,
+                        "ok": True,
+                        "message": "ok",
+                    }
+                )
             except PayctlError as exc:
                 if len(idents) == 1:
                     raise
-                results.append({"item": ident, "number": None, "before": before,
-                                "after": before, "ok": False, "message": exc.message})
+                results.append(
+                    {
+                        "item": ident,
+                        "number": None,
+                        "before": before,
+                        "after": before,
+                        "ok": False,
+                        "message": exc.message,
+                    }
+                )
         return results
 
     results = run(op)
@@ -48,9 +70,14 @@ def _transition(idents: list[str], method: str, reason: str | None, **kwargs: An
 
 def confirm(
     payments: PaymentsArg,
-    write_off: Annotated[bool, typer.Option(
-        "--write-off", help="Close invoices whose remaining difference is within the write-off "
-                            "tolerance, booking it to payment differences.")] = False,
+    write_off: Annotated[
+        bool,
+        typer.Option(
+            "--write-off",
+            help="Close invoices whose remaining difference is within the write-off "
+            "tolerance, booking it to payment differences.",
+        ),
+    ] = False,
     reason: ReasonOpt = None,
     format_: FormatOpt = None,
 ) -> None:
@@ -96,8 +123,17 @@ def history(
     if render.fmt() != "json":
         for item in items:
             item["changes"] = json.dumps(item["changes"], sort_keys=True)
-    render.rows(items, [("at", "When"), ("user", "User"), ("action", "Action"),
-                        ("changes", "Changes"), ("reason", "Reason")], title=f"History of {payment}")
+    render.rows(
+        items,
+        [
+            ("at", "When"),
+            ("user", "User"),
+            ("action", "Action"),
+            ("changes", "Changes"),
+            ("reason", "Reason"),
+        ],
+        title=f"History of {payment}",
+    )
 
 
 def register(app: typer.Typer) -> None:

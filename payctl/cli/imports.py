@@ -14,12 +14,31 @@ from payctl.cli.progress import progress_bar
 from payctl.cli.runtime import run, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
-COLUMNS = [("file", "File"), ("format", "Format"), ("status", "Status"), ("lines_read", "Lines"),
-           ("duplicates", "Duplicates"), ("new_lines", "New"), ("matched", "Matched by rule"),
-           ("payments_created", "Payments"), ("payments_confirmed", "Confirmed"),
-           ("reconciled", "Reconciled"), ("to_review", "To review"), ("unmatched", "Unmatched")]
-COUNTS = ("statements", "lines_read", "duplicates", "new_lines", "payments_created",
-          "payments_confirmed", "reconciled", "to_review", "unmatched")
+COLUMNS = [
+    ("file", "File"),
+    ("format", "Format"),
+    ("status", "Status"),
+    ("lines_read", "Lines"),
+    ("duplicates", "Duplicates"),
+    ("new_lines", "New"),
+    ("matched", "Matched by rule"),
+    ("payments_created", "Payments"),
+    ("payments_confirmed", "Confirmed"),
+    ("reconciled", "Reconciled"),
+    ("to_review", "To review"),
+    ("unmatched", "Unmatched"),
+]
+COUNTS = (
+    "statements",
+    "lines_read",
+    "duplicates",
+    "new_lines",
+    "payments_created",
+    "payments_confirmed",
+    "reconciled",
+    "to_review",
+    "unmatched",
+)
 
 
 def _read(file: str) -> tuple[bytes, str]:
@@ -32,16 +51,30 @@ def _read(file: str) -> tuple[bytes, str]:
 
 
 def import_(
-    files: Annotated[list[str], typer.Argument(help="Bank files (camt.053/054, MT940, OFX, CSV, "
-                                               "XLSX); '-' reads JSON lines from stdin.")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="Bank files (camt.053/054, MT940, OFX, CSV, "
+            "XLSX); '-' reads JSON lines from stdin."
+        ),
+    ],
     journal: Annotated[str, typer.Option("--journal", "-j", help="Bank journal.")] = "BNK1",
-    input_format: Annotated[str | None, typer.Option(
-        "--input-format", help="camt, mt940, ofx, csv, xlsx or jsonl (default: detected).")] = None,
-    profile: Annotated[str | None, typer.Option(
-        "--profile", help="CSV/XLSX mapping profile: a built-in name or a TOML file.")] = None,
-    auto_confirm: Annotated[bool, typer.Option(
-        "--auto-confirm", help="Post the payments made from matched lines.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Match and report, write nothing.")] = False,
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format", help="camt, mt940, ofx, csv, xlsx or jsonl (default: detected)."
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="CSV/XLSX mapping profile: a built-in name or a TOML file."),
+    ] = None,
+    auto_confirm: Annotated[
+        bool, typer.Option("--auto-confirm", help="Post the payments made from matched lines.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Match and report, write nothing.")
+    ] = False,
     format_: FormatOpt = None,
 ) -> None:
     """Import bank extracts: deduplicate, match each line to invoices or payments, book it.
@@ -66,13 +99,25 @@ def import_(
                 data, source = _read(file)
                 fmt = input_format or ("jsonl" if file == "-" else None)
                 report = await BankExtractService(session, user()).import_file(
-                    data, source, journal, input_format=fmt, profile=profile,
-                    auto_confirm=auto_confirm, dry_run=dry_run, progress=progress)
+                    data,
+                    source,
+                    journal,
+                    input_format=fmt,
+                    profile=profile,
+                    auto_confirm=auto_confirm,
+                    dry_run=dry_run,
+                    progress=progress,
+                )
                 row = plain(report)
                 row["status"] = "dry run" if dry_run else "imported"
             except PayctlError as exc:
-                row = {"source": file, "ok": False, "error": exc.message, "status": "failed",
-                       "exit_code": exc.exit_code}
+                row = {
+                    "source": file,
+                    "ok": False,
+                    "error": exc.message,
+                    "status": "failed",
+                    "exit_code": exc.exit_code,
+                }
             row["file"] = row.pop("source")
             out.append(row)
         return out
@@ -84,8 +129,15 @@ def import_(
         totals["failed_files"] = sum(not r.get("ok", True) for r in rows)
         render.emit_json({"files": rows, "totals": totals})
     else:
-        shown = [{**r, "matched": ", ".join(f"{k} {v}" for k, v in sorted(
-            (r.get("matched") or {}).items()))} for r in rows]
+        shown = [
+            {
+                **r,
+                "matched": ", ".join(
+                    f"{k} {v}" for k, v in sorted((r.get("matched") or {}).items())
+                ),
+            }
+            for r in rows
+        ]
         render.rows(shown, COLUMNS, title="Import")
     for row in rows:
         for warning in row.get("warnings") or []:

@@ -70,14 +70,25 @@ def _write_atomic(target: Path, write: Any) -> None:
 
 
 def export(
-    to: Annotated[ExportFormat, typer.Option(
-        "--to", case_sensitive=False,
-        help="ledger (hledger/ledger-cli journal), beancount, csv or xlsx.")],
+    to: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--to",
+            case_sensitive=False,
+            help="ledger (hledger/ledger-cli journal), beancount, csv or xlsx.",
+        ),
+    ],
     date_from: DateFromOpt = None,
     date_to: DateToOpt = None,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", dir_okay=False,
-        help="Write to this file (required for xlsx); default: standard output.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Write to this file (required for xlsx); default: standard output.",
+        ),
+    ] = None,
 ) -> None:
     """Export journal entries (with their lines) for a date range.
 
@@ -88,8 +99,10 @@ def export(
     Example: payctl export --to beancount --date-from 2026-01-01 -o books.beancount
     """
     if to == ExportFormat.XLSX and output is None:
-        abort("--to xlsx needs --output FILE.xlsx (a workbook cannot go to standard output)",
-              EXIT_BAD_INPUT)
+        abort(
+            "--to xlsx needs --output FILE.xlsx (a workbook cannot go to standard output)",
+            EXIT_BAD_INPUT,
+        )
     from payctl.services.export_service import ExportService
 
     data = run(lambda s: ExportService(s, user()).export_entries(date_from, date_to))
@@ -107,8 +120,7 @@ def export(
         else:
             _write_atomic(output, lambda path: path.write_text(text, encoding="utf-8"))
     where = f" to {output}" if output is not None else ""
-    render.message(f"exported {len(data.entries)} journal entries "
-                   f"({data.line_count} lines){where}")
+    render.message(f"exported {len(data.entries)} journal entries ({data.line_count} lines){where}")
 
 
 def register(app: typer.Typer) -> None:

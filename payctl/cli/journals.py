@@ -12,9 +12,15 @@ from payctl.cli.runtime import run, user
 
 journal_app = typer.Typer(no_args_is_help=True)
 account_app = typer.Typer(no_args_is_help=True)
-JOURNAL_COLUMNS = [("code", "Code"), ("name", "Name"), ("type", "Type"), ("currency", "Currency"),
-                   ("account", "Account"), ("iban", "IBAN"),
-                   ("bank_account_number", "Bank account")]
+JOURNAL_COLUMNS = [
+    ("code", "Code"),
+    ("name", "Name"),
+    ("type", "Type"),
+    ("currency", "Currency"),
+    ("account", "Account"),
+    ("iban", "IBAN"),
+    ("bank_account_number", "Bank account"),
+]
 
 
 @journal_app.command("list")
@@ -38,8 +44,9 @@ def journal_create(
     type: Annotated[str, typer.Option("--type", help="bank or cash.")] = "bank",
     currency: Annotated[str | None, typer.Option("--currency", help="Default EUR.")] = None,
     iban: Annotated[str | None, typer.Option("--iban", help="The bank account's IBAN.")] = None,
-    account_number: Annotated[str | None, typer.Option(
-        "--account-number", help="Bank account number (non-IBAN).")] = None,
+    account_number: Annotated[
+        str | None, typer.Option("--account-number", help="Bank account number (non-IBAN).")
+    ] = None,
     format_: FormatOpt = None,
 ) -> None:
     """Create a bank or cash journal with its own ledger account.
@@ -50,8 +57,11 @@ def journal_create(
     from payctl.services.journal_service import JournalService
     from payctl.services.views import plain
 
-    view = run(lambda s: JournalService(s, user()).create_journal(
-        code, name, type, currency, iban, account_number))
+    view = run(
+        lambda s: JournalService(s, user()).create_journal(
+            code, name, type, currency, iban, account_number
+        )
+    )
     render.record(plain(view), JOURNAL_COLUMNS, title=f"Journal {view.code}")
 
 
@@ -66,5 +76,8 @@ def account_list(format_: FormatOpt = None) -> None:
     from payctl.services.views import plain
 
     items = run(lambda s: JournalService(s, user()).list_accounts())
-    render.rows([plain(i) for i in items], [("code", "Code"), ("name", "Name"), ("type", "Type"),
-                                            ("role", "Role")], title="Accounts")
+    render.rows(
+        [plain(i) for i in items],
+        [("code", "Code"), ("name", "Name"), ("type", "Type"), ("role", "Role")],
+        title="Accounts",
+    )

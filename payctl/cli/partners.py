@@ -12,11 +12,20 @@ from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, use_format
 from payctl.cli.runtime import run, user
 
 app = typer.Typer(no_args_is_help=True)
-COLUMNS = [("id", "Id"), ("name", "Name"), ("kind", "Kind"), ("ibans", "IBANs"),
-           ("email", "Email"), ("vat", "VAT")]
-DETAIL = COLUMNS + [("open_receivable", "Open receivable"), ("open_payable", "Open payable"),
-                    ("unallocated_credit", "Customer credit (unallocated payments)"),
-                    ("vendor_prepayment", "Paid to vendor ahead (unallocated)")]
+COLUMNS = [
+    ("id", "Id"),
+    ("name", "Name"),
+    ("kind", "Kind"),
+    ("ibans", "IBANs"),
+    ("email", "Email"),
+    ("vat", "VAT"),
+]
+DETAIL = COLUMNS + [
+    ("open_receivable", "Open receivable"),
+    ("open_payable", "Open payable"),
+    ("unallocated_credit", "Customer credit (unallocated payments)"),
+    ("vendor_prepayment", "Paid to vendor ahead (unallocated)"),
+]
 
 
 @app.command("create")
@@ -56,13 +65,16 @@ def list_(
     from payctl.services.partner_service import PartnerService
     from payctl.services.views import plain
 
-    page = run(lambda s: PartnerService(s, user()).list_partners(kind, search, limit or None, offset))
+    page = run(
+        lambda s: PartnerService(s, user()).list_partners(kind, search, limit or None, offset)
+    )
     render.rows([plain(i) for i in page.items], COLUMNS, title="Partners", total=page.total)
 
 
 @app.command("show")
-def show(partner: Annotated[str, typer.Argument(help="Partner name or id.")],
-         format_: FormatOpt = None) -> None:
+def show(
+    partner: Annotated[str, typer.Argument(help="Partner name or id.")], format_: FormatOpt = None
+) -> None:
     """Show a partner with open balances and unallocated payment credit.
 
     Example: payctl partner show "ACME GmbH"
@@ -76,9 +88,12 @@ def show(partner: Annotated[str, typer.Argument(help="Partner name or id.")],
 
 
 @app.command("import")
-def import_(file: Annotated[Path, typer.Argument(help="CSV or XLSX with columns name, kind"
-                                                 "[, iban, email, vat].")],
-            format_: FormatOpt = None) -> None:
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="CSV or XLSX with columns name, kind[, iban, email, vat].")
+    ],
+    format_: FormatOpt = None,
+) -> None:
     """Import partners from CSV/XLSX, all or nothing. Known partners are updated.
 
     Example: payctl partner import sample_data/partners.csv
@@ -90,8 +105,13 @@ def import_(file: Annotated[Path, typer.Argument(help="CSV or XLSX with columns 
 
     def op(session):  # type: ignore[no-untyped-def]
         table = read_table(file)
-        return PartnerService(session, user()).import_partners(table.rows, table.header, table.source)
+        return PartnerService(session, user()).import_partners(
+            table.rows, table.header, table.source
+        )
 
     result = run(op)
-    render.record(plain(result), [("created", "Created"), ("updated", "Updated"),
-                                  ("unchanged", "Unchanged")], title=f"Imported {file}")
+    render.record(
+        plain(result),
+        [("created", "Created"), ("updated", "Updated"), ("unchanged", "Unchanged")],
+        title=f"Imported {file}",
+    )

@@ -20,17 +20,37 @@ from payctl.cli.runtime import abort, run, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED
 
 PAYMENT_FIELDS = [
-    ("id", "Id"), ("number", "Number"), ("type", "Type"), ("state", "State"),
-    ("partner", "Partner"), ("journal", "Journal"), ("amount", "Amount"),
-    ("currency", "Currency"), ("allocated", "Allocated"), ("unallocated", "Unallocated"),
-    ("date", "Date"), ("reference", "Reference"), ("memo", "Memo"),
-    ("created_by", "Created by"), ("created_at", "Created at"), ("updated_at", "Updated at"),
-    ("confirmed_by", "Confirmed by"), ("confirmed_at", "Confirmed at"),
+    ("id", "Id"),
+    ("number", "Number"),
+    ("type", "Type"),
+    ("state", "State"),
+    ("partner", "Partner"),
+    ("journal", "Journal"),
+    ("amount", "Amount"),
+    ("currency", "Currency"),
+    ("allocated", "Allocated"),
+    ("unallocated", "Unallocated"),
+    ("date", "Date"),
+    ("reference", "Reference"),
+    ("memo", "Memo"),
+    ("created_by", "Created by"),
+    ("created_at", "Created at"),
+    ("updated_at", "Updated at"),
+    ("confirmed_by", "Confirmed by"),
+    ("confirmed_at", "Confirmed at"),
 ]
 LIST_COLUMNS = [
-    ("id", "Id"), ("number", "Number"), ("date", "Date"), ("type", "Type"), ("state", "State"),
-    ("partner", "Partner"), ("journal", "Journal"), ("amount", "Amount"),
-    ("allocated", "Allocated"), ("currency", "Cur"), ("reference", "Reference"),
+    ("id", "Id"),
+    ("number", "Number"),
+    ("date", "Date"),
+    ("type", "Type"),
+    ("state", "State"),
+    ("partner", "Partner"),
+    ("journal", "Journal"),
+    ("amount", "Amount"),
+    ("allocated", "Allocated"),
+    ("currency", "Cur"),
+    ("reference", "Reference"),
 ]
 PaymentArg = Annotated[str, typer.Argument(help="Payment number (BNK1/2026/00001) or id.")]
 
@@ -41,7 +61,9 @@ def parse_allocations(values: list[str] | None) -> list[tuple[str, str]]:
     from payctl.errors import InputError
 
     try:
-        return [pair for value in values or [] for pair in parse_allocation_spec(value, "--allocate")]
+        return [
+            pair for value in values or [] for pair in parse_allocation_spec(value, "--allocate")
+        ]
     except InputError as exc:
         abort(exc.message, EXIT_BAD_INPUT)
 
@@ -51,35 +73,64 @@ def show_payment(view: Any) -> None:
 
     data = plain(view)
     render.record(data, PAYMENT_FIELDS, title=f"Payment {view.label}")
-    render.section(data["allocations"], [("invoice", "Invoice"), ("amount", "Allocated"),
-                                         ("writeoff", "Write-off"),
-                                         ("invoice_residual", "Invoice residual")],
-                   title="Allocations", right=("amount", "writeoff", "invoice_residual"))
+    render.section(
+        data["allocations"],
+        [
+            ("invoice", "Invoice"),
+            ("amount", "Allocated"),
+            ("writeoff", "Write-off"),
+            ("invoice_residual", "Invoice residual"),
+        ],
+        title="Allocations",
+        right=("amount", "writeoff", "invoice_residual"),
+    )
     for entry in data["entries"]:
         link = ""
         if entry["reversal_of"]:
             link = f" (reverses {entry['reversal_of']})"
         elif entry["reversed_by"]:
             link = f" (reversed by {entry['reversed_by']})"
-        render.section(entry["lines"], [("account", "Account"), ("account_name", "Name"),
-                                        ("partner", "Partner"), ("debit", "Debit"),
-                                        ("credit", "Credit")],
-                       title=f"Entry {entry['number']} {entry['date']}{link}",
-                       right=("debit", "credit"))
+        render.section(
+            entry["lines"],
+            [
+                ("account", "Account"),
+                ("account_name", "Name"),
+                ("partner", "Partner"),
+                ("debit", "Debit"),
+                ("credit", "Credit"),
+            ],
+            title=f"Entry {entry['number']} {entry['date']}{link}",
+            right=("debit", "credit"),
+        )
 
 
 def create(
-    type: Annotated[str, typer.Option("--type", "-t", help="customer_payment, vendor_payment, "
-                                      "customer_refund or vendor_refund (see `payctl types`).")],
+    type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            "-t",
+            help="customer_payment, vendor_payment, "
+            "customer_refund or vendor_refund (see `payctl types`).",
+        ),
+    ],
     partner: Annotated[str, typer.Option("--partner", "-p", help="Partner name or id.")],
     amount: Annotated[str, typer.Option("--amount", "-a", help="Amount, e.g. 1190.00.")],
-    journal: Annotated[str, typer.Option("--journal", "-j", help="Bank or cash journal code.")] = "BNK1",
-    date: Annotated[str | None, typer.Option("--date", help="Payment date (default today).")] = None,
+    journal: Annotated[
+        str, typer.Option("--journal", "-j", help="Bank or cash journal code.")
+    ] = "BNK1",
+    date: Annotated[
+        str | None, typer.Option("--date", help="Payment date (default today).")
+    ] = None,
     ref: Annotated[str | None, typer.Option("--ref", "--reference", help="Reference.")] = None,
     memo: Annotated[str | None, typer.Option("--memo", help="Free text.")] = None,
-    currency: Annotated[str | None, typer.Option("--currency", help="Default: the journal's.")] = None,
-    allocate: Annotated[list[str] | None, typer.Option(
-        "--allocate", help="INVOICE=AMOUNT; repeat for several invoices.")] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="Default: the journal's.")
+    ] = None,
+    allocate: Annotated[
+        list[str] | None,
+        typer.Option("--allocate", help="INVOICE=AMOUNT; repeat for several invoices."),
+    ] = None,
     format_: FormatOpt = None,
 ) -> None:
     """Create a draft payment, optionally allocated to invoices.
@@ -91,14 +142,19 @@ def create(
     allocations = parse_allocations(allocate)
     from payctl.services.payment_service import PaymentService
 
-    view = run(lambda s: PaymentService(s, user()).create_payment(
-        type, partner, journal, amount, date, ref, memo, currency, allocations))
+    view = run(
+        lambda s: PaymentService(s, user()).create_payment(
+            type, partner, journal, amount, date, ref, memo, currency, allocations
+        )
+    )
     render.message(f"created draft payment #{view.id}")
     show_payment(view)
 
 
 def list_(
-    state_: Annotated[str | None, typer.Option("--state", "--status", help="draft, posted or cancelled.")] = None,
+    state_: Annotated[
+        str | None, typer.Option("--state", "--status", help="draft, posted or cancelled.")
+    ] = None,
     type: Annotated[str | None, typer.Option("--type", help="Payment type.")] = None,
     partner: Annotated[str | None, typer.Option("--partner", help="Partner name or id.")] = None,
     journal: Annotated[str | None, typer.Option("--journal", help="Journal code.")] = None,
@@ -106,8 +162,16 @@ def list_(
     date_to: DateToOpt = None,
     amount_min: Annotated[str | None, typer.Option("--amount-min", help="Smallest amount.")] = None,
     amount_max: Annotated[str | None, typer.Option("--amount-max", help="Largest amount.")] = None,
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in number, reference or memo.")] = None,
-    sort: Annotated[str, typer.Option("--sort", help="date, amount, number, id, state, partner, created; prefix - for descending.")] = "-date",
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in number, reference or memo.")
+    ] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            help="date, amount, number, id, state, partner, created; prefix - for descending.",
+        ),
+    ] = "-date",
     limit: LimitOpt = 50,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
@@ -121,11 +185,19 @@ def list_(
     from payctl.services.payment_service import PaymentService
     from payctl.services.views import plain
 
-    filters = PaymentFilter(state_, type, partner, journal, date_from, date_to, amount_min,
-                            amount_max, search)
-    page = run(lambda s: PaymentService(s, user()).get_payments(filters, sort, limit or None, offset))
-    render.rows([plain(i) for i in page.items], LIST_COLUMNS, title="Payments", total=page.total,
-                right=("amount", "allocated"))
+    filters = PaymentFilter(
+        state_, type, partner, journal, date_from, date_to, amount_min, amount_max, search
+    )
+    page = run(
+        lambda s: PaymentService(s, user()).get_payments(filters, sort, limit or None, offset)
+    )
+    render.rows(
+        [plain(i) for i in page.items],
+        LIST_COLUMNS,
+        title="Payments",
+        total=page.total,
+        right=("amount", "allocated"),
+    )
 
 
 def show(payment: PaymentArg, format_: FormatOpt = None) -> None:
@@ -158,9 +230,19 @@ def update(
     use_format(format_)
     from payctl.services.payment_service import PaymentService
 
-    view = run(lambda s: PaymentService(s, user()).update_payment(
-        payment, type=type, partner=partner, journal=journal, amount=amount, date=date,
-        reference=ref, memo=memo, reason=reason))
+    view = run(
+        lambda s: PaymentService(s, user()).update_payment(
+            payment,
+            type=type,
+            partner=partner,
+            journal=journal,
+            amount=amount,
+            date=date,
+            reference=ref,
+            memo=memo,
+            reason=reason,
+        )
+    )
     render.message(f"updated payment {view.label}")
     show_payment(view)
 
@@ -179,7 +261,9 @@ def delete(payment: PaymentArg, reason: ReasonOpt = None) -> None:
 def allocate(
     payment: PaymentArg,
     invoice: Annotated[str, typer.Argument(help="Invoice number.")],
-    amount: Annotated[str | None, typer.Argument(help="Amount to allocate (omit with --remove).")] = None,
+    amount: Annotated[
+        str | None, typer.Argument(help="Amount to allocate (omit with --remove).")
+    ] = None,
     remove: Annotated[bool, typer.Option("--remove", help="Remove the allocation.")] = False,
     reason: ReasonOpt = None,
     format_: FormatOpt = None,
@@ -196,7 +280,9 @@ def allocate(
     elif amount is None:
         abort("give an AMOUNT to allocate, or --remove", EXIT_BAD_INPUT)
     else:
-        view = run(lambda s: PaymentService(s, user()).set_allocation(payment, invoice, amount, reason))
+        view = run(
+            lambda s: PaymentService(s, user()).set_allocation(payment, invoice, amount, reason)
+        )
     show_payment(view)
 
 

@@ -40,8 +40,13 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def rows(data: Sequence[dict[str, Any]], columns: Sequence[Column], title: str | None = None,
-         total: int | None = None, right: Sequence[str] = ()) -> None:
+def rows(
+    data: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    title: str | None = None,
+    total: int | None = None,
+    right: Sequence[str] = (),
+) -> None:
     """Print a list of plain dicts in the chosen format."""
     mode = fmt()
     if mode == "json":
@@ -57,8 +62,7 @@ def rows(data: Sequence[dict[str, Any]], columns: Sequence[Column], title: str |
 
     table = Table(title=title, show_lines=False, header_style="bold")
     for key, header in columns:
-        table.add_column(header, justify="right" if key in right else "left",
-                         overflow="fold")
+        table.add_column(header, justify="right" if key in right else "left", overflow="fold")
     for row in data:
         table.add_row(*[_cell(row.get(key)) for key, _ in columns])
     console = _console()
@@ -91,8 +95,12 @@ def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = N
     console.print(table)
 
 
-def section(rows_data: Sequence[dict[str, Any]], columns: Sequence[Column], title: str,
-            right: Sequence[str] = ()) -> None:
+def section(
+    rows_data: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    title: str,
+    right: Sequence[str] = (),
+) -> None:
     """A sub-table inside a table-format detail view (skipped for json/csv)."""
     if fmt() != "table" or not rows_data:
         return

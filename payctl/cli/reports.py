@@ -11,8 +11,9 @@ from payctl.cli.runtime import run, user
 GROUP_COLUMNS = [("count", "Count"), ("total", "Total"), ("currency", "Cur")]
 
 
-def summary(date_from: DateFromOpt = None, date_to: DateToOpt = None,
-            format_: FormatOpt = None) -> None:
+def summary(
+    date_from: DateFromOpt = None, date_to: DateToOpt = None, format_: FormatOpt = None
+) -> None:
     """Counts and totals of payments by state, type, journal and month, and unallocated totals.
 
     Example: payctl summary --date-from 2026-01-01 --date-to 2026-12-31
@@ -26,17 +27,26 @@ def summary(date_from: DateFromOpt = None, date_to: DateToOpt = None,
         render.emit_json(data)
         return
     if render.fmt() == "csv":
-        rows = [{"group": group, "key": next(iter(item.values())), **item}
-                for group in ("by_state", "by_type", "by_journal", "by_month", "unallocated_posted")
-                for item in data[group]]
+        rows = [
+            {"group": group, "key": next(iter(item.values())), **item}
+            for group in ("by_state", "by_type", "by_journal", "by_month", "unallocated_posted")
+            for item in data[group]
+        ]
         render.rows(rows, [("group", "group"), ("key", "key"), *GROUP_COLUMNS])
         return
-    for group, key, title in (("by_state", "state", "By state"), ("by_type", "type", "By type"),
-                              ("by_journal", "journal", "By journal"),
-                              ("by_month", "month", "By month"),
-                              ("unallocated_posted", "type", "Unallocated (posted payments)")):
-        render.rows(data[group], [(key, key.capitalize()), *GROUP_COLUMNS], title=title,
-                    right=("count", "total"))
+    for group, key, title in (
+        ("by_state", "state", "By state"),
+        ("by_type", "type", "By type"),
+        ("by_journal", "journal", "By journal"),
+        ("by_month", "month", "By month"),
+        ("unallocated_posted", "type", "Unallocated (posted payments)"),
+    ):
+        render.rows(
+            data[group],
+            [(key, key.capitalize()), *GROUP_COLUMNS],
+            title=title,
+            right=("count", "total"),
+        )
 
 
 def types(format_: FormatOpt = None) -> None:
@@ -47,12 +57,16 @@ def types(format_: FormatOpt = None) -> None:
     use_format(format_)
     from payctl.domain.enums import PAYMENT_TYPE_HELP, SETTLES
 
-    items = [{"type": t.value, "settles": SETTLES[t].value, "description": d}
-             for t, d in PAYMENT_TYPE_HELP.items()]
+    items = [
+        {"type": t.value, "settles": SETTLES[t].value, "description": d}
+        for t, d in PAYMENT_TYPE_HELP.items()
+    ]
     if render.fmt() == "json":
         render.emit_json(items)
     else:
-        render.rows(items, [("type", "Type"), ("settles", "Settles"), ("description", "Description")])
+        render.rows(
+            items, [("type", "Type"), ("settles", "Settles"), ("description", "Description")]
+        )
 
 
 def statuses(format_: FormatOpt = None) -> None:

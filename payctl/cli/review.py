@@ -13,9 +13,16 @@ from payctl.cli.runtime import run, user
 
 app = typer.Typer(no_args_is_help=True)
 LineArg = Annotated[str, typer.Argument(help="Bank line id (see `payctl review list`).")]
-COLUMNS = [("id", "Line"), ("date", "Date"), ("amount", "Amount"), ("currency", "Cur"),
-           ("counterparty", "Counterparty"), ("text", "Text"), ("reason", "Why in review"),
-           ("best", "Best candidates (score: reason)")]
+COLUMNS = [
+    ("id", "Line"),
+    ("date", "Date"),
+    ("amount", "Amount"),
+    ("currency", "Cur"),
+    ("counterparty", "Counterparty"),
+    ("text", "Text"),
+    ("reason", "Why in review"),
+    ("best", "Best candidates (score: reason)"),
+]
 
 
 def _rows(page: Any) -> list[dict[str, Any]]:
@@ -31,7 +38,9 @@ def _rows(page: Any) -> list[dict[str, Any]]:
 
 @app.command("list")
 def list_(
-    state: Annotated[str, typer.Option("--state", help="review, ignored, matched or all.")] = "review",
+    state: Annotated[
+        str, typer.Option("--state", help="review, ignored, matched or all.")
+    ] = "review",
     limit: LimitOpt = 50,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
@@ -50,12 +59,19 @@ def list_(
 @app.command("accept")
 def accept(
     line: LineArg,
-    invoice: Annotated[list[str] | None, typer.Option(
-        "--invoice", help="Invoice the line pays, optionally INVOICE=AMOUNT; repeatable.")] = None,
-    payment: Annotated[str | None, typer.Option(
-        "--payment", help="A posted payment this line settles (reconcile).")] = None,
-    partner: Annotated[str | None, typer.Option(
-        "--partner", help="Partner, for a payment on account.")] = None,
+    invoice: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--invoice", help="Invoice the line pays, optionally INVOICE=AMOUNT; repeatable."
+        ),
+    ] = None,
+    payment: Annotated[
+        str | None,
+        typer.Option("--payment", help="A posted payment this line settles (reconcile)."),
+    ] = None,
+    partner: Annotated[
+        str | None, typer.Option("--partner", help="Partner, for a payment on account.")
+    ] = None,
     auto_confirm: Annotated[bool, typer.Option("--auto-confirm", help="Post the payment.")] = False,
 ) -> None:
     """Accept a line: its best candidate, or the invoice(s), payment or partner you name.
@@ -68,8 +84,9 @@ def accept(
     for spec in invoice or []:
         number, sep, amount = spec.partition("=")
         invoices.append((number.strip(), amount.strip() if sep else None))
-    outcome = run(lambda s: ReviewService(s, user()).accept(line, invoices, payment, partner,
-                                                            auto_confirm))
+    outcome = run(
+        lambda s: ReviewService(s, user()).accept(line, invoices, payment, partner, auto_confirm)
+    )
     typer.echo(outcome.message)
 
 
@@ -97,8 +114,12 @@ def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
 
 @app.command("export")
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default stdout).")] = None,
-    state: Annotated[str, typer.Option("--state", help="review, ignored, matched or all.")] = "review",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+    ] = None,
+    state: Annotated[
+        str, typer.Option("--state", help="review, ignored, matched or all.")
+    ] = "review",
     format_: FormatOpt = None,
 ) -> None:
     """Export the review queue as CSV (default) or JSON for a spreadsheet or another tool.
@@ -118,7 +139,9 @@ def export(
     import contextlib
     import sys
 
-    with output.open("w", encoding="utf-8", newline="") as handle, \
-            contextlib.redirect_stdout(handle):
+    with (
+        output.open("w", encoding="utf-8", newline="") as handle,
+        contextlib.redirect_stdout(handle),
+    ):
         render.rows(rows, COLUMNS, total=page.total)
     print(f"wrote {len(rows)} lines to {output}", file=sys.stderr)

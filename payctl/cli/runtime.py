@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 import traceback
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
@@ -41,18 +41,25 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     from payctl.config import mask_url
 
     where = mask_url(url)
-    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = (
+        str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    )
     if isinstance(exc, sa_exc.OperationalError) and "locked" in text:
-        return DatabaseError(f"database {where} stayed locked past the timeout; retry later "
-                             "or raise PAYCTL_BUSY_TIMEOUT")
+        return DatabaseError(
+            f"database {where} stayed locked past the timeout; retry later "
+            "or raise PAYCTL_BUSY_TIMEOUT"
+        )
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | OSError | TimeoutError):
         return DatabaseError(f"cannot use database {where}: {text}")
     if type(exc).__module__.startswith("asyncpg") and "Connection" in type(exc).__name__:
         return DatabaseError(f"cannot use database {where}: {text}")
     # SQLAlchemy wraps asyncpg's own error (DBAPIError -> .orig -> __cause__): look at both
     cause = getattr(getattr(exc, "orig", None), "__cause__", None) or exc
-    if type(cause).__name__ in {"InvalidCatalogNameError", "InvalidPasswordError",
-                                "InvalidAuthorizationSpecificationError"}:
+    if type(cause).__name__ in {
+        "InvalidCatalogNameError",
+        "InvalidPasswordError",
+        "InvalidAuthorizationSpecificationError",
+    }:
         return DatabaseError(f"cannot use database {where}: {str(cause) or text}")
     return None
 
@@ -71,7 +78,11 @@ def _sqlite_path(url: str) -> Path | None:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
         return None
     return Path(parsed.database)
 
@@ -129,5 +140,8 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
             traceback.print_exc()
         if mapped is not None:
             abort(_mask_in(mapped.message, url), EXIT_DATABASE)
-        abort(_mask_in(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0], url)
-              + " (run with --debug for details)", EXIT_REFUSED)
+        abort(
+            _mask_in(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0], url)
+            + " (run with --debug for details)",
+            EXIT_REFUSED,
+        )

@@ -10,8 +10,9 @@ from payctl.cli import render
 from payctl.cli.options import ReasonOpt
 from payctl.cli.runtime import database_url, run, user
 
-lock_app = typer.Typer(help="Show or move the lock date (no posting on or before it).",
-                       no_args_is_help=True)
+lock_app = typer.Typer(
+    help="Show or move the lock date (no posting on or before it).", no_args_is_help=True
+)
 
 
 def init() -> None:
@@ -67,5 +68,3 @@ def lock_set(
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.add_typer(lock_app, name="lock-date")
-
-

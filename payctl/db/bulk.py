@@ -44,14 +44,17 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[s
     unknown = [c for c in columns if c not in table.c]
     if unknown:
         raise KeyError(f"{table.name} has no column(s) {unknown}")
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
     getter = itemgetter(*columns)
     params = [getter(row) for row in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
     # Convert only the columns whose values need it; dates and timestamps repeat a lot, so
     # each distinct value is converted once.
-    converted = {i for i, c in enumerate(columns)
-                 if isinstance(table.c[c].type, (Date, DateTime, SAEnum))}
+    converted = {
+        i for i, c in enumerate(columns) if isinstance(table.c[c].type, (Date, DateTime, SAEnum))
+    }
     if converted:
         cache: dict[Any, Any] = {}
 

@@ -18,9 +18,12 @@ async def allocate_ids(session: AsyncSession, table: Table, count: int) -> list[
     dialect = session.bind.dialect.name
     if dialect == "postgresql":
         rows = await session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
-                 "FROM generate_series(1, :count)"),
-            {"table": table.name, "count": count})
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"table": table.name, "count": count},
+        )
         return sorted(r[0] for r in rows)
     top = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(int(top) + 1, int(top) + 1 + count))

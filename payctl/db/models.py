@@ -99,7 +99,9 @@ class Partner(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     ibans: Mapped[list[PartnerBankAccount]] = relationship(
-        back_populates="partner", lazy="raise", cascade="all, delete-orphan",
+        back_populates="partner",
+        lazy="raise",
+        cascade="all, delete-orphan",
         order_by="PartnerBankAccount.id",
     )
 
@@ -168,7 +170,9 @@ class Payment(Base):
     partner: Mapped[Partner] = relationship(lazy="raise")
     journal: Mapped[Journal] = relationship(lazy="raise")
     allocations: Mapped[list[PaymentAllocation]] = relationship(
-        back_populates="payment", lazy="raise", cascade="all, delete-orphan",
+        back_populates="payment",
+        lazy="raise",
+        cascade="all, delete-orphan",
         order_by="PaymentAllocation.id",
     )
 
@@ -202,9 +206,7 @@ class JournalEntry(Base):
     source_type: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[int | None] = mapped_column(Integer)
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
-    invoice_id: Mapped[int | None] = mapped_column(
-        ForeignKey("invoices.id"), index=True
-    )
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     reversal_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("journal_entries.id"), unique=True
     )
@@ -291,8 +293,10 @@ class BankStatement(Base):
     """One imported statement (a file can hold several). Lines hang off it."""
 
     __tablename__ = "bank_statements"
-    __table_args__ = (UniqueConstraint("journal_id", "source_hash", "seq"),
-                      Index(None, "journal_id", "closing_date"))
+    __table_args__ = (
+        UniqueConstraint("journal_id", "source_hash", "seq"),
+        Index(None, "journal_id", "closing_date"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
@@ -313,7 +317,8 @@ class BankStatement(Base):
 
 
 class BankLine(Base):
-    """A bank statement line: matched (to a payment it created or reconciled), in review, or ignored."""
+    """A bank statement line: matched (to a payment it created or reconciled), in review, or
+    ignored."""
 
     __tablename__ = "bank_lines"
     __table_args__ = (UniqueConstraint("journal_id", "fingerprint"),)

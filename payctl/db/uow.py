@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import gc
-from contextlib import contextmanager
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,9 @@ async def begin(session: AsyncSession, write: bool) -> None:
     await session.connection(execution_options={WRITE_OPTION: write})
 
 
-def unit_of_work(write: bool = True) -> Callable[[Callable[..., Awaitable[R]]], Callable[..., Awaitable[R]]]:
+def unit_of_work(
+    write: bool = True,
+) -> Callable[[Callable[..., Awaitable[R]]], Callable[..., Awaitable[R]]]:
     def decorate(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
         @functools.wraps(fn)
         async def wrapper(self: Any, *args: Any, **kwargs: Any) -> R:

@@ -11,6 +11,8 @@ def parse_allocation_spec(text: str, field: str = "allocations") -> list[tuple[s
     for part in filter(None, (p.strip() for p in text.split(";"))):
         invoice, sep, amount = part.rpartition("=")
         if not sep or not invoice.strip() or not amount.strip():
-            raise InputError(f"{field}: {part!r} is not INVOICE=AMOUNT (e.g. INV/2026/0001=1190.00)")
+            raise InputError(
+                f"{field}: {part!r} is not INVOICE=AMOUNT (e.g. INV/2026/0001=1190.00)"
+            )
         out.append((invoice.strip(), amount.strip()))
     return out

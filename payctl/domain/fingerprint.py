@@ -34,7 +34,9 @@ def _clean(text: str | None) -> str:
 
 
 def fingerprints(account: str, lines: Sequence[LineLike]) -> list[str]:
-    ids = Counter(ln.transaction_id.strip() for ln in lines if ln.transaction_id and ln.transaction_id.strip())
+    ids = Counter(
+        ln.transaction_id.strip() for ln in lines if ln.transaction_id and ln.transaction_id.strip()
+    )
     seen: Counter[str] = Counter()
     out = []
     for ln in lines:
@@ -43,9 +45,17 @@ def fingerprints(account: str, lines: Sequence[LineLike]) -> list[str]:
             out.append(_digest("id", account, tx))
             continue
         amount = ln.amount.normalize() if hasattr(ln.amount, "normalize") else ln.amount
-        base = _digest("content", account, ln.booking_date, amount, ln.currency,
-                       _clean(ln.structured_reference), _clean(ln.remittance),
-                       _clean(ln.counterparty_name), _clean(ln.counterparty_account))
+        base = _digest(
+            "content",
+            account,
+            ln.booking_date,
+            amount,
+            ln.currency,
+            _clean(ln.structured_reference),
+            _clean(ln.remittance),
+            _clean(ln.counterparty_name),
+            _clean(ln.counterparty_account),
+        )
         out.append(_digest(base, seen[base]))
         seen[base] += 1
     return out

@@ -41,8 +41,9 @@ def check_balanced(lines: Sequence[Line]) -> None:
         raise UnbalancedEntry(f"transaction does not balance: debit {debit} != credit {credit}")
 
 
-def _pair(debit_account: int, credit_account: int, amount: int, partner_id: int | None,
-          label: str) -> list[Line]:
+def _pair(
+    debit_account: int, credit_account: int, amount: int, partner_id: int | None, label: str
+) -> list[Line]:
     return [
         Line(debit_account, debit=amount, partner_id=partner_id, label=label),
         Line(credit_account, credit=amount, partner_id=partner_id, label=label),
@@ -90,16 +91,28 @@ def payment_lines(
     """
     inbound = PaymentType(payment_type) in INBOUND
     settle = amount + writeoff
-    liquidity = Line(liquidity_account, partner_id=partner_id, label=label,
-                     **({"debit": amount} if inbound else {"credit": amount}))
-    counterpart = Line(counterpart_account, partner_id=partner_id, label=label,
-                       **({"credit": settle} if inbound else {"debit": settle}))
+    liquidity = Line(
+        liquidity_account,
+        partner_id=partner_id,
+        label=label,
+        **({"debit": amount} if inbound else {"credit": amount}),
+    )
+    counterpart = Line(
+        counterpart_account,
+        partner_id=partner_id,
+        label=label,
+        **({"credit": settle} if inbound else {"debit": settle}),
+    )
     lines = [liquidity, counterpart] if inbound else [counterpart, liquidity]
     if writeoff:
         if writeoff_account is None:
             raise UnbalancedEntry("a write-off needs the payment differences account")
-        diff = Line(writeoff_account, partner_id=partner_id, label=f"{label} write-off",
-                    **({"debit": writeoff} if inbound else {"credit": writeoff}))
+        diff = Line(
+            writeoff_account,
+            partner_id=partner_id,
+            label=f"{label} write-off",
+            **({"debit": writeoff} if inbound else {"credit": writeoff}),
+        )
         lines.append(diff)
     check_balanced(lines)
     return lines
@@ -112,8 +125,14 @@ def reversal_lines(lines: Iterable[Line]) -> list[Line]:
     return out
 
 
-def reconcile_lines(inbound: bool, amount: int, bank_account: int, outstanding_account: int,
-                    partner_id: int | None, label: str) -> list[Line]:
+def reconcile_lines(
+    inbound: bool,
+    amount: int,
+    bank_account: int,
+    outstanding_account: int,
+    partner_id: int | None,
+    label: str,
+) -> list[Line]:
     """A bank line settles a posted payment: move the amount from outstanding to the bank."""
     if inbound:
         lines = _pair(bank_account, outstanding_account, amount, partner_id, label)

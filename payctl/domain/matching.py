@@ -29,10 +29,14 @@ SEPARATORS = re.compile(r"[^0-9A-Z]")
 TOKENS = re.compile(r"[0-9A-Z]+")
 
 # Which open items a line can settle, by direction: type of item -> payment type.
-INBOUND_ITEMS = {InvoiceType.CUSTOMER_INVOICE: PaymentType.CUSTOMER_PAYMENT,
-                 InvoiceType.VENDOR_CREDIT_NOTE: PaymentType.VENDOR_REFUND}
-OUTBOUND_ITEMS = {InvoiceType.VENDOR_BILL: PaymentType.VENDOR_PAYMENT,
-                  InvoiceType.CUSTOMER_CREDIT_NOTE: PaymentType.CUSTOMER_REFUND}
+INBOUND_ITEMS = {
+    InvoiceType.CUSTOMER_INVOICE: PaymentType.CUSTOMER_PAYMENT,
+    InvoiceType.VENDOR_CREDIT_NOTE: PaymentType.VENDOR_REFUND,
+}
+OUTBOUND_ITEMS = {
+    InvoiceType.VENDOR_BILL: PaymentType.VENDOR_PAYMENT,
+    InvoiceType.CUSTOMER_CREDIT_NOTE: PaymentType.CUSTOMER_REFUND,
+}
 
 SCORE_EXACT_REFERENCE = 100
 SCORE_REFERENCE_WRITEOFF = 95
@@ -97,7 +101,8 @@ class Allocation:
 
 @dataclass(frozen=True)
 class Candidate:
-    rule: str  # reference | partial | overpayment | writeoff | partner_amount | partner_subset | payment
+    # reference | partial | overpayment | writeoff | partner_amount | partner_subset | payment
+    rule: str
     score: int
     reason: str
     partner_id: int
@@ -127,11 +132,19 @@ class Matcher:
     Decisions consume residuals and payments, so two lines never settle the same thing twice.
     """
 
-    def __init__(self, items: Iterable[OpenItem], partner_accounts: dict[str, int],
-                 partner_names: dict[int, str], payments: Iterable[PostedPayment], *,
-                 writeoff_tolerance: int = 100, threshold: int = 80, date_window: int = 10,
-                 subset_limit: int = 10,
-                 fuzzy: Callable[[str], list[tuple[int, int]]] | None = None) -> None:
+    def __init__(
+        self,
+        items: Iterable[OpenItem],
+        partner_accounts: dict[str, int],
+        partner_names: dict[int, str],
+        payments: Iterable[PostedPayment],
+        *,
+        writeoff_tolerance: int = 100,
+        threshold: int = 80,
+        date_window: int = 10,
+        subset_limit: int = 10,
+        fuzzy: Callable[[str], list[tuple[int, int]]] | None = None,
+    ) -> None:
         self.items = {i.id: i for i in items}
         self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
         self.by_partner: dict[int, list[OpenItem]] = defaultdict(list)
@@ -165,7 +178,7 @@ class Matcher:
             if token[:2] not in self.starts and len(token) >= 2:
                 continue
             key = ""
-            for nxt in tokens[i:i + 6]:
+            for nxt in tokens[i : i + 6]:
                 key += nxt
                 if len(key) > self.max_key:
                     break
@@ -207,8 +220,9 @@ class Matcher:
         exact = [c for c in candidates if c.score == SCORE_EXACT_REFERENCE]
         if len(exact) == 1 and self.threshold <= SCORE_EXACT_REFERENCE:
             # The invoice number and the exact amount say it all: no partner search needed.
-            return MatchResult(candidates=sorted(candidates, key=lambda c: -c.score)[:5],
-                               decision=exact[0])
+            return MatchResult(
+                candidates=sorted(candidates, key=lambda c: -c.score)[:5], decision=exact[0]
+            )
         partner_id, how = self.partner_of(line)
         if partner_id is not None:
             penalty = 0 if how == "IBAN" else SCORE_NAME_PENALTY
@@ -218,16 +232,22 @@ class Matcher:
         result = MatchResult(candidates=candidates[:5])
         if not candidates:
             result.review_reason = how or (
-                "no invoice number in the text and no partner with this IBAN or name")
+                "no invoice number in the text and no partner with this IBAN or name"
+            )
             if partner_id is not None:
-                result.review_reason = f"partner found by {how} but no open item or payment fits the amount"
+                result.review_reason = (
+                    f"partner found by {how} but no open item or payment fits the amount"
+                )
             return result
         best = candidates[0]
         runner_up = candidates[1] if len(candidates) > 1 else None
         same_target = runner_up is not None and (
-            runner_up.allocations == best.allocations and runner_up.payment_id == best.payment_id)
+            runner_up.allocations == best.allocations and runner_up.payment_id == best.payment_id
+        )
         if best.score < self.threshold:
-            result.review_reason = f"best score {best.score} is below the threshold {self.threshold}"
+            result.review_reason = (
+                f"best score {best.score} is below the threshold {self.threshold}"
+            )
         elif runner_up is not None and runner_up.score == best.score and not same_target:
             result.review_reason = "several candidates score the same"
         else:
@@ -237,8 +257,9 @@ class Matcher:
     def _fits(self, item: OpenItem, line: LineFacts, kinds: dict[InvoiceType, PaymentType]) -> bool:
         return item.type in kinds and item.currency == line.currency and item.residual > 0
 
-    def _by_reference(self, line: LineFacts, amount: int,
-                      kinds: dict[InvoiceType, PaymentType]) -> list[Candidate]:
+    def _by_reference(
+        self, line: LineFacts, amount: int, kinds: dict[InvoiceType, PaymentType]
+    ) -> list[Candidate]:
         items = [i for i in self.referenced_items(line.text) if self._fits(i, line, kinds)]
         if not items:
             return []
@@ -246,77 +267,151 @@ class Matcher:
         partners = {i.partner_id for i in items}
         if len(items) > 1 and len(partners) == 1 and sum(i.residual for i in items) == amount:
             first = items[0]
-            return [Candidate("reference", SCORE_EXACT_REFERENCE,
-                              f"invoice numbers {', '.join(i.number for i in items)} in the text; "
-                              "amount equals their residuals", first.partner_id, kinds[first.type],
-                              tuple(Allocation(i.id, i.number, i.residual) for i in items))]
+            return [
+                Candidate(
+                    "reference",
+                    SCORE_EXACT_REFERENCE,
+                    f"invoice numbers {', '.join(i.number for i in items)} in the text; "
+                    "amount equals their residuals",
+                    first.partner_id,
+                    kinds[first.type],
+                    tuple(Allocation(i.id, i.number, i.residual) for i in items),
+                )
+            ]
         out = []
         for item in items:
             ptype = kinds[item.type]
             gap = item.residual - amount
             if gap == 0:
-                out.append(Candidate("reference", SCORE_EXACT_REFERENCE,
-                                     f"invoice number {item.number} in the text; amount equals "
-                                     "its residual", item.partner_id, ptype,
-                                     (Allocation(item.id, item.number, amount),)))
+                out.append(
+                    Candidate(
+                        "reference",
+                        SCORE_EXACT_REFERENCE,
+                        f"invoice number {item.number} in the text; amount equals its residual",
+                        item.partner_id,
+                        ptype,
+                        (Allocation(item.id, item.number, amount),),
+                    )
+                )
             elif 0 < gap <= self.tolerance:
-                out.append(Candidate("writeoff", SCORE_REFERENCE_WRITEOFF,
-                                     f"invoice number {item.number} in the text; difference "
-                                     f"{_money(gap)} within the write-off tolerance",
-                                     item.partner_id, ptype,
-                                     (Allocation(item.id, item.number, amount, gap),)))
+                out.append(
+                    Candidate(
+                        "writeoff",
+                        SCORE_REFERENCE_WRITEOFF,
+                        f"invoice number {item.number} in the text; difference "
+                        f"{_money(gap)} within the write-off tolerance",
+                        item.partner_id,
+                        ptype,
+                        (Allocation(item.id, item.number, amount, gap),),
+                    )
+                )
             elif gap > 0:
-                out.append(Candidate("partial", SCORE_REFERENCE_PARTIAL,
-                                     f"invoice number {item.number} in the text; partial payment "
-                                     f"({_money(amount)} of {_money(item.residual)})",
-                                     item.partner_id, ptype,
-                                     (Allocation(item.id, item.number, amount),)))
+                out.append(
+                    Candidate(
+                        "partial",
+                        SCORE_REFERENCE_PARTIAL,
+                        f"invoice number {item.number} in the text; partial payment "
+                        f"({_money(amount)} of {_money(item.residual)})",
+                        item.partner_id,
+                        ptype,
+                        (Allocation(item.id, item.number, amount),),
+                    )
+                )
             else:
-                out.append(Candidate("overpayment", SCORE_REFERENCE_OVER,
-                                     f"invoice number {item.number} in the text; overpaid by "
-                                     f"{_money(-gap)}, left as partner credit", item.partner_id,
-                                     ptype, (Allocation(item.id, item.number, item.residual),)))
+                out.append(
+                    Candidate(
+                        "overpayment",
+                        SCORE_REFERENCE_OVER,
+                        f"invoice number {item.number} in the text; overpaid by "
+                        f"{_money(-gap)}, left as partner credit",
+                        item.partner_id,
+                        ptype,
+                        (Allocation(item.id, item.number, item.residual),),
+                    )
+                )
         if len(out) > 1:  # several references, none of them alone explaining the amount
-            out = [c if c.rule == "reference" else
-                   Candidate(c.rule, c.score - SCORE_AMBIGUOUS_PENALTY, c.reason + "; other "
-                             "invoice numbers in the text too", c.partner_id, c.payment_type,
-                             c.allocations) for c in out]
+            out = [
+                c
+                if c.rule == "reference"
+                else Candidate(
+                    c.rule,
+                    c.score - SCORE_AMBIGUOUS_PENALTY,
+                    c.reason + "; other invoice numbers in the text too",
+                    c.partner_id,
+                    c.payment_type,
+                    c.allocations,
+                )
+                for c in out
+            ]
         return out
 
-    def _by_payment(self, line: LineFacts, amount: int, partner_id: int, how: str,
-                    penalty: int) -> list[Candidate]:
+    def _by_payment(
+        self, line: LineFacts, amount: int, partner_id: int, how: str, penalty: int
+    ) -> list[Candidate]:
         pool = self.payments.get((partner_id, amount, line.currency), [])
         inbound = line.amount > 0
-        fitting = [p for p in pool if abs(p.date - line.date) <= self.window
-                   and (p.type in (PaymentType.CUSTOMER_PAYMENT, PaymentType.VENDOR_REFUND)) == inbound]
+        fitting = [
+            p
+            for p in pool
+            if abs(p.date - line.date) <= self.window
+            and (p.type in (PaymentType.CUSTOMER_PAYMENT, PaymentType.VENDOR_REFUND)) == inbound
+        ]
         if not fitting:
             return []
         fitting.sort(key=lambda p: (abs(p.date - line.date), p.id))
         score = SCORE_PAYMENT - penalty - (SCORE_AMBIGUOUS_PENALTY if len(fitting) > 1 else 0)
         p = fitting[0]
-        return [Candidate("payment", score, f"posted payment #{p.id} of the partner (found by "
-                          f"{how}) with this amount, dated {p.date}", partner_id, p.type,
-                          payment_id=p.id)]
+        return [
+            Candidate(
+                "payment",
+                score,
+                f"posted payment #{p.id} of the partner (found by "
+                f"{how}) with this amount, dated {p.date}",
+                partner_id,
+                p.type,
+                payment_id=p.id,
+            )
+        ]
 
-    def _by_partner_amount(self, line: LineFacts, amount: int, partner_id: int, how: str,
-                           penalty: int, kinds: dict[InvoiceType, PaymentType]) -> list[Candidate]:
+    def _by_partner_amount(
+        self,
+        line: LineFacts,
+        amount: int,
+        partner_id: int,
+        how: str,
+        penalty: int,
+        kinds: dict[InvoiceType, PaymentType],
+    ) -> list[Candidate]:
         items = [i for i in self.by_partner.get(partner_id, ()) if self._fits(i, line, kinds)]
         exact = [i for i in items if i.residual == amount]
         if exact:
             item = exact[0]
             score = SCORE_IBAN_AMOUNT - penalty - (SCORE_AMBIGUOUS_PENALTY if len(exact) > 1 else 0)
-            return [Candidate("partner_amount", score, f"partner found by {how}; amount equals "
-                              f"the residual of {item.number}" + (" (oldest of several)"
-                                                                  if len(exact) > 1 else ""),
-                              partner_id, kinds[item.type],
-                              (Allocation(item.id, item.number, amount),))]
-        subset = self._subset(items[:self.subset_limit], amount)
+            return [
+                Candidate(
+                    "partner_amount",
+                    score,
+                    f"partner found by {how}; amount equals "
+                    f"the residual of {item.number}"
+                    + (" (oldest of several)" if len(exact) > 1 else ""),
+                    partner_id,
+                    kinds[item.type],
+                    (Allocation(item.id, item.number, amount),),
+                )
+            ]
+        subset = self._subset(items[: self.subset_limit], amount)
         if subset:
-            return [Candidate("partner_subset", SCORE_IBAN_SUBSET - penalty,
-                              f"partner found by {how}; amount equals the residuals of "
-                              f"{', '.join(i.number for i in subset)}", partner_id,
-                              kinds[subset[0].type],
-                              tuple(Allocation(i.id, i.number, i.residual) for i in subset))]
+            return [
+                Candidate(
+                    "partner_subset",
+                    SCORE_IBAN_SUBSET - penalty,
+                    f"partner found by {how}; amount equals the residuals of "
+                    f"{', '.join(i.number for i in subset)}",
+                    partner_id,
+                    kinds[subset[0].type],
+                    tuple(Allocation(i.id, i.number, i.residual) for i in subset),
+                )
+            ]
         return []
 
     def _subset(self, items: list[OpenItem], amount: int) -> list[OpenItem] | None:

@@ -32,7 +32,10 @@ _REFUSALS = {
     (PaymentState.DRAFT, Action.RESET): "is already a draft",
     (PaymentState.CANCELLED, Action.RESET): "is cancelled and cannot be reset to draft",
     (PaymentState.CANCELLED, Action.CANCEL): "is already cancelled",
-    (PaymentState.POSTED, Action.DELETE): "is posted: only drafts can be deleted (cancel it instead)",
+    (
+        PaymentState.POSTED,
+        Action.DELETE,
+    ): "is posted: only drafts can be deleted (cancel it instead)",
     (PaymentState.CANCELLED, Action.DELETE): "is cancelled: only drafts can be deleted",
     (PaymentState.POSTED, Action.EDIT): "is posted: only drafts can be changed (reset it first)",
     (PaymentState.CANCELLED, Action.EDIT): "is cancelled: only drafts can be changed",

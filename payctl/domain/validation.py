@@ -75,11 +75,15 @@ def _journal_problems(p: PaymentFacts) -> list[str]:
         return ["journal is missing"]
     problems = []
     if p.journal.type not in (JournalType.BANK, JournalType.CASH):
-        problems.append(f"journal {p.journal.code} is a {p.journal.type} journal, "
-                        "payments need a bank or cash journal")
+        problems.append(
+            f"journal {p.journal.code} is a {p.journal.type} journal, "
+            "payments need a bank or cash journal"
+        )
     if p.journal.currency != p.currency:
-        problems.append(f"currency {p.currency} differs from journal {p.journal.code}'s "
-                        f"currency {p.journal.currency}")
+        problems.append(
+            f"currency {p.currency} differs from journal {p.journal.code}'s "
+            f"currency {p.journal.currency}"
+        )
     return problems
 
 
@@ -90,8 +94,7 @@ def _allocation_problems(p: PaymentFacts, a: AllocationFacts) -> list[str]:
     if a.amount <= 0:
         problems.append(f"allocation to {inv.number} must be greater than zero")
     if inv.type != SETTLES[p.type]:
-        problems.append(f"{inv.number} is a {inv.type}; a {p.type} settles "
-                        f"{SETTLES[p.type]}s")
+        problems.append(f"{inv.number} is a {inv.type}; a {p.type} settles {SETTLES[p.type]}s")
     if p.partner is not None and inv.partner_id != p.partner.id:
         problems.append(f"{inv.number} belongs to another partner")
     if inv.currency != cur:
@@ -122,4 +125,3 @@ def validate_payment(p: PaymentFacts, lock_date: dt.date | None = None) -> list[
     if lock_date is not None and p.date <= lock_date:
         problems.append(f"date {p.date} is on or before the lock date {lock_date}")
     return problems
-

@@ -71,13 +71,18 @@ class ExportData:
         return sum(len(e.lines) for e in self.entries)
 
 
-def unique_names(accounts: list[ExportAccount], base: Callable[[ExportAccount], str],
-                 disambiguate: Callable[[str, ExportAccount], str]) -> dict[str, str]:
+def unique_names(
+    accounts: list[ExportAccount],
+    base: Callable[[ExportAccount], str],
+    disambiguate: Callable[[str, ExportAccount], str],
+) -> dict[str, str]:
     """Account code -> exported name; a name two accounts would share gets disambiguated."""
     wanted = {a.code: base(a) for a in accounts}
     uses = Counter(wanted.values())
-    return {a.code: disambiguate(wanted[a.code], a) if uses[wanted[a.code]] > 1
-            else wanted[a.code] for a in accounts}
+    return {
+        a.code: disambiguate(wanted[a.code], a) if uses[wanted[a.code]] > 1 else wanted[a.code]
+        for a in accounts
+    }
 
 
 def render_text(fmt: str, data: ExportData) -> str:

@@ -20,8 +20,13 @@ import unicodedata
 
 from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
 
-ROOTS = {"asset": "Assets", "liability": "Liabilities", "equity": "Equity", "income": "Income",
-         "expense": "Expenses"}
+ROOTS = {
+    "asset": "Assets",
+    "liability": "Liabilities",
+    "equity": "Equity",
+    "income": "Income",
+    "expense": "Expenses",
+}
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -40,8 +45,9 @@ def account_name(account: ExportAccount) -> str:
 
 
 def account_names(data: ExportData) -> dict[str, str]:
-    return unique_names(data.accounts, account_name,
-                        lambda name, acc: f"{name}-{component(acc.code) or 'X'}")
+    return unique_names(
+        data.accounts, account_name, lambda name, acc: f"{name}-{component(acc.code) or 'X'}"
+    )
 
 
 def string(text: str | None) -> str:
@@ -51,11 +57,13 @@ def string(text: str | None) -> str:
 
 
 def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
-    out = [f"{entry.date.isoformat()} * {string(entry.partner or '')} "
-           f"{string(entry.memo or entry.source)}",
-           f"  entry: {string(entry.number)}",
-           f"  journal: {string(entry.journal)}",
-           f"  source: {string(entry.source)}"]
+    out = [
+        f"{entry.date.isoformat()} * {string(entry.partner or '')} "
+        f"{string(entry.memo or entry.source)}",
+        f"  entry: {string(entry.number)}",
+        f"  journal: {string(entry.journal)}",
+        f"  source: {string(entry.source)}",
+    ]
     if entry.reversal_of:
         out.append(f"  reversal-of: {string(entry.reversal_of)}")
     width = max(len(names[ln.account.code]) for ln in entry.lines) if entry.lines else 0

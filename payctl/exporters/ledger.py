@@ -18,8 +18,13 @@ from decimal import Decimal
 from payctl.domain.money import exponent
 from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
 
-ROOTS = {"asset": ("assets", "A"), "liability": ("liabilities", "L"), "equity": ("equity", "E"),
-         "income": ("income", "R"), "expense": ("expenses", "X")}
+ROOTS = {
+    "asset": ("assets", "A"),
+    "liability": ("liabilities", "L"),
+    "equity": ("equity", "E"),
+    "income": ("income", "R"),
+    "expense": ("expenses", "X"),
+}
 _NOT_NAME = re.compile(r"[^\w]+")
 _UNSAFE = re.compile(r"[\s;]+")  # whitespace runs (newlines) and comment starts
 
@@ -34,8 +39,9 @@ def account_name(account: ExportAccount) -> str:
 
 
 def account_names(data: ExportData) -> dict[str, str]:
-    return unique_names(data.accounts, account_name,
-                        lambda name, acc: f"{name}-{_slug(acc.code) or 'x'}")
+    return unique_names(
+        data.accounts, account_name, lambda name, acc: f"{name}-{_slug(acc.code) or 'x'}"
+    )
 
 
 def clean(text: str | None) -> str:
@@ -50,8 +56,9 @@ def amount(value: Decimal, currency: str) -> str:
 def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
     partner = clean(entry.partner).replace("|", "/")
     memo = clean(entry.memo) or entry.source
-    head = f"{entry.date.isoformat()} ({entry.number}) " + (f"{partner} | {memo}" if partner
-                                                          else memo)
+    head = f"{entry.date.isoformat()} ({entry.number}) " + (
+        f"{partner} | {memo}" if partner else memo
+    )
     tags = [f"journal:{clean(entry.journal).replace(',', ' ')}", f"source:{clean(entry.source)}"]
     if entry.reversal_of:
         tags.append(f"reversal-of:{clean(entry.reversal_of).replace(',', ' ')}")

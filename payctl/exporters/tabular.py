@@ -16,8 +16,18 @@ from typing import Any
 from payctl.domain.money import exponent
 from payctl.exporters import ExportData
 
-COLUMNS = ["entry", "date", "journal", "account_code", "account_name", "partner", "debit",
-           "credit", "currency", "label"]
+COLUMNS = [
+    "entry",
+    "date",
+    "journal",
+    "account_code",
+    "account_name",
+    "partner",
+    "debit",
+    "credit",
+    "currency",
+    "label",
+]
 AMOUNTS = {"debit", "credit"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XLSX text
@@ -37,12 +47,20 @@ def rows(data: ExportData) -> list[list[Any]]:
     out = []
     for e in data.entries:
         for ln in e.lines:
-            out.append([
-                neutralise(e.number), e.date, neutralise(e.journal),
-                neutralise(ln.account.code), neutralise(ln.account.name),
-                neutralise(ln.partner or ""), ln.debit, ln.credit, neutralise(e.currency),
-                neutralise(ln.label or ""),
-            ])
+            out.append(
+                [
+                    neutralise(e.number),
+                    e.date,
+                    neutralise(e.journal),
+                    neutralise(ln.account.code),
+                    neutralise(ln.account.name),
+                    neutralise(ln.partner or ""),
+                    ln.debit,
+                    ln.credit,
+                    neutralise(e.currency),
+                    neutralise(ln.label or ""),
+                ]
+            )
     return out
 
 

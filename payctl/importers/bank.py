@@ -19,7 +19,9 @@ class BankFileError(InputError):
     """An unreadable or invalid bank file. Exit code 2; nothing of the file is written."""
 
     @classmethod
-    def at(cls, source: str, where: str | int | None, field_: str | None, problem: str) -> BankFileError:
+    def at(
+        cls, source: str, where: str | int | None, field_: str | None, problem: str
+    ) -> BankFileError:
         parts = [source]
         if where is not None:
             parts.append(f"line {where}" if isinstance(where, int) else str(where))

@@ -129,7 +129,7 @@ class _Reader:
             tag = elem.tag
             if not tag.endswith(_TAILS):
                 continue
-            local = tag[tag.rfind("}") + 1:]
+            local = tag[tag.rfind("}") + 1 :]
             if local == "Ntry":
                 self.entry_no += 1
                 self.pending.extend(self._entry(elem, _ns(tag)))
@@ -143,7 +143,8 @@ class _Reader:
                 self.header_date = self._date(elem, _ns(tag), "CreDtTm", None)
         if self.pending or not self.statements:
             raise BankFileError(
-                f"{self.source}: no camt statement or notification (<Stmt>/<Ntfctn>) found")
+                f"{self.source}: no camt statement or notification (<Stmt>/<Ntfctn>) found"
+            )
         return self.statements
 
     def line_of(self, kind: str, number: int) -> int | None:
@@ -172,8 +173,9 @@ class _Reader:
 
     # --- values -------------------------------------------------------------------------
 
-    def _amount(self, text: str | None, field: str, entry: int | None,
-                signed: bool = False) -> Decimal:
+    def _amount(
+        self, text: str | None, field: str, entry: int | None, signed: bool = False
+    ) -> Decimal:
         if text is None:
             raise self.fail(field, "missing", entry)
         body = text[1:] if signed and text[:1] in "+-" else text
@@ -185,8 +187,9 @@ class _Reader:
             raise self.fail(field, f"{text!r} is not an amount", entry) from None
         return -value if text.startswith("-") and signed else value
 
-    def _date(self, elem: ET.Element | None, ns: str, path: str,
-              entry: int | None) -> dt.date | None:
+    def _date(
+        self, elem: ET.Element | None, ns: str, path: str, entry: int | None
+    ) -> dt.date | None:
         text = _text(elem, ns, path)
         if text is None:
             return None
@@ -195,10 +198,12 @@ class _Reader:
         except ValueError:
             raise self.fail(path, f"{text!r} is not a date", entry) from None
 
-    def _either_date(self, elem: ET.Element | None, ns: str, path: str,
-                     entry: int | None) -> dt.date | None:
-        return (self._date(elem, ns, f"{path}/Dt", entry)
-                or self._date(elem, ns, f"{path}/DtTm", entry))
+    def _either_date(
+        self, elem: ET.Element | None, ns: str, path: str, entry: int | None
+    ) -> dt.date | None:
+        return self._date(elem, ns, f"{path}/Dt", entry) or self._date(
+            elem, ns, f"{path}/DtTm", entry
+        )
 
     def _sign(self, indicator: str | None, field: str, entry: int | None) -> int:
         if indicator == "CRDT":
@@ -217,8 +222,9 @@ class _Reader:
         if status and status.upper() in _NOT_BOOKED:
             return []
         amt = _find(ntry, ns, "Amt")
-        amount = self._amount(amt.text.strip() if amt is not None and amt.text else None,
-                              "Ntry/Amt", no)
+        amount = self._amount(
+            amt.text.strip() if amt is not None and amt.text else None, "Ntry/Amt", no
+        )
         currency = (amt.get("Ccy") or "").strip().upper() if amt is not None else ""
         sign = self._sign(_text(ntry, ns, "CdtDbtInd"), "Ntry/CdtDbtInd", no)
         reversal = (_text(ntry, ns, "RvslInd") or "").lower() in ("true", "1")
@@ -242,18 +248,26 @@ class _Reader:
             lines = []
             for n, (detail, part) in enumerate(zip(details, parts, strict=True), start=1):
                 txid = f"{entry_id}/{n}" if entry_id else (own_ids[n - 1] if unique else None)
-                lines.append(self._line(base, part * flip, detail, ns, fallback_text, txid,
-                                        credit=part > 0))
+                lines.append(
+                    self._line(base, part * flip, detail, ns, fallback_text, txid, credit=part > 0)
+                )
             return lines
         if len(details) == 1:
-            txid = (entry_ref or _detail_id(details[0], ns) or _text(ntry, ns, "NtryRef"))
-            return [self._line(base, amount * sign * flip, details[0], ns, fallback_text, txid,
-                               credit=sign > 0)]
-        return [self._merged_line(base, amount * sign * flip, details, ns, fallback_text,
-                                  entry_id, credit=sign > 0)]
+            txid = entry_ref or _detail_id(details[0], ns) or _text(ntry, ns, "NtryRef")
+            return [
+                self._line(
+                    base, amount * sign * flip, details[0], ns, fallback_text, txid, credit=sign > 0
+                )
+            ]
+        return [
+            self._merged_line(
+                base, amount * sign * flip, details, ns, fallback_text, entry_id, credit=sign > 0
+            )
+        ]
 
-    def _split(self, details: list[ET.Element], ns: str, entry_amount: Decimal,
-               currency: str, no: int) -> list[Decimal] | None:
+    def _split(
+        self, details: list[ET.Element], ns: str, entry_amount: Decimal, currency: str, no: int
+    ) -> list[Decimal] | None:
         """The details' signed amounts when they add up to the entry's amount, else None."""
         parts = []
         for detail in details:
@@ -264,28 +278,49 @@ class _Reader:
                 return None
             value = self._amount((amt.text or "").strip() or None, "TxDtls/Amt", no)
             indicator = _text(detail, ns, "CdtDbtInd")
-            sign = (self._sign(indicator, "TxDtls/CdtDbtInd", no) if indicator
-                    else (1 if entry_amount > 0 else -1))
+            sign = (
+                self._sign(indicator, "TxDtls/CdtDbtInd", no)
+                if indicator
+                else (1 if entry_amount > 0 else -1)
+            )
             parts.append(value * sign)
         return parts if sum(parts, Decimal(0)) == entry_amount else None
 
-    def _line(self, base: dict[str, Any], amount: Decimal, detail: ET.Element, ns: str,
-              fallback_text: str | None, txid: str | None, credit: bool) -> BankLine:
+    def _line(
+        self,
+        base: dict[str, Any],
+        amount: Decimal,
+        detail: ET.Element,
+        ns: str,
+        fallback_text: str | None,
+        txid: str | None,
+        credit: bool,
+    ) -> BankLine:
         party = "Dbtr" if credit else "Cdtr"
         return self._make(
-            base, amount,
-            counterparty_name=_first(detail, ns, f"RltdPties/{party}/Nm",
-                                     f"RltdPties/{party}/Pty/Nm"),
-            counterparty_account=_first(detail, ns, f"RltdPties/{party}Acct/Id/IBAN",
-                                        f"RltdPties/{party}Acct/Id/Othr/Id"),
+            base,
+            amount,
+            counterparty_name=_first(
+                detail, ns, f"RltdPties/{party}/Nm", f"RltdPties/{party}/Pty/Nm"
+            ),
+            counterparty_account=_first(
+                detail, ns, f"RltdPties/{party}Acct/Id/IBAN", f"RltdPties/{party}Acct/Id/Othr/Id"
+            ),
             remittance=_remittance(detail, ns) or fallback_text,
             structured_reference=_structured(detail, ns),
             transaction_id=txid,
         )
 
-    def _merged_line(self, base: dict[str, Any], amount: Decimal, details: list[ET.Element],
-                     ns: str, fallback_text: str | None, txid: str | None,
-                     credit: bool) -> BankLine:
+    def _merged_line(
+        self,
+        base: dict[str, Any],
+        amount: Decimal,
+        details: list[ET.Element],
+        ns: str,
+        fallback_text: str | None,
+        txid: str | None,
+        credit: bool,
+    ) -> BankLine:
         """One line for an entry whose details are missing or do not add up to it: keep what
         all details agree on."""
         if not details:
@@ -298,10 +333,13 @@ class _Reader:
 
         texts = _unique(ln.remittance for ln in lines)
         return dataclasses.replace(
-            lines[0], counterparty_name=agreed("counterparty_name"),
+            lines[0],
+            counterparty_name=agreed("counterparty_name"),
             counterparty_account=agreed("counterparty_account"),
             remittance=" ".join(texts) if texts else fallback_text,
-            structured_reference=agreed("structured_reference"), transaction_id=txid)
+            structured_reference=agreed("structured_reference"),
+            transaction_id=txid,
+        )
 
     @staticmethod
     def _make(base: dict[str, Any], amount: Decimal, **fields: Any) -> BankLine:
@@ -316,10 +354,15 @@ class _Reader:
         period_start = self._date(stmt, ns, "FrToDt/FrDtTm", None)
         period_end = self._date(stmt, ns, "FrToDt/ToDtTm", None)
         created = self._date(stmt, ns, "CreDtTm", None)
-        currency = (_text(acct, ns, "Ccy") or opening_ccy or closing_ccy
-                    or next((ln.currency for ln in self.pending if ln.currency), None))
+        currency = (
+            _text(acct, ns, "Ccy")
+            or opening_ccy
+            or closing_ccy
+            or next((ln.currency for ln in self.pending if ln.currency), None)
+        )
         lines = self._finish_lines(
-            closing_date or period_end or created or self.header_date, currency)
+            closing_date or period_end or created or self.header_date, currency
+        )
         return BankStatement(
             account=_first(acct, ns, "Id/IBAN", "Id/Othr/Id"),
             currency=currency,
@@ -331,27 +374,35 @@ class _Reader:
             lines=lines,
         )
 
-    def _finish_lines(self, statement_date: dt.date | None,
-                      currency: str | None) -> list[BankLine]:
+    def _finish_lines(self, statement_date: dt.date | None, currency: str | None) -> list[BankLine]:
         lines, self.pending = self.pending, []
         for index, line in enumerate(lines):
             if line.booking_date is not _UNDATED and line.currency:
                 continue
             if line.booking_date is _UNDATED:
                 if statement_date is None:
-                    raise BankFileError.at(self.source, line.line_no, "Ntry/BookgDt",
-                                           "missing, and no value date or statement date")
+                    raise BankFileError.at(
+                        self.source,
+                        line.line_no,
+                        "Ntry/BookgDt",
+                        "missing, and no value date or statement date",
+                    )
                 line = dataclasses.replace(line, booking_date=statement_date)
             if not line.currency:
                 if not currency:
-                    raise BankFileError.at(self.source, line.line_no, "Ntry/Amt",
-                                           "no currency (Ccy) and none for the account")
+                    raise BankFileError.at(
+                        self.source,
+                        line.line_no,
+                        "Ntry/Amt",
+                        "no currency (Ccy) and none for the account",
+                    )
                 line = dataclasses.replace(line, currency=currency)
             lines[index] = line
         return lines
 
-    def _balance(self, stmt: ET.Element, ns: str,
-                 codes: tuple[str, ...]) -> tuple[Decimal | None, dt.date | None, str | None]:
+    def _balance(
+        self, stmt: ET.Element, ns: str, codes: tuple[str, ...]
+    ) -> tuple[Decimal | None, dt.date | None, str | None]:
         found: dict[str, ET.Element] = {}
         for candidate in _all(stmt, ns, "Bal"):
             code = _first(candidate, ns, "Tp/CdOrPrtry/Cd", "Tp/CdOrPrtry/Prtry")
@@ -361,8 +412,12 @@ class _Reader:
         if bal is None:
             return None, None, None
         amt = _find(bal, ns, "Amt")
-        amount = self._amount((amt.text or "").strip() or None if amt is not None else None,
-                              "Bal/Amt", None, signed=True)
+        amount = self._amount(
+            (amt.text or "").strip() or None if amt is not None else None,
+            "Bal/Amt",
+            None,
+            signed=True,
+        )
         indicator = _text(bal, ns, "CdtDbtInd")
         if indicator is not None:
             amount *= self._sign(indicator, "Bal/CdtDbtInd", None)

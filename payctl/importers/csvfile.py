@@ -33,17 +33,44 @@ from payctl.importers.profiles import (
 FORMAT = "csv"
 DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_CHARS = 64 * 1024
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 # Bytes that decode to different letters in cp1252 and cp1250, with how strongly each points to
 # one of them: positive for cp1252 (Western), negative for cp1250 (Central European). Bytes where
 # both readings are common letters (e8 è/č, ea ê/ę, f1 ñ/ń) do not vote.
 _CODEPAGE_VOTES = {
-    0xE0: 3, 0xC0: 3, 0xE5: 2, 0xC5: 2, 0xA1: 2, 0xFF: 2, 0xA3: 1, 0xEF: 1,  # à À å Å ¡ ÿ £ ï
-    0xB3: -3, 0xB9: -3, 0xBF: -3, 0x9F: -3, 0xAF: -3, 0x9C: -2, 0x8C: -2,  # ł ą ż ź Ż ś Ś
-    0xA5: -2, 0xF8: -1, 0xD8: -1, 0xEC: -1, 0xCC: -1, 0xF9: -1, 0xE6: -1,  # Ą ř Ř ě Ě ů ć
-    0xC6: -1, 0xF5: -1, 0xFB: -1, 0x8D: -5, 0x8F: -5, 0x9D: -5,  # Ć ő ű Ť Ź ť
+    0xE0: 3,
+    0xC0: 3,
+    0xE5: 2,
+    0xC5: 2,
+    0xA1: 2,
+    0xFF: 2,
+    0xA3: 1,
+    0xEF: 1,  # à À å Å ¡ ÿ £ ï
+    0xB3: -3,
+    0xB9: -3,
+    0xBF: -3,
+    0x9F: -3,
+    0xAF: -3,
+    0x9C: -2,
+    0x8C: -2,  # ł ą ż ź Ż ś Ś
+    0xA5: -2,
+    0xF8: -1,
+    0xD8: -1,
+    0xEC: -1,
+    0xCC: -1,
+    0xF9: -1,
+    0xE6: -1,  # Ą ř Ř ě Ě ů ć
+    0xC6: -1,
+    0xF5: -1,
+    0xFB: -1,
+    0x8D: -5,
+    0x8F: -5,
+    0x9D: -5,  # Ć ő ű Ť Ź ť
 }
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 _NOT_CSV_START = re.compile(r"\s*(?:<|\{|\[|:\d\d[A-Z]?:|OFXHEADER)")
@@ -60,9 +87,13 @@ def _strict(data: bytes, encoding: str, source: str) -> str:
     except LookupError:
         raise ProfileError(f"{source}: unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
-        byte = data[exc.start:exc.start + 1].hex()
-        raise BankFileError.at(source, _line_of(data, exc.start), "encoding",
-                               f"byte 0x{byte} cannot be decoded as {encoding}") from None
+        byte = data[exc.start : exc.start + 1].hex()
+        raise BankFileError.at(
+            source,
+            _line_of(data, exc.start),
+            "encoding",
+            f"byte 0x{byte} cannot be decoded as {encoding}",
+        ) from None
 
 
 _ASCII = bytes(range(128))
@@ -72,7 +103,7 @@ def _eight_bit(data: bytes) -> str:
     """cp1252 or cp1250, by the votes of the bytes they read differently; latin-1 if neither."""
     high = data.translate(None, _ASCII)  # one pass; the votes then count in a short string
     score = sum(weight * high.count(bytes((byte,))) for byte, weight in _CODEPAGE_VOTES.items())
-    for encoding in (("cp1252", "cp1250") if score >= 0 else ("cp1250", "cp1252")):
+    for encoding in ("cp1252", "cp1250") if score >= 0 else ("cp1250", "cp1252"):
         try:
             data.decode(encoding)
             return encoding
@@ -98,8 +129,9 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> str:
     text = _strict(data, encoding, source) if encoding else _auto_decode(data, source)
     nul = text.find("\x00")
     if nul >= 0:
-        raise BankFileError.at(source, text.count("\n", 0, nul) + 1, None,
-                               "NUL byte: binary data, not a CSV text file")
+        raise BankFileError.at(
+            source, text.count("\n", 0, nul) + 1, None, "NUL byte: binary data, not a CSV text file"
+        )
     return text
 
 
@@ -111,19 +143,23 @@ def _auto_decode(data: bytes, source: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if _UTF8_MULTIBYTE.search(data, 0, exc.start):
-            byte = data[exc.start:exc.start + 1].hex()
+            byte = data[exc.start : exc.start + 1].hex()
             raise BankFileError.at(
-                source, _line_of(data, exc.start), "encoding",
+                source,
+                _line_of(data, exc.start),
+                "encoding",
                 f"byte 0x{byte} is not UTF-8 although the lines before are UTF-8 "
-                "(mixed encodings?); name the encoding in a profile") from None
+                "(mixed encodings?); name the encoding in a profile",
+            ) from None
     encoding = _eight_bit(data)
     return data.decode(encoding)
 
 
 def _field_counts(sample: str, delimiter: str) -> list[int]:
     try:
-        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter,
-                            skipinitialspace=True)
+        reader = csv.reader(
+            io.StringIO(sample, newline=""), delimiter=delimiter, skipinitialspace=True
+        )
         return [len(row) for row in reader if any(cell.strip() for cell in row)]
     except csv.Error:
         return []
@@ -142,7 +178,7 @@ def _sample(text: str) -> str:
     if len(text) <= _SAMPLE_CHARS:
         return text
     cut = text.rfind("\n", 0, _SAMPLE_CHARS)
-    return text[:cut if cut > 0 else _SAMPLE_CHARS]
+    return text[: cut if cut > 0 else _SAMPLE_CHARS]
 
 
 def detect_delimiter(text: str) -> str:
@@ -186,7 +222,7 @@ def _rows(text: str, delimiter: str, source: str) -> Iterator[tuple[int, list[st
             if end > start or (row and row[-1].endswith(("\n", "\r"))):
                 if physical is None:
                     physical = io.StringIO(text, newline="").readlines()
-                _check_quotes(physical[start - 1:end], start, source)
+                _check_quotes(physical[start - 1 : end], start, source)
             yield start, row
             start = end + 1
     except csv.Error as exc:
@@ -197,9 +233,13 @@ def _check_quotes(held: list[str], start: int, source: str) -> None:
     """A record over several lines must close its quotes: an unbalanced one (a truncated file,
     a stray quote) would otherwise swallow the following rows into one field."""
     if sum(line.count('"') for line in held) % 2:
-        raise BankFileError.at(source, start, None,
-                               f"a quoted field opened here is not closed within {len(held)} "
-                               "line(s) (truncated file or stray quote?)")
+        raise BankFileError.at(
+            source,
+            start,
+            None,
+            f"a quoted field opened here is not closed within {len(held)} "
+            "line(s) (truncated file or stray quote?)",
+        )
 
 
 def _table_text(data: bytes, source: str, prof: Profile | None) -> tuple[str, str]:
@@ -211,16 +251,23 @@ def _table_text(data: bytes, source: str, prof: Profile | None) -> tuple[str, st
     return text, (prof.delimiter if prof else None) or detect_delimiter(text)
 
 
-def detect_profile(data: bytes, source: str, profile: str | Path | Profile | None = None
-                   ) -> Profile:
+def detect_profile(
+    data: bytes, source: str, profile: str | Path | Profile | None = None
+) -> Profile:
     """The profile :func:`read` uses for ``data`` (the auto-selected one when None)."""
     prof = get_profile(profile)
     text, delimiter = _table_text(data, source, prof)
     return choose_profile(_rows(text, delimiter, source), source, prof)
 
 
-def read(data: bytes, source: str, *, profile: str | Path | Profile | None = None,
-         currency: str | None = None, **_options: object) -> list[BankStatement]:
+def read(
+    data: bytes,
+    source: str,
+    *,
+    profile: str | Path | Profile | None = None,
+    currency: str | None = None,
+    **_options: object,
+) -> list[BankStatement]:
     """Read a bank CSV. ``profile``: None (auto), a built-in name, a ``.toml`` path or a Profile;
     ``currency``: the currency of a file that names none (default: left empty, so the
     importer uses the journal's)."""

@@ -23,8 +23,17 @@ MODULES = {
     "jsonl": "payctl.importers.jsonl",  # only by name: `payctl import -` (JSON lines on stdin)
 }
 ORDER = ("camt", "ofx", "mt940", "xlsx", "csv")
-ALIASES = {"camt053": "camt", "camt054": "camt", "camt.053": "camt", "camt.054": "camt",
-           "qfx": "ofx", "sta": "mt940", "mt-940": "mt940", "xls": "xlsx", "excel": "xlsx"}
+ALIASES = {
+    "camt053": "camt",
+    "camt054": "camt",
+    "camt.053": "camt",
+    "camt.054": "camt",
+    "qfx": "ofx",
+    "sta": "mt940",
+    "mt-940": "mt940",
+    "xls": "xlsx",
+    "excel": "xlsx",
+}
 HEAD_BYTES = 8192
 CHOICES = "camt|mt940|ofx|csv|xlsx"
 

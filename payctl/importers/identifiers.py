@@ -30,7 +30,8 @@ def read_identifiers(path: str) -> list[str]:
         return []
     first = lines[0]
     if first.lower().replace('"', "").split(",")[0].split(";")[0].strip() == COLUMN or (
-            any(sep in first for sep in ",;\t") and COLUMN in first.lower()):
+        any(sep in first for sep in ",;\t") and COLUMN in first.lower()
+    ):
         try:
             dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
         except csv.Error:  # a lone 'payment' column: no delimiter to find
@@ -39,6 +40,9 @@ def read_identifiers(path: str) -> list[str]:
         fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
         if COLUMN not in fields:
             raise InputError(f"{path}: no '{COLUMN}' column")
-        return [(row.get(fields[COLUMN]) or "").strip() for row in reader
-                if (row.get(fields[COLUMN]) or "").strip()]
+        return [
+            (row.get(fields[COLUMN]) or "").strip()
+            for row in reader
+            if (row.get(fields[COLUMN]) or "").strip()
+        ]
     return lines

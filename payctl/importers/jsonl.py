@@ -14,8 +14,13 @@ from decimal import Decimal, InvalidOperation
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
 
 FORMAT = "jsonl"
-TEXT_FIELDS = ("counterparty_name", "counterparty_account", "remittance",
-               "structured_reference", "transaction_id")
+TEXT_FIELDS = (
+    "counterparty_name",
+    "counterparty_account",
+    "remittance",
+    "structured_reference",
+    "transaction_id",
+)
 
 
 def sniff(head: bytes) -> bool:
@@ -26,12 +31,14 @@ def _date(value: object, source: str, line: int, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise BankFileError.at(source, line, field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise BankFileError.at(
+            source, line, field, f"{value!r} is not a date (YYYY-MM-DD)"
+        ) from None
 
 
 def _amount(value: object, source: str, line: int) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
-        raise BankFileError.at(source, line, "amount", "write amounts as strings, e.g. \"12.30\"")
+    if isinstance(value, float | bool):
+        raise BankFileError.at(source, line, "amount", 'write amounts as strings, e.g. "12.30"')
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
@@ -61,13 +68,16 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
                 raise BankFileError.at(source, number, required, "missing")
         account = obj.get("account")
         st = statements.setdefault(account, BankStatement(account=account))
-        st.lines.append(BankLine(
-            booking_date=_date(obj["booking_date"], source, number, "booking_date"),
-            value_date=_date(obj["value_date"], source, number, "value_date")
-            if obj.get("value_date") else None,
-            amount=_amount(obj["amount"], source, number),
-            currency=str(obj.get("currency") or "EUR").upper(),
-            line_no=number,
-            **{f: (str(obj[f]) if obj.get(f) not in (None, "") else None) for f in TEXT_FIELDS},
-        ))
+        st.lines.append(
+            BankLine(
+                booking_date=_date(obj["booking_date"], source, number, "booking_date"),
+                value_date=_date(obj["value_date"], source, number, "value_date")
+                if obj.get("value_date")
+                else None,
+                amount=_amount(obj["amount"], source, number),
+                currency=str(obj.get("currency") or "EUR").upper(),
+                line_no=number,
+                **{f: (str(obj[f]) if obj.get(f) not in (None, "") else None) for f in TEXT_FIELDS},
+            )
+        )
     return list(statements.values())

@@ -65,7 +65,7 @@ def _plausibility(text: str) -> int:
     for match in _NON_ASCII.finditer(text):
         ch, at = match.group(), match.start()
         if ch.isalpha():
-            around = text[max(at - 1, 0):at] + text[at + 1:at + 2]
+            around = text[max(at - 1, 0) : at] + text[at + 1 : at + 2]
             score += 2 if any(c.isascii() and c.isalpha() for c in around) else 0
         elif _BOX_OR_C1.match(ch):
             score -= 5
@@ -153,7 +153,7 @@ def _split(text: str) -> list[_Block]:
             # "{1:...}{2:...}{4:" starts a new message; a tag may follow the {4: on that line
             current = None
             at = line.find("{4:")
-            line = line[at + 3:] if at >= 0 else ""
+            line = line[at + 3 :] if at >= 0 else ""
             if not line.strip():
                 continue
         tag = _TAG.match(line) if line[:1] == ":" else None
@@ -161,7 +161,7 @@ def _split(text: str) -> list[_Block]:
             if current is None or tag.group(1) == "20":
                 current = _Block(line_no)
                 blocks.append(current)
-            current.fields.append(_Field(tag.group(1), line_no, [line[tag.end():]]))
+            current.fields.append(_Field(tag.group(1), line_no, [line[tag.end() :]]))
         elif current is not None and line.lstrip()[:1] == "-" and _END.match(line.strip()):
             current.ended = True
             current = None
@@ -292,8 +292,10 @@ def _join_free(lines: list[str]) -> str:
 
 _GERMAN = re.compile(r"\s*(?:\d{3})?\?\d{2}")
 _GERMAN_SPLIT = re.compile(r"\?(\d{2})")
-_SEPA = re.compile(r"(?<![A-Za-z])(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|OAMT|COAM"
-                   r"|PURP|MDAT|SQTP|ORCR|ORMR|DDAT|RREF)\+")
+_SEPA = re.compile(
+    r"(?<![A-Za-z])(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|OAMT|COAM"
+    r"|PURP|MDAT|SQTP|ORCR|ORMR|DDAT|RREF)\+"
+)
 _SEPA_TEXT = {"SVWZ", "ABWA", "ABWE"}
 
 
@@ -360,16 +362,46 @@ def _triodos(flat: str) -> _Details:
     chunks = [subfields[f"2{i}"] for i in range(10) if f"2{i}" in subfields]
     counter = subfields.get("10", "")
     account = _account(counter) if counter.strip("0 ") else None  # all zeros: no account given
-    if len(chunks) > 1 and _BIC.fullmatch(chunks[0].strip()) and \
-            _IBAN_SHAPE.match(chunks[1].strip()):
+    if (
+        len(chunks) > 1
+        and _BIC.fullmatch(chunks[0].strip())
+        and _IBAN_SHAPE.match(chunks[1].strip())
+    ):
         account, chunks = _account(chunks[1]), chunks[2:]
-    return _Details(name=_squash(chunks[0]) if chunks else None, account=account,
-                    remittance=_squash("".join(chunks)))
+    return _Details(
+        name=_squash(chunks[0]) if chunks else None,
+        account=account,
+        remittance=_squash("".join(chunks)),
+    )
 
 
-_DUTCH_KEYS = ("TRTP", "IBAN", "BIC", "NAME", "REMI", "EREF", "CSID", "MARF", "ORDP", "BENM",
-               "CNTP", "ULTC", "ULTD", "ULTB", "PURP", "RTRN", "ISDT", "SVCL", "ADDR", "CITY",
-               "ID", "PREF", "IREF", "KREF", "MREF")
+_DUTCH_KEYS = (
+    "TRTP",
+    "IBAN",
+    "BIC",
+    "NAME",
+    "REMI",
+    "EREF",
+    "CSID",
+    "MARF",
+    "ORDP",
+    "BENM",
+    "CNTP",
+    "ULTC",
+    "ULTD",
+    "ULTB",
+    "PURP",
+    "RTRN",
+    "ISDT",
+    "SVCL",
+    "ADDR",
+    "CITY",
+    "ID",
+    "PREF",
+    "IREF",
+    "KREF",
+    "MREF",
+)
 _DUTCH = re.compile(r"/(" + "|".join(_DUTCH_KEYS) + r")/")
 
 
@@ -407,7 +439,8 @@ _ABN_GIRO = re.compile(r"GIRO\s+(\d+)\s+(.+?)(?:\s{2,}|$)")
 _ABN_BEA = re.compile(r"BEA\s+NR:\S+\s+[\d.]+/[\d.:]+\s+(.+?),PAS")
 # "52.89.39.882      MYCOM DEN HAAG" (ABN AMRO), "0111111111 GPSEOUL ..." (old ING)
 _LEADING_ACCOUNT = re.compile(
-    r"(\d{2}\.\d{2}\.\d{2}\.\d{3}|\d{9,10})(?:\s{2,}(\S.*?)(?:\s{2,}|$)|\s)")
+    r"(\d{2}\.\d{2}\.\d{2}\.\d{3}|\d{9,10})(?:\s{2,}(\S.*?)(?:\s{2,}|$)|\s)"
+)
 _KNAB = re.compile(r"REK:\s*([A-Z]{2}\d{2}[A-Z0-9]+|\d+)")
 _KNAB_NAME = re.compile(r"NAAM:\s*(.+?)\s*$")
 _PAYMENT_REFERENCE = re.compile(r"BETALINGSKENM\.?\s*(\d{7,16})")  # Dutch "betalingskenmerk"
@@ -438,8 +471,12 @@ def _free(text: str) -> _Details:
     if match:
         details.account = details.account or _account(match.group(1))
         details.name = details.name or _squash(match.group(2))
-    for pattern, attribute in ((_KNAB, "account"), (_KNAB_NAME, "name"),
-                               (_ABN_BEA, "name"), (_PAYMENT_REFERENCE, "reference")):
+    for pattern, attribute in (
+        (_KNAB, "account"),
+        (_KNAB_NAME, "name"),
+        (_ABN_BEA, "name"),
+        (_PAYMENT_REFERENCE, "reference"),
+    ):
         found = pattern.search(stripped)
         if found and not getattr(details, attribute):
             setattr(details, attribute, _squash(found.group(1)))
@@ -448,11 +485,15 @@ def _free(text: str) -> _Details:
 
 def _lines_layout(lines: list[str]) -> _Details | None:
     """Raiffeisen Hungary: bank reference / account number / name / remittance, one per line."""
-    if len(lines) < 3 or " " in lines[0].strip() or not re.fullmatch(r"\d{16,30}",
-                                                                       lines[1].strip()):
+    if (
+        len(lines) < 3
+        or " " in lines[0].strip()
+        or not re.fullmatch(r"\d{16,30}", lines[1].strip())
+    ):
         return None
-    return _Details(name=_squash(lines[2]), account=lines[1].strip(),
-                    remittance=_squash(_join_free(lines[3:])))
+    return _Details(
+        name=_squash(lines[2]), account=lines[1].strip(), remittance=_squash(_join_free(lines[3:]))
+    )
 
 
 def _split_prefix(lines: list[str], reference: str | None) -> tuple[str | None, str | None]:
@@ -502,7 +543,9 @@ def _details(lines: list[str], reference: str | None) -> _Details:
 
 _HEAD = re.compile(
     r"(?P<date>\d{6})(?P<entry>\d{4}|\s{4})?(?P<mark>R?[CD])(?P<funds>[A-Z](?=[\s\d,]))?"
-    r"(?P<space>\s?)(?P<amount>[\d,.]*)(?P<rest>.*)", re.IGNORECASE)
+    r"(?P<space>\s?)(?P<amount>[\d,.]*)(?P<rest>.*)",
+    re.IGNORECASE,
+)
 _TYPE_AFTER_SPACE = re.compile(r" [A-Z][A-Z0-9]{3}")
 _ACCOUNT_REF = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}|P?\d{7,10}")
 
@@ -531,8 +574,9 @@ def _head(first: str) -> re.Match[str]:
     head = _HEAD.match(first)
     if head is None:
         _check_dates(first)
-        raise _Fail(":61: debit/credit mark",
-                    f"no C, D, RC or RD after the date(s) in {first[:20]!r}")
+        raise _Fail(
+            ":61: debit/credit mark", f"no C, D, RC or RD after the date(s) in {first[:20]!r}"
+        )
     return head
 
 
@@ -552,7 +596,7 @@ def _normalised_61(first: str) -> tuple[str, str]:
     entry = head.group("entry") or ""
     if entry in ("0229", "0230"):
         entry = "0229" if calendar.isleap(2000 + int(first[:2])) else "0228"
-    line = first[:6] + entry + first[head.start("mark"):head.start("space")] + amount + rest
+    line = first[:6] + entry + first[head.start("mark") : head.start("space")] + amount + rest
     return line, amount
 
 
@@ -625,8 +669,9 @@ class _Reader:
         first, *extra = [ln.strip() for ln in fld.lines if ln.strip()] or [""]
         line, amount = _normalised_61(first)
         try:
-            raw_amount, parsed = self.library(":61: statement line", self.statement_tag, line,
-                                              currency)
+            raw_amount, parsed = self.library(
+                ":61: statement line", self.statement_tag, line, currency
+            )
         except _Fail:
             _check_dates(first)  # mt940 only says ValueError; name the date if it is one
             raise
@@ -634,22 +679,27 @@ class _Reader:
             raise _Fail(":61: amount", f"{amount!r} could not be read in {first!r}")
         value_date = dt.date(parsed["date"].year, parsed["date"].month, parsed["date"].day)
         entry_date = parsed.get("entry_date")  # mt940 corrects the year across New Year
-        booking = value_date if entry_date is None else dt.date(
-            entry_date.year, entry_date.month, entry_date.day)
+        booking = (
+            value_date
+            if entry_date is None
+            else dt.date(entry_date.year, entry_date.month, entry_date.day)
+        )
         reference, supplementary, same_line = _references(parsed, extra)
         bank_reference = _squash(parsed.get("bank_reference"))
         if bank_reference and bank_reference.upper() == "NONREF":
             bank_reference = None
         signed = _exact(parsed["amount"].amount, currency, ":61: amount")
-        return _Entry(value_date, booking, signed, reference, bank_reference, supplementary,
-                      same_line)
+        return _Entry(
+            value_date, booking, signed, reference, bank_reference, supplementary, same_line
+        )
 
     def line(self, fld: _Field, details: list[str], currency: str) -> BankLine:
         entry = self.entry(fld, currency)
         info = _details(details, entry.reference) if details else _Details()
         account, name = info.account, info.name
         reference_is_account = bool(
-            entry.reference and _ACCOUNT_REF.fullmatch(_compact(entry.reference)))
+            entry.reference and _ACCOUNT_REF.fullmatch(_compact(entry.reference))
+        )
         if reference_is_account:
             account = account or _account(entry.reference)
         elif entry.supplementary and _IBAN_SHAPE.fullmatch(_compact(entry.supplementary)):
@@ -674,24 +724,33 @@ class _Reader:
     def statement(self, block: _Block) -> BankStatement:
         parts = _Parts.collect(block)
         if parts.closing is None and not block.ended:
-            raise _Fail("", "statement has no closing balance (:62F:) and no end marker '-': "
-                        "the file looks truncated", block.fields[-1].line_no)
+            raise _Fail(
+                "",
+                "statement has no closing balance (:62F:) and no end marker '-': "
+                "the file looks truncated",
+                block.fields[-1].line_no,
+            )
         statement = BankStatement(statement_id=parts.statement_id)
         statement.account, named_currency = _statement_account(parts.account or "")
         currencies = []
         if parts.opening is not None:
             statement.opening_balance, currency, statement.opening_date = _at(
-                parts.opening, self.balance, parts.opening)
+                parts.opening, self.balance, parts.opening
+            )
             currencies.append(currency)
         if parts.closing is not None:
             statement.closing_balance, currency, statement.closing_date = _at(
-                parts.closing, self.balance, parts.closing)
+                parts.closing, self.balance, parts.closing
+            )
             currencies.append(currency)
         statement.currency = next(iter(currencies), named_currency or parts.floor_currency)
         for fld, details in parts.entries:
             if statement.currency is None:
-                raise _Fail("", ":61: without a currency: the statement has no :60F:/:62F: "
-                            "balance", fld.line_no)
+                raise _Fail(
+                    "",
+                    ":61: without a currency: the statement has no :60F:/:62F: balance",
+                    fld.line_no,
+                )
             statement.lines.append(_at(fld, self.line, fld, details, statement.currency))
         return statement
 
@@ -701,8 +760,9 @@ class _Reader:
             try:
                 statements.append(self.statement(block))
             except _Fail as fail:
-                raise BankFileError.at(self.source, fail.line_no or block.line_no,
-                                       fail.field or None, fail.problem) from None
+                raise BankFileError.at(
+                    self.source, fail.line_no or block.line_no, fail.field or None, fail.problem
+                ) from None
         return statements
 
 

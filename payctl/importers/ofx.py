@@ -65,7 +65,7 @@ def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
     match = _OFX_START.search(data)
     if match is None:
         raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
-    text = _decode(data[match.start():], _charset(data[:match.start()]))
+    text = _decode(data[match.start() :], _charset(data[: match.start()]))
     line_base = data.count(b"\n", 0, match.start())
     tree = _Tree(text, source, line_base)
     root = tree.build()
@@ -77,12 +77,14 @@ def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
 
 # --- decoding -------------------------------------------------------------------------------
 
+
 def _charset(header: bytes) -> str:
     declared = _XML_ENCODING.search(header)
     if declared:
         return _codec(declared.group(1).decode("ascii"))
-    fields = {k.decode(): v.decode("ascii", "replace").upper()
-              for k, v in _SGML_HEADER.findall(header)}
+    fields = {
+        k.decode(): v.decode("ascii", "replace").upper() for k, v in _SGML_HEADER.findall(header)
+    }
     if fields.get("ENCODING", "").upper() in ("UTF-8", "UNICODE"):
         return "utf-8"
     charset = fields.get("CHARSET", "NONE")
@@ -119,6 +121,7 @@ def _value(text: str) -> str:
 
 
 # --- tree -----------------------------------------------------------------------------------
+
 
 class _Node:
     __slots__ = ("name", "value", "children", "pos")
@@ -213,6 +216,7 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
 
 # --- statements -----------------------------------------------------------------------------
 
+
 class _Statement:
     def __init__(self, node: _Node, tree: _Tree) -> None:
         self.node = node
@@ -233,8 +237,11 @@ class _Statement:
             closing = self._amount(ledger, "BALAMT")
             closing_date = self._date(ledger, "DTASOF")
         return BankStatement(
-            account=account, currency=currency, statement_id=None,
-            opening_balance=None, closing_balance=closing,
+            account=account,
+            currency=currency,
+            statement_id=None,
+            opening_balance=None,
+            closing_balance=closing,
             opening_date=min(starts) if starts else None,
             closing_date=closing_date or (max(ends) if ends else None),
             lines=lines,
@@ -292,4 +299,3 @@ class _Statement:
             return dt.date(*(int(g) for g in match.groups()))
         except ValueError:
             raise self._fail(node, field, f"{text!r} is not a date (YYYYMMDD...)") from None
-

@@ -107,20 +107,66 @@ from payctl.importers.bank import BankFileError, BankLine, BankStatement
 # column serves one field only). Fields in JOIN_FIELDS join the non-empty values of all their
 # columns (remittance with the profile's separator, transaction_id with "/"); the others take
 # the first non-empty value among theirs.
-FIELDS = ("booking_date", "value_date", "amount", "debit", "credit", "direction", "fee",
-          "balance", "currency", "account", "statement_id", "counterparty_account",
-          "counterparty_name", "structured_reference", "transaction_id", "remittance")
+FIELDS = (
+    "booking_date",
+    "value_date",
+    "amount",
+    "debit",
+    "credit",
+    "direction",
+    "fee",
+    "balance",
+    "currency",
+    "account",
+    "statement_id",
+    "counterparty_account",
+    "counterparty_name",
+    "structured_reference",
+    "transaction_id",
+    "remittance",
+)
 JOIN_FIELDS = ("remittance", "transaction_id")
 AMOUNT_FIELDS = ("amount", "debit", "credit")
-STATEMENT_KEYS = ("account", "currency", "opening_balance", "closing_balance", "opening_date",
-                  "closing_date", "statement_id")
+STATEMENT_KEYS = (
+    "account",
+    "currency",
+    "opening_balance",
+    "closing_balance",
+    "opening_date",
+    "closing_date",
+    "statement_id",
+)
 HEADER_SCAN_ROWS = 50  # the header must be among the first 50 non-empty rows
 SAMPLE_ROWS = 200  # rows looked at to infer decimal separator and date format
 
-DEFAULT_DEBIT_MARKERS = ("d", "db", "dr", "debit", "debet", "dbit", "af", "s", "soll", "-",
-                         "out", "withdrawal", "lastschrift")
-DEFAULT_CREDIT_MARKERS = ("c", "cr", "credit", "crdt", "bij", "h", "haben", "+", "in",
-                          "deposit", "gutschrift")
+DEFAULT_DEBIT_MARKERS = (
+    "d",
+    "db",
+    "dr",
+    "debit",
+    "debet",
+    "dbit",
+    "af",
+    "s",
+    "soll",
+    "-",
+    "out",
+    "withdrawal",
+    "lastschrift",
+)
+DEFAULT_CREDIT_MARKERS = (
+    "c",
+    "cr",
+    "credit",
+    "crdt",
+    "bij",
+    "h",
+    "haben",
+    "+",
+    "in",
+    "deposit",
+    "gutschrift",
+)
 
 
 class ProfileError(BankFileError):
@@ -168,10 +214,21 @@ class Profile:
 # ----------------------------------------------------------------------------------------------
 # Loading profiles (TOML)
 
-_TOP_KEYS = {"name", "description", "signature", "format", "columns", "defaults", "ignore",
-             "statement"}
-_CHOICES = {"sign": ("as-is", "negate"), "debit_sign": ("auto", "positive", "negative"),
-            "decimal": ("auto", ".", ",")}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "signature",
+    "format",
+    "columns",
+    "defaults",
+    "ignore",
+    "statement",
+}
+_CHOICES = {
+    "sign": ("as-is", "negate"),
+    "debit_sign": ("auto", "positive", "negative"),
+    "decimal": ("auto", ".", ","),
+}
 
 
 def _fail(origin: str, problem: str) -> ProfileError:
@@ -185,16 +242,18 @@ def _names(value: object, origin: str, key: str) -> tuple[str, ...]:
     return tuple(normalise_header(v) for v in items)
 
 
-def _table(data: Mapping[str, Any], key: str, origin: str, known: Iterable[str] | None = None
-           ) -> dict[str, Any]:
+def _table(
+    data: Mapping[str, Any], key: str, origin: str, known: Iterable[str] | None = None
+) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise _fail(origin, f"[{key}] must be a table")
     if known is not None:
         unknown = sorted(set(value) - set(known))
         if unknown:
-            raise _fail(origin, f"unknown key {unknown[0]!r} in [{key}] "
-                                f"(known: {', '.join(sorted(known))})")
+            raise _fail(
+                origin, f"unknown key {unknown[0]!r} in [{key}] (known: {', '.join(sorted(known))})"
+            )
     return value
 
 
@@ -221,6 +280,7 @@ def _typed(kind: type) -> Any:
         if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
             raise TypeError(f"must be a {'true/false' if kind is bool else kind.__name__}")
         return value
+
     return check
 
 
@@ -242,12 +302,20 @@ def _strings(value: object) -> list[str]:
 
 
 _FORMAT_CONVERT: dict[str, Any] = {
-    "encoding": _auto, "delimiter": _auto, "header_row": _row_number, "skip_rows": _row_number,
+    "encoding": _auto,
+    "delimiter": _auto,
+    "header_row": _row_number,
+    "skip_rows": _row_number,
     "sheet": lambda v: v if isinstance(v, int) and not isinstance(v, bool) else _auto(v),
-    "decimal": _typed(str), "thousands": _typed(str), "day_first": _typed(bool),
-    "sign": _typed(str), "debit_sign": _typed(str), "remittance_separator": _typed(str),
+    "decimal": _typed(str),
+    "thousands": _typed(str),
+    "day_first": _typed(bool),
+    "sign": _typed(str),
+    "debit_sign": _typed(str),
+    "remittance_separator": _typed(str),
     "date_formats": lambda v: () if v == "auto" else tuple(_strings(v)),
-    "debit_markers": _markers, "credit_markers": _markers,
+    "debit_markers": _markers,
+    "credit_markers": _markers,
 }
 
 
@@ -264,7 +332,7 @@ def _format_options(fmt: Mapping[str, Any], origin: str) -> dict[str, Any]:
     if skip and not out.get("header_row"):
         out["header_row"] = skip + 1
     if out.get("delimiter") is not None and len(out["delimiter"]) != 1:
-        raise _fail(origin, "[format] delimiter must be one character or \"auto\"")
+        raise _fail(origin, '[format] delimiter must be one character or "auto"')
     return out
 
 
@@ -275,8 +343,9 @@ def _pattern_list(value: object, origin: str, where: str) -> list[str]:
         raise _fail(origin, f"{where} {exc}") from None
 
 
-def profile_from_mapping(data: Mapping[str, Any], origin: str, default_name: str = "custom"
-                         ) -> Profile:
+def profile_from_mapping(
+    data: Mapping[str, Any], origin: str, default_name: str = "custom"
+) -> Profile:
     """Build a profile from parsed TOML; every unknown key or bad value is refused."""
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
@@ -289,18 +358,28 @@ def profile_from_mapping(data: Mapping[str, Any], origin: str, default_name: str
         raise _fail(origin, "[columns] needs amount, or debit and credit")
     fmt = _format_options(_table(data, "format", origin, _FORMAT_CONVERT), origin)
     defaults = _table(data, "defaults", origin, ("currency", "account"))
-    ignore = tuple((normalise_header(col), _regex(p, origin, f"[ignore] {col}"))
-                   for col, pats in _table(data, "ignore", origin).items()
-                   for p in _pattern_list(pats, origin, f"[ignore] {col}"))
-    statement = tuple((k, _regex(v, origin, f"[statement] {k}", groups=1))
-                      for k, v in _table(data, "statement", origin, STATEMENT_KEYS).items())
+    ignore = tuple(
+        (normalise_header(col), _regex(p, origin, f"[ignore] {col}"))
+        for col, pats in _table(data, "ignore", origin).items()
+        for p in _pattern_list(pats, origin, f"[ignore] {col}")
+    )
+    statement = tuple(
+        (k, _regex(v, origin, f"[statement] {k}", groups=1))
+        for k, v in _table(data, "statement", origin, STATEMENT_KEYS).items()
+    )
     return Profile(
-        name=str(data.get("name") or default_name), description=str(data.get("description", "")),
+        name=str(data.get("name") or default_name),
+        description=str(data.get("description", "")),
         signature=_names(data["signature"], origin, "signature") if data.get("signature") else (),
-        columns=columns, labels={k: tuple(_strings(v)) for k, v in cols.items()},
+        columns=columns,
+        labels={k: tuple(_strings(v)) for k, v in cols.items()},
         currency=_default_currency(defaults.get("currency"), origin),
         account=str(defaults["account"]) if defaults.get("account") else None,
-        ignore=ignore, statement=statement, origin=origin, **fmt)
+        ignore=ignore,
+        statement=statement,
+        origin=origin,
+        **fmt,
+    )
 
 
 def _default_currency(value: object, origin: str) -> str | None:
@@ -345,13 +424,16 @@ def get_profile(spec: str | Path | Profile | None) -> Profile | None:
         return load_profile_file(text)
     profiles = builtin_profiles()
     if text.lower() not in profiles:
-        raise ProfileError(f"unknown profile {text!r}: use one of {', '.join(sorted(profiles))} "
-                           "or a path to a .toml profile file")
+        raise ProfileError(
+            f"unknown profile {text!r}: use one of {', '.join(sorted(profiles))} "
+            "or a path to a .toml profile file"
+        )
     return profiles[text.lower()]
 
 
 # ----------------------------------------------------------------------------------------------
 # The GENERIC profile: common header names in English, German, French and Dutch
+
 
 def _syn(*names: str) -> tuple[str, ...]:
     return tuple(normalise_header(n) for n in names)
@@ -363,62 +445,221 @@ GENERIC = Profile(
     generic=True,
     columns={
         "booking_date": _syn(
-            "booking date", "date", "transaction date", "posting date", "posted date",
-            "entry date", "buchungstag", "buchungsdatum", "datum", "date operation",
-            "date d'operation", "date de l'operation", "date comptable", "date de comptabilisation",
-            "boekdatum", "boekingsdatum", "transactiedatum", "uitvoeringsdatum"),
+            "booking date",
+            "date",
+            "transaction date",
+            "posting date",
+            "posted date",
+            "entry date",
+            "buchungstag",
+            "buchungsdatum",
+            "datum",
+            "date operation",
+            "date d'operation",
+            "date de l'operation",
+            "date comptable",
+            "date de comptabilisation",
+            "boekdatum",
+            "boekingsdatum",
+            "transactiedatum",
+            "uitvoeringsdatum",
+        ),
         "value_date": _syn(
-            "value date", "wertstellung", "wertstellungsdatum", "valutadatum", "valuta datum",
-            "date de valeur", "date valeur", "rentedatum"),  # "valuta": see _refine_generic
-        "amount": _syn("amount", "betrag", "montant", "bedrag", "transaction amount", "umsatz",
-                       "amount eur", "betrag eur", "montant eur", "bedrag eur"),
-        "debit": _syn("debit", "debit amount", "soll", "debit montant", "montant debit", "af",
-                      "debet", "withdrawal", "withdrawals", "paid out", "money out", "ausgang"),
-        "credit": _syn("credit", "credit amount", "haben", "montant credit", "bij", "deposit",
-                       "deposits", "paid in", "money in", "eingang"),
-        "direction": _syn("af bij", "af/bij", "bij/af", "debit/credit", "credit/debit",
-                          "soll/haben", "s/h", "d/c", "c/d", "dr/cr", "cr/dr", "sens",
-                          "debit credit"),
+            "value date",
+            "wertstellung",
+            "wertstellungsdatum",
+            "valutadatum",
+            "valuta datum",
+            "date de valeur",
+            "date valeur",
+            "rentedatum",
+        ),  # "valuta": see _refine_generic
+        "amount": _syn(
+            "amount",
+            "betrag",
+            "montant",
+            "bedrag",
+            "transaction amount",
+            "umsatz",
+            "amount eur",
+            "betrag eur",
+            "montant eur",
+            "bedrag eur",
+        ),
+        "debit": _syn(
+            "debit",
+            "debit amount",
+            "soll",
+            "debit montant",
+            "montant debit",
+            "af",
+            "debet",
+            "withdrawal",
+            "withdrawals",
+            "paid out",
+            "money out",
+            "ausgang",
+        ),
+        "credit": _syn(
+            "credit",
+            "credit amount",
+            "haben",
+            "montant credit",
+            "bij",
+            "deposit",
+            "deposits",
+            "paid in",
+            "money in",
+            "eingang",
+        ),
+        "direction": _syn(
+            "af bij",
+            "af/bij",
+            "bij/af",
+            "debit/credit",
+            "credit/debit",
+            "soll/haben",
+            "s/h",
+            "d/c",
+            "c/d",
+            "dr/cr",
+            "cr/dr",
+            "sens",
+            "debit credit",
+        ),
         "fee": (),
-        "balance": _syn("balance", "running balance", "saldo", "kontostand", "solde",
-                        "saldo na trn", "saldo na mutatie", "saldo na boeking"),
-        "currency": _syn("currency", "currency code", "ccy", "wahrung", "waehrung", "devise",
-                         "monnaie", "munt", "valuta"),
-        "account": _syn("own account", "account iban", "auftragskonto", "eigenes konto",
-                        "rekeningnummer", "rekening", "mon compte", "compte"),
+        "balance": _syn(
+            "balance",
+            "running balance",
+            "saldo",
+            "kontostand",
+            "solde",
+            "saldo na trn",
+            "saldo na mutatie",
+            "saldo na boeking",
+        ),
+        "currency": _syn(
+            "currency",
+            "currency code",
+            "ccy",
+            "wahrung",
+            "waehrung",
+            "devise",
+            "monnaie",
+            "munt",
+            "valuta",
+        ),
+        "account": _syn(
+            "own account",
+            "account iban",
+            "auftragskonto",
+            "eigenes konto",
+            "rekeningnummer",
+            "rekening",
+            "mon compte",
+            "compte",
+        ),
         "counterparty_account": _syn(
-            "counterparty iban", "counterparty account", "iban", "kontonummer", "kontonummer/iban",
-            "iban zahlungsbeteiligter", "iban auftraggeber/empfanger", "tegenrekening",
-            "tegenrekening iban", "tegenrekening iban/bban", "iban tegenpartij",
-            "iban beneficiaire", "compte contrepartie", "iban contrepartie"),
+            "counterparty iban",
+            "counterparty account",
+            "iban",
+            "kontonummer",
+            "kontonummer/iban",
+            "iban zahlungsbeteiligter",
+            "iban auftraggeber/empfanger",
+            "tegenrekening",
+            "tegenrekening iban",
+            "tegenrekening iban/bban",
+            "iban tegenpartij",
+            "iban beneficiaire",
+            "compte contrepartie",
+            "iban contrepartie",
+        ),
         "counterparty_name": _syn(
-            "counterparty", "counterparty name", "name", "payee", "payer", "beneficiary",
-            "empfanger", "auftraggeber", "auftraggeber/empfanger", "empfanger/auftraggeber",
-            "zahlungsempfanger", "beguenstigter/zahlungspflichtiger", "name zahlungsbeteiligter",
-            "beneficiaire", "donneur d'ordre", "tiers", "contrepartie", "nom", "tegenrekening naam",
-            "naam tegenpartij", "tegenpartij", "naam", "naam / omschrijving"),
+            "counterparty",
+            "counterparty name",
+            "name",
+            "payee",
+            "payer",
+            "beneficiary",
+            "empfanger",
+            "auftraggeber",
+            "auftraggeber/empfanger",
+            "empfanger/auftraggeber",
+            "zahlungsempfanger",
+            "beguenstigter/zahlungspflichtiger",
+            "name zahlungsbeteiligter",
+            "beneficiaire",
+            "donneur d'ordre",
+            "tiers",
+            "contrepartie",
+            "nom",
+            "tegenrekening naam",
+            "naam tegenpartij",
+            "tegenpartij",
+            "naam",
+            "naam / omschrijving",
+        ),
         "structured_reference": _syn(
-            "structured reference", "creditor reference", "payment reference", "end to end id",
-            "end to end reference", "kundenreferenz", "end to end referenz", "eref",
-            "reference structuree", "communication structuree", "gestructureerde mededeling",
-            "betalingskenmerk"),
+            "structured reference",
+            "creditor reference",
+            "payment reference",
+            "end to end id",
+            "end to end reference",
+            "kundenreferenz",
+            "end to end referenz",
+            "eref",
+            "reference structuree",
+            "communication structuree",
+            "gestructureerde mededeling",
+            "betalingskenmerk",
+        ),
         "transaction_id": _syn(
-            "transaction id", "transaction reference", "transaction number", "id",
-            "transaktions id", "transaktionsnummer", "transaktionsreferenz",
-            "numero de transaction", "n° de transaction", "reference de l'operation",
-            "numero d'operation", "transactie id", "transactiereferentie", "transactienummer"),
+            "transaction id",
+            "transaction reference",
+            "transaction number",
+            "id",
+            "transaktions id",
+            "transaktionsnummer",
+            "transaktionsreferenz",
+            "numero de transaction",
+            "n° de transaction",
+            "reference de l'operation",
+            "numero d'operation",
+            "transactie id",
+            "transactiereferentie",
+            "transactienummer",
+        ),
         "remittance": _syn(
-            "description", "details", "memo", "purpose", "narrative", "reference",
-            "payment details", "buchungstext", "verwendungszweck", "vorgang/verwendungszweck",
-            "buchungsdetails", "libelle", "libelle operation", "libelle de l'operation", "detail",
-            "motif", "communication", "omschrijving", "mededelingen", "mededeling",
-            "vrije mededeling"),
+            "description",
+            "details",
+            "memo",
+            "purpose",
+            "narrative",
+            "reference",
+            "payment details",
+            "buchungstext",
+            "verwendungszweck",
+            "vorgang/verwendungszweck",
+            "buchungsdetails",
+            "libelle",
+            "libelle operation",
+            "libelle de l'operation",
+            "detail",
+            "motif",
+            "communication",
+            "omschrijving",
+            "mededelingen",
+            "mededeling",
+            "vrije mededeling",
+        ),
     },
 )
 
 
 # ----------------------------------------------------------------------------------------------
 # Finding the header row and the columns of each field
+
 
 @dataclass
 class ColumnMap:
@@ -439,7 +680,7 @@ def resolve_columns(profile: Profile, cells: Sequence[object]) -> ColumnMap:
     for i, name in enumerate(names):
         positions.setdefault(name, []).append(i)
         if profile.generic and (m := _PAREN_SUFFIX.search(name)):  # "betrag (eur)"
-            positions.setdefault(name[:m.start()], []).append(i)
+            positions.setdefault(name[: m.start()], []).append(i)
             if re.fullmatch(r"[a-z]{3}", m.group(1)):
                 hint = m.group(1).upper()
     taken: set[int] = set()
@@ -449,8 +690,12 @@ def resolve_columns(profile: Profile, cells: Sequence[object]) -> ColumnMap:
         candidates = profile.columns.get(fld)
         if not candidates:
             continue
-        found = [i for c in candidates for i in positions.get(c, ())
-                 if not (profile.generic and i in taken)]  # own profiles may reuse a column
+        found = [
+            i
+            for c in candidates
+            for i in positions.get(c, ())
+            if not (profile.generic and i in taken)
+        ]  # own profiles may reuse a column
         found = list(dict.fromkeys(found))
         if found:
             index[fld] = tuple(found)
@@ -473,8 +718,11 @@ def _describe_missing(profile: Profile, cmap: ColumnMap) -> str:
         else:
             parts.append(f"{fld} ({' or '.join(repr(w) for w in wanted)})")
     names = [h for h in cmap.header if h]
-    hint = "; one column only: is the delimiter right?" if len(names) == 1 and re.search(
-        r"[,;\t|]", names[0]) else ""
+    hint = (
+        "; one column only: is the delimiter right?"
+        if len(names) == 1 and re.search(r"[,;\t|]", names[0])
+        else ""
+    )
     return f"no column for {', '.join(parts)} (found: {', '.join(names) or 'nothing'}{hint})"
 
 
@@ -482,15 +730,19 @@ def _matches_signature(profile: Profile, names: set[str]) -> bool:
     return bool(profile.signature) and all(s in names for s in profile.signature)
 
 
-def _select(rows: Sequence[tuple[int, Sequence[object]]], profile: Profile | None
-            ) -> tuple[Profile, int, ColumnMap] | str:
+def _select(
+    rows: Sequence[tuple[int, Sequence[object]]], profile: Profile | None
+) -> tuple[Profile, int, ColumnMap] | str:
     """(profile, position of the header in rows, columns) or a message saying what is missing."""
     if profile is not None and profile.header_row is not None:
         for pos, (number, cells) in enumerate(rows):
             if number == profile.header_row:
                 cmap = resolve_columns(profile, cells)
-                return (profile, pos, cmap) if not cmap.missing else \
-                    f"profile {profile.name}: {_describe_missing(profile, cmap)}"
+                return (
+                    (profile, pos, cmap)
+                    if not cmap.missing
+                    else f"profile {profile.name}: {_describe_missing(profile, cmap)}"
+                )
         return f"profile {profile.name}: no row {profile.header_row} for the header"
     if profile is None:
         builtins = [p for p in builtin_profiles().values() if p.signature]
@@ -505,8 +757,9 @@ def _select(rows: Sequence[tuple[int, Sequence[object]]], profile: Profile | Non
     return _search_header(rows, profile or GENERIC)
 
 
-def _search_header(rows: Sequence[tuple[int, Sequence[object]]], profile: Profile
-                   ) -> tuple[Profile, int, ColumnMap] | str:
+def _search_header(
+    rows: Sequence[tuple[int, Sequence[object]]], profile: Profile
+) -> tuple[Profile, int, ColumnMap] | str:
     best: ColumnMap | None = None
     for pos, (_, cells) in enumerate(rows):
         cmap = resolve_columns(profile, cells)
@@ -524,6 +777,7 @@ def _search_header(rows: Sequence[tuple[int, Sequence[object]]], profile: Profil
 # ----------------------------------------------------------------------------------------------
 # Cells: text, amounts, dates
 
+
 def _text(cell: object) -> str:
     """A cell as trimmed text (Excel numbers without float noise, dates as ISO)."""
     if cell is None:
@@ -535,8 +789,11 @@ def _text(cell: object) -> str:
             return ""
         return str(int(cell)) if cell.is_integer() else repr(cell)
     if isinstance(cell, dt.datetime):
-        return cell.date().isoformat() if not (cell.hour or cell.minute or cell.second) \
+        return (
+            cell.date().isoformat()
+            if not (cell.hour or cell.minute or cell.second)
             else cell.isoformat(sep=" ")
+        )
     return str(cell).strip()
 
 
@@ -576,7 +833,8 @@ def _join(cells: Sequence[object], cols: tuple[int, ...], sep: str) -> str:
 _NUMBER = re.compile(
     r"(?P<open>\()?(?P<s1>[+\-\u2212])?(?:[A-Z]{3}|[^\w\s().,'’+\-\u2212])?(?P<s2>[+\-\u2212])?"
     r"(?P<num>[\d.,'’]*\d[\d.,'’]*)"
-    r"(?:[A-Z]{3}|[^\w\s().,'’+\-\u2212])?(?P<s3>[+\-\u2212]|CR|DR|Cr|Dr|cr|dr)?(?P<close>\))?")
+    r"(?:[A-Z]{3}|[^\w\s().,'’+\-\u2212])?(?P<s3>[+\-\u2212]|CR|DR|Cr|Dr|cr|dr)?(?P<close>\))?"
+)
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _MINUS = ("-", "\u2212", "DR", "Dr", "dr")
@@ -663,9 +921,25 @@ def _from_float(value: float) -> Decimal | None:
 
 _TIME_PART = re.compile(r"(\S+?)(?:[T ]\d{1,2}:\d{2}.*|T.*)")
 _DATE_CANDIDATES = (
-    "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y", "%m/%d/%Y",
-    "%d/%m/%y", "%m/%d/%y", "%d-%m-%Y", "%m-%d-%Y", "%d-%m-%y", "%d %b %Y", "%d %B %Y",
-    "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %y",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d",
+    "%d.%m.%Y",
+    "%d.%m.%y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d/%m/%y",
+    "%m/%d/%y",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%d-%m-%y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %y",
 )
 
 
@@ -757,23 +1031,40 @@ class _Group:
 class TableReader:
     """Turns the rows of one table into statements with one profile."""
 
-    def __init__(self, source: str, profile: Profile, cmap: ColumnMap, unit: str,
-                 sample: Sequence[Sequence[object]], currency: str | None) -> None:
+    def __init__(
+        self,
+        source: str,
+        profile: Profile,
+        cmap: ColumnMap,
+        unit: str,
+        sample: Sequence[Sequence[object]],
+        currency: str | None,
+    ) -> None:
         self.source, self.profile, self.cmap, self.unit = source, profile, cmap, unit
         self.idx = cmap.index
         self.width = len(cmap.header)
         decimal = profile.decimal
         if decimal == "auto":
             decimal = infer_decimal(
-                _text(r[i]) for r in sample for f in (*AMOUNT_FIELDS, "fee", "balance")
-                for i in self.idx.get(f, ()) if i < len(r) and isinstance(r[i], str))
+                _text(r[i])
+                for r in sample
+                for f in (*AMOUNT_FIELDS, "fee", "balance")
+                for i in self.idx.get(f, ())
+                if i < len(r) and isinstance(r[i], str)
+            )
         thousands = profile.thousands
         if thousands == "auto":
             thousands = ("," if decimal == "." else ".") + "'’"
         self.amount = AmountParser(decimal, thousands)
         formats = profile.date_formats or infer_date_formats(
-            [t for r in sample for i in self.idx["booking_date"][:1] if i < len(r)
-             and isinstance(r[i], str) and (t := _text(r[i]))], profile.day_first)
+            [
+                t
+                for r in sample
+                for i in self.idx["booking_date"][:1]
+                if i < len(r) and isinstance(r[i], str) and (t := _text(r[i]))
+            ],
+            profile.day_first,
+        )
         self.date = DateParser(formats)
         self.default_currency = (profile.currency or cmap.currency_hint or currency or "").upper()
         self.debit_markers = set(profile.debit_markers)
@@ -781,10 +1072,13 @@ class TableReader:
         names = [normalise_header(h) for h in cmap.header]
         unknown = sorted({col for col, _ in profile.ignore} - set(names))
         if unknown:  # a misspelt column would let the rows meant to be left out in
-            raise ProfileError(f"{source}: profile {profile.name}: [ignore] names no column of "
-                               f"the header: {unknown[0]!r} (found: {', '.join(cmap.header)})")
-        self.ignore = [(i, pat) for col, pat in profile.ignore
-                       for i, name in enumerate(names) if name == col]
+            raise ProfileError(
+                f"{source}: profile {profile.name}: [ignore] names no column of "
+                f"the header: {unknown[0]!r} (found: {', '.join(cmap.header)})"
+            )
+        self.ignore = [
+            (i, pat) for col, pat in profile.ignore for i, name in enumerate(names) if name == col
+        ]
         self.meta: dict[str, tuple[str, int]] = {}
         self.groups: dict[tuple[str | None, str, str | None], _Group] = {}
         self._currencies: dict[str, str] = {}
@@ -810,10 +1104,12 @@ class TableReader:
             return f"{fld} (column {_column_letter(i)} {col!r})"
         return f"{fld} (column {col!r})"
 
-    def error(self, number: int, fld: str | None, problem: str, i: int | None = None
-              ) -> BankFileError:
-        return BankFileError.at(self.source, self.where(number),
-                                self.label(fld, i) if fld else None, problem)
+    def error(
+        self, number: int, fld: str | None, problem: str, i: int | None = None
+    ) -> BankFileError:
+        return BankFileError.at(
+            self.source, self.where(number), self.label(fld, i) if fld else None, problem
+        )
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -837,16 +1133,20 @@ class TableReader:
         if booking is None:
             return
         amount, fee = self._amounts(number, cells)
-        currency = self._currency(cells, number) if self.cols["currency"] else \
-            self.default_currency
+        currency = self._currency(cells, number) if self.cols["currency"] else self.default_currency
         first, join, cols = _first, _join, self.cols
         line = BankLine(
-            booking, self._exact(number, amount, currency, "amount"), currency,
+            booking,
+            self._exact(number, amount, currency, "amount"),
+            currency,
             self._date(number, cells, "value_date") if cols["value_date"] else None,
-            first(cells, cols["counterparty_name"]), first(cells, cols["counterparty_account"]),
+            first(cells, cols["counterparty_name"]),
+            first(cells, cols["counterparty_account"]),
             join(cells, cols["remittance"], self.separator) or None,
             first(cells, cols["structured_reference"]),
-            join(cells, cols["transaction_id"], "/") or None, number)
+            join(cells, cols["transaction_id"], "/") or None,
+            number,
+        )
         group = self._group(cells, currency)
         group.lines.append(line)
         if fee or cols["balance"]:
@@ -855,17 +1155,30 @@ class TableReader:
     def _ignored(self, cells: Sequence[object]) -> bool:
         return any(pattern.fullmatch(_cell(cells[i])) for i, pattern in self.ignore)
 
-    def _fee_and_balance(self, number: int, cells: Sequence[object], group: _Group,
-                         line: BankLine, fee: Decimal | None) -> None:
+    def _fee_and_balance(
+        self,
+        number: int,
+        cells: Sequence[object],
+        group: _Group,
+        line: BankLine,
+        fee: Decimal | None,
+    ) -> None:
         total = line.amount
         if fee:
             fee = self._exact(number, fee, line.currency, "fee")
             total += fee
             text = f"Fee: {line.remittance or line.transaction_id or ''}".strip()
-            group.lines.append(replace(
-                line, amount=fee, counterparty_name=None, counterparty_account=None,
-                structured_reference=None, remittance=text,
-                transaction_id=f"{line.transaction_id}/fee" if line.transaction_id else None))
+            group.lines.append(
+                replace(
+                    line,
+                    amount=fee,
+                    counterparty_name=None,
+                    counterparty_account=None,
+                    structured_reference=None,
+                    remittance=text,
+                    transaction_id=f"{line.transaction_id}/fee" if line.transaction_id else None,
+                )
+            )
         if self.cols["balance"]:
             group.chain.append((total, self._number(number, cells, "balance")))
 
@@ -954,9 +1267,14 @@ class TableReader:
             return -abs(amount)
         if marker in self.credit_markers:
             return abs(amount)
-        raise self.error(number, "direction", f"{marker!r} is neither a debit marker "
-                         f"({', '.join(sorted(self.debit_markers))}) nor a credit marker "
-                         f"({', '.join(sorted(self.credit_markers))})", idx[0])
+        raise self.error(
+            number,
+            "direction",
+            f"{marker!r} is neither a debit marker "
+            f"({', '.join(sorted(self.debit_markers))}) nor a credit marker "
+            f"({', '.join(sorted(self.credit_markers))})",
+            idx[0],
+        )
 
     def _debit_credit(self, number: int, cells: Sequence[object]) -> Decimal | None:
         debit = self._number(number, cells, "debit")
@@ -1023,7 +1341,8 @@ class TableReader:
                 closing_balance=meta.get("closing_balance", closing),
                 opening_date=meta.get("opening_date", min(dates, default=None)),
                 closing_date=meta.get("closing_date", max(dates, default=None)),
-                lines=g.lines)
+                lines=g.lines,
+            )
             out.append(st)
         return out
 
@@ -1047,8 +1366,9 @@ class TableReader:
 _TOO_LARGE = Decimal(10) ** 15
 
 
-def _chain_balances(chain: list[tuple[Decimal, Decimal | None]]
-                    ) -> tuple[Decimal | None, Decimal | None]:
+def _chain_balances(
+    chain: list[tuple[Decimal, Decimal | None]],
+) -> tuple[Decimal | None, Decimal | None]:
     """Opening and closing balance from a running-balance column, when it adds up."""
     if not chain or any(bal is None for _, bal in chain):
         return None, None
@@ -1105,15 +1425,21 @@ def choose_profile(rows: Rows, source: str, profile: Profile | None = None) -> P
     return found[0]
 
 
-def read_table(rows: Rows, source: str, profile: Profile | None = None, *, unit: str = "line",
-               currency: str | None = None) -> list[BankStatement]:
+def read_table(
+    rows: Rows,
+    source: str,
+    profile: Profile | None = None,
+    *,
+    unit: str = "line",
+    currency: str | None = None,
+) -> list[BankStatement]:
     """Apply ``profile`` (None: auto-select) to ``(number, cells)`` rows of one table."""
     head, it = _take_head(rows, source)
     found = _select(head, profile)
     if isinstance(found, str):
         raise ProfileError(f"{source}: {found}")
     chosen, pos, cmap = found
-    body = chain(head[pos + 1:], it)
+    body = chain(head[pos + 1 :], it)
     sample_rows = list(islice(body, SAMPLE_ROWS))
     sample = [cells for _, cells in sample_rows]
     if chosen.generic:

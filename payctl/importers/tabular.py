@@ -58,8 +58,14 @@ def read_table(path: str | Path, data: bytes | None = None, source: str | None =
             text = _decode(data, source)
             if not text.strip():
                 raise InputError(f"{source}: the file is empty")
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                sep=_delimiter(text), engine="python", skipinitialspace=True)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=_delimiter(text),
+                engine="python",
+                skipinitialspace=True,
+            )
     except InputError:
         raise
     except Exception as exc:  # pandas/openpyxl parse errors of every kind
@@ -70,7 +76,9 @@ def read_table(path: str | Path, data: bytes | None = None, source: str | None =
         raise InputError(f"{source}: duplicate column names in the header")
     rows = []
     for index, values in enumerate(frame.itertuples(index=False, name=None)):
-        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=True)}
+        cells = {
+            h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=True)
+        }
         if any(cells.values()):
             rows.append(SourceRow(index + 2, cells))
     return Table(source, header, rows)

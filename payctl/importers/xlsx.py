@@ -31,8 +31,9 @@ def sniff(head: bytes) -> bool:
     if head.startswith(OLE_MAGIC):
         return True
     return head.startswith(ZIP_MAGIC) and (
-        b"xl/" in head or (b"[Content_Types].xml" in head and b"word/" not in head
-                           and b"ppt/" not in head))
+        b"xl/" in head
+        or (b"[Content_Types].xml" in head and b"word/" not in head and b"ppt/" not in head)
+    )
 
 
 def _unreadable(source: str, exc: BaseException) -> BankFileError:
@@ -40,8 +41,9 @@ def _unreadable(source: str, exc: BaseException) -> BankFileError:
     return BankFileError(f"{source}: not a readable Excel workbook ({detail})")
 
 
-def _guarded(rows: Iterable[tuple[int, Sequence[object]]], source: str
-             ) -> Iterator[tuple[int, Sequence[object]]]:
+def _guarded(
+    rows: Iterable[tuple[int, Sequence[object]]], source: str
+) -> Iterator[tuple[int, Sequence[object]]]:
     """openpyxl parses read-only sheets lazily: its errors surface while iterating."""
     try:
         yield from rows
@@ -70,18 +72,30 @@ def _xlsx_sheets(data: bytes, source: str) -> list[Sheet]:
 def _xls_sheets(data: bytes, source: str) -> list[Sheet]:
     engine = _xls_engine()
     if engine is None:
-        raise BankFileError(f"{source}: .xls (Excel 97-2003) needs the python-calamine or xlrd "
-                            "package (pip install python-calamine), or save the file as .xlsx")
+        raise BankFileError(
+            f"{source}: .xls (Excel 97-2003) needs the python-calamine or xlrd "
+            "package (pip install python-calamine), or save the file as .xlsx"
+        )
     import pandas as pd
 
     try:
-        frames = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object,
-                               engine=engine)
+        frames = pd.read_excel(
+            io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine
+        )
     except Exception as exc:  # the engines raise their own error types
         raise _unreadable(source, exc) from None
-    return [(str(name), [(int(i) + 1, list(values)) for i, values in
-                         zip(frame.index, frame.itertuples(index=False, name=None), strict=True)])
-            for name, frame in frames.items()]
+    return [
+        (
+            str(name),
+            [
+                (int(i) + 1, list(values))
+                for i, values in zip(
+                    frame.index, frame.itertuples(index=False, name=None), strict=True
+                )
+            ],
+        )
+        for name, frame in frames.items()
+    ]
 
 
 def _xls_engine() -> str | None:
@@ -107,9 +121,15 @@ def _wanted(sheets: list[Sheet], wanted: str | int | None, source: str) -> list[
     raise ProfileError(f"{source}: no sheet {wanted!r} (sheets: {names})")
 
 
-def read(data: bytes, source: str, *, profile: str | Path | Profile | None = None,
-         currency: str | None = None, sheet: str | int | None = None, **_options: object
-         ) -> list[BankStatement]:
+def read(
+    data: bytes,
+    source: str,
+    *,
+    profile: str | Path | Profile | None = None,
+    currency: str | None = None,
+    sheet: str | int | None = None,
+    **_options: object,
+) -> list[BankStatement]:
     """Read the first sheet holding a bank table (or the one named by ``sheet``/the profile)."""
     prof = get_profile(profile)
     if data.startswith(OLE_MAGIC):
@@ -118,8 +138,7 @@ def read(data: bytes, source: str, *, profile: str | Path | Profile | None = Non
         sheets = _xlsx_sheets(data, source)
     else:
         raise BankFileError(f"{source}: not an Excel workbook (no .xlsx/.xls signature)")
-    chosen = _wanted(sheets, sheet if sheet is not None else (prof.sheet if prof else None),
-                     source)
+    chosen = _wanted(sheets, sheet if sheet is not None else (prof.sheet if prof else None), source)
     problems = []
     for name, rows in chosen:
         label = source if len(sheets) == 1 else f"{source}: sheet {name!r}"
@@ -129,5 +148,8 @@ def read(data: bytes, source: str, *, profile: str | Path | Profile | None = Non
             problems.append(str(exc))
     if not problems:
         raise BankFileError(f"{source}: the workbook has no sheets")
-    raise ProfileError(problems[0] if len(problems) == 1 else
-                       f"{source}: no sheet holds a bank table ({'; '.join(problems)})")
+    raise ProfileError(
+        problems[0]
+        if len(problems) == 1
+        else f"{source}: no sheet holds a bank table ({'; '.join(problems)})"
+    )

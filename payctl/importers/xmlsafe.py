@@ -26,12 +26,18 @@ MAX_BYTES_ENV = "PAYCTL_MAX_IMPORT_BYTES"
 _CHUNK = 1 << 16
 
 __all__ = [
-    "DEFAULT_MAX_BYTES", "MAX_BYTES_ENV", "check_file_size", "check_size", "guard_prologue",
-    "iterparse", "max_import_bytes",
+    "DEFAULT_MAX_BYTES",
+    "MAX_BYTES_ENV",
+    "check_file_size",
+    "check_size",
+    "guard_prologue",
+    "iterparse",
+    "max_import_bytes",
 ]
 
 
 # --- size limit -----------------------------------------------------------------------------
+
 
 def max_import_bytes(override: int | str | None = None) -> int:
     """The largest file an import accepts: ``override`` (a read option), else the environment
@@ -64,8 +70,9 @@ def check_size(size: int, source: str, max_bytes: int | str | None = None) -> No
         )
 
 
-def check_file_size(path: str | os.PathLike[str], source: str | None = None,
-                    max_bytes: int | str | None = None) -> None:
+def check_file_size(
+    path: str | os.PathLike[str], source: str | None = None, max_bytes: int | str | None = None
+) -> None:
     """Refuse an oversized file from its size on disk, before reading it into memory."""
     source = source or os.fspath(path)
     try:
@@ -76,6 +83,7 @@ def check_file_size(path: str | os.PathLike[str], source: str | None = None,
 
 
 # --- parsing --------------------------------------------------------------------------------
+
 
 class _RootReached(Exception):
     """Raised by the prologue guard's target at the first start tag: the prologue is over."""
@@ -104,11 +112,12 @@ def guard_prologue(data: bytes, source: str) -> None:
     from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
     from defusedxml.ElementTree import DefusedXMLParser
 
-    parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=True, forbid_entities=True,
-                              forbid_external=True)
+    parser = DefusedXMLParser(
+        target=_StopAtRoot(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
         for start in range(0, len(data), _CHUNK):
-            parser.feed(data[start:start + _CHUNK])
+            parser.feed(data[start : start + _CHUNK])
         parser.close()
     except _RootReached:
         return
@@ -129,7 +138,9 @@ def guard_prologue(data: bytes, source: str) -> None:
 def _refused(source: str, parser: Any, what: str) -> BankFileError:
     line = getattr(getattr(parser, "parser", None), "CurrentLineNumber", None)
     return BankFileError.at(
-        source, line if isinstance(line, int) else None, None,
+        source,
+        line if isinstance(line, int) else None,
+        None,
         f"XML with {what} is refused: DTDs, entities and external references are not allowed "
         "in bank files",
     )
@@ -153,8 +164,9 @@ def malformed(source: str, exc: ET.ParseError, at_end: bool = False) -> BankFile
     return BankFileError.at(source, line, None, problem)
 
 
-def iterparse(data: bytes, source: str,
-              events: Iterable[str] = ("end",)) -> Iterator[tuple[str, ET.Element]]:
+def iterparse(
+    data: bytes, source: str, events: Iterable[str] = ("end",)
+) -> Iterator[tuple[str, ET.Element]]:
     """Yield ``(event, element)`` pairs like ``ElementTree.iterparse``, safely.
 
     The prologue is checked by :func:`guard_prologue` first. Callers should ``clear()`` the
@@ -165,7 +177,7 @@ def iterparse(data: bytes, source: str,
     at_end = False
     try:
         for start in range(0, len(data), _CHUNK):
-            pull.feed(data[start:start + _CHUNK])
+            pull.feed(data[start : start + _CHUNK])
             yield from pull.read_events()
         at_end = True
         pull.close()

@@ -34,14 +34,29 @@ def _canonical_time(at: dt.datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def record_hash(prev_hash: str, at: dt.datetime, user: str, action: str, object_type: str,
-                object_id: int | None, payment_id: int | None, changes: str,
-                reason: str | None) -> str:
+def record_hash(
+    prev_hash: str,
+    at: dt.datetime,
+    user: str,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    payment_id: int | None,
+    changes: str,
+    reason: str | None,
+) -> str:
     """sha256 over the record's fields, each length-prefixed (unambiguous, no escaping)."""
-    fields = (prev_hash, _canonical_time(at), user, action, object_type,
-              "" if object_id is None else str(object_id),
-              "" if payment_id is None else str(payment_id), changes,
-              "\x00" if reason is None else reason)
+    fields = (
+        prev_hash,
+        _canonical_time(at),
+        user,
+        action,
+        object_type,
+        "" if object_id is None else str(object_id),
+        "" if payment_id is None else str(payment_id),
+        changes,
+        "\x00" if reason is None else reason,
+    )
     payload = "".join(f"{len(f)}:{f}" for f in fields)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -62,14 +77,31 @@ async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
     at = utcnow()  # one moment for the whole unit of work
     for event in events:
         changes = _json(event.changes)
-        digest = record_hash(prev, at, event.user, event.action, event.object_type,
-                             event.object_id, event.payment_id, changes, event.reason)
-        rows.append({
-            "at": at, "user": event.user, "action": event.action,
-            "object_type": event.object_type, "object_id": event.object_id,
-            "payment_id": event.payment_id, "changes": changes, "reason": event.reason,
-            "prev_hash": prev, "hash": digest,
-        })
+        digest = record_hash(
+            prev,
+            at,
+            event.user,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.payment_id,
+            changes,
+            event.reason,
+        )
+        rows.append(
+            {
+                "at": at,
+                "user": event.user,
+                "action": event.action,
+                "object_type": event.object_type,
+                "object_id": event.object_id,
+                "payment_id": event.payment_id,
+                "changes": changes,
+                "reason": event.reason,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
         prev = digest
     await bulk_insert(session, AuditRecord.__table__, rows)
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
@@ -80,9 +112,21 @@ def verify_chain(records: list[AuditRecord], head: str | None) -> str | None:
     prev = GENESIS
     for rec in records:
         if rec.prev_hash != prev:
-            return f"audit record {rec.id}: previous-hash link broken (record before it changed or removed)"
-        expected = record_hash(prev, rec.at, rec.user, rec.action, rec.object_type,
-                               rec.object_id, rec.payment_id, rec.changes, rec.reason)
+            return (
+                f"audit record {rec.id}: previous-hash link broken "
+                "(the record before it was changed or removed)"
+            )
+        expected = record_hash(
+            prev,
+            rec.at,
+            rec.user,
+            rec.action,
+            rec.object_type,
+            rec.object_id,
+            rec.payment_id,
+            rec.changes,
+            rec.reason,
+        )
         if expected != rec.hash:
             return f"audit record {rec.id}: content does not match its hash (edited)"
         prev = rec.hash

@@ -26,7 +26,15 @@ from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
 from payctl.domain.money import exponent, format_amount, to_minor
 from payctl.errors import InputError
-from payctl.importers.bank import BankFileError, BankLine as ParsedLine, BankStatement as ParsedStatement
+from payctl.importers.bank import (
+    BankFileError,
+)
+from payctl.importers.bank import (
+    BankLine as ParsedLine,
+)
+from payctl.importers.bank import (
+    BankStatement as ParsedStatement,
+)
 from payctl.services import lookups
 from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_json
 from payctl.services.matching_data import load_matcher, prime_fuzzy
@@ -62,15 +70,18 @@ def max_import_bytes() -> int:
         return DEFAULT_MAX_BYTES
 
 
-def parse_file(data: bytes, source: str, input_format: str | None = None,
-               profile: str | None = None) -> tuple[str, list[ParsedStatement]]:
+def parse_file(
+    data: bytes, source: str, input_format: str | None = None, profile: str | None = None
+) -> tuple[str, list[ParsedStatement]]:
     """Detect (unless given) the format and read the statements. Pure, no database."""
     from payctl.importers import detect
 
     limit = max_import_bytes()
     if len(data) > limit:
-        raise BankFileError(f"{source}: file is {len(data)} bytes, above the limit of {limit} "
-                            "(PAYCTL_MAX_IMPORT_BYTES)")
+        raise BankFileError(
+            f"{source}: file is {len(data)} bytes, above the limit of {limit} "
+            "(PAYCTL_MAX_IMPORT_BYTES)"
+        )
     fmt = input_format or detect.detect(data, source)
     reader = detect.reader_for(fmt)
     options = {"profile": profile} if profile and fmt in ("csv", "xlsx") else {}
@@ -86,26 +97,52 @@ def _minor(amount: Decimal, currency: str, report: FileReport, where: str) -> in
         return to_minor(rounded, currency)
 
 
-def line_row(line: ParsedLine, line_id: int, statement_id: int, journal_id: int, fp: str,
-             minor: int, currency: str, account: str | None, now: dt.datetime) -> dict[str, Any]:
+def line_row(
+    line: ParsedLine,
+    line_id: int,
+    statement_id: int,
+    journal_id: int,
+    fp: str,
+    minor: int,
+    currency: str,
+    account: str | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
     """The bank_lines row of a parsed line, in review until a decision says otherwise."""
+
     def cut(value: str | None, size: int = 200) -> str | None:
         return value[:size] if value else None
 
     return {
-        "id": line_id, "statement_id": statement_id, "journal_id": journal_id,
-        "fingerprint": fp, "booking_date": line.booking_date, "value_date": line.value_date,
-        "amount": minor, "currency": currency, "counterparty_name": cut(line.counterparty_name),
-        "counterparty_account": account, "remittance": line.remittance or None,
+        "id": line_id,
+        "statement_id": statement_id,
+        "journal_id": journal_id,
+        "fingerprint": fp,
+        "booking_date": line.booking_date,
+        "value_date": line.value_date,
+        "amount": minor,
+        "currency": currency,
+        "counterparty_name": cut(line.counterparty_name),
+        "counterparty_account": account,
+        "remittance": line.remittance or None,
         "structured_reference": cut(line.structured_reference),
-        "transaction_id": cut(line.transaction_id), "state": "review", "link": None,
-        "rule": None, "score": None, "reason": None, "candidates": None, "partner_id": None,
-        "payment_id": None, "reconcile_entry_id": None, "created_at": now,
+        "transaction_id": cut(line.transaction_id),
+        "state": "review",
+        "link": None,
+        "rule": None,
+        "score": None,
+        "reason": None,
+        "candidates": None,
+        "partner_id": None,
+        "payment_id": None,
+        "reconcile_entry_id": None,
+        "created_at": now,
     }
 
 
-def _held_back(decision: Any, cur: str, day: dt.date, j: Journal,
-               lock: dt.date | None) -> str | None:
+def _held_back(
+    decision: Any, cur: str, day: dt.date, j: Journal, lock: dt.date | None
+) -> str | None:
     """Why a matching decision cannot be booked by the import (the line then waits in review
     with this reason) rather than failing the whole file."""
     if decision is None:
@@ -113,8 +150,10 @@ def _held_back(decision: Any, cur: str, day: dt.date, j: Journal,
     if cur != j.currency:  # a payment is in its journal's currency
         return f"currency {cur} differs from journal {j.code}'s currency {j.currency}"
     if decision.payment_id is not None and lock is not None and day <= lock:
-        return (f"dated {day}, on or before the lock date {lock}: cannot reconcile payment "
-                "automatically")
+        return (
+            f"dated {day}, on or before the lock date {lock}: cannot reconcile payment "
+            "automatically"
+        )
     return None
 
 
@@ -142,10 +181,18 @@ class BankExtractService:
         self.session = session
         self.user = user
 
-    async def import_file(self, data: bytes, source: str, journal: str, *,
-                          input_format: str | None = None, profile: str | None = None,
-                          auto_confirm: bool = False, dry_run: bool = False,
-                          progress: Callable[[int, int], None] | None = None) -> FileReport:
+    async def import_file(
+        self,
+        data: bytes,
+        source: str,
+        journal: str,
+        *,
+        input_format: str | None = None,
+        profile: str | None = None,
+        auto_confirm: bool = False,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> FileReport:
         report = FileReport(source, dry_run=dry_run)
         report.format, statements = parse_file(data, source, input_format, profile)
         report.statements = len(statements)
@@ -154,8 +201,9 @@ class BankExtractService:
         await begin(self.session, write=True)
         try:
             with gc_paused():
-                await self._import(statements, digest, source, journal, report, auto_confirm,
-                                   progress)
+                await self._import(
+                    statements, digest, source, journal, report, auto_confirm, progress
+                )
             await (self.session.rollback() if dry_run else self.session.commit())
         except BaseException:
             await self.session.rollback()
@@ -165,30 +213,50 @@ class BankExtractService:
     def _check_account(self, j: Journal, st: ParsedStatement, source: str) -> None:
         own = {_account_key(j.iban), _account_key(j.bank_account_number)} - {""}
         theirs = _account_key(st.account)
-        if own and theirs and theirs not in own and not any(
-                theirs.endswith(o) or o.endswith(theirs) for o in own):
-            raise InputError(f"{source}: statement of account {st.account} does not belong to "
-                             f"journal {j.code} ({', '.join(sorted(own))}): choose the right "
-                             "--journal")
+        if (
+            own
+            and theirs
+            and theirs not in own
+            and not any(theirs.endswith(o) or o.endswith(theirs) for o in own)
+        ):
+            raise InputError(
+                f"{source}: statement of account {st.account} does not belong to "
+                f"journal {j.code} ({', '.join(sorted(own))}): choose the right "
+                "--journal"
+            )
 
-    async def _import(self, statements: list[ParsedStatement], digest: str, source: str,
-                      journal: str, report: FileReport, auto_confirm: bool,
-                      progress: Callable[[int, int], None] | None = None) -> None:
+    async def _import(
+        self,
+        statements: list[ParsedStatement],
+        digest: str,
+        source: str,
+        journal: str,
+        report: FileReport,
+        auto_confirm: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         j = await lookups.journal(self.session, journal)
         # One import per journal at a time (PostgreSQL; SQLite's write lock already serialises):
         # a concurrent import of the same or an overlapping file waits here, then sees its lines.
-        await self.session.execute(select(Journal.id).where(Journal.id == j.id)
-                                   .with_for_update(key_share=True))
+        await self.session.execute(
+            select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
+        )
         new: list[tuple[int, ParsedLine, str, int, str]] = []  # (stmt seq, line, fp, minor, cur)
         fresh_statements: list[int] = []
         all_fps: list[list[str]] = []
-        for seq, st in enumerate(statements):
+        for st in statements:
             self._check_account(j, st, source)
             all_fps.append(fingerprints(_account_key(st.account) or j.code, st.lines))
         existing = await self._existing(j.id, statements)
-        known_statements = set((await self.session.execute(
-            select(BankStatement.seq).where(BankStatement.journal_id == j.id,
-                                            BankStatement.source_hash == digest))).scalars())
+        known_statements = set(
+            (
+                await self.session.execute(
+                    select(BankStatement.seq).where(
+                        BankStatement.journal_id == j.id, BankStatement.source_hash == digest
+                    )
+                )
+            ).scalars()
+        )
         for seq, (st, fps) in enumerate(zip(statements, all_fps, strict=True)):
             added = 0
             for line, fp in zip(st.lines, fps, strict=True):
@@ -203,8 +271,9 @@ class BankExtractService:
             if added or seq not in known_statements:
                 fresh_statements.append(seq)
         report.new_lines = len(new)
-        statement_ids = await self._insert_statements(j, statements, fresh_statements, digest,
-                                                      source, report)
+        statement_ids = await self._insert_statements(
+            j, statements, fresh_statements, digest, source, report
+        )
         await self._match_and_book(j, new, statement_ids, report, auto_confirm, progress)
 
     async def _existing(self, journal_id: int, statements: list[ParsedStatement]) -> set[str]:
@@ -216,20 +285,29 @@ class BankExtractService:
         if not dates:
             return set()
         rows = await self.session.execute(
-            select(BankLine.fingerprint).where(BankLine.journal_id == journal_id,
-                                               BankLine.booking_date >= min(dates),
-                                               BankLine.booking_date <= max(dates)))
+            select(BankLine.fingerprint).where(
+                BankLine.journal_id == journal_id,
+                BankLine.booking_date >= min(dates),
+                BankLine.booking_date <= max(dates),
+            )
+        )
         return set(rows.scalars())
 
-    async def _insert_statements(self, j: Journal, statements: list[ParsedStatement],
-                                 seqs: list[int], digest: str, source: str,
-                                 report: FileReport) -> dict[int, int]:
+    async def _insert_statements(
+        self,
+        j: Journal,
+        statements: list[ParsedStatement],
+        seqs: list[int],
+        digest: str,
+        source: str,
+        report: FileReport,
+    ) -> dict[int, int]:
         ids: dict[int, int] = {}
         for seq in seqs:
             st = statements[seq]
             cur = (st.currency or j.currency).upper()
 
-            def minor(v: Decimal | None) -> int | None:
+            def minor(v: Decimal | None, cur: str = cur) -> int | None:
                 return None if v is None else _minor(v, cur, report, source)
 
             opening, closing = minor(st.opening_balance), minor(st.closing_balance)
@@ -238,49 +316,79 @@ class BankExtractService:
                 moved = sum(_minor(ln.amount, cur, report, source) for ln in st.lines)
                 if opening + moved != closing:
                     report.warnings.append(
-                        f"{source}: statement {seq + 1}: opening {format_amount(opening, cur)} + "
-                        f"lines {format_amount(moved, cur)} != closing {format_amount(closing, cur)}")
+                        f"{source}: statement {seq + 1}: opening {format_amount(opening, cur)} "
+                        f"+ lines {format_amount(moved, cur)} "
+                        f"!= closing {format_amount(closing, cur)}"
+                    )
             row = BankStatement(
-                journal_id=j.id, source_name=source[:500], source_hash=digest, seq=seq,
-                format=report.format or "", account=(st.account or None),
-                currency=cur, statement_ref=(st.statement_id or None), opening_balance=opening,
-                closing_balance=closing, opening_date=st.opening_date,
-                closing_date=st.closing_date or max((ln.booking_date for ln in st.lines), default=None),
-                line_count=len(st.lines), imported_by=self.user)
+                journal_id=j.id,
+                source_name=source[:500],
+                source_hash=digest,
+                seq=seq,
+                format=report.format or "",
+                account=(st.account or None),
+                currency=cur,
+                statement_ref=(st.statement_id or None),
+                opening_balance=opening,
+                closing_balance=closing,
+                opening_date=st.opening_date,
+                closing_date=st.closing_date
+                or max((ln.booking_date for ln in st.lines), default=None),
+                line_count=len(st.lines),
+                imported_by=self.user,
+            )
             self.session.add(row)
             await self.session.flush()
             ids[seq] = row.id
         return ids
 
-    async def _continuity(self, j: Journal, st: ParsedStatement, opening: int | None, cur: str,
-                          report: FileReport) -> None:
+    async def _continuity(
+        self, j: Journal, st: ParsedStatement, opening: int | None, cur: str, report: FileReport
+    ) -> None:
         """Warn when an opening balance does not follow the previous statement's closing."""
         if opening is None or st.opening_date is None:
             return
-        prev = (await self.session.execute(
-            select(BankStatement.closing_balance, BankStatement.closing_date)
-            .where(BankStatement.journal_id == j.id, BankStatement.closing_balance.is_not(None),
-                   BankStatement.closing_date <= st.opening_date,
-                   BankStatement.account == (st.account or None))
-            .order_by(BankStatement.closing_date.desc(), BankStatement.id.desc()).limit(1)
-        )).first()
+        prev = (
+            await self.session.execute(
+                select(BankStatement.closing_balance, BankStatement.closing_date)
+                .where(
+                    BankStatement.journal_id == j.id,
+                    BankStatement.closing_balance.is_not(None),
+                    BankStatement.closing_date <= st.opening_date,
+                    BankStatement.account == (st.account or None),
+                )
+                .order_by(BankStatement.closing_date.desc(), BankStatement.id.desc())
+                .limit(1)
+            )
+        ).first()
         if prev is not None and prev[0] != opening:
             report.warnings.append(
                 f"opening balance {format_amount(opening, cur)} on {st.opening_date} does not "
                 f"follow the previous statement's closing balance {format_amount(prev[0], cur)} "
-                f"on {prev[1]}: a statement may be missing")
+                f"on {prev[1]}: a statement may be missing"
+            )
 
-    async def _match_and_book(self, j: Journal, new: list[tuple[int, ParsedLine, str, int, str]],
-                              statement_ids: dict[int, int], report: FileReport,
-                              auto_confirm: bool,
-                              progress: Callable[[int, int], None] | None = None) -> None:
+    async def _match_and_book(
+        self,
+        j: Journal,
+        new: list[tuple[int, ParsedLine, str, int, str]],
+        statement_ids: dict[int, int],
+        report: FileReport,
+        auto_confirm: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         if not new:
             return
         dates = [ln.booking_date for _, ln, _, _, _ in new]
         matcher, invoices, payments = await load_matcher(self.session, min(dates), max(dates))
         lock = await lock_date(self.session)
-        prime_fuzzy(matcher, [(ln.counterparty_name, _account_key(ln.counterparty_account) or None)
-                              for _, ln, _, _, _ in new])
+        prime_fuzzy(
+            matcher,
+            [
+                (ln.counterparty_name, _account_key(ln.counterparty_account) or None)
+                for _, ln, _, _, _ in new
+            ],
+        )
         posting = BankPosting(self.session, self.user, invoices)
         line_ids = await allocate_ids(self.session, BankLine.__table__, len(new))
         context = _Booking(j, matcher, payments, lock, statement_ids, dt.datetime.now(dt.UTC))
@@ -288,16 +396,26 @@ class BankExtractService:
         for start in range(0, len(new), BOOK_CHUNK):  # bounded memory, one transaction
             if progress:
                 progress(start, len(new))
-            created += await self._book_chunk(context, posting, new[start:start + BOOK_CHUNK],
-                                              line_ids[start:start + BOOK_CHUNK], report)
+            created += await self._book_chunk(
+                context,
+                posting,
+                new[start : start + BOOK_CHUNK],
+                line_ids[start : start + BOOK_CHUNK],
+                report,
+            )
         report.payments_created = len(created)
         if auto_confirm and created:
             report.payments_confirmed, problems = await posting.confirm(sorted(created))
             report.warnings += problems
 
-    async def _book_chunk(self, ctx: _Booking, posting: BankPosting,
-                          chunk: list[tuple[int, ParsedLine, str, int, str]],
-                          line_ids: list[int], report: FileReport) -> list[int]:
+    async def _book_chunk(
+        self,
+        ctx: _Booking,
+        posting: BankPosting,
+        chunk: list[tuple[int, ParsedLine, str, int, str]],
+        line_ids: list[int],
+        report: FileReport,
+    ) -> list[int]:
         """Match a slice of new lines, create their payments, store them, reconcile."""
         j = ctx.journal
         drafts: list[NewLinePayment] = []
@@ -306,14 +424,24 @@ class BankExtractService:
         for index, (seq, line, fp, minor, cur) in enumerate(chunk):
             account = _account_key(line.counterparty_account)[:64] or None
             text = " ".join(filter(None, [line.structured_reference, line.remittance]))
-            result = ctx.matcher.match(LineFacts(minor, cur, line.booking_date,
-                                                 line.counterparty_name, account, text))
+            result = ctx.matcher.match(
+                LineFacts(minor, cur, line.booking_date, line.counterparty_name, account, text)
+            )
             held = _held_back(result.decision, cur, line.booking_date, j, ctx.lock)
             if held:
                 result.decision, result.review_reason = None, held
             best = result.decision
-            row = line_row(line, line_ids[index], ctx.statement_ids[seq], j.id, fp, minor, cur,
-                           account, ctx.now)
+            row = line_row(
+                line,
+                line_ids[index],
+                ctx.statement_ids[seq],
+                j.id,
+                fp,
+                minor,
+                cur,
+                account,
+                ctx.now,
+            )
             row["reason"] = result.review_reason
             rows.append(row)
             if best is None:
@@ -326,30 +454,48 @@ class BankExtractService:
                 continue
             ctx.matcher.consume(best)
             report.matched[best.rule] += 1
-            row.update(state="matched", rule=best.rule, score=best.score, reason=best.reason,
-                       partner_id=best.partner_id)
+            row.update(
+                state="matched",
+                rule=best.rule,
+                score=best.score,
+                reason=best.reason,
+                partner_id=best.partner_id,
+            )
             if best.payment_id is not None:
                 row.update(link="reconciled", payment_id=best.payment_id)
                 reconcile.append((index, ctx.payments[best.payment_id], abs(minor)))
             else:
                 row["link"] = "created"
-                drafts.append(NewLinePayment(
-                    line_ids[index], best, abs(minor), cur, line.booking_date,
-                    (line.structured_reference or line.transaction_id or None),
-                    line.remittance))
+                drafts.append(
+                    NewLinePayment(
+                        line_ids[index],
+                        best,
+                        abs(minor),
+                        cur,
+                        line.booking_date,
+                        (line.structured_reference or line.transaction_id or None),
+                        line.remittance,
+                    )
+                )
         created = await posting.create_payments(j, drafts)
         index_of = {line_id: index for index, line_id in enumerate(line_ids)}
         for line_id, pid in created.items():
             rows[index_of[line_id]]["payment_id"] = pid
         await bulk_insert(self.session, BankLine.__table__, rows)
-        entry_ids = await posting.reconcile(j, [
-            (line_ids[i], p, amount, rows[i]["booking_date"], f"bank line {line_ids[i]}")
-            for i, p, amount in reconcile])
+        entry_ids = await posting.reconcile(
+            j,
+            [
+                (line_ids[i], p, amount, rows[i]["booking_date"], f"bank line {line_ids[i]}")
+                for i, p, amount in reconcile
+            ],
+        )
         if entry_ids:
-            await self.session.execute(update(BankLine), [
-                {"id": line_ids[i], "reconcile_entry_id": e}
-                for (i, _, _), e in zip(reconcile, entry_ids, strict=True)])
+            await self.session.execute(
+                update(BankLine),
+                [
+                    {"id": line_ids[i], "reconcile_entry_id": e}
+                    for (i, _, _), e in zip(reconcile, entry_ids, strict=True)
+                ],
+            )
         report.reconciled += len(entry_ids)
         return list(created.values())
-
-

@@ -50,17 +50,27 @@ class NewLinePayment:
 
 
 def candidate_json(candidates: Sequence[Candidate]) -> str:
-    return json.dumps([
-        {"rule": c.rule, "score": c.score, "reason": c.reason, "partner_id": c.partner_id,
-         "payment_type": c.payment_type.value, "payment_id": c.payment_id,
-         "allocations": [[a.number, a.amount, a.writeoff] for a in c.allocations]}
-        for c in candidates
-    ], ensure_ascii=False)
+    return json.dumps(
+        [
+            {
+                "rule": c.rule,
+                "score": c.score,
+                "reason": c.reason,
+                "partner_id": c.partner_id,
+                "payment_type": c.payment_type.value,
+                "payment_id": c.payment_id,
+                "allocations": [[a.number, a.amount, a.writeoff] for a in c.allocations],
+            }
+            for c in candidates
+        ],
+        ensure_ascii=False,
+    )
 
 
 class BankPosting:
-    def __init__(self, session: AsyncSession, user: str,
-                 invoices: dict[int, Any] | None = None) -> None:
+    def __init__(
+        self, session: AsyncSession, user: str, invoices: dict[int, Any] | None = None
+    ) -> None:
         self.session = session
         self.user = user
         self.flow = PaymentFlowService(session, user)
@@ -69,86 +79,145 @@ class BankPosting:
         self.invoices = invoices or {}
         self.residual = {i: inv.residual for i, inv in self.invoices.items()}
 
-    async def create_payments(self, journal: Journal, drafts: list[NewLinePayment],
-                              ) -> dict[int, int]:
+    async def create_payments(
+        self,
+        journal: Journal,
+        drafts: list[NewLinePayment],
+    ) -> dict[int, int]:
         """Insert validated drafts set-wise; return line_key -> payment id."""
         if not drafts:
             return {}
         partner_ids = {d.decision.partner_id for d in drafts}
-        partners = {p.id: p for p in (await self.session.execute(
-            select(Partner).where(Partner.id.in_(partner_ids)))).scalars()}
+        partners = {
+            p.id: p
+            for p in (
+                await self.session.execute(select(Partner).where(Partner.id.in_(partner_ids)))
+            ).scalars()
+        }
         jfacts = JournalFacts(journal.id, journal.code, journal.type, journal.currency)
         now = dt.datetime.now(dt.UTC)
         rows = []
         for d in drafts:
             partner = partners[d.decision.partner_id]
             facts = PaymentFacts(
-                d.decision.payment_type, d.amount, d.currency, d.date,
-                PartnerFacts(partner.id, partner.name, partner.kind), jfacts,
-                [AllocationFacts(InvoiceFacts(inv.id, inv.number, inv.type, inv.partner_id,
-                                              inv.currency, self.residual[inv.id],
-                                              InvoiceState.OPEN),
-                                 a.amount, a.writeoff)
-                 for a in d.decision.allocations for inv in [self.invoices[a.invoice_id]]],
+                d.decision.payment_type,
+                d.amount,
+                d.currency,
+                d.date,
+                PartnerFacts(partner.id, partner.name, partner.kind),
+                jfacts,
+                [
+                    AllocationFacts(
+                        InvoiceFacts(
+                            inv.id,
+                            inv.number,
+                            inv.type,
+                            inv.partner_id,
+                            inv.currency,
+                            self.residual[inv.id],
+                            InvoiceState.OPEN,
+                        ),
+                        a.amount,
+                        a.writeoff,
+                    )
+                    for a in d.decision.allocations
+                    for inv in [self.invoices[a.invoice_id]]
+                ],
             )
             problems = validate_payment(facts)
             if problems:
                 raise RuleViolation(problems)
             for a in d.decision.allocations:
                 self.residual[a.invoice_id] -= a.amount + a.writeoff
-            rows.append({
-                "type": d.decision.payment_type, "state": PaymentState.DRAFT,
-                "partner_id": partner.id, "journal_id": journal.id, "amount": d.amount,
-                "currency": d.currency, "date": d.date, "reference": d.reference,
-                "memo": d.memo, "created_by": self.user, "created_at": now, "updated_at": now,
-            })
+            rows.append(
+                {
+                    "type": d.decision.payment_type,
+                    "state": PaymentState.DRAFT,
+                    "partner_id": partner.id,
+                    "journal_id": journal.id,
+                    "amount": d.amount,
+                    "currency": d.currency,
+                    "date": d.date,
+                    "reference": d.reference,
+                    "memo": d.memo,
+                    "created_by": self.user,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
         ids = await allocate_ids(self.session, Payment.__table__, len(rows))
         for pid, row in zip(ids, rows, strict=True):
             row["id"] = pid
         await bulk_insert(self.session, Payment.__table__, rows)
-        alloc_rows = [{"payment_id": pid, "invoice_id": a.invoice_id, "amount": a.amount,
-                       "writeoff": 0}
-                      for pid, d in zip(ids, drafts, strict=True) for a in d.decision.allocations]
+        alloc_rows = [
+            {"payment_id": pid, "invoice_id": a.invoice_id, "amount": a.amount, "writeoff": 0}
+            for pid, d in zip(ids, drafts, strict=True)
+            for a in d.decision.allocations
+        ]
         if alloc_rows:
             await bulk_insert(self.session, PaymentAllocation.__table__, alloc_rows)
-        await audit.append(self.session, [
-            audit.AuditEvent(self.user, "create", "payment", pid,
-                             {"from_bank_line": d.line_key, "amount": row["amount"],
-                              "rule": d.decision.rule},
-                             payment_id=pid)
-            for pid, row, d in zip(ids, rows, drafts, strict=True)])
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(
+                    self.user,
+                    "create",
+                    "payment",
+                    pid,
+                    {
+                        "from_bank_line": d.line_key,
+                        "amount": row["amount"],
+                        "rule": d.decision.rule,
+                    },
+                    payment_id=pid,
+                )
+                for pid, row, d in zip(ids, rows, drafts, strict=True)
+            ],
+        )
         return {d.line_key: pid for d, pid in zip(drafts, ids, strict=True)}
 
     async def confirm(self, payment_ids: list[int]) -> tuple[int, list[str]]:
         """Post payments made from bank lines through the workflow (write-offs allowed)."""
         confirmed, problems = 0, []
         for start in range(0, len(payment_ids), CONFIRM_CHUNK):
-            chunk = payment_ids[start:start + CONFIRM_CHUNK]
+            chunk = payment_ids[start : start + CONFIRM_CHUNK]
             payments = await self.flow.payments.load_many(chunk, lock=True)
             batch = await self.flow.run_transition(payments, _confirm_action(), write_off=True)
             confirmed += len(batch.ok)
             problems += [f.message for f in batch.failed]
         return confirmed, problems
 
-    async def reconcile(self, journal: Journal, items: list[tuple[int, Payment | Any, int, dt.date, str]],
-                        ) -> list[int]:
+    async def reconcile(
+        self,
+        journal: Journal,
+        items: list[tuple[int, Payment | Any, int, dt.date, str]],
+    ) -> list[int]:
         """(line id, payment, amount, date, label) -> post the outstanding -> bank entries."""
         if not items:
             return []
         drafts = []
         for line_id, payment, amount, day, label in items:
             inbound = payment.type in INBOUND
-            outstanding = (journal.outstanding_receipts_account_id if inbound
-                           else journal.outstanding_payments_account_id)
+            outstanding = (
+                journal.outstanding_receipts_account_id
+                if inbound
+                else journal.outstanding_payments_account_id
+            )
             if outstanding is None or journal.account_id is None:
                 raise RuleViolation(f"journal {journal.code} has no bank/outstanding accounts")
-            drafts.append(ledger.EntryDraft(
-                journal_id=journal.id, journal_code=journal.code, date=day,
-                source_type="bank_line", source_id=line_id,
-                lines=reconcile_lines(inbound, amount, journal.account_id, outstanding,
-                                      payment.partner_id, label),
-                memo=f"Bank line {line_id} settles {payment.number or payment.id}",
-            ))
+            drafts.append(
+                ledger.EntryDraft(
+                    journal_id=journal.id,
+                    journal_code=journal.code,
+                    date=day,
+                    source_type="bank_line",
+                    source_id=line_id,
+                    lines=reconcile_lines(
+                        inbound, amount, journal.account_id, outstanding, payment.partner_id, label
+                    ),
+                    memo=f"Bank line {line_id} settles {payment.number or payment.id}",
+                )
+            )
         posted = await ledger.post_entries(self.session, drafts, self.user)
         return [e.id for e in posted]
 

@@ -23,7 +23,7 @@ from payctl.services import audit
 from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult
 from payctl.services.lookups import payment_label
 from payctl.services.payment_service import snapshot
-from payctl.services.selection import Selection, batches, resolve
+from payctl.services.selection import Resolved, Selection, batches, resolve
 
 if TYPE_CHECKING:
     from payctl.services.payment_flow_service import PaymentFlowService
@@ -48,9 +48,17 @@ _ALREADY = {
 
 def _not_applied(items: list[ItemResult]) -> list[ItemResult]:
     """After an atomic rollback nothing was applied: items that had passed say so."""
-    return [replace(i, after=i.before, skipped=True,
-                    message="not applied: rolled back because another item failed")
-            if i.ok and not i.skipped else i for i in items]
+    return [
+        replace(
+            i,
+            after=i.before,
+            skipped=True,
+            message="not applied: rolled back because another item failed",
+        )
+        if i.ok and not i.skipped
+        else i
+        for i in items
+    ]
 
 
 class BulkFlow:
@@ -62,22 +70,21 @@ class BulkFlow:
         with gc_paused():
             return await self._run(action, selection, **options)
 
-    async def _run(self, action: BulkAction, selection: Selection, *, atomic: bool = False,
-                  dry_run: bool = False, reason: str | None = None, write_off: bool = False,
-                  progress: Progress | None = None) -> BulkReport:
+    async def _run(
+        self,
+        action: BulkAction,
+        selection: Selection,
+        *,
+        atomic: bool = False,
+        dry_run: bool = False,
+        reason: str | None = None,
+        write_off: bool = False,
+        progress: Progress | None = None,
+    ) -> BulkReport:
         action = BulkAction(action)
         rollback_only = dry_run or action == BulkAction.VALIDATE
         report = BulkReport(action.value, atomic=atomic, dry_run=rollback_only)
-        await begin(self.session, write=False)
-        try:
-            resolved = await resolve(self.session, selection)
-        finally:
-            await self.session.rollback()
-        report.items += [ItemResult(i, None, None, None, None, False, "unknown payment")
-                         for i in resolved.unknown]
-        report.items += [ItemResult(i, None, None, None, None, False,
-                                    "listed more than once: handled once")
-                         for i in resolved.duplicates]
+        resolved = await self._resolve(selection, report)
         groups = batches(resolved.ids)
         report.batches = len(groups)
         if atomic and report.failed:
@@ -87,24 +94,9 @@ class BulkFlow:
         if atomic:
             await begin(self.session, write=True)
         for group in groups:
-            if not atomic:
-                await begin(self.session, write=True)
-            try:
-                results = await self._apply(action, group, reason, write_off)
-            except PayctlError as exc:
-                await self.session.rollback()
-                if atomic:
-                    return self._abort(report, group, exc.message)
-                results = [ItemResult(i, pid, None, None, None, False, exc.message)
-                           for i, pid in group]
-            else:
-                if atomic and any(not r.ok for r in results):
-                    await self.session.rollback()
-                    report.items = _not_applied(report.items + results)
-                    report.rolled_back = True
-                    return report
-                if not atomic:
-                    await (self.session.rollback() if rollback_only else self.session.commit())
+            results = await self._group(action, group, report, reason, write_off, rollback_only)
+            if results is None:  # an atomic run rolled back: the report says why
+                return report
             report.items += results
             done += len(group)
             if progress:
@@ -113,6 +105,53 @@ class BulkFlow:
             await (self.session.rollback() if rollback_only else self.session.commit())
         return report
 
+    async def _group(
+        self,
+        action: BulkAction,
+        group: list[tuple[str, int]],
+        report: BulkReport,
+        reason: str | None,
+        write_off: bool,
+        rollback_only: bool,
+    ) -> list[ItemResult] | None:
+        """One batch: its own transaction in per-item mode, part of the run's when atomic."""
+        atomic = report.atomic
+        if not atomic:
+            await begin(self.session, write=True)
+        try:
+            results = await self._apply(action, group, reason, write_off)
+        except PayctlError as exc:
+            await self.session.rollback()
+            if atomic:
+                self._abort(report, group, exc.message)
+                return None
+            return [ItemResult(i, pid, None, None, None, False, exc.message) for i, pid in group]
+        if atomic and any(not r.ok for r in results):
+            await self.session.rollback()
+            report.items = _not_applied(report.items + results)
+            report.rolled_back = True
+            return None
+        if not atomic:
+            await (self.session.rollback() if rollback_only else self.session.commit())
+        return results
+
+    async def _resolve(self, selection: Selection, report: BulkReport) -> Resolved:
+        """Payment ids to act on; unknown and repeated identifiers go to the report."""
+        await begin(self.session, write=False)
+        try:
+            resolved = await resolve(self.session, selection)
+        finally:
+            await self.session.rollback()
+        report.items += [
+            ItemResult(i, None, None, None, None, False, "unknown payment")
+            for i in resolved.unknown
+        ]
+        report.items += [
+            ItemResult(i, None, None, None, None, False, "listed more than once: handled once")
+            for i in resolved.duplicates
+        ]
+        return resolved
+
     @staticmethod
     def _abort(report: BulkReport, group: list[tuple[str, int]], message: str) -> BulkReport:
         report.items = _not_applied(report.items)
@@ -120,8 +159,9 @@ class BulkFlow:
         report.rolled_back = True
         return report
 
-    async def _apply(self, action: BulkAction, group: list[tuple[str, int]],
-                     reason: str | None, write_off: bool) -> list[ItemResult]:
+    async def _apply(
+        self, action: BulkAction, group: list[tuple[str, int]], reason: str | None, write_off: bool
+    ) -> list[ItemResult]:
         payments = await self.flow.payments.load_many([pid for _, pid in group], lock=True)
         by_id = {p.id: p for p in payments}
         before = {p.id: p.state for p in payments}
@@ -140,9 +180,18 @@ class BulkFlow:
             if p is None:  # deleted by someone else since the selection was resolved
                 out.append(ItemResult(ident, pid, None, None, None, False, "unknown payment"))
             elif pid in already:
-                out.append(ItemResult(ident, pid, p.number, before[pid].value, before[pid].value,
-                                      True, f"already {before[pid].value}: skipped",
-                                      skipped=True))
+                out.append(
+                    ItemResult(
+                        ident,
+                        pid,
+                        p.number,
+                        before[pid].value,
+                        before[pid].value,
+                        True,
+                        f"already {before[pid].value}: skipped",
+                        skipped=True,
+                    )
+                )
             elif pid in failed:
                 f = failed[pid]
                 out.append(ItemResult(ident, pid, p.number, f.before, f.before, False, f.message))
@@ -154,25 +203,50 @@ class BulkFlow:
     async def _delete(self, payments: list[Payment], reason: str | None) -> dict[int, ItemResult]:
         failed: dict[int, ItemResult] = {}
         ids = [p.id for p in payments]
-        with_history = set((await self.session.execute(
-            select(JournalEntry.payment_id).where(JournalEntry.payment_id.in_(ids)).distinct()
-        )).scalars()) if ids else set()
+        with_history = (
+            set(
+                (
+                    await self.session.execute(
+                        select(JournalEntry.payment_id)
+                        .where(JournalEntry.payment_id.in_(ids))
+                        .distinct()
+                    )
+                ).scalars()
+            )
+            if ids
+            else set()
+        )
         doomed = []
         for p in payments:
             label = payment_label(p)
             try:
                 states.transition(label, p.state, states.Action.DELETE)
                 if p.number is not None or p.id in with_history:
-                    raise RuleViolation(f"payment {label} has been posted before and keeps its "
-                                        "history: cancel it instead of deleting")
+                    raise RuleViolation(
+                        f"payment {label} has been posted before and keeps its "
+                        "history: cancel it instead of deleting"
+                    )
             except RuleViolation as exc:
-                failed[p.id] = ItemResult(label, p.id, p.number, p.state.value, p.state.value,
-                                          False, exc.message)
+                failed[p.id] = ItemResult(
+                    label, p.id, p.number, p.state.value, p.state.value, False, exc.message
+                )
                 continue
             doomed.append(p)
-        await audit.append(self.session, [
-            audit.AuditEvent(self.flow.user, "delete", "payment", p.id, snapshot(p),
-                             payment_id=p.id, reason=reason) for p in doomed])
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(
+                    self.flow.user,
+                    "delete",
+                    "payment",
+                    p.id,
+                    snapshot(p),
+                    payment_id=p.id,
+                    reason=reason,
+                )
+                for p in doomed
+            ],
+        )
         for p in doomed:
             await self.session.delete(p)
         await self.session.flush()

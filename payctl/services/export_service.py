@@ -33,41 +33,69 @@ class ExportService:
             stmt = stmt.where(JournalEntry.date <= end)
         return stmt
 
-    async def export_entries(self, date_from: str | dt.date | None = None,
-                             date_to: str | dt.date | None = None) -> ExportData:
+    async def export_entries(
+        self, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None
+    ) -> ExportData:
         """Entries dated within [date_from, date_to] (both optional), in date and posting order."""
         start, end = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
         if start and end and start > end:
             raise InputError(f"date_from {start} is after date_to {end}")
         original = aliased(JournalEntry)
         async with read_snapshot(self.session):
-            entry_rows = (await self.session.execute(self._in_range(
-                select(JournalEntry.id, JournalEntry.number, JournalEntry.date, Journal.code,
-                       Journal.currency, JournalEntry.source_type, JournalEntry.memo,
-                       original.number)
-                .join(Journal, Journal.id == JournalEntry.journal_id)
-                .outerjoin(original, original.id == JournalEntry.reversal_of_id), start, end)
-                .order_by(JournalEntry.date, JournalEntry.id)
-            )).all()
-            line_rows = (await self.session.execute(self._in_range(
-                select(JournalLine.entry_id, Account.code, Account.name, Account.type,
-                       Partner.name, JournalLine.debit, JournalLine.credit, JournalLine.label)
-                .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-                .join(Account, Account.id == JournalLine.account_id)
-                .outerjoin(Partner, Partner.id == JournalLine.partner_id), start, end)
-                .order_by(JournalLine.id)
-            )).all()
+            entry_rows = (
+                await self.session.execute(
+                    self._in_range(
+                        select(
+                            JournalEntry.id,
+                            JournalEntry.number,
+                            JournalEntry.date,
+                            Journal.code,
+                            Journal.currency,
+                            JournalEntry.source_type,
+                            JournalEntry.memo,
+                            original.number,
+                        )
+                        .join(Journal, Journal.id == JournalEntry.journal_id)
+                        .outerjoin(original, original.id == JournalEntry.reversal_of_id),
+                        start,
+                        end,
+                    ).order_by(JournalEntry.date, JournalEntry.id)
+                )
+            ).all()
+            line_rows = (
+                await self.session.execute(
+                    self._in_range(
+                        select(
+                            JournalLine.entry_id,
+                            Account.code,
+                            Account.name,
+                            Account.type,
+                            Partner.name,
+                            JournalLine.debit,
+                            JournalLine.credit,
+                            JournalLine.label,
+                        )
+                        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+                        .join(Account, Account.id == JournalLine.account_id)
+                        .outerjoin(Partner, Partner.id == JournalLine.partner_id),
+                        start,
+                        end,
+                    ).order_by(JournalLine.id)
+                )
+            ).all()
         currency = {row[0]: row[4] for row in entry_rows}
         accounts: dict[str, ExportAccount] = {}
         lines: dict[int, list[ExportLine]] = {}
         for entry_id, code, name, acc_type, partner, debit, credit, label in line_rows:
             account = accounts.setdefault(code, ExportAccount(code, name, str(acc_type.value)))
             cur = currency[entry_id]
-            lines.setdefault(entry_id, []).append(ExportLine(
-                account, partner, from_minor(debit, cur), from_minor(credit, cur), label))
+            lines.setdefault(entry_id, []).append(
+                ExportLine(account, partner, from_minor(debit, cur), from_minor(credit, cur), label)
+            )
         entries = [
-            ExportEntry(number, day, journal, cur, source, memo, reversal_of,
-                        lines.get(entry_id, []))
+            ExportEntry(
+                number, day, journal, cur, source, memo, reversal_of, lines.get(entry_id, [])
+            )
             for entry_id, number, day, journal, cur, source, memo, reversal_of in entry_rows
         ]
         return ExportData(entries, start, end)

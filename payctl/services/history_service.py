@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
-
-import datetime as dt
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,10 +36,22 @@ class HistoryService:
         pid = await self.session.scalar(select(Payment.id).where(lookups.payment_filter(ident)))
         if pid is None and str(ident).strip().lstrip("#").isdigit():
             pid = int(str(ident).strip().lstrip("#"))  # a deleted draft keeps its history
-        records = (await self.session.execute(
-            select(AuditRecord).where(AuditRecord.payment_id == pid).order_by(AuditRecord.id)
-        )).scalars().all() if pid is not None else []
+        records = (
+            (
+                await self.session.execute(
+                    select(AuditRecord)
+                    .where(AuditRecord.payment_id == pid)
+                    .order_by(AuditRecord.id)
+                )
+            )
+            .scalars()
+            .all()
+            if pid is not None
+            else []
+        )
         if not records:
             raise NotFound(f"no history for payment {ident!r}")
-        return [HistoryItem(r.id, r.at, r.user, r.action, json.loads(r.changes), r.reason)
-                for r in records]
+        return [
+            HistoryItem(r.id, r.at, r.user, r.action, json.loads(r.changes), r.reason)
+            for r in records
+        ]

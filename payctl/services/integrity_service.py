@@ -102,7 +102,7 @@ def parse_number(number: str, prefix: str = "") -> tuple[str, int, int] | None:
         return None
     if len(year) != 4 or not year.isdigit() or not value.isdigit() or int(value) == 0:
         return None
-    return code[len(prefix):], int(year), int(value)
+    return code[len(prefix) :], int(year), int(value)
 
 
 def _money(minor: int | None) -> str:
@@ -117,8 +117,14 @@ class IntegrityService:
     async def check(self) -> list[Violation]:
         """Run every check of ``CHECKS`` on one snapshot; an empty list means all passed."""
         steps: list[Callable[[], Awaitable[list[Violation]]]] = [
-            self._balanced, self._payment_entries, self._reversals, self._invoices,
-            self._invoice_bookings, self._open_items, self._numbers, self._audit_chain,
+            self._balanced,
+            self._payment_entries,
+            self._reversals,
+            self._invoices,
+            self._invoice_bookings,
+            self._open_items,
+            self._numbers,
+            self._audit_chain,
         ]
         found: list[Violation] = []
         async with read_snapshot(self.session):
@@ -146,31 +152,44 @@ class IntegrityService:
             if n < 2:
                 text = f"journal entry {number} has {n} line(s); an entry needs at least two"
             else:
-                text = (f"journal entry {number} does not balance: debit {_money(d)} != "
-                        f"credit {_money(c)}")
+                text = (
+                    f"journal entry {number} does not balance: debit {_money(d)} != "
+                    f"credit {_money(c)}"
+                )
             out.append(Violation("entry_unbalanced", number, text))
         return out
 
     async def _payment_entries(self) -> list[Violation]:
         live = (
             select(JournalEntry.payment_id.label("pid"), func.count().label("n"))
-            .where(JournalEntry.payment_id.is_not(None), JournalEntry.source_type == "payment",
-                   _live(JournalEntry))
-            .group_by(JournalEntry.payment_id).subquery()
+            .where(
+                JournalEntry.payment_id.is_not(None),
+                JournalEntry.source_type == "payment",
+                _live(JournalEntry),
+            )
+            .group_by(JournalEntry.payment_id)
+            .subquery()
         )
         n = func.coalesce(live.c.n, 0)
         rows = await self._rows(
             select(Payment.id, Payment.number, Payment.state, n)
             .outerjoin(live, live.c.pid == Payment.id)
-            .where(or_(and_(Payment.state == PaymentState.POSTED, n != 1),
-                       and_(Payment.state != PaymentState.POSTED, n != 0)))
+            .where(
+                or_(
+                    and_(Payment.state == PaymentState.POSTED, n != 1),
+                    and_(Payment.state != PaymentState.POSTED, n != 0),
+                )
+            )
             .order_by(Payment.id)
         )
         out = [
-            Violation("payment_entry", number or f"#{pid}",
-                      f"payment {number or f'#{pid}'} is {PaymentState(state).value} and has "
-                      f"{count} live journal entries (expected "
-                      f"{1 if state == PaymentState.POSTED else 0})")
+            Violation(
+                "payment_entry",
+                number or f"#{pid}",
+                f"payment {number or f'#{pid}'} is {PaymentState(state).value} and has "
+                f"{count} live journal entries (expected "
+                f"{1 if state == PaymentState.POSTED else 0})",
+            )
             for pid, number, state, count in rows
         ]
         return out + await self._payment_amounts()
@@ -178,17 +197,23 @@ class IntegrityService:
     async def _payment_amounts(self) -> list[Violation]:
         """The live entry of a posted payment moves its amount plus its write-offs."""
         moved = (
-            select(JournalEntry.payment_id.label("pid"),
-                   func.sum(JournalLine.debit).label("debit"))
+            select(JournalEntry.payment_id.label("pid"), func.sum(JournalLine.debit).label("debit"))
             .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
-            .where(JournalEntry.payment_id.is_not(None), JournalEntry.source_type == "payment",
-                   _live(JournalEntry))
-            .group_by(JournalEntry.payment_id).subquery()
+            .where(
+                JournalEntry.payment_id.is_not(None),
+                JournalEntry.source_type == "payment",
+                _live(JournalEntry),
+            )
+            .group_by(JournalEntry.payment_id)
+            .subquery()
         )
         writeoff = (
-            select(PaymentAllocation.payment_id.label("pid"),
-                   func.sum(PaymentAllocation.writeoff).label("w"))
-            .group_by(PaymentAllocation.payment_id).subquery()
+            select(
+                PaymentAllocation.payment_id.label("pid"),
+                func.sum(PaymentAllocation.writeoff).label("w"),
+            )
+            .group_by(PaymentAllocation.payment_id)
+            .subquery()
         )
         expected = Payment.amount + func.coalesce(writeoff.c.w, 0)
         rows = await self._rows(
@@ -199,9 +224,12 @@ class IntegrityService:
             .order_by(Payment.id)
         )
         return [
-            Violation("payment_entry_amount", number or f"#{pid}",
-                      f"payment {number or f'#{pid}'}: its live entry moves {_money(got)}, "
-                      f"expected amount plus write-offs {_money(want)}")
+            Violation(
+                "payment_entry_amount",
+                number or f"#{pid}",
+                f"payment {number or f'#{pid}'}: its live entry moves {_money(got)}, "
+                f"expected amount plus write-offs {_money(want)}",
+            )
             for pid, number, got, want in rows
         ]
 
@@ -212,25 +240,42 @@ class IntegrityService:
         for r_id, r_num, o_num, back in await self._rows(
             select(rev.id, rev.number, orig.number, orig.reversed_by_id)
             .join(orig, orig.id == rev.reversal_of_id)
-            .where(or_(orig.reversed_by_id.is_(None), orig.reversed_by_id != rev.id,
-                       rev.payment_id.is_distinct_from(orig.payment_id),
-                       rev.invoice_id.is_distinct_from(orig.invoice_id)))
+            .where(
+                or_(
+                    orig.reversed_by_id.is_(None),
+                    orig.reversed_by_id != rev.id,
+                    rev.payment_id.is_distinct_from(orig.payment_id),
+                    rev.invoice_id.is_distinct_from(orig.invoice_id),
+                )
+            )
             .order_by(rev.id)
         ):
-            why = ("is not marked as reversed by it" if back is None
-                   else "is marked as reversed by another entry" if back != r_id
-                   else "belongs to another payment or invoice")
-            out.append(Violation("reversal_link", r_num,
-                                 f"reversal {r_num} points at {o_num}, which {why}"))
+            why = (
+                "is not marked as reversed by it"
+                if back is None
+                else "is marked as reversed by another entry"
+                if back != r_id
+                else "belongs to another payment or invoice"
+            )
+            out.append(
+                Violation(
+                    "reversal_link", r_num, f"reversal {r_num} points at {o_num}, which {why}"
+                )
+            )
         for o_num, r_num in await self._rows(
             select(orig.number, rev.number)
             .join(rev, rev.id == orig.reversed_by_id)
             .where(or_(rev.reversal_of_id.is_(None), rev.reversal_of_id != orig.id))
             .order_by(orig.id)
         ):
-            out.append(Violation("reversal_link", o_num,
-                                 f"entry {o_num} is marked as reversed by {r_num}, "
-                                 "which is not a reversal of it"))
+            out.append(
+                Violation(
+                    "reversal_link",
+                    o_num,
+                    f"entry {o_num} is marked as reversed by {r_num}, "
+                    "which is not a reversal of it",
+                )
+            )
         return out + await self._mirrors()
 
     async def _mirrors(self) -> list[Violation]:
@@ -246,73 +291,112 @@ class IntegrityService:
             .where(rev.reversal_of_id.is_not(None)),
         ).subquery()
         bad = (
-            select(pairs.c.rev).group_by(pairs.c.rev, pairs.c.account_id, pairs.c.partner_id)
-            .having(func.sum(pairs.c.net) != 0).subquery()
+            select(pairs.c.rev)
+            .group_by(pairs.c.rev, pairs.c.account_id, pairs.c.partner_id)
+            .having(func.sum(pairs.c.net) != 0)
+            .subquery()
         )
         rows = await self._rows(
-            select(JournalEntry.number).where(JournalEntry.id.in_(select(bad.c.rev)))
+            select(JournalEntry.number)
+            .where(JournalEntry.id.in_(select(bad.c.rev)))
             .order_by(JournalEntry.id)
         )
-        return [Violation("reversal_mirror", number,
-                          f"reversal {number} does not exactly undo the entry it reverses")
-                for (number,) in rows]
+        return [
+            Violation(
+                "reversal_mirror",
+                number,
+                f"reversal {number} does not exactly undo the entry it reverses",
+            )
+            for (number,) in rows
+        ]
 
     # ----------------------------------------------------------- invoices
     async def _invoices(self) -> list[Violation]:
         applied = (
-            select(PaymentAllocation.invoice_id.label("iid"),
-                   func.sum(PaymentAllocation.amount + PaymentAllocation.writeoff).label("sum"))
+            select(
+                PaymentAllocation.invoice_id.label("iid"),
+                func.sum(PaymentAllocation.amount + PaymentAllocation.writeoff).label("sum"),
+            )
             .join(Payment, Payment.id == PaymentAllocation.payment_id)
             .where(Payment.state == PaymentState.POSTED)
-            .group_by(PaymentAllocation.invoice_id).subquery()
+            .group_by(PaymentAllocation.invoice_id)
+            .subquery()
         )
         done = func.coalesce(applied.c.sum, 0)
-        expected_state = case((Invoice.residual == 0, literal(InvoiceState.PAID.value)),
-                              (Invoice.residual == Invoice.total, literal(InvoiceState.OPEN.value)),
-                              else_=literal(InvoiceState.PARTIAL.value))
+        expected_state = case(
+            (Invoice.residual == 0, literal(InvoiceState.PAID.value)),
+            (Invoice.residual == Invoice.total, literal(InvoiceState.OPEN.value)),
+            else_=literal(InvoiceState.PARTIAL.value),
+        )
         rows = await self._rows(
-            select(Invoice.number, Invoice.total, Invoice.residual, Invoice.state, Invoice.currency,
-                   done, expected_state)
+            select(
+                Invoice.number,
+                Invoice.total,
+                Invoice.residual,
+                Invoice.state,
+                Invoice.currency,
+                done,
+                expected_state,
+            )
             .outerjoin(applied, applied.c.iid == Invoice.id)
-            .where(or_(Invoice.residual != Invoice.total - done,
-                       and_(Invoice.state != InvoiceState.CANCELLED,
-                            Invoice.state != expected_state)))
+            .where(
+                or_(
+                    Invoice.residual != Invoice.total - done,
+                    and_(Invoice.state != InvoiceState.CANCELLED, Invoice.state != expected_state),
+                )
+            )
             .order_by(Invoice.id)
         )
         out = []
         for number, total, residual, state, cur, paid, want_state in rows:
             if residual != total - paid:
-                out.append(Violation(
-                    "invoice_residual", number,
-                    f"invoice {number}: residual {format_amount(residual, cur)}, expected total "
-                    f"{format_amount(total, cur)} - {format_amount(paid, cur)} applied by posted "
-                    f"payments = {format_amount(total - paid, cur)}"))
+                out.append(
+                    Violation(
+                        "invoice_residual",
+                        number,
+                        f"invoice {number}: residual {format_amount(residual, cur)}, expected "
+                        f"total {format_amount(total, cur)} - {format_amount(paid, cur)} applied "
+                        f"by posted payments = {format_amount(total - paid, cur)}",
+                    )
+                )
             state_value = InvoiceState(state).value
             if state_value != InvoiceState.CANCELLED.value and state_value != want_state:
-                out.append(Violation(
-                    "invoice_state", number,
-                    f"invoice {number}: state {state_value} but its residual "
-                    f"{format_amount(residual, cur)} of {format_amount(total, cur)} "
-                    f"means {want_state}"))
+                out.append(
+                    Violation(
+                        "invoice_state",
+                        number,
+                        f"invoice {number}: state {state_value} but its residual "
+                        f"{format_amount(residual, cur)} of {format_amount(total, cur)} "
+                        f"means {want_state}",
+                    )
+                )
         return out
 
     async def _invoice_bookings(self) -> list[Violation]:
         """Every invoice that is not cancelled has one live booking entry of its total."""
         booked = (
-            select(JournalEntry.invoice_id.label("iid"),
-                   func.count(JournalEntry.id.distinct()).label("n"),
-                   func.sum(JournalLine.debit).label("debit"))
+            select(
+                JournalEntry.invoice_id.label("iid"),
+                func.count(JournalEntry.id.distinct()).label("n"),
+                func.sum(JournalLine.debit).label("debit"),
+            )
             .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
-            .where(JournalEntry.invoice_id.is_not(None), JournalEntry.source_type == "invoice",
-                   _live(JournalEntry))
-            .group_by(JournalEntry.invoice_id).subquery()
+            .where(
+                JournalEntry.invoice_id.is_not(None),
+                JournalEntry.source_type == "invoice",
+                _live(JournalEntry),
+            )
+            .group_by(JournalEntry.invoice_id)
+            .subquery()
         )
         n = func.coalesce(booked.c.n, 0)
         rows = await self._rows(
             select(Invoice.number, Invoice.total, Invoice.currency, n, booked.c.debit)
             .outerjoin(booked, booked.c.iid == Invoice.id)
-            .where(Invoice.state != InvoiceState.CANCELLED,
-                   or_(n != 1, booked.c.debit != Invoice.total))
+            .where(
+                Invoice.state != InvoiceState.CANCELLED,
+                or_(n != 1, booked.c.debit != Invoice.total),
+            )
             .order_by(Invoice.id)
         )
         out = []
@@ -320,35 +404,56 @@ class IntegrityService:
             if count != 1:
                 text = f"invoice {number} has {count} live booking entries (expected 1)"
             else:
-                text = (f"invoice {number}: its booking entry moves {format_amount(debit, cur)}, "
-                        f"the invoice total is {format_amount(total, cur)}")
+                text = (
+                    f"invoice {number}: its booking entry moves {format_amount(debit, cur)}, "
+                    f"the invoice total is {format_amount(total, cur)}"
+                )
             out.append(Violation("invoice_booking", number, text))
         return out
 
     # ---------------------------------------------------------- open items
     async def _open_items(self) -> list[Violation]:
-        roles = {AccountRole(r): i for r, i in await self._rows(
-            select(Account.role, Account.id).where(Account.role.in_(
-                [AccountRole.RECEIVABLE, AccountRole.PAYABLE])))}
+        roles = {
+            AccountRole(r): i
+            for r, i in await self._rows(
+                select(Account.role, Account.id).where(
+                    Account.role.in_([AccountRole.RECEIVABLE, AccountRole.PAYABLE])
+                )
+            )
+        }
         expected = await self._expected_open_items()
         out: list[Violation] = []
-        for role, sign, invoice_side in ((AccountRole.RECEIVABLE, 1, "customer"),
-                                         (AccountRole.PAYABLE, -1, "vendor")):
+        for role, sign, invoice_side in (
+            (AccountRole.RECEIVABLE, 1, "customer"),
+            (AccountRole.PAYABLE, -1, "vendor"),
+        ):
             account_id = roles.get(role)
             if account_id is None:
-                out.append(Violation(f"{role.value}_balance", "chart of accounts",
-                                     f"no account has the {role.value} role"))
+                out.append(
+                    Violation(
+                        f"{role.value}_balance",
+                        "chart of accounts",
+                        f"no account has the {role.value} role",
+                    )
+                )
                 continue
-            ledger = {pid: sign * int(v) for pid, v in await self._rows(
-                select(JournalLine.partner_id, func.sum(JournalLine.debit - JournalLine.credit))
-                .where(JournalLine.account_id == account_id).group_by(JournalLine.partner_id))}
+            ledger = {
+                pid: sign * int(v)
+                for pid, v in await self._rows(
+                    select(JournalLine.partner_id, func.sum(JournalLine.debit - JournalLine.credit))
+                    .where(JournalLine.account_id == account_id)
+                    .group_by(JournalLine.partner_id)
+                )
+            }
             out.extend(await self._compare(role, invoice_side, ledger, expected[role]))
         return out
 
     async def _expected_open_items(self) -> dict[AccountRole, dict[int | None, int]]:
         """Per partner: the open items each control account must show (module docstring)."""
         want: dict[AccountRole, dict[int | None, int]] = {
-            AccountRole.RECEIVABLE: defaultdict(int), AccountRole.PAYABLE: defaultdict(int)}
+            AccountRole.RECEIVABLE: defaultdict(int),
+            AccountRole.PAYABLE: defaultdict(int),
+        }
         invoice_sign = {
             InvoiceType.CUSTOMER_INVOICE: (AccountRole.RECEIVABLE, 1),
             InvoiceType.CUSTOMER_CREDIT_NOTE: (AccountRole.RECEIVABLE, -1),
@@ -369,13 +474,19 @@ class IntegrityService:
             PaymentType.VENDOR_REFUND: (AccountRole.PAYABLE, 1),
         }
         allocated = (
-            select(PaymentAllocation.payment_id.label("pid"),
-                   func.sum(PaymentAllocation.amount).label("sum"))
-            .group_by(PaymentAllocation.payment_id).subquery()
+            select(
+                PaymentAllocation.payment_id.label("pid"),
+                func.sum(PaymentAllocation.amount).label("sum"),
+            )
+            .group_by(PaymentAllocation.payment_id)
+            .subquery()
         )
         for partner_id, p_type, unallocated in await self._rows(
-            select(Payment.partner_id, Payment.type,
-                   func.sum(Payment.amount - func.coalesce(allocated.c.sum, 0)))
+            select(
+                Payment.partner_id,
+                Payment.type,
+                func.sum(Payment.amount - func.coalesce(allocated.c.sum, 0)),
+            )
             .outerjoin(allocated, allocated.c.pid == Payment.id)
             .where(Payment.state == PaymentState.POSTED)
             .group_by(Payment.partner_id, Payment.type)
@@ -384,87 +495,147 @@ class IntegrityService:
             want[role][partner_id] += sign * int(unallocated)
         return want
 
-    async def _compare(self, role: AccountRole, side: str, ledger: dict[int | None, int],
-                       want: dict[int | None, int]) -> list[Violation]:
+    async def _compare(
+        self,
+        role: AccountRole,
+        side: str,
+        ledger: dict[int | None, int],
+        want: dict[int | None, int],
+    ) -> list[Violation]:
         code = f"{role.value}_balance"
         out = []
         got_total, want_total = sum(ledger.values()), sum(want.values())
         if got_total != want_total:
-            out.append(Violation(
-                code, role.value,
-                f"{role.value} balance in the ledger is {_money(got_total)}, the open {side} "
-                f"items add up to {_money(want_total)}"))
-        bad = sorted((p for p in set(ledger) | set(want) if ledger.get(p, 0) != want.get(p, 0)),
-                     key=lambda p: (p is None, p or 0))
-        names = dict(await self._rows(
-            select(Partner.id, Partner.name).where(Partner.id.in_([p for p in bad if p]))
-        )) if bad else {}
+            out.append(
+                Violation(
+                    code,
+                    role.value,
+                    f"{role.value} balance in the ledger is {_money(got_total)}, the open {side} "
+                    f"items add up to {_money(want_total)}",
+                )
+            )
+        bad = sorted(
+            (p for p in set(ledger) | set(want) if ledger.get(p, 0) != want.get(p, 0)),
+            key=lambda p: (p is None, p or 0),
+        )
+        names = (
+            dict(
+                await self._rows(
+                    select(Partner.id, Partner.name).where(Partner.id.in_([p for p in bad if p]))
+                )
+            )
+            if bad
+            else {}
+        )
         for pid in bad:
             who = names.get(pid, f"partner #{pid}") if pid is not None else "(no partner)"
-            out.append(Violation(
-                code, who,
-                f"{role.value} of {who} in the ledger is {_money(ledger.get(pid, 0))}, "
-                f"its open {side} items add up to {_money(want.get(pid, 0))}"))
+            out.append(
+                Violation(
+                    code,
+                    who,
+                    f"{role.value} of {who} in the ledger is {_money(ledger.get(pid, 0))}, "
+                    f"its open {side} items add up to {_money(want.get(pid, 0))}",
+                )
+            )
         return out
 
     # ------------------------------------------------------------- numbers
     async def _numbers(self) -> list[Violation]:
         journals = {code: jid for jid, code in await self._rows(select(Journal.id, Journal.code))}
-        counters = {(jid, year, kind): last for jid, year, kind, last in await self._rows(
-            select(Sequence.journal_id, Sequence.year, Sequence.kind, Sequence.last_value))}
+        counters = {
+            (jid, year, kind): last
+            for jid, year, kind, last in await self._rows(
+                select(Sequence.journal_id, Sequence.year, Sequence.kind, Sequence.last_value)
+            )
+        }
         out: list[Violation] = []
         used: dict[tuple[int, int, str], list[int]] = defaultdict(list)
-        for kind, prefix, column in ((sequences.PAYMENT, "", Payment.number),
-                                     (sequences.ENTRY, "JE/", JournalEntry.number)):
-            numbers = (await self.session.execute(select(column).where(column.is_not(None))))
+        for kind, prefix, column in (
+            (sequences.PAYMENT, "", Payment.number),
+            (sequences.ENTRY, "JE/", JournalEntry.number),
+        ):
+            numbers = await self.session.execute(select(column).where(column.is_not(None)))
             for number in numbers.scalars():
                 if number is None:  # pragma: no cover - filtered in SQL
                     continue
                 parsed = parse_number(number, prefix)
                 jid = journals.get(parsed[0]) if parsed else None
                 if parsed is None or jid is None:
-                    out.append(Violation("number_malformed", number,
-                                         f"{kind} number {number} does not follow "
-                                         f"{prefix}<JOURNAL>/<YEAR>/<NNNNN> with a known journal"))
+                    out.append(
+                        Violation(
+                            "number_malformed",
+                            number,
+                            f"{kind} number {number} does not follow "
+                            f"{prefix}<JOURNAL>/<YEAR>/<NNNNN> with a known journal",
+                        )
+                    )
                     continue
                 used[(jid, parsed[1], kind)].append(parsed[2])
         codes = {jid: code for code, jid in journals.items()}
         for key in sorted(set(used) | {k for k, last in counters.items() if last}):
-            out.extend(self._sequence_problems(key, codes[key[0]], used.get(key, []),
-                                               counters.get(key)))
+            out.extend(
+                self._sequence_problems(key, codes[key[0]], used.get(key, []), counters.get(key))
+            )
         return out
 
     @staticmethod
-    def _sequence_problems(key: tuple[int, int, str], code: str, values: list[int],
-                           counter: int | None) -> list[Violation]:
+    def _sequence_problems(
+        key: tuple[int, int, str], code: str, values: list[int], counter: int | None
+    ) -> list[Violation]:
         _, year, kind = key
         where = f"{'JE/' if kind == sequences.ENTRY else ''}{code}/{year}"
         out = []
         counts = Counter(values)
         dupes = sorted(v for v, n in counts.items() if n > 1)
         if dupes:
-            out.append(Violation("number_duplicate", where,
-                                 f"{kind} numbers in {where} used more than once: "
-                                 + ", ".join(map(str, dupes[:_MAX_LISTED]))))
+            out.append(
+                Violation(
+                    "number_duplicate",
+                    where,
+                    f"{kind} numbers in {where} used more than once: "
+                    + ", ".join(map(str, dupes[:_MAX_LISTED])),
+                )
+            )
         top = max(counts, default=0)
         missing = top - len(counts)
         if missing:
             gaps = [v for v in range(1, top + 1) if v not in counts][:_MAX_LISTED]
-            out.append(Violation("number_gap", where,
-                                 f"{kind} numbers in {where} have {missing} gap(s), first "
-                                 f"missing: {', '.join(map(str, gaps))}"))
+            out.append(
+                Violation(
+                    "number_gap",
+                    where,
+                    f"{kind} numbers in {where} have {missing} gap(s), first "
+                    f"missing: {', '.join(map(str, gaps))}",
+                )
+            )
         if (counter or 0) != top:
-            out.append(Violation("sequence_mismatch", where,
-                                 f"{kind} counter of {where} is at {counter or 0} but the highest "
-                                 f"number used is {top}"))
+            out.append(
+                Violation(
+                    "sequence_mismatch",
+                    where,
+                    f"{kind} counter of {where} is at {counter or 0} but the highest "
+                    f"number used is {top}",
+                )
+            )
         return out
 
     # --------------------------------------------------------------- audit
     async def _audit_chain(self) -> list[Violation]:
         c = AuditRecord.__table__.c
         records = await self._rows(
-            select(c.id, c.at, c.user, c.action, c.object_type, c.object_id, c.payment_id,
-                   c.changes, c.reason, c.prev_hash, c.hash).order_by(c.id)
+            select(
+                c.id,
+                c.at,
+                c.user,
+                c.action,
+                c.object_type,
+                c.object_id,
+                c.payment_id,
+                c.changes,
+                c.reason,
+                c.prev_hash,
+                c.hash,
+            ).order_by(c.id)
         )
         head = await self.session.scalar(select(AuditHead.last_hash).where(AuditHead.id == 1))
         if head is None:

@@ -65,38 +65,79 @@ class InvoiceService:
     async def _book(self, invoices: list[NewInvoice]) -> list[int]:
         """Insert the invoices set-wise and post one entry each in the sale/purchase journal."""
         roles = await ledger.account_roles(self.session)
-        journals = {j.type: j for j in (await self.session.execute(
-            select(Journal).where(Journal.type.in_([JournalType.SALE, JournalType.PURCHASE]))
-        )).scalars()}
+        journals = {
+            j.type: j
+            for j in (
+                await self.session.execute(
+                    select(Journal).where(
+                        Journal.type.in_([JournalType.SALE, JournalType.PURCHASE])
+                    )
+                )
+            ).scalars()
+        }
         ids = await allocate_ids(self.session, Invoice.__table__, len(invoices))
         now = dt.datetime.now(dt.UTC)
-        await bulk_insert(self.session, Invoice.__table__, [
-            {"id": iid, "number": inv.number, "type": inv.type, "partner_id": inv.partner.id,
-             "date": inv.date, "due_date": inv.due_date, "currency": inv.currency,
-             "total": inv.total, "residual": inv.total, "state": InvoiceState.OPEN,
-             "created_at": now}
-            for iid, inv in zip(ids, invoices, strict=True)])
+        await bulk_insert(
+            self.session,
+            Invoice.__table__,
+            [
+                {
+                    "id": iid,
+                    "number": inv.number,
+                    "type": inv.type,
+                    "partner_id": inv.partner.id,
+                    "date": inv.date,
+                    "due_date": inv.due_date,
+                    "currency": inv.currency,
+                    "total": inv.total,
+                    "residual": inv.total,
+                    "state": InvoiceState.OPEN,
+                    "created_at": now,
+                }
+                for iid, inv in zip(ids, invoices, strict=True)
+            ],
+        )
         drafts = []
         for iid, inv in zip(ids, invoices, strict=True):
-            journal = journals[JournalType.SALE if inv.type in CUSTOMER_TYPES else JournalType.PURCHASE]
+            journal = journals[
+                JournalType.SALE if inv.type in CUSTOMER_TYPES else JournalType.PURCHASE
+            ]
             lines = invoice_lines(
-                inv.type, inv.total, inv.partner.id, roles[AccountRole.RECEIVABLE],
-                roles[AccountRole.PAYABLE], roles[AccountRole.SALES], roles[AccountRole.PURCHASES],
+                inv.type,
+                inv.total,
+                inv.partner.id,
+                roles[AccountRole.RECEIVABLE],
+                roles[AccountRole.PAYABLE],
+                roles[AccountRole.SALES],
+                roles[AccountRole.PURCHASES],
                 label=inv.number,
             )
-            drafts.append(ledger.EntryDraft(
-                journal_id=journal.id, journal_code=journal.code, date=inv.date,
-                source_type="invoice", source_id=iid, invoice_id=iid, lines=lines,
-                memo=inv.number,
-            ))
+            drafts.append(
+                ledger.EntryDraft(
+                    journal_id=journal.id,
+                    journal_code=journal.code,
+                    date=inv.date,
+                    source_type="invoice",
+                    source_id=iid,
+                    invoice_id=iid,
+                    lines=lines,
+                    memo=inv.number,
+                )
+            )
         await ledger.post_entries(self.session, drafts, self.user)
         return ids
 
     @unit_of_work(write=True)
-    async def create_invoice(self, number: str, partner: str, amount: str,
-                             type: str = InvoiceType.CUSTOMER_INVOICE, date: str | None = None,
-                             due_date: str | None = None, currency: str | None = None,
-                             ) -> InvoiceView:
+    async def create_invoice(
+        self,
+        number: str,
+        partner: str,
+        amount: str,
+        type: str = InvoiceType.CUSTOMER_INVOICE,
+        date: str | None = None,
+        due_date: str | None = None,
+        currency: str | None = None,
+    ) -> InvoiceView:
         number = number.strip()
         if not number:
             raise InputError("number: must not be empty")
@@ -105,9 +146,13 @@ class InvoiceService:
         cur = normalise_currency(currency)
         found = await lookups.partner(self.session, partner)
         inv = NewInvoice(
-            number=number, partner=found, type=enum_value(InvoiceType, "type")(str(type)),
-            total=to_minor(parse_amount(amount, cur), cur), currency=cur,
-            date=parse_date(date) or dt.date.today(), due_date=parse_date(due_date, "due_date"),
+            number=number,
+            partner=found,
+            type=enum_value(InvoiceType, "type")(str(type)),
+            total=to_minor(parse_amount(amount, cur), cur),
+            currency=cur,
+            date=parse_date(date) or dt.date.today(),
+            due_date=parse_date(due_date, "due_date"),
         )
         self._check(inv)
         (invoice_id,) = await self._book([inv])
@@ -122,9 +167,15 @@ class InvoiceService:
         return invoice_view(inv, name or "")
 
     @unit_of_work(write=False)
-    async def list_invoices(self, state: str | None = None, partner: str | None = None,
-                            type: str | None = None, open_only: bool = False,
-                            limit: int | None = None, offset: int = 0) -> Page:
+    async def list_invoices(
+        self,
+        state: str | None = None,
+        partner: str | None = None,
+        type: str | None = None,
+        open_only: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
         stmt = select(Invoice, Partner.name).join(Partner, Partner.id == Invoice.partner_id)
         if state:
             stmt = stmt.where(Invoice.state == enum_value(InvoiceState, "state")(state))
@@ -133,7 +184,9 @@ class InvoiceService:
         if type:
             stmt = stmt.where(Invoice.type == enum_value(InvoiceType, "type")(type))
         if partner:
-            stmt = stmt.where(Invoice.partner_id == (await lookups.partner(self.session, partner)).id)
+            stmt = stmt.where(
+                Invoice.partner_id == (await lookups.partner(self.session, partner)).id
+            )
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         stmt = stmt.order_by(Invoice.date, Invoice.id).offset(offset)
         if limit is not None:
@@ -149,27 +202,36 @@ class InvoiceService:
         if partner is None:
             raise InputError(f"{source}: row {row.line}: partner: unknown partner {partner_name!r}")
         cur = parse_field(source, row, "currency", normalise_currency, required=False) or "EUR"
-        inv_type = parse_field(source, row, "type", enum_value(InvoiceType, "type"),
-                               required=False) or InvoiceType.CUSTOMER_INVOICE
+        inv_type = (
+            parse_field(source, row, "type", enum_value(InvoiceType, "type"), required=False)
+            or InvoiceType.CUSTOMER_INVOICE
+        )
         amount = parse_field(source, row, "amount", lambda v: parse_amount(v, cur))
         assert amount is not None
         inv = NewInvoice(
-            number=number, partner=partner, type=inv_type, total=to_minor(amount, cur),
+            number=number,
+            partner=partner,
+            type=inv_type,
+            total=to_minor(amount, cur),
             currency=cur,
             date=parse_field(source, row, "date", parse_date, required=False) or dt.date.today(),
-            due_date=parse_field(source, row, "due_date",
-                                 lambda v: parse_date(v, "due_date"), required=False),
+            due_date=parse_field(
+                source, row, "due_date", lambda v: parse_date(v, "due_date"), required=False
+            ),
         )
         with row_context(source, row):
             self._check(inv)
         return inv
 
     @unit_of_work(write=True)
-    async def import_invoices(self, rows: list[SourceRow], header: list[str],
-                              source: str) -> ImportResult:
+    async def import_invoices(
+        self, rows: list[SourceRow], header: list[str], source: str
+    ) -> ImportResult:
         """All-or-nothing. Rows identical to an existing invoice are skipped (re-runnable)."""
         require_columns(source, header, ["number", "partner", "amount"])
-        partners = {p.name.lower(): p for p in (await self.session.execute(select(Partner))).scalars()}
+        partners = {
+            p.name.lower(): p for p in (await self.session.execute(select(Partner))).scalars()
+        }
         existing = {i.number: i for i in (await self.session.execute(select(Invoice))).scalars()}
         new: list[NewInvoice] = []
         seen: set[str] = set()
@@ -184,10 +246,17 @@ class InvoiceService:
                 new.append(inv)
                 continue
             same = (old.partner_id, old.type, old.total, old.currency, old.date) == (
-                inv.partner.id, inv.type, inv.total, inv.currency, inv.date)
+                inv.partner.id,
+                inv.type,
+                inv.total,
+                inv.currency,
+                inv.date,
+            )
             if not same:
-                raise InputError(f"{source}: row {row.line}: number: invoice {inv.number} "
-                                 "already exists with different data (booked invoices are not changed)")
+                raise InputError(
+                    f"{source}: row {row.line}: number: invoice {inv.number} "
+                    "already exists with different data (booked invoices are not changed)"
+                )
             unchanged += 1
         await self._book(new)
         return ImportResult(len(new), 0, unchanged)

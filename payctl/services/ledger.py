@@ -44,8 +44,11 @@ async def account_roles(session: AsyncSession) -> dict[AccountRole, int]:
     return {AccountRole(role): acc_id for role, acc_id in rows}
 
 
-async def post_entries(session: AsyncSession, drafts: Sequence[EntryDraft], user: str,
-                       ) -> list[PostedEntry]:
+async def post_entries(
+    session: AsyncSession,
+    drafts: Sequence[EntryDraft],
+    user: str,
+) -> list[PostedEntry]:
     """Check, number and insert entries; numbers come from one counter update per journal-year."""
     if not drafts:
         return []
@@ -63,10 +66,17 @@ async def post_entries(session: AsyncSession, drafts: Sequence[EntryDraft], user
             numbers[index] = sequences.format_number(code, year, first + offset, sequences.ENTRY)
     rows = [
         {
-            "number": numbers[i], "journal_id": d.journal_id, "date": d.date,
-            "source_type": d.source_type, "source_id": d.source_id, "payment_id": d.payment_id,
-            "invoice_id": d.invoice_id, "reversal_of_id": d.reversal_of_id, "memo": d.memo,
-            "created_by": user, "created_at": dt.datetime.now(dt.UTC),
+            "number": numbers[i],
+            "journal_id": d.journal_id,
+            "date": d.date,
+            "source_type": d.source_type,
+            "source_id": d.source_id,
+            "payment_id": d.payment_id,
+            "invoice_id": d.invoice_id,
+            "reversal_of_id": d.reversal_of_id,
+            "memo": d.memo,
+            "created_by": user,
+            "created_at": dt.datetime.now(dt.UTC),
         }
         for i, d in enumerate(drafts)
     ]
@@ -78,8 +88,14 @@ async def post_entries(session: AsyncSession, drafts: Sequence[EntryDraft], user
     id_of = {number: entry_id for entry_id, number in result}
     ids = [id_of[number] for number in numbers]
     line_rows = [
-        {"entry_id": entry_id, "account_id": ln.account_id, "partner_id": ln.partner_id,
-         "debit": ln.debit, "credit": ln.credit, "label": ln.label[:200] or None}
+        {
+            "entry_id": entry_id,
+            "account_id": ln.account_id,
+            "partner_id": ln.partner_id,
+            "debit": ln.debit,
+            "credit": ln.credit,
+            "label": ln.label[:200] or None,
+        }
         for entry_id, d in zip(ids, drafts, strict=True)
         for ln in d.lines
     ]
@@ -99,16 +115,24 @@ async def load_lines(session: AsyncSession, entry_ids: Sequence[int]) -> dict[in
     return out
 
 
-async def reverse_entries(session: AsyncSession, entry_ids: Sequence[int], user: str,
-                          on: dt.date | None = None, memo: str | None = None) -> list[PostedEntry]:
+async def reverse_entries(
+    session: AsyncSession,
+    entry_ids: Sequence[int],
+    user: str,
+    on: dt.date | None = None,
+    memo: str | None = None,
+) -> list[PostedEntry]:
     """Post one reversal per entry (debits and credits swapped) and link both ways."""
     if not entry_ids:
         return []
-    rows = (await session.execute(
-        select(JournalEntry, Journal.code).join(Journal, Journal.id == JournalEntry.journal_id)
-        .where(JournalEntry.id.in_(entry_ids))
-        .execution_options(populate_existing=True)
-    )).all()
+    rows = (
+        await session.execute(
+            select(JournalEntry, Journal.code)
+            .join(Journal, Journal.id == JournalEntry.journal_id)
+            .where(JournalEntry.id.in_(entry_ids))
+            .execution_options(populate_existing=True)
+        )
+    ).all()
     by_id = {e.id: (e, code) for e, code in rows}
     lock = await lock_date(session)
     lines = await load_lines(session, entry_ids)
@@ -119,13 +143,20 @@ async def reverse_entries(session: AsyncSession, entry_ids: Sequence[int], user:
             raise RuleViolation(f"journal entry {entry.number} is already reversed")
         check_after_lock(entry.date, lock, f"reversing entry {entry.number}")
         day = max(on or dt.date.today(), entry.date)
-        drafts.append(EntryDraft(
-            journal_id=entry.journal_id, journal_code=journal_code, date=day,
-            source_type=entry.source_type, source_id=entry.source_id,
-            payment_id=entry.payment_id, invoice_id=entry.invoice_id,
-            reversal_of_id=entry.id, lines=reversal_lines(lines[entry_id]),
-            memo=memo or f"Reversal of {entry.number}",
-        ))
+        drafts.append(
+            EntryDraft(
+                journal_id=entry.journal_id,
+                journal_code=journal_code,
+                date=day,
+                source_type=entry.source_type,
+                source_id=entry.source_id,
+                payment_id=entry.payment_id,
+                invoice_id=entry.invoice_id,
+                reversal_of_id=entry.id,
+                lines=reversal_lines(lines[entry_id]),
+                memo=memo or f"Reversal of {entry.number}",
+            )
+        )
     posted = await post_entries(session, drafts, user)
     for entry_id, rev in zip(entry_ids, posted, strict=True):  # one executemany at flush
         by_id[entry_id][0].reversed_by_id = rev.id

@@ -22,18 +22,33 @@ class LockService:
         return await settings.lock_date(self.session)
 
     @unit_of_work(write=True)
-    async def set_lock_date(self, value: str, force: bool = False,
-                            reason: str | None = None) -> dt.date:
+    async def set_lock_date(
+        self, value: str, force: bool = False, reason: str | None = None
+    ) -> dt.date:
         new = parse_date(value, "lock date")
         if new is None:
             raise InputError("lock date: a date is required (YYYY-MM-DD)")
         old = await settings.lock_date(self.session)
         if old is not None and new < old and not force:
-            raise RuleViolation(f"moving the lock date back from {old} to {new} reopens a closed "
-                                "period: repeat with --force (it is audited)")
+            raise RuleViolation(
+                f"moving the lock date back from {old} to {new} reopens a closed "
+                "period: repeat with --force (it is audited)"
+            )
         await settings.put(self.session, settings.LOCK_DATE, new.isoformat())
-        await audit.append(self.session, [audit.AuditEvent(
-            self.user, "lock_date", "setting", None,
-            {"lock_date": [old.isoformat() if old else None, new.isoformat()],
-             "forced": bool(old and new < old)}, reason=reason)])
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(
+                    self.user,
+                    "lock_date",
+                    "setting",
+                    None,
+                    {
+                        "lock_date": [old.isoformat() if old else None, new.isoformat()],
+                        "forced": bool(old and new < old),
+                    },
+                    reason=reason,
+                )
+            ],
+        )
         return new

@@ -17,7 +17,9 @@ def _as_id(ident: str | int) -> int | None:
 async def partner(session: AsyncSession, ident: str | int) -> Partner:
     pid = _as_id(ident)
     stmt = select(Partner).where(
-        Partner.id == pid if pid is not None else func.lower(Partner.name) == str(ident).strip().lower()
+        Partner.id == pid
+        if pid is not None
+        else func.lower(Partner.name) == str(ident).strip().lower()
     )
     found = await session.scalar(stmt)
     if found is None and pid is not None:  # a partner literally named "42"

@@ -35,15 +35,22 @@ def fuzzy_finder(names: dict[int, str]) -> Callable[[str], list[tuple[int, int]]
     processed = {pid: utils.default_process(name) for pid, name in names.items()}
 
     def find(name: str) -> list[tuple[int, int]]:
-        hits = process.extract(utils.default_process(name), processed, scorer=fuzz.token_sort_ratio,
-                               processor=None, limit=2, score_cutoff=FUZZY_CUTOFF)
+        hits = process.extract(
+            utils.default_process(name),
+            processed,
+            scorer=fuzz.token_sort_ratio,
+            processor=None,
+            limit=2,
+            score_cutoff=FUZZY_CUTOFF,
+        )
         return [(key, int(round(score))) for _, score, key in hits]
 
     return find
 
 
-def fuzzy_batch(names: dict[int, str], queries: list[str],
-                block: int = 256) -> dict[str, list[tuple[int, int]]]:
+def fuzzy_batch(
+    names: dict[int, str], queries: list[str], block: int = 256
+) -> dict[str, list[tuple[int, int]]]:
     """The same look-up for many names at once (rapidfuzz.cdist, vectorised, both cores).
 
     Queries go in blocks so the score matrix stays small (block x partners)."""
@@ -57,14 +64,22 @@ def fuzzy_batch(names: dict[int, str], queries: list[str],
     width = min(2, len(keys))
     out = {}
     for start in range(0, len(queries), block):
-        chunk = queries[start:start + block]
-        scores = process.cdist([utils.default_process(q) for q in chunk], choices,
-                               scorer=fuzz.token_sort_ratio, processor=None,
-                               score_cutoff=FUZZY_CUTOFF, workers=-1, dtype=np.uint8)
+        chunk = queries[start : start + block]
+        scores = process.cdist(
+            [utils.default_process(q) for q in chunk],
+            choices,
+            scorer=fuzz.token_sort_ratio,
+            processor=None,
+            score_cutoff=FUZZY_CUTOFF,
+            workers=-1,
+            dtype=np.uint8,
+        )
         top = np.argpartition(scores, len(keys) - width, axis=1)[:, -width:]
         for query, row, best in zip(chunk, scores, top, strict=True):
-            out[query] = sorted(((keys[i], int(row[i])) for i in best if row[i] >= FUZZY_CUTOFF),
-                                key=lambda hit: -hit[1])
+            out[query] = sorted(
+                ((keys[i], int(row[i])) for i in best if row[i] >= FUZZY_CUTOFF),
+                key=lambda hit: -hit[1],
+            )
     return out
 
 
@@ -72,38 +87,79 @@ def booked_on_bank():  # noqa: ANN201 - SQL expression
     """The payment's live entry already books its journal's bank account (it was confirmed
     while a bank line it was made from held it): reconciling it would count the money twice."""
     return exists().where(
-        JournalEntry.payment_id == Payment.id, JournalEntry.reversal_of_id.is_(None),
-        JournalEntry.reversed_by_id.is_(None), JournalLine.entry_id == JournalEntry.id,
-        Journal.id == Payment.journal_id, JournalLine.account_id == Journal.account_id)
+        JournalEntry.payment_id == Payment.id,
+        JournalEntry.reversal_of_id.is_(None),
+        JournalEntry.reversed_by_id.is_(None),
+        JournalLine.entry_id == JournalEntry.id,
+        Journal.id == Payment.journal_id,
+        JournalLine.account_id == Journal.account_id,
+    )
 
 
-async def load_matcher(session: AsyncSession, date_from: dt.date, date_to: dt.date,
-                       ) -> tuple[Matcher, dict[int, OpenItem], dict[int, PostedPayment]]:
+async def load_matcher(
+    session: AsyncSession,
+    date_from: dt.date,
+    date_to: dt.date,
+) -> tuple[Matcher, dict[int, OpenItem], dict[int, PostedPayment]]:
     rows = await session.execute(
-        select(Invoice.id, Invoice.number, Invoice.partner_id, Invoice.type, Invoice.residual,
-               Invoice.currency, Invoice.date)
-        .where(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL])))
+        select(
+            Invoice.id,
+            Invoice.number,
+            Invoice.partner_id,
+            Invoice.type,
+            Invoice.residual,
+            Invoice.currency,
+            Invoice.date,
+        ).where(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL]))
+    )
     items = [OpenItem(*row) for row in rows]
-    accounts = dict((await session.execute(
-        select(PartnerBankAccount.iban, PartnerBankAccount.partner_id))).all())
+    accounts = dict(
+        (
+            await session.execute(select(PartnerBankAccount.iban, PartnerBankAccount.partner_id))
+        ).all()
+    )
     names = dict((await session.execute(select(Partner.id, Partner.name))).all())
     window = dt.timedelta(days=DATE_WINDOW_DAYS)
     matched = exists().where(BankLine.payment_id == Payment.id, BankLine.state == "matched")
     prow = await session.execute(
-        select(Payment.id, Payment.partner_id, Payment.type, Payment.amount, Payment.currency,
-               Payment.date, Payment.number)
-        .where(Payment.state == PaymentState.POSTED, Payment.date >= date_from - window,
-               Payment.date <= date_to + window, ~matched, ~booked_on_bank()))
+        select(
+            Payment.id,
+            Payment.partner_id,
+            Payment.type,
+            Payment.amount,
+            Payment.currency,
+            Payment.date,
+            Payment.number,
+        ).where(
+            Payment.state == PaymentState.POSTED,
+            Payment.date >= date_from - window,
+            Payment.date <= date_to + window,
+            ~matched,
+            ~booked_on_bank(),
+        )
+    )
     payments = {r[0]: PostedPayment(*r) for r in prow}
     tolerance = to_minor(await writeoff_tolerance(session))
-    matcher = Matcher(items, accounts, names, payments.values(), writeoff_tolerance=tolerance,
-                      threshold=THRESHOLD, date_window=DATE_WINDOW_DAYS,
-                      fuzzy=fuzzy_finder(names) if names else None)
+    matcher = Matcher(
+        items,
+        accounts,
+        names,
+        payments.values(),
+        writeoff_tolerance=tolerance,
+        threshold=THRESHOLD,
+        date_window=DATE_WINDOW_DAYS,
+        fuzzy=fuzzy_finder(names) if names else None,
+    )
     return matcher, matcher.items, payments
 
 
 def prime_fuzzy(matcher: Matcher, lines: list[tuple[str | None, str | None]]) -> None:
     """Batch the fuzzy name look-ups of lines whose account does not name a partner."""
-    queries = sorted({name for name, account in lines
-                      if name and not (account and account in matcher.partner_accounts)})
+    queries = sorted(
+        {
+            name
+            for name, account in lines
+            if name and not (account and account in matcher.partner_accounts)
+        }
+    )
     matcher.prime_names(fuzzy_batch(matcher.partner_names, queries))

@@ -41,29 +41,46 @@ class PartnerService:
         )
 
     @unit_of_work(write=True)
-    async def create_partner(self, name: str, kind: PartnerKind | str = PartnerKind.CUSTOMER,
-                             ibans: list[str] | None = None, email: str | None = None,
-                             vat: str | None = None) -> PartnerView:
+    async def create_partner(
+        self,
+        name: str,
+        kind: PartnerKind | str = PartnerKind.CUSTOMER,
+        ibans: list[str] | None = None,
+        email: str | None = None,
+        vat: str | None = None,
+    ) -> PartnerView:
         name = name.strip()
         if not name:
             raise InputError("name: must not be empty")
         kind = enum_value(PartnerKind, "kind")(str(kind))
-        if await self.session.scalar(select(Partner.id).where(func.lower(Partner.name) == name.lower())):
+        if await self.session.scalar(
+            select(Partner.id).where(func.lower(Partner.name) == name.lower())
+        ):
             raise RuleViolation(f"partner {name!r} already exists")
         clean_ibans = [parse_iban(i) for i in ibans or [] if i.strip()]
         for iban in clean_ibans:
             owner = await self._iban_owner(iban)
             if owner:
                 raise RuleViolation(f"IBAN {iban} already belongs to partner {owner!r}")
-        partner = Partner(name=name, kind=kind, email=_clean(email), vat=_clean(vat),
-                          ibans=[PartnerBankAccount(iban=i) for i in dict.fromkeys(clean_ibans)])
+        partner = Partner(
+            name=name,
+            kind=kind,
+            email=_clean(email),
+            vat=_clean(vat),
+            ibans=[PartnerBankAccount(iban=i) for i in dict.fromkeys(clean_ibans)],
+        )
         self.session.add(partner)
         await self.session.flush()
         return partner_view(partner)
 
     @unit_of_work(write=False)
-    async def list_partners(self, kind: str | None = None, search: str | None = None,
-                            limit: int | None = None, offset: int = 0) -> Page:
+    async def list_partners(
+        self,
+        kind: str | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page:
         stmt = select(Partner)
         if kind:
             stmt = stmt.where(Partner.kind == enum_value(PartnerKind, "kind")(kind))
@@ -87,43 +104,67 @@ class PartnerService:
 
     async def _balances(self, partner_id: int) -> dict[str, Decimal]:
         sign = case(
-            (Invoice.type.in_([InvoiceType.CUSTOMER_CREDIT_NOTE, InvoiceType.VENDOR_CREDIT_NOTE]),
-             -Invoice.residual),
+            (
+                Invoice.type.in_(
+                    [InvoiceType.CUSTOMER_CREDIT_NOTE, InvoiceType.VENDOR_CREDIT_NOTE]
+                ),
+                -Invoice.residual,
+            ),
             else_=Invoice.residual,
         )
-        customer = Invoice.type.in_([InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE])
-        row = (await self.session.execute(
-            select(
-                func.coalesce(func.sum(case((customer, sign), else_=0)), 0),
-                func.coalesce(func.sum(case((customer, 0), else_=sign)), 0),
-            ).where(Invoice.partner_id == partner_id)
-        )).one()
+        customer = Invoice.type.in_(
+            [InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE]
+        )
+        row = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(case((customer, sign), else_=0)), 0),
+                    func.coalesce(func.sum(case((customer, 0), else_=sign)), 0),
+                ).where(Invoice.partner_id == partner_id)
+            )
+        ).one()
         allocated = (
             select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
-            .where(PaymentAllocation.payment_id == Payment.id).scalar_subquery()
+            .where(PaymentAllocation.payment_id == Payment.id)
+            .scalar_subquery()
         )
         unallocated = Payment.amount - allocated
         signed = case(  # refunds give credit back, so they count against it
-            (Payment.type.in_([PaymentType.CUSTOMER_REFUND, PaymentType.VENDOR_REFUND]),
-             -unallocated), else_=unallocated)
-        customer_side = Payment.type.in_([PaymentType.CUSTOMER_PAYMENT, PaymentType.CUSTOMER_REFUND])
-        credit = (await self.session.execute(
-            select(func.coalesce(func.sum(case((customer_side, signed), else_=0)), 0),
-                   func.coalesce(func.sum(case((customer_side, 0), else_=signed)), 0))
-            .where(Payment.partner_id == partner_id, Payment.state == PaymentState.POSTED)
-        )).one()
-        return {"open_receivable": from_minor(row[0]), "open_payable": from_minor(row[1]),
-                "unallocated_credit": from_minor(credit[0]),
-                "vendor_prepayment": from_minor(credit[1])}
+            (
+                Payment.type.in_([PaymentType.CUSTOMER_REFUND, PaymentType.VENDOR_REFUND]),
+                -unallocated,
+            ),
+            else_=unallocated,
+        )
+        customer_side = Payment.type.in_(
+            [PaymentType.CUSTOMER_PAYMENT, PaymentType.CUSTOMER_REFUND]
+        )
+        credit = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(case((customer_side, signed), else_=0)), 0),
+                    func.coalesce(func.sum(case((customer_side, 0), else_=signed)), 0),
+                ).where(Payment.partner_id == partner_id, Payment.state == PaymentState.POSTED)
+            )
+        ).one()
+        return {
+            "open_receivable": from_minor(row[0]),
+            "open_payable": from_minor(row[1]),
+            "unallocated_credit": from_minor(credit[0]),
+            "vendor_prepayment": from_minor(credit[1]),
+        }
 
     @unit_of_work(write=True)
-    async def import_partners(self, rows: list[SourceRow], header: list[str],
-                              source: str) -> ImportResult:
+    async def import_partners(
+        self, rows: list[SourceRow], header: list[str], source: str
+    ) -> ImportResult:
         """All-or-nothing: any bad row raises InputError and the transaction rolls back."""
         require_columns(source, header, ["name", "kind"])
         existing = {
-            p.name.lower(): p for p in (await self.session.execute(
-                select(Partner).options(selectinload(Partner.ibans)))).scalars()
+            p.name.lower(): p
+            for p in (
+                await self.session.execute(select(Partner).options(selectinload(Partner.ibans)))
+            ).scalars()
         }
         iban_owner = {b.iban: p.name for p in existing.values() for b in p.ibans}
         created = updated = unchanged = 0
@@ -134,12 +175,19 @@ class PartnerService:
             email, vat = _clean(row.get("email")), _clean(row.get("vat"))
             assert name is not None
             if iban and iban_owner.get(iban, name) != name:
-                raise InputError(f"{source}: row {row.line}: iban: {iban} already belongs to "
-                                 f"partner {iban_owner[iban]!r}")
+                raise InputError(
+                    f"{source}: row {row.line}: iban: {iban} already belongs to "
+                    f"partner {iban_owner[iban]!r}"
+                )
             partner = existing.get(name.lower())
             if partner is None:
-                partner = Partner(name=name, kind=kind, email=email, vat=vat,
-                                  ibans=[PartnerBankAccount(iban=iban)] if iban else [])
+                partner = Partner(
+                    name=name,
+                    kind=kind,
+                    email=email,
+                    vat=vat,
+                    ibans=[PartnerBankAccount(iban=iban)] if iban else [],
+                )
                 self.session.add(partner)
                 existing[name.lower()] = partner
                 created += 1

@@ -25,13 +25,12 @@ from payctl.domain.journal import payment_lines
 from payctl.domain.money import to_minor
 from payctl.errors import RuleViolation
 from payctl.services import audit, ledger, sequences
+from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult
 from payctl.services.lookups import payment_label
 from payctl.services.payment_service import PaymentService, snapshot
-from payctl.services.settings import lock_date, writeoff_tolerance
-from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult
 from payctl.services.selection import Selection
+from payctl.services.settings import lock_date, writeoff_tolerance
 from payctl.services.views import PaymentView
-
 
 Progress = Callable[[int, int], None]
 
@@ -49,8 +48,9 @@ class PaymentFlowService:
         self.payments = PaymentService(session, user)
 
     # ----------------------------------------------------------- single payment
-    async def _single(self, ident: str | int, action: states.Action, reason: str | None,
-                      write_off: bool = False) -> PaymentView:
+    async def _single(
+        self, ident: str | int, action: states.Action, reason: str | None, write_off: bool = False
+    ) -> PaymentView:
         p = await self.payments.load(ident, lock=True)
         batch = await self.run_transition([p], action, reason, write_off=write_off)
         if batch.failed:
@@ -58,13 +58,15 @@ class PaymentFlowService:
         return await self.payments.view(p, with_entries=True)
 
     @unit_of_work(write=True)
-    async def confirm_payment(self, ident: str | int, reason: str | None = None,
-                              write_off: bool = False) -> PaymentView:
+    async def confirm_payment(
+        self, ident: str | int, reason: str | None = None, write_off: bool = False
+    ) -> PaymentView:
         return await self._single(ident, states.Action.CONFIRM, reason, write_off)
 
     @unit_of_work(write=True)
-    async def reset_payment_to_draft(self, ident: str | int,
-                                     reason: str | None = None) -> PaymentView:
+    async def reset_payment_to_draft(
+        self, ident: str | int, reason: str | None = None
+    ) -> PaymentView:
         return await self._single(ident, states.Action.RESET, reason)
 
     @unit_of_work(write=True)
@@ -72,19 +74,38 @@ class PaymentFlowService:
         return await self._single(ident, states.Action.CANCEL, reason)
 
     # --------------------------------------------------------------------- bulk
-    async def bulk(self, action: BulkAction | str, selection: Selection, *, atomic: bool = False,
-                   dry_run: bool = False, reason: str | None = None, write_off: bool = False,
-                   progress: Progress | None = None) -> BulkReport:
+    async def bulk(
+        self,
+        action: BulkAction | str,
+        selection: Selection,
+        *,
+        atomic: bool = False,
+        dry_run: bool = False,
+        reason: str | None = None,
+        write_off: bool = False,
+        progress: Progress | None = None,
+    ) -> BulkReport:
         """validate / confirm / post / reset / cancel / delete many payments, in batches of 1000."""
         from payctl.services.bulk_flow import BulkFlow
 
-        return await BulkFlow(self).run(BulkAction(action), selection, atomic=atomic,
-                                        dry_run=dry_run, reason=reason, write_off=write_off,
-                                        progress=progress)
+        return await BulkFlow(self).run(
+            BulkAction(action),
+            selection,
+            atomic=atomic,
+            dry_run=dry_run,
+            reason=reason,
+            write_off=write_off,
+            progress=progress,
+        )
 
     # ------------------------------------------------------------------ batches
-    async def run_transition(self, payments: Sequence[Payment], action: states.Action,
-                             reason: str | None = None, write_off: bool = False) -> _Batch:
+    async def run_transition(
+        self,
+        payments: Sequence[Payment],
+        action: states.Action,
+        reason: str | None = None,
+        write_off: bool = False,
+    ) -> _Batch:
         """Apply ``action`` to loaded, locked payments; invalid ones are reported, not applied."""
         if action == states.Action.CONFIRM:
             return await self._confirm(payments, reason, write_off)
@@ -96,16 +117,19 @@ class PaymentFlowService:
         try:
             states.transition(payment_label(p), p.state, action)
         except RuleViolation as exc:
-            return ItemResult(payment_label(p), p.id, p.number, p.state.value, p.state.value,
-                              False, exc.message)
+            return ItemResult(
+                payment_label(p), p.id, p.number, p.state.value, p.state.value, False, exc.message
+            )
         return None
 
-    async def _confirm(self, payments: Sequence[Payment], reason: str | None,
-                       write_off: bool) -> _Batch:
+    async def _confirm(
+        self, payments: Sequence[Payment], reason: str | None, write_off: bool
+    ) -> _Batch:
         lock = await lock_date(self.session)
         tolerance = await writeoff_tolerance(self.session)
         invoices = await self.payments.lock_invoices(
-            [a.invoice_id for p in payments for a in p.allocations])
+            [a.invoice_id for p in payments for a in p.allocations]
+        )
         batch, writes = _Batch([], []), BatchedUpdates()
         for p in payments:
             failure = self._state_problem(p, states.Action.CONFIRM)
@@ -115,8 +139,15 @@ class PaymentFlowService:
                 writeoffs = self._writeoffs(p, tolerance) if write_off else {}
                 problems = self.payments.problems(p, lock, writeoffs)
                 if problems:
-                    failure = ItemResult(payment_label(p), p.id, p.number, p.state.value,
-                                         p.state.value, False, "; ".join(problems))
+                    failure = ItemResult(
+                        payment_label(p),
+                        p.id,
+                        p.number,
+                        p.state.value,
+                        p.state.value,
+                        False,
+                        "; ".join(problems),
+                    )
             if failure is not None:
                 batch.failed.append(failure)
                 continue
@@ -129,8 +160,13 @@ class PaymentFlowService:
         await self._post(batch.ok)
         now = dt.datetime.now(dt.UTC)
         for p in batch.ok:
-            writes.set(p, state=PaymentState.POSTED, confirmed_by=self.user, confirmed_at=now,
-                       updated_at=now)
+            writes.set(
+                p,
+                state=PaymentState.POSTED,
+                confirmed_by=self.user,
+                confirmed_at=now,
+                updated_at=now,
+            )
         await writes.write(self.session)
         await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok})
         return batch
@@ -157,11 +193,16 @@ class PaymentFlowService:
             if p.number is None:
                 todo.setdefault((p.journal_id, p.date.year), []).append(p)
         for (journal_id, year), group in sorted(todo.items()):
-            first = await sequences.reserve(self.session, journal_id, year, sequences.PAYMENT,
-                                            len(group))
+            first = await sequences.reserve(
+                self.session, journal_id, year, sequences.PAYMENT, len(group)
+            )
             for offset, p in enumerate(group):
-                writes.set(p, number=sequences.format_number(p.journal.code, year,
-                                                             first + offset, sequences.PAYMENT))
+                writes.set(
+                    p,
+                    number=sequences.format_number(
+                        p.journal.code, year, first + offset, sequences.PAYMENT
+                    ),
+                )
 
     async def _post(self, payments: list[Payment]) -> None:
         if not payments:
@@ -172,35 +213,61 @@ class PaymentFlowService:
         for p in payments:
             inbound = p.type in INBOUND
             # A payment made from a bank line is already in the bank: book it there directly.
-            liquidity = (p.journal.account_id if p.id in from_bank else None) or (
-                p.journal.outstanding_receipts_account_id if inbound
-                else p.journal.outstanding_payments_account_id) or p.journal.account_id
-            counterpart = roles[AccountRole.RECEIVABLE if p.type in CUSTOMER_SIDE
-                                else AccountRole.PAYABLE]
+            liquidity = (
+                (p.journal.account_id if p.id in from_bank else None)
+                or (
+                    p.journal.outstanding_receipts_account_id
+                    if inbound
+                    else p.journal.outstanding_payments_account_id
+                )
+                or p.journal.account_id
+            )
+            counterpart = roles[
+                AccountRole.RECEIVABLE if p.type in CUSTOMER_SIDE else AccountRole.PAYABLE
+            ]
             assert liquidity is not None
             lines = payment_lines(
-                p.type, p.amount, p.partner_id, liquidity, counterpart,
-                label=p.reference or p.number or "", writeoff=sum(a.writeoff for a in p.allocations),
+                p.type,
+                p.amount,
+                p.partner_id,
+                liquidity,
+                counterpart,
+                label=p.reference or p.number or "",
+                writeoff=sum(a.writeoff for a in p.allocations),
                 writeoff_account=roles[AccountRole.PAYMENT_DIFFERENCES],
             )
-            drafts.append(ledger.EntryDraft(
-                journal_id=p.journal_id, journal_code=p.journal.code, date=p.date,
-                source_type="payment", source_id=p.id, payment_id=p.id, lines=lines,
-                memo=p.number,
-            ))
+            drafts.append(
+                ledger.EntryDraft(
+                    journal_id=p.journal_id,
+                    journal_code=p.journal.code,
+                    date=p.date,
+                    source_type="payment",
+                    source_id=p.id,
+                    payment_id=p.id,
+                    lines=lines,
+                    memo=p.number,
+                )
+            )
         await ledger.post_entries(self.session, drafts, self.user)
 
-    async def _unpost(self, payments: Sequence[Payment], action: states.Action,
-                      reason: str | None) -> _Batch:
+    async def _unpost(
+        self, payments: Sequence[Payment], action: states.Action, reason: str | None
+    ) -> _Batch:
         batch = _Batch([], [])
         matched = await self._bank_links([p.id for p in payments])
         for p in payments:
             failure = self._state_problem(p, action)
             if failure is None and p.id in matched and p.state == PaymentState.POSTED:
                 failure = ItemResult(
-                    payment_label(p), p.id, p.number, p.state.value, p.state.value, False,
+                    payment_label(p),
+                    p.id,
+                    p.number,
+                    p.state.value,
+                    p.state.value,
+                    False,
                     f"payment {payment_label(p)} is matched to bank line {matched[p.id]}: "
-                    f"unmatch it first (payctl review unmatch {matched[p.id]})")
+                    f"unmatch it first (payctl review unmatch {matched[p.id]})",
+                )
             if failure:
                 batch.failed.append(failure)
             else:
@@ -209,7 +276,8 @@ class PaymentFlowService:
         before = {p.id: p.state.value for p in batch.ok}
         # invoices before the entry counter, as confirm does: one lock order, no deadlock
         invoices = await self.payments.lock_invoices(
-            [a.invoice_id for p in posted for a in p.allocations])
+            [a.invoice_id for p in posted for a in p.allocations]
+        )
         await self._reverse(posted)
         writes = BatchedUpdates()
         for p in posted:
@@ -222,8 +290,9 @@ class PaymentFlowService:
         for p in batch.ok:
             writes.set(p, state=target, updated_at=now)
         await writes.write(self.session)
-        await self._audit(batch.ok, "reset" if action == states.Action.RESET else "cancel",
-                          reason, before)
+        await self._audit(
+            batch.ok, "reset" if action == states.Action.RESET else "cancel", reason, before
+        )
         return batch
 
     async def _bank_links(self, payment_ids: list[int], link: str | None = None) -> dict[int, int]:
@@ -231,7 +300,8 @@ class PaymentFlowService:
         if not payment_ids:
             return {}
         stmt = select(BankLine.payment_id, BankLine.id).where(
-            BankLine.payment_id.in_(payment_ids), BankLine.state == "matched")
+            BankLine.payment_id.in_(payment_ids), BankLine.state == "matched"
+        )
         if link is not None:
             stmt = stmt.where(BankLine.link == link)
         return {pid: line_id for pid, line_id in await self.session.execute(stmt)}
@@ -239,22 +309,43 @@ class PaymentFlowService:
     async def _reverse(self, payments: list[Payment]) -> None:
         if not payments:
             return
-        live = (await self.session.execute(
-            select(JournalEntry.id).where(
-                JournalEntry.payment_id.in_([p.id for p in payments]),
-                JournalEntry.reversal_of_id.is_(None),
-                JournalEntry.reversed_by_id.is_(None),
-            ).order_by(JournalEntry.id)
-        )).scalars().all()
+        live = (
+            (
+                await self.session.execute(
+                    select(JournalEntry.id)
+                    .where(
+                        JournalEntry.payment_id.in_([p.id for p in payments]),
+                        JournalEntry.reversal_of_id.is_(None),
+                        JournalEntry.reversed_by_id.is_(None),
+                    )
+                    .order_by(JournalEntry.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         await ledger.reverse_entries(self.session, list(live), self.user)
 
-    async def _audit(self, payments: list[Payment], action: str, reason: str | None,
-                     before: dict[int, str]) -> None:
-        await audit.append(self.session, [
-            audit.AuditEvent(self.user, action, "payment", p.id,
-                             {"state": p.state.value, "state_before": before[p.id],
-                              "number": p.number,
-                              "snapshot": snapshot(p)},
-                             payment_id=p.id, reason=reason)
-            for p in payments
-        ])
+    async def _audit(
+        self, payments: list[Payment], action: str, reason: str | None, before: dict[int, str]
+    ) -> None:
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(
+                    self.user,
+                    action,
+                    "payment",
+                    p.id,
+                    {
+                        "state": p.state.value,
+                        "state_before": before[p.id],
+                        "number": p.number,
+                        "snapshot": snapshot(p),
+                    },
+                    payment_id=p.id,
+                    reason=reason,
+                )
+                for p in payments
+            ],
+        )

@@ -27,8 +27,12 @@ from payctl.services.rows import enum_value
 from payctl.services.views import EntryView, Page, PaymentRow, entry_view
 
 SORTABLE = {
-    "date": Payment.date, "amount": Payment.amount, "number": Payment.number,
-    "id": Payment.id, "state": Payment.state, "partner": Partner.name,
+    "date": Payment.date,
+    "amount": Payment.amount,
+    "number": Payment.number,
+    "id": Payment.id,
+    "state": Payment.state,
+    "partner": Partner.name,
     "created": Payment.created_at,
 }
 
@@ -55,7 +59,8 @@ def allocated_subquery() -> Any:
     return (
         select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
         .where(PaymentAllocation.payment_id == Payment.id)
-        .correlate(Payment).scalar_subquery()
+        .correlate(Payment)
+        .scalar_subquery()
     )
 
 
@@ -69,9 +74,13 @@ class PaymentQueries:
         if f.type:
             stmt = stmt.where(Payment.type == enum_value(PaymentType, "type")(f.type))
         if f.partner:
-            stmt = stmt.where(Payment.partner_id == (await lookups.partner(self.session, f.partner)).id)
+            stmt = stmt.where(
+                Payment.partner_id == (await lookups.partner(self.session, f.partner)).id
+            )
         if f.journal:
-            stmt = stmt.where(Payment.journal_id == (await lookups.journal(self.session, f.journal)).id)
+            stmt = stmt.where(
+                Payment.journal_id == (await lookups.journal(self.session, f.journal)).id
+            )
         if f.date_from:
             stmt = stmt.where(Payment.date >= parse_date(f.date_from, "date_from"))
         if f.date_to:
@@ -84,12 +93,14 @@ class PaymentQueries:
             stmt = stmt.where(Payment.amount <= to_minor(maximum))
         if f.text:
             pattern = f"%{f.text.lower()}%"
-            stmt = stmt.where(or_(
-                func.lower(Payment.number).like(pattern),
-                func.lower(Payment.reference).like(pattern),
-                func.lower(Payment.memo).like(pattern),
-                cast(Payment.id, String) == f.text.strip().lstrip("#"),
-            ))
+            stmt = stmt.where(
+                or_(
+                    func.lower(Payment.number).like(pattern),
+                    func.lower(Payment.reference).like(pattern),
+                    func.lower(Payment.memo).like(pattern),
+                    cast(Payment.id, String) == f.text.strip().lstrip("#"),
+                )
+            )
         return stmt
 
     async def ids(self, f: PaymentFilter) -> list[int]:
@@ -111,17 +122,31 @@ class PaymentQueries:
         )
         key = sort.lstrip("-")
         if key not in SORTABLE:
-            raise InputError(f"sort: {sort!r} is not one of {', '.join(SORTABLE)} (prefix - to reverse)")
+            raise InputError(
+                f"sort: {sort!r} is not one of {', '.join(SORTABLE)} (prefix - to reverse)"
+            )
         column = SORTABLE[key]
-        order = [(column.desc() if sort.startswith("-") else column.asc()).nulls_last(),
-                 Payment.id.desc() if sort.startswith("-") else Payment.id.asc()]
+        order = [
+            (column.desc() if sort.startswith("-") else column.asc()).nulls_last(),
+            Payment.id.desc() if sort.startswith("-") else Payment.id.asc(),
+        ]
         stmt = base.order_by(*order).offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
         items = [
-            PaymentRow(p.id, p.number, p.type.value, p.state.value, partner, journal, p.date,
-                       from_minor(p.amount, p.currency), from_minor(alloc, p.currency),
-                       p.currency, p.reference)
+            PaymentRow(
+                p.id,
+                p.number,
+                p.type.value,
+                p.state.value,
+                partner,
+                journal,
+                p.date,
+                from_minor(p.amount, p.currency),
+                from_minor(alloc, p.currency),
+                p.currency,
+                p.reference,
+            )
             for p, partner, journal, alloc in await self.session.execute(stmt)
         ]
         return Page(items, total or 0, limit, offset)
@@ -145,48 +170,79 @@ class PaymentQueries:
         def rows(result: list[tuple[Any, ...]], names: list[str]) -> list[dict[str, Any]]:
             out = []
             for *keys, currency, n, amount in result:
-                item = {name: (k.value if hasattr(k, "value") else k) for name, k in zip(names, keys, strict=True)}
+                item = {
+                    name: (k.value if hasattr(k, "value") else k)
+                    for name, k in zip(names, keys, strict=True)
+                }
                 item.update(currency=currency, count=n, total=from_minor(amount, currency))
                 out.append(item)
             return out
 
         year, month = func.extract("year", Payment.date), func.extract("month", Payment.date)
         by_month = [
-            {"month": f"{int(r['year']):04d}-{int(r['m']):02d}", **{k: v for k, v in r.items() if k not in ("year", "m")}}
+            {
+                "month": f"{int(r['year']):04d}-{int(r['m']):02d}",
+                **{k: v for k, v in r.items() if k not in ("year", "m")},
+            }
             for r in rows(await grouped(year, month), ["year", "m"])
         ]
         allocated = allocated_subquery()
         unalloc_stmt = (
-            select(Payment.type, Payment.currency, count,
-                   func.coalesce(func.sum(Payment.amount - allocated), 0))
+            select(
+                Payment.type,
+                Payment.currency,
+                count,
+                func.coalesce(func.sum(Payment.amount - allocated), 0),
+            )
             .where(Payment.state == PaymentState.POSTED, Payment.amount > allocated, *where)
-            .group_by(Payment.type, Payment.currency).order_by(Payment.type)
+            .group_by(Payment.type, Payment.currency)
+            .order_by(Payment.type)
         )
         return {
-            "date_from": date_from, "date_to": date_to,
+            "date_from": date_from,
+            "date_to": date_to,
             "by_state": rows(await grouped(Payment.state), ["state"]),
             "by_type": rows(await grouped(Payment.type), ["type"]),
             "by_journal": rows(await grouped(Journal.code, join_journal=True), ["journal"]),
             "by_month": by_month,
-            "unallocated_posted": rows(list((await self.session.execute(unalloc_stmt)).all()), ["type"]),
+            "unallocated_posted": rows(
+                list((await self.session.execute(unalloc_stmt)).all()), ["type"]
+            ),
         }
 
     async def entries_of(self, p: Payment) -> list[EntryView]:
-        entries = (await self.session.execute(
-            select(JournalEntry).where(JournalEntry.payment_id == p.id)
-            .options(selectinload(JournalEntry.lines)).order_by(JournalEntry.id)
-        )).scalars().all()
+        entries = (
+            (
+                await self.session.execute(
+                    select(JournalEntry)
+                    .where(JournalEntry.payment_id == p.id)
+                    .options(selectinload(JournalEntry.lines))
+                    .order_by(JournalEntry.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         if not entries:
             return []
         numbers = {e.id: e.number for e in entries}
         account_ids = {ln.account_id for e in entries for ln in e.lines}
-        accounts = {a.id: (a.code, a.name) for a in (await self.session.execute(
-            select(Account).where(Account.id.in_(account_ids)))).scalars()}
+        accounts = {
+            a.id: (a.code, a.name)
+            for a in (
+                await self.session.execute(select(Account).where(Account.id.in_(account_ids)))
+            ).scalars()
+        }
         partner_ids = {ln.partner_id for e in entries for ln in e.lines if ln.partner_id}
-        partners = dict((await self.session.execute(
-            select(Partner.id, Partner.name).where(Partner.id.in_(partner_ids)))).all())
+        partners = dict(
+            (
+                await self.session.execute(
+                    select(Partner.id, Partner.name).where(Partner.id.in_(partner_ids))
+                )
+            ).all()
+        )
         journal_codes = dict((await self.session.execute(select(Journal.id, Journal.code))).all())
-        return [entry_view(e, journal_codes[e.journal_id], numbers, accounts, partners, p.currency)
-                for e in entries]
-
-
+        return [
+            entry_view(e, journal_codes[e.journal_id], numbers, accounts, partners, p.currency)
+            for e in entries
+        ]

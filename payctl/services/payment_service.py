@@ -33,9 +33,9 @@ from payctl.domain.validation import (
     validate_payment,
 )
 from payctl.errors import InputError, NotFound, RuleViolation
+from payctl.importers.records import SourceRow
 from payctl.services import audit, lookups, sequences
 from payctl.services.payment_queries import PaymentFilter, PaymentQueries
-from payctl.importers.records import SourceRow
 from payctl.services.rows import enum_value, require_columns, row_context
 from payctl.services.settings import lock_date
 from payctl.services.views import Page, PaymentView, payment_view
@@ -61,14 +61,25 @@ def facts_of(p: Payment, writeoffs: dict[int, int] | None = None) -> PaymentFact
     """The pure-domain view of a loaded payment (partner, journal, allocations eager)."""
     writeoffs = writeoffs or {}
     return PaymentFacts(
-        type=p.type, amount=p.amount, currency=p.currency, date=p.date,
+        type=p.type,
+        amount=p.amount,
+        currency=p.currency,
+        date=p.date,
         partner=PartnerFacts(p.partner.id, p.partner.name, p.partner.kind),
         journal=JournalFacts(p.journal.id, p.journal.code, p.journal.type, p.journal.currency),
         allocations=[
             AllocationFacts(
-                InvoiceFacts(a.invoice.id, a.invoice.number, a.invoice.type, a.invoice.partner_id,
-                             a.invoice.currency, a.invoice.residual, a.invoice.state),
-                a.amount, writeoffs.get(a.invoice_id, 0),
+                InvoiceFacts(
+                    a.invoice.id,
+                    a.invoice.number,
+                    a.invoice.type,
+                    a.invoice.partner_id,
+                    a.invoice.currency,
+                    a.invoice.residual,
+                    a.invoice.state,
+                ),
+                a.amount,
+                writeoffs.get(a.invoice_id, 0),
             )
             for a in p.allocations
         ],
@@ -78,9 +89,15 @@ def facts_of(p: Payment, writeoffs: dict[int, int] | None = None) -> PaymentFact
 def snapshot(p: Payment) -> dict[str, Any]:
     """The audited fields of a payment, JSON-ready."""
     return {
-        "number": p.number, "type": p.type.value, "state": p.state.value,
-        "partner_id": p.partner_id, "journal_id": p.journal_id, "amount": p.amount,
-        "currency": p.currency, "date": p.date.isoformat(), "reference": p.reference,
+        "number": p.number,
+        "type": p.type.value,
+        "state": p.state.value,
+        "partner_id": p.partner_id,
+        "journal_id": p.journal_id,
+        "amount": p.amount,
+        "currency": p.currency,
+        "date": p.date.isoformat(),
+        "reference": p.reference,
         "memo": p.memo,
         "allocations": {str(a.invoice_id): a.amount for a in p.allocations},
     }
@@ -111,9 +128,15 @@ class PaymentService:
         return payment
 
     async def load_many(self, ids: Sequence[int], lock: bool = False) -> list[Payment]:
-        """Payments by id (in id order, the lock order), eager-loaded, in a constant number of queries."""
-        stmt = (select(Payment).where(Payment.id.in_(ids)).options(*_payment_options())
-                .order_by(Payment.id).execution_options(populate_existing=True))
+        """Payments by id (in id order, the lock order), eager-loaded, in a constant number
+        of queries."""
+        stmt = (
+            select(Payment)
+            .where(Payment.id.in_(ids))
+            .options(*_payment_options())
+            .order_by(Payment.id)
+            .execution_options(populate_existing=True)
+        )
         if lock:
             stmt = stmt.with_for_update(of=Payment)
         return list((await self.session.execute(stmt)).scalars())
@@ -125,13 +148,16 @@ class PaymentService:
         if self.session.bind.dialect.name == "sqlite":
             # The writer lock is already held (BEGIN IMMEDIATE) and nobody else can have
             # changed them since they were loaded in this transaction: reuse what is loaded.
-            loaded = {i: self.session.identity_map.get(identity_key(Invoice, i))
-                      for i in set(invoice_ids)}
+            loaded = {
+                i: self.session.identity_map.get(identity_key(Invoice, i)) for i in set(invoice_ids)
+            }
             if all(inv is not None for inv in loaded.values()):
                 return loaded  # type: ignore[return-value]
         rows = await self.session.execute(
-            select(Invoice).where(Invoice.id.in_(sorted(set(invoice_ids))))
-            .order_by(Invoice.id).with_for_update()
+            select(Invoice)
+            .where(Invoice.id.in_(sorted(set(invoice_ids))))
+            .order_by(Invoice.id)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
         return {inv.id: inv for inv in rows.scalars()}
@@ -143,19 +169,29 @@ class PaymentService:
     async def assign_number(self, p: Payment) -> None:
         """Final number at first confirm, from the journal's gapless sequence for the year."""
         if p.number is None:
-            value = await sequences.reserve(self.session, p.journal_id, p.date.year,
-                                            sequences.PAYMENT)
-            p.number = sequences.format_number(p.journal.code, p.date.year, value,
-                                               sequences.PAYMENT)
+            value = await sequences.reserve(
+                self.session, p.journal_id, p.date.year, sequences.PAYMENT
+            )
+            p.number = sequences.format_number(
+                p.journal.code, p.date.year, value, sequences.PAYMENT
+            )
 
-    async def record(self, p: Payment, action: str, changes: dict[str, Any],
-                     reason: str | None = None) -> None:
-        await audit.append(self.session, [audit.AuditEvent(
-            self.user, action, "payment", p.id, changes, payment_id=p.id, reason=reason)])
+    async def record(
+        self, p: Payment, action: str, changes: dict[str, Any], reason: str | None = None
+    ) -> None:
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(
+                    self.user, action, "payment", p.id, changes, payment_id=p.id, reason=reason
+                )
+            ],
+        )
 
     # -------------------------------------------------------------- validation
-    def problems(self, p: Payment, lock: dt.date | None = None,
-                 writeoffs: dict[int, int] | None = None) -> list[str]:
+    def problems(
+        self, p: Payment, lock: dt.date | None = None, writeoffs: dict[int, int] | None = None
+    ) -> list[str]:
         return validate_payment(facts_of(p, writeoffs), lock)
 
     def ensure_valid(self, p: Payment) -> None:
@@ -181,15 +217,26 @@ class PaymentService:
             if invoice.id in seen:
                 raise InputError(f"allocations: invoice {invoice.number} is listed twice")
             seen.add(invoice.id)
-            minor = to_minor(parse_amount(amount, p.currency, field=f"allocation to {ident}"),
-                             p.currency)
-            p.allocations.append(PaymentAllocation(invoice=invoice, invoice_id=invoice.id,
-                                                   amount=minor, writeoff=0))
+            minor = to_minor(
+                parse_amount(amount, p.currency, field=f"allocation to {ident}"), p.currency
+            )
+            p.allocations.append(
+                PaymentAllocation(invoice=invoice, invoice_id=invoice.id, amount=minor, writeoff=0)
+            )
 
-    async def _build(self, type: str, partner: str, journal: str, amount: str | Decimal,
-                     date: str | dt.date | None, reference: str | None, memo: str | None,
-                     currency: str | None, allocations: Sequence[AllocationInput],
-                     validate: bool = True) -> Payment:
+    async def _build(
+        self,
+        type: str,
+        partner: str,
+        journal: str,
+        amount: str | Decimal,
+        date: str | dt.date | None,
+        reference: str | None,
+        memo: str | None,
+        currency: str | None,
+        allocations: Sequence[AllocationInput],
+        validate: bool = True,
+    ) -> Payment:
         """A new, validated draft (not yet added to the session). The rules of `create`."""
         p_type = enum_value(PaymentType, "type")(str(type))
         found_journal = await lookups.journal(self.session, journal)
@@ -197,11 +244,20 @@ class PaymentService:
         cur = normalise_currency(currency or found_journal.currency)
         now = dt.datetime.now(dt.UTC)
         p = Payment(
-            type=p_type, state=PaymentState.DRAFT, partner=found_partner,
-            partner_id=found_partner.id, journal=found_journal, journal_id=found_journal.id,
-            amount=to_minor(parse_amount(amount, cur), cur), currency=cur,
-            date=parse_date(date) or dt.date.today(), reference=(reference or None),
-            memo=(memo or None), created_by=self.user, created_at=now, updated_at=now,
+            type=p_type,
+            state=PaymentState.DRAFT,
+            partner=found_partner,
+            partner_id=found_partner.id,
+            journal=found_journal,
+            journal_id=found_journal.id,
+            amount=to_minor(parse_amount(amount, cur), cur),
+            currency=cur,
+            date=parse_date(date) or dt.date.today(),
+            reference=(reference or None),
+            memo=(memo or None),
+            created_by=self.user,
+            created_at=now,
+            updated_at=now,
             allocations=[],
         )
         await self._allocations(p, allocations)
@@ -212,23 +268,37 @@ class PaymentService:
     async def _add(self, payments: list[Payment]) -> None:
         self.session.add_all(payments)
         await self.session.flush()
-        await audit.append(self.session, [
-            audit.AuditEvent(self.user, "create", "payment", p.id, snapshot(p), payment_id=p.id)
-            for p in payments])
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(self.user, "create", "payment", p.id, snapshot(p), payment_id=p.id)
+                for p in payments
+            ],
+        )
 
     @unit_of_work(write=True)
-    async def create_payment(self, type: str, partner: str, journal: str, amount: str | Decimal,
-                             date: str | dt.date | None = None, reference: str | None = None,
-                             memo: str | None = None, currency: str | None = None,
-                             allocations: Sequence[AllocationInput] = ()) -> PaymentView:
-        p = await self._build(type, partner, journal, amount, date, reference, memo, currency,
-                              allocations)
+    async def create_payment(
+        self,
+        type: str,
+        partner: str,
+        journal: str,
+        amount: str | Decimal,
+        date: str | dt.date | None = None,
+        reference: str | None = None,
+        memo: str | None = None,
+        currency: str | None = None,
+        allocations: Sequence[AllocationInput] = (),
+    ) -> PaymentView:
+        p = await self._build(
+            type, partner, journal, amount, date, reference, memo, currency, allocations
+        )
         await self._add([p])
         return await self.view(p)
 
     @unit_of_work(write=True)
-    async def create_payments(self, rows: Sequence[SourceRow], header: Sequence[str],
-                              source: str) -> BulkCreateResult:
+    async def create_payments(
+        self, rows: Sequence[SourceRow], header: Sequence[str], source: str
+    ) -> BulkCreateResult:
         """Bulk create from file rows, all or nothing; an error names the file, row and field.
 
         A row whose reference matches an existing payment of the same partner, type, amount
@@ -240,10 +310,17 @@ class PaymentService:
             with row_context(source, row):
                 allocations = parse_allocation_spec(row.get("allocations"))
                 p = await self._build(
-                    row.get("type"), row.get("partner"), row.get("journal"), row.get("amount"),
-                    row.get("date") or None, row.get("reference") or None,
-                    row.get("memo") or None, row.get("currency") or None, allocations,
-                    validate=False)
+                    row.get("type"),
+                    row.get("partner"),
+                    row.get("journal"),
+                    row.get("amount"),
+                    row.get("date") or None,
+                    row.get("reference") or None,
+                    row.get("memo") or None,
+                    row.get("currency") or None,
+                    allocations,
+                    validate=False,
+                )
                 key = (p.partner_id, p.type, p.amount, p.date, p.reference)
                 if p.reference and key in existing:
                     skipped += 1
@@ -259,10 +336,17 @@ class PaymentService:
         refs = sorted(references)
         for start in range(0, len(refs), 1000):
             rows = await self.session.execute(
-                select(Payment.partner_id, Payment.type, Payment.amount, Payment.date,
-                       Payment.reference)
-                .where(Payment.reference.in_(refs[start:start + 1000]),
-                       Payment.state != PaymentState.CANCELLED))
+                select(
+                    Payment.partner_id,
+                    Payment.type,
+                    Payment.amount,
+                    Payment.date,
+                    Payment.reference,
+                ).where(
+                    Payment.reference.in_(refs[start : start + 1000]),
+                    Payment.state != PaymentState.CANCELLED,
+                )
+            )
             keys.update(tuple(r) for r in rows)
         return keys
 
@@ -271,11 +355,19 @@ class PaymentService:
         return await self.view(await self.load(ident), with_entries)
 
     @unit_of_work(write=True)
-    async def update_payment(self, ident: str | int, *, type: str | None = None,
-                             partner: str | None = None, journal: str | None = None,
-                             amount: str | Decimal | None = None,
-                             date: str | dt.date | None = None, reference: str | None = None,
-                             memo: str | None = None, reason: str | None = None) -> PaymentView:
+    async def update_payment(
+        self,
+        ident: str | int,
+        *,
+        type: str | None = None,
+        partner: str | None = None,
+        journal: str | None = None,
+        amount: str | Decimal | None = None,
+        date: str | dt.date | None = None,
+        reference: str | None = None,
+        memo: str | None = None,
+        reason: str | None = None,
+    ) -> PaymentView:
         p = await self.load(ident, lock=True)
         states.transition(lookups.payment_label(p), p.state, states.Action.EDIT)
         before = snapshot(p)
@@ -296,8 +388,9 @@ class PaymentService:
             p.memo = memo or None
         return await self._save_edit(p, before, "update", reason)
 
-    async def _save_edit(self, p: Payment, before: dict[str, Any], action: str,
-                         reason: str | None) -> PaymentView:
+    async def _save_edit(
+        self, p: Payment, before: dict[str, Any], action: str, reason: str | None
+    ) -> PaymentView:
         self.ensure_valid(p)
         await self.session.flush()
         changes = diff(before, snapshot(p))
@@ -315,8 +408,10 @@ class PaymentService:
         if p.number is not None or await self.session.scalar(
             select(JournalEntry.id).where(JournalEntry.payment_id == p.id).limit(1)
         ):
-            raise RuleViolation(f"payment {label} has been posted before and keeps its "
-                                "history: cancel it instead of deleting")
+            raise RuleViolation(
+                f"payment {label} has been posted before and keeps its "
+                "history: cancel it instead of deleting"
+            )
         await self.record(p, "delete", snapshot(p), reason)
         await self.session.delete(p)
         await self.session.flush()
@@ -324,8 +419,9 @@ class PaymentService:
 
     # ------------------------------------------------------------- allocations
     @unit_of_work(write=True)
-    async def set_allocation(self, ident: str | int, invoice: str, amount: str | Decimal,
-                             reason: str | None = None) -> PaymentView:
+    async def set_allocation(
+        self, ident: str | int, invoice: str, amount: str | Decimal, reason: str | None = None
+    ) -> PaymentView:
         """Add an allocation to a draft, or change the amount of an existing one."""
         p = await self.load(ident, lock=True)
         states.transition(lookups.payment_label(p), p.state, states.Action.EDIT)
@@ -334,15 +430,17 @@ class PaymentService:
         minor = to_minor(parse_amount(amount, p.currency, field="allocation"), p.currency)
         current = next((a for a in p.allocations if a.invoice_id == inv.id), None)
         if current is None:
-            p.allocations.append(PaymentAllocation(invoice=inv, invoice_id=inv.id, amount=minor,
-                                                   writeoff=0))
+            p.allocations.append(
+                PaymentAllocation(invoice=inv, invoice_id=inv.id, amount=minor, writeoff=0)
+            )
         else:
             current.amount = minor
         return await self._save_edit(p, before, "allocate", reason)
 
     @unit_of_work(write=True)
-    async def remove_allocation(self, ident: str | int, invoice: str,
-                                reason: str | None = None) -> PaymentView:
+    async def remove_allocation(
+        self, ident: str | int, invoice: str, reason: str | None = None
+    ) -> PaymentView:
         p = await self.load(ident, lock=True)
         states.transition(lookups.payment_label(p), p.state, states.Action.EDIT)
         before = snapshot(p)
@@ -355,12 +453,19 @@ class PaymentService:
 
     # ----------------------------------------------------------------- queries
     @unit_of_work(write=False)
-    async def get_payments(self, filters: PaymentFilter | None = None, sort: str = "-date",
-                           limit: int | None = 50, offset: int = 0) -> Page:
+    async def get_payments(
+        self,
+        filters: PaymentFilter | None = None,
+        sort: str = "-date",
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> Page:
         return await self.queries.page(filters or PaymentFilter(), sort, limit, offset)
 
     @unit_of_work(write=False)
-    async def get_payment_summary(self, date_from: str | None = None,
-                                  date_to: str | None = None) -> dict[str, Any]:
-        return await self.queries.summary(parse_date(date_from, "date_from"),
-                                          parse_date(date_to, "date_to"))
+    async def get_payment_summary(
+        self, date_from: str | None = None, date_to: str | None = None
+    ) -> dict[str, Any]:
+        return await self.queries.summary(
+            parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
+        )

@@ -63,15 +63,19 @@ class ReviewService:
         except ValueError:
             raise InputError(f"bank line: {line_id!r} is not a line id") from None
         line = await self.session.scalar(
-            select(BankLine).where(BankLine.id == ident).with_for_update()
-            .execution_options(populate_existing=True))
+            select(BankLine)
+            .where(BankLine.id == ident)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if line is None:
             raise NotFound(f"unknown bank line {line_id}: see `payctl review list`")
         return line
 
     @unit_of_work(write=False)
-    async def list_lines(self, state: str = "review", limit: int | None = 50,
-                         offset: int = 0) -> Page:
+    async def list_lines(
+        self, state: str = "review", limit: int | None = 50, offset: int = 0
+    ) -> Page:
         stmt = select(BankLine, Journal.code).join(Journal, Journal.id == BankLine.journal_id)
         if state != "all":
             stmt = stmt.where(BankLine.state == state)
@@ -86,19 +90,36 @@ class ReviewService:
             candidates = json.loads(line.candidates or "[]")
             for c in candidates:
                 c["partner"] = names.get(c.pop("partner_id", None))
-                c["allocations"] = [f"{n}={from_minor(a, line.currency)}"
-                                    for n, a, _w in c.get("allocations", [])]
+                c["allocations"] = [
+                    f"{n}={from_minor(a, line.currency)}" for n, a, _w in c.get("allocations", [])
+                ]
             text = " ".join(filter(None, [line.structured_reference, line.remittance]))
-            items.append(ReviewItem(line.id, code, line.booking_date,
-                                    from_minor(line.amount, line.currency), line.currency,
-                                    line.counterparty_name, line.counterparty_account,
-                                    text or None, line.state, line.reason, candidates))
+            items.append(
+                ReviewItem(
+                    line.id,
+                    code,
+                    line.booking_date,
+                    from_minor(line.amount, line.currency),
+                    line.currency,
+                    line.counterparty_name,
+                    line.counterparty_account,
+                    text or None,
+                    line.state,
+                    line.reason,
+                    candidates,
+                )
+            )
         return Page(items, total or 0, limit, offset)
 
     @unit_of_work(write=True)
-    async def accept(self, line_id: int | str, invoices: list[tuple[str, str | None]] | None = None,
-                     payment: str | None = None, partner: str | None = None,
-                     auto_confirm: bool = False) -> ReviewOutcome:
+    async def accept(
+        self,
+        line_id: int | str,
+        invoices: list[tuple[str, str | None]] | None = None,
+        payment: str | None = None,
+        partner: str | None = None,
+        auto_confirm: bool = False,
+    ) -> ReviewOutcome:
         line = await self._line(line_id)
         if line.state == "matched":
             raise RuleViolation(f"bank line {line.id} is already matched")
@@ -109,8 +130,9 @@ class ReviewService:
         if not invoices and not partner:
             best = json.loads(line.candidates or "[]")
             if not best:
-                raise RuleViolation(f"bank line {line.id} has no candidate: say --invoice, "
-                                    "--payment or --partner")
+                raise RuleViolation(
+                    f"bank line {line.id} has no candidate: say --invoice, --payment or --partner"
+                )
             top = best[0]
             if top.get("payment_id"):
                 return await self._reconcile(line, journal, str(top["payment_id"]))
@@ -118,9 +140,14 @@ class ReviewService:
             partner = str(top["partner_id"])
         return await self._create(line, journal, invoices or [], partner, auto_confirm)
 
-    async def _create(self, line: BankLine, journal: Journal,
-                      invoices: list[tuple[str, str | None]], partner: str | None,
-                      auto_confirm: bool) -> ReviewOutcome:
+    async def _create(
+        self,
+        line: BankLine,
+        journal: Journal,
+        invoices: list[tuple[str, str | None]],
+        partner: str | None,
+        auto_confirm: bool,
+    ) -> ReviewOutcome:
         amount = abs(line.amount)
         allocations, ptype, partner_obj, left = [], None, None, amount
         for number, given in invoices:
@@ -137,53 +164,87 @@ class ReviewService:
         if ptype is None:
             ptype = self._type_for(partner_obj.kind, _inbound(line))
         if (ptype in INBOUND) != _inbound(line):
-            raise RuleViolation(f"bank line {line.id} is {'incoming' if _inbound(line) else 'outgoing'}"
-                                f" money; a {ptype} goes the other way")
+            raise RuleViolation(
+                f"bank line {line.id} is {'incoming' if _inbound(line) else 'outgoing'}"
+                f" money; a {ptype} goes the other way"
+            )
         flow = PaymentFlowService(self.session, self.user)
         view = await flow.payments.create_payment(
-            ptype, str(partner_obj.id), journal.code, str(from_minor(amount, line.currency)),
-            line.booking_date, (line.structured_reference or line.transaction_id or None),
-            line.remittance, line.currency, allocations)
+            ptype,
+            str(partner_obj.id),
+            journal.code,
+            str(from_minor(amount, line.currency)),
+            line.booking_date,
+            (line.structured_reference or line.transaction_id or None),
+            line.remittance,
+            line.currency,
+            allocations,
+        )
         line.state, line.link, line.payment_id = "matched", "created", view.id
-        line.partner_id, line.rule, line.reason = partner_obj.id, "manual", f"accepted by {self.user}"
+        line.partner_id, line.rule, line.reason = (
+            partner_obj.id,
+            "manual",
+            f"accepted by {self.user}",
+        )
         await self.session.flush()
         label = f"#{view.id}"
         if auto_confirm:
             label = (await flow.confirm_payment(view.id, write_off=True)).label
         await self._audit(line, "accept", {"payment_id": view.id})
-        return ReviewOutcome(line.id, "created payment", label,
-                             f"bank line {line.id} -> payment {label}")
+        return ReviewOutcome(
+            line.id, "created payment", label, f"bank line {line.id} -> payment {label}"
+        )
 
     @staticmethod
     def _type_for(kind: PartnerKind, inbound: bool) -> PaymentType:
         if inbound:
-            return PaymentType.VENDOR_REFUND if kind == PartnerKind.VENDOR else PaymentType.CUSTOMER_PAYMENT
-        return PaymentType.CUSTOMER_REFUND if kind == PartnerKind.CUSTOMER else PaymentType.VENDOR_PAYMENT
+            return (
+                PaymentType.VENDOR_REFUND
+                if kind == PartnerKind.VENDOR
+                else PaymentType.CUSTOMER_PAYMENT
+            )
+        return (
+            PaymentType.CUSTOMER_REFUND
+            if kind == PartnerKind.CUSTOMER
+            else PaymentType.VENDOR_PAYMENT
+        )
 
     async def _reconcile(self, line: BankLine, journal: Journal, ident: str) -> ReviewOutcome:
         payment = await self.session.scalar(
-            select(Payment).where(lookups.payment_filter(ident)).with_for_update())
+            select(Payment).where(lookups.payment_filter(ident)).with_for_update()
+        )
         if payment is None:
             raise NotFound(f"unknown payment {ident!r}")
         label = lookups.payment_label(payment)
         if payment.state != PaymentState.POSTED:
-            raise RuleViolation(f"payment {label} is {payment.state}: only posted payments "
-                                "can be reconciled with a bank line")
+            raise RuleViolation(
+                f"payment {label} is {payment.state}: only posted payments "
+                "can be reconciled with a bank line"
+            )
         if payment.amount != abs(line.amount) or (payment.type in INBOUND) != _inbound(line):
-            raise RuleViolation(f"payment {label} ({from_minor(payment.amount, payment.currency)}) "
-                                f"does not match bank line {line.id} "
-                                f"({from_minor(line.amount, line.currency)})")
-        taken = await self.session.scalar(select(BankLine.id).where(
-            BankLine.payment_id == payment.id, BankLine.state == "matched"))
+            raise RuleViolation(
+                f"payment {label} ({from_minor(payment.amount, payment.currency)}) "
+                f"does not match bank line {line.id} "
+                f"({from_minor(line.amount, line.currency)})"
+            )
+        taken = await self.session.scalar(
+            select(BankLine.id).where(
+                BankLine.payment_id == payment.id, BankLine.state == "matched"
+            )
+        )
         if taken:
             raise RuleViolation(f"payment {label} is already matched to bank line {taken}")
-        if await self.session.scalar(select(Payment.id).where(Payment.id == payment.id,
-                                                              booked_on_bank())):
-            raise RuleViolation(f"payment {label} is already booked on the bank account (it was "
-                                f"made from a bank line): reset it (payctl reset {label}) and "
-                                "confirm it again, then match it")
+        if await self.session.scalar(
+            select(Payment.id).where(Payment.id == payment.id, booked_on_bank())
+        ):
+            raise RuleViolation(
+                f"payment {label} is already booked on the bank account (it was "
+                f"made from a bank line): reset it (payctl reset {label}) and "
+                "confirm it again, then match it"
+            )
         (entry_id,) = await BankPosting(self.session, self.user).reconcile(
-            journal, [(line.id, payment, payment.amount, line.booking_date, f"bank line {line.id}")])
+            journal, [(line.id, payment, payment.amount, line.booking_date, f"bank line {line.id}")]
+        )
         line.state, line.link, line.payment_id = "matched", "reconciled", payment.id
         line.reconcile_entry_id, line.partner_id = entry_id, payment.partner_id
         line.rule, line.reason = "manual", f"accepted by {self.user}"
@@ -213,12 +274,28 @@ class ReviewService:
         line.rule, line.score, line.reason = None, None, f"unmatched by {self.user}"
         await self.session.flush()
         await self._audit(line, "unmatch", {"payment_id": payment_id}, reason)
-        return ReviewOutcome(line.id, "unmatched", None,
-                             f"bank line {line.id} is back in review; payment #{payment_id} is "
-                             "unchanged (reset or cancel it if it should not stand)")
+        return ReviewOutcome(
+            line.id,
+            "unmatched",
+            None,
+            f"bank line {line.id} is back in review; payment #{payment_id} is "
+            "unchanged (reset or cancel it if it should not stand)",
+        )
 
-    async def _audit(self, line: BankLine, action: str, changes: dict[str, Any],
-                     reason: str | None = None) -> None:
-        await audit.append(self.session, [audit.AuditEvent(
-            self.user, action, "bank_line", line.id, {"state": line.state, **changes},
-            payment_id=changes.get("payment_id"), reason=reason)])
+    async def _audit(
+        self, line: BankLine, action: str, changes: dict[str, Any], reason: str | None = None
+    ) -> None:
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(
+                    self.user,
+                    action,
+                    "bank_line",
+                    line.id,
+                    {"state": line.state, **changes},
+                    payment_id=changes.get("payment_id"),
+                    reason=reason,
+                )
+            ],
+        )

@@ -23,8 +23,10 @@ class ImportResult:
 def require_columns(source: str, header: list[str], required: list[str]) -> None:
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"{source}: missing column(s) {', '.join(missing)} "
-                         f"(found: {', '.join(header) or 'none'})")
+        raise InputError(
+            f"{source}: missing column(s) {', '.join(missing)} "
+            f"(found: {', '.join(header) or 'none'})"
+        )
 
 
 @contextmanager
@@ -39,8 +41,9 @@ def row_context(source: str, row: SourceRow, field: str | None = None) -> Iterat
         raise InputError(f"{where}: {exc.message}") from None
 
 
-def parse_field(source: str, row: SourceRow, field: str, parse: Callable[[str], T],
-                required: bool = True) -> T | None:
+def parse_field(
+    source: str, row: SourceRow, field: str, parse: Callable[[str], T], required: bool = True
+) -> T | None:
     raw = row.get(field)
     if not raw:
         if required:

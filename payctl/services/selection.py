@@ -41,7 +41,9 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
     names = {i for i in cleaned if not i.lstrip("#").isdigit()}
     found: dict[str, int] = {}
     for chunk in _chunks(sorted(numeric), BATCH_SIZE):
-        for pid in (await session.execute(select(Payment.id).where(Payment.id.in_(chunk)))).scalars():
+        for pid in (
+            await session.execute(select(Payment.id).where(Payment.id.in_(chunk)))
+        ).scalars():
             found[str(pid)] = pid
     for chunk in _chunks(sorted(names), BATCH_SIZE):
         rows = await session.execute(
@@ -72,8 +74,8 @@ def _as_id(ident: str) -> int | None:
 
 def _chunks(items: Sequence[int] | Sequence[str], size: int) -> Iterator[list]:  # type: ignore[type-arg]
     for start in range(0, len(items), size):
-        yield list(items[start:start + size])
+        yield list(items[start : start + size])
 
 
 def batches(ids: list[tuple[str, int]], size: int = BATCH_SIZE) -> list[list[tuple[str, int]]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]

@@ -29,19 +29,27 @@ async def _ensure_row(session: AsyncSession, journal_id: int, year: int, kind: s
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        stmt = pg_insert(Sequence).values(**values).on_conflict_do_nothing(
-            index_elements=["journal_id", "year", "kind"])
+        stmt = (
+            pg_insert(Sequence)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["journal_id", "year", "kind"])
+        )
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        stmt = sqlite_insert(Sequence).values(**values).on_conflict_do_nothing(
-            index_elements=["journal_id", "year", "kind"])
+        stmt = (
+            sqlite_insert(Sequence)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["journal_id", "year", "kind"])
+        )
     else:  # pragma: no cover
         stmt = insert(Sequence).values(**values)
     await session.execute(stmt)
 
 
-async def reserve(session: AsyncSession, journal_id: int, year: int, kind: str, count: int = 1) -> int:
+async def reserve(
+    session: AsyncSession, journal_id: int, year: int, kind: str, count: int = 1
+) -> int:
     """Reserve ``count`` consecutive values; return the first."""
     await _ensure_row(session, journal_id, year, kind)
     last = await session.scalar(

@@ -61,14 +61,21 @@ class SetupService:
             if code in codes:
                 continue
             liquidity = role is not None
-            s.add(Journal(
-                code=code, name=name, type=j_type, currency="EUR",
-                account_id=by_role[role] if role else None,
-                outstanding_receipts_account_id=(
-                    by_role[AccountRole.OUTSTANDING_RECEIPTS] if liquidity else None),
-                outstanding_payments_account_id=(
-                    by_role[AccountRole.OUTSTANDING_PAYMENTS] if liquidity else None),
-            ))
+            s.add(
+                Journal(
+                    code=code,
+                    name=name,
+                    type=j_type,
+                    currency="EUR",
+                    account_id=by_role[role] if role else None,
+                    outstanding_receipts_account_id=(
+                        by_role[AccountRole.OUTSTANDING_RECEIPTS] if liquidity else None
+                    ),
+                    outstanding_payments_account_id=(
+                        by_role[AccountRole.OUTSTANDING_PAYMENTS] if liquidity else None
+                    ),
+                )
+            )
             created_journals += 1
         if await s.get(AuditHead, 1) is None:
             s.add(AuditHead(id=1, last_hash=GENESIS))

@@ -92,26 +92,44 @@ class PaymentView:
         return self.number or f"#{self.id}"
 
 
-def payment_view(p: Payment, entries: list[EntryView] | None = None,
-                 with_allocations: bool = True) -> PaymentView:
+def payment_view(
+    p: Payment, entries: list[EntryView] | None = None, with_allocations: bool = True
+) -> PaymentView:
     cur = p.currency
     allocations = []
     allocated = 0
     if with_allocations:
         for a in p.allocations:
             allocated += a.amount
-            allocations.append(AllocationView(
-                a.invoice.number, from_minor(a.amount, cur), from_minor(a.writeoff, cur),
-                from_minor(a.invoice.residual, a.invoice.currency),
-            ))
+            allocations.append(
+                AllocationView(
+                    a.invoice.number,
+                    from_minor(a.amount, cur),
+                    from_minor(a.writeoff, cur),
+                    from_minor(a.invoice.residual, a.invoice.currency),
+                )
+            )
     return PaymentView(
-        id=p.id, number=p.number, type=p.type.value, state=p.state.value,
-        partner=p.partner.name, journal=p.journal.code, amount=from_minor(p.amount, cur),
-        currency=cur, date=p.date, reference=p.reference, memo=p.memo,
-        allocated=from_minor(allocated, cur), unallocated=from_minor(p.amount - allocated, cur),
-        created_by=p.created_by, created_at=p.created_at, updated_at=p.updated_at,
-        confirmed_by=p.confirmed_by, confirmed_at=p.confirmed_at,
-        allocations=allocations, entries=entries or [],
+        id=p.id,
+        number=p.number,
+        type=p.type.value,
+        state=p.state.value,
+        partner=p.partner.name,
+        journal=p.journal.code,
+        amount=from_minor(p.amount, cur),
+        currency=cur,
+        date=p.date,
+        reference=p.reference,
+        memo=p.memo,
+        allocated=from_minor(allocated, cur),
+        unallocated=from_minor(p.amount - allocated, cur),
+        created_by=p.created_by,
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+        confirmed_by=p.confirmed_by,
+        confirmed_at=p.confirmed_at,
+        allocations=allocations,
+        entries=entries or [],
     )
 
 
@@ -155,8 +173,9 @@ class PartnerView:
 
 
 def partner_view(p: Partner, **balances: Decimal) -> PartnerView:
-    return PartnerView(p.id, p.name, p.kind.value, [b.iban for b in p.ibans], p.email, p.vat,
-                       **balances)
+    return PartnerView(
+        p.id, p.name, p.kind.value, [b.iban for b in p.ibans], p.email, p.vat, **balances
+    )
 
 
 @dataclass(frozen=True)
@@ -175,22 +194,45 @@ class InvoiceView:
 
 def invoice_view(inv: Invoice, partner_name: str) -> InvoiceView:
     cur = inv.currency
-    return InvoiceView(inv.id, inv.number, inv.type.value, partner_name, inv.date, inv.due_date,
-                       cur, from_minor(inv.total, cur), from_minor(inv.residual, cur),
-                       inv.state.value)
+    return InvoiceView(
+        inv.id,
+        inv.number,
+        inv.type.value,
+        partner_name,
+        inv.date,
+        inv.due_date,
+        cur,
+        from_minor(inv.total, cur),
+        from_minor(inv.residual, cur),
+        inv.state.value,
+    )
 
 
-def entry_view(e: JournalEntry, journal_code: str, numbers: dict[int, str],
-               accounts: dict[int, tuple[str, str]], partners: dict[int, str],
-               currency: str) -> EntryView:
+def entry_view(
+    e: JournalEntry,
+    journal_code: str,
+    numbers: dict[int, str],
+    accounts: dict[int, tuple[str, str]],
+    partners: dict[int, str],
+    currency: str,
+) -> EntryView:
     return EntryView(
-        id=e.id, number=e.number, journal=journal_code, date=e.date, source=e.source_type,
+        id=e.id,
+        number=e.number,
+        journal=journal_code,
+        date=e.date,
+        source=e.source_type,
         reversal_of=numbers.get(e.reversal_of_id) if e.reversal_of_id else None,
         reversed_by=numbers.get(e.reversed_by_id) if e.reversed_by_id else None,
         lines=[
-            LineView(accounts[ln.account_id][0], accounts[ln.account_id][1],
-                     partners.get(ln.partner_id) if ln.partner_id else None,
-                     from_minor(ln.debit, currency), from_minor(ln.credit, currency), ln.label)
+            LineView(
+                accounts[ln.account_id][0],
+                accounts[ln.account_id][1],
+                partners.get(ln.partner_id) if ln.partner_id else None,
+                from_minor(ln.debit, currency),
+                from_minor(ln.credit, currency),
+                ln.label,
+            )
             for ln in e.lines
         ],
     )
