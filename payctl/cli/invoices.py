@@ -133,7 +133,7 @@ def import_(
     from payctl.services.invoice_service import InvoiceService
     from payctl.services.views import plain
 
-    def op(session):  # type: ignore[no-untyped-def]
+    def op(session):
         table = read_table(file)
         return InvoiceService(session, user()).import_invoices(
             table.rows, table.header, table.source

@@ -103,7 +103,7 @@ def import_(
     from payctl.services.partner_service import PartnerService
     from payctl.services.views import plain
 
-    def op(session):  # type: ignore[no-untyped-def]
+    def op(session):
         table = read_table(file)
         return PartnerService(session, user()).import_partners(
             table.rows, table.header, table.source

@@ -23,7 +23,7 @@ def init() -> None:
     """
     from payctl.config import mask_url
 
-    async def op(session):  # type: ignore[no-untyped-def]
+    async def op(session):
         from payctl.db.schema import upgrade_to_head
         from payctl.services.setup_service import SetupService
 

@@ -14,10 +14,12 @@ from enum import Enum
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, insert, update
+from sqlalchemy import Date, DateTime, FromClause, Table, insert, update
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+
+from payctl.db.engine import dialect_name
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -33,11 +35,18 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys (column names of ``table``)."""
+async def bulk_insert(
+    session: AsyncSession, table: FromClause, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows that all have the same keys (column names of ``table``).
+
+    ``table`` is a model's ``__table__`` (typed ``FromClause`` by SQLAlchemy; must be a Table).
+    """
+    if not isinstance(table, Table):
+        raise TypeError(f"bulk_insert needs a Table, got {type(table).__name__}")
     if not rows:
         return
-    if session.bind.dialect.name != "sqlite":
+    if dialect_name(session) != "sqlite":
         await session.execute(insert(table), list(rows))
         return
     columns = list(rows[0])

@@ -50,6 +50,14 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def dialect_name(session: AsyncSession) -> str:
+    """Name of the dialect ("sqlite", "postgresql") of the engine ``session`` is bound to."""
+    bind = session.bind
+    if bind is None:
+        raise RuntimeError("session is not bound to an engine")
+    return bind.dialect.name
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     timeout = busy_timeout_seconds()
     if url.startswith("sqlite"):

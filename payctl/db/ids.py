@@ -8,14 +8,19 @@ write lock (``BEGIN IMMEDIATE``) — and on PostgreSQL from the table's own sequ
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import FromClause, Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.engine import dialect_name
 
-async def allocate_ids(session: AsyncSession, table: Table, count: int) -> list[int]:
+
+async def allocate_ids(session: AsyncSession, table: FromClause, count: int) -> list[int]:
+    """Reserve ``count`` new ids for ``table`` (a model's ``__table__``)."""
+    if not isinstance(table, Table):
+        raise TypeError(f"allocate_ids needs a Table, got {type(table).__name__}")
     if count <= 0:
         return []
-    dialect = session.bind.dialect.name
+    dialect = dialect_name(session)
     if dialect == "postgresql":
         rows = await session.execute(
             text(
@@ -26,4 +31,5 @@ async def allocate_ids(session: AsyncSession, table: Table, count: int) -> list[
         )
         return sorted(r[0] for r in rows)
     top = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
-    return list(range(int(top) + 1, int(top) + 1 + count))
+    first = int(top or 0) + 1
+    return list(range(first, first + count))

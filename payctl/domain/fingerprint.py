@@ -14,14 +14,24 @@ from typing import Protocol
 
 
 class LineLike(Protocol):
-    booking_date: object
-    amount: object
-    currency: str
-    counterparty_name: str | None
-    counterparty_account: str | None
-    remittance: str | None
-    structured_reference: str | None
-    transaction_id: str | None
+    """What a fingerprint reads of a line (read-only, so frozen dataclasses match)."""
+
+    @property
+    def booking_date(self) -> object: ...
+    @property
+    def amount(self) -> object: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def counterparty_name(self) -> str | None: ...
+    @property
+    def counterparty_account(self) -> str | None: ...
+    @property
+    def remittance(self) -> str | None: ...
+    @property
+    def structured_reference(self) -> str | None: ...
+    @property
+    def transaction_id(self) -> str | None: ...
 
 
 def _digest(*parts: object) -> str:

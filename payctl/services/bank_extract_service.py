@@ -361,7 +361,7 @@ class BankExtractService:
                 .limit(1)
             )
         ).first()
-        if prev is not None and prev[0] != opening:
+        if prev is not None and prev[0] is not None and prev[0] != opening:
             report.warnings.append(
                 f"opening balance {format_amount(opening, cur)} on {st.opening_date} does not "
                 f"follow the previous statement's closing balance {format_amount(prev[0], cur)} "

@@ -172,7 +172,7 @@ class BulkFlow:
             failed = await self._delete(todo, reason)
         else:
             batch = await self.flow.run_transition(todo, transition, reason, write_off)
-            failed = {f.payment_id: f for f in batch.failed}
+            failed = batch.failed_by_payment()
         verb = "can be confirmed" if action == BulkAction.VALIDATE else "ok"
         out = []
         for ident, pid in group:

@@ -208,13 +208,14 @@ class InvoiceService:
         )
         amount = parse_field(source, row, "amount", lambda v: parse_amount(v, cur))
         assert amount is not None
+        inv_date = parse_field(source, row, "date", parse_date, required=False)
         inv = NewInvoice(
             number=number,
             partner=partner,
             type=inv_type,
             total=to_minor(amount, cur),
             currency=cur,
-            date=parse_field(source, row, "date", parse_date, required=False) or dt.date.today(),
+            date=inv_date or dt.date.today(),
             due_date=parse_field(
                 source, row, "due_date", lambda v: parse_date(v, "due_date"), required=False
             ),

@@ -49,7 +49,7 @@ class JournalService:
                 j.name,
                 j.type.value,
                 j.currency,
-                codes.get(j.account_id),
+                codes.get(j.account_id) if j.account_id is not None else None,
                 j.iban,
                 j.bank_account_number,
             )

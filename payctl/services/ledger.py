@@ -41,7 +41,7 @@ class PostedEntry:
 
 async def account_roles(session: AsyncSession) -> dict[AccountRole, int]:
     rows = await session.execute(select(Account.role, Account.id).where(Account.role.is_not(None)))
-    return {AccountRole(role): acc_id for role, acc_id in rows}
+    return {AccountRole(role): acc_id for role, acc_id in rows if role is not None}
 
 
 async def post_entries(

@@ -40,6 +40,15 @@ class _Batch:
     ok: list[Payment]
     failed: list[ItemResult]
 
+    def failed_by_payment(self) -> dict[int, ItemResult]:
+        """The failures by payment id (every failure of a run names its payment)."""
+        out: dict[int, ItemResult] = {}
+        for f in self.failed:
+            if f.payment_id is None:
+                raise RuntimeError(f"transition failure without a payment id: {f.item}")
+            out[f.payment_id] = f
+        return out
+
 
 class PaymentFlowService:
     def __init__(self, session: AsyncSession, user: str = "system") -> None:
@@ -304,7 +313,9 @@ class PaymentFlowService:
         )
         if link is not None:
             stmt = stmt.where(BankLine.link == link)
-        return {pid: line_id for pid, line_id in await self.session.execute(stmt)}
+        rows = await self.session.execute(stmt)
+        # payment_id is never NULL here (filtered with IN); the check narrows the type.
+        return {pid: line_id for pid, line_id in rows if pid is not None}
 
     async def _reverse(self, payments: list[Payment]) -> None:
         if not payments:

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -126,7 +126,7 @@ class PaymentQueries:
                 f"sort: {sort!r} is not one of {', '.join(SORTABLE)} (prefix - to reverse)"
             )
         column = SORTABLE[key]
-        order = [
+        order: list[ColumnElement[Any]] = [
             (column.desc() if sort.startswith("-") else column.asc()).nulls_last(),
             Payment.id.desc() if sort.startswith("-") else Payment.id.asc(),
         ]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
+from payctl.db.engine import dialect_name
 from payctl.db.models import Invoice, JournalEntry, Payment, PaymentAllocation
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
@@ -145,7 +146,7 @@ class PaymentService:
         """Lock invoices in id order (a fixed order, so concurrent confirms cannot deadlock)."""
         if not invoice_ids:
             return {}
-        if self.session.bind.dialect.name == "sqlite":
+        if dialect_name(self.session) == "sqlite":
             # The writer lock is already held (BEGIN IMMEDIATE) and nobody else can have
             # changed them since they were loaded in this transaction: reuse what is loaded.
             loaded = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from payctl.errors import InputError, PayctlError
 from payctl.importers.records import SourceRow
@@ -41,6 +41,18 @@ def row_context(source: str, row: SourceRow, field: str | None = None) -> Iterat
         raise InputError(f"{where}: {exc.message}") from None
 
 
+@overload
+def parse_field(
+    source: str,
+    row: SourceRow,
+    field: str,
+    parse: Callable[[str], T],
+    required: Literal[True] = True,
+) -> T: ...
+@overload
+def parse_field(
+    source: str, row: SourceRow, field: str, parse: Callable[[str], T], required: bool
+) -> T | None: ...
 def parse_field(
     source: str, row: SourceRow, field: str, parse: Callable[[str], T], required: bool = True
 ) -> T | None:

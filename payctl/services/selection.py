@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,8 @@ from payctl.services.payment_queries import PaymentFilter, PaymentQueries
 
 BATCH_SIZE = 1000
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,34 +37,38 @@ class Resolved:
 
 async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
     if not selection.identifiers:
-        ids = await PaymentQueries(session).ids(selection.filters or PaymentFilter())
-        return Resolved([(str(i), i) for i in ids], [], [])
+        matching = await PaymentQueries(session).ids(selection.filters or PaymentFilter())
+        return Resolved([(str(i), i) for i in matching], [], [])
     cleaned = [str(i).strip() for i in selection.identifiers if str(i).strip()]
     numeric = {n for n in map(_as_id, cleaned) if n is not None}
     names = {i for i in cleaned if not i.lstrip("#").isdigit()}
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(numeric), BATCH_SIZE):
+    for id_chunk in _chunks(sorted(numeric), BATCH_SIZE):
         for pid in (
-            await session.execute(select(Payment.id).where(Payment.id.in_(chunk)))
+            await session.execute(select(Payment.id).where(Payment.id.in_(id_chunk)))
         ).scalars():
             found[str(pid)] = pid
-    for chunk in _chunks(sorted(names), BATCH_SIZE):
+    for name_chunk in _chunks(sorted(names), BATCH_SIZE):
         rows = await session.execute(
-            select(Payment.id, Payment.number).where(or_(Payment.number.in_(chunk)))
+            select(Payment.id, Payment.number).where(or_(Payment.number.in_(name_chunk)))
         )
         for pid, number in rows:
-            found[number] = pid
-    ids, unknown, duplicates, seen = [], [], [], set()
+            if number is not None:  # always: matched by number
+                found[number] = pid
+    ids: list[tuple[str, int]] = []
+    unknown: list[str] = []
+    duplicates: list[str] = []
+    seen: set[int] = set()
     for ident in cleaned:
         as_id = _as_id(ident)
-        pid = found.get(ident if as_id is None else str(as_id))
-        if pid is None:
+        match = found.get(ident if as_id is None else str(as_id))
+        if match is None:
             unknown.append(ident)
-        elif pid in seen:
+        elif match in seen:
             duplicates.append(ident)
         else:
-            seen.add(pid)
-            ids.append((ident, pid))
+            seen.add(match)
+            ids.append((ident, match))
     return Resolved(ids, unknown, duplicates)
 
 
@@ -72,7 +79,7 @@ def _as_id(ident: str) -> int | None:
     return None
 
 
-def _chunks(items: Sequence[int] | Sequence[str], size: int) -> Iterator[list]:  # type: ignore[type-arg]
+def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
 

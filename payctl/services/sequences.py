@@ -7,9 +7,10 @@ writers, so a rolled-back transaction gives its numbers back and no number is us
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Executable, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.engine import dialect_name
 from payctl.db.models import Sequence
 
 PAYMENT = "payment"
@@ -24,7 +25,8 @@ async def _ensure_row(session: AsyncSession, journal_id: int, year: int, kind: s
     )
     if exists is not None:
         return
-    dialect = session.bind.dialect.name
+    dialect = dialect_name(session)
+    stmt: Executable
     values = {"journal_id": journal_id, "year": year, "kind": kind, "last_value": 0}
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert

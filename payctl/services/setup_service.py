@@ -57,17 +57,17 @@ class SetupService:
         by_role = {a.role: a.id for a in existing.values() if a.role is not None}
         codes = set((await s.execute(select(Journal.code))).scalars())
         created_journals = 0
-        for code, name, j_type, role in JOURNALS:
+        for code, name, j_type, j_role in JOURNALS:
             if code in codes:
                 continue
-            liquidity = role is not None
+            liquidity = j_role is not None
             s.add(
                 Journal(
                     code=code,
                     name=name,
                     type=j_type,
                     currency="EUR",
-                    account_id=by_role[role] if role else None,
+                    account_id=by_role[j_role] if j_role else None,
                     outstanding_receipts_account_id=(
                         by_role[AccountRole.OUTSTANDING_RECEIPTS] if liquidity else None
                     ),
