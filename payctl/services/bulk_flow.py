@@ -12,17 +12,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from payctl.db.models import JournalEntry, Payment
+from payctl.db.models import Payment
 from payctl.db.uow import begin, gc_paused
 from payctl.domain import states
 from payctl.domain.enums import PaymentState
 from payctl.errors import PayctlError, RuleViolation
 from payctl.services import audit
-from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult
-from payctl.services.lookups import payment_label
-from payctl.services.payment_service import snapshot
+from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.payment_service import ensure_deletable, snapshot
 from payctl.services.selection import Resolved, Selection, batches, resolve
 
 if TYPE_CHECKING:
@@ -202,34 +199,13 @@ class BulkFlow:
 
     async def _delete(self, payments: list[Payment], reason: str | None) -> dict[int, ItemResult]:
         failed: dict[int, ItemResult] = {}
-        ids = [p.id for p in payments]
-        with_history = (
-            set(
-                (
-                    await self.session.execute(
-                        select(JournalEntry.payment_id)
-                        .where(JournalEntry.payment_id.in_(ids))
-                        .distinct()
-                    )
-                ).scalars()
-            )
-            if ids
-            else set()
-        )
+        with_history = await self.flow.payments.with_history([p.id for p in payments])
         doomed = []
         for p in payments:
-            label = payment_label(p)
             try:
-                states.transition(label, p.state, states.Action.DELETE)
-                if p.number is not None or p.id in with_history:
-                    raise RuleViolation(
-                        f"payment {label} has been posted before and keeps its "
-                        "history: cancel it instead of deleting"
-                    )
+                ensure_deletable(p, with_history)
             except RuleViolation as exc:
-                failed[p.id] = ItemResult(
-                    label, p.id, p.number, p.state.value, p.state.value, False, exc.message
-                )
+                failed[p.id] = refused(p, exc.message)
                 continue
             doomed.append(p)
         await audit.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class BulkAction(StrEnum):
@@ -27,6 +28,12 @@ class ItemResult:
     ok: bool
     message: str
     skipped: bool = False
+
+
+def refused(p: Any, message: str) -> ItemResult:
+    """A payment left as it was, with the reason."""
+    label = p.number or f"#{p.id}"
+    return ItemResult(label, p.id, p.number, p.state.value, p.state.value, False, message)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from payctl.domain.journal import payment_lines
 from payctl.domain.money import to_minor
 from payctl.errors import RuleViolation
 from payctl.services import audit, ledger, sequences
-from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult
+from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult, refused
 from payctl.services.lookups import payment_label
 from payctl.services.payment_service import PaymentService, snapshot
 from payctl.services.selection import Selection
@@ -126,9 +126,7 @@ class PaymentFlowService:
         try:
             states.transition(payment_label(p), p.state, action)
         except RuleViolation as exc:
-            return ItemResult(
-                payment_label(p), p.id, p.number, p.state.value, p.state.value, False, exc.message
-            )
+            return refused(p, exc.message)
         return None
 
     async def _confirm(
@@ -148,15 +146,7 @@ class PaymentFlowService:
                 writeoffs = self._writeoffs(p, tolerance) if write_off else {}
                 problems = self.payments.problems(p, lock, writeoffs)
                 if problems:
-                    failure = ItemResult(
-                        payment_label(p),
-                        p.id,
-                        p.number,
-                        p.state.value,
-                        p.state.value,
-                        False,
-                        "; ".join(problems),
-                    )
+                    failure = refused(p, "; ".join(problems))
             if failure is not None:
                 batch.failed.append(failure)
                 continue
@@ -267,13 +257,8 @@ class PaymentFlowService:
         for p in payments:
             failure = self._state_problem(p, action)
             if failure is None and p.id in matched and p.state == PaymentState.POSTED:
-                failure = ItemResult(
-                    payment_label(p),
-                    p.id,
-                    p.number,
-                    p.state.value,
-                    p.state.value,
-                    False,
+                failure = refused(
+                    p,
                     f"payment {payment_label(p)} is matched to bank line {matched[p.id]}: "
                     f"unmatch it first (payctl review unmatch {matched[p.id]})",
                 )

@@ -108,6 +108,17 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
+def ensure_deletable(p: Payment, with_history: set[int]) -> None:
+    """Only drafts that were never posted can be deleted: a number or entries are history."""
+    label = lookups.payment_label(p)
+    states.transition(label, p.state, states.Action.DELETE)
+    if p.number is not None or p.id in with_history:
+        raise RuleViolation(
+            f"payment {label} has been posted before and keeps its "
+            "history: cancel it instead of deleting"
+        )
+
+
 class PaymentService:
     def __init__(self, session: AsyncSession, user: str = "system") -> None:
         self.session = session
@@ -141,6 +152,17 @@ class PaymentService:
         if lock:
             stmt = stmt.with_for_update(of=Payment)
         return list((await self.session.execute(stmt)).scalars())
+
+    async def with_history(self, payment_ids: Sequence[int]) -> set[int]:
+        """Those of the payments that have journal entries (they were posted once)."""
+        if not payment_ids:
+            return set()
+        rows = await self.session.execute(
+            select(JournalEntry.payment_id)
+            .where(JournalEntry.payment_id.in_(payment_ids))
+            .distinct()
+        )
+        return {pid for pid in rows.scalars() if pid is not None}
 
     async def lock_invoices(self, invoice_ids: Sequence[int]) -> dict[int, Invoice]:
         """Lock invoices in id order (a fixed order, so concurrent confirms cannot deadlock)."""
@@ -405,14 +427,7 @@ class PaymentService:
     async def delete_payment(self, ident: str | int, reason: str | None = None) -> str:
         p = await self.load(ident, lock=True)
         label = lookups.payment_label(p)
-        states.transition(label, p.state, states.Action.DELETE)
-        if p.number is not None or await self.session.scalar(
-            select(JournalEntry.id).where(JournalEntry.payment_id == p.id).limit(1)
-        ):
-            raise RuleViolation(
-                f"payment {label} has been posted before and keeps its "
-                "history: cancel it instead of deleting"
-            )
+        ensure_deletable(p, await self.with_history([p.id]))
         await self.record(p, "delete", snapshot(p), reason)
         await self.session.delete(p)
         await self.session.flush()
