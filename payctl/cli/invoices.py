@@ -10,6 +10,7 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, use_format
 from payctl.cli.runtime import run, user
+from payctl.cli.tables import import_table
 
 app = typer.Typer(no_args_is_help=True)
 COLUMNS = [
@@ -129,19 +130,11 @@ def import_(
     Example: payctl invoice import sample_data/invoices.csv
     """
     use_format(format_)
-    from payctl.importers.tabular import read_table
     from payctl.services.invoice_service import InvoiceService
-    from payctl.services.views import plain
 
-    def op(session):
-        table = read_table(file)
-        return InvoiceService(session, user()).import_invoices(
+    import_table(
+        file,
+        lambda session, table: InvoiceService(session, user()).import_invoices(
             table.rows, table.header, table.source
-        )
-
-    result = run(op)
-    render.record(
-        plain(result),
-        [("created", "Created"), ("unchanged", "Unchanged")],
-        title=f"Imported {file}",
+        ),
     )

@@ -10,6 +10,7 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, use_format
 from payctl.cli.runtime import run, user
+from payctl.cli.tables import import_table
 
 app = typer.Typer(no_args_is_help=True)
 COLUMNS = [
@@ -99,19 +100,11 @@ def import_(
     Example: payctl partner import sample_data/partners.csv
     """
     use_format(format_)
-    from payctl.importers.tabular import read_table
     from payctl.services.partner_service import PartnerService
-    from payctl.services.views import plain
 
-    def op(session):
-        table = read_table(file)
-        return PartnerService(session, user()).import_partners(
+    import_table(
+        file,
+        lambda session, table: PartnerService(session, user()).import_partners(
             table.rows, table.header, table.source
-        )
-
-    result = run(op)
-    render.record(
-        plain(result),
-        [("created", "Created"), ("updated", "Updated"), ("unchanged", "Unchanged")],
-        title=f"Imported {file}",
+        ),
     )

@@ -1,0 +1,23 @@
+"""Shared by the commands that load a CSV/XLSX file of rows into a service (partners, invoices)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from payctl.cli import render
+from payctl.cli.runtime import run
+
+COUNTS = [("created", "Created"), ("updated", "Updated"), ("unchanged", "Unchanged")]
+
+
+def import_table(file: Path, load: Callable[[Any, Any], Awaitable[Any]]) -> None:
+    """Read ``file``, hand its rows to ``load(session, table)`` in one transaction, report."""
+    from payctl.importers.tabular import read_table
+    from payctl.services.views import plain
+
+    async def op(session: Any) -> Any:
+        return await load(session, read_table(file))
+
+    render.record(plain(run(op)), COUNTS, title=f"Imported {file}")
