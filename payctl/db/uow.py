@@ -25,6 +25,33 @@ class HasSession(Protocol):
     session: AsyncSession
 
 
+BEFORE_COMMIT = "payctl_before_commit"
+
+
+def before_commit(session: AsyncSession, key: str, hook: Callable[[], Awaitable[None]]) -> None:
+    """Run ``hook`` once, right before this transaction commits (dropped on rollback).
+
+    The audit chain uses it to write its records last: its head row is then always the last
+    lock a transaction takes, so writers on PostgreSQL lock in one order and cannot deadlock."""
+    session.info.setdefault(BEFORE_COMMIT, {}).setdefault(key, hook)
+
+
+def pending_hook(session: AsyncSession, key: str) -> Any:
+    return session.info.get(BEFORE_COMMIT, {}).get(key)
+
+
+async def commit(session: AsyncSession) -> None:
+    hooks = session.info.pop(BEFORE_COMMIT, {})
+    for hook in hooks.values():
+        await hook()
+    await session.commit()
+
+
+async def rollback(session: AsyncSession) -> None:
+    session.info.pop(BEFORE_COMMIT, None)
+    await session.rollback()
+
+
 async def begin(session: AsyncSession, write: bool) -> None:
     """Start the session's transaction; on SQLite a write one takes the lock up front."""
     await session.connection(execution_options={WRITE_OPTION: write})
@@ -42,10 +69,10 @@ def unit_of_work(
             await begin(session, write)
             try:
                 result = await fn(self, *args, **kwargs)
-                await session.commit()
+                await commit(session)
                 return result
             except BaseException:
-                await session.rollback()
+                await rollback(session)
                 raise
 
         return wrapper

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.models import AuditHead, AuditRecord, utcnow
+from payctl.db.uow import before_commit, pending_hook
 
 GENESIS = "0" * 64
 
@@ -66,9 +67,27 @@ def _json(value: Any) -> str:
 
 
 async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
-    """Append events to the chain; locks the chain head so concurrent writers serialise."""
+    """Queue events for the chain; they are written when the transaction commits."""
     if not events:
         return
+    writer = pending_hook(session, "audit")
+    if writer is None:
+        writer = _ChainWriter(session)
+        before_commit(session, "audit", writer)
+    writer.events.extend(events)
+
+
+class _ChainWriter:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.events: list[AuditEvent] = []
+
+    async def __call__(self) -> None:
+        await _write(self.session, self.events)
+
+
+async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
+    """Lock the chain head (the last lock of the transaction), hash and insert the records."""
     head = await session.scalar(
         select(AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     )

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
 from payctl.db.models import BankLine, BankStatement, Journal
-from payctl.db.uow import begin, gc_paused
+from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain.fingerprint import fingerprints
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
@@ -204,9 +204,9 @@ class BankExtractService:
                 await self._import(
                     statements, digest, source, journal, report, auto_confirm, progress
                 )
-            await (self.session.rollback() if dry_run else self.session.commit())
+            await (rollback(self.session) if dry_run else commit(self.session))
         except BaseException:
-            await self.session.rollback()
+            await rollback(self.session)
             raise
         return report
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from payctl.db.models import Payment
-from payctl.db.uow import begin, gc_paused
+from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain import states
 from payctl.domain.enums import PaymentState
 from payctl.errors import PayctlError, RuleViolation
@@ -99,7 +99,7 @@ class BulkFlow:
             if progress:
                 progress(done, len(resolved.ids))
         if atomic:
-            await (self.session.rollback() if rollback_only else self.session.commit())
+            await (rollback(self.session) if rollback_only else commit(self.session))
         return report
 
     async def _group(
@@ -118,18 +118,18 @@ class BulkFlow:
         try:
             results = await self._apply(action, group, reason, write_off)
         except PayctlError as exc:
-            await self.session.rollback()
+            await rollback(self.session)
             if atomic:
                 self._abort(report, group, exc.message)
                 return None
             return [ItemResult(i, pid, None, None, None, False, exc.message) for i, pid in group]
         if atomic and any(not r.ok for r in results):
-            await self.session.rollback()
+            await rollback(self.session)
             report.items = _not_applied(report.items + results)
             report.rolled_back = True
             return None
         if not atomic:
-            await (self.session.rollback() if rollback_only else self.session.commit())
+            await (rollback(self.session) if rollback_only else commit(self.session))
         return results
 
     async def _resolve(self, selection: Selection, report: BulkReport) -> Resolved:
@@ -138,7 +138,7 @@ class BulkFlow:
         try:
             resolved = await resolve(self.session, selection)
         finally:
-            await self.session.rollback()
+            await rollback(self.session)
         report.items += [
             ItemResult(i, None, None, None, None, False, "unknown payment")
             for i in resolved.unknown

@@ -51,6 +51,7 @@ from payctl.db.models import (
     PaymentAllocation,
 )
 from payctl.db.uow import begin
+from payctl.db.uow import commit as uow_commit
 from payctl.domain.enums import PaymentState, PaymentType, invoice_state_for
 from payctl.importers.records import SourceRow
 from payctl.services import audit
@@ -112,7 +113,7 @@ async def seed_drafts(session: AsyncSession, n: int, *, prefix: str = "S",
                 "currency": currency, "date": date.isoformat(), "reference": f"{prefix}-{i:05d}",
                 "memo": None, "allocations": allocations.get(pid, {})}, payment_id=pid)
             for i, pid in enumerate(ids, start=1)])
-        await session.commit()
+        await uow_commit(session)
     except BaseException:
         await session.rollback()
         raise

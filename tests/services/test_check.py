@@ -30,6 +30,7 @@ from payctl.db.models import (
     Sequence,
 )
 from payctl.db.uow import begin
+from payctl.db.uow import commit as uow_commit
 from payctl.domain import states
 from payctl.domain.enums import AccountRole, InvoiceState, PaymentState
 from payctl.services.integrity_service import CHECKS, IntegrityService, Violation, read_snapshot
@@ -350,7 +351,7 @@ async def _large_books(db: Database, invoices: int, payments: int) -> None:
                                        .options(*_options()))).scalars())
         batch = await PaymentFlowService(s, "tester").run_transition(loaded, states.Action.CONFIRM)
         assert not batch.failed
-        await s.commit()
+        await uow_commit(s)
 
 
 @pytest.mark.slow

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from payctl.db.engine import Database
 from payctl.db.models import Invoice, JournalEntry, JournalLine, Payment
 from payctl.db.uow import begin
+from payctl.db.uow import commit as uow_commit
 from payctl.services.payment_service import PaymentService
 from tests import factories
 
@@ -86,7 +87,7 @@ async def _make_drafts(session: Any) -> list[int]:
                                              f"{10 + i % 90}.{i % 100:02d}", "2026-03-02",
                                              reference=f"R{i}")
         ids.append(view.id)
-    await session.commit()
+    await uow_commit(session)
     return ids
 
 
