@@ -22,7 +22,7 @@ MODULES = {
     "csv": "payctl.importers.csvfile",
     "jsonl": "payctl.importers.jsonl",  # only by name: `payctl import -` (JSON lines on stdin)
 }
-ORDER = ("camt", "ofx", "mt940", "xlsx", "csv")
+ORDER = ("camt", "ofx", "mt940", "xlsx", "jsonl", "csv")
 ALIASES = {
     "camt053": "camt",
     "camt054": "camt",
@@ -35,7 +35,7 @@ ALIASES = {
     "excel": "xlsx",
 }
 HEAD_BYTES = 8192
-CHOICES = "camt|mt940|ofx|csv|xlsx"
+CHOICES = "camt|mt940|ofx|csv|xlsx|jsonl"
 
 
 def _load(name: str) -> ModuleType | None:

@@ -24,7 +24,15 @@ TEXT_FIELDS = (
 
 
 def sniff(head: bytes) -> bool:
-    return head.lstrip()[:1] == b"{"
+    """A first line that is a JSON object with the two required keys."""
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    if not first.startswith(b"{") or not first.endswith(b"}"):
+        return False
+    try:
+        obj = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and "booking_date" in obj and "amount" in obj
 
 
 def _date(value: object, source: str, line: int, field: str) -> dt.date:

@@ -49,7 +49,7 @@ def test_unknown_content():
     with pytest.raises(BankFileError) as err:
         detect.detect(b"\x00\x01\x02 hello", "blob.bin")
     assert str(err.value) == (
-        "cannot tell the format of blob.bin: use --input-format camt|mt940|ofx|csv|xlsx")
+        "cannot tell the format of blob.bin: use --input-format camt|mt940|ofx|csv|xlsx|jsonl")
 
 
 def test_empty_file():
@@ -94,3 +94,14 @@ def test_random_bytes_raise_only_bank_file_errors(data):
         assert "fuzz.bin" in str(exc)
     else:
         assert name in detect.MODULES
+
+
+def test_json_lines_are_detected_by_content():
+    from payctl.importers.detect import detect
+
+    data = b'{"booking_date": "2026-11-20", "amount": "12.30", "remittance": "INV-1"}\n'
+    assert detect(data, "lines.txt") == "jsonl"
+    from payctl.importers import jsonl
+
+    assert not jsonl.sniff(b'{"not": "a bank line"}\n')
+    assert not jsonl.sniff(b"date,amount\n2026-11-20,12.30\n")
