@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from payctl.db.models import Payment
+from sqlalchemy import select
+
+from payctl.db.models import AuditRecord, Payment
 from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain import states
 from payctl.domain.enums import PaymentState
@@ -81,7 +83,7 @@ class BulkFlow:
         action = BulkAction(action)
         rollback_only = dry_run or action == BulkAction.VALIDATE
         report = BulkReport(action.value, atomic=atomic, dry_run=rollback_only)
-        resolved = await self._resolve(selection, report)
+        resolved = await self._resolve(selection, report, action)
         groups = batches(resolved.ids)
         report.batches = len(groups)
         if atomic and report.failed:
@@ -132,15 +134,29 @@ class BulkFlow:
             await (rollback(self.session) if rollback_only else commit(self.session))
         return results
 
-    async def _resolve(self, selection: Selection, report: BulkReport) -> Resolved:
-        """Payment ids to act on; unknown and repeated identifiers go to the report."""
+    async def _resolve(
+        self, selection: Selection, report: BulkReport, action: BulkAction
+    ) -> Resolved:
+        """Payment ids to act on; unknown and repeated identifiers go to the report.
+
+        For a delete, an id whose payment was deleted before (the audit trail says so) is
+        "already deleted: skipped", so a delete run can be repeated like the others."""
         await begin(self.session, write=False)
         try:
             resolved = await resolve(self.session, selection)
+            deleted = (
+                await self._deleted_before(resolved.unknown)
+                if action == BulkAction.DELETE
+                else set()
+            )
         finally:
             await rollback(self.session)
         report.items += [
-            ItemResult(i, None, None, None, None, False, "unknown payment")
+            ItemResult(
+                i, None, None, "deleted", "deleted", True, "already deleted: skipped", skipped=True
+            )
+            if i in deleted
+            else ItemResult(i, None, None, None, None, False, "unknown payment")
             for i in resolved.unknown
         ]
         report.items += [
@@ -148,6 +164,22 @@ class BulkFlow:
             for i in resolved.duplicates
         ]
         return resolved
+
+    async def _deleted_before(self, identifiers: list[str]) -> set[str]:
+        ids = {i: int(i.lstrip("#")) for i in identifiers if i.lstrip("#").isdigit()}
+        if not ids:
+            return set()
+        found = set(
+            (
+                await self.session.execute(
+                    select(AuditRecord.payment_id).where(
+                        AuditRecord.action == "delete",
+                        AuditRecord.payment_id.in_(list(ids.values())),
+                    )
+                )
+            ).scalars()
+        )
+        return {ident for ident, pid in ids.items() if pid in found}
 
     @staticmethod
     def _abort(report: BulkReport, group: list[tuple[str, int]], message: str) -> BulkReport:

@@ -464,3 +464,18 @@ async def test_statements_per_bulk_run_do_not_grow_with_the_batch(session, db):
         assert many < 40, (action, many)
         assert abs(many - few) <= 3, (action, counts)
     await assert_sound(db)
+
+
+async def test_bulk_delete_can_be_repeated_already_deleted_ids_are_skipped(session):
+    ids = await seed_drafts(session, 3)
+    first = await bulk(session, "delete", ids[:2])
+    assert (first.succeeded, first.failed) == (2, 0)
+
+    again = await bulk(session, "delete", [*ids, 999_999])
+
+    items = by_item(again)
+    assert all(items[str(i)].skipped and items[str(i)].ok for i in ids[:2])
+    assert items[str(ids[0])].message == "already deleted: skipped"
+    assert items[str(ids[2])].after == "deleted" and not items[str(ids[2])].skipped
+    assert items["999999"].message == "unknown payment" and not items["999999"].ok
+    assert (again.succeeded, again.skipped, again.failed) == (1, 2, 1)
