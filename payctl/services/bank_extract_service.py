@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,8 +39,6 @@ from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_
 from payctl.services.matching_data import load_matcher, prime_fuzzy
 from payctl.services.settings import lock_date
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
 
 @dataclass
 class FileReport:
@@ -63,18 +60,12 @@ class FileReport:
     dry_run: bool = False
 
 
-def max_import_bytes() -> int:
-    try:
-        return int(os.environ.get("PAYCTL_MAX_IMPORT_BYTES", DEFAULT_MAX_BYTES))
-    except ValueError:
-        return DEFAULT_MAX_BYTES
-
-
 def parse_file(
     data: bytes, source: str, input_format: str | None = None, profile: str | None = None
 ) -> tuple[str, list[ParsedStatement]]:
     """Detect (unless given) the format and read the statements. Pure, no database."""
     from payctl.importers import detect
+    from payctl.importers.xmlsafe import max_import_bytes
 
     limit = max_import_bytes()
     if len(data) > limit:

@@ -20,6 +20,7 @@ from payctl.db.models import Journal, Partner, Payment, PaymentAllocation
 from payctl.domain.enums import INBOUND, InvoiceState, PaymentState
 from payctl.domain.journal import reconcile_lines
 from payctl.domain.matching import Candidate
+from payctl.domain.states import Action
 from payctl.domain.validation import (
     AllocationFacts,
     InvoiceFacts,
@@ -31,7 +32,6 @@ from payctl.domain.validation import (
 from payctl.errors import RuleViolation
 from payctl.services import audit, ledger
 from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import AllocationInput
 
 CONFIRM_CHUNK = 1000
 
@@ -182,7 +182,7 @@ class BankPosting:
         for start in range(0, len(payment_ids), CONFIRM_CHUNK):
             chunk = payment_ids[start : start + CONFIRM_CHUNK]
             payments = await self.flow.payments.load_many(chunk, lock=True)
-            batch = await self.flow.run_transition(payments, _confirm_action(), write_off=True)
+            batch = await self.flow.run_transition(payments, Action.CONFIRM, write_off=True)
             confirmed += len(batch.ok)
             problems += [f.message for f in batch.failed]
         return confirmed, problems
@@ -220,16 +220,3 @@ class BankPosting:
             )
         posted = await ledger.post_entries(self.session, drafts, self.user)
         return [e.id for e in posted]
-
-
-def _confirm_action() -> Any:
-    from payctl.domain.states import Action
-
-    return Action.CONFIRM
-
-
-def open_states() -> list[InvoiceState]:
-    return [InvoiceState.OPEN, InvoiceState.PARTIAL]
-
-
-__all__ = ["AllocationInput", "BankPosting", "NewLinePayment", "candidate_json", "open_states"]

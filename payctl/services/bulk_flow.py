@@ -21,6 +21,7 @@ from payctl.domain.enums import PaymentState
 from payctl.errors import PayctlError, RuleViolation
 from payctl.services import audit
 from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.lookups import as_id
 from payctl.services.payment_service import ensure_deletable, snapshot
 from payctl.services.selection import Resolved, Selection, batches, resolve
 
@@ -166,7 +167,7 @@ class BulkFlow:
         return resolved
 
     async def _deleted_before(self, identifiers: list[str]) -> set[str]:
-        ids = {i: int(i.lstrip("#")) for i in identifiers if i.lstrip("#").isdigit()}
+        ids = {i: pid for i in identifiers if (pid := as_id(i)) is not None}
         if not ids:
             return set()
         found = set(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from payctl.services.lookups import payment_label
+
 
 class BulkAction(StrEnum):
     VALIDATE = "validate"
@@ -32,8 +34,10 @@ class ItemResult:
 
 def refused(p: Any, message: str) -> ItemResult:
     """A payment left as it was, with the reason."""
-    label = p.number or f"#{p.id}"
-    return ItemResult(label, p.id, p.number, p.state.value, p.state.value, False, message)
+
+    return ItemResult(
+        payment_label(p), p.id, p.number, p.state.value, p.state.value, False, message
+    )
 
 
 @dataclass

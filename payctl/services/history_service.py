@@ -34,8 +34,8 @@ class HistoryService:
     @unit_of_work(write=False)
     async def payment_history(self, ident: str) -> list[HistoryItem]:
         pid = await self.session.scalar(select(Payment.id).where(lookups.payment_filter(ident)))
-        if pid is None and str(ident).strip().lstrip("#").isdigit():
-            pid = int(str(ident).strip().lstrip("#"))  # a deleted draft keeps its history
+        if pid is None:
+            pid = lookups.as_id(ident)  # a deleted draft keeps its history
         records = (
             (
                 await self.session.execute(

@@ -8,14 +8,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.models import Invoice, Journal, Partner, Payment
 from payctl.errors import NotFound
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
 
-def _as_id(ident: str | int) -> int | None:
+
+def as_id(ident: str | int) -> int | None:
+    """The id a user wrote (``42`` or ``#42``), or None when it is not one."""
     text = str(ident).strip().lstrip("#")
-    return int(text) if text.isdigit() else None
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 async def partner(session: AsyncSession, ident: str | int) -> Partner:
-    pid = _as_id(ident)
+    pid = as_id(ident)
     stmt = select(Partner).where(
         Partner.id == pid
         if pid is not None
@@ -40,7 +45,7 @@ async def journal(session: AsyncSession, code: str) -> Journal:
 
 async def invoice(session: AsyncSession, ident: str | int) -> Invoice:
     found = await session.scalar(select(Invoice).where(Invoice.number == str(ident).strip()))
-    iid = _as_id(ident)
+    iid = as_id(ident)
     if found is None and iid is not None:
         found = await session.get(Invoice, iid)
     if found is None:
@@ -49,7 +54,7 @@ async def invoice(session: AsyncSession, ident: str | int) -> Invoice:
 
 
 def payment_filter(ident: str | int):  # noqa: ANN201 - SQL expression
-    pid = _as_id(ident)
+    pid = as_id(ident)
     if pid is not None:
         return Payment.id == pid
     return Payment.number == str(ident).strip()

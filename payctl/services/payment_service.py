@@ -35,7 +35,7 @@ from payctl.domain.validation import (
 )
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.importers.records import SourceRow
-from payctl.services import audit, lookups, sequences
+from payctl.services import audit, lookups
 from payctl.services.payment_queries import PaymentFilter, PaymentQueries
 from payctl.services.rows import enum_value, require_columns, row_context
 from payctl.services.settings import lock_date
@@ -189,16 +189,6 @@ class PaymentService:
         entries = await self.queries.entries_of(p) if with_entries else []
         return payment_view(p, entries)
 
-    async def assign_number(self, p: Payment) -> None:
-        """Final number at first confirm, from the journal's gapless sequence for the year."""
-        if p.number is None:
-            value = await sequences.reserve(
-                self.session, p.journal_id, p.date.year, sequences.PAYMENT
-            )
-            p.number = sequences.format_number(
-                p.journal.code, p.date.year, value, sequences.PAYMENT
-            )
-
     async def record(
         self, p: Payment, action: str, changes: dict[str, Any], reason: str | None = None
     ) -> None:
@@ -233,10 +223,29 @@ class PaymentService:
         return self.problems(p, await lock_date(self.session))
 
     # -------------------------------------------------------------------- CRUD
-    async def _allocations(self, p: Payment, inputs: Sequence[AllocationInput]) -> None:
+    async def _find(self, kind: str, ident: str, known: dict[tuple[str, str], Any] | None) -> Any:
+        """lookups.partner/journal/invoice, remembered for one bulk create (no query per row)."""
+        finder = {
+            "partner": lookups.partner,
+            "journal": lookups.journal,
+            "invoice": lookups.invoice,
+        }[kind]
+        if known is None:
+            return await finder(self.session, ident)
+        key = (kind, str(ident).strip())
+        if key not in known:
+            known[key] = await finder(self.session, ident)
+        return known[key]
+
+    async def _allocations(
+        self,
+        p: Payment,
+        inputs: Sequence[AllocationInput],
+        known: dict[tuple[str, str], Any] | None = None,
+    ) -> None:
         seen: set[int] = set()
         for ident, amount in inputs:
-            invoice = await lookups.invoice(self.session, ident)
+            invoice = await self._find("invoice", ident, known)
             if invoice.id in seen:
                 raise InputError(f"allocations: invoice {invoice.number} is listed twice")
             seen.add(invoice.id)
@@ -259,11 +268,12 @@ class PaymentService:
         currency: str | None,
         allocations: Sequence[AllocationInput],
         validate: bool = True,
+        known: dict[tuple[str, str], Any] | None = None,
     ) -> Payment:
         """A new, validated draft (not yet added to the session). The rules of `create`."""
         p_type = enum_value(PaymentType, "type")(str(type))
-        found_journal = await lookups.journal(self.session, journal)
-        found_partner = await lookups.partner(self.session, partner)
+        found_journal = await self._find("journal", journal, known)
+        found_partner = await self._find("partner", partner, known)
         cur = normalise_currency(currency or found_journal.currency)
         now = dt.datetime.now(dt.UTC)
         p = Payment(
@@ -283,7 +293,7 @@ class PaymentService:
             updated_at=now,
             allocations=[],
         )
-        await self._allocations(p, allocations)
+        await self._allocations(p, allocations, known)
         if validate:
             self.ensure_valid(p)
         return p
@@ -328,6 +338,7 @@ class PaymentService:
         and date is skipped, so re-running the same file creates nothing twice."""
         require_columns(source, list(header), ["type", "partner", "journal", "amount"])
         existing = await self._existing_keys({r.get("reference") for r in rows} - {""})
+        known: dict[tuple[str, str], Any] = {}  # partners, journals, invoices named by the rows
         built, skipped = [], 0
         for row in rows:
             with row_context(source, row):
@@ -343,6 +354,7 @@ class PaymentService:
                     row.get("currency") or None,
                     allocations,
                     validate=False,
+                    known=known,
                 )
                 key = (p.partner_id, p.type, p.amount, p.date, p.reference)
                 if p.reference and key in existing:

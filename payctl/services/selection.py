@@ -10,10 +10,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import Payment
+from payctl.services.lookups import as_id
 from payctl.services.payment_queries import PaymentFilter, PaymentQueries
 
 BATCH_SIZE = 1000
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
 
 T = TypeVar("T")
 
@@ -40,8 +40,8 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
         matching = await PaymentQueries(session).ids(selection.filters or PaymentFilter())
         return Resolved([(str(i), i) for i in matching], [], [])
     cleaned = [str(i).strip() for i in selection.identifiers if str(i).strip()]
-    numeric = {n for n in map(_as_id, cleaned) if n is not None}
-    names = {i for i in cleaned if not i.lstrip("#").isdigit()}
+    numeric = {n for n in map(as_id, cleaned) if n is not None}
+    names = {i for i in cleaned if as_id(i) is None}
     found: dict[str, int] = {}
     for id_chunk in _chunks(sorted(numeric), BATCH_SIZE):
         for pid in (
@@ -60,8 +60,8 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
     duplicates: list[str] = []
     seen: set[int] = set()
     for ident in cleaned:
-        as_id = _as_id(ident)
-        match = found.get(ident if as_id is None else str(as_id))
+        ident_id = as_id(ident)
+        match = found.get(ident if ident_id is None else str(ident_id))
         if match is None:
             unknown.append(ident)
         elif match in seen:
@@ -70,13 +70,6 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
             seen.add(match)
             ids.append((ident, match))
     return Resolved(ids, unknown, duplicates)
-
-
-def _as_id(ident: str) -> int | None:
-    text = ident.lstrip("#")
-    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
-        return int(text)
-    return None
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
