@@ -1,7 +1,7 @@
 """`payctl import` and `payctl review` through Typer's runner, on every backend (cli_env):
 the report, each matching rule end to end, dedup, dry run, the journal's own account,
 statement continuity, bad files (exit 2, one line, nothing written), the review flow, and
-every sample bank file in ../shared/samples.
+every sample bank file in tests/data/banks.
 
 After every test the autouse ``_check`` fixture runs `payctl check` and requires exit 0.
 """
@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
+from tests.samples import BANK_SAMPLES
 from tests.services.test_bank_import import (
     ACME_IBAN,
     CAMT,
@@ -36,7 +37,7 @@ from tests.services.test_bank_import import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "samples"
+SAMPLES = BANK_SAMPLES
 SAMPLE_FILES = sorted(str(p.relative_to(SAMPLES)) for p in SAMPLES.rglob("*")
                       if p.is_file() and p.name != "PROVENANCE.md") if SAMPLES.is_dir() else []
 runner = CliRunner()
@@ -452,7 +453,7 @@ def test_review_export_csv_and_json(booked, tmp_path):
 @pytest.mark.parametrize("sample", SAMPLE_FILES or ["<missing>"])
 def test_every_sample_file_imports(cli_env, sample):
     if not SAMPLES.is_dir():
-        pytest.fail(f"bank samples not found at {SAMPLES}: shared/samples must sit beside the "
+        pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the "
                     "repo", pytrace=False)
     url = cli_env["PAYCTL_DATABASE_URL"]
     path = SAMPLES / sample

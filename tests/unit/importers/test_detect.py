@@ -11,11 +11,12 @@ from hypothesis import strategies as st
 from payctl.errors import InputError
 from payctl.importers import camt, detect, ofx
 from payctl.importers.bank import BankFileError
+from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLES = ROOT.parent / "shared" / "samples"
+SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: shared/samples must sit beside the repo",
+    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
                 pytrace=False)
 
 FOLDER_FORMAT = {"camt053": "camt", "camt054": "camt", "ofx": "ofx"}

@@ -1,4 +1,4 @@
-"""MT940 reader: every sample in ../shared/samples/mt940, the dialect fixes, bad input, fuzzing.
+"""MT940 reader: every sample in tests/data/banks/mt940, the dialect fixes, bad input, fuzzing.
 
 Expected figures are computed here from the raw bytes with plain regular expressions (never by
 calling the reader), or taken from PROVENANCE.md where it states them.
@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 from payctl.importers import mt940
 from payctl.importers.bank import BankFileError, BankStatement
+from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLES = ROOT.parent / "shared" / "samples"
+SAMPLES = BANK_SAMPLES
 MT940_DIR = SAMPLES / "mt940"
 
 # (statements, :61: lines) per file, as PROVENANCE.md states them.
@@ -63,8 +64,7 @@ NO_CLOSING = {"sns_oca.940": {2}}
 def sample(name: str) -> bytes:
     path = MT940_DIR / name
     if not path.is_file():
-        pytest.fail(f"sample {path} is missing: the repo expects ../shared/samples beside it "
-                    "(CI copies shared/ next to the checkout)")
+        pytest.fail(f"sample {path} is missing: tests/data/banks is part of the repository")
     return path.read_bytes()
 
 
@@ -103,7 +103,7 @@ def raw_statements(name: str) -> list[dict[str, object]]:
 
 def test_the_sample_folder_holds_exactly_the_known_files():
     if not MT940_DIR.is_dir():
-        pytest.fail(f"{MT940_DIR} is missing: put shared/samples beside the repository")
+        pytest.fail(f"{MT940_DIR} is missing: tests/data/banks is part of the repository")
     assert sorted(p.name for p in MT940_DIR.iterdir()) == sorted(PROVENANCE)
     assert sum(n for _, n in PROVENANCE.values()) == 294  # the PROVENANCE.md total
 

@@ -22,11 +22,12 @@ from payctl.importers.profiles import (
     load_profile_file,
     normalise_header,
 )
+from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
-SAMPLES = ROOT.parent / "shared" / "samples"
+SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: shared/samples must sit beside the repo",
+    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
                 pytrace=False)
 PROFILE_DIR = ROOT / "payctl" / "importers" / "bank_profiles"
 EXAMPLE = PROFILE_DIR / "example.toml"
