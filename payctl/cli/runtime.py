@@ -143,8 +143,8 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
         raise
     except Exception as exc:  # the unexpected: one line unless --debug
         mapped = _database_error(exc, url)
-        if state().debug:
-            traceback.print_exc()
+        if state().debug:  # values quoted in it are escaped like every other message
+            sys.stderr.write(escape_controls(traceback.format_exc(), keep="\n"))
         if mapped is not None:
             abort(_mask_in(mapped.message, url), EXIT_DATABASE)
         abort(
