@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from payctl import __version__
 from payctl.cli import (
@@ -23,7 +24,39 @@ from payctl.cli import (
 from payctl.cli.options import OutputFormat
 from payctl.cli.state import reset_state, state
 
+# click's UsageError (unknown option or command, bad value, extra argument): BadParameter's
+# base, named this way because newer Typer versions vendor click under a private name.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+
+
+class PayctlGroup(typer.core.TyperGroup):
+    """The root command. A usage error quotes what was typed (an unknown option, a bad value):
+    its control characters are escaped before Typer shows it. Typer escapes C0/C1 itself but
+    passes bidi overrides on; every sub-command is parsed and run inside these two methods."""
+
+    @staticmethod
+    def _escaped(exc: Any) -> Any:
+        from payctl.textsafe import escape_controls
+
+        if exc.__class__.__name__ != "NoArgsIsHelpError":  # that one carries the help text
+            exc.message = escape_controls(exc.message, keep="\n")
+        return exc
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except _UsageError as exc:
+            raise self._escaped(exc) from exc.__cause__
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageError as exc:
+            raise self._escaped(exc) from exc.__cause__
+
+
 app = typer.Typer(
+    cls=PayctlGroup,
     name="payctl",
     help="payctl: a command-line payments ledger — payments, double-entry journal entries, "
     "reconciliation against invoices, bulk operations.\n\n"

@@ -122,7 +122,7 @@ def history(
     items = [plain(i) for i in run(lambda s: HistoryService(s, user()).payment_history(payment))]
     if render.fmt() != "json":
         for item in items:
-            item["changes"] = json.dumps(item["changes"], sort_keys=True)
+            item["changes"] = json.dumps(item["changes"], sort_keys=True, ensure_ascii=False)
     render.rows(
         items,
         [

@@ -297,7 +297,7 @@ def validate(payment: PaymentArg, format_: FormatOpt = None) -> None:
     problems = run(lambda s: PaymentService(s, user()).validate_payment(payment))
     if render.fmt() == "table":
         for problem in problems:
-            typer.echo(f"- {problem}")
+            render.line(f"- {problem}")
         render.message("ok: can be confirmed" if not problems else f"{len(problems)} problem(s)")
     else:
         render.rows([{"problem": p} for p in problems], [("problem", "Problem")])

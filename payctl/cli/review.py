@@ -87,7 +87,7 @@ def accept(
     outcome = run(
         lambda s: ReviewService(s, user()).accept(line, invoices, payment, partner, auto_confirm)
     )
-    typer.echo(outcome.message)
+    render.line(outcome.message)
 
 
 @app.command("ignore")
@@ -98,7 +98,7 @@ def ignore(line: LineArg, reason: ReasonOpt = None) -> None:
     """
     from payctl.services.review_service import ReviewService
 
-    typer.echo(run(lambda s: ReviewService(s, user()).ignore(line, reason)).message)
+    render.line(run(lambda s: ReviewService(s, user()).ignore(line, reason)).message)
 
 
 @app.command("unmatch")
@@ -109,7 +109,7 @@ def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
     """
     from payctl.services.review_service import ReviewService
 
-    typer.echo(run(lambda s: ReviewService(s, user()).unmatch(line, reason)).message)
+    render.line(run(lambda s: ReviewService(s, user()).unmatch(line, reason)).message)
 
 
 @app.command("export")
@@ -137,11 +137,10 @@ def export(
         render.rows(rows, COLUMNS, total=page.total)
         return
     import contextlib
-    import sys
 
     with (
         output.open("w", encoding="utf-8", newline="") as handle,
         contextlib.redirect_stdout(handle),
     ):
         render.rows(rows, COLUMNS, total=page.total)
-    print(f"wrote {len(rows)} lines to {output}", file=sys.stderr)
+    render.message(f"wrote {len(rows)} lines to {output}")

@@ -12,13 +12,20 @@ import typer
 
 from payctl.cli.state import state
 from payctl.errors import EXIT_DATABASE, EXIT_REFUSED, DatabaseError, PayctlError
+from payctl.textsafe import escape_controls
 
 T = TypeVar("T")
 
 
+def error_line(text: str) -> None:
+    """``payctl: error: TEXT`` on stderr, one line: the names and values it quotes (from a
+    user, a file or the database) have their control characters escaped, newlines included."""
+    sys.stderr.write(f"payctl: error: {escape_controls(text)}\n")
+
+
 def abort(text: str, code: int = EXIT_REFUSED) -> NoReturn:
     """One line on stderr, then exit with ``code``."""
-    sys.stderr.write(f"payctl: error: {text}\n")
+    error_line(text)
     raise typer.Exit(code)
 
 
@@ -136,8 +143,8 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
         raise
     except Exception as exc:  # the unexpected: one line unless --debug
         mapped = _database_error(exc, url)
-        if state().debug:
-            traceback.print_exc()
+        if state().debug:  # values quoted in it are escaped like every other message
+            sys.stderr.write(escape_controls(traceback.format_exc(), keep="\n"))
         if mapped is not None:
             abort(_mask_in(mapped.message, url), EXIT_DATABASE)
         abort(

@@ -56,6 +56,16 @@ def _amount(value: object, source: str, line: int) -> Decimal:
     return amount
 
 
+def _text(obj: dict[str, object], field: str, source: str, line: int) -> str | None:
+    value = obj.get(field)
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if "\x00" in text:  # as in a CSV file: not text (and PostgreSQL cannot store it)
+        raise BankFileError.at(source, line, field, "NUL character: binary data, not text")
+    return text
+
+
 def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
     try:
         text = data.decode("utf-8-sig")
@@ -74,7 +84,7 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
         for required in ("booking_date", "amount"):
             if obj.get(required) in (None, ""):
                 raise BankFileError.at(source, number, required, "missing")
-        account = obj.get("account")
+        account = _text(obj, "account", source, number)
         st = statements.setdefault(account, BankStatement(account=account))
         st.lines.append(
             BankLine(
@@ -85,7 +95,7 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
                 amount=_amount(obj["amount"], source, number),
                 currency=str(obj.get("currency") or "EUR").upper(),
                 line_no=number,
-                **{f: (str(obj[f]) if obj.get(f) not in (None, "") else None) for f in TEXT_FIELDS},
+                **{f: _text(obj, f, source, number) for f in TEXT_FIELDS},
             )
         )
     return list(statements.values())
