@@ -56,7 +56,7 @@ def _upgrade(connection: Any, revision: str) -> None:
                         f"(row {broken[1]} -> {broken[2]}): nothing was changed"
                     )
     finally:
-        if sqlite:
+        if sqlite and not connection.invalidated:
             _sqlite_pragma(connection, "foreign_keys = ON")
 
 
