@@ -100,12 +100,12 @@ def test_per_item_run_with_bad_items_exits_1_and_reports_each_item(cli_env, init
     assert result.exit_code == 1, result.stderr
     data = as_json(result)
     assert {k: data["summary"][k] for k in ("succeeded", "skipped", "failed", "batches")} == {
-        "succeeded": 4, "skipped": 1, "failed": 4, "batches": 1}
+        "succeeded": 4, "skipped": 2, "failed": 3, "batches": 1}
     rows = statuses(data)
     for key in ("g1", "g2", "g3", "comp1"):
         assert rows[str(ids[key])] == ("ok", "ok")
     assert rows["999999"] == ("failed", "unknown payment")
-    assert rows[f"#{ids['g1']}"][0] == "failed" and "more than once" in rows[f"#{ids['g1']}"][1]
+    assert rows[f"#{ids['g1']}"] == ("skipped", "listed 2 times: handled once")
     assert rows[str(ids["cancelled"])] == (
         "failed", f"payment #{ids['cancelled']} is cancelled and cannot be confirmed")
     assert rows[str(ids["comp2"])][0] == "failed"
@@ -276,18 +276,43 @@ def test_selection_by_filters(cli_env, init_url):
     (("--file", "{tmp}/empty.txt"), "empty.txt: no payments listed"),
     (("--file", "{tmp}/nocol.xlsx"), "nocol.xlsx: no 'payment' column"),
     (("--file", "{tmp}/nocol.csv"), "nocol.csv: no 'payment' column"),
+    (("--file", "{tmp}/ids.csv"), "ids.csv: no 'payment' column (found: id, approved)"),
+    (("--file", "{tmp}/ids.txt"), "ids.txt: no 'payment' column (found: id, approved)"),
+    (("--file", "-"), "-: no 'payment' column (found: id, approved)"),
     (("--state", "bogus"), "state: 'bogus' is not one of"),
     (("--journal", "NOPE"), "unknown journal 'NOPE'"),
 ])
 def test_bad_selections_fail_with_one_line(cli_env, init_url, tmp_path, args, expected):
     (tmp_path / "empty.txt").write_text("# nothing approved today\n\n")
     (tmp_path / "nocol.csv").write_text("id,note,payment_ref\n1,x,2\n")
+    (tmp_path / "ids.csv").write_text("id,approved\n1,yes\n2,yes\n")
+    (tmp_path / "ids.txt").write_text("# approved today\nid;approved\n1;yes\n")
     _xlsx(tmp_path / "nocol.xlsx", ["id", "note"], [[1, "x"]])
     before = snapshot(init_url)
     args = tuple(a.format(tmp=tmp_path) for a in args)
-    line = one_line_error(payctl("bulk", "confirm", *args), 1 if "journal" in expected else 2)
+    stdin = "id,approved\n1,yes\n" if "-" in args else None
+    line = one_line_error(payctl("bulk", "confirm", *args, input=stdin),
+                          1 if "journal" in expected else 2)
     assert expected in line
     assert snapshot(init_url) == before
+
+
+def test_a_payment_listed_twice_is_a_duplicate_not_a_failure(cli_env, init_url, tmp_path):
+    ids = on_db(init_url, lambda s: seed_drafts(s, 2))
+    path = tmp_path / "approved.csv"
+    path.write_text("payment,approved\n" + "".join(f"{i},yes\n" for i in [*ids, ids[0]]))
+
+    result = payctl("bulk", "confirm", "--file", str(path), "--format", "json")
+
+    assert result.exit_code == 0, result.stderr
+    data = as_json(result)
+    assert {k: data["summary"][k] for k in ("succeeded", "skipped", "failed")} == {
+        "succeeded": 2, "skipped": 1, "failed": 0}
+    assert [r for r in data["items"] if r["status"] == "skipped"] == [
+        {"item": str(ids[0]), "payment_id": ids[0], "number": None, "before": None,
+         "after": None, "ok": True, "message": "listed 2 times: handled once", "skipped": True,
+         "status": "skipped"}]
+    assert {st for st, _ in on_db(init_url, payment_states).values()} == {"posted"}
 
 
 # --------------------------------------------------------------------------- bulk create
