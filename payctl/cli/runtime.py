@@ -17,8 +17,9 @@ T = TypeVar("T")
 
 
 def abort(text: str, code: int = EXIT_REFUSED) -> NoReturn:
-    """One line on stderr, then exit with ``code``."""
-    sys.stderr.write(f"payctl: error: {text}\n")
+    """One line on stderr (one per line of ``text``: several bad rows), then exit."""
+    for line in text.splitlines() or [text]:
+        sys.stderr.write(f"payctl: error: {line}\n")
     raise typer.Exit(code)
 
 
