@@ -402,3 +402,67 @@ def test_bulk_create_without_required_columns_fails_before_any_row(cli_env, init
     message = one_line_error(payctl("bulk", "create", "--file", str(path)), 2)
     assert "missing column(s) journal" in message
     assert snapshot(init_url) == before
+
+
+def test_bulk_create_run_twice_creates_each_row_once_and_lists_rows_in_file_order(
+        cli_env, init_url, tmp_path):
+    _invoices(init_url)
+    twin = "customer_payment,ACME GmbH,CSH1,10.00,2026-02-05,,cash,\n"  # two real receipts
+    path = tmp_path / "payments.csv"
+    path.write_text(HEADER + GOOD_ROWS[0] + twin + GOOD_ROWS[2] + twin)
+
+    first = payctl("bulk", "create", "--file", str(path), "--format", "json")
+    again = payctl("bulk", "create", "--file", str(path), "--format", "json")
+    table = payctl("bulk", "create", "--file", str(path))
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.stderr + again.stderr
+    made, seen = as_json(first), as_json(again)
+    assert [(i["line"], i["status"]) for i in made["items"]] == [
+        (2, "created"), (3, "created"), (4, "created"), (5, "created")]
+    assert [(i["line"], i["status"], i["id"]) for i in seen["items"]] == [
+        (i["line"], "skipped", i["id"]) for i in made["items"]]
+    assert seen["summary"] == {"rows": 4, "created": 0, "skipped": 4, "dry_run": False}
+    assert made["items"][1]["id"] != made["items"][3]["id"]
+    assert table.exit_code == 0 and "0 draft payments created, 4 already there" in table.stderr
+    assert on_db(init_url, table_counts)["payments"] == 4
+
+
+def test_bulk_create_reports_every_bad_row_one_line_each_and_writes_nothing(
+        cli_env, init_url, tmp_path):
+    _invoices(init_url)
+    path = tmp_path / "payments.csv"
+    path.write_text(HEADER + GOOD_ROWS[0]
+                    + "customer_payment,Nobody GmbH,BNK1,10.00,2026-02-04,,,\n"
+                    + GOOD_ROWS[1]
+                    + "customer_payment,ACME GmbH,BNK1,12.3.4,2026-02-04,,,\n"
+                    + "customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,,,INV-404=10.00\n")
+    before = snapshot(init_url)
+
+    result = payctl("bulk", "create", "--file", str(path))
+
+    assert result.exit_code == 2 and "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert all(ln.startswith(f"payctl: error: {path}: ") for ln in lines), lines
+    assert [ln.split(": ")[3] for ln in lines[:-1]] == ["row 3", "row 5", "row 6"]
+    assert "Nobody GmbH" in lines[0] and "amount" in lines[1] and "INV-404" in lines[2]
+    assert lines[-1] == f"payctl: error: {path}: 3 bad rows: nothing created"
+    assert snapshot(init_url) == before
+
+
+def test_bulk_create_dry_run_writes_nothing(cli_env, init_url, tmp_path):
+    _invoices(init_url)
+    path = tmp_path / "payments.csv"
+    path.write_text(HEADER + "".join(GOOD_ROWS))
+    before = snapshot(init_url)
+
+    dry = payctl("bulk", "create", "--file", str(path), "--dry-run", "--format", "json")
+
+    assert dry.exit_code == 0, dry.stderr
+    data = as_json(dry)
+    assert data["summary"] == {"rows": 3, "created": 3, "skipped": 0, "dry_run": True}
+    assert {i["message"] for i in data["items"]} == {"would be created (dry run)"}
+    assert snapshot(init_url) == before
+    assert "(dry run: nothing written)" in payctl("bulk", "create", "--file", str(path),
+                                                 "--dry-run").stderr
+    real = payctl("bulk", "create", "--file", str(path), "--format", "json")
+    assert [i["key"] for i in as_json(real)["items"]] == [i["key"] for i in data["items"]]

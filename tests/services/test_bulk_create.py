@@ -226,3 +226,45 @@ async def test_statements_per_bulk_create_do_not_grow_with_the_file(session, db,
         few, many = counted[(run, 10)], counted[(run, 1000)]
         assert many < 40, counted
         assert abs(many - few) <= 4, counted
+
+
+# --------------------------------------------------------------------------- two at once
+
+
+async def test_a_run_racing_an_uncommitted_one_for_the_same_rows_creates_nothing(
+        db, init_url, partners):
+    """B runs the file while A has created its payments but not committed. On PostgreSQL B's
+    insert waits on the unique index, fails when A commits, and B's retry finds every key
+    taken; on SQLite B waits for A's write lock. Either way: each row once."""
+    import asyncio
+
+    from payctl.db.uow import begin, commit
+
+    rows = [A, B, B, C]
+    other = Database(init_url)
+    key_reads: list[str] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "idempotency_key IN" in statement.replace("payments.", ""):
+            key_reads.append(statement)
+
+    event.listen(other.engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        async with db.session() as first, other.session() as second:
+            await begin(first, write=True)
+            mine = await create(first, rows)  # inside our transaction: not committed yet
+            racing = asyncio.create_task(create(second, rows))
+            await asyncio.sleep(1.0)  # B has read the keys and waits on A's rows / lock
+            assert not racing.done()
+            await commit(first)
+            theirs = await asyncio.wait_for(racing, 60)
+    finally:
+        event.remove(other.engine.sync_engine, "before_cursor_execute", on_execute)
+        await other.dispose()
+
+    assert (mine.created, theirs.created, theirs.skipped) == (4, 0, 4)
+    assert [r.payment.id for r in theirs.rows] == [r.payment.id for r in mine.rows]
+    assert len(await payments(db)) == 4
+    assert len(key_reads) == (2 if db.engine.dialect.name == "postgresql" else 1)
+    async with db.session() as s:
+        assert await integrity_problems(s) == []
