@@ -158,27 +158,71 @@ for _action, _doc in {
     app.command(_action)(_command(_action, _doc))
 
 
+CREATE_COLUMNS = [
+    ("line", "Row"),
+    ("status", "Status"),
+    ("id", "Id"),
+    ("date", "Date"),
+    ("type", "Type"),
+    ("partner", "Partner"),
+    ("journal", "Journal"),
+    ("amount", "Amount"),
+    ("allocated", "Allocated"),
+    ("currency", "Cur"),
+    ("reference", "Reference"),
+    ("message", "Message"),
+]
+
+
+def _render_created(result: Any) -> None:
+    from payctl.services.views import plain
+
+    items = [
+        {"line": r.line, "status": r.status, "key": r.key, "message": r.message} | plain(r.payment)
+        for r in result.rows
+    ]
+    totals = {
+        "rows": len(items),
+        "created": result.created,
+        "skipped": result.skipped,
+        "dry_run": result.dry_run,
+    }
+    if render.fmt() == "json":
+        render.emit_json({"items": items, "total": len(items), "summary": totals})
+        return
+    render.rows(items, CREATE_COLUMNS, title="bulk create", right=("amount", "allocated"))
+    note = " (dry run: nothing written)" if result.dry_run else ""
+    render.message(
+        f"{result.source}: {result.created} draft payments created, "
+        f"{result.skipped} already there (skipped){note}"
+    )
+
+
 @app.command("create")
 def create(
     file: Annotated[
         str,
         typer.Option(
             "--file",
-            help="CSV/XLSX (or '-' for CSV on stdin) with "
-            "columns type, partner, journal, amount[, date, reference, "
-            "memo, allocations].",
+            help="CSV/XLSX (or '-' for CSV on stdin) with columns type, partner, journal, "
+            "amount[, date, reference, memo, allocations, currency, key].",
         ),
     ],
+    dry_run: DryRunOpt = False,
     format_: FormatOpt = None,
 ) -> None:
-    """Create many draft payments from a file, all or nothing.
+    """Create many draft payments from a file, all or nothing; safe to run again.
 
-    Example: payctl bulk create --file sample_data/payments.csv
+    Each row is created once: a row is recognised by its `key` (or `external_id`) column when
+    the file has one, else by its content and its place among identical rows, so running the
+    same file again creates nothing and two identical rows are two payments. Every bad row is
+    reported (file, row, field) and then nothing is created.
+
+    Example: payctl bulk create --file sample_data/payments.csv --dry-run
     """
     use_format(format_)
     from payctl.importers.tabular import read_table
     from payctl.services.payment_service import PaymentService
-    from payctl.services.views import plain
 
     try:
         table = (
@@ -187,19 +231,10 @@ def create(
             else read_table(file)
         )
     except PayctlError as exc:
-        abort(exc.message, exc.exit_code)
+        abort(exc.lines, exc.exit_code)
     result = run(
-        lambda s: PaymentService(s, user()).create_payments(table.rows, table.header, table.source)
+        lambda s: PaymentService(s, user()).create_payments(
+            table.rows, table.header, table.source, dry_run=dry_run
+        )
     )
-    from payctl.cli.payments import LIST_COLUMNS
-
-    render.rows(
-        [plain(v) for v in result.created],
-        LIST_COLUMNS,
-        title="Created drafts",
-        right=("amount", "allocated"),
-    )
-    render.message(
-        f"created {len(result.created)} draft payments from {table.source}"
-        f" ({result.skipped} already there, skipped)"
-    )
+    _render_created(result)

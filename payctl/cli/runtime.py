@@ -23,9 +23,10 @@ def error_line(text: str) -> None:
     sys.stderr.write(f"payctl: error: {escape_controls(text)}\n")
 
 
-def abort(text: str, code: int = EXIT_REFUSED) -> NoReturn:
-    """One line on stderr, then exit with ``code``."""
-    error_line(text)
+def abort(text: str | list[str], code: int = EXIT_REFUSED) -> NoReturn:
+    """One line on stderr per message (several when a file has several bad rows), then exit."""
+    for line in [text] if isinstance(text, str) else text:
+        error_line(line)
     raise typer.Exit(code)
 
 
@@ -117,7 +118,7 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
         url = database_url()
         _prepare_sqlite(url, needs_schema)
     except PayctlError as exc:
-        abort(exc.message, exc.exit_code)
+        abort(exc.lines, exc.exit_code)
 
     async def main() -> T:
         from payctl.config import mask_url
@@ -138,7 +139,7 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
     try:
         return asyncio.run(main())
     except PayctlError as exc:
-        abort(_mask_in(exc.message, url), exc.exit_code)
+        abort([_mask_in(line, url) for line in exc.lines], exc.exit_code)
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # the unexpected: one line unless --debug

@@ -172,6 +172,10 @@ class Payment(Base):
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     reference: Mapped[str | None] = mapped_column(String(200), index=True)
     memo: Mapped[str | None] = mapped_column(Text)
+    # What `bulk create` made this payment from ("key:<the file's key>" or "row:<content
+    # fingerprint and occurrence>"); unique, so the same row never makes a second payment,
+    # not even from two processes at once. NULL for payments made otherwise.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(

@@ -12,9 +12,10 @@ from payctl.errors import InputError
 from payctl.importers.records import SourceRow, Table
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+DELIMITERS = ",;\t|"  # the delimiters a CSV header line is sniffed for
 
 
-def _normalise_header(name: object) -> str:
+def normalise_header(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
@@ -35,7 +36,7 @@ def _delimiter(text: str) -> str:
     import csv
 
     try:
-        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=DELIMITERS).delimiter
     except csv.Error:
         return ","
 
@@ -71,7 +72,7 @@ def read_table(path: str | Path, data: bytes | None = None, source: str | None =
     except Exception as exc:  # pandas/openpyxl parse errors of every kind
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{source}: not a readable CSV/XLSX file: {first}") from None
-    header = [_normalise_header(c) for c in frame.columns]
+    header = [normalise_header(c) for c in frame.columns]
     if len(set(header)) != len(header):
         raise InputError(f"{source}: duplicate column names in the header")
     rows = []

@@ -1,9 +1,9 @@
-"""Migration 0003 (ids never reused) on a database built at revision 0002 and used there, on
+"""Migration 0004 (ids never reused) on a database built at revision 0003 and used there, on
 every backend, upgraded by `payctl init`: every row, index, trigger and foreign key is kept, and
 the next id of each table is above the highest it ever handed out, including ids of deleted rows
 that only the audit trail still names.
 
-What is deleted at 0002, and how the audit trail names it:
+What is deleted at 0003, and how the audit trail names it:
 - the two last payments (deleted drafts: object_id and the payment_id column);
 - the last partner, named only inside an update's [before, after] diff of a payment;
 - the last bank line, named as a reviewed ("ignore") bank line.
@@ -12,6 +12,7 @@ What is deleted at 0002, and how the audit trail names it:
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
@@ -33,11 +34,11 @@ from tests.services.test_bank_import import ACME_IBAN, jsonl, row
 TABLES = [t.name for t in m.Base.metadata.sorted_tables]
 
 
-async def _at_0002(db: Database, with_sqlite_sequence: bool) -> None:
-    await upgrade_to(db.engine, "0002")
+async def _at_0003(db: Database, with_sqlite_sequence: bool) -> None:
+    await upgrade_to(db.engine, "0003")
     if with_sqlite_sequence and db.dialect == "sqlite":
         # Today's set-wise inserts (invoices, bank lines) read sqlite_sequence, which every
-        # database at 0003 has; SQLite makes it with the first AUTOINCREMENT table.
+        # database at 0004 has; SQLite makes it with the first AUTOINCREMENT table.
         async with db.engine.begin() as conn:
             await conn.execute(text("CREATE TABLE scratch (id INTEGER PRIMARY KEY AUTOINCREMENT)"))
             await conn.execute(text("DROP TABLE scratch"))
@@ -45,11 +46,11 @@ async def _at_0002(db: Database, with_sqlite_sequence: bool) -> None:
         await SetupService(s).seed()
 
 
-async def _used_at_0002(url: str) -> dict[str, int]:
-    """Build the database at 0002, work in it, delete the last rows; the ids deleted."""
+async def _used_at_0003(url: str) -> dict[str, int]:
+    """Build the database at 0003, work in it, delete the last rows; the ids deleted."""
     db = Database(url)
     try:
-        await _at_0002(db, with_sqlite_sequence=True)
+        await _at_0003(db, with_sqlite_sequence=True)
         async with db.session() as s:
             await factories.customer(s, iban=ACME_IBAN)
             await factories.invoice(s, "INV-1", amount="80.00")
@@ -115,7 +116,7 @@ async def _state(url: str) -> dict[str, Any]:
 
 
 def _plain(sql: str | None) -> str | None:
-    """A table's CREATE statement without what 0003 changes: AUTOINCREMENT and the quoting
+    """A table's CREATE statement without what 0004 changes: AUTOINCREMENT and the quoting
     SQLite gives the name when it renames the rebuilt table."""
     if sql is None:
         return None
@@ -141,12 +142,12 @@ async def _new_ids(url: str) -> dict[str, int]:
         await db.dispose()
 
 
-def test_payctl_init_upgrades_a_0002_database_keeping_data_and_never_reusing_ids(
+def test_payctl_init_upgrades_a_0003_database_keeping_data_and_never_reusing_ids(
     db_url, backend, monkeypatch
 ):
-    deleted = asyncio.run(_used_at_0002(db_url))
+    deleted = asyncio.run(_used_at_0003(db_url))
     before = asyncio.run(_state(db_url))
-    assert before["revision"] == "0002"
+    assert before["revision"] == "0003"
     for table, gone in deleted.items():  # the last rows really are gone
         assert all(r[0] < gone for r in before["rows"][table]), table
 
@@ -154,7 +155,7 @@ def test_payctl_init_upgrades_a_0002_database_keeping_data_and_never_reusing_ids
     result = CliRunner().invoke(app, ["init"])
     assert result.exit_code == 0, result.output
     after = asyncio.run(_state(db_url))
-    assert after["revision"] == SCHEMA_HEAD == "0003"
+    assert after["revision"] == SCHEMA_HEAD
 
     assert after["rows"] == before["rows"]
     if backend == "sqlite":
@@ -186,16 +187,27 @@ async def _audit_log_is_still_append_only(url: str) -> None:
         await db.dispose()
 
 
-def test_a_0002_database_that_never_had_sqlite_sequence(db_url, monkeypatch):
-    """As a real 0002 SQLite database: no AUTOINCREMENT table yet, so no sqlite_sequence."""
+def test_a_0003_database_that_never_had_sqlite_sequence(db_url, monkeypatch):
+    """As a real 0003 SQLite database: no AUTOINCREMENT table yet, so no sqlite_sequence."""
 
     async def used() -> int:
         db = Database(db_url)
         try:
-            await _at_0002(db, with_sqlite_sequence=False)
+            await _at_0003(db, with_sqlite_sequence=False)
             async with db.session() as s:
-                await factories.customer(s)
-                last = (await factories.draft(s, "20.00")).id
+                partner = (await factories.customer(s)).id
+                # an ORM insert, as the code of that time did (today's set-wise create reads
+                # sqlite_sequence, which this database cannot have yet)
+                async with s.begin():
+                    journal = await s.scalar(select(m.Journal.id).where(m.Journal.code == "BNK1"))
+                    payment = m.Payment(
+                        type="customer_payment", state="draft", partner_id=partner,
+                        journal_id=journal, amount=2000, currency="EUR",
+                        date=dt.date(2026, 2, 1), created_by="tester",
+                    )
+                    s.add(payment)
+                    await s.flush()
+                    last = payment.id
                 await PaymentService(s, "tester").delete_payment(last)
             return last
         finally:

@@ -1,7 +1,7 @@
 """ids are never reused: SQLite tables get AUTOINCREMENT
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 21:30:00
 
 Without AUTOINCREMENT SQLite gives a new row max(id) + 1, so the id of a deleted last row (a
@@ -26,8 +26,8 @@ from typing import Any
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -82,7 +82,7 @@ def upgrade() -> None:
         return
     if bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
         raise RuntimeError(
-            "migration 0003 rebuilds tables and must run with SQLite foreign keys off: "
+            "migration 0004 rebuilds tables and must run with SQLite foreign keys off: "
             "upgrade with `payctl init`"
         )
     floors = _highest_ids_in_audit_trail(bind)
@@ -94,7 +94,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("ids must never be reused: there is no way back from 0003")
+    raise NotImplementedError("ids must never be reused: there is no way back from 0004")
 
 
 def _highest_ids_in_audit_trail(bind: Any) -> dict[str, int]:
