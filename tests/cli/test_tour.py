@@ -6,9 +6,10 @@ The main job: sample_data/tour.sh on a fresh embedded SQLite database (bash, the
 are those of the tour's own import on a fresh database, and then of its second run, which must
 add nothing.
 
-The five-minute tour: the shell block(s) of README.md's "Five-minute tour" section, each command
-run by bash exactly as written, in order, in one shell, in an empty directory holding only a copy
-of sample_data/. Each must exit 0, or N where its comment says "(exit N)".
+The README's walk-throughs ("Five-minute tour", "The review queue, on the main job's data"): the
+shell block(s) of the section, each command run by bash exactly as written, in order, in one
+shell, in an empty directory holding only a copy of sample_data/. Each must exit 0, or N where
+its comment says "(exit N)", so the ids and numbers they name are those of a fresh database.
 """
 
 from __future__ import annotations
@@ -182,10 +183,12 @@ def test_sample_files_are_what_the_generator_writes(tmp_path, monkeypatch, capsy
 
 
 def section(readme: str, heading: str) -> str:
-    """The text of a `## heading` section, up to the next `## ` heading."""
-    start = readme.index(f"\n## {heading}\n")
-    end = readme.find("\n## ", start + 1)
-    return readme[start : end if end >= 0 else len(readme)]
+    """The text under a heading such as "## Five-minute tour", up to the next heading of the
+    same or a higher level."""
+    start = readme.index(f"\n{heading}\n")
+    level = len(heading) - len(heading.lstrip("#"))
+    end = re.compile(rf"\n#{{1,{level}}} ").search(readme, start + 1)
+    return readme[start : end.start() if end else len(readme)]
 
 
 def shell_commands(text: str) -> list[str]:
@@ -231,22 +234,23 @@ def test_shell_commands_are_read_as_bash_reads_them():
 
 def test_the_first_command_runs_the_main_job():
     first = shell_commands(
-        section(README.read_text(encoding="utf-8"), "Two commands on a fresh machine")
+        section(README.read_text(encoding="utf-8"), "## Two commands on a fresh machine")
     )[0]
     assert first.endswith("bash sample_data/tour.sh"), first
 
 
-def test_readme_tour_runs_as_written_on_a_fresh_database(tmp_path):
-    """Every command of the tour, literally, in one bash: the ids and numbers it names are the
-    ones a fresh database gives, and each command exits as documented."""
+def run_literally(heading: str, tmp_path: Path) -> tuple[list[str], Path]:
+    """Run the commands of a README section in one bash (so `export` carries on), in order, each
+    exactly as written, in an empty directory holding only a copy of sample_data/, with a fresh
+    HOME and XDG_DATA_HOME and the installed `payctl` on PATH. Each command must exit as
+    documented, without a traceback, and a refusal is a one-line error."""
     assert REAL_PAYCTL.exists(), f"{REAL_PAYCTL} missing: pip install -e '.[test]'"
-    commands = shell_commands(section(README.read_text(encoding="utf-8"), "Five-minute tour"))
-    assert len(commands) > 10 and commands[0].startswith("export PAYCTL_DATABASE_URL=")
+    commands = shell_commands(section(README.read_text(encoding="utf-8"), heading))
+    assert commands, f"no shell block under {heading!r} in README.md"
     work, out, home = tmp_path / "clone", tmp_path / "out", tmp_path / "home"
     shutil.copytree(SAMPLE, work / "sample_data")
     out.mkdir()
     home.mkdir()
-    # one shell, so `export` carries on; each command's output and exit status kept apart
     script = "".join(
         f'{{\n{command}\n}} >"{out}/{i}.out" 2>"{out}/{i}.err" </dev/null\n'
         f'echo $? >"{out}/{i}.rc"\n'
@@ -267,7 +271,6 @@ def test_readme_tour_runs_as_written_on_a_fresh_database(tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0 and not proc.stderr, proc.stderr
-
     for i, command in enumerate(commands):
         stdout = (out / f"{i}.out").read_text(encoding="utf-8")
         stderr = (out / f"{i}.err").read_text(encoding="utf-8")
@@ -275,7 +278,23 @@ def test_readme_tour_runs_as_written_on_a_fresh_database(tmp_path):
         assert code == documented_exit(command), (command, code, stdout[-2000:], stderr)
         assert "Traceback" not in stdout + stderr, command
         if code:
-            assert len(stderr.strip().splitlines()) == 1, (command, stderr)  # a one-line error
-    # the tour worked in the database it named, and never touched the default one
+            assert len(stderr.strip().splitlines()) == 1, (command, stderr)
+    assert not (home / ".local").exists(), "the default database was used"
+    return commands, work
+
+
+def test_readme_tour_runs_as_written_on_a_fresh_database(tmp_path):
+    """The ids and numbers the tour names are the ones a fresh database gives."""
+    commands, work = run_literally("## Five-minute tour", tmp_path)
+    assert len(commands) > 10 and commands[0].startswith("export PAYCTL_DATABASE_URL=tour.db")
     assert (work / "tour.db").stat().st_size > 0
-    assert not (home / ".local").exists()
+    assert (work / "ledger.beancount").stat().st_size > 0
+
+
+def test_readme_review_queue_runs_as_written_after_the_main_job(tmp_path):
+    """The bank line ids, invoices and payment numbers the review walk-through names are the
+    ones the main job gives on a fresh database."""
+    commands, work = run_literally("### The review queue, on the main job's data", tmp_path)
+    assert commands[0].startswith("export PAYCTL_DATABASE_URL=bank.db")
+    assert commands[1].startswith("bash sample_data/tour.sh")
+    assert len((work / "review.csv").read_text(encoding="utf-8").splitlines()) == 1 + 11
