@@ -29,7 +29,6 @@ import asyncio
 import datetime as dt
 import json
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -55,6 +54,7 @@ from payctl.db.uow import commit as uow_commit
 from payctl.domain.enums import PaymentState, PaymentType, invoice_state_for
 from payctl.importers.records import SourceRow
 from payctl.services import audit
+from tests.procs.startline import HandshakeTimeout, arrive
 
 TABLES = ("payments", "payment_allocations", "invoices", "journal_entries", "journal_lines",
           "audit_log", "sequences", "partners")
@@ -280,15 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     idents = [ln.strip() for ln in Path(args.ids_file).read_text().splitlines() if ln.strip()]
     import payctl.services.bulk_flow  # noqa: F401 - pay the import cost before the start line
 
-    if args.ready:
-        Path(args.ready).touch()
-    if args.go:
-        deadline = time.monotonic() + 60
-        while not Path(args.go).exists():
-            if time.monotonic() > deadline:
-                print(json.dumps({"error": "start signal never came"}))
-                return 3
-            time.sleep(0.005)
+    try:
+        arrive(args.ready, args.go)
+    except HandshakeTimeout as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 3
     result = asyncio.run(_confirm(args.url, idents, args.atomic))
     print(json.dumps(result))
     return 1 if result["failed"] else 0
