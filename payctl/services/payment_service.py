@@ -173,7 +173,8 @@ class PaymentService:
             # The writer lock is already held (BEGIN IMMEDIATE) and nobody else can have
             # changed them since they were loaded in this transaction: reuse what is loaded.
             loaded = {
-                i: self.session.identity_map.get(identity_key(Invoice, i)) for i in set(invoice_ids)
+                i: self.session.identity_map.get(identity_key(Invoice, i))
+                for i in sorted(set(invoice_ids))
             }
             if all(inv is not None for inv in loaded.values()):
                 return loaded  # type: ignore[return-value]

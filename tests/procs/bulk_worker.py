@@ -31,7 +31,6 @@ import asyncio
 import datetime as dt
 import json
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,7 @@ from payctl.db.uow import commit as uow_commit
 from payctl.domain.enums import PaymentState, PaymentType, invoice_state_for
 from payctl.importers.records import SourceRow
 from payctl.services import audit
+from tests.procs.startline import HandshakeTimeout, arrive
 
 TABLES = ("payments", "payment_allocations", "invoices", "journal_entries", "journal_lines",
           "audit_log", "sequences", "partners")
@@ -304,17 +304,14 @@ def main(argv: list[str] | None = None) -> int:
     import payctl.services.bulk_create  # noqa: F401
     import payctl.services.bulk_flow  # noqa: F401
 
-    if args.ready:
-        Path(args.ready).touch()
-    if args.go:
-        deadline = time.monotonic() + 60
-        while not Path(args.go).exists():
-            if time.monotonic() > deadline:
-                print(json.dumps({"error": "start signal never came"}))
-                return 3
-            time.sleep(0.005)
-    result = asyncio.run(_create(args.url, args.ids_file) if args.create
-                         else _confirm(args.url, idents, args.atomic))
+    try:
+        arrive(args.ready, args.go)
+    except HandshakeTimeout as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 3
+    result = asyncio.run(
+        _create(args.url, args.ids_file) if args.create else _confirm(args.url, idents, args.atomic)
+    )
     print(json.dumps(result))
     return 1 if result["failed"] else 0
 

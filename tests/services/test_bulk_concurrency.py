@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from payctl.db.engine import Database
 from payctl.db.models import AuditRecord, JournalEntry
 from tests.procs.bulk_worker import count_state, integrity_problems, payment_states, seed_drafts
+from tests.procs.startline import release
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WORKER = ROOT / "tests" / "procs" / "bulk_worker.py"
@@ -90,16 +91,18 @@ def test_two_processes_confirming_overlapping_sets_post_each_payment_once(
             [sys.executable, str(WORKER), init_url, str(listing), "--go", str(go),
              "--ready", str(tmp_path / f"{name}.ready")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(init_url)))
-    deadline = time.monotonic() + 120
-    while not all((tmp_path / f"{n}.ready").exists() for n in "ab"):  # both at the start line
-        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
-        time.sleep(0.01)
-    go.touch()
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, (out, err)
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    try:
+        release(procs, [tmp_path / f"{n}.ready" for n in "ab"], go)  # both at the start line
+        for proc in procs:
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, (out, err)
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:  # a failed or hung run leaves no worker behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
     assert all(r["failed"] == 0 and r["batches"] == 2 for r in results), results
     assert sum(r["succeeded"] for r in results) == 2000  # each payment posted by one process
