@@ -21,10 +21,12 @@ from payctl.cli import (
     setup,
 )
 from payctl.cli.options import OutputFormat
+from payctl.cli.runtime import PayctlGroup
 from payctl.cli.state import reset_state, state
 
 app = typer.Typer(
     name="payctl",
+    cls=PayctlGroup,
     help="payctl: a command-line payments ledger — payments, double-entry journal entries, "
     "reconciliation against invoices, bulk operations.\n\n"
     "Example: payctl init && payctl create --type customer_payment --partner 'ACME GmbH' "

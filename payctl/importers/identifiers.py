@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 from payctl.errors import InputError
+from payctl.importers.files import STDIN, read_text
 from payctl.importers.tabular import EXCEL_SUFFIXES, read_table
 
 COLUMN = "payment"
 
 
-def read_identifiers(path: str) -> list[str]:
-    """``-`` reads standard input. Blank lines and lines starting with # are ignored."""
-    if path != "-" and Path(path).suffix.lower() in EXCEL_SUFFIXES:
+def read_identifiers(path: str, encoding: str | None = None) -> list[str]:
+    """``-`` reads standard input. Blank lines and lines starting with # are ignored.
+
+    Text is ``encoding``, default UTF-8."""
+    if path != STDIN and Path(path).suffix.lower() in EXCEL_SUFFIXES:
         table = read_table(path)
         if COLUMN not in table.header:
             raise InputError(f"{path}: no '{COLUMN}' column (found: {', '.join(table.header)})")
         return [r.get(COLUMN) for r in table.rows if r.get(COLUMN)]
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read file: {exc}") from None
+    text = read_text(path, encoding)
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     if not lines:

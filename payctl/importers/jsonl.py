@@ -12,6 +12,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.files import decode_text
 
 FORMAT = "jsonl"
 TEXT_FIELDS = (
@@ -57,10 +58,7 @@ def _amount(value: object, source: str, line: int) -> Decimal:
 
 
 def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BankFileError(f"{source}: not UTF-8 text ({exc.reason})") from None
+    text = decode_text(data, source, hint="JSON lines are UTF-8")
     statements: dict[str | None, BankStatement] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():

@@ -78,7 +78,9 @@ def check_file_size(
     try:
         size = os.stat(path).st_size
     except OSError as exc:
-        raise BankFileError(f"{source}: cannot read file: {exc.strerror or exc}") from None
+        from payctl.importers.files import os_reason
+
+        raise BankFileError(f"cannot read {source}: {os_reason(exc)}") from None
     check_size(size, source, max_bytes)
 
 
