@@ -80,6 +80,10 @@ def root(
         ),
     ] = False,
 ) -> None:
+    from payctl.config import given
+
+    given(database_url, "--database-url")  # an empty value is refused, never a default
+    given(user, "--user")
     reset_state()
     s = state()
     s.database_url, s.user, s.format, s.quiet, s.debug = (

@@ -112,6 +112,13 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     text = (
         str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     )
+    if isinstance(exc, sa_exc.OperationalError) and "readonly" in text:
+        return DatabaseError(
+            f"database {where} is read-only: this command writes; "
+            "use a database you can write, or only read this one"
+        )
+    if isinstance(exc, sa_exc.DatabaseError) and "not a database" in text:
+        return DatabaseError(f"{where} is not a payctl database (not an SQLite file)")
     if isinstance(exc, sa_exc.OperationalError) and "locked" in text:
         return DatabaseError(
             f"database {where} stayed locked past the timeout; retry later "
@@ -152,6 +159,10 @@ def _sqlite_path(url: str) -> Path | None:
         or parsed.database == ":memory:"
     ):
         return None
+    if parsed.database.startswith("file:"):  # a URI filename (file:/x.db?mode=ro)
+        from urllib.parse import unquote
+
+        return Path(unquote(parsed.database[len("file:") :].split("?", 1)[0]))
     return Path(parsed.database)
 
 
