@@ -50,19 +50,16 @@ def root(
         str | None,
         typer.Option(
             "--database-url",
-            envvar="PAYCTL_DATABASE_URL",
-            show_envvar=True,
             help="Database URL: sqlite:///path.db or postgresql://user:pw@host/db. "
-            "Default: ~/.local/share/payctl/payctl.db ($XDG_DATA_HOME honoured).",
+            "Else $PAYCTL_DATABASE_URL, else ~/.local/share/payctl/payctl.db "
+            "($XDG_DATA_HOME honoured). An empty value is refused.",
         ),
     ] = None,
     user: Annotated[
         str | None,
         typer.Option(
             "--user",
-            envvar="PAYCTL_USER",
-            show_envvar=True,
-            help="Acting user for the audit trail (default: your login name).",
+            help="Acting user for the audit trail (else $PAYCTL_USER, else your login name).",
         ),
     ] = None,
     output: Annotated[
