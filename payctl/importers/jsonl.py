@@ -61,7 +61,10 @@ def _amount(value: object, source: str, line: int) -> Decimal:
 
 
 def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
-    text = decode_text(data, source, hint="JSON lines are UTF-8")
+    try:
+        text = decode_text(data, source, hint="JSON lines are UTF-8")
+    except InputError as exc:  # readers raise BankFileError only
+        raise BankFileError(exc.message) from None
     statements: dict[str | None, BankStatement] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
