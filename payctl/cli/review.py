@@ -153,9 +153,16 @@ def export(
     import contextlib
     import sys
 
-    with (
-        output.open("w", encoding="utf-8", newline="") as handle,
-        contextlib.redirect_stdout(handle),
-    ):
+    from payctl.cli.runtime import abort
+    from payctl.errors import EXIT_BAD_INPUT
+    from payctl.importers.files import os_reason
+
+    if output.is_dir():
+        abort(f"--output: {output} is a directory: give a file", EXIT_BAD_INPUT)
+    try:
+        handle = output.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        abort(f"--output: cannot write {output}: {os_reason(exc)}", EXIT_BAD_INPUT)
+    with handle, contextlib.redirect_stdout(handle):
         render.rows(rows, COLUMNS, total=page.total)
     print(f"wrote {len(rows)} lines to {output}", file=sys.stderr)

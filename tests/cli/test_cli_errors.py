@@ -94,6 +94,10 @@ def cases(t: str) -> list[tuple[list[str], int, str]]:
         (["summary", "--date-from", "2200-01-01"], 2, "outside the dates payctl books"),
         (["lock-date", "set", "0001-01-01"], 2, "outside the dates payctl books"),
         (["export", "--to", "csv", "--date-from", "9999-01-01"], 2, "outside the dates"),
+        # files written: a directory or a missing folder is exit 2 too
+        (["review", "export", "-o", folder], 2, f"--output: {folder} is a directory"),
+        (["review", "export", "-o", f"{t}/no/x.csv"], 2, "cannot write"),
+        (["export", "--to", "csv", "-o", f"{t}/no/x.csv"], 2, "does not exist"),
         # 6: usage errors leave through the same door: one line
         (["frobnicate"], 2, "No such command"),
         (["list", "--limit", "lots"], 2, "'--limit'"),
