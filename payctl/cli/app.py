@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import typer.core
@@ -22,38 +22,8 @@ from payctl.cli import (
     setup,
 )
 from payctl.cli.options import OutputFormat
+from payctl.cli.runtime import PayctlGroup
 from payctl.cli.state import reset_state, state
-
-# click's UsageError (unknown option or command, bad value, extra argument): BadParameter's
-# base, named this way because newer Typer versions vendor click under a private name.
-_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
-
-
-class PayctlGroup(typer.core.TyperGroup):
-    """The root command. A usage error quotes what was typed (an unknown option, a bad value):
-    its control characters are escaped before Typer shows it. Typer escapes C0/C1 itself but
-    passes bidi overrides on; every sub-command is parsed and run inside these two methods."""
-
-    @staticmethod
-    def _escaped(exc: Any) -> Any:
-        from payctl.textsafe import escape_controls
-
-        if exc.__class__.__name__ != "NoArgsIsHelpError":  # that one carries the help text
-            exc.message = escape_controls(exc.message, keep="\n")
-        return exc
-
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().make_context(*args, **kwargs)
-        except _UsageError as exc:
-            raise self._escaped(exc) from exc.__cause__
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except _UsageError as exc:
-            raise self._escaped(exc) from exc.__cause__
-
 
 app = typer.Typer(
     cls=PayctlGroup,
@@ -81,19 +51,16 @@ def root(
         str | None,
         typer.Option(
             "--database-url",
-            envvar="PAYCTL_DATABASE_URL",
-            show_envvar=True,
             help="Database URL: sqlite:///path.db or postgresql://user:pw@host/db. "
-            "Default: ~/.local/share/payctl/payctl.db ($XDG_DATA_HOME honoured).",
+            "Else $PAYCTL_DATABASE_URL, else ~/.local/share/payctl/payctl.db "
+            "($XDG_DATA_HOME honoured). An empty value is refused.",
         ),
     ] = None,
     user: Annotated[
         str | None,
         typer.Option(
             "--user",
-            envvar="PAYCTL_USER",
-            show_envvar=True,
-            help="Acting user for the audit trail (default: your login name).",
+            help="Acting user for the audit trail (else $PAYCTL_USER, else your login name).",
         ),
     ] = None,
     output: Annotated[
@@ -111,6 +78,10 @@ def root(
         ),
     ] = False,
 ) -> None:
+    from payctl.config import given
+
+    given(database_url, "--database-url")  # an empty value is refused, never a default
+    given(user, "--user")
     reset_state()
     s = state()
     s.database_url, s.user, s.format, s.quiet, s.debug = (

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, ReasonOpt, use_format
+from payctl.cli.options import (
+    DateFromOpt,
+    DateToOpt,
+    EncodingOpt,
+    FormatOpt,
+    ReasonOpt,
+    checked_ids,
+    use_format,
+)
 from payctl.cli.progress import progress_bar
 from payctl.cli.runtime import abort, run, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED, PayctlError
@@ -24,7 +32,9 @@ RESULT_COLUMNS = [
     ("message", "Message"),
 ]
 
-IdentsArg = Annotated[list[str] | None, typer.Argument(help="Payment numbers or ids.")]
+IdentsArg = Annotated[
+    list[str] | None, typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
+]
 FileOpt = Annotated[
     str | None,
     typer.Option(
@@ -75,14 +85,16 @@ def _render(report: Any) -> None:
         )
 
 
-def _selection(idents: list[str] | None, file: str | None, filters: Any) -> Any:
+def _selection(
+    idents: list[str] | None, file: str | None, encoding: str | None, filters: Any
+) -> Any:
     from payctl.importers.identifiers import read_identifiers
     from payctl.services.selection import Selection
 
     names = list(idents or [])
     if file:
         try:
-            names += read_identifiers(file)
+            names += read_identifiers(file, encoding)
         except PayctlError as exc:
             abort(exc.message, EXIT_BAD_INPUT)
     if file and not names:
@@ -101,6 +113,7 @@ def _command(action: str, doc: str) -> Callable[..., None]:
     def command(
         payments: IdentsArg = None,
         file: FileOpt = None,
+        encoding: EncodingOpt = None,
         state_: StateOpt = None,
         type: TypeOpt = None,
         partner: PartnerOpt = None,
@@ -120,7 +133,7 @@ def _command(action: str, doc: str) -> Callable[..., None]:
         from payctl.services.payment_queries import PaymentFilter
 
         filters = PaymentFilter(state_, type, partner, journal, date_from, date_to)
-        selection = _selection(payments, file, filters)
+        selection = _selection(payments, file, encoding, filters)
         with progress_bar("payments") as progress:
             report = run(
                 lambda s: PaymentFlowService(s, user()).bulk(
@@ -209,6 +222,7 @@ def create(
         ),
     ],
     dry_run: DryRunOpt = False,
+    encoding: EncodingOpt = None,
     format_: FormatOpt = None,
 ) -> None:
     """Create many draft payments from a file, all or nothing; safe to run again.
@@ -226,9 +240,9 @@ def create(
 
     try:
         table = (
-            read_table("stdin.csv", sys.stdin.buffer.read(), "<stdin>")
+            read_table("stdin.csv", sys.stdin.buffer.read(), "<stdin>", encoding)
             if file == "-"
-            else read_table(file)
+            else read_table(file, encoding=encoding)
         )
     except PayctlError as exc:
         abort(exc.lines, exc.exit_code)

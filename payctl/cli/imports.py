@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -39,15 +37,6 @@ COUNTS = (
     "to_review",
     "unmatched",
 )
-
-
-def _read(file: str) -> tuple[bytes, str]:
-    if file == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    try:
-        return Path(file).read_bytes(), file
-    except OSError as exc:
-        raise PayctlError(f"{file}: cannot read file: {exc.strerror or exc}") from None
 
 
 def import_(
@@ -86,6 +75,7 @@ def import_(
     Example: payctl import /srv/extracts/2026-11-26.xml --journal BNK1 --auto-confirm
     """
     use_format(format_)
+    from payctl.importers.files import read_input
     from payctl.services.bank_extract_service import BankExtractService
 
     inputs = ["-" if f == "-" else f for f in files]
@@ -96,7 +86,7 @@ def import_(
         out = []
         for file in inputs:
             try:
-                data, source = _read(file)
+                data, source = read_input(file)
                 fmt = input_format or ("jsonl" if file == "-" else None)
                 report = await BankExtractService(session, user()).import_file(
                     data,

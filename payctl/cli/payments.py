@@ -13,6 +13,7 @@ from payctl.cli.options import (
     FormatOpt,
     LimitOpt,
     OffsetOpt,
+    PaymentArg,
     ReasonOpt,
     use_format,
 )
@@ -52,7 +53,6 @@ LIST_COLUMNS = [
     ("currency", "Cur"),
     ("reference", "Reference"),
 ]
-PaymentArg = Annotated[str, typer.Argument(help="Payment number (BNK1/2026/00001) or id.")]
 
 
 def parse_allocations(values: list[str] | None) -> list[tuple[str, str]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 from payctl.errors import InputError
+from payctl.importers.files import STDIN, read_text
 from payctl.importers.tabular import DELIMITERS, EXCEL_SUFFIXES, normalise_header, read_table
 
 COLUMN = "payment"
@@ -28,20 +28,18 @@ def looks_like_csv(first_line: str) -> bool:
     )
 
 
-def read_identifiers(path: str) -> list[str]:
+def read_identifiers(path: str, encoding: str | None = None) -> list[str]:
     """``-`` reads standard input. Blank lines and lines starting with # are ignored.
 
     A file that looks like CSV (see `looks_like_csv`) must have a `payment` column: without one
-    it is refused naming the columns it has, never read line by line as identifiers."""
-    if path != "-" and Path(path).suffix.lower() in EXCEL_SUFFIXES:
+    it is refused naming the columns it has, never read line by line as identifiers. Text is
+    ``encoding``, default UTF-8."""
+    if path != STDIN and Path(path).suffix.lower() in EXCEL_SUFFIXES:
         table = read_table(path)
         if COLUMN not in table.header:
             raise _no_column(path, table.header)
         return [r.get(COLUMN) for r in table.rows if r.get(COLUMN)]
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read file: {exc}") from None
+    text = read_text(path, encoding)
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     if not lines or not looks_like_csv(lines[0]):

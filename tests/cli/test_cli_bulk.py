@@ -272,7 +272,7 @@ def test_selection_by_filters(cli_env, init_url):
 @pytest.mark.parametrize(("args", "expected"), [
     (("1", "--state", "draft"), "give payments OR filters, not both"),
     ((), "name payments (arguments or --file) or give a filter"),
-    (("--file", "{tmp}/missing.txt"), "missing.txt: cannot read file"),
+    (("--file", "{tmp}/missing.txt"), "/missing.txt: no such file"),
     (("--file", "{tmp}/empty.txt"), "empty.txt: no payments listed"),
     (("--file", "{tmp}/nocol.xlsx"), "nocol.xlsx: no 'payment' column"),
     (("--file", "{tmp}/nocol.csv"), "nocol.csv: no 'payment' column"),
