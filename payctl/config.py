@@ -10,6 +10,8 @@ from pathlib import Path
 ENV_DATABASE_URL = "PAYCTL_DATABASE_URL"
 ENV_USER = "PAYCTL_USER"
 ENV_BUSY_TIMEOUT = "PAYCTL_BUSY_TIMEOUT"
+ENV_STATEMENT_TIMEOUT = "PAYCTL_STATEMENT_TIMEOUT"
+DEFAULT_STATEMENT_TIMEOUT = 300.0
 
 
 def default_database_path() -> Path:
@@ -68,6 +70,19 @@ def busy_timeout_seconds() -> float:
         return float(os.environ.get(ENV_BUSY_TIMEOUT, "30"))
     except ValueError:
         return 30.0
+
+
+def statement_timeout_seconds() -> float:
+    """Longest one SQL statement may run on PostgreSQL before the server cancels it; 0 = none.
+
+    ``PAYCTL_STATEMENT_TIMEOUT`` (seconds, default 300). Unparseable or negative values fall
+    back to the default.
+    """
+    try:
+        value = float(os.environ.get(ENV_STATEMENT_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_STATEMENT_TIMEOUT
+    return value if value >= 0 else DEFAULT_STATEMENT_TIMEOUT
 
 
 def mask_url(url: str) -> str:
