@@ -13,6 +13,8 @@ from payctl.errors import InputError
 ENV_DATABASE_URL = "PAYCTL_DATABASE_URL"
 ENV_USER = "PAYCTL_USER"
 ENV_BUSY_TIMEOUT = "PAYCTL_BUSY_TIMEOUT"
+ENV_STATEMENT_TIMEOUT = "PAYCTL_STATEMENT_TIMEOUT"
+DEFAULT_STATEMENT_TIMEOUT = 300.0
 DEFAULT_BUSY_TIMEOUT = 30.0
 
 
@@ -84,18 +86,30 @@ def resolve_user(cli_value: str | None = None) -> str:
         return "unknown"
 
 
-def busy_timeout_seconds() -> float:
-    """PAYCTL_BUSY_TIMEOUT in seconds (default 30); anything but a number >= 0 is refused."""
-    raw = env(ENV_BUSY_TIMEOUT)
+def _seconds(name: str, default: float) -> float:
+    """A ``PAYCTL_*`` number of seconds; anything but a number >= 0 is refused."""
+    raw = env(name)
     if raw is None:
-        return DEFAULT_BUSY_TIMEOUT
+        return default
     try:
         seconds = float(raw)
     except ValueError:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds < 0:
-        raise InputError(f"{ENV_BUSY_TIMEOUT}: {raw!r} is not a number of seconds (e.g. 30)")
+        raise InputError(f"{name}: {raw!r} is not a number of seconds (e.g. {default:g})")
     return seconds
+
+
+def busy_timeout_seconds() -> float:
+    """How long a SQLite write waits for the lock: PAYCTL_BUSY_TIMEOUT (default 30 s)."""
+    return _seconds(ENV_BUSY_TIMEOUT, DEFAULT_BUSY_TIMEOUT)
+
+
+def statement_timeout_seconds() -> float:
+    """Longest one SQL statement may run on PostgreSQL before the server cancels it; 0 = none.
+
+    ``PAYCTL_STATEMENT_TIMEOUT`` (seconds, default 300)."""
+    return _seconds(ENV_STATEMENT_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT)
 
 
 def mask_url(url: str) -> str:

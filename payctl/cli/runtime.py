@@ -122,6 +122,9 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     from payctl.config import mask_url
 
     where = mask_url(url)
+    cancelled = _cancelled(exc)
+    if cancelled is not None:
+        return cancelled
     text = (
         str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     )
@@ -150,6 +153,28 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     }:
         return DatabaseError(f"cannot use database {where}: {str(cause) or text}")
     return None
+
+
+def _cancelled(exc: BaseException) -> DatabaseError | None:
+    """PostgreSQL cancelled a statement (SQLSTATE 57014): say so, not "cannot use database"."""
+    from payctl.config import ENV_STATEMENT_TIMEOUT, statement_timeout_seconds
+
+    orig = getattr(exc, "orig", None)
+    cause = getattr(orig, "__cause__", None)
+    if "57014" not in {getattr(orig, "sqlstate", None), getattr(cause, "sqlstate", None)}:
+        return None
+    if "statement timeout" in str(cause or orig):
+        limit = f"{statement_timeout_seconds():g}"
+        return DatabaseError(
+            f"a statement ran longer than the {limit} s statement timeout "
+            f"({ENV_STATEMENT_TIMEOUT}) and was cancelled; nothing was written. Raise "
+            f"{ENV_STATEMENT_TIMEOUT} (seconds, 0 = no limit) or retry when the database "
+            "is less busy"
+        )
+    return DatabaseError(
+        f"the database server cancelled a statement ({str(cause or orig).strip()}); "
+        "nothing was written"
+    )
 
 
 def _mask_in(text: str, url: str) -> str:

@@ -2,7 +2,8 @@
 
 SQLite connections run in WAL mode with a busy timeout and foreign keys on, and write
 transactions start with ``BEGIN IMMEDIATE`` so concurrent writer processes queue on the
-write lock instead of failing half-way with "database is locked".
+write lock instead of failing half-way with "database is locked". PostgreSQL connections
+carry ``statement_timeout`` = PAYCTL_STATEMENT_TIMEOUT (default 300 s, 0 = none).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from payctl.config import busy_timeout_seconds
+from payctl.config import busy_timeout_seconds, statement_timeout_seconds
 
 WRITE_OPTION = "payctl_write"
 
@@ -94,7 +95,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         _install_sqlite_hooks(engine, timeout, read_only)
         return engine
     kwargs.setdefault("pool_pre_ping", False)
-    connect_args = {"timeout": timeout, "command_timeout": max(timeout * 4, 60)}
+    # The server cancels a statement running past PAYCTL_STATEMENT_TIMEOUT (SQLSTATE 57014,
+    # reported as such by the CLI). No client-side asyncpg command_timeout: it used to be
+    # max(4 x busy timeout, 60 s) = 120 s, surfaced as a bare TimeoutError and was reported
+    # as "cannot use database", exactly like a server that cannot be reached.
+    statement_ms = int(statement_timeout_seconds() * 1000)
+    connect_args = {
+        "timeout": timeout,
+        "command_timeout": None,
+        "server_settings": {"statement_timeout": str(statement_ms)},
+    }
     return create_async_engine(url, connect_args=connect_args, **kwargs)
 
 
