@@ -11,7 +11,7 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import FormatOpt, use_format
 from payctl.cli.progress import progress_bar
-from payctl.cli.runtime import run, user
+from payctl.cli.runtime import one_line, run, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
 COLUMNS = [
@@ -143,7 +143,7 @@ def import_(
         for warning in row.get("warnings") or []:
             render.message(f"warning: {row['file']}: {warning}")
         if row.get("error"):
-            sys.stderr.write(f"payctl: error: {row['error']}\n")
+            sys.stderr.write(f"payctl: error: {one_line(row['error'])}\n")
     failed = [r for r in rows if r.get("status") == "failed"]
     if failed:
         raise typer.Exit(max(r.get("exit_code", EXIT_BAD_INPUT) for r in failed))

@@ -16,9 +16,15 @@ from payctl.errors import EXIT_DATABASE, EXIT_REFUSED, DatabaseError, PayctlErro
 T = TypeVar("T")
 
 
+def one_line(text: str) -> str:
+    """``text`` with control characters (line breaks, vertical tabs, ...) escaped: a message
+    quoting file content stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def abort(text: str, code: int = EXIT_REFUSED) -> NoReturn:
     """One line on stderr, then exit with ``code``."""
-    sys.stderr.write(f"payctl: error: {text}\n")
+    sys.stderr.write(f"payctl: error: {one_line(text)}\n")
     raise typer.Exit(code)
 
 
