@@ -108,8 +108,10 @@ class Measurement:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "label": self.label, "median_s": round(self.median, 4),
-            "min_s": round(min(self.samples), 4), "max_s": round(max(self.samples), 4),
+            "label": self.label,
+            "median_s": round(self.median, 4),
+            "min_s": round(min(self.samples), 4),
+            "max_s": round(max(self.samples), 4),
             "samples_s": [round(s, 4) for s in self.samples],
             "cpu_median_s": round(self.cpu_median, 4),
             "cpu_samples_s": [round(s, 4) for s in self.cpu],
@@ -127,8 +129,9 @@ def verdict(value: float, target: float | None) -> str | None:
 
 # ----------------------------------------------------------------------------- data
 def plain_url(url: str) -> str:
-    return (url.replace("postgresql+asyncpg://", "postgresql://")
-            .replace("sqlite+aiosqlite://", "sqlite://"))
+    return url.replace("postgresql+asyncpg://", "postgresql://").replace(
+        "sqlite+aiosqlite://", "sqlite://"
+    )
 
 
 def is_postgres(url: str) -> bool:
@@ -149,20 +152,42 @@ def source_rows(n: int) -> dict[str, tuple[list[str], list[Any]]]:
     from payctl.importers.records import SourceRow
 
     def rows(header: list[str], values: list[list[str]]) -> tuple[list[str], list[Any]]:
-        return header, [SourceRow(i + 2, dict(zip(header, v, strict=True)))
-                        for i, v in enumerate(values)]
+        return header, [
+            SourceRow(i + 2, dict(zip(header, v, strict=True))) for i, v in enumerate(values)
+        ]
 
     partners = [f"Bench Customer {k:02d}" for k in range(PARTNERS)]
     amounts = [f"{100 + i % 900}.{i % 100:02d}" for i in range(n)]
     return {
         "partners": rows(["name", "kind"], [[name, "customer"] for name in partners]),
-        "invoices": rows(["number", "partner", "amount", "type", "date"], [
-            [f"BENCH-INV-{i:06d}", partners[i % PARTNERS], amounts[i], "customer_invoice",
-             INVOICE_DATE] for i in range(n)]),
+        "invoices": rows(
+            ["number", "partner", "amount", "type", "date"],
+            [
+                [
+                    f"BENCH-INV-{i:06d}",
+                    partners[i % PARTNERS],
+                    amounts[i],
+                    "customer_invoice",
+                    INVOICE_DATE,
+                ]
+                for i in range(n)
+            ],
+        ),
         "payments": rows(
-            ["type", "partner", "journal", "amount", "date", "reference", "allocations"], [
-                ["customer_payment", partners[i % PARTNERS], "BNK1", amounts[i], PAYMENT_DATE,
-                 f"BENCH-REF-{i:06d}", f"BENCH-INV-{i:06d}={amounts[i]}"] for i in range(n)]),
+            ["type", "partner", "journal", "amount", "date", "reference", "allocations"],
+            [
+                [
+                    "customer_payment",
+                    partners[i % PARTNERS],
+                    "BNK1",
+                    amounts[i],
+                    PAYMENT_DATE,
+                    f"BENCH-REF-{i:06d}",
+                    f"BENCH-INV-{i:06d}={amounts[i]}",
+                ]
+                for i in range(n)
+            ],
+        ),
     }
 
 
@@ -184,14 +209,17 @@ async def populate(url: str, n: int) -> None:
         async with db.session() as s:
             await SetupService(s).seed()
         async with db.session() as s:
-            await PartnerService(s, USER).import_partners(data["partners"][1],
-                                                          data["partners"][0], "bench")
+            await PartnerService(s, USER).import_partners(
+                data["partners"][1], data["partners"][0], "bench"
+            )
         async with db.session() as s:
-            await InvoiceService(s, USER).import_invoices(data["invoices"][1],
-                                                          data["invoices"][0], "bench")
+            await InvoiceService(s, USER).import_invoices(
+                data["invoices"][1], data["invoices"][0], "bench"
+            )
         async with db.session() as s:
-            await PaymentService(s, USER).create_payments(data["payments"][1],
-                                                          data["payments"][0], "bench")
+            await PaymentService(s, USER).create_payments(
+                data["payments"][1], data["payments"][0], "bench"
+            )
     finally:
         await db.dispose()
 
@@ -251,8 +279,11 @@ def expect(ok: bool, what: str) -> None:
         raise SystemExit(f"bench_bulk: error: {what}")
 
 
-async def service_run(url: str, n: int, profile: Callable[[str, Any], Any] | None = None,
-                      ) -> dict[str, tuple[float, float, int]]:
+async def service_run(
+    url: str,
+    n: int,
+    profile: Callable[[str, Any], Any] | None = None,
+) -> dict[str, tuple[float, float, int]]:
     """Time each step through PaymentFlowService.bulk: label -> (wall s, CPU s, statements).
 
     CPU time is the whole process's (the aiosqlite worker thread included; a PostgreSQL
@@ -285,9 +316,11 @@ async def service_run(url: str, n: int, profile: Callable[[str, Any], Any] | Non
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             if hook:
                 hook()
-            expect(report.succeeded == n and report.failed == 0,
-                   f"service {label}: {report.succeeded} ok, {report.failed} failed of {n}: "
-                   + "; ".join(i.message for i in report.items if not i.ok)[:300])
+            expect(
+                report.succeeded == n and report.failed == 0,
+                f"service {label}: {report.succeeded} ok, {report.failed} failed of {n}: "
+                + "; ".join(i.message for i in report.items if not i.ok)[:300],
+            )
             out[label] = (elapsed, cpu, count[0])
     finally:
         await db.dispose()
@@ -340,24 +373,36 @@ def _stamp(at: dt.datetime) -> str:
 
 
 def _reserve(con: sqlite3.Connection, journal_id: int, year: int, kind: str, count: int) -> int:
-    con.execute("INSERT INTO sequences (journal_id, year, kind, last_value) VALUES (?, ?, ?, 0) "
-                "ON CONFLICT DO NOTHING", (journal_id, year, kind))
+    con.execute(
+        "INSERT INTO sequences (journal_id, year, kind, last_value) VALUES (?, ?, ?, 0) "
+        "ON CONFLICT DO NOTHING",
+        (journal_id, year, kind),
+    )
     (last,) = con.execute(
         "UPDATE sequences SET last_value = last_value + ? WHERE journal_id = ? AND year = ? "
-        "AND kind = ? RETURNING last_value", (count, journal_id, year, kind)).fetchone()
+        "AND kind = ? RETURNING last_value",
+        (count, journal_id, year, kind),
+    ).fetchone()
     return int(last) - count + 1
 
 
-def _audit_rows(prev: str, events: list[tuple[int, str]], now: dt.datetime,
-                ) -> tuple[list[tuple[Any, ...]], str]:
+def _audit_rows(
+    prev: str,
+    events: list[tuple[int, str]],
+    now: dt.datetime,
+) -> tuple[list[tuple[Any, ...]], str]:
     rows = []
     at = now.replace(tzinfo=None).isoformat(timespec="microseconds")
     for pid, changes in events:
-        payload = json.dumps([prev, at, USER, "confirm", "payment", pid, pid, changes, None],
-                             separators=(",", ":"), ensure_ascii=False)
+        payload = json.dumps(
+            [prev, at, USER, "confirm", "payment", pid, pid, changes, None],
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         digest = hashlib.sha256(payload.encode()).hexdigest()
-        rows.append((_stamp(now), USER, "confirm", "payment", pid, pid, changes, None, prev,
-                     digest))
+        rows.append(
+            (_stamp(now), USER, "confirm", "payment", pid, pid, changes, None, prev, digest)
+        )
         prev = digest
     return rows, prev
 
@@ -382,42 +427,88 @@ def _baseline_confirm(con: sqlite3.Connection) -> int:
     (next_id,) = con.execute("SELECT coalesce(max(id), 0) + 1 FROM journal_entries").fetchone()
     entries, lines, invoices, payments, events = [], [], [], [], []
     stamp = _stamp(now)
-    for k, (pid, ptype, amount, partner, journal_id, date, ref, _num, cur, memo, _code,
-            receipts, outgoing, liquidity_acc, invoice_id, alloc, total, residual,
-            ) in enumerate(drafts):
+    for k, (
+        pid,
+        ptype,
+        amount,
+        partner,
+        journal_id,
+        date,
+        ref,
+        _num,
+        cur,
+        memo,
+        _code,
+        receipts,
+        outgoing,
+        liquidity_acc,
+        invoice_id,
+        alloc,
+        total,
+        residual,
+    ) in enumerate(drafts):
         entry_id, number, inbound = next_id + k, numbers[k], ptype in INBOUND
         liquidity = (receipts if inbound else outgoing) or liquidity_acc
         counterpart = roles["receivable" if ptype in CUSTOMER_SIDE else "payable"]
         label = ref or number
-        entries.append((entry_id, entry_numbers[k], journal_id, date, "payment", pid, pid,
-                        number, USER, stamp))
+        entries.append(
+            (entry_id, entry_numbers[k], journal_id, date, "payment", pid, pid, number, USER, stamp)
+        )
         debit_acc, credit_acc = (liquidity, counterpart) if inbound else (counterpart, liquidity)
         lines.append((entry_id, debit_acc, partner, amount, 0, label))
         lines.append((entry_id, credit_acc, partner, 0, amount, label))
         left = residual - alloc
-        invoices.append((left, "paid" if left == 0 else "open" if left == total else "partial",
-                         invoice_id))
+        invoices.append(
+            (left, "paid" if left == 0 else "open" if left == total else "partial", invoice_id)
+        )
         payments.append((number, USER, stamp, stamp, pid))
-        snapshot = {"number": number, "type": ptype, "state": "posted", "partner_id": partner,
-                    "journal_id": journal_id, "amount": amount, "currency": cur, "date": date,
-                    "reference": ref, "memo": memo, "allocations": {str(invoice_id): alloc}}
-        events.append((pid, json.dumps({"state": "posted", "number": number,
-                                        "snapshot": snapshot}, sort_keys=True,
-                                       separators=(",", ":"), ensure_ascii=False)))
+        snapshot = {
+            "number": number,
+            "type": ptype,
+            "state": "posted",
+            "partner_id": partner,
+            "journal_id": journal_id,
+            "amount": amount,
+            "currency": cur,
+            "date": date,
+            "reference": ref,
+            "memo": memo,
+            "allocations": {str(invoice_id): alloc},
+        }
+        events.append(
+            (
+                pid,
+                json.dumps(
+                    {"state": "posted", "number": number, "snapshot": snapshot},
+                    sort_keys=True,
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                ),
+            )
+        )
     con.executemany(
         "INSERT INTO journal_entries (id, number, journal_id, date, source_type, source_id, "
         "payment_id, memo, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        entries)
-    con.executemany("INSERT INTO journal_lines (entry_id, account_id, partner_id, debit, credit, "
-                    "label) VALUES (?, ?, ?, ?, ?, ?)", lines)
+        entries,
+    )
+    con.executemany(
+        "INSERT INTO journal_lines (entry_id, account_id, partner_id, debit, credit, "
+        "label) VALUES (?, ?, ?, ?, ?, ?)",
+        lines,
+    )
     con.executemany("UPDATE invoices SET residual = ?, state = ? WHERE id = ?", invoices)
-    con.executemany("UPDATE payments SET state = 'posted', number = ?, confirmed_by = ?, "
-                    "confirmed_at = ?, updated_at = ? WHERE id = ?", payments)
+    con.executemany(
+        "UPDATE payments SET state = 'posted', number = ?, confirmed_by = ?, "
+        "confirmed_at = ?, updated_at = ? WHERE id = ?",
+        payments,
+    )
     (head,) = con.execute("SELECT last_hash FROM audit_head WHERE id = 1").fetchone()
     audit_rows, last = _audit_rows(head, events, now)
     con.executemany(
         "INSERT INTO audit_log (at, user, action, object_type, object_id, payment_id, changes, "
-        "reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audit_rows)
+        "reason, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        audit_rows,
+    )
     con.execute("UPDATE audit_head SET last_hash = ? WHERE id = 1", (last,))
     return len(drafts)
 
@@ -425,8 +516,12 @@ def _baseline_confirm(con: sqlite3.Connection) -> int:
 def baseline_run(path: Path, n: int) -> tuple[float, float]:
     con = sqlite3.connect(path, isolation_level=None, timeout=30)
     try:
-        for pragma in ("busy_timeout = 30000", "journal_mode = WAL", "synchronous = NORMAL",
-                       "foreign_keys = ON"):
+        for pragma in (
+            "busy_timeout = 30000",
+            "journal_mode = WAL",
+            "synchronous = NORMAL",
+            "foreign_keys = ON",
+        ):
             con.execute(f"PRAGMA {pragma}")
         start, cpu = time.perf_counter(), time.process_time()
         con.execute("BEGIN IMMEDIATE")
@@ -434,13 +529,16 @@ def baseline_run(path: Path, n: int) -> tuple[float, float]:
         con.execute("COMMIT")
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         (posted,) = con.execute("SELECT count(*) FROM payments WHERE state = 'posted'").fetchone()
-        (lines,) = con.execute("SELECT count(*) FROM journal_lines jl JOIN journal_entries je "
-                               "ON je.id = jl.entry_id WHERE je.source_type = 'payment'"
-                               ).fetchone()
+        (lines,) = con.execute(
+            "SELECT count(*) FROM journal_lines jl JOIN journal_entries je "
+            "ON je.id = jl.entry_id WHERE je.source_type = 'payment'"
+        ).fetchone()
     finally:
         con.close()
-    expect(done == n and posted == n and lines == 2 * n,
-           f"baseline wrote {posted} posted payments / {lines} lines for {n}")
+    expect(
+        done == n and posted == n and lines == 2 * n,
+        f"baseline wrote {posted} posted payments / {lines} lines for {n}",
+    )
     return elapsed, cpu
 
 
@@ -495,15 +593,19 @@ class Profiler:
 
     def report(self, top: int) -> str:
         out = io.StringIO()
-        out.write(f"\n--- profiled bulk {self.step}: {self.wall:.3f} s wall under cProfile; "
-                  f"{self.gc[0]} garbage collections took {self.gc[1]:.3f} s of it ---\n")
+        out.write(
+            f"\n--- profiled bulk {self.step}: {self.wall:.3f} s wall under cProfile; "
+            f"{self.gc[0]} garbage collections took {self.gc[1]:.3f} s of it ---\n"
+        )
         for key in ("tottime", "cumulative"):
             out.write(f"\n--- cProfile of one service bulk {self.step}, top {top} by {key} ---\n")
             pstats.Stats(self.profile, stream=out).sort_stats(key).print_stats(top)
         rows = sorted(self.sql.items(), key=lambda kv: -kv[1][1])
-        out.write(f"\n--- SQL during that bulk {self.step}: "
-                  f"{sum(int(v[0]) for _k, v in rows)} statements, "
-                  f"{sum(v[1] for _k, v in rows):.3f} s between before/after_cursor_execute ---\n")
+        out.write(
+            f"\n--- SQL during that bulk {self.step}: "
+            f"{sum(int(v[0]) for _k, v in rows)} statements, "
+            f"{sum(v[1] for _k, v in rows):.3f} s between before/after_cursor_execute ---\n"
+        )
         for statement, (count, seconds) in rows[:top]:
             out.write(f"{seconds:8.4f}s {int(count):5d}x  {statement}\n")
         return out.getvalue()
@@ -515,17 +617,26 @@ def add(item: Measurement, wall_cpu: tuple[float, float]) -> None:
     item.cpu.append(wall_cpu[1])
 
 
-def measure(args: argparse.Namespace, fixtures: Fixtures, log: Callable[[str], None],
-            ) -> dict[str, Measurement]:
+def measure(
+    args: argparse.Namespace,
+    fixtures: Fixtures,
+    log: Callable[[str], None],
+) -> dict[str, Measurement]:
     pg = fixtures.pg_url is not None
     big = args.n == TARGET_N
-    m = {f"service.{label}": Measurement(f"service.{label}",
-                                         f"service: bulk {label} ({SERVICE_HELP[label]})")
-         for label, _a, _s in SERVICE_STEPS}
+    m = {
+        f"service.{label}": Measurement(
+            f"service.{label}", f"service: bulk {label} ({SERVICE_HELP[label]})"
+        )
+        for label, _a, _s in SERVICE_STEPS
+    }
     m["service.confirm"].target = (1.0 if pg else 0.5) if big else None
     if not args.no_cli:
-        m["cli.confirm"] = Measurement("cli.confirm", "CLI: payctl bulk confirm (whole process)",
-                                       target=None if pg or not big else 1.5)
+        m["cli.confirm"] = Measurement(
+            "cli.confirm",
+            "CLI: payctl bulk confirm (whole process)",
+            target=None if pg or not big else 1.5,
+        )
     m["baseline"] = Measurement("baseline", "baseline: sqlite3 executemany, one transaction")
     for run in range(1, args.repeat + 1):
         log(f"run {run}/{args.repeat}: service")
@@ -558,42 +669,58 @@ def profile_step(args: argparse.Namespace, fixtures: Fixtures) -> Profiler:
 
 def ratios(m: dict[str, Measurement], cpu: bool = False) -> dict[str, float]:
     floor = m["baseline"].cpu_median if cpu else m["baseline"].median
-    return {k: (v.cpu_median if cpu else v.median) / floor for k, v in m.items()
-            if k != "baseline"}
+    return {k: (v.cpu_median if cpu else v.median) / floor for k, v in m.items() if k != "baseline"}
 
 
 def render_table(m: dict[str, Measurement], info: dict[str, Any]) -> str:
     ratio, cpu_ratio = ratios(m), ratios(m, cpu=True)
-    how = ("once, then the file is copied for each run" if info["backend"] == "sqlite"
-           else "for each run")
-    head = (f"payctl bulk benchmark: {info['backend']} ({info['database']}), N={info['n']} "
-            f"drafts, {info['repeat']} runs each on fresh data; payctl {info['revision']}\n"
-            f"setup of N drafts through the services: {info['setup_s']:.2f} s ({how})\n"
-            f"load average at the end: {info['load']} on {info['cpus']} CPUs; other work on "
-            "the machine makes wall times noisy: read the medians, and CPU time beside them\n")
-    cols = (f"{'measurement (wall seconds unless said)':<56} {'median':>7} {'min':>6} "
-            f"{'max':>6} {'cpu':>6} {'stmts':>5} {'x base':>6} {'target':>8} {'result':>6}")
+    how = (
+        "once, then the file is copied for each run"
+        if info["backend"] == "sqlite"
+        else "for each run"
+    )
+    head = (
+        f"payctl bulk benchmark: {info['backend']} ({info['database']}), N={info['n']} "
+        f"drafts, {info['repeat']} runs each on fresh data; payctl {info['revision']}\n"
+        f"setup of N drafts through the services: {info['setup_s']:.2f} s ({how})\n"
+        f"load average at the end: {info['load']} on {info['cpus']} CPUs; other work on "
+        "the machine makes wall times noisy: read the medians, and CPU time beside them\n"
+    )
+    cols = (
+        f"{'measurement (wall seconds unless said)':<56} {'median':>7} {'min':>6} "
+        f"{'max':>6} {'cpu':>6} {'stmts':>5} {'x base':>6} {'target':>8} {'result':>6}"
+    )
     lines = [head, cols, "-" * len(cols)]
     for key, item in m.items():
         stmts = f"{statistics.median(item.statements):.0f}" if item.statements else ""
         rel = f"{ratio[key]:.1f}x" if key in ratio else ""
         target = f"<= {item.target:g} s" if item.target is not None else ""
-        lines.append(f"{item.label:<56} {item.median:>7.3f} {min(item.samples):>6.3f} "
-                     f"{max(item.samples):>6.3f} {item.cpu_median:>6.3f} {stmts:>5} {rel:>6} "
-                     f"{target:>8} {verdict(item.median, item.target) or '':>6}")
+        lines.append(
+            f"{item.label:<56} {item.median:>7.3f} {min(item.samples):>6.3f} "
+            f"{max(item.samples):>6.3f} {item.cpu_median:>6.3f} {stmts:>5} {rel:>6} "
+            f"{target:>8} {verdict(item.median, item.target) or '':>6}"
+        )
     goal = ratio["service.confirm"]
     lines.append("-" * len(cols))
-    lines.append(f"{'ratio service confirm / baseline (wall medians)':<56} {goal:>6.1f}x "
-                 f"{'':>6} {'':>6} {'':>6} {'':>5} {'':>6} {'<= 5x':>8} "
-                 f"{'PASS' if goal <= 5 else 'MISS':>6}")
-    lines.append(f"{'ratio service confirm / baseline (CPU medians)':<56} "
-                 f"{cpu_ratio['service.confirm']:>6.1f}x")
-    lines.append("cpu: CPU seconds of the benchmark process (service, baseline; SQLite's "
-                 "worker thread included) or of the payctl child process (CLI)")
+    lines.append(
+        f"{'ratio service confirm / baseline (wall medians)':<56} {goal:>6.1f}x "
+        f"{'':>6} {'':>6} {'':>6} {'':>5} {'':>6} {'<= 5x':>8} "
+        f"{'PASS' if goal <= 5 else 'MISS':>6}"
+    )
+    lines.append(
+        f"{'ratio service confirm / baseline (CPU medians)':<56} "
+        f"{cpu_ratio['service.confirm']:>6.1f}x"
+    )
+    lines.append(
+        "cpu: CPU seconds of the benchmark process (service, baseline; SQLite's "
+        "worker thread included) or of the payctl child process (CLI)"
+    )
     if info["backend"] != "sqlite":
-        lines.append("PostgreSQL: the server's own CPU time is not in the cpu column; the "
-                     "baseline is SQLite, so the ratio compares backends (the 5x target is "
-                     "SQLite's)")
+        lines.append(
+            "PostgreSQL: the server's own CPU time is not in the cpu column; the "
+            "baseline is SQLite, so the ratio compares backends (the 5x target is "
+            "SQLite's)"
+        )
     if info["n"] != TARGET_N:
         lines.append(f"time targets are stated for N={TARGET_N}; not judged for N={info['n']}")
     return "\n".join(lines)
@@ -602,10 +729,18 @@ def render_table(m: dict[str, Measurement], info: dict[str, Any]) -> str:
 def revision() -> str:
     """The checked-out commit, "+dirty" when the working tree differs (figures depend on it)."""
     try:
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "payctl"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "payctl"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + ("+dirty" if dirty else "")
@@ -614,22 +749,32 @@ def revision() -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time payctl bulk confirm/reset/cancel against a plain sqlite3 floor "
-                    "(issue 4). Targets are informational; the exit code is 0 when every "
-                    "run produced the expected states.")
+        "(issue 4). Targets are informational; the exit code is 0 when every "
+        "run produced the expected states."
+    )
     parser.add_argument("--n", type=int, default=TARGET_N, help="drafts per run (default 1000)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (default 5)")
-    parser.add_argument("--database-url", help="postgresql://... to benchmark PostgreSQL: its "
-                        "schema public is DROPPED and recreated for every run (default: SQLite "
-                        "temp files)")
-    parser.add_argument("--i-know-this-drops-everything", action="store_true",
-                        help="required with --database-url")
+    parser.add_argument(
+        "--database-url",
+        help="postgresql://... to benchmark PostgreSQL: its "
+        "schema public is DROPPED and recreated for every run (default: SQLite "
+        "temp files)",
+    )
+    parser.add_argument(
+        "--i-know-this-drops-everything", action="store_true", help="required with --database-url"
+    )
     parser.add_argument("--no-cli", action="store_true", help="skip the CLI process runs")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--profile", nargs="?", const="confirm", metavar="STEP",
-                        choices=[label for label, _a, _s in SERVICE_STEPS],
-                        help="afterwards, profile one more service run's STEP (default: "
-                             "confirm; or reset, re-confirm, cancel) with cProfile and break "
-                             "its SQL time down per statement; printed after the figures")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="confirm",
+        metavar="STEP",
+        choices=[label for label, _a, _s in SERVICE_STEPS],
+        help="afterwards, profile one more service run's STEP (default: "
+        "confirm; or reset, re-confirm, cancel) with cProfile and break "
+        "its SQL time down per statement; printed after the figures",
+    )
     parser.add_argument("--top", type=int, default=25, help="profile rows to show (default 25)")
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeat < 1:
@@ -638,8 +783,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if not is_postgres(args.database_url):
             parser.error("--database-url must be a postgresql:// URL (SQLite uses temp files)")
         if not args.i_know_this_drops_everything:
-            parser.error("--database-url: every run drops schema public of that database; "
-                         "add --i-know-this-drops-everything")
+            parser.error(
+                "--database-url: every run drops schema public of that database; "
+                "add --i-know-this-drops-everything"
+            )
     return args
 
 
@@ -656,8 +803,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(reset_postgres(normalise_url(args.database_url)))
         except Exception as exc:  # unreachable server, unknown database, bad password
             text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            print(f"bench_bulk: error: cannot use {mask_url(args.database_url)}: {text}",
-                  file=sys.stderr)
+            print(
+                f"bench_bulk: error: cannot use {mask_url(args.database_url)}: {text}",
+                file=sys.stderr,
+            )
             return 2
     with tempfile.TemporaryDirectory(prefix="payctl-bench-") as tmp:
         fixtures = Fixtures(args.database_url, args.n, Path(tmp))
@@ -671,20 +820,32 @@ def main(argv: list[str] | None = None) -> int:
     info = {
         "backend": "postgresql" if args.database_url else "sqlite",
         "database": mask_url(args.database_url) if args.database_url else "temp file",
-        "n": args.n, "repeat": args.repeat, "setup_s": fixtures.setup_seconds or 0.0,
-        "python": sys.version.split()[0], "cpus": os.cpu_count(), "revision": revision(),
+        "n": args.n,
+        "repeat": args.repeat,
+        "setup_s": fixtures.setup_seconds or 0.0,
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "revision": revision(),
         "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     if args.json:
         ratio = ratios(m)
-        print(json.dumps({
-            **info, "measurements": {k: v.as_json() for k, v in m.items()},
-            "ratios_to_baseline": {k: round(v, 2) for k, v in ratio.items()},
-            "cpu_ratios_to_baseline": {k: round(v, 2) for k, v in ratios(m, cpu=True).items()},
-            "ratio_target": 5.0,
-            "ratio_result": "PASS" if ratio["service.confirm"] <= 5 else "MISS",
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    **info,
+                    "measurements": {k: v.as_json() for k, v in m.items()},
+                    "ratios_to_baseline": {k: round(v, 2) for k, v in ratio.items()},
+                    "cpu_ratios_to_baseline": {
+                        k: round(v, 2) for k, v in ratios(m, cpu=True).items()
+                    },
+                    "ratio_target": 5.0,
+                    "ratio_result": "PASS" if ratio["service.confirm"] <= 5 else "MISS",
+                },
+                indent=2,
+            )
+        )
     else:
         print(render_table(m, info))
     if profiler is not None:

@@ -36,8 +36,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = ["Alpha", "Nord", "Sud", "Rhein", "Delta", "Kappa", "Orion", "Vega", "Atlas", "Polar",
-         "Linde", "Eiche", "Berg", "Tal", "Hafen", "Markt", "Stern", "Sonne", "Licht", "Werk"]
+WORDS = [
+    "Alpha",
+    "Nord",
+    "Sud",
+    "Rhein",
+    "Delta",
+    "Kappa",
+    "Orion",
+    "Vega",
+    "Atlas",
+    "Polar",
+    "Linde",
+    "Eiche",
+    "Berg",
+    "Tal",
+    "Hafen",
+    "Markt",
+    "Stern",
+    "Sonne",
+    "Licht",
+    "Werk",
+]
 FORMS = ["GmbH", "AG", "B.V.", "SARL", "NV", "KG", "Ltd", "SAS"]
 
 
@@ -51,7 +71,9 @@ def make_master(partners: int, invoices: int, rnd: random.Random):
     for p in range(partners):
         name = f"{rnd.choice(WORDS)} {rnd.choice(WORDS)} {p:04d} {rnd.choice(FORMS)}"
         kind = "customer" if p % 5 else "vendor"
-        plist.append({"name": name, "kind": kind, "iban": iban("DE", f"{10000000 + p:08d}{p:010d}")})
+        plist.append(
+            {"name": name, "kind": kind, "iban": iban("DE", f"{10000000 + p:08d}{p:010d}")}
+        )
     customers = [p for p in plist if p["kind"] == "customer"]
     vendors = [p for p in plist if p["kind"] == "vendor"]
     ilist = []
@@ -60,10 +82,15 @@ def make_master(partners: int, invoices: int, rnd: random.Random):
         vendor = k % 5 == 0
         partner = rnd.choice(vendors if vendor else customers)
         cents = rnd.randint(5_000, 2_500_000)
-        ilist.append({"number": f"{'BILL' if vendor else 'INV'}/2026/{k + 1:06d}",
-                      "partner": partner, "cents": cents,
-                      "type": "vendor_bill" if vendor else "customer_invoice",
-                      "date": start + dt.timedelta(days=k * 300 // invoices)})
+        ilist.append(
+            {
+                "number": f"{'BILL' if vendor else 'INV'}/2026/{k + 1:06d}",
+                "partner": partner,
+                "cents": cents,
+                "type": "vendor_bill" if vendor else "customer_invoice",
+                "date": start + dt.timedelta(days=k * 300 // invoices),
+            }
+        )
     return plist, ilist
 
 
@@ -90,19 +117,37 @@ def make_lines(n: int, ilist: list, rnd: random.Random) -> tuple[list[list[str]]
 
     def add(kind: str, inv: dict | None, cents: int, text: str, name: str = "", acct: str = ""):
         sign = -1 if inv is not None and inv["type"] == "vendor_bill" else 1
-        rows.append([day.isoformat(), money(sign * cents), "EUR", name, acct, text,
-                     f"TX{len(rows) + 1:09d}"])
+        rows.append(
+            [
+                day.isoformat(),
+                money(sign * cents),
+                "EUR",
+                name,
+                acct,
+                text,
+                f"TX{len(rows) + 1:09d}",
+            ]
+        )
         mix[kind] += 1
 
-    budget = {"reference": int(n * 0.30), "partial": int(n * 0.45), "iban": int(n * 0.03),
-              "name": int(n * 0.02)}
+    budget = {
+        "reference": int(n * 0.30),
+        "partial": int(n * 0.45),
+        "iban": int(n * 0.03),
+        "name": int(n * 0.02),
+    }
     for inv in pool:
         if len(rows) >= n:
             break
         if budget["reference"] > 0:
             budget["reference"] -= 1
-            add("reference", inv, inv["cents"], f"Payment {inv['number']} thank you",
-                inv["partner"]["name"])
+            add(
+                "reference",
+                inv,
+                inv["cents"],
+                f"Payment {inv['number']} thank you",
+                inv["partner"]["name"],
+            )
         elif budget["partial"] >= 3:
             budget["partial"] -= 3
             third = inv["cents"] // 3
@@ -115,9 +160,17 @@ def make_lines(n: int, ilist: list, rnd: random.Random) -> tuple[list[list[str]]
             budget["name"] -= 1
             add("name", inv, inv["cents"], "transfer", misspell(inv["partner"]["name"], rnd))
     while len(rows) < n:
-        rows.append([day.isoformat(), money(-rnd.randint(100, 50_000)), "EUR",
-                     rnd.choice(["Card payment", "Fuel station", "Bank fee", "Office supplies"]),
-                     "", f"POS {rnd.randint(1, 10**6)}", f"TX{len(rows) + 1:09d}"])
+        rows.append(
+            [
+                day.isoformat(),
+                money(-rnd.randint(100, 50_000)),
+                "EUR",
+                rnd.choice(["Card payment", "Fuel station", "Bank fee", "Office supplies"]),
+                "",
+                f"POS {rnd.randint(1, 10**6)}",
+                f"TX{len(rows) + 1:09d}",
+            ]
+        )
         mix["noise"] += 1
     rnd.shuffle(rows)
     return rows, mix
@@ -126,8 +179,9 @@ def make_lines(n: int, ilist: list, rnd: random.Random) -> tuple[list[list[str]]
 def write_csv(path: Path, rows: list[list[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["Date", "Amount", "Currency", "Counterparty", "IBAN", "Description",
-                    "Transaction ID"])
+        w.writerow(
+            ["Date", "Amount", "Currency", "Counterparty", "IBAN", "Description", "Transaction ID"]
+        )
         w.writerows(rows)
 
 
@@ -144,16 +198,29 @@ async def build_database(path: Path, plist: list, ilist: list) -> None:
         await upgrade_to_head(db.engine)
         async with db.session() as s:
             await SetupService(s).seed()
-            rows = [SourceRow(i + 2, {"name": p["name"], "kind": p["kind"], "iban": p["iban"]})
-                    for i, p in enumerate(plist)]
-            await PartnerService(s, "bench").import_partners(rows, ["name", "kind", "iban"], "bench")
+            rows = [
+                SourceRow(i + 2, {"name": p["name"], "kind": p["kind"], "iban": p["iban"]})
+                for i, p in enumerate(plist)
+            ]
+            await PartnerService(s, "bench").import_partners(
+                rows, ["name", "kind", "iban"], "bench"
+            )
             header = ["number", "partner", "amount", "type", "date"]
             for start in range(0, len(ilist), 10_000):
-                chunk = ilist[start:start + 10_000]
-                rows = [SourceRow(start + i + 2, {
-                    "number": inv["number"], "partner": inv["partner"]["name"],
-                    "amount": money(inv["cents"]), "type": inv["type"],
-                    "date": inv["date"].isoformat()}) for i, inv in enumerate(chunk)]
+                chunk = ilist[start : start + 10_000]
+                rows = [
+                    SourceRow(
+                        start + i + 2,
+                        {
+                            "number": inv["number"],
+                            "partner": inv["partner"]["name"],
+                            "amount": money(inv["cents"]),
+                            "type": inv["type"],
+                            "date": inv["date"].isoformat(),
+                        },
+                    )
+                    for i, inv in enumerate(chunk)
+                ]
                 await InvoiceService(s, "bench").import_invoices(rows, header, "bench")
     finally:
         await db.dispose()
@@ -169,8 +236,15 @@ def payctl_command() -> list[str]:
 
 def run_import(db: Path, csv_path: Path) -> dict:
     env = dict(os.environ, PAYCTL_DATABASE_URL=f"sqlite:///{db}", PAYCTL_USER="bench")
-    cmd = payctl_command() + ["--quiet", "--format", "json", "import", str(csv_path),
-                              "--journal", "BNK1"]
+    cmd = payctl_command() + [
+        "--quiet",
+        "--format",
+        "json",
+        "import",
+        str(csv_path),
+        "--journal",
+        "BNK1",
+    ]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = proc.communicate()
@@ -185,8 +259,15 @@ def run_import(db: Path, csv_path: Path) -> dict:
 def peak_rss_mb(db: Path, csv_path: Path) -> float:
     """Peak RSS of one import process, from the kernel's accounting (/usr/bin/time-like)."""
     env = dict(os.environ, PAYCTL_DATABASE_URL=f"sqlite:///{db}", PAYCTL_USER="bench")
-    cmd = payctl_command() + ["--quiet", "--format", "json", "import", str(csv_path),
-                              "--journal", "BNK1"]
+    cmd = payctl_command() + [
+        "--quiet",
+        "--format",
+        "json",
+        "import",
+        str(csv_path),
+        "--journal",
+        "BNK1",
+    ]
     pid = os.fork()
     if pid == 0:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -207,17 +288,22 @@ def baseline(csv_path: Path, work: Path) -> float:
     start = time.perf_counter()
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
-    con.execute("CREATE TABLE bank_lines (id INTEGER PRIMARY KEY, booking_date DATE, amount "
-                "BIGINT, currency TEXT, counterparty_name TEXT, counterparty_account TEXT, "
-                "remittance TEXT, transaction_id TEXT UNIQUE)")
+    con.execute(
+        "CREATE TABLE bank_lines (id INTEGER PRIMARY KEY, booking_date DATE, amount "
+        "BIGINT, currency TEXT, counterparty_name TEXT, counterparty_account TEXT, "
+        "remittance TEXT, transaction_id TEXT UNIQUE)"
+    )
     with csv_path.open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         next(reader)
         rows = [(r[0], int(r[1].replace(".", "")), r[2], r[3], r[4], r[5], r[6]) for r in reader]
     with con:
-        con.executemany("INSERT INTO bank_lines (booking_date, amount, currency, "
-                        "counterparty_name, counterparty_account, remittance, transaction_id) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany(
+            "INSERT INTO bank_lines (booking_date, amount, currency, "
+            "counterparty_name, counterparty_account, remittance, transaction_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     con.close()
     return time.perf_counter() - start
 
@@ -227,7 +313,9 @@ def median(values: list[float]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--invoices", type=int, default=50_000)
     ap.add_argument("--partners", type=int, default=3_000)
@@ -267,35 +355,51 @@ def main() -> None:
         report = reports[0]
         matched = report["new_lines"] - report["to_review"] - report["unmatched"]
         result = {
-            "lines": args.lines, "invoices": args.invoices, "partners": args.partners,
-            "repeat": args.repeat, "line_mix": mix, "setup_seconds": round(setup, 2),
+            "lines": args.lines,
+            "invoices": args.invoices,
+            "partners": args.partners,
+            "repeat": args.repeat,
+            "line_mix": mix,
+            "setup_seconds": round(setup, 2),
             "import_seconds_median": round(statistics.median(first), 3),
             "lines_per_second": round(args.lines / statistics.median(first)),
             "reimport_seconds_median": round(statistics.median(second), 3),
             "baseline_seconds_median": round(statistics.median(floor), 3),
             "ratio_vs_baseline": round(statistics.median(first) / statistics.median(floor), 1),
             "peak_rss_mb": round(rss, 1),
-            "matched": matched, "to_review": report["to_review"], "unmatched": report["unmatched"],
+            "matched": matched,
+            "to_review": report["to_review"],
+            "unmatched": report["unmatched"],
             "payments_created": report["payments_created"],
         }
         if args.json:
             print(json.dumps(result, indent=2))
             return
         ok = lambda good: "PASS" if good else "MISS"  # noqa: E731
-        print(f"payctl import benchmark — {args.lines} lines, {args.invoices} open invoices, "
-              f"{args.partners} partners, {args.repeat} runs (median, min–max)")
+        print(
+            f"payctl import benchmark — {args.lines} lines, {args.invoices} open invoices, "
+            f"{args.partners} partners, {args.repeat} runs (median, min–max)"
+        )
         print(f"line mix: {mix}; setup of the database: {setup:.1f} s (not timed below)")
-        print(f"{'whole payctl import process':34} {median(first)} s   "
-              f"{args.lines / statistics.median(first):,.0f} lines/s   "
-              f"[target ≤ 10 s: {ok(statistics.median(first) <= 10)}]")
-        print(f"{'second import of the same file':34} {median(second)} s   "
-              f"[target ≤ 3 s: {ok(statistics.median(second) <= 3)}]")
+        print(
+            f"{'whole payctl import process':34} {median(first)} s   "
+            f"{args.lines / statistics.median(first):,.0f} lines/s   "
+            f"[target ≤ 10 s: {ok(statistics.median(first) <= 10)}]"
+        )
+        print(
+            f"{'second import of the same file':34} {median(second)} s   "
+            f"[target ≤ 3 s: {ok(statistics.median(second) <= 3)}]"
+        )
         print(f"{'baseline: plain sqlite3 load':34} {median(floor)} s")
         print(f"{'ratio payctl / baseline':34} {result['ratio_vs_baseline']:8.1f} x")
-        print(f"{'peak RSS of payctl import':34} {rss:8.1f} MB  [target ≤ 400 MB: {ok(rss <= 400)}]")
-        print(f"matched {matched} ({matched / max(report['new_lines'], 1):.0%}), to review "
-              f"{report['to_review']}, unmatched {report['unmatched']}, payments created "
-              f"{report['payments_created']}")
+        print(
+            f"{'peak RSS of payctl import':34} {rss:8.1f} MB  [target ≤ 400 MB: {ok(rss <= 400)}]"
+        )
+        print(
+            f"matched {matched} ({matched / max(report['new_lines'], 1):.0%}), to review "
+            f"{report['to_review']}, unmatched {report['unmatched']}, payments created "
+            f"{report['payments_created']}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,4 +1,5 @@
-"""payctl's own exceptions. The CLI turns each into one line on stderr and an exit code."""
+"""payctl's own exceptions. The CLI turns each into one line on stderr (one per problem for
+InputErrors) and an exit code."""
 
 from __future__ import annotations
 
@@ -17,11 +18,28 @@ class PayctlError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def lines(self) -> list[str]:
+        """What the CLI prints: one line per problem."""
+        return [self.message]
+
 
 class InputError(PayctlError):
     """Bad usage or bad input data (unparseable amount, malformed file, ...)."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class InputErrors(InputError):
+    """Several bad input rows, reported at once: one line each (the CLI prints each line)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+    @property
+    def lines(self) -> list[str]:
+        return self.problems
 
 
 class NotFound(PayctlError):

@@ -84,8 +84,22 @@ ACME_IBAN_BBAN = ("37040044", "0532013000")  # Commerzbank Köln BLZ + account
 ACME_VAT = "DE811907980"
 
 VAT_RATE_PERMILLE = {"DE": 190, "NL": 210, "FR": 200, "BE": 210}
-LEGAL_FORMS = {"gmbh", "ag", "kg", "e.k.", "mbh", "b.v.", "v.o.f.", "sarl",
-               "sas", "sa", "nv", "bv", "srl", "&"}
+LEGAL_FORMS = {
+    "gmbh",
+    "ag",
+    "kg",
+    "e.k.",
+    "mbh",
+    "b.v.",
+    "v.o.f.",
+    "sarl",
+    "sas",
+    "sa",
+    "nv",
+    "bv",
+    "srl",
+    "&",
+}
 EMAIL_PREFIXES = {
     "DE": ["buchhaltung", "rechnungen", "accounts", "finanzen"],
     "NL": ["administratie", "facturen", "accounts", "crediteuren"],
@@ -94,8 +108,16 @@ EMAIL_PREFIXES = {
 }
 
 # Bank identifiers (real-looking bank/sort codes; account numbers are random).
-DE_BANK_CODES = ["10070000", "37040044", "50010517", "70150000", "20050550",
-                 "12030000", "60050101", "43060967"]
+DE_BANK_CODES = [
+    "10070000",
+    "37040044",
+    "50010517",
+    "70150000",
+    "20050550",
+    "12030000",
+    "60050101",
+    "43060967",
+]
 NL_BANK_CODES = ["ABNA", "INGB", "RABO", "TRIO", "SNSB", "ASNB", "KNAB"]
 FR_BANK_CODES = ["30004", "30003", "10278", "20041", "30002", "11315"]
 BE_BANK_CODES = ["001", "068", "310", "363", "735", "737"]
@@ -104,6 +126,7 @@ BE_BANK_CODES = ["001", "068", "310", "363", "735", "737"]
 # --------------------------------------------------------------------------
 # money helpers (integer cents only)
 # --------------------------------------------------------------------------
+
 
 def fmt(cents: int) -> str:
     assert cents >= 0
@@ -118,6 +141,7 @@ def add_vat(net_cents: int, rate_permille: int) -> int:
 # --------------------------------------------------------------------------
 # IBAN / VAT number helpers
 # --------------------------------------------------------------------------
+
 
 def _iban_digits(s: str) -> str:
     return "".join(str(int(c, 36)) for c in s)
@@ -143,7 +167,7 @@ def random_iban(rng: random.Random, country: str) -> str:
         bank = rng.choice(NL_BANK_CODES)
         while True:  # Dutch account numbers pass the "elfproef"
             acct = str(rng.randrange(1, 10)) + digits(rng, 9)
-            if sum(int(d) * w for d, w in zip(acct, range(10, 0, -1))) % 11 == 0:
+            if sum(int(d) * w for d, w in zip(acct, range(10, 0, -1), strict=True)) % 11 == 0:
                 break
         bban = bank + acct
     elif country == "FR":
@@ -163,7 +187,7 @@ def random_iban(rng: random.Random, country: str) -> str:
     return iban
 
 
-def random_vat(rng: random.Random, country: str) -> str:
+def random_vat(rng: random.Random, country: str) -> str:  # noqa: C901 - one branch per country
     if country == "DE":  # ISO 7064 MOD 11,10 check digit
         body = str(rng.randrange(1, 10)) + digits(rng, 7)
         product = 10
@@ -175,7 +199,7 @@ def random_vat(rng: random.Random, country: str) -> str:
     if country == "NL":  # RSIN elfproef, B01 suffix
         while True:
             n = str(rng.randrange(1, 10)) + digits(rng, 8)
-            total = sum(int(d) * w for d, w in zip(n[:8], range(9, 1, -1)))
+            total = sum(int(d) * w for d, w in zip(n[:8], range(9, 1, -1), strict=True))
             if (total - int(n[8])) % 11 == 0:
                 return f"NL{n}B01"
     if country == "FR":  # Luhn-valid SIREN + numeric key
@@ -196,8 +220,7 @@ def random_vat(rng: random.Random, country: str) -> str:
 
 
 def domain_for(name: str) -> str:
-    folded = (name.replace("ü", "ue").replace("ö", "oe").replace("ä", "ae")
-              .replace("ß", "ss"))
+    folded = name.replace("ü", "ue").replace("ö", "oe").replace("ä", "ae").replace("ß", "ss")
     folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
     words = [w for w in folded.lower().split() if w not in LEGAL_FORMS]
     return "-".join(w.strip(".") for w in words) + ".example"
@@ -206,6 +229,7 @@ def domain_for(name: str) -> str:
 # --------------------------------------------------------------------------
 # date helpers
 # --------------------------------------------------------------------------
+
 
 def weekdays(start: dt.date, end: dt.date) -> list[dt.date]:
     out, d = [], start
@@ -225,8 +249,9 @@ def next_weekday(d: dt.date) -> dt.date:
 BUSINESS_DAYS = weekdays(YEAR_START, YEAR_END)
 
 
-def sorted_dates(rng: random.Random, n: int, first: dt.date | None = None,
-                 last: dt.date = YEAR_END) -> list[dt.date]:
+def sorted_dates(
+    rng: random.Random, n: int, first: dt.date | None = None, last: dt.date = YEAR_END
+) -> list[dt.date]:
     pool = [d for d in BUSINESS_DAYS if d <= last]
     ds = sorted(rng.choice(pool) for _ in range(n - (first is not None)))
     return ([first] if first else []) + ds
@@ -236,28 +261,38 @@ def sorted_dates(rng: random.Random, n: int, first: dt.date | None = None,
 # generators
 # --------------------------------------------------------------------------
 
+
 def build_partners(rng: random.Random) -> list[dict]:
     partners = []
     for name, country, kind in PARTNERS:
-        partners.append({
-            "name": name, "kind": kind, "country": country,
-            "iban": random_iban(rng, country),
-            "email": f"{rng.choice(EMAIL_PREFIXES[country])}@{domain_for(name)}",
-            "vat": random_vat(rng, country),
-            "term": rng.choice([14, 30, 30, 45]),
-            "weight": rng.choice([1, 2, 3, 5, 8]),
-        })
+        partners.append(
+            {
+                "name": name,
+                "kind": kind,
+                "country": country,
+                "iban": random_iban(rng, country),
+                "email": f"{rng.choice(EMAIL_PREFIXES[country])}@{domain_for(name)}",
+                "vat": random_vat(rng, country),
+                "term": rng.choice([14, 30, 30, 45]),
+                "weight": rng.choice([1, 2, 3, 5, 8]),
+            }
+        )
     acme = partners[0]
-    acme.update(iban=make_iban("DE", "".join(ACME_IBAN_BBAN)),
-                email="accounts@acme.example", vat=ACME_VAT, term=30, weight=8)
+    acme.update(
+        iban=make_iban("DE", "".join(ACME_IBAN_BBAN)),
+        email="accounts@acme.example",
+        vat=ACME_VAT,
+        term=30,
+        weight=8,
+    )
 
     rest = partners[1:]
     customers = [p for p in rest if p["kind"] == "customer"]
-    for p in rng.sample(customers, 5):       # customers we never pay out to
+    for p in rng.sample(customers, 5):  # customers we never pay out to
         p["iban"] = ""
     for p in rng.sample(rest, 5):
         p["email"] = ""
-    for p in rng.sample(rest, 4):             # e.g. small firms, VAT unknown
+    for p in rng.sample(rest, 4):  # e.g. small firms, VAT unknown
         p["vat"] = ""
     rng.shuffle(rest)
     return [acme] + rest
@@ -266,14 +301,15 @@ def build_partners(rng: random.Random) -> list[dict]:
 def random_amount(rng: random.Random, country: str) -> int:
     lo, hi = rng.choices(
         [(5000, 50000), (50000, 250000), (250000, 1000000), (1000000, 2000000)],
-        weights=[30, 40, 22, 8])[0]
+        weights=[30, 40, 22, 8],
+    )[0]
     net = rng.randrange(lo, hi + 1)
     shape = rng.random()
     if shape < 0.25:
-        net = max(5000, net // 5000 * 5000)       # round 50-euro amounts
+        net = max(5000, net // 5000 * 5000)  # round 50-euro amounts
     elif shape < 0.60:
-        net = max(5000, net // 100 * 100)         # whole euros
-    if rng.random() < 0.75:                       # gross incl. VAT
+        net = max(5000, net // 100 * 100)  # whole euros
+    if rng.random() < 0.75:  # gross incl. VAT
         return add_vat(net, VAT_RATE_PERMILLE[country])
     return net
 
@@ -285,11 +321,16 @@ def build_invoices(rng: random.Random, partners: list[dict]) -> list[dict]:
     invoices: list[dict] = []
 
     def add(prefix, type_, seq, partner, cents, date):
-        invoices.append({
-            "number": f"{prefix}/2026/{seq:04d}", "partner": partner["name"],
-            "amount": cents, "type": type_, "date": date,
-            "due_date": date + dt.timedelta(days=partner["term"]),
-        })
+        invoices.append(
+            {
+                "number": f"{prefix}/2026/{seq:04d}",
+                "partner": partner["name"],
+                "amount": cents,
+                "type": type_,
+                "date": date,
+                "due_date": date + dt.timedelta(days=partner["term"]),
+            }
+        )
 
     # customer invoices ---------------------------------------------------
     dates = sorted_dates(rng, 220, first=YEAR_START)
@@ -307,8 +348,13 @@ def build_invoices(rng: random.Random, partners: list[dict]) -> list[dict]:
     for month in range(1, 11):
         first = next_weekday(max(dt.date(2026, month, 1), YEAR_START))
         bills.append((first, rent, add_vat(240000, 210)))
-        bills.append((next_weekday(dt.date(2026, month, 3)) if month > 1 else first,
-                      saas, add_vat(34900, 190)))
+        bills.append(
+            (
+                next_weekday(dt.date(2026, month, 3)) if month > 1 else first,
+                saas,
+                add_vat(34900, 190),
+            )
+        )
     adhoc_vendors = [p for p in vend if p is not rent and p is not saas]
     for d in sorted_dates(rng, 50):
         p = rng.choices(adhoc_vendors, weights=[v["weight"] for v in adhoc_vendors])[0]
@@ -321,9 +367,14 @@ def build_invoices(rng: random.Random, partners: list[dict]) -> list[dict]:
     def credit_notes(n, prefix, type_, source_type):
         sources = [x for x in invoices if x["type"] == source_type]
         for i, d in enumerate(sorted_dates(rng, n, last=dt.date(2026, 10, 30)), 1):
-            earlier = [x for x in sources if x["date"] <= d
-                       and not (source_type == "vendor_bill"
-                                and x["partner"] in (rent["name"], saas["name"]))]
+            earlier = [
+                x
+                for x in sources
+                if x["date"] <= d
+                and not (
+                    source_type == "vendor_bill" and x["partner"] in (rent["name"], saas["name"])
+                )
+            ]
             src = rng.choice(earlier)
             pct = rng.choice([10, 15, 20, 25, 50, 100])
             cents = max(5000, src["amount"] * pct // 100)
@@ -333,14 +384,17 @@ def build_invoices(rng: random.Random, partners: list[dict]) -> list[dict]:
     credit_notes(10, "RINV", "customer_credit_note", "customer_invoice")
     credit_notes(4, "RBILL", "vendor_credit_note", "vendor_bill")
 
-    rank = {"customer_invoice": 0, "vendor_bill": 1,
-            "customer_credit_note": 2, "vendor_credit_note": 3}
+    rank = {
+        "customer_invoice": 0,
+        "vendor_bill": 1,
+        "customer_credit_note": 2,
+        "vendor_credit_note": 3,
+    }
     invoices.sort(key=lambda x: (x["date"], rank[x["type"]], x["number"]))
     return invoices
 
 
-def build_payments(rng: random.Random, partners: list[dict],
-                   invoices: list[dict]) -> list[dict]:
+def build_payments(rng: random.Random, partners: list[dict], invoices: list[dict]) -> list[dict]:  # noqa: C901 - one recipe
     by_name = {p["name"]: p for p in partners}
     cutoff = dt.date(2026, 10, 16)
     remaining = {x["number"]: x["amount"] for x in invoices}
@@ -348,8 +402,11 @@ def build_payments(rng: random.Random, partners: list[dict],
     payments: list[dict] = []
 
     def open_docs(type_):
-        return [x for x in invoices if x["type"] == type_ and x["date"] <= cutoff
-                and remaining[x["number"]] > 0]
+        return [
+            x
+            for x in invoices
+            if x["type"] == type_ and x["date"] <= cutoff and remaining[x["number"]] > 0
+        ]
 
     def make(ptype, doc_type, n):
         for _ in range(n):
@@ -358,8 +415,11 @@ def build_payments(rng: random.Random, partners: list[dict],
             pname = rng.choice(partner_names)
             mine = [x for x in docs if x["partner"] == pname]
             k = 2 if len(mine) >= 2 and rng.random() < 0.3 else 1
-            chosen = mine[:k] if rng.random() < 0.7 else sorted(
-                rng.sample(mine, k), key=lambda x: x["number"])
+            chosen = (
+                mine[:k]
+                if rng.random() < 0.7
+                else sorted(rng.sample(mine, k), key=lambda x: x["number"])
+            )
             allocs, partial = [], False
             for doc in chosen:
                 rem = remaining[doc["number"]]
@@ -371,11 +431,17 @@ def build_payments(rng: random.Random, partners: list[dict],
                 remaining[doc["number"]] -= pay
                 allocs.append((doc, pay))
             total = sum(c for _, c in allocs)
-            if rng.random() < 0.08:                 # small overpayment
+            if rng.random() < 0.08:  # small overpayment
                 total += rng.choice([1000, 2500, 5000, 10000])
             latest = max(doc["date"] for doc, _ in allocs)
-            earliest_ok = max([latest] + [last_paid[d["number"]] + dt.timedelta(days=7)
-                                          for d, _ in allocs if d["number"] in last_paid])
+            earliest_ok = max(
+                [latest]
+                + [
+                    last_paid[d["number"]] + dt.timedelta(days=7)
+                    for d, _ in allocs
+                    if d["number"] in last_paid
+                ]
+            )
             term = by_name[pname]["term"]
             date = latest + dt.timedelta(days=max(0, term + rng.randint(-12, 12)))
             date = next_weekday(max(date, earliest_ok))
@@ -384,16 +450,30 @@ def build_payments(rng: random.Random, partners: list[dict],
                 last_paid[doc["number"]] = date
             nums = [doc["number"] for doc, _ in allocs]
             memo = rng.choice(
-                ["", "", f"Payment {nums[0]}", f"Invoice {' + '.join(nums)}",
-                 "Bank transfer", "Thank you"] if ptype == "customer_payment" else
-                ["", f"Bill {' + '.join(nums)}", "Supplier payment", "SEPA transfer"])
+                [
+                    "",
+                    "",
+                    f"Payment {nums[0]}",
+                    f"Invoice {' + '.join(nums)}",
+                    "Bank transfer",
+                    "Thank you",
+                ]
+                if ptype == "customer_payment"
+                else ["", f"Bill {' + '.join(nums)}", "Supplier payment", "SEPA transfer"]
+            )
             if partial:
                 memo = "Partial payment"
-            payments.append({
-                "type": ptype, "partner": pname, "journal": "BNK1",
-                "amount": total, "date": date, "memo": memo,
-                "allocations": ";".join(f"{d['number']}={fmt(c)}" for d, c in allocs),
-            })
+            payments.append(
+                {
+                    "type": ptype,
+                    "partner": pname,
+                    "journal": "BNK1",
+                    "amount": total,
+                    "date": date,
+                    "memo": memo,
+                    "allocations": ";".join(f"{d['number']}={fmt(c)}" for d, c in allocs),
+                }
+            )
 
     make("customer_payment", "customer_invoice", 43)
     make("vendor_payment", "vendor_bill", 14)
@@ -401,19 +481,29 @@ def build_payments(rng: random.Random, partners: list[dict],
     # on-account payments (no allocations)
     cust = [p for p in partners if p["kind"] in ("customer", "both")]
     vend = [p for p in partners if p["kind"] in ("vendor", "both") and p["iban"]]
-    on_account = [("customer_payment", rng.choice(cust), 50000, "Deposit"),
-                  ("customer_payment", rng.choice(cust), 150000, "Advance payment"),
-                  ("vendor_payment", rng.choice(vend), 100000, "Prepayment")]
+    on_account = [
+        ("customer_payment", rng.choice(cust), 50000, "Deposit"),
+        ("customer_payment", rng.choice(cust), 150000, "Advance payment"),
+        ("vendor_payment", rng.choice(vend), 100000, "Prepayment"),
+    ]
     for ptype, p, cents, memo in on_account:
-        payments.append({
-            "type": ptype, "partner": p["name"], "journal": "BNK1", "amount": cents,
-            "date": rng.choice(BUSINESS_DAYS), "memo": memo, "allocations": "",
-        })
+        payments.append(
+            {
+                "type": ptype,
+                "partner": p["name"],
+                "journal": "BNK1",
+                "amount": cents,
+                "date": rng.choice(BUSINESS_DAYS),
+                "memo": memo,
+                "allocations": "",
+            }
+        )
 
     # three small customer payments were paid in cash
-    small = sorted((p for p in payments
-                    if p["type"] == "customer_payment" and p["allocations"]),
-                   key=lambda p: (p["amount"], p["partner"]))[:3]
+    small = sorted(
+        (p for p in payments if p["type"] == "customer_payment" and p["allocations"]),
+        key=lambda p: (p["amount"], p["partner"]),
+    )[:3]
     for p in small:
         p["journal"] = "CSH1"
         p["memo"] = "Cash at counter"
@@ -457,9 +547,20 @@ ANNOUNCED = [
 ]
 
 
-def spec(day: int, rule: str, who: str, docs: list[str], text: str, *, amount: int | None = None,
-         short: int = 0, name: str | None = None, iban: str | None = None, e2e: str = "",
-         kind: str = "transfer") -> dict:
+def spec(
+    day: int,
+    rule: str,
+    who: str,
+    docs: list[str],
+    text: str,
+    *,
+    amount: int | None = None,
+    short: int = 0,
+    name: str | None = None,
+    iban: str | None = None,
+    e2e: str = "",
+    kind: str = "transfer",
+) -> dict:
     """One bank line as written down: the rest (amount, sign, IBAN) is worked out and checked.
 
     rule: what payctl should decide -- reference, partial, overpayment, writeoff,
@@ -470,129 +571,411 @@ def spec(day: int, rule: str, who: str, docs: list[str], text: str, *, amount: i
     ("unknown" = an account payctl does not know). kind: transfer, card, fee, salary,
     standing (order), direct_debit, tax.
     """
-    return {"day": day, "rule": rule, "who": who, "docs": docs, "text": text,
-            "amount": amount, "short": short, "name": name, "iban": iban, "e2e": e2e,
-            "kind": kind}
+    return {
+        "day": day,
+        "rule": rule,
+        "who": who,
+        "docs": docs,
+        "text": text,
+        "amount": amount,
+        "short": short,
+        "name": name,
+        "iban": iban,
+        "e2e": e2e,
+        "kind": kind,
+    }
 
 
 BANK_LINES = [
     # ---- CSV export, 2-11 November ------------------------------------------------------
-    spec(2, "payment", "Stadtwerke Hohenfeld GmbH", ["BILL/2026/0063"],
-         "Abschlag Strom/Gas Oktober BILL/2026/0063", e2e="PMTRUN-20261030-01"),
+    spec(
+        2,
+        "payment",
+        "Stadtwerke Hohenfeld GmbH",
+        ["BILL/2026/0063"],
+        "Abschlag Strom/Gas Oktober BILL/2026/0063",
+        e2e="PMTRUN-20261030-01",
+    ),
     spec(2, "reference", "ACME GmbH", ["INV/2026/0001"], "INV/2026/0001 Restzahlung"),
     spec(2, "reference", "Schneider & Koch KG", ["INV/2026/0002"], "RE INV-2026-0002 Kd-Nr 10233"),
     spec(2, "", "", [], "Kontoführungsentgelt Oktober 2026", amount=-1290, kind="fee"),
     spec(3, "reference", "Maes Consulting SRL", ["INV/2026/0043"], "Facture INV/2026/0043"),
-    spec(3, "partial", "Müller Maschinenbau GmbH", ["INV/2026/0146"],
-         "Teilzahlung 1 zu INV/2026/0146", amount=500000),
-    spec(3, "reference", "Roux Assurances SA", ["BILL/2026/0062"], "Cotisation prévoyance T3",
-         e2e="BILL-2026-0062"),
-    spec(3, "", "SHELL 1234 KOELN", [], "Kartenzahlung 2026-11-02 Tankstelle", amount=-6437,
-         kind="card"),
+    spec(
+        3,
+        "partial",
+        "Müller Maschinenbau GmbH",
+        ["INV/2026/0146"],
+        "Teilzahlung 1 zu INV/2026/0146",
+        amount=500000,
+    ),
+    spec(
+        3,
+        "reference",
+        "Roux Assurances SA",
+        ["BILL/2026/0062"],
+        "Cotisation prévoyance T3",
+        e2e="BILL-2026-0062",
+    ),
+    spec(
+        3,
+        "",
+        "SHELL 1234 KOELN",
+        [],
+        "Kartenzahlung 2026-11-02 Tankstelle",
+        amount=-6437,
+        kind="card",
+    ),
     spec(4, "reference", "Smit Tuinen B.V.", ["INV/2026/0037"], "Factuur inv 2026 0037"),
-    spec(4, "partner_amount", "Van Dijk Logistiek B.V.", ["INV/2026/0165"],
-         "Betaling factuur augustus"),
-    spec(4, "reference", "Goossens Verhuur BV", ["BILL/2026/0050"],
-         "Factuur 2026-3318 verhuur hoogwerker", e2e="BILL-2026-0050"),
-    spec(5, "writeoff", "Garnier Vins SARL", ["INV/2026/0189"],
-         "Facture INV/2026/0189 frais déduits", short=50),
+    spec(
+        4,
+        "partner_amount",
+        "Van Dijk Logistiek B.V.",
+        ["INV/2026/0165"],
+        "Betaling factuur augustus",
+    ),
+    spec(
+        4,
+        "reference",
+        "Goossens Verhuur BV",
+        ["BILL/2026/0050"],
+        "Factuur 2026-3318 verhuur hoogwerker",
+        e2e="BILL-2026-0050",
+    ),
+    spec(
+        5,
+        "writeoff",
+        "Garnier Vins SARL",
+        ["INV/2026/0189"],
+        "Facture INV/2026/0189 frais déduits",
+        short=50,
+    ),
     spec(5, "partner_subset", "Dubois Architectes SAS", [], "Règlement factures janvier février"),
-    spec(5, "reference", "Bergmann Elektrotechnik GmbH", ["INV/2026/0052", "INV/2026/0083"],
-         "RE INV/2026/0052 u. INV/2026/0083"),
-    spec(5, "", "DB Vertrieb GmbH", [], "Kartenzahlung Fahrkarte Köln-Berlin", amount=-12390,
-         kind="card"),
+    spec(
+        5,
+        "reference",
+        "Bergmann Elektrotechnik GmbH",
+        ["INV/2026/0052", "INV/2026/0083"],
+        "RE INV/2026/0052 u. INV/2026/0083",
+    ),
+    spec(
+        5,
+        "",
+        "DB Vertrieb GmbH",
+        [],
+        "Kartenzahlung Fahrkarte Köln-Berlin",
+        amount=-12390,
+        kind="card",
+    ),
     spec(6, "payment", "Krüger Feinkost GmbH", ["INV/2026/0152"], "Rechnung INV/2026/0152"),
-    spec(6, "reference", "Van den Berg Groothandel B.V.", ["INV/2026/0050"],
-         "Factuur INV/2026/0050"),
-    spec(6, "reference", "Mulder IT Services B.V.", ["BILL/2026/0051"], "Factuur MIT-2026-0712",
-         e2e="BILL-2026-0051"),
-    spec(6, "partner_amount", "Dupont Menuiserie SRL", ["INV/2026/0066"],
-         "Paiement facture avril", name="Dupond Menuiserie SRL", iban="unknown"),
+    spec(
+        6, "reference", "Van den Berg Groothandel B.V.", ["INV/2026/0050"], "Factuur INV/2026/0050"
+    ),
+    spec(
+        6,
+        "reference",
+        "Mulder IT Services B.V.",
+        ["BILL/2026/0051"],
+        "Factuur MIT-2026-0712",
+        e2e="BILL-2026-0051",
+    ),
+    spec(
+        6,
+        "partner_amount",
+        "Dupont Menuiserie SRL",
+        ["INV/2026/0066"],
+        "Paiement facture avril",
+        name="Dupond Menuiserie SRL",
+        iban="unknown",
+    ),
     spec(9, "reference", "Wouters Elektro BV", ["INV/2026/0082"], "Factuur INV/2026/0082 saldo"),
-    spec(9, "overpayment", "Peeters Bouwwerken NV", ["INV/2026/0134"], "Factuur INV/2026/0134",
-         amount=125000),
-    spec(9, "", "Finanzamt Köln-Mitte", [], "USt-VA 10/2026 StNr 214/5678/0912",
-         amount=-487000, iban="unknown", kind="tax"),
+    spec(
+        9,
+        "overpayment",
+        "Peeters Bouwwerken NV",
+        ["INV/2026/0134"],
+        "Factuur INV/2026/0134",
+        amount=125000,
+    ),
+    spec(
+        9,
+        "",
+        "Finanzamt Köln-Mitte",
+        [],
+        "USt-VA 10/2026 StNr 214/5678/0912",
+        amount=-487000,
+        iban="unknown",
+        kind="tax",
+    ),
     # ---- 10 and 11 November: in the CSV and in the camt.053 (the second copy is skipped) ----
-    spec(10, "reference", "Petit Nettoyage SARL", ["BILL/2026/0070"],
-         "Facture PN-10-2026 nettoyage octobre", e2e="BILL-2026-0070"),
-    spec(10, "partial", "Janssens Catering BV", ["INV/2026/0141"],
-         "Factuur INV/2026/0141 deelbetaling", amount=500000, iban="unknown"),
+    spec(
+        10,
+        "reference",
+        "Petit Nettoyage SARL",
+        ["BILL/2026/0070"],
+        "Facture PN-10-2026 nettoyage octobre",
+        e2e="BILL-2026-0070",
+    ),
+    spec(
+        10,
+        "partial",
+        "Janssens Catering BV",
+        ["INV/2026/0141"],
+        "Factuur INV/2026/0141 deelbetaling",
+        amount=500000,
+        iban="unknown",
+    ),
     spec(10, "reference", "Laurent Transports SA", ["INV/2026/0045"], "Facture INV/2026/0045"),
-    spec(11, "reference", "Keller Handelsgesellschaft mbH", ["INV/2026/0027"],
-         "Rechnung INV/2026/0027"),
-    spec(11, "writeoff", "Schneider & Koch KG", ["INV/2026/0155"], "INV/2026/0155 abzgl. Rundung",
-         short=50),
-    spec(11, "review", "Nordlicht Software GmbH", [], "Abo Nordlicht Cloud November 2026",
-         amount=-41531, e2e="NLS-ABO-2026-11", kind="direct_debit"),
+    spec(
+        11,
+        "reference",
+        "Keller Handelsgesellschaft mbH",
+        ["INV/2026/0027"],
+        "Rechnung INV/2026/0027",
+    ),
+    spec(
+        11,
+        "writeoff",
+        "Schneider & Koch KG",
+        ["INV/2026/0155"],
+        "INV/2026/0155 abzgl. Rundung",
+        short=50,
+    ),
+    spec(
+        11,
+        "review",
+        "Nordlicht Software GmbH",
+        [],
+        "Abo Nordlicht Cloud November 2026",
+        amount=-41531,
+        e2e="NLS-ABO-2026-11",
+        kind="direct_debit",
+    ),
     # ---- camt.053, 10-20 November -------------------------------------------------------
     spec(12, "reference", "Van Dijk Logistiek B.V.", ["INV/2026/0182"], "Betaling INV/2026/0182"),
-    spec(12, "partner_amount", "Bergmann Elektrotechnik GmbH", ["INV/2026/0128"],
-         "Zahlung Ihre Rechnung vom 25.06."),
+    spec(
+        12,
+        "partner_amount",
+        "Bergmann Elektrotechnik GmbH",
+        ["INV/2026/0128"],
+        "Zahlung Ihre Rechnung vom 25.06.",
+    ),
     spec(12, "reference", "Moreau Imprimerie SAS", ["INV/2026/0217"], "FACTURE INV2026/0217"),
-    spec(12, "", "Deutsche Lufthansa AG", [], "Kartenzahlung LH Ticket FRA-AMS", amount=-18900,
-         kind="card"),
+    spec(
+        12,
+        "",
+        "Deutsche Lufthansa AG",
+        [],
+        "Kartenzahlung LH Ticket FRA-AMS",
+        amount=-18900,
+        kind="card",
+    ),
     spec(13, "payment", "Laurent Transports SA", ["INV/2026/0154"], "Facture INV/2026/0154"),
-    spec(13, "overpayment", "Smit Tuinen B.V.", ["INV/2026/0215"], "Factuur INV/2026/0215",
-         amount=43250),
-    spec(13, "reference", "Vermeulen Drukkerij NV", ["BILL/2026/0052"], "Factuur 26/0457 drukwerk",
-         e2e="BILL-2026-0052"),
+    spec(
+        13,
+        "overpayment",
+        "Smit Tuinen B.V.",
+        ["INV/2026/0215"],
+        "Factuur INV/2026/0215",
+        amount=43250,
+    ),
+    spec(
+        13,
+        "reference",
+        "Vermeulen Drukkerij NV",
+        ["BILL/2026/0052"],
+        "Factuur 26/0457 drukwerk",
+        e2e="BILL-2026-0052",
+    ),
     spec(16, "partner_subset", "Maes Consulting SRL", [], "Paiement factures mars"),
-    spec(16, "reference", "Van den Berg Groothandel B.V.", ["INV/2026/0125"],
-         "Restant factuur INV/2026/0125"),
-    spec(16, "", "Telekom Deutschland GmbH", [], "Mobilfunk Kundenkonto 4711 0815 November",
-         amount=-4995, iban="unknown", e2e="TDG-2026-11-4711", kind="direct_debit"),
-    spec(17, "payment", "Petit Nettoyage SARL", ["BILL/2026/0067"], "Facture PN-09-2026",
-         e2e="BILL-2026-0067"),
-    spec(17, "payment", "Mulder IT Services B.V.", ["BILL/2026/0069"], "Factuur MIT-2026-0981",
-         e2e="BILL-2026-0069"),
-    spec(17, "reference", "Rousseau Distribution SAS", ["BILL/2026/0049"], "Facture RD-2026-0715",
-         e2e="BILL-2026-0049"),
-    spec(18, "partial", "Schneider & Koch KG", ["INV/2026/0145"], "INV 2026 0145 1. Rate",
-         amount=500000),
-    spec(18, "reference", "Boulangerie Martin SARL", ["RINV/2026/0002"],
-         "Remboursement avoir RINV/2026/0002"),
-    spec(18, "partner_amount", "Claes Interieur BV", ["INV/2026/0170"], "Betaling factuur",
-         name="Claes Interiuer BV", iban="unknown"),
-    spec(19, "review", "Bakker Bouw B.V.", ["INV/2026/0132", "INV/2026/0172"],
-         "Factuur INV/2026/0132 en INV/2026/0172", amount=300000),
-    spec(19, "reference", "Wagner Fuhrpark GmbH", ["RBILL/2026/0004"],
-         "Gutschrift RBILL/2026/0004"),
-    spec(19, "", "Hotel Adlon Kempinski", [], "Kartenzahlung Hotel Berlin", amount=-31240,
-         kind="card"),
+    spec(
+        16,
+        "reference",
+        "Van den Berg Groothandel B.V.",
+        ["INV/2026/0125"],
+        "Restant factuur INV/2026/0125",
+    ),
+    spec(
+        16,
+        "",
+        "Telekom Deutschland GmbH",
+        [],
+        "Mobilfunk Kundenkonto 4711 0815 November",
+        amount=-4995,
+        iban="unknown",
+        e2e="TDG-2026-11-4711",
+        kind="direct_debit",
+    ),
+    spec(
+        17,
+        "payment",
+        "Petit Nettoyage SARL",
+        ["BILL/2026/0067"],
+        "Facture PN-09-2026",
+        e2e="BILL-2026-0067",
+    ),
+    spec(
+        17,
+        "payment",
+        "Mulder IT Services B.V.",
+        ["BILL/2026/0069"],
+        "Factuur MIT-2026-0981",
+        e2e="BILL-2026-0069",
+    ),
+    spec(
+        17,
+        "reference",
+        "Rousseau Distribution SAS",
+        ["BILL/2026/0049"],
+        "Facture RD-2026-0715",
+        e2e="BILL-2026-0049",
+    ),
+    spec(
+        18,
+        "partial",
+        "Schneider & Koch KG",
+        ["INV/2026/0145"],
+        "INV 2026 0145 1. Rate",
+        amount=500000,
+    ),
+    spec(
+        18,
+        "reference",
+        "Boulangerie Martin SARL",
+        ["RINV/2026/0002"],
+        "Remboursement avoir RINV/2026/0002",
+    ),
+    spec(
+        18,
+        "partner_amount",
+        "Claes Interieur BV",
+        ["INV/2026/0170"],
+        "Betaling factuur",
+        name="Claes Interiuer BV",
+        iban="unknown",
+    ),
+    spec(
+        19,
+        "review",
+        "Bakker Bouw B.V.",
+        ["INV/2026/0132", "INV/2026/0172"],
+        "Factuur INV/2026/0132 en INV/2026/0172",
+        amount=300000,
+    ),
+    spec(
+        19, "reference", "Wagner Fuhrpark GmbH", ["RBILL/2026/0004"], "Gutschrift RBILL/2026/0004"
+    ),
+    spec(
+        19,
+        "",
+        "Hotel Adlon Kempinski",
+        [],
+        "Kartenzahlung Hotel Berlin",
+        amount=-31240,
+        kind="card",
+    ),
     spec(20, "reference", "Krüger Feinkost GmbH", ["INV/2026/0055"], "Rechnung INV/2026/0055"),
-    spec(20, "partner_amount", "Lambert Expertise Comptable SRL", ["BILL/2026/0037"],
-         "Honoraires comptables juin"),
+    spec(
+        20,
+        "partner_amount",
+        "Lambert Expertise Comptable SRL",
+        ["BILL/2026/0037"],
+        "Honoraires comptables juin",
+    ),
     spec(20, "", "", [], "Entgelt SEPA-Überweisungen November", amount=-850, kind="fee"),
     # ---- MT940, 23-30 November, one statement per booking day ---------------------------
-    spec(23, "reference", "Van Dijk Logistiek B.V.", ["INV/2026/0205"], "Betaling",
-         e2e="INV-2026-0205"),
+    spec(
+        23,
+        "reference",
+        "Van Dijk Logistiek B.V.",
+        ["INV/2026/0205"],
+        "Betaling",
+        e2e="INV-2026-0205",
+    ),
     spec(23, "reference", "Garnier Vins SARL", ["INV/2026/0078"], "FACTURE INV/2026/0078"),
-    spec(23, "review", "Hollandse Kantoorhuur B.V.", [], "Huur november 2026 Keizersgracht 112",
-         amount=-290400, kind="standing"),
+    spec(
+        23,
+        "review",
+        "Hollandse Kantoorhuur B.V.",
+        [],
+        "Huur november 2026 Keizersgracht 112",
+        amount=-290400,
+        kind="standing",
+    ),
     spec(23, "partner_amount", "Smit Tuinen B.V.", ["INV/2026/0137"], "Betaling juli"),
-    spec(24, "reference", "ACME GmbH", ["INV/2026/0021", "INV/2026/0038"],
-         "Rechnungen INV/2026/0021, INV/2026/0038"),
-    spec(24, "reference", "Keller Handelsgesellschaft mbH", ["BILL/2026/0003"],
-         "Rechnung KH-2026-0113", e2e="BILL-2026-0003"),
-    spec(24, "writeoff", "Van den Berg Groothandel B.V.", ["INV/2026/0131"],
-         "Factuur INV/2026/0131", short=75),
+    spec(
+        24,
+        "reference",
+        "ACME GmbH",
+        ["INV/2026/0021", "INV/2026/0038"],
+        "Rechnungen INV/2026/0021, INV/2026/0038",
+    ),
+    spec(
+        24,
+        "reference",
+        "Keller Handelsgesellschaft mbH",
+        ["BILL/2026/0003"],
+        "Rechnung KH-2026-0113",
+        e2e="BILL-2026-0003",
+    ),
+    spec(
+        24,
+        "writeoff",
+        "Van den Berg Groothandel B.V.",
+        ["INV/2026/0131"],
+        "Factuur INV/2026/0131",
+        short=75,
+    ),
     spec(25, "partner_subset", "Schneider & Koch KG", [], "Sammelzahlung offene Posten"),
     spec(25, "reference", "Maes Consulting SRL", ["INV/2026/0106"], "Facture INV/2026/0106"),
     spec(25, "", "REWE Markt GmbH", [], "Kartenzahlung REWE Köln", amount=-4120, kind="card"),
-    spec(26, "partial", "Laurent Transports SA", ["INV/2026/0085"],
-         "Acompte facture INV/2026/0085", amount=400000),
-    spec(26, "reference", "Roux Assurances SA", ["BILL/2026/0043"], "Prime RC pro 2026",
-         e2e="BILL-2026-0043"),
-    spec(26, "partner_amount", "Peeters Bouwwerken NV", ["INV/2026/0210"],
-         "Betaling factuur oktober"),
-    spec(27, "", "Anna Becker", [], "Gehalt November 2026", amount=-385000, iban="unknown",
-         kind="salary"),
-    spec(27, "", "Jonas Weber", [], "Gehalt November 2026", amount=-412000, iban="unknown",
-         kind="salary"),
+    spec(
+        26,
+        "partial",
+        "Laurent Transports SA",
+        ["INV/2026/0085"],
+        "Acompte facture INV/2026/0085",
+        amount=400000,
+    ),
+    spec(
+        26,
+        "reference",
+        "Roux Assurances SA",
+        ["BILL/2026/0043"],
+        "Prime RC pro 2026",
+        e2e="BILL-2026-0043",
+    ),
+    spec(
+        26, "partner_amount", "Peeters Bouwwerken NV", ["INV/2026/0210"], "Betaling factuur oktober"
+    ),
+    spec(
+        27,
+        "",
+        "Anna Becker",
+        [],
+        "Gehalt November 2026",
+        amount=-385000,
+        iban="unknown",
+        kind="salary",
+    ),
+    spec(
+        27,
+        "",
+        "Jonas Weber",
+        [],
+        "Gehalt November 2026",
+        amount=-412000,
+        iban="unknown",
+        kind="salary",
+    ),
     spec(27, "reference", "Müller Maschinenbau GmbH", ["INV/2026/0118"], "Rechnung INV/2026/0118"),
-    spec(27, "reference", "Nordlicht Software GmbH", ["BILL/2026/0007"],
-         "Restbetrag Rechnung NL-2026-02", e2e="BILL-2026-0007"),
+    spec(
+        27,
+        "reference",
+        "Nordlicht Software GmbH",
+        ["BILL/2026/0007"],
+        "Restbetrag Rechnung NL-2026-02",
+        e2e="BILL-2026-0007",
+    ),
     spec(30, "", "", [], "Abschluss Kontoführung November 2026", amount=-1540, kind="fee"),
     spec(30, "reference", "Dubois Architectes SAS", ["INV/2026/0074"], "Facture INV/2026/0074"),
     spec(30, "reference", "Smit Tuinen B.V.", ["INV/2026/0199"], "Factuur INV.2026.0199"),
@@ -615,7 +998,7 @@ def numbers_in(text: str, keys: dict[str, str]) -> list[str]:
     found: list[str] = []
     for i in range(len(tokens)):
         key = ""
-        for token in tokens[i:i + 6]:
+        for token in tokens[i : i + 6]:
             key += token
             if key in keys and keys[key] not in found:
                 found.append(keys[key])
@@ -635,9 +1018,17 @@ def build_announced(invoices: list[dict], payments: list[dict]) -> list[dict]:
         doc = by_number[number]
         assert remaining[number] > 0 and doc["date"] <= date, number
         ptype = "customer_payment" if doc["type"] == "customer_invoice" else "vendor_payment"
-        out.append({"type": ptype, "partner": doc["partner"], "journal": "BNK1",
-                    "amount": remaining[number], "date": date, "memo": memo,
-                    "allocations": f"{number}={fmt(remaining[number])}"})
+        out.append(
+            {
+                "type": ptype,
+                "partner": doc["partner"],
+                "journal": "BNK1",
+                "amount": remaining[number],
+                "date": date,
+                "memo": memo,
+                "allocations": f"{number}={fmt(remaining[number])}",
+            }
+        )
     out.sort(key=lambda p: (p["date"], p["type"], p["partner"]))
     for i, p in enumerate(out, len(payments) + 1):
         p["reference"] = f"PAY-REF-{i:04d}"
@@ -666,8 +1057,11 @@ class BankBook:
         self.used: set[int] = set()  # indexes of payments a line has reconciled
 
     def open_items(self, partner: str, kinds: tuple[str, ...]) -> list[dict]:
-        items = [x for x in self.docs.values() if x["partner"] == partner
-                 and x["type"] in kinds and self.residual[x["number"]] > 0]
+        items = [
+            x
+            for x in self.docs.values()
+            if x["partner"] == partner and x["type"] in kinds and self.residual[x["number"]] > 0
+        ]
         return sorted(items, key=lambda x: (x["date"], self.order[x["number"]]))
 
     def sums(self, partner: str, kinds: tuple[str, ...]) -> dict[int, list[list[str]]]:
@@ -683,37 +1077,66 @@ class BankBook:
         return out
 
     def payments_of(self, partner: str, amount: int, date: dt.date, inbound: bool) -> list[int]:
-        return [i for i, p in enumerate(self.posted) if i not in self.used
-                and p["partner"] == partner and p["amount"] == amount
-                and abs(p["date"] - date) <= PAYMENT_WINDOW
-                and (p["type"] in ("customer_payment", "vendor_refund")) == inbound]
+        return [
+            i
+            for i, p in enumerate(self.posted)
+            if i not in self.used
+            and p["partner"] == partner
+            and p["amount"] == amount
+            and abs(p["date"] - date) <= PAYMENT_WINDOW
+            and (p["type"] in ("customer_payment", "vendor_refund")) == inbound
+        ]
 
     def settle(self, s: dict, date: dt.date) -> int:
         """Check the line against the rule it should match by; book it; return signed cents."""
         docs = s["docs"]
-        inbound = (self.docs[docs[0]]["type"] in INBOUND if docs
-                   else s["amount"] is None or s["amount"] > 0)  # a sum: customer invoices
+        inbound = (
+            self.docs[docs[0]]["type"] in INBOUND
+            if docs
+            else s["amount"] is None or s["amount"] > 0
+        )  # a sum: customer invoices
         kinds = INBOUND if inbound else OUTBOUND
         text = " ".join(filter(None, [s["e2e"], s["text"]]))
-        seen = {"where": f"{date} {s['who']}", "date": date, "inbound": inbound, "kinds": kinds,
-                "mentioned": [n for n in numbers_in(text, self.keys)
-                              if self.residual[n] > 0 and self.docs[n]["type"] in kinds]}
-        check = {"reference": self.by_reference, "partial": self.by_reference,
-                 "overpayment": self.by_reference, "writeoff": self.by_reference,
-                 "partner_amount": self.by_partner, "partner_subset": self.by_partner,
-                 "payment": self.by_payment, "review": self.for_review}.get(s["rule"],
-                                                                            self.unmatched)
+        seen = {
+            "where": f"{date} {s['who']}",
+            "date": date,
+            "inbound": inbound,
+            "kinds": kinds,
+            "mentioned": [
+                n
+                for n in numbers_in(text, self.keys)
+                if self.residual[n] > 0 and self.docs[n]["type"] in kinds
+            ],
+        }
+        check = {
+            "reference": self.by_reference,
+            "partial": self.by_reference,
+            "overpayment": self.by_reference,
+            "writeoff": self.by_reference,
+            "partner_amount": self.by_partner,
+            "partner_subset": self.by_partner,
+            "payment": self.by_payment,
+            "review": self.for_review,
+        }.get(s["rule"], self.unmatched)
         amount = check(s, **seen)
         return amount if inbound else -amount
 
-    def by_reference(self, s: dict, where: str, date: dt.date, inbound: bool,
-                     kinds: tuple[str, ...], mentioned: list[str]) -> int:
+    def by_reference(
+        self,
+        s: dict,
+        where: str,
+        date: dt.date,
+        inbound: bool,
+        kinds: tuple[str, ...],
+        mentioned: list[str],
+    ) -> int:
         rule, who, docs = s["rule"], s["who"], s["docs"]
         assert mentioned == docs, (where, mentioned, docs)
         assert all(self.docs[n]["partner"] == who for n in docs), where
         residual = sum(self.residual[n] for n in docs)
         amount = {"reference": residual, "writeoff": residual - s["short"]}.get(
-            rule, s["amount"] and abs(s["amount"]))
+            rule, s["amount"] and abs(s["amount"])
+        )
         if rule == "writeoff":
             assert len(docs) == 1 and 0 < s["short"] <= WRITEOFF_TOLERANCE, where
         if rule == "partial":
@@ -729,8 +1152,15 @@ class BankBook:
             self.residual[n] = self.residual[n] - amount if rule == "partial" else 0
         return amount
 
-    def by_partner(self, s: dict, where: str, date: dt.date, inbound: bool,
-                   kinds: tuple[str, ...], mentioned: list[str]) -> int:
+    def by_partner(
+        self,
+        s: dict,
+        where: str,
+        date: dt.date,
+        inbound: bool,
+        kinds: tuple[str, ...],
+        mentioned: list[str],
+    ) -> int:
         who, docs = s["who"], s["docs"]
         assert not mentioned, (where, mentioned)
         items = self.open_items(who, kinds)
@@ -749,25 +1179,41 @@ class BankBook:
             self.residual[n] = 0
         return amount
 
-    def by_payment(self, s: dict, where: str, date: dt.date, inbound: bool,
-                   kinds: tuple[str, ...], mentioned: list[str]) -> int:
+    def by_payment(
+        self,
+        s: dict,
+        where: str,
+        date: dt.date,
+        inbound: bool,
+        kinds: tuple[str, ...],
+        mentioned: list[str],
+    ) -> int:
         (doc,) = s["docs"]
         assert not mentioned and self.residual[doc] == 0, where
-        paying = [i for i, p in enumerate(self.posted) if i not in self.used
-                  and doc in [a.split("=")[0] for a in p["allocations"].split(";")]]
+        paying = [
+            i
+            for i, p in enumerate(self.posted)
+            if i not in self.used and doc in [a.split("=")[0] for a in p["allocations"].split(";")]
+        ]
         amount = self.posted[paying[-1]]["amount"]
         fits = self.payments_of(s["who"], amount, date, inbound)
         assert fits == paying[-1:], (where, fits, paying)
         self.used.add(paying[-1])
         return amount
 
-    def for_review(self, s: dict, where: str, date: dt.date, inbound: bool,
-                   kinds: tuple[str, ...], mentioned: list[str]) -> int:
+    def for_review(
+        self,
+        s: dict,
+        where: str,
+        date: dt.date,
+        inbound: bool,
+        kinds: tuple[str, ...],
+        mentioned: list[str],
+    ) -> int:
         who, docs, amount = s["who"], s["docs"], abs(s["amount"])
         assert mentioned == docs, where
         if not docs:  # the same amount is open several times: payctl will not guess
-            same = [x for x in self.open_items(who, kinds)
-                    if self.residual[x["number"]] == amount]
+            same = [x for x in self.open_items(who, kinds) if self.residual[x["number"]] == amount]
             assert len(same) > 1, where
         else:  # several numbers, and the amount fits none of them nor their sum
             assert amount != sum(self.residual[n] for n in docs), where
@@ -775,8 +1221,15 @@ class BankBook:
             assert amount not in self.sums(who, kinds), where
         return amount
 
-    def unmatched(self, s: dict, where: str, date: dt.date, inbound: bool,
-                  kinds: tuple[str, ...], mentioned: list[str]) -> int:
+    def unmatched(
+        self,
+        s: dict,
+        where: str,
+        date: dt.date,
+        inbound: bool,
+        kinds: tuple[str, ...],
+        mentioned: list[str],
+    ) -> int:
         assert s["rule"] == "" and not mentioned and s["amount"], where
         assert s["who"] not in self.partners, where
         return abs(s["amount"])
@@ -797,8 +1250,9 @@ LINE_KINDS = {
 }
 
 
-def build_bank_lines(rng: random.Random, partners: list[dict], invoices: list[dict],
-                     payments: list[dict]) -> list[dict]:
+def build_bank_lines(
+    rng: random.Random, partners: list[dict], invoices: list[dict], payments: list[dict]
+) -> list[dict]:
     """The lines of November in booking order, each checked, with balances and bank ids."""
     book = BankBook(partners, invoices, payments)
     by_name = {p["name"]: p for p in partners}
@@ -818,15 +1272,24 @@ def build_bank_lines(rng: random.Random, partners: list[dict], invoices: list[di
             iban = partner["iban"] if partner else ""
             assert s["kind"] in ("card", "fee") or iban, (date, s["who"], "has no IBAN")
         while True:
-            txid = f"{date:%Y%m%d}{rng.randrange(10 ** 8):08d}"
+            txid = f"{date:%Y%m%d}{rng.randrange(10**8):08d}"
             if txid not in ids:
                 ids.add(txid)
                 break
         balance += amount
         assert balance > 0, date
-        lines.append({**s, "date": date, "cents": amount, "balance": balance,
-                      "name": s["name"] or s["who"], "iban": iban, "txid": txid,
-                      "codes": LINE_KINDS[(s["kind"], amount > 0)]})
+        lines.append(
+            {
+                **s,
+                "date": date,
+                "cents": amount,
+                "balance": balance,
+                "name": s["name"] or s["who"],
+                "iban": iban,
+                "txid": txid,
+                "codes": LINE_KINDS[(s["kind"], amount > 0)],
+            }
+        )
     return lines
 
 
@@ -841,15 +1304,49 @@ def balance_before(lines: list[dict], first: dict) -> int:
 
 def write_bank_csv(path: Path, lines: list[dict]) -> None:
     """A plain bank CSV whose header names payctl's generic profile recognises."""
-    kinds = {"transfer": "SEPA credit transfer", "tax": "SEPA credit transfer",
-             "standing": "Standing order", "salary": "Salary payment",
-             "direct_debit": "SEPA direct debit", "card": "Card payment", "fee": "Bank charges"}
-    write_csv(path, ["Date", "Value date", "Account IBAN", "Type", "Counterparty",
-                     "Counterparty IBAN", "Description", "End to end reference", "Amount",
-                     "Currency", "Balance", "Transaction ID"],
-              [[ln["date"].isoformat(), ln["date"].isoformat(), OWN_IBAN, kinds[ln["kind"]],
-                ln["name"], ln["iban"], ln["text"], ln["e2e"], signed(ln["cents"]), "EUR",
-                signed(ln["balance"]), ln["txid"]] for ln in lines])
+    kinds = {
+        "transfer": "SEPA credit transfer",
+        "tax": "SEPA credit transfer",
+        "standing": "Standing order",
+        "salary": "Salary payment",
+        "direct_debit": "SEPA direct debit",
+        "card": "Card payment",
+        "fee": "Bank charges",
+    }
+    write_csv(
+        path,
+        [
+            "Date",
+            "Value date",
+            "Account IBAN",
+            "Type",
+            "Counterparty",
+            "Counterparty IBAN",
+            "Description",
+            "End to end reference",
+            "Amount",
+            "Currency",
+            "Balance",
+            "Transaction ID",
+        ],
+        [
+            [
+                ln["date"].isoformat(),
+                ln["date"].isoformat(),
+                OWN_IBAN,
+                kinds[ln["kind"]],
+                ln["name"],
+                ln["iban"],
+                ln["text"],
+                ln["e2e"],
+                signed(ln["cents"]),
+                "EUR",
+                signed(ln["balance"]),
+                ln["txid"],
+            ]
+            for ln in lines
+        ],
+    )
 
 
 def write_camt053(path: Path, lines: list[dict]) -> None:
@@ -872,9 +1369,13 @@ def write_camt053(path: Path, lines: list[dict]) -> None:
         sub(bal, "CdtDbtInd", "CRDT" if cents >= 0 else "DBIT")
         sub(sub(bal, "Dt"), "Dt", day.isoformat())
 
-    doc = ET.Element("Document", {
-        "xmlns": "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02",
-        "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance"})
+    doc = ET.Element(
+        "Document",
+        {
+            "xmlns": "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02",
+            "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+        },
+    )
     root = sub(doc, "BkToCstmrStmt")
     header = sub(root, "GrpHdr")
     sub(header, "MsgId", f"LHS053{last_day:%Y%m%d}001")
@@ -903,8 +1404,10 @@ def write_camt053(path: Path, lines: list[dict]) -> None:
     sub(total, "Sum", fmt(sum(abs(ln["cents"]) for ln in lines)))
     sub(total, "TtlNetNtryAmt", fmt(abs(net)))
     sub(total, "CdtDbtInd", "CRDT" if net >= 0 else "DBIT")
-    for tag, chosen in (("TtlCdtNtries", [ln for ln in lines if ln["cents"] > 0]),
-                        ("TtlDbtNtries", [ln for ln in lines if ln["cents"] < 0])):
+    for tag, chosen in (
+        ("TtlCdtNtries", [ln for ln in lines if ln["cents"] > 0]),
+        ("TtlDbtNtries", [ln for ln in lines if ln["cents"] < 0]),
+    ):
         part = sub(summary, tag)
         sub(part, "NbOfNtries", str(len(chosen)))
         sub(part, "Sum", fmt(sum(abs(ln["cents"]) for ln in chosen)))
@@ -948,8 +1451,15 @@ def write_camt053(path: Path, lines: list[dict]) -> None:
 
 def swift_text(text: str) -> str:
     """MT940 is plain ASCII: umlauts spelled out, other accents dropped."""
-    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"),
-                 ("ß", "ss")):
+    for a, b in (
+        ("ä", "ae"),
+        ("ö", "oe"),
+        ("ü", "ue"),
+        ("Ä", "Ae"),
+        ("Ö", "Oe"),
+        ("Ü", "Ue"),
+        ("ß", "ss"),
+    ):
         text = text.replace(a, b)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     assert "?" not in text, text  # ? starts a sub-field
@@ -968,7 +1478,7 @@ def mt940_details(ln: dict) -> list[str]:
     keywords.append(f"SVWZ+{swift_text(ln['text'])}")
     chunks = []
     for keyword in keywords:
-        pieces = [keyword[i:i + 27] for i in range(0, len(keyword), 27)]
+        pieces = [keyword[i : i + 27] for i in range(0, len(keyword), 27)]
         # a full sub-field runs on into the next one: only the last keyword may end full
         assert len(pieces[-1]) < 26 or keyword is keywords[-1], keyword
         chunks += pieces
@@ -1005,8 +1515,12 @@ def write_mt940(path: Path, lines: list[dict], first_number: int = 221) -> None:
         return f":{tag}:{mark}{day:%y%m%d}EUR{fmt(abs(cents)).replace('.', ',')}"
 
     for number, day in enumerate(days, first_number):
-        out += [":20:STARTUMSE", f":25:{OWN_IBAN}", f":28C:{number:05d}/001",
-                mt_balance("60F", previous, balance)]
+        out += [
+            ":20:STARTUMSE",
+            f":25:{OWN_IBAN}",
+            f":28C:{number:05d}/001",
+            mt_balance("60F", previous, balance),
+        ]
         for ln in (x for x in lines if x["date"] == day):
             _, mt_type, _, _ = ln["codes"]
             mark = "C" if ln["cents"] > 0 else "D"
@@ -1023,6 +1537,7 @@ def write_mt940(path: Path, lines: list[dict], first_number: int = 221) -> None:
 
 # --------------------------------------------------------------------------
 
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -1038,28 +1553,56 @@ def main() -> None:
     payments += build_announced(invoices, payments)
     lines = build_bank_lines(random.Random(BANK_SEED), partners, invoices, payments)
 
-    write_csv(OUT_DIR / "partners.csv", ["name", "kind", "iban", "email", "vat"],
-              [[p["name"], p["kind"], p["iban"], p["email"], p["vat"]]
-               for p in partners])
-    write_csv(OUT_DIR / "invoices.csv",
-              ["number", "partner", "amount", "type", "date", "due_date", "currency"],
-              [[x["number"], x["partner"], fmt(x["amount"]), x["type"],
-                x["date"].isoformat(), x["due_date"].isoformat(), "EUR"]
-               for x in invoices])
-    write_csv(OUT_DIR / "payments.csv",
-              ["type", "partner", "journal", "amount", "date", "reference", "memo",
-               "allocations"],
-              [[p["type"], p["partner"], p["journal"], fmt(p["amount"]),
-                p["date"].isoformat(), p["reference"], p["memo"], p["allocations"]]
-               for p in payments])
+    write_csv(
+        OUT_DIR / "partners.csv",
+        ["name", "kind", "iban", "email", "vat"],
+        [[p["name"], p["kind"], p["iban"], p["email"], p["vat"]] for p in partners],
+    )
+    write_csv(
+        OUT_DIR / "invoices.csv",
+        ["number", "partner", "amount", "type", "date", "due_date", "currency"],
+        [
+            [
+                x["number"],
+                x["partner"],
+                fmt(x["amount"]),
+                x["type"],
+                x["date"].isoformat(),
+                x["due_date"].isoformat(),
+                "EUR",
+            ]
+            for x in invoices
+        ],
+    )
+    write_csv(
+        OUT_DIR / "payments.csv",
+        ["type", "partner", "journal", "amount", "date", "reference", "memo", "allocations"],
+        [
+            [
+                p["type"],
+                p["partner"],
+                p["journal"],
+                fmt(p["amount"]),
+                p["date"].isoformat(),
+                p["reference"],
+                p["memo"],
+                p["allocations"],
+            ]
+            for p in payments
+        ],
+    )
     BANK_DIR.mkdir(exist_ok=True)
     write_bank_csv(BANK_DIR / "2026-11_bnk1.csv", in_days(lines, "csv"))
     write_camt053(BANK_DIR / "2026-11_bnk1_camt053.xml", in_days(lines, "camt"))
     write_mt940(BANK_DIR / "2026-11_bnk1.sta", in_days(lines, "mt940"))
-    print(f"wrote {len(partners)} partners, {len(invoices)} invoices, "
-          f"{len(payments)} payments to {OUT_DIR}")
-    print(f"wrote {len(lines)} bank lines of November 2026 to {BANK_DIR}: "
-          + ", ".join(f"{name} {len(in_days(lines, name))}" for name in BANK_FILES))
+    print(
+        f"wrote {len(partners)} partners, {len(invoices)} invoices, "
+        f"{len(payments)} payments to {OUT_DIR}"
+    )
+    print(
+        f"wrote {len(lines)} bank lines of November 2026 to {BANK_DIR}: "
+        + ", ".join(f"{name} {len(in_days(lines, name))}" for name in BANK_FILES)
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+import typer.core
 
 from payctl import __version__
 from payctl.cli import (
@@ -21,9 +22,11 @@ from payctl.cli import (
     setup,
 )
 from payctl.cli.options import OutputFormat
+from payctl.cli.runtime import PayctlGroup
 from payctl.cli.state import reset_state, state
 
 app = typer.Typer(
+    cls=PayctlGroup,
     name="payctl",
     help="payctl: a command-line payments ledger — payments, double-entry journal entries, "
     "reconciliation against invoices, bulk operations.\n\n"
@@ -48,19 +51,16 @@ def root(
         str | None,
         typer.Option(
             "--database-url",
-            envvar="PAYCTL_DATABASE_URL",
-            show_envvar=True,
             help="Database URL: sqlite:///path.db or postgresql://user:pw@host/db. "
-            "Default: ~/.local/share/payctl/payctl.db ($XDG_DATA_HOME honoured).",
+            "Else $PAYCTL_DATABASE_URL, else ~/.local/share/payctl/payctl.db "
+            "($XDG_DATA_HOME honoured). An empty value is refused.",
         ),
     ] = None,
     user: Annotated[
         str | None,
         typer.Option(
             "--user",
-            envvar="PAYCTL_USER",
-            show_envvar=True,
-            help="Acting user for the audit trail (default: your login name).",
+            help="Acting user for the audit trail (else $PAYCTL_USER, else your login name).",
         ),
     ] = None,
     output: Annotated[
@@ -78,6 +78,10 @@ def root(
         ),
     ] = False,
 ) -> None:
+    from payctl.config import given
+
+    given(database_url, "--database-url")  # an empty value is refused, never a default
+    given(user, "--user")
     reset_state()
     s = state()
     s.database_url, s.user, s.format, s.quiet, s.debug = (

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, ReasonOpt, use_format
+from payctl.cli.options import (
+    DateFromOpt,
+    DateToOpt,
+    EncodingOpt,
+    FormatOpt,
+    ReasonOpt,
+    checked_ids,
+    use_format,
+)
 from payctl.cli.progress import progress_bar
 from payctl.cli.runtime import abort, run, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED, PayctlError
@@ -24,7 +32,9 @@ RESULT_COLUMNS = [
     ("message", "Message"),
 ]
 
-IdentsArg = Annotated[list[str] | None, typer.Argument(help="Payment numbers or ids.")]
+IdentsArg = Annotated[
+    list[str] | None, typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
+]
 FileOpt = Annotated[
     str | None,
     typer.Option(
@@ -75,14 +85,16 @@ def _render(report: Any) -> None:
         )
 
 
-def _selection(idents: list[str] | None, file: str | None, filters: Any) -> Any:
+def _selection(
+    idents: list[str] | None, file: str | None, encoding: str | None, filters: Any
+) -> Any:
     from payctl.importers.identifiers import read_identifiers
     from payctl.services.selection import Selection
 
     names = list(idents or [])
     if file:
         try:
-            names += read_identifiers(file)
+            names += read_identifiers(file, encoding)
         except PayctlError as exc:
             abort(exc.message, EXIT_BAD_INPUT)
     if file and not names:
@@ -101,6 +113,7 @@ def _command(action: str, doc: str) -> Callable[..., None]:
     def command(
         payments: IdentsArg = None,
         file: FileOpt = None,
+        encoding: EncodingOpt = None,
         state_: StateOpt = None,
         type: TypeOpt = None,
         partner: PartnerOpt = None,
@@ -120,7 +133,7 @@ def _command(action: str, doc: str) -> Callable[..., None]:
         from payctl.services.payment_queries import PaymentFilter
 
         filters = PaymentFilter(state_, type, partner, journal, date_from, date_to)
-        selection = _selection(payments, file, filters)
+        selection = _selection(payments, file, encoding, filters)
         with progress_bar("payments") as progress:
             report = run(
                 lambda s: PaymentFlowService(s, user()).bulk(
@@ -158,48 +171,84 @@ for _action, _doc in {
     app.command(_action)(_command(_action, _doc))
 
 
+CREATE_COLUMNS = [
+    ("line", "Row"),
+    ("status", "Status"),
+    ("id", "Id"),
+    ("date", "Date"),
+    ("type", "Type"),
+    ("partner", "Partner"),
+    ("journal", "Journal"),
+    ("amount", "Amount"),
+    ("allocated", "Allocated"),
+    ("currency", "Cur"),
+    ("reference", "Reference"),
+    ("message", "Message"),
+]
+
+
+def _render_created(result: Any) -> None:
+    from payctl.services.views import plain
+
+    items = [
+        {"line": r.line, "status": r.status, "key": r.key, "message": r.message} | plain(r.payment)
+        for r in result.rows
+    ]
+    totals = {
+        "rows": len(items),
+        "created": result.created,
+        "skipped": result.skipped,
+        "dry_run": result.dry_run,
+    }
+    if render.fmt() == "json":
+        render.emit_json({"items": items, "total": len(items), "summary": totals})
+        return
+    render.rows(items, CREATE_COLUMNS, title="bulk create", right=("amount", "allocated"))
+    note = " (dry run: nothing written)" if result.dry_run else ""
+    render.message(
+        f"{result.source}: {result.created} draft payments created, "
+        f"{result.skipped} already there (skipped){note}"
+    )
+
+
 @app.command("create")
 def create(
     file: Annotated[
         str,
         typer.Option(
             "--file",
-            help="CSV/XLSX (or '-' for CSV on stdin) with "
-            "columns type, partner, journal, amount[, date, reference, "
-            "memo, allocations].",
+            help="CSV/XLSX (or '-' for CSV on stdin) with columns type, partner, journal, "
+            "amount[, date, reference, memo, allocations, currency, key].",
         ),
     ],
+    dry_run: DryRunOpt = False,
+    encoding: EncodingOpt = None,
     format_: FormatOpt = None,
 ) -> None:
-    """Create many draft payments from a file, all or nothing.
+    """Create many draft payments from a file, all or nothing; safe to run again.
 
-    Example: payctl bulk create --file sample_data/payments.csv
+    Each row is created once: a row is recognised by its `key` (or `external_id`) column when
+    the file has one, else by its content and its place among identical rows, so running the
+    same file again creates nothing and two identical rows are two payments. Every bad row is
+    reported (file, row, field) and then nothing is created.
+
+    Example: payctl bulk create --file sample_data/payments.csv --dry-run
     """
     use_format(format_)
     from payctl.importers.tabular import read_table
     from payctl.services.payment_service import PaymentService
-    from payctl.services.views import plain
 
     try:
         table = (
-            read_table("stdin.csv", sys.stdin.buffer.read(), "<stdin>")
+            read_table("stdin.csv", sys.stdin.buffer.read(), "<stdin>", encoding)
             if file == "-"
-            else read_table(file)
+            else read_table(file, encoding=encoding)
         )
     except PayctlError as exc:
-        abort(exc.message, exc.exit_code)
+        abort(exc.lines, exc.exit_code)
     result = run(
-        lambda s: PaymentService(s, user()).create_payments(table.rows, table.header, table.source)
+        lambda s: PaymentService(s, user()).create_payments(
+            table.rows, table.header, table.source, dry_run=dry_run
+        )
     )
-    from payctl.cli.payments import LIST_COLUMNS
-
-    render.rows(
-        [plain(v) for v in result.created],
-        LIST_COLUMNS,
-        title="Created drafts",
-        right=("amount", "allocated"),
-    )
-    render.message(
-        f"created {len(result.created)} draft payments from {table.source}"
-        f" ({result.skipped} already there, skipped)"
-    )
+    _render_created(result)

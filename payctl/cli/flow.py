@@ -9,11 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import FormatOpt, ReasonOpt, use_format
+from payctl.cli.options import FormatOpt, PaymentArg, PaymentsArg, ReasonOpt, use_format
 from payctl.cli.runtime import run, user
 from payctl.errors import EXIT_REFUSED, PayctlError
 
-PaymentsArg = Annotated[list[str], typer.Argument(help="Payment numbers or ids.")]
 RESULT_COLUMNS = [
     ("item", "Payment"),
     ("number", "Number"),
@@ -108,7 +107,7 @@ def cancel(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt =
 
 
 def history(
-    payment: Annotated[str, typer.Argument(help="Payment number or id.")],
+    payment: PaymentArg,
     format_: FormatOpt = None,
 ) -> None:
     """Show the audit trail of a payment: who changed what, when and why.
@@ -122,7 +121,7 @@ def history(
     items = [plain(i) for i in run(lambda s: HistoryService(s, user()).payment_history(payment))]
     if render.fmt() != "json":
         for item in items:
-            item["changes"] = json.dumps(item["changes"], sort_keys=True)
+            item["changes"] = json.dumps(item["changes"], sort_keys=True, ensure_ascii=False)
     render.rows(
         items,
         [

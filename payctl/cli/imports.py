@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +9,7 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import FormatOpt, use_format
 from payctl.cli.progress import progress_bar
-from payctl.cli.runtime import one_line, run, user
+from payctl.cli.runtime import error_line, run, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
 COLUMNS = [
@@ -39,15 +37,6 @@ COUNTS = (
     "to_review",
     "unmatched",
 )
-
-
-def _read(file: str) -> tuple[bytes, str]:
-    if file == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    try:
-        return Path(file).read_bytes(), file
-    except OSError as exc:
-        raise PayctlError(f"{file}: cannot read file: {exc.strerror or exc}") from None
 
 
 def import_(
@@ -86,6 +75,7 @@ def import_(
     Example: payctl import /srv/extracts/2026-11-26.xml --journal BNK1 --auto-confirm
     """
     use_format(format_)
+    from payctl.importers.files import read_input
     from payctl.services.bank_extract_service import BankExtractService
 
     inputs = ["-" if f == "-" else f for f in files]
@@ -96,7 +86,7 @@ def import_(
         out = []
         for file in inputs:
             try:
-                data, source = _read(file)
+                data, source = read_input(file)
                 fmt = input_format or ("jsonl" if file == "-" else None)
                 report = await BankExtractService(session, user()).import_file(
                     data,
@@ -143,7 +133,7 @@ def import_(
         for warning in row.get("warnings") or []:
             render.message(f"warning: {row['file']}: {warning}")
         if row.get("error"):
-            sys.stderr.write(f"payctl: error: {one_line(row['error'])}\n")
+            error_line(row["error"])
     failed = [r for r in rows if r.get("status") == "failed"]
     if failed:
         raise typer.Exit(max(r.get("exit_code", EXIT_BAD_INPUT) for r in failed))

@@ -116,6 +116,10 @@ def export(
 
         text = render_text(to.value, data)
         if output is None:
+            if sys.stdout.isatty():  # a CR or ESC kept in a CSV cell must not reach a terminal
+                from payctl.textsafe import escape_controls
+
+                text = escape_controls(text, keep="\n")
             sys.stdout.write(text)
         else:
             _write_atomic(output, lambda path: path.write_text(text, encoding="utf-8"))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, use_format
+from payctl.cli.options import EncodingOpt, FormatOpt, LimitOpt, OffsetOpt, use_format
 from payctl.cli.runtime import run, user
 from payctl.cli.tables import import_table
 
@@ -123,6 +123,7 @@ def import_(
             "amount[, type, date, due_date, currency]."
         ),
     ],
+    encoding: EncodingOpt = None,
     format_: FormatOpt = None,
 ) -> None:
     """Import and book invoices from CSV/XLSX, all or nothing; identical re-imports are skipped.
@@ -137,4 +138,5 @@ def import_(
         lambda session, table: InvoiceService(session, user()).import_invoices(
             table.rows, table.header, table.source
         ),
+        encoding,
     )

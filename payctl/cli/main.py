@@ -1,4 +1,5 @@
-"""Console-script entry point: ``payctl``."""
+"""Console-script entry point: ``payctl``. Errors leave through the root command's door
+(:class:`payctl.cli.runtime.PayctlGroup`); only an interrupt before it is caught here."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import sys
 
 
 def main() -> None:
-    from payctl.cli.app import app
-
     try:
+        from payctl.cli.app import app
+
         app(prog_name="payctl")
     except KeyboardInterrupt:
         sys.stderr.write("payctl: interrupted\n")

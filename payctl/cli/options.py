@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,12 +29,57 @@ FormatOpt = Annotated[
 ReasonOpt = Annotated[
     str | None, typer.Option("--reason", help="Why: recorded in the audit trail.")
 ]
-LimitOpt = Annotated[int, typer.Option("--limit", min=0, help="Rows to show at most (0: all).")]
-OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Rows to skip first.")]
+# The largest integer a database column holds (SQLite's and PostgreSQL's bigint): every
+# integer option and id argument is checked against it, so a huge one is a usage error.
+MAX_INT = 2**63 - 1
+
+
+def _digits(value: str) -> str | None:
+    text = value.strip().lstrip("#")
+    return text if text.isascii() and text.isdigit() else None
+
+
+def checked_ids(value: Any) -> Any:
+    """Callback of every argument naming payments by number or id: an id (``42``, ``#42``)
+    must fit a database integer, else it is a usage error (exit 2) naming the argument."""
+    for item in [value] if isinstance(value, str) else value or []:
+        digits = _digits(item)
+        if digits is not None and int(digits) > MAX_INT:
+            raise typer.BadParameter(f"{item} is too large for an id (at most {MAX_INT})")
+    return value
+
+
+def checked_id(value: str) -> str:
+    """Callback of an argument that must be an id (a bank line): digits, at most MAX_INT."""
+    if _digits(value) is None:
+        raise typer.BadParameter(f"{value!r} is not an id (a whole number such as 42)")
+    checked_ids(value)
+    return value
+
+
+PaymentArg = Annotated[
+    str,
+    typer.Argument(help="Payment number (BNK1/2026/00001) or id.", callback=checked_ids),
+]
+PaymentsArg = Annotated[
+    list[str], typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
+]
+LimitOpt = Annotated[
+    int, typer.Option("--limit", min=0, max=MAX_INT, help="Rows to show at most (0: all).")
+]
+OffsetOpt = Annotated[int, typer.Option("--offset", min=0, max=MAX_INT, help="Rows to skip first.")]
 DateFromOpt = Annotated[
     str | None, typer.Option("--date-from", help="From this date (YYYY-MM-DD).")
 ]
 DateToOpt = Annotated[str | None, typer.Option("--date-to", help="Up to this date (YYYY-MM-DD).")]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of the file, e.g. cp1252 or latin-1 (default: UTF-8; "
+        "CSV tables fall back to Windows-1252).",
+    ),
+]
 
 
 def use_format(value: OutputFormat | None) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, use_format
+from payctl.cli.options import EncodingOpt, FormatOpt, LimitOpt, OffsetOpt, use_format
 from payctl.cli.runtime import run, user
 from payctl.cli.tables import import_table
 
@@ -93,6 +93,7 @@ def import_(
     file: Annotated[
         Path, typer.Argument(help="CSV or XLSX with columns name, kind[, iban, email, vat].")
     ],
+    encoding: EncodingOpt = None,
     format_: FormatOpt = None,
 ) -> None:
     """Import partners from CSV/XLSX, all or nothing. Known partners are updated.
@@ -107,4 +108,5 @@ def import_(
         lambda session, table: PartnerService(session, user()).import_partners(
             table.rows, table.header, table.source
         ),
+        encoding,
     )

@@ -13,6 +13,7 @@ from payctl.cli.options import (
     FormatOpt,
     LimitOpt,
     OffsetOpt,
+    PaymentArg,
     ReasonOpt,
     use_format,
 )
@@ -52,7 +53,6 @@ LIST_COLUMNS = [
     ("currency", "Cur"),
     ("reference", "Reference"),
 ]
-PaymentArg = Annotated[str, typer.Argument(help="Payment number (BNK1/2026/00001) or id.")]
 
 
 def parse_allocations(values: list[str] | None) -> list[tuple[str, str]]:
@@ -297,7 +297,7 @@ def validate(payment: PaymentArg, format_: FormatOpt = None) -> None:
     problems = run(lambda s: PaymentService(s, user()).validate_payment(payment))
     if render.fmt() == "table":
         for problem in problems:
-            typer.echo(f"- {problem}")
+            render.line(f"- {problem}")
         render.message("ok: can be confirmed" if not problems else f"{len(problems)} problem(s)")
     else:
         render.rows([{"problem": p} for p in problems], [("problem", "Problem")])

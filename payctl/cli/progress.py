@@ -17,17 +17,25 @@ def progress_bar(what: str) -> Iterator[Update | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from payctl.textsafe import escape_controls
 
     with Progress(
-        "[progress.description]{task.description}",
+        TextColumn("{task.description}", markup=False, style="progress.description"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=Console(stderr=True, markup=False, emoji=False, highlight=False),
         transient=True,
     ) as bar:
-        task = bar.add_task(what, total=None)
+        task = bar.add_task(escape_controls(what), total=None)
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

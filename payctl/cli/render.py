@@ -1,14 +1,23 @@
-"""One way to print rows for every command: a Rich table, JSON or CSV. Data on stdout."""
+"""One way to print rows for every command: a Rich table, JSON or CSV. Data on stdout.
+
+Every value shown comes from a user, a file or the database, so none is ever parsed as Rich
+markup (no console here parses markup or emoji codes) and every cell, title and message goes
+through ``as_text``: control characters are written visibly (``payctl.textsafe``), never sent
+to the terminal raw. JSON escapes them the JSON way; CSV keeps the exact value when piped (it
+is data for a program) and is escaped like a table on a terminal.
+"""
 
 from __future__ import annotations
 
-import csv
 import json
+import re
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from payctl.cli.state import state
+from payctl.csvout import Writer
+from payctl.textsafe import escape_controls
 
 Column = tuple[str, str]  # (key in the row dict, header shown in a table)
 
@@ -21,7 +30,9 @@ def _console(stderr: bool = False) -> Any:
     stream = sys.stderr if stderr else sys.stdout
     # Piped output (cron, scripts): never wrap table cells at 80 columns.
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 400
-    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
+    return Console(
+        file=stream, markup=False, emoji=False, highlight=False, soft_wrap=False, width=width
+    )
 
 
 def fmt() -> str:
@@ -36,8 +47,32 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def as_text(value: Any, style: str = "") -> Any:
+    """A value as a Rich ``Text``: shown as it is, never markup, controls escaped."""
+    from rich.text import Text
+
+    return Text(escape_controls(_cell(value)), style=style)
+
+
+def _on_terminal(stream: IO[str]) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell: the exact text when piped, escaped like a table on a terminal."""
+    text = _cell(value)
+    return escape_controls(text) if _on_terminal(sys.stdout) else text
+
+
+# json.dumps escapes C0 controls itself; DEL, C1 and the bidi/line-separator characters it
+# leaves raw, and they can only occur inside strings: escaped there the JSON way (lossless).
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
 
 
 def rows(
@@ -53,22 +88,26 @@ def rows(
         emit_json({"items": list(data), "total": len(data) if total is None else total})
         return
     if mode == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = Writer(sys.stdout)
         writer.writerow([key for key, _ in columns])
         for row in data:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns])
+            writer.writerow([csv_cell(row.get(key)) for key, _ in columns])
         return
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(
+        title=None if title is None else as_text(title), show_lines=False, header_style="bold"
+    )
     for key, header in columns:
-        table.add_column(header, justify="right" if key in right else "left", overflow="fold")
+        table.add_column(
+            as_text(header), justify="right" if key in right else "left", overflow="fold"
+        )
     for row in data:
-        table.add_row(*[_cell(row.get(key)) for key, _ in columns])
+        table.add_row(*[as_text(row.get(key)) for key, _ in columns])
     console = _console()
     console.print(table)
     if total is not None and total > len(data):
-        console.print(f"{len(data)} of {total} shown (use --limit/--offset for more)")
+        console.print(as_text(f"{len(data)} of {total} shown (use --limit/--offset for more)"))
 
 
 def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = None) -> None:
@@ -78,9 +117,9 @@ def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = N
         emit_json(data)
         return
     if mode == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = Writer(sys.stdout)
         writer.writerow([k for k, _ in fields])
-        writer.writerow([_cell(data.get(k)) for k, _ in fields])
+        writer.writerow([csv_cell(data.get(k)) for k, _ in fields])
         return
     from rich.table import Table
 
@@ -88,10 +127,10 @@ def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = N
     table.add_column(style="bold")
     table.add_column()
     for key, label in fields:
-        table.add_row(label, _cell(data.get(key)))
+        table.add_row(as_text(label), as_text(data.get(key)))
     console = _console()
     if title:
-        console.print(f"[bold]{title}[/bold]")
+        console.print(as_text(title, style="bold"))
     console.print(table)
 
 
@@ -108,6 +147,11 @@ def section(
 
 
 def message(text: str) -> None:
-    """A human message (never data): stderr, suppressed by --quiet."""
+    """A human message (never data): stderr, suppressed by --quiet; controls escaped."""
     if not state().quiet:
-        _console(stderr=True).print(text)
+        _console(stderr=True).print(as_text(text))
+
+
+def line(text: str) -> None:
+    """One line of output on stdout (a command's result in words); controls escaped."""
+    sys.stdout.write(escape_controls(text) + "\n")

@@ -8,11 +8,21 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, ReasonOpt, use_format
+from payctl.cli.options import (
+    FormatOpt,
+    LimitOpt,
+    OffsetOpt,
+    ReasonOpt,
+    checked_id,
+    checked_ids,
+    use_format,
+)
 from payctl.cli.runtime import run, user
 
 app = typer.Typer(no_args_is_help=True)
-LineArg = Annotated[str, typer.Argument(help="Bank line id (see `payctl review list`).")]
+LineArg = Annotated[
+    str, typer.Argument(help="Bank line id (see `payctl review list`).", callback=checked_id)
+]
 COLUMNS = [
     ("id", "Line"),
     ("date", "Date"),
@@ -67,7 +77,11 @@ def accept(
     ] = None,
     payment: Annotated[
         str | None,
-        typer.Option("--payment", help="A posted payment this line settles (reconcile)."),
+        typer.Option(
+            "--payment",
+            help="A posted payment this line settles (reconcile).",
+            callback=checked_ids,
+        ),
     ] = None,
     partner: Annotated[
         str | None, typer.Option("--partner", help="Partner, for a payment on account.")
@@ -87,7 +101,7 @@ def accept(
     outcome = run(
         lambda s: ReviewService(s, user()).accept(line, invoices, payment, partner, auto_confirm)
     )
-    typer.echo(outcome.message)
+    render.line(outcome.message)
 
 
 @app.command("ignore")
@@ -98,7 +112,7 @@ def ignore(line: LineArg, reason: ReasonOpt = None) -> None:
     """
     from payctl.services.review_service import ReviewService
 
-    typer.echo(run(lambda s: ReviewService(s, user()).ignore(line, reason)).message)
+    render.line(run(lambda s: ReviewService(s, user()).ignore(line, reason)).message)
 
 
 @app.command("unmatch")
@@ -112,7 +126,7 @@ def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
     """
     from payctl.services.review_service import ReviewService
 
-    typer.echo(run(lambda s: ReviewService(s, user()).unmatch(line, reason)).message)
+    render.line(run(lambda s: ReviewService(s, user()).unmatch(line, reason)).message)
 
 
 @app.command("export")
@@ -140,11 +154,17 @@ def export(
         render.rows(rows, COLUMNS, total=page.total)
         return
     import contextlib
-    import sys
 
-    with (
-        output.open("w", encoding="utf-8", newline="") as handle,
-        contextlib.redirect_stdout(handle),
-    ):
+    from payctl.cli.runtime import abort
+    from payctl.errors import EXIT_BAD_INPUT
+    from payctl.importers.files import os_reason
+
+    if output.is_dir():
+        abort(f"--output: {output} is a directory: give a file", EXIT_BAD_INPUT)
+    try:
+        handle = output.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        abort(f"--output: cannot write {output}: {os_reason(exc)}", EXIT_BAD_INPUT)
+    with handle, contextlib.redirect_stdout(handle):
         render.rows(rows, COLUMNS, total=page.total)
-    print(f"wrote {len(rows)} lines to {output}", file=sys.stderr)
+    render.message(f"wrote {len(rows)} lines to {output}")

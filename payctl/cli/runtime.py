@@ -4,28 +4,103 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from payctl.cli.state import state
-from payctl.errors import EXIT_DATABASE, EXIT_REFUSED, DatabaseError, PayctlError
+from payctl.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_DATABASE,
+    EXIT_REFUSED,
+    DatabaseError,
+    PayctlError,
+)
+from payctl.textsafe import escape_controls
 
 T = TypeVar("T")
 
 
-def one_line(text: str) -> str:
-    """``text`` with control characters (line breaks, vertical tabs, ...) escaped: a message
-    quoting file content stays one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+def error_line(text: str) -> None:
+    """``payctl: error: TEXT`` on stderr, one line: the names and values it quotes (from a
+    user, a file or the database) have their control characters escaped, newlines included."""
+    sys.stderr.write(f"payctl: error: {escape_controls(text)}\n")
 
 
-def abort(text: str, code: int = EXIT_REFUSED) -> NoReturn:
-    """One line on stderr, then exit with ``code``."""
-    sys.stderr.write(f"payctl: error: {one_line(text)}\n")
+def abort(text: str | list[str], code: int = EXIT_REFUSED) -> NoReturn:
+    """One line on stderr per message (several when a file has several bad rows), then exit."""
+    for line in [text] if isinstance(text, str) else text:
+        error_line(line)
     raise typer.Exit(code)
+
+
+def _debugging(args: Sequence[str] | None = None) -> bool:
+    """--debug given: the root callback may not have run yet when option parsing fails."""
+    return state().debug or "--debug" in (sys.argv[1:] if args is None else args)
+
+
+def print_traceback(exc: BaseException) -> None:
+    """The traceback for --debug: values quoted in it are escaped like every other message."""
+    sys.stderr.write(escape_controls("".join(traceback.format_exception(exc)), keep="\n"))
+
+
+def unexpected(exc: BaseException, url: str | None = None) -> NoReturn:
+    """A bug, not a user error: one line (the traceback too with --debug), exit 1."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    line = f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
+    if url is not None:
+        line = _mask_in(line, url)
+    if _debugging():
+        print_traceback(exc)
+        abort(line, EXIT_REFUSED)
+    abort(line + " (run with --debug for details)", EXIT_REFUSED)
+
+
+class PayctlGroup(TyperGroup):
+    """The root command: every way out of payctl passes here, in the CLI and in CliRunner.
+
+    Usage errors (click's) become one line, exit 2; payctl's own errors raised outside
+    :func:`run` one line with their exit code; anything else "internal error", exit 1."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        from payctl.cli.state import reset_state
+
+        reset_state()
+        try:
+            try:
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except typer.TyperException as exc:  # typer's (vendored click's) usage errors
+                if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command
+                    sys.stderr.write(exc.format_message() + "\n")
+                    raise typer.Exit(EXIT_BAD_INPUT) from None
+                ctx = getattr(exc, "ctx", None)
+                where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+                message = " ".join(exc.format_message().split())
+                abort(f"{message}{where}", EXIT_BAD_INPUT)
+            except typer.Abort:
+                sys.stderr.write("payctl: interrupted\n")
+                raise typer.Exit(130) from None
+            except PayctlError as exc:
+                abort(exc.lines, exc.exit_code)
+            except (typer.Exit, SystemExit, KeyboardInterrupt):
+                raise
+            except Exception as exc:
+                unexpected(exc)
+        except typer.Exit as exc:
+            code = exc.exit_code
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def user() -> str:
@@ -47,9 +122,19 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     from payctl.config import mask_url
 
     where = mask_url(url)
+    cancelled = _cancelled(exc)
+    if cancelled is not None:
+        return cancelled
     text = (
         str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     )
+    if isinstance(exc, sa_exc.OperationalError) and "readonly" in text:
+        return DatabaseError(
+            f"database {where} is read-only: this command writes; "
+            "use a database you can write, or only read this one"
+        )
+    if isinstance(exc, sa_exc.DatabaseError) and "not a database" in text:
+        return DatabaseError(f"{where} is not a payctl database (not an SQLite file)")
     if isinstance(exc, sa_exc.OperationalError) and "locked" in text:
         return DatabaseError(
             f"database {where} stayed locked past the timeout; retry later "
@@ -68,6 +153,28 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     }:
         return DatabaseError(f"cannot use database {where}: {str(cause) or text}")
     return None
+
+
+def _cancelled(exc: BaseException) -> DatabaseError | None:
+    """PostgreSQL cancelled a statement (SQLSTATE 57014): say so, not "cannot use database"."""
+    from payctl.config import ENV_STATEMENT_TIMEOUT, statement_timeout_seconds
+
+    orig = getattr(exc, "orig", None)
+    cause = getattr(orig, "__cause__", None)
+    if "57014" not in {getattr(orig, "sqlstate", None), getattr(cause, "sqlstate", None)}:
+        return None
+    if "statement timeout" in str(cause or orig):
+        limit = f"{statement_timeout_seconds():g}"
+        return DatabaseError(
+            f"a statement ran longer than the {limit} s statement timeout "
+            f"({ENV_STATEMENT_TIMEOUT}) and was cancelled; nothing was written. Raise "
+            f"{ENV_STATEMENT_TIMEOUT} (seconds, 0 = no limit) or retry when the database "
+            "is less busy"
+        )
+    return DatabaseError(
+        f"the database server cancelled a statement ({str(cause or orig).strip()}); "
+        "nothing was written"
+    )
 
 
 def _mask_in(text: str, url: str) -> str:
@@ -90,6 +197,10 @@ def _sqlite_path(url: str) -> Path | None:
         or parsed.database == ":memory:"
     ):
         return None
+    if parsed.database.startswith("file:"):  # a URI filename (file:/x.db?mode=ro)
+        from urllib.parse import unquote
+
+        return Path(unquote(parsed.database[len("file:") :].split("?", 1)[0]))
     return Path(parsed.database)
 
 
@@ -116,7 +227,7 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
         url = database_url()
         _prepare_sqlite(url, needs_schema)
     except PayctlError as exc:
-        abort(exc.message, exc.exit_code)
+        abort(exc.lines, exc.exit_code)
 
     async def main() -> T:
         from payctl.config import mask_url
@@ -137,17 +248,13 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
     try:
         return asyncio.run(main())
     except PayctlError as exc:
-        abort(_mask_in(exc.message, url), exc.exit_code)
+        abort([_mask_in(line, url) for line in exc.lines], exc.exit_code)
     except (typer.Exit, KeyboardInterrupt):
         raise
-    except Exception as exc:  # the unexpected: one line unless --debug
+    except Exception as exc:  # a database failure, or the unexpected
         mapped = _database_error(exc, url)
+        if mapped is None:
+            unexpected(exc, url)
         if state().debug:
-            traceback.print_exc()
-        if mapped is not None:
-            abort(_mask_in(mapped.message, url), EXIT_DATABASE)
-        abort(
-            _mask_in(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0], url)
-            + " (run with --debug for details)",
-            EXIT_REFUSED,
-        )
+            print_traceback(exc)
+        abort(_mask_in(mapped.message, url), EXIT_DATABASE)

@@ -2,8 +2,10 @@
 
 ``INSERT ... RETURNING`` with guaranteed row order gets slow on SQLite for large batches (it
 falls back to one sentinel per row), so bulk inserts take their ids up front and insert with
-``executemany``: on SQLite from MAX(id) — safe because write transactions hold the database
-write lock (``BEGIN IMMEDIATE``) — and on PostgreSQL from the table's own sequence.
+``executemany``: on SQLite after the highest id the table ever handed out (its AUTOINCREMENT
+counter in ``sqlite_sequence``, which the explicit inserts then move on) — safe because write
+transactions hold the database write lock (``BEGIN IMMEDIATE``) — and on PostgreSQL from the
+table's own sequence. Never from MAX(id): that is the id of a deleted last row again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ async def allocate_ids(session: AsyncSession, table: FromClause, count: int) -> 
             {"table": table.name, "count": count},
         )
         return sorted(r[0] for r in rows)
+    counter = await session.scalar(
+        text("SELECT seq FROM sqlite_sequence WHERE name = :table"), {"table": table.name}
+    )
     top = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
-    first = int(top or 0) + 1
+    first = max(int(counter or 0), int(top or 0)) + 1
     return list(range(first, first + count))

@@ -41,6 +41,13 @@ NAMING = {
 }
 
 
+# Ids are never reused, not even those of deleted rows: users type them and the audit trail
+# names them. PostgreSQL sequences never go back; SQLite needs AUTOINCREMENT for that (without
+# it a new row takes max(id) + 1, the id of a deleted last row). Every table with an integer id
+# carries these table args (tests/unit/test_migrations_match_models.py checks it).
+IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -63,6 +70,7 @@ class Base(DeclarativeBase):
 
 class Account(Base):
     __tablename__ = "accounts"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -75,6 +83,7 @@ class Account(Base):
 
 class Journal(Base):
     __tablename__ = "journals"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -90,6 +99,7 @@ class Journal(Base):
 
 class Partner(Base):
     __tablename__ = "partners"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -108,6 +118,7 @@ class Partner(Base):
 
 class PartnerBankAccount(Base):
     __tablename__ = "partner_bank_accounts"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
@@ -123,6 +134,7 @@ class Invoice(Base):
         CheckConstraint("residual >= 0 AND residual <= total", name="residual_range"),
         Index(None, "partner_id", "state"),
         Index(None, "state", "date"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -146,6 +158,7 @@ class Payment(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         Index(None, "state", "type"),  # list/bulk filters by state, and state + type
         Index(None, "partner_id", "amount"),  # partner filter; matching by partner and amount
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -159,6 +172,10 @@ class Payment(Base):
     date: Mapped[dt.date] = mapped_column(Date, index=True)
     reference: Mapped[str | None] = mapped_column(String(200), index=True)
     memo: Mapped[str | None] = mapped_column(Text)
+    # What `bulk create` made this payment from ("key:<the file's key>" or "row:<content
+    # fingerprint and occurrence>"); unique, so the same row never makes a second payment,
+    # not even from two processes at once. NULL for payments made otherwise.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), index=True, unique=True)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -183,6 +200,7 @@ class PaymentAllocation(Base):
         UniqueConstraint("payment_id", "invoice_id"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("writeoff >= 0", name="writeoff_non_negative"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -197,7 +215,7 @@ class PaymentAllocation(Base):
 
 class JournalEntry(Base):
     __tablename__ = "journal_entries"
-    __table_args__ = (Index(None, "journal_id", "date"),)
+    __table_args__ = (Index(None, "journal_id", "date"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -228,6 +246,7 @@ class JournalLine(Base):
     __table_args__ = (
         CheckConstraint("debit >= 0 AND credit >= 0", name="non_negative"),
         CheckConstraint("(debit = 0) <> (credit = 0)", name="one_side"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -246,7 +265,7 @@ class Sequence(Base):
     """Gapless counters, one row per (journal, year, kind); locked by the consuming txn."""
 
     __tablename__ = "sequences"
-    __table_args__ = (UniqueConstraint("journal_id", "year", "kind"),)
+    __table_args__ = (UniqueConstraint("journal_id", "year", "kind"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
@@ -266,6 +285,7 @@ class AuditRecord(Base):
     """Append-only, hash-chained audit trail."""
 
     __tablename__ = "audit_log"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -284,6 +304,7 @@ class AuditHead(Base):
     """Single row locked to serialise appends to the audit chain across processes."""
 
     __tablename__ = "audit_head"
+    __table_args__ = IDS_NEVER_REUSED
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
@@ -296,6 +317,7 @@ class BankStatement(Base):
     __table_args__ = (
         UniqueConstraint("journal_id", "source_hash", "seq"),
         Index(None, "journal_id", "closing_date"),
+        IDS_NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -321,7 +343,7 @@ class BankLine(Base):
     ignored."""
 
     __tablename__ = "bank_lines"
-    __table_args__ = (UniqueConstraint("journal_id", "fingerprint"),)
+    __table_args__ = (UniqueConstraint("journal_id", "fingerprint"), IDS_NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"), index=True)

@@ -11,7 +11,7 @@ from payctl.db.engine import WRITE_OPTION
 from payctl.errors import NotInitialised
 
 # The newest migration's revision id; tests/unit/test_schema_head.py keeps it in step.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0004"
 
 
 def alembic_config(connection: Any = None) -> Any:
@@ -23,15 +23,51 @@ def alembic_config(connection: Any = None) -> Any:
     return cfg
 
 
-def _upgrade(connection: Any) -> None:
+def _sqlite_pragma(connection: Any, pragma: str) -> None:
+    """Run a PRAGMA on the driver connection, outside SQLAlchemy's transaction handling."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+def _upgrade(connection: Any, revision: str) -> None:
+    """Upgrade in one write transaction.
+
+    On SQLite the migrations run with foreign keys off, the way SQLite documents table rebuilds
+    (with them on, dropping the old table would cascade-delete the rows that reference it).
+    SQLite ignores that PRAGMA inside a transaction, so it is set before the transaction
+    begins; before committing, ``PRAGMA foreign_key_check`` must find nothing.
+    """
     from alembic import command
 
-    command.upgrade(alembic_config(connection), "head")
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_pragma(connection, "foreign_keys = OFF")
+    try:
+        with connection.execution_options(**{WRITE_OPTION: True}).begin():
+            command.upgrade(alembic_config(connection), revision)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if broken is not None:
+                    raise RuntimeError(
+                        f"schema upgrade left a broken foreign key in table {broken[0]} "
+                        f"(row {broken[1]} -> {broken[2]}): nothing was changed"
+                    )
+    finally:
+        if sqlite and not connection.invalidated:
+            _sqlite_pragma(connection, "foreign_keys = ON")
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
-    async with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
-        await conn.run_sync(_upgrade)
+    await upgrade_to(engine, "head")
+
+
+async def upgrade_to(engine: AsyncEngine, revision: str) -> None:
+    """Bring the database to ``revision`` (tests build old databases with it)."""
+    async with engine.connect() as conn:
+        await conn.run_sync(_upgrade, revision)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -1,4 +1,4 @@
-"""Stable fingerprints of bank lines, so re-imports and overlapping files add nothing twice.
+"""Stable fingerprints, so re-imports and re-runs of the same file add nothing twice.
 
 A line's fingerprint is the bank's transaction id where the bank gives a reliable one (present
 and unique among the lines given), else a hash of account, dates, amount, references and text plus
@@ -9,6 +9,10 @@ within the file, and only a line already stored (an overlapping or repeated file
 An id fingerprint does not cover the booking date (a bank may re-send a line with a corrected
 date), so looking for stored duplicates by date range alone misses them: ``dated`` says which
 fingerprints do cover the date.
+
+A `bulk create` row's idempotency key is the file's own key (a ``key`` or ``external_id``
+column) when it has one, else a hash of the row's content plus its occurrence number among
+identical rows of the file: two identical rows are two payments, a re-run makes neither again.
 """
 
 from __future__ import annotations
@@ -49,6 +53,18 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split()).upper()
 
 
+class _Occurrences:
+    """Numbers equal contents in order of appearance: the n-th copy gets digest(base, n)."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+
+    def key(self, base: str) -> str:
+        n = self.seen[base]
+        self.seen[base] += 1
+        return _digest(base, n)
+
+
 def fingerprints(account: str, lines: Sequence[LineLike]) -> list[str]:
     return [fp for fp, _dated in fingerprint_kinds(account, lines)]
 
@@ -59,7 +75,7 @@ def fingerprint_kinds(account: str, lines: Sequence[LineLike]) -> list[tuple[str
     ids = Counter(
         ln.transaction_id.strip() for ln in lines if ln.transaction_id and ln.transaction_id.strip()
     )
-    seen: Counter[str] = Counter()
+    occurrences = _Occurrences()
     out: list[tuple[str, bool]] = []
     for ln in lines:
         tx = (ln.transaction_id or "").strip()
@@ -78,6 +94,20 @@ def fingerprint_kinds(account: str, lines: Sequence[LineLike]) -> list[tuple[str
             _clean(ln.counterparty_name),
             _clean(ln.counterparty_account),
         )
-        out.append((_digest(base, seen[base]), True))
-        seen[base] += 1
+        out.append((occurrences.key(base), True))
     return out
+
+
+KEY_MAX = 200  # characters of a file's own key
+
+
+def given_key(value: str) -> str:
+    """The stored idempotency key for a row's own ``key``/``external_id`` value."""
+    return f"key:{value.strip()}"
+
+
+def content_keys(contents: Sequence[Sequence[object]]) -> list[str]:
+    """Idempotency keys of rows without their own key, in order: a hash of each row's
+    (normalised) content and its occurrence number among equal rows."""
+    occurrences = _Occurrences()
+    return [f"row:{occurrences.key(_digest('payment-row', *content))}" for content in contents]

@@ -4,8 +4,10 @@ Rules, each candidate carrying its reason:
   (a) reference — an open item's number appears in the remittance text or structured
       reference (normalised: case, spaces, separators) and the amount fits;
   (b) partner + amount — the partner is found by IBAN (else by fuzzy name, ties rejected) and
-      the amount equals one open item's residual, or the sum of a set of that partner's open
-      items (oldest first, bounded search);
+      the amount equals one open item's residual, or the sum of a set of 2+ open items of one
+      type of that partner (the 10 oldest are searched); when several sets fit — of one type
+      or of different types, e.g. customer invoices and vendor credit notes of a partner who
+      is both — the tie-break is "fewest, then oldest" (see Matcher._subset);
   (c) payment — a posted, not yet matched payment of that partner with that amount within a
       date window: the line reconciles it;
   (d) partial / over / write-off — a reference is found but the amount is below the residual
@@ -80,6 +82,11 @@ class OpenItem:
     date: dt.date
 
 
+def age(item: OpenItem) -> tuple[dt.date, int]:
+    """The order "oldest first" means everywhere in matching: by date, then by id."""
+    return item.date, item.id
+
+
 @dataclass(frozen=True)
 class PostedPayment:
     id: int
@@ -130,6 +137,14 @@ class Matcher:
     """Holds the open items, partners and payments of one import; matches line after line.
 
     Decisions consume residuals and payments, so two lines never settle the same thing twice.
+
+    Deterministic: the same lines and open items give the same decisions on every machine and
+    under every hash seed. Open items are considered oldest first (by date, then id), never in
+    the order they were passed in or held in a set; where several open items fit equally, the
+    tie-break is "fewest, then oldest": the fewest items win, then the oldest (dates compared
+    oldest first, then ids). Two candidates for different targets at the same score (say two
+    invoice numbers in the text) are never ranked by order: the line goes to review
+    ("several candidates score the same").
     """
 
     def __init__(
@@ -148,11 +163,11 @@ class Matcher:
         self.items = {i.id: i for i in items}
         self.by_key: dict[str, list[OpenItem]] = defaultdict(list)
         self.by_partner: dict[int, list[OpenItem]] = defaultdict(list)
-        for item in self.items.values():
+        # Oldest first everywhere, whatever order the items came in (a database returns rows
+        # of an unordered query in any order): the same open items give the same decisions.
+        for item in sorted(self.items.values(), key=age):
             self.by_key[normalise_reference(item.number)].append(item)
             self.by_partner[item.partner_id].append(item)
-        for group in self.by_partner.values():
-            group.sort(key=lambda i: (i.date, i.id))
         self.starts = {k[:2] for k in self.by_key if len(k) >= 2}
         self.max_key = max((len(k) for k in self.by_key), default=0)
         self.partner_accounts = partner_accounts
@@ -417,10 +432,19 @@ class Matcher:
     def _subset(self, items: list[OpenItem], amount: int) -> list[OpenItem] | None:
         """2+ items of one type whose residuals sum to the amount (meet in the middle).
 
-        Among several solutions the one with the fewest, then the oldest, items wins."""
-        best: tuple[int, tuple[int, ...]] | None = None
-        for kind in {i.type for i in items}:
-            group = [i for i in items if i.type == kind]
+        Every type is searched (a partner who is customer and vendor may have a customer
+        invoice set and a vendor credit note set that both fit), and among all solutions the
+        tie-break is "fewest, then oldest": fewest items; then the oldest set, comparing
+        the sets' items oldest first by (date, id) — the set whose oldest item is older wins,
+        if equal its second oldest decides, and so on; the id (creation order) settles items
+        of the same date, so exactly one set wins and the choice never depends on the order
+        the items or types happen to be held in."""
+        groups: dict[InvoiceType, list[OpenItem]] = {}
+        for item in sorted(items, key=age):
+            groups.setdefault(item.type, []).append(item)
+        best: tuple[int, list[tuple[dt.date, int]]] | None = None
+        chosen_items: list[OpenItem] | None = None
+        for group in groups.values():
             if len(group) < 2 or sum(i.residual for i in group) < amount:
                 continue
             half = len(group) // 2
@@ -430,15 +454,14 @@ class Matcher:
             for right in _subsets(range(half, len(group))):
                 need = amount - sum(group[k].residual for k in right)
                 for combo in left.get(need, ()):
-                    chosen = combo + right
-                    if len(chosen) >= 2:
-                        key = (len(chosen), tuple(sorted(chosen)))
-                        if best is None or key < best:
-                            best = key
-                            best_group = group
-            if best is not None:
-                return [best_group[k] for k in best[1]]
-        return None
+                    if len(combo) + len(right) < 2:
+                        continue
+                    # indexes ascend in combo + right, so picked is oldest first too
+                    picked = [group[k] for k in combo + right]
+                    key = (len(picked), [age(i) for i in picked])
+                    if best is None or key < best:
+                        best, chosen_items = key, picked
+        return chosen_items
 
     # ------------------------------------------------------------ consume
     def consume(self, decision: Candidate) -> None:

@@ -19,6 +19,7 @@ import re
 import unicodedata
 
 from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
+from payctl.textsafe import escape_controls
 
 ROOTS = {
     "asset": "Assets",
@@ -51,8 +52,8 @@ def account_names(data: ExportData) -> dict[str, str]:
 
 
 def string(text: str | None) -> str:
-    """A beancount string literal on one line."""
-    flat = " ".join((text or "").split())
+    """A beancount string literal on one line; control characters written visibly."""
+    flat = escape_controls(" ".join((text or "").split()))
     return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

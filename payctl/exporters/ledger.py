@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from payctl.domain.money import exponent
 from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
+from payctl.textsafe import escape_controls
 
 ROOTS = {
     "asset": ("assets", "A"),
@@ -45,8 +46,9 @@ def account_names(data: ExportData) -> dict[str, str]:
 
 
 def clean(text: str | None) -> str:
-    """One line of text with no comment start: safe in a description or tag value."""
-    return _UNSAFE.sub(" ", text or "").strip()
+    """One line of text with no comment start: safe in a description or tag value. Other
+    control characters (ESC, bidi overrides, ...) are written visibly, never raw."""
+    return escape_controls(_UNSAFE.sub(" ", text or "").strip())
 
 
 def amount(value: Decimal, currency: str) -> str:
@@ -56,9 +58,8 @@ def amount(value: Decimal, currency: str) -> str:
 def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
     partner = clean(entry.partner).replace("|", "/")
     memo = clean(entry.memo) or entry.source
-    head = f"{entry.date.isoformat()} ({entry.number}) " + (
-        f"{partner} | {memo}" if partner else memo
-    )
+    number = clean(entry.number).replace("(", "[").replace(")", "]")
+    head = f"{entry.date.isoformat()} ({number}) " + (f"{partner} | {memo}" if partner else memo)
     tags = [f"journal:{clean(entry.journal).replace(',', ' ')}", f"source:{clean(entry.source)}"]
     if entry.reversal_of:
         tags.append(f"reversal-of:{clean(entry.reversal_of).replace(',', ' ')}")

@@ -2,19 +2,21 @@
 
 Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
 read as a formula by Excel/LibreOffice (CSV injection): they get a leading single quote.
+Control characters other than tab, newline and carriage return (which cells may hold) are
+written visibly (``\\x1b``), as everywhere else: XLSX refuses them, and nothing vanishes.
 Amounts are never text: plain decimal strings in CSV, number cells in XLSX.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 from pathlib import Path
 from typing import Any
 
+from payctl.csvout import Writer
 from payctl.domain.money import exponent
 from payctl.exporters import ExportData
+from payctl.textsafe import escape_controls
 
 COLUMNS = [
     "entry",
@@ -30,15 +32,15 @@ COLUMNS = [
 ]
 AMOUNTS = {"debit", "credit"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XLSX text
+CELL_CONTROLS = "\t\n\r"  # the only control characters a cell keeps
 
 
 def neutralise(value: Any) -> Any:
-    """Text without control characters XLSX refuses, quoted when a spreadsheet would run it
-    as a formula; other values (dates, Decimal amounts) unchanged."""
+    """Text with its control characters written visibly (but tab, newline, CR), quoted when a
+    spreadsheet would run it as a formula; other values (dates, Decimal amounts) unchanged."""
     if not isinstance(value, str):
         return value
-    value = _XML_ILLEGAL.sub("", value)
+    value = escape_controls(value, keep=CELL_CONTROLS)
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
@@ -66,7 +68,7 @@ def rows(data: ExportData) -> list[list[Any]]:
 
 def to_csv(data: ExportData) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = Writer(buffer)
     writer.writerow(COLUMNS)
     for row in rows(data):
         writer.writerow([v.isoformat() if hasattr(v, "isoformat") else str(v) for v in row])

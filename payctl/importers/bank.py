@@ -30,6 +30,28 @@ class BankFileError(InputError):
         return cls(": ".join(parts + [problem]))
 
 
+def check_dates(statements: list[BankStatement], source: str) -> None:
+    """Every date of every reader's statements lies in 1900–2199 (:func:`check_plausible`)."""
+    from payctl.domain.dates import check_plausible
+
+    for st in statements:
+        for name in ("opening_date", "closing_date"):
+            value = getattr(st, name)
+            if value is not None:
+                try:
+                    check_plausible(value, name)
+                except InputError as exc:
+                    raise BankFileError.at(source, None, None, exc.message) from None
+        for ln in st.lines:
+            for name in ("booking_date", "value_date"):
+                value = getattr(ln, name)
+                if value is not None:
+                    try:
+                        check_plausible(value, name)
+                    except InputError as exc:
+                        raise BankFileError.at(source, ln.line_no, None, exc.message) from None
+
+
 @dataclass(frozen=True, slots=True)
 class BankLine:
     """One booked movement on the account. ``amount`` is signed: + money in, - money out."""

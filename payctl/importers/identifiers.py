@@ -4,45 +4,53 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 from payctl.errors import InputError
-from payctl.importers.tabular import EXCEL_SUFFIXES, read_table
+from payctl.importers.files import STDIN, read_text
+from payctl.importers.tabular import DELIMITERS, EXCEL_SUFFIXES, normalise_header, read_table
 
 COLUMN = "payment"
 
 
-def read_identifiers(path: str) -> list[str]:
-    """``-`` reads standard input. Blank lines and lines starting with # are ignored."""
-    if path != "-" and Path(path).suffix.lower() in EXCEL_SUFFIXES:
+def _no_column(path: str, header: list[str]) -> InputError:
+    return InputError(
+        f"{path}: no '{COLUMN}' column (found: {', '.join(header) or 'none'}); "
+        f"name the column of payment ids or numbers '{COLUMN}'"
+    )
+
+
+def looks_like_csv(first_line: str) -> bool:
+    """A header line: it has a delimiter, or is the lone column name. Payment ids and numbers
+    contain no delimiter, so a plain list never looks like this."""
+    return any(sep in first_line for sep in DELIMITERS) or (
+        normalise_header(first_line.replace('"', "")) == COLUMN
+    )
+
+
+def read_identifiers(path: str, encoding: str | None = None) -> list[str]:
+    """``-`` reads standard input. Blank lines and lines starting with # are ignored.
+
+    A file that looks like CSV (see `looks_like_csv`) must have a `payment` column: without one
+    it is refused naming the columns it has, never read line by line as identifiers. Text is
+    ``encoding``, default UTF-8."""
+    if path != STDIN and Path(path).suffix.lower() in EXCEL_SUFFIXES:
         table = read_table(path)
         if COLUMN not in table.header:
-            raise InputError(f"{path}: no '{COLUMN}' column (found: {', '.join(table.header)})")
+            raise _no_column(path, table.header)
         return [r.get(COLUMN) for r in table.rows if r.get(COLUMN)]
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read file: {exc}") from None
+    text = read_text(path, encoding)
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
-    if not lines:
-        return []
-    first = lines[0]
-    if first.lower().replace('"', "").split(",")[0].split(";")[0].strip() == COLUMN or (
-        any(sep in first for sep in ",;\t") and COLUMN in first.lower()
-    ):
-        try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
-        except csv.Error:  # a lone 'payment' column: no delimiter to find
-            dialect = csv.excel
-        reader = csv.DictReader(io.StringIO("\n".join(lines)), dialect=dialect)
-        fields = {(f or "").strip().lower(): f for f in reader.fieldnames or []}
-        if COLUMN not in fields:
-            raise InputError(f"{path}: no '{COLUMN}' column")
-        return [
-            (row.get(fields[COLUMN]) or "").strip()
-            for row in reader
-            if (row.get(fields[COLUMN]) or "").strip()
-        ]
-    return lines
+    if not lines or not looks_like_csv(lines[0]):
+        return lines
+    try:
+        delimiter = csv.Sniffer().sniff(lines[0], delimiters=DELIMITERS).delimiter
+    except csv.Error:  # a lone 'payment' column, or a header the sniffer cannot read
+        delimiter = next((sep for sep in DELIMITERS if sep in lines[0]), ",")
+    reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=delimiter)
+    fields = {normalise_header(f or ""): f for f in reader.fieldnames or []}
+    if COLUMN not in fields:
+        raise _no_column(path, [f for f in fields if f])
+    values = ((row.get(fields[COLUMN]) or "").strip() for row in reader)
+    return [v for v in values if v]

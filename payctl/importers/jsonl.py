@@ -11,7 +11,10 @@ import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
 
+from payctl.domain.dates import parse_date
+from payctl.errors import InputError
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.files import decode_text
 
 FORMAT = "jsonl"
 TEXT_FIELDS = (
@@ -36,12 +39,13 @@ def sniff(head: bytes) -> bool:
 
 
 def _date(value: object, source: str, line: int, field: str) -> dt.date:
+    """payctl's own format: the one date parser of every date field (no time of day)."""
     try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise BankFileError.at(
-            source, line, field, f"{value!r} is not a date (YYYY-MM-DD)"
-        ) from None
+        parsed = parse_date(str(value), field)
+    except InputError as exc:
+        raise BankFileError.at(source, line, None, exc.message) from None
+    assert parsed is not None  # a text is never "not given"
+    return parsed
 
 
 def _amount(value: object, source: str, line: int) -> Decimal:
@@ -56,11 +60,21 @@ def _amount(value: object, source: str, line: int) -> Decimal:
     return amount
 
 
+def _text(obj: dict[str, object], field: str, source: str, line: int) -> str | None:
+    value = obj.get(field)
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if "\x00" in text:  # as in a CSV file: not text (and PostgreSQL cannot store it)
+        raise BankFileError.at(source, line, field, "NUL character: binary data, not text")
+    return text
+
+
 def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BankFileError(f"{source}: not UTF-8 text ({exc.reason})") from None
+        text = decode_text(data, source, hint="JSON lines are UTF-8")
+    except InputError as exc:  # readers raise BankFileError only
+        raise BankFileError(exc.message) from None
     statements: dict[str | None, BankStatement] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -74,7 +88,7 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
         for required in ("booking_date", "amount"):
             if obj.get(required) in (None, ""):
                 raise BankFileError.at(source, number, required, "missing")
-        account = obj.get("account")
+        account = _text(obj, "account", source, number)
         st = statements.setdefault(account, BankStatement(account=account))
         st.lines.append(
             BankLine(
@@ -85,7 +99,7 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
                 amount=_amount(obj["amount"], source, number),
                 currency=str(obj.get("currency") or "EUR").upper(),
                 line_no=number,
-                **{f: (str(obj[f]) if obj.get(f) not in (None, "") else None) for f in TEXT_FIELDS},
+                **{f: _text(obj, f, source, number) for f in TEXT_FIELDS},
             )
         )
     return list(statements.values())

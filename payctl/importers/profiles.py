@@ -391,12 +391,17 @@ def _default_currency(value: object, origin: str) -> str | None:
 
 
 def load_profile_file(path: str | Path) -> Profile:
+    from payctl.importers.files import decode_text, os_reason
+
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
-        raise _fail(str(path), f"cannot read: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(str(path), f"cannot read: {os_reason(exc)}") from None
+    text = decode_text(raw, f"profile {path}", hint="a profile is UTF-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise _fail(str(path), f"not valid TOML: {exc}") from None
     return profile_from_mapping(data, str(path), default_name=path.stem)
 

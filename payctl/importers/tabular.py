@@ -9,22 +9,25 @@ import io
 from pathlib import Path
 
 from payctl.errors import InputError
+from payctl.importers.files import decode_text, read_input
 from payctl.importers.records import SourceRow, Table
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+DELIMITERS = ",;\t|"  # the delimiters a CSV header line is sniffed for
 
 
-def _normalise_header(name: object) -> str:
+def normalise_header(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
-def _decode(data: bytes, source: str) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{source}: cannot decode the file as UTF-8 or Windows-1252 text")
+def _decode(data: bytes, source: str, encoding: str | None) -> str:
+    """The encoding given, else UTF-8, else Windows-1252 (what spreadsheets save as CSV)."""
+    if encoding:
+        return decode_text(data, source, encoding)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return decode_text(data, source, "cp1252", label="UTF-8 or Windows-1252")
 
 
 def _delimiter(text: str) -> str:
@@ -35,27 +38,31 @@ def _delimiter(text: str) -> str:
     import csv
 
     try:
-        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(text.splitlines()[0], delimiters=DELIMITERS).delimiter
     except csv.Error:
         return ","
 
 
-def read_table(path: str | Path, data: bytes | None = None, source: str | None = None) -> Table:
-    """Read a CSV (any common delimiter) or Excel file; all cells as trimmed strings."""
+def read_table(
+    path: str | Path,
+    data: bytes | None = None,
+    source: str | None = None,
+    encoding: str | None = None,
+) -> Table:
+    """Read a CSV (any common delimiter) or Excel file; all cells as trimmed strings.
+
+    CSV text is ``encoding``, else UTF-8, else Windows-1252."""
     import pandas as pd
 
     path = Path(path)
-    source = source or str(path)
     if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{source}: cannot read file: {exc.strerror or exc}") from None
+        data, source = read_input(path)
+    source = source or str(path)
     try:
         if path.suffix.lower() in EXCEL_SUFFIXES:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
         else:
-            text = _decode(data, source)
+            text = _decode(data, source, encoding)
             if not text.strip():
                 raise InputError(f"{source}: the file is empty")
             frame = pd.read_csv(
@@ -71,7 +78,7 @@ def read_table(path: str | Path, data: bytes | None = None, source: str | None =
     except Exception as exc:  # pandas/openpyxl parse errors of every kind
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"{source}: not a readable CSV/XLSX file: {first}") from None
-    header = [_normalise_header(c) for c in frame.columns]
+    header = [normalise_header(c) for c in frame.columns]
     if len(set(header)) != len(header):
         raise InputError(f"{source}: duplicate column names in the header")
     rows = []

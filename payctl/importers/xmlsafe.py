@@ -44,9 +44,11 @@ def max_import_bytes(override: int | str | None = None) -> int:
     variable ``PAYCTL_MAX_IMPORT_BYTES``, else 50 MB."""
     if override is not None:
         return _positive_int(override, "max_bytes")
-    env = os.environ.get(MAX_BYTES_ENV, "").strip()
-    if env:
-        return _positive_int(env, MAX_BYTES_ENV)
+    from payctl.config import env
+
+    value = env(MAX_BYTES_ENV)
+    if value is not None:
+        return _positive_int(value.strip(), MAX_BYTES_ENV)
     return DEFAULT_MAX_BYTES
 
 
@@ -78,7 +80,9 @@ def check_file_size(
     try:
         size = os.stat(path).st_size
     except OSError as exc:
-        raise BankFileError(f"{source}: cannot read file: {exc.strerror or exc}") from None
+        from payctl.importers.files import os_reason
+
+        raise BankFileError(f"cannot read {source}: {os_reason(exc)}") from None
     check_size(size, source, max_bytes)
 
 

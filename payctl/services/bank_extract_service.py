@@ -27,6 +27,7 @@ from payctl.domain.money import exponent, format_amount, to_minor
 from payctl.errors import InputError
 from payctl.importers.bank import (
     BankFileError,
+    check_dates,
 )
 from payctl.importers.bank import (
     BankLine as ParsedLine,
@@ -76,7 +77,9 @@ def parse_file(
     fmt = input_format or detect.detect(data, source)
     reader = detect.reader_for(fmt)
     options = {"profile": profile} if profile and fmt in ("csv", "xlsx") else {}
-    return fmt, reader.read(data, source, **options)
+    statements = reader.read(data, source, **options)
+    check_dates(statements, source)
+    return fmt, statements
 
 
 def _minor(amount: Decimal, currency: str, report: FileReport, where: str) -> int:

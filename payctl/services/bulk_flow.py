@@ -138,7 +138,8 @@ class BulkFlow:
     async def _resolve(
         self, selection: Selection, report: BulkReport, action: BulkAction
     ) -> Resolved:
-        """Payment ids to act on; unknown and repeated identifiers go to the report.
+        """Payment ids to act on; unknown identifiers (failures) and payments named more than
+        once (skipped: reported once, acted on once) go to the report.
 
         For a delete, an id whose payment was deleted before (the audit trail says so) is
         "already deleted: skipped", so a delete run can be repeated like the others."""
@@ -160,9 +161,18 @@ class BulkFlow:
             else ItemResult(i, None, None, None, None, False, "unknown payment")
             for i in resolved.unknown
         ]
-        report.items += [
-            ItemResult(i, None, None, None, None, False, "listed more than once: handled once")
-            for i in resolved.duplicates
+        report.items += [  # not a failure: the payment is acted on once, like any other
+            ItemResult(
+                d.item,
+                d.payment_id,
+                None,
+                None,
+                None,
+                True,
+                f"listed {d.times} times: handled once",
+                skipped=True,
+            )
+            for d in resolved.duplicates
         ]
         return resolved
 

@@ -51,8 +51,16 @@ class PaymentFilter:
     amount_max: str | None = None
     text: str | None = None
 
+    def __post_init__(self) -> None:
+        """An empty filter is refused, never read as "no filter": `bulk delete --state draft
+        --partner "$UNSET"` must not delete every draft."""
+        for name, value in vars(self).items():
+            if value is not None and not str(value).strip():
+                field = {"text": "search"}.get(name, name)
+                raise InputError(f"{field}: the value is empty: give a value or leave it out")
+
     def is_empty(self) -> bool:
-        return not any(vars(self).values())
+        return all(value is None for value in vars(self).values())
 
 
 def allocated_subquery() -> Any:

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
+from payctl.db.bulk import bulk_insert
 from payctl.db.engine import dialect_name
+from payctl.db.ids import allocate_ids
 from payctl.db.models import Invoice, JournalEntry, Payment, PaymentAllocation
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
-from payctl.domain.allocations import parse_allocation_spec
 from payctl.domain.dates import parse_date
 from payctl.domain.enums import PaymentState, PaymentType
 from payctl.domain.money import normalise_currency, parse_amount, to_minor
@@ -37,17 +37,18 @@ from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.importers.records import SourceRow
 from payctl.services import audit, lookups
 from payctl.services.payment_queries import PaymentFilter, PaymentQueries
-from payctl.services.rows import enum_value, require_columns, row_context
+from payctl.services.rows import enum_value
 from payctl.services.settings import lock_date
 from payctl.services.views import Page, PaymentView, payment_view
+
+if TYPE_CHECKING:
+    from payctl.services.bulk_create import BulkCreateResult
 
 AllocationInput = tuple[str, str | Decimal]
 
 
-@dataclass(frozen=True)
-class BulkCreateResult:
-    created: list[PaymentView]
-    skipped: int
+_PAYMENT_COLUMNS = [c.key for c in Payment.__table__.c]
+_ALLOCATION_COLUMNS = [c.key for c in PaymentAllocation.__table__.c if c.key != "id"]
 
 
 def _payment_options() -> list[Any]:
@@ -172,7 +173,8 @@ class PaymentService:
             # The writer lock is already held (BEGIN IMMEDIATE) and nobody else can have
             # changed them since they were loaded in this transaction: reuse what is loaded.
             loaded = {
-                i: self.session.identity_map.get(identity_key(Invoice, i)) for i in set(invoice_ids)
+                i: self.session.identity_map.get(identity_key(Invoice, i))
+                for i in sorted(set(invoice_ids))
             }
             if all(inv is not None for inv in loaded.values()):
                 return loaded  # type: ignore[return-value]
@@ -256,7 +258,7 @@ class PaymentService:
                 PaymentAllocation(invoice=invoice, invoice_id=invoice.id, amount=minor, writeoff=0)
             )
 
-    async def _build(
+    async def build_draft(
         self,
         type: str,
         partner: str,
@@ -298,9 +300,29 @@ class PaymentService:
             self.ensure_valid(p)
         return p
 
-    async def _add(self, payments: list[Payment]) -> None:
-        self.session.add_all(payments)
-        await self.session.flush()
+    async def add_drafts(self, payments: list[Payment]) -> None:
+        """Insert new drafts set-wise: ids reserved up front, one executemany for the payments
+        and one for their allocations (the ORM's flush would insert them one by one), and queue
+        their audit records. The objects get their ids and stay out of the session."""
+        if not payments:
+            return
+        ids = await allocate_ids(self.session, Payment.__table__, len(payments))
+        for pid, p in zip(ids, payments, strict=True):
+            p.id = pid
+            for a in p.allocations:
+                a.payment_id = pid
+        await bulk_insert(
+            self.session,
+            Payment.__table__,
+            [{c: getattr(p, c) for c in _PAYMENT_COLUMNS} for p in payments],
+        )
+        allocations = [a for p in payments for a in p.allocations]
+        if allocations:
+            await bulk_insert(
+                self.session,
+                PaymentAllocation.__table__,
+                [{c: getattr(a, c) for c in _ALLOCATION_COLUMNS} for a in allocations],
+            )
         await audit.append(
             self.session,
             [
@@ -322,68 +344,25 @@ class PaymentService:
         currency: str | None = None,
         allocations: Sequence[AllocationInput] = (),
     ) -> PaymentView:
-        p = await self._build(
+        p = await self.build_draft(
             type, partner, journal, amount, date, reference, memo, currency, allocations
         )
-        await self._add([p])
+        await self.add_drafts([p])
         return await self.view(p)
 
-    @unit_of_work(write=True)
     async def create_payments(
-        self, rows: Sequence[SourceRow], header: Sequence[str], source: str
+        self,
+        rows: Sequence[SourceRow],
+        header: Sequence[str],
+        source: str,
+        *,
+        dry_run: bool = False,
     ) -> BulkCreateResult:
-        """Bulk create from file rows, all or nothing; an error names the file, row and field.
+        """Bulk create drafts from file rows, all or nothing, safely repeatable: see
+        payctl/services/bulk_create.py."""
+        from payctl.services.bulk_create import BulkCreate
 
-        A row whose reference matches an existing payment of the same partner, type, amount
-        and date is skipped, so re-running the same file creates nothing twice."""
-        require_columns(source, list(header), ["type", "partner", "journal", "amount"])
-        existing = await self._existing_keys({r.get("reference") for r in rows} - {""})
-        known: dict[tuple[str, str], Any] = {}  # partners, journals, invoices named by the rows
-        built, skipped = [], 0
-        for row in rows:
-            with row_context(source, row):
-                allocations = parse_allocation_spec(row.get("allocations"))
-                p = await self._build(
-                    row.get("type"),
-                    row.get("partner"),
-                    row.get("journal"),
-                    row.get("amount"),
-                    row.get("date") or None,
-                    row.get("reference") or None,
-                    row.get("memo") or None,
-                    row.get("currency") or None,
-                    allocations,
-                    validate=False,
-                    known=known,
-                )
-                key = (p.partner_id, p.type, p.amount, p.date, p.reference)
-                if p.reference and key in existing:
-                    skipped += 1
-                    continue
-                self.ensure_valid(p)
-            existing.add(key)
-            built.append(p)
-        await self._add(built)
-        return BulkCreateResult([payment_view(p) for p in built], skipped)
-
-    async def _existing_keys(self, references: set[str]) -> set[tuple[Any, ...]]:
-        keys: set[tuple[Any, ...]] = set()
-        refs = sorted(references)
-        for start in range(0, len(refs), 1000):
-            rows = await self.session.execute(
-                select(
-                    Payment.partner_id,
-                    Payment.type,
-                    Payment.amount,
-                    Payment.date,
-                    Payment.reference,
-                ).where(
-                    Payment.reference.in_(refs[start : start + 1000]),
-                    Payment.state != PaymentState.CANCELLED,
-                )
-            )
-            keys.update(tuple(r) for r in rows)
-        return keys
+        return await BulkCreate(self).run(rows, header, source, dry_run=dry_run)
 
     @unit_of_work(write=False)
     async def get_payment(self, ident: str | int, with_entries: bool = True) -> PaymentView:

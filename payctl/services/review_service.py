@@ -62,6 +62,8 @@ class ReviewService:
             ident = int(str(line_id).lstrip("#"))
         except ValueError:
             raise InputError(f"bank line: {line_id!r} is not a line id") from None
+        if ident > lookups.MAX_ID:  # no such row; larger than the id column holds on PostgreSQL
+            raise NotFound(f"unknown bank line {line_id}: see `payctl review list`")
         line = await self.session.scalar(
             select(BankLine)
             .where(BankLine.id == ident)

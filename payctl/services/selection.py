@@ -27,12 +27,22 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class Repeated:
+    """A payment named more than once in one run (by the same or another identifier)."""
+
+    item: str  # its first repetition, as written
+    payment_id: int
+    times: int
+
+
+@dataclass(frozen=True)
 class Resolved:
-    """Payment ids in order, plus identifiers that name nothing or repeat an earlier one."""
+    """Payment ids in order, identifiers that name nothing, and payments named repeatedly
+    (each once, in the order of their first repetition)."""
 
     ids: list[tuple[str, int]]
     unknown: list[str]
-    duplicates: list[str]
+    duplicates: list[Repeated]
 
 
 async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
@@ -57,18 +67,20 @@ async def resolve(session: AsyncSession, selection: Selection) -> Resolved:
                 found[number] = pid
     ids: list[tuple[str, int]] = []
     unknown: list[str] = []
-    duplicates: list[str] = []
-    seen: set[int] = set()
+    times: dict[int, int] = {}
+    first_repeat: dict[int, str] = {}  # insertion order = order of first repetition
     for ident in cleaned:
         ident_id = as_id(ident)
         match = found.get(ident if ident_id is None else str(ident_id))
         if match is None:
             unknown.append(ident)
-        elif match in seen:
-            duplicates.append(ident)
-        else:
-            seen.add(match)
+            continue
+        times[match] = times.get(match, 0) + 1
+        if times[match] == 1:
             ids.append((ident, match))
+        else:
+            first_repeat.setdefault(match, ident)
+    duplicates = [Repeated(ident, pid, times[pid]) for pid, ident in first_repeat.items()]
     return Resolved(ids, unknown, duplicates)
 
 

@@ -278,7 +278,8 @@ def test_malformed_csv_imports_exit_2_and_write_nothing(book, tmp_path):
         path = tmp_path / f"bad{index}.csv"
         path.write_text(text, encoding="utf-8")
         fails([kind, "import", path], 2, f"{path}: ", problem)
-    fails(["invoice", "import", tmp_path / "missing.csv"], 2, "missing.csv", "cannot read file")
+    fails(["invoice", "import", tmp_path / "missing.csv"], 2, "cannot read ",
+          "missing.csv: no such file")
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\x00\x01\x02\xff\xfe" * 50)
     result = invoke(["invoice", "import", binary])

@@ -100,12 +100,12 @@ def test_per_item_run_with_bad_items_exits_1_and_reports_each_item(cli_env, init
     assert result.exit_code == 1, result.stderr
     data = as_json(result)
     assert {k: data["summary"][k] for k in ("succeeded", "skipped", "failed", "batches")} == {
-        "succeeded": 4, "skipped": 1, "failed": 4, "batches": 1}
+        "succeeded": 4, "skipped": 2, "failed": 3, "batches": 1}
     rows = statuses(data)
     for key in ("g1", "g2", "g3", "comp1"):
         assert rows[str(ids[key])] == ("ok", "ok")
     assert rows["999999"] == ("failed", "unknown payment")
-    assert rows[f"#{ids['g1']}"][0] == "failed" and "more than once" in rows[f"#{ids['g1']}"][1]
+    assert rows[f"#{ids['g1']}"] == ("skipped", "listed 2 times: handled once")
     assert rows[str(ids["cancelled"])] == (
         "failed", f"payment #{ids['cancelled']} is cancelled and cannot be confirmed")
     assert rows[str(ids["comp2"])][0] == "failed"
@@ -272,22 +272,47 @@ def test_selection_by_filters(cli_env, init_url):
 @pytest.mark.parametrize(("args", "expected"), [
     (("1", "--state", "draft"), "give payments OR filters, not both"),
     ((), "name payments (arguments or --file) or give a filter"),
-    (("--file", "{tmp}/missing.txt"), "missing.txt: cannot read file"),
+    (("--file", "{tmp}/missing.txt"), "/missing.txt: no such file"),
     (("--file", "{tmp}/empty.txt"), "empty.txt: no payments listed"),
     (("--file", "{tmp}/nocol.xlsx"), "nocol.xlsx: no 'payment' column"),
     (("--file", "{tmp}/nocol.csv"), "nocol.csv: no 'payment' column"),
+    (("--file", "{tmp}/ids.csv"), "ids.csv: no 'payment' column (found: id, approved)"),
+    (("--file", "{tmp}/ids.txt"), "ids.txt: no 'payment' column (found: id, approved)"),
+    (("--file", "-"), "-: no 'payment' column (found: id, approved)"),
     (("--state", "bogus"), "state: 'bogus' is not one of"),
     (("--journal", "NOPE"), "unknown journal 'NOPE'"),
 ])
 def test_bad_selections_fail_with_one_line(cli_env, init_url, tmp_path, args, expected):
     (tmp_path / "empty.txt").write_text("# nothing approved today\n\n")
     (tmp_path / "nocol.csv").write_text("id,note,payment_ref\n1,x,2\n")
+    (tmp_path / "ids.csv").write_text("id,approved\n1,yes\n2,yes\n")
+    (tmp_path / "ids.txt").write_text("# approved today\nid;approved\n1;yes\n")
     _xlsx(tmp_path / "nocol.xlsx", ["id", "note"], [[1, "x"]])
     before = snapshot(init_url)
     args = tuple(a.format(tmp=tmp_path) for a in args)
-    line = one_line_error(payctl("bulk", "confirm", *args), 1 if "journal" in expected else 2)
+    stdin = "id,approved\n1,yes\n" if "-" in args else None
+    line = one_line_error(payctl("bulk", "confirm", *args, input=stdin),
+                          1 if "journal" in expected else 2)
     assert expected in line
     assert snapshot(init_url) == before
+
+
+def test_a_payment_listed_twice_is_a_duplicate_not_a_failure(cli_env, init_url, tmp_path):
+    ids = on_db(init_url, lambda s: seed_drafts(s, 2))
+    path = tmp_path / "approved.csv"
+    path.write_text("payment,approved\n" + "".join(f"{i},yes\n" for i in [*ids, ids[0]]))
+
+    result = payctl("bulk", "confirm", "--file", str(path), "--format", "json")
+
+    assert result.exit_code == 0, result.stderr
+    data = as_json(result)
+    assert {k: data["summary"][k] for k in ("succeeded", "skipped", "failed")} == {
+        "succeeded": 2, "skipped": 1, "failed": 0}
+    assert [r for r in data["items"] if r["status"] == "skipped"] == [
+        {"item": str(ids[0]), "payment_id": ids[0], "number": None, "before": None,
+         "after": None, "ok": True, "message": "listed 2 times: handled once", "skipped": True,
+         "status": "skipped"}]
+    assert {st for st, _ in on_db(init_url, payment_states).values()} == {"posted"}
 
 
 # --------------------------------------------------------------------------- bulk create
@@ -377,3 +402,67 @@ def test_bulk_create_without_required_columns_fails_before_any_row(cli_env, init
     message = one_line_error(payctl("bulk", "create", "--file", str(path)), 2)
     assert "missing column(s) journal" in message
     assert snapshot(init_url) == before
+
+
+def test_bulk_create_run_twice_creates_each_row_once_and_lists_rows_in_file_order(
+        cli_env, init_url, tmp_path):
+    _invoices(init_url)
+    twin = "customer_payment,ACME GmbH,CSH1,10.00,2026-02-05,,cash,\n"  # two real receipts
+    path = tmp_path / "payments.csv"
+    path.write_text(HEADER + GOOD_ROWS[0] + twin + GOOD_ROWS[2] + twin)
+
+    first = payctl("bulk", "create", "--file", str(path), "--format", "json")
+    again = payctl("bulk", "create", "--file", str(path), "--format", "json")
+    table = payctl("bulk", "create", "--file", str(path))
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.stderr + again.stderr
+    made, seen = as_json(first), as_json(again)
+    assert [(i["line"], i["status"]) for i in made["items"]] == [
+        (2, "created"), (3, "created"), (4, "created"), (5, "created")]
+    assert [(i["line"], i["status"], i["id"]) for i in seen["items"]] == [
+        (i["line"], "skipped", i["id"]) for i in made["items"]]
+    assert seen["summary"] == {"rows": 4, "created": 0, "skipped": 4, "dry_run": False}
+    assert made["items"][1]["id"] != made["items"][3]["id"]
+    assert table.exit_code == 0 and "0 draft payments created, 4 already there" in table.stderr
+    assert on_db(init_url, table_counts)["payments"] == 4
+
+
+def test_bulk_create_reports_every_bad_row_one_line_each_and_writes_nothing(
+        cli_env, init_url, tmp_path):
+    _invoices(init_url)
+    path = tmp_path / "payments.csv"
+    path.write_text(HEADER + GOOD_ROWS[0]
+                    + "customer_payment,Nobody GmbH,BNK1,10.00,2026-02-04,,,\n"
+                    + GOOD_ROWS[1]
+                    + "customer_payment,ACME GmbH,BNK1,12.3.4,2026-02-04,,,\n"
+                    + "customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,,,INV-404=10.00\n")
+    before = snapshot(init_url)
+
+    result = payctl("bulk", "create", "--file", str(path))
+
+    assert result.exit_code == 2 and "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert all(ln.startswith(f"payctl: error: {path}: ") for ln in lines), lines
+    assert [ln.split(": ")[3] for ln in lines[:-1]] == ["row 3", "row 5", "row 6"]
+    assert "Nobody GmbH" in lines[0] and "amount" in lines[1] and "INV-404" in lines[2]
+    assert lines[-1] == f"payctl: error: {path}: 3 bad rows: nothing created"
+    assert snapshot(init_url) == before
+
+
+def test_bulk_create_dry_run_writes_nothing(cli_env, init_url, tmp_path):
+    _invoices(init_url)
+    path = tmp_path / "payments.csv"
+    path.write_text(HEADER + "".join(GOOD_ROWS))
+    before = snapshot(init_url)
+
+    dry = payctl("bulk", "create", "--file", str(path), "--dry-run", "--format", "json")
+
+    assert dry.exit_code == 0, dry.stderr
+    data = as_json(dry)
+    assert data["summary"] == {"rows": 3, "created": 3, "skipped": 0, "dry_run": True}
+    assert {i["message"] for i in data["items"]} == {"would be created (dry run)"}
+    assert snapshot(init_url) == before
+    assert "(dry run: nothing written)" in payctl("bulk", "create", "--file", str(path),
+                                                 "--dry-run").stderr
+    real = payctl("bulk", "create", "--file", str(path), "--format", "json")
+    assert [i["key"] for i in as_json(real)["items"]] == [i["key"] for i in data["items"]]

@@ -340,7 +340,7 @@ def test_good_file_imports_although_another_is_bad(booked, tmp_path):
     status = {f["file"]: (f["status"], f.get("error")) for f in out["files"]}
     assert status[str(good)] == ("imported", None)
     assert status[str(bad)][0] == "failed" and "line 3" in status[str(bad)][1]
-    assert status[str(missing)][0] == "failed" and "cannot read file" in status[str(missing)][1]
+    assert status[str(missing)][0] == "failed" and "no such file" in status[str(missing)][1]
     assert out["totals"]["failed_files"] == 2
     errors = [ln for ln in result.stderr.splitlines() if ln.startswith("payctl: error:")]
     assert len(errors) == 2

@@ -17,9 +17,11 @@ As a script (spawned by tests/services/test_bulk_concurrency.py):
 bulk-confirms the payments listed in IDS_FILE (one id or number per line) through
 PaymentFlowService.bulk and prints one JSON line
 ``{"succeeded": n, "skipped": n, "failed": n, "batches": n, "failures": [...]}``;
-exit 0 when no item failed, 1 otherwise. With ``--ready FILE --go FILE`` it imports
-everything, creates the ready file, then waits (up to 60 s) until the go file exists, so two
-workers can be released at the same moment.
+exit 0 when no item failed, 1 otherwise. With ``--create`` IDS_FILE is a payments CSV that it
+bulk-creates (PaymentService.create_payments), printing
+``{"created": n, "skipped": n, "failed": 0, "ids": [payment id of each row]}``.
+With ``--ready FILE --go FILE`` it imports everything, creates the ready file, then waits
+(up to 60 s) until the go file exists, so two workers can be released at the same moment.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import asyncio
 import datetime as dt
 import json
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ from payctl.db.uow import commit as uow_commit
 from payctl.domain.enums import PaymentState, PaymentType, invoice_state_for
 from payctl.importers.records import SourceRow
 from payctl.services import audit
+from tests.procs.startline import HandshakeTimeout, arrive
 
 TABLES = ("payments", "payment_allocations", "invoices", "journal_entries", "journal_lines",
           "audit_log", "sequences", "partners")
@@ -269,6 +271,23 @@ async def _confirm(url: str, idents: list[str], atomic: bool) -> dict[str, Any]:
             "failures": [f"{i.item}: {i.message}" for i in report.items if not i.ok]}
 
 
+async def _create(url: str, path: str) -> dict[str, Any]:
+    """`bulk create` of a payments file through PaymentService.create_payments."""
+    from payctl.importers.tabular import read_table
+    from payctl.services.payment_service import PaymentService
+
+    table = read_table(path)
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            result = await PaymentService(session, "worker").create_payments(
+                table.rows, table.header, table.source)
+    finally:
+        await db.dispose()
+    return {"created": result.created, "skipped": result.skipped, "failed": 0,
+            "ids": [r.payment.id for r in result.rows]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url")
@@ -276,20 +295,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready", help="create this file once imported and ready")
     parser.add_argument("--go", help="wait until this file exists before starting")
     parser.add_argument("--atomic", action="store_true")
+    parser.add_argument("--create", action="store_true",
+                        help="IDS_FILE is a payments file: bulk-create it instead")
     args = parser.parse_args(argv)
     idents = [ln.strip() for ln in Path(args.ids_file).read_text().splitlines() if ln.strip()]
-    import payctl.services.bulk_flow  # noqa: F401 - pay the import cost before the start line
+    import pandas  # noqa: F401 - pay the import costs before the start line
 
-    if args.ready:
-        Path(args.ready).touch()
-    if args.go:
-        deadline = time.monotonic() + 60
-        while not Path(args.go).exists():
-            if time.monotonic() > deadline:
-                print(json.dumps({"error": "start signal never came"}))
-                return 3
-            time.sleep(0.005)
-    result = asyncio.run(_confirm(args.url, idents, args.atomic))
+    import payctl.services.bulk_create  # noqa: F401
+    import payctl.services.bulk_flow  # noqa: F401
+
+    try:
+        arrive(args.ready, args.go)
+    except HandshakeTimeout as exc:
+        print(json.dumps({"error": str(exc)}))
+        return 3
+    result = asyncio.run(
+        _create(args.url, args.ids_file) if args.create else _confirm(args.url, idents, args.atomic)
+    )
     print(json.dumps(result))
     return 1 if result["failed"] else 0
 

@@ -1,13 +1,14 @@
 """Confirm payments from a separate process, for the concurrency tests.
 
-    python tests/procs/confirm_worker.py DATABASE_URL [--start-at EPOCH] [--user NAME]
+    python tests/procs/confirm_worker.py DATABASE_URL [--ready FILE --go FILE] [--user NAME]
                                          [--no-fsync] [--action confirm|reset|cancel] ID...
 
 Each id is confirmed through PaymentFlowService.confirm_payment in its own transaction
 (``--action reset`` / ``cancel`` run reset_payment_to_draft / cancel_payment instead, to
 race other transitions against confirms).
-``--start-at`` makes the worker wait (after its imports) until that wall-clock time, so
-several workers started together really overlap. Prints one JSON object on stdout:
+``--ready``/``--go`` is the start line (tests/procs/startline.py): after its imports the worker
+creates the ready file and waits for the go file, so several workers started together really
+overlap, however slowly each one gets going. Prints one JSON object on stdout:
 ``{"results": [{"id", "ok", "number", "message", "error"}...], "seconds": ...}`` where
 ``error`` is null for a business refusal (PayctlError) and the exception type otherwise.
 
@@ -22,14 +23,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
+
+if __name__ == "__main__":  # run as a file: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from sqlalchemy import event
 
 from payctl.db.engine import Database
 from payctl.errors import PayctlError
 from payctl.services.payment_flow_service import PaymentFlowService
+from tests.procs.startline import arrive
 
 
 def _no_fsync(db: Database) -> None:
@@ -77,13 +84,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("url")
     parser.add_argument("ids", nargs="+", type=int)
-    parser.add_argument("--start-at", type=float, default=None)
+    parser.add_argument("--ready", help="create this file once imported and ready")
+    parser.add_argument("--go", help="wait until this file exists before starting")
     parser.add_argument("--user", default="worker")
     parser.add_argument("--no-fsync", action="store_true")
     parser.add_argument("--action", choices=sorted(METHODS), default="confirm")
     args = parser.parse_args()
-    if args.start_at is not None:
-        time.sleep(max(0.0, args.start_at - time.time()))
+    arrive(args.ready, args.go)
     started = time.perf_counter()
     results = asyncio.run(confirm_all(args.url, args.ids, args.user, args.no_fsync,
                                       args.action))

@@ -1,11 +1,12 @@
 """Import one bank file from a separate process, for the import concurrency tests.
 
-    python tests/procs/import_worker.py DATABASE_URL FILE [--journal BNK1] [--start-at EPOCH]
+    python tests/procs/import_worker.py DATABASE_URL FILE [--journal BNK1] [--ready F --go F]
                                         [--input-format FMT] [--auto-confirm] [--user NAME]
 
-The file goes through BankExtractService.import_file (one transaction). ``--start-at`` makes the
-worker wait (after its imports) until that wall-clock time, so several workers started together
-really overlap. Prints one JSON object on stdout:
+The file goes through BankExtractService.import_file (one transaction). ``--ready``/``--go`` is
+the start line (tests/procs/startline.py): after its imports the worker creates the ready file
+and waits for the go file, so several workers started together really overlap. Prints one
+JSON object on stdout:
 ``{"ok", "new_lines", "duplicates", "lines_read", "payments_created", "message", "error",
 "seconds"}`` where ``error`` is null for success or a business refusal (PayctlError, whose
 message is in ``message``) and the exception type otherwise.
@@ -16,14 +17,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
+
+if __name__ == "__main__":  # run as a file: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from payctl.config import normalise_url
 from payctl.db.engine import Database
 from payctl.errors import PayctlError
 from payctl.services.bank_extract_service import BankExtractService
+from tests.procs.startline import arrive
 
 
 async def import_once(url: str, path: str, journal: str, input_format: str | None,
@@ -57,11 +63,11 @@ def main() -> None:
     parser.add_argument("--journal", default="BNK1")
     parser.add_argument("--input-format", default=None)
     parser.add_argument("--auto-confirm", action="store_true")
-    parser.add_argument("--start-at", type=float, default=None)
+    parser.add_argument("--ready", help="create this file once imported and ready")
+    parser.add_argument("--go", help="wait until this file exists before starting")
     parser.add_argument("--user", default="worker")
     args = parser.parse_args()
-    if args.start_at is not None:
-        time.sleep(max(0.0, args.start_at - time.time()))
+    arrive(args.ready, args.go)
     started = time.perf_counter()
     result = asyncio.run(import_once(args.url, args.file, args.journal, args.input_format,
                                      args.auto_confirm, args.user))

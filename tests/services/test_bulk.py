@@ -119,7 +119,7 @@ async def test_per_item_mode_posts_good_items_and_reports_each_bad_one(session, 
     report = await bulk(session, "confirm", idents)
 
     items = by_item(report)
-    assert (report.succeeded, report.skipped, report.failed) == (4, 1, 5)
+    assert (report.succeeded, report.skipped, report.failed) == (4, 2, 4)
     assert not report.rolled_back and report.batches == 1
     for key in ("g1", "g2", "g3", "comp1"):
         item = items[str(ids[key])]
@@ -127,8 +127,9 @@ async def test_per_item_mode_posts_good_items_and_reports_each_bad_one(session, 
         assert item.number and item.number.startswith("BNK1/2026/")
     assert items["999999"].message == "unknown payment" and not items["999999"].ok
     assert items["BNK1/2026/99999"].message == "unknown payment"
-    assert "more than once" in items[f"#{ids['g1']}"].message
-    assert not items[f"#{ids['g1']}"].ok
+    repeated = items[f"#{ids['g1']}"]  # named twice: a duplicate, not a failure
+    assert (repeated.ok, repeated.skipped, repeated.payment_id) == (True, True, ids["g1"])
+    assert repeated.message == "listed 2 times: handled once"
     cancelled = items[str(ids["cancelled"])]
     assert not cancelled.ok and cancelled.after == "cancelled"
     assert cancelled.message == f"payment #{ids['cancelled']} is cancelled and cannot be confirmed"
@@ -162,9 +163,25 @@ async def test_selection_by_numbers_and_ids_reports_the_same_payment_named_twice
     report = await bulk(session, "reset", [number, ids["posted"], ids["g1"]])
     items = by_item(report)
     assert items[number].ok and items[number].after == "draft"
-    assert "more than once" in items[str(ids["posted"])].message
+    assert items[str(ids["posted"])].message == "listed 2 times: handled once"
+    assert items[str(ids["posted"])].skipped and report.failed == 0
     assert items[str(ids["g1"])].skipped  # a draft is already what reset leads to
     assert (await _read(db, payment_states))[ids["posted"]] == ("draft", number)
+    await assert_sound(db)
+
+
+async def test_a_payment_listed_several_times_is_one_duplicate_and_the_run_succeeds(session, db):
+    ids = await seed_drafts(session, 2)
+    report = await bulk(session, "confirm", [ids[0], ids[1], ids[0], f"#{ids[0]}", ids[1]])
+
+    assert (report.succeeded, report.skipped, report.failed) == (2, 2, 0)
+    repeats = [(i.item, i.payment_id, i.message) for i in report.items if i.skipped]
+    assert repeats == [  # once per payment, named as first repeated, in that order
+        (str(ids[0]), ids[0], "listed 3 times: handled once"),
+        (str(ids[1]), ids[1], "listed 2 times: handled once"),
+    ]
+    assert {s for s, _ in (await _read(db, payment_states)).values()} == {"posted"}
+    assert await entry_count(db, ids[0]) == 1
     await assert_sound(db)
 
 

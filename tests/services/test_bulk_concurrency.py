@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from payctl.db.engine import Database
 from payctl.db.models import AuditRecord, JournalEntry
 from tests.procs.bulk_worker import count_state, integrity_problems, payment_states, seed_drafts
+from tests.procs.startline import release
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 WORKER = ROOT / "tests" / "procs" / "bulk_worker.py"
@@ -90,16 +91,18 @@ def test_two_processes_confirming_overlapping_sets_post_each_payment_once(
             [sys.executable, str(WORKER), init_url, str(listing), "--go", str(go),
              "--ready", str(tmp_path / f"{name}.ready")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(init_url)))
-    deadline = time.monotonic() + 120
-    while not all((tmp_path / f"{n}.ready").exists() for n in "ab"):  # both at the start line
-        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
-        time.sleep(0.01)
-    go.touch()
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, (out, err)
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    try:
+        release(procs, [tmp_path / f"{n}.ready" for n in "ab"], go)  # both at the start line
+        for proc in procs:
+            out, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, (out, err)
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:  # a failed or hung run leaves no worker behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
     assert all(r["failed"] == 0 and r["batches"] == 2 for r in results), results
     assert sum(r["succeeded"] for r in results) == 2000  # each payment posted by one process
@@ -173,3 +176,47 @@ def test_a_bulk_run_killed_half_way_and_re_run_ends_as_an_uninterrupted_run(
     check = subprocess.run([sys.executable, "-m", "payctl", "check"], capture_output=True,
                            text=True, env=_env(init_url), cwd=tmp_path, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_two_processes_creating_from_the_same_file_create_each_payment_once(
+        init_url: str, tmp_path: Path) -> None:
+    """`bulk create` of one file from two processes at once (issue "Trust first", point 2):
+    the unique idempotency key makes each row one payment, identical rows included."""
+    from tests import factories
+
+    async def customer() -> None:
+        db = Database(init_url)
+        try:
+            async with db.session() as s:
+                await factories.customer(s)
+        finally:
+            await db.dispose()
+
+    asyncio.run(customer())
+    rows = [f"customer_payment,ACME GmbH,BNK1,{1 + k // 2}.00,2026-02-01,,\n"  # pairs of twins
+            for k in range(1000)]
+    listing = tmp_path / "payments.csv"
+    listing.write_text("type,partner,journal,amount,date,reference,memo\n" + "".join(rows))
+    go = tmp_path / "go"
+    procs = [subprocess.Popen(
+        [sys.executable, str(WORKER), init_url, str(listing), "--create", "--go", str(go),
+         "--ready", str(tmp_path / f"{name}.ready")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(init_url))
+        for name in "ab"]
+    deadline = time.monotonic() + 120
+    while not all((tmp_path / f"{n}.ready").exists() for n in "ab"):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.01)
+    go.touch()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, (out, err)
+        results.append(json.loads(out.strip().splitlines()[-1]))
+
+    assert sorted((r["created"], r["skipped"]) for r in results) == [(0, 1000), (1000, 0)]
+    assert results[0]["ids"] == results[1]["ids"]  # both name the same payment for each row
+    assert len(set(results[0]["ids"])) == 1000
+    states, problems, _, _ = asyncio.run(_final_state(init_url))
+    assert len(states) == 1000 and {s for s, _ in states.values()} == {"draft"}
+    assert problems == []

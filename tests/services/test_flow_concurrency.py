@@ -14,6 +14,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,6 +29,7 @@ from payctl.db.uow import begin
 from payctl.db.uow import commit as uow_commit
 from payctl.services.payment_service import PaymentService
 from tests import factories
+from tests.procs.startline import release
 
 WORKER = Path(__file__).resolve().parent.parent / "procs" / "confirm_worker.py"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -46,28 +48,32 @@ async def _seed(url: str, build: Any) -> Any:
 
 def run_workers(url: str, id_lists: list[list[int]], timeout: float = 120,
                 actions: list[str] | None = None) -> list[list[dict]]:
-    """Start one worker process per id list, all released at the same moment."""
+    """Start one worker process per id list, all released at the same moment (once every
+    one of them has finished its imports: a ready/go handshake, not a guessed delay)."""
     actions = actions or ["confirm"] * len(id_lists)
-    start_at = time.time() + 2.0  # enough for every worker to finish its imports
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), url, "--start-at", str(start_at),
-             "--user", f"worker{n}", "--no-fsync", "--action", actions[n], *map(str, ids)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-        for n, ids in enumerate(id_lists)
-    ]
-    outputs = []
-    try:
-        for proc in procs:
-            out, err = proc.communicate(timeout=timeout)
-            assert proc.returncode == 0, err[-2000:]
-            outputs.append(json.loads(out)["results"])
-    finally:
-        for proc in procs:  # a failed or hung run leaves no worker behind
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    with tempfile.TemporaryDirectory() as signals:
+        go = Path(signals) / "go"
+        ready = [Path(signals) / f"worker{n}.ready" for n in range(len(id_lists))]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, str(WORKER), url, "--ready", str(ready[n]), "--go", str(go),
+                 "--user", f"worker{n}", "--no-fsync", "--action", actions[n], *map(str, ids)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+            for n, ids in enumerate(id_lists)
+        ]
+        outputs = []
+        try:
+            release(procs, ready, go)
+            for proc in procs:
+                out, err = proc.communicate(timeout=timeout)
+                assert proc.returncode == 0, err[-2000:]
+                outputs.append(json.loads(out)["results"])
+        finally:
+            for proc in procs:  # a failed or hung run leaves no worker behind
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
     return outputs
 
 

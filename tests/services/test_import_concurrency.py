@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from payctl.db.engine import Database
 from payctl.services.integrity_service import IntegrityService
 from payctl.services.invoice_service import InvoiceService
 from payctl.services.partner_service import PartnerService
+from tests.procs.startline import release
 
 pytestmark = pytest.mark.slow
 
@@ -73,17 +74,28 @@ def _lines(first: int, last: int, tag: str = "") -> bytes:
 
 
 def _race(url: str, files: list[Path], *flags: str) -> list[dict[str, Any]]:
-    env = dict(os.environ)
-    start = time.time() + 2.0  # after both interpreters have imported payctl
-    procs = [subprocess.Popen([sys.executable, str(WORKER), url, str(f), "--journal", "BNK1",
-                               "--input-format", "jsonl", "--start-at", str(start), *flags],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                              cwd=ROOT) for f in files]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=120)
-        assert p.returncode == 0, f"worker failed ({p.returncode}): {err[-2000:]}"
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    """Both workers start importing together, once both have imported payctl (ready/go)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryDirectory() as signals:
+        go = Path(signals) / "go"
+        ready = [Path(signals) / f"worker{n}.ready" for n in range(len(files))]
+        procs = [subprocess.Popen([sys.executable, str(WORKER), url, str(f), "--journal", "BNK1",
+                                   "--input-format", "jsonl", "--ready", str(ready[n]),
+                                   "--go", str(go), *flags],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=env, cwd=ROOT) for n, f in enumerate(files)]
+        results = []
+        try:
+            release(procs, ready, go)
+            for p in procs:
+                out, err = p.communicate(timeout=120)
+                assert p.returncode == 0, f"worker failed ({p.returncode}): {err[-2000:]}"
+                results.append(json.loads(out.strip().splitlines()[-1]))
+        finally:
+            for p in procs:  # a failed or hung run leaves no worker behind
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
     return results
 
 

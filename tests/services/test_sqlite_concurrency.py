@@ -6,6 +6,11 @@ the lock up front (BEGIN IMMEDIATE) and wait on busy_timeout, so neither process
 "database is locked"; on PostgreSQL (when PAYCTL_TEST_POSTGRES_URL is set) row locks on the audit
 chain head serialise the appends. Either way: both exit 0, every row is there, the audit chain
 is intact.
+
+The overlap is made by handshakes (tests/procs/startline.py), not by a sleep and the OS
+scheduler: both workers start once both are ready, and neither writes its last payment before
+the other has committed its first, so the two id ranges interleave on any machine, however
+loaded.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +28,7 @@ from payctl.db.engine import Database
 from payctl.db.models import AuditHead, AuditRecord, Payment
 from payctl.services import audit
 from tests import factories
+from tests.procs.startline import release
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_WORKER = 200
@@ -31,12 +36,14 @@ PER_WORKER = 200
 pytestmark = pytest.mark.slow
 
 WORKER = r'''
-import asyncio, os, sys, time
+import asyncio, sys
 
 from payctl.db.engine import Database
 from payctl.services.payment_service import PaymentService
+from tests.procs.startline import arrive, signal, wait_for
 
-url, tag, count, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+url, tag, count, ready, go, mine, theirs = sys.argv[1:8]
+count = int(count)
 
 
 async def main() -> None:
@@ -44,15 +51,15 @@ async def main() -> None:
     try:
         async with db.session() as session:
             service = PaymentService(session, tag)
-            deadline = time.monotonic() + 60
-            while not os.path.exists(go):          # start together with the other worker
-                if time.monotonic() > deadline:
-                    sys.exit("worker: no go signal")
-                await asyncio.sleep(0.005)
+            arrive(ready, go)                      # start together with the other worker
             for i in range(count):
+                if i == count - 1:                 # the other one has written its first row
+                    wait_for(theirs, 120, "first payment of the other worker")
                 await service.create_payment(
                     "customer_payment", "ACME GmbH", "BNK1", f"{i + 1}.00", "2026-02-01",
                     reference=f"{tag}-{i:03d}")
+                if i == 0:
+                    signal(mine)                   # my first row is committed
     finally:
         await db.dispose()
 
@@ -89,23 +96,27 @@ def test_two_processes_create_200_payments_each(init_url, tmp_path):
     asyncio.run(_prepare(init_url))
     go = tmp_path / "go"
     env = dict(os.environ, PYTHONPATH=str(ROOT), PAYCTL_BUSY_TIMEOUT="60")
+    tags = ("w1", "w2")
+    ready = {tag: tmp_path / f"{tag}.ready" for tag in tags}
+    first = {tag: tmp_path / f"{tag}.first" for tag in tags}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, init_url, tag, str(PER_WORKER), str(go)],
+        subprocess.Popen([sys.executable, "-c", WORKER, init_url, tag, str(PER_WORKER),
+                          str(ready[tag]), str(go), str(first[tag]), str(first[other])],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                          cwd=ROOT)
-        for tag in ("w1", "w2")
+        for tag, other in (("w1", "w2"), ("w2", "w1"))
     ]
-    time.sleep(0.5)
-    go.touch()
     results = []
-    for proc in procs:
-        try:
+    try:
+        release(procs, list(ready.values()), go)
+        for proc in procs:
             out, err = proc.communicate(timeout=180)
-        except subprocess.TimeoutExpired:
-            for p in procs:
-                p.kill()
-            raise
-        results.append((proc.returncode, out, err))
+            results.append((proc.returncode, out, err))
+    finally:
+        for proc in procs:  # a failed or hung run leaves no worker behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
     for code, out, err in results:
         assert code == 0, err[-3000:]
         assert "locked" not in err
@@ -116,7 +127,9 @@ def test_two_processes_create_200_payments_each(init_url, tmp_path):
     for tag in ("w1", "w2"):
         mine = [ref for _, ref, user in rows if user == tag]
         assert mine == [f"{tag}-{i:03d}" for i in range(PER_WORKER)], tag
-    # the writers really overlapped: each one's id range starts before the other one's ends
+    # the writers really overlapped: each one's id range starts before the other one's ends.
+    # Guaranteed by the handshake, not left to the OS scheduler: neither worker writes its
+    # last payment before the other has committed its first.
     ids = {tag: [pid for pid, _, user in rows if user == tag] for tag in ("w1", "w2")}
     assert min(ids["w1"]) < max(ids["w2"]) and min(ids["w2"]) < max(ids["w1"]), (
         "the two workers ran one after the other; the test did not exercise concurrency")

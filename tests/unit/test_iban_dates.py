@@ -48,13 +48,33 @@ def test_iban_error_names_the_field():
 def test_parse_date_forms():
     assert parse_date("2026-01-05") == dt.date(2026, 1, 5)
     assert parse_date(" 2026-01-05 ") == dt.date(2026, 1, 5)
-    assert parse_date("2026-01-05T10:30:00") == dt.date(2026, 1, 5)
-    assert parse_date("2026-01-05 10:30:00") == dt.date(2026, 1, 5)
+    assert parse_date("2026-01-05 00:00:00") == dt.date(2026, 1, 5)  # a spreadsheet date cell
+    assert parse_date("2026-01-05T00:00") == dt.date(2026, 1, 5)
     assert parse_date(dt.date(2026, 3, 1)) == dt.date(2026, 3, 1)
-    assert parse_date(dt.datetime(2026, 3, 1, 23, 59)) == dt.date(2026, 3, 1)
+    assert parse_date(dt.datetime(2026, 3, 1)) == dt.date(2026, 3, 1)
     assert parse_date("today") == dt.date.today()
-    assert parse_date("") is None
     assert parse_date(None) is None
+    assert parse_date("1900-01-01") == dt.date(1900, 1, 1)
+    assert parse_date("2199-12-31") == dt.date(2199, 12, 31)
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("", "the value is empty"),
+    ("  ", "the value is empty"),
+    ("2026-01-05T10:30:00", "has a time of day"),
+    ("2026-01-05 10:30", "has a time of day"),
+    (dt.datetime(2026, 3, 1, 23, 59), "has a time of day"),
+    ("1899-12-31", "outside the dates payctl books (1900–2199)"),
+    ("2200-01-01", "outside the dates payctl books"),
+    ("0001-01-01", "outside the dates payctl books"),
+    (dt.date(9999, 12, 31), "outside the dates payctl books"),
+])
+def test_empty_timed_and_implausible_dates_are_refused(value, problem):
+    """They used to mean today (empty), be cut to the date (a time), or be booked."""
+    with pytest.raises(InputError) as info:
+        parse_date(value, "date_from")
+    assert info.value.message.startswith("date_from: ") and problem in info.value.message
+    assert info.value.exit_code == 2
 
 
 @pytest.mark.parametrize("text", ["05.01.2026", "2026-13-01", "2026-02-30", "yesterday", "abc"])

@@ -14,8 +14,10 @@ from tests.samples import BANK_SAMPLES
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-                pytrace=False)
+    pytest.fail(
+        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
+        pytrace=False,
+    )
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -66,8 +68,10 @@ def refused_quickly(data: bytes, source: str = "attack.xml") -> str:
 
 def test_billion_laughs_is_refused_quickly():
     message = refused_quickly(BILLION_LAUGHS)
-    assert message == ("attack.xml: line 2: XML with a DTD (<!DOCTYPE>) is refused: DTDs, "
-                       "entities and external references are not allowed in bank files")
+    assert message == (
+        "attack.xml: line 2: XML with a DTD (<!DOCTYPE>) is refused: DTDs, "
+        "entities and external references are not allowed in bank files"
+    )
 
 
 def test_external_entity_is_refused_and_nothing_is_read():
@@ -87,8 +91,10 @@ def test_attack_in_utf16_is_refused_too():
 
 
 def test_entity_without_a_dtd_is_an_error():
-    data = (b'<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="EUR">1</Amt>'
-            b"<AddtlNtryInf>&xxe;</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>")
+    data = (
+        b'<Document><BkToCstmrStmt><Stmt><Ntry><Amt Ccy="EUR">1</Amt>'
+        b"<AddtlNtryInf>&xxe;</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>"
+    )
     assert "undefined entity" in refused_quickly(data)
 
 
@@ -104,8 +110,9 @@ def test_iterparse_yields_elements():
     assert [(e, el.tag) for e, el in events] == [("end", "b"), ("end", "b"), ("end", "a")]
 
 
-@pytest.mark.parametrize("sample", [
-    "camt053/oca_abnamro_camt053.001.02.xml", "camt054/genkgo_ubs_camt054.001.08.xml"])
+@pytest.mark.parametrize(
+    "sample", ["camt053/oca_abnamro_camt053.001.02.xml", "camt054/genkgo_ubs_camt054.001.08.xml"]
+)
 def test_truncated_sample_is_refused_with_file_and_line(sample):
     data = (SAMPLES / sample).read_bytes()
     half = data[: len(data) // 2]
@@ -120,12 +127,16 @@ def test_malformed_xml():
 
 # --- size limit -----------------------------------------------------------------------------
 
+
 def test_default_limit_is_50_mb(monkeypatch):
     monkeypatch.delenv(xmlsafe.MAX_BYTES_ENV, raising=False)
     assert xmlsafe.max_import_bytes() == 50 * 1024 * 1024
     xmlsafe.check_size(50 * 1024 * 1024, "f")
-    with pytest.raises(BankFileError, match=r"^f: the file is 52,428,801 bytes, above the "
-                                            r"import limit of 52,428,800 bytes"):
+    with pytest.raises(
+        BankFileError,
+        match=r"^f: the file is 52,428,801 bytes, above the "
+        r"import limit of 52,428,800 bytes",
+    ):
         xmlsafe.check_size(50 * 1024 * 1024 + 1, "f")
 
 
@@ -154,5 +165,5 @@ def test_oversized_file_refused_before_reading(tmp_path):
     with pytest.raises(BankFileError, match=r"huge\.xml: the file is 62,914,561 bytes"):
         xmlsafe.check_file_size(path, max_bytes=50 * 1024 * 1024)
     xmlsafe.check_file_size(path, max_bytes=61 * 1024 * 1024)
-    with pytest.raises(BankFileError, match="cannot read file"):
+    with pytest.raises(BankFileError, match=r"cannot read .*missing\.xml: no such file$"):
         xmlsafe.check_file_size(tmp_path / "missing.xml")

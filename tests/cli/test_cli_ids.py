@@ -1,0 +1,64 @@
+"""Ids are never reused (issue "Trust first", point 1), through the CLI on both backends.
+
+A deleted payment's id stays taken: repeating ``bulk delete ID`` after a new payment was
+created must not delete the new one, and ``history ID`` must not mix two payments.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from typer.testing import CliRunner
+
+from payctl.cli.app import app
+
+runner = CliRunner()
+
+
+def payctl(*args: Any, code: int = 0) -> Any:
+    argv = [str(a) for a in args]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == code, (argv, result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    return result
+
+
+def js(*args: Any, code: int = 0) -> Any:
+    return json.loads(payctl(*args, "--format", "json", code=code).stdout)
+
+
+def create(memo: str) -> int:
+    shown = js(
+        "create",
+        "-t",
+        "customer_payment",
+        "-p",
+        "ACME GmbH",
+        "-a",
+        "10.00",
+        "--date",
+        "2026-02-01",
+        "--memo",
+        memo,
+    )
+    return int(shown["id"])
+
+
+def test_repeated_bulk_delete_and_history_never_touch_a_newer_payment(cli_env):
+    payctl("partner", "create", "ACME GmbH", "--kind", "customer")
+    first, doomed = create("first"), create("doomed")
+    deleted = js("bulk", "delete", doomed)
+    assert deleted["summary"]["succeeded"] == 1
+
+    newer = create("newer")
+    assert newer > doomed, f"the new payment got id {newer}: the deleted {doomed} was reused"
+
+    again = js("bulk", "delete", doomed)
+    assert again["summary"]["succeeded"] == 0 and again["summary"]["skipped"] == 1
+    assert js("show", newer)["memo"] == "newer"  # still there
+    assert js("show", first)["memo"] == "first"
+
+    assert [h["action"] for h in js("history", doomed)["items"]] == ["create", "delete"]
+    assert [h["action"] for h in js("history", newer)["items"]] == ["create"]
+    assert all(h["changes"].get("memo") != "newer" for h in js("history", doomed)["items"])
