@@ -117,7 +117,10 @@ def ignore(line: LineArg, reason: ReasonOpt = None) -> None:
 
 @app.command("unmatch")
 def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
-    """Undo a line's match (a reconciliation is reversed) and put it back in review.
+    """Undo a line's match and put it back in review.
+
+    A reconciled payment stays posted (the reconciliation is reversed); a payment the match
+    created is deleted while a draft, cancelled (reversal entry) once posted.
 
     Example: payctl review unmatch 42
     """

@@ -1,8 +1,14 @@
 """Stable fingerprints, so re-imports and re-runs of the same file add nothing twice.
 
-A bank line's fingerprint is the bank's transaction id where the bank gives a reliable one
-(present and unique within its statement), else a hash of account, dates, amount, references and
-text plus an occurrence counter for identical lines within the statement.
+A line's fingerprint is the bank's transaction id where the bank gives a reliable one (present
+and unique among the lines given), else a hash of account, dates, amount, references and text plus
+an occurrence counter, so identical lines (two equal card payments on one day) stay distinct.
+The caller passes all of one file's lines of one account at once: fingerprints are then distinct
+within the file, and only a line already stored (an overlapping or repeated file) shares one.
+
+An id fingerprint does not cover the booking date (a bank may re-send a line with a corrected
+date), so looking for stored duplicates by date range alone misses them: ``dated`` says which
+fingerprints do cover the date.
 
 A `bulk create` row's idempotency key is the file's own key (a ``key`` or ``external_id``
 column) when it has one, else a hash of the row's content plus its occurrence number among
@@ -60,15 +66,21 @@ class _Occurrences:
 
 
 def fingerprints(account: str, lines: Sequence[LineLike]) -> list[str]:
+    return [fp for fp, _dated in fingerprint_kinds(account, lines)]
+
+
+def fingerprint_kinds(account: str, lines: Sequence[LineLike]) -> list[tuple[str, bool]]:
+    """(fingerprint, dated) per line; ``dated`` is False for the bank-id fingerprints, which
+    do not depend on the booking date."""
     ids = Counter(
         ln.transaction_id.strip() for ln in lines if ln.transaction_id and ln.transaction_id.strip()
     )
     occurrences = _Occurrences()
-    out = []
+    out: list[tuple[str, bool]] = []
     for ln in lines:
         tx = (ln.transaction_id or "").strip()
         if tx and ids[tx] == 1:
-            out.append(_digest("id", account, tx))
+            out.append((_digest("id", account, tx), False))
             continue
         amount = ln.amount.normalize() if hasattr(ln.amount, "normalize") else ln.amount
         base = _digest(
@@ -82,7 +94,7 @@ def fingerprints(account: str, lines: Sequence[LineLike]) -> list[str]:
             _clean(ln.counterparty_name),
             _clean(ln.counterparty_account),
         )
-        out.append(occurrences.key(base))
+        out.append((occurrences.key(base), True))
     return out
 
 

@@ -20,7 +20,7 @@ from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
 from payctl.db.models import BankLine, BankStatement, Journal
 from payctl.db.uow import begin, commit, gc_paused, rollback
-from payctl.domain.fingerprint import fingerprints
+from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
 from payctl.domain.money import exponent, format_amount, to_minor
@@ -156,6 +156,26 @@ def _account_key(value: str | None) -> str:
 
 
 BOOK_CHUNK = 10_000
+PROBE_CHUNK = 900  # fingerprints per IN list (well under every backend's bind limit)
+
+
+def file_fingerprints(
+    statements: list[ParsedStatement], journal_code: str
+) -> list[list[tuple[str, bool]]]:
+    """(fingerprint, dated) for every line, per statement. All statements of one account in
+    the file are fingerprinted together, so identical lines anywhere in the file stay distinct
+    (their occurrence numbers differ); lines are only ever duplicates of stored ones."""
+    groups: dict[str, list[int]] = {}
+    for index, st in enumerate(statements):
+        groups.setdefault(_account_key(st.account) or journal_code, []).append(index)
+    out: list[list[tuple[str, bool]]] = [[] for _ in statements]
+    for account, indexes in groups.items():
+        kinds = fingerprint_kinds(account, [ln for i in indexes for ln in statements[i].lines])
+        at = 0
+        for i in indexes:
+            out[i] = kinds[at : at + len(statements[i].lines)]
+            at += len(statements[i].lines)
+    return out
 
 
 @dataclass
@@ -238,24 +258,19 @@ class BankExtractService:
             select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
         )
         new: list[tuple[int, ParsedLine, str, int, str]] = []  # (stmt seq, line, fp, minor, cur)
-        fresh_statements: list[int] = []
-        all_fps: list[list[str]] = []
         for st in statements:
             self._check_account(j, st, source)
-            all_fps.append(fingerprints(_account_key(st.account) or j.code, st.lines))
-        existing = await self._existing(j.id, statements)
-        known_statements = set(
-            (
-                await self.session.execute(
-                    select(BankStatement.seq).where(
-                        BankStatement.journal_id == j.id, BankStatement.source_hash == digest
-                    )
-                )
-            ).scalars()
+        kinds = file_fingerprints(statements, j.code)
+        undated = [fp for per in kinds for fp, dated in per if not dated]
+        existing = await self._existing(j.id, statements, undated)
+        stored = await self.session.execute(
+            select(BankStatement.seq, BankStatement.id).where(
+                BankStatement.journal_id == j.id, BankStatement.source_hash == digest
+            )
         )
-        for seq, (st, fps) in enumerate(zip(statements, all_fps, strict=True)):
-            added = 0
-            for line, fp in zip(st.lines, fps, strict=True):
+        known: dict[int, int] = {seq: sid for seq, sid in stored}
+        for seq, (st, per) in enumerate(zip(statements, kinds, strict=True)):
+            for line, (fp, _dated) in zip(st.lines, per, strict=True):
                 if fp in existing:
                     report.duplicates += 1
                     continue
@@ -263,20 +278,24 @@ class BankExtractService:
                 cur = (line.currency or st.currency or j.currency).upper()
                 where = f"{source}: line {line.line_no}" if line.line_no else source
                 new.append((seq, line, fp, _minor(line.amount, cur, report, where), cur))
-                added += 1
-            if added or seq not in known_statements:
-                fresh_statements.append(seq)
         report.new_lines = len(new)
-        statement_ids = await self._insert_statements(
-            j, statements, fresh_statements, digest, source, report
+        # The same bytes read again (another --profile or --input-format) may give new lines:
+        # they join the statement stored for that file and position, which is unique.
+        fresh = [seq for seq in range(len(statements)) if seq not in known]
+        statement_ids = known | await self._insert_statements(
+            j, statements, fresh, digest, source, report
         )
         await self._match_and_book(j, new, statement_ids, report, auto_confirm, progress)
 
-    async def _existing(self, journal_id: int, statements: list[ParsedStatement]) -> set[str]:
-        """Fingerprints already stored for the journal over the file's booking dates.
+    async def _existing(
+        self, journal_id: int, statements: list[ParsedStatement], undated: list[str]
+    ) -> set[str]:
+        """Fingerprints of the file already stored for the journal.
 
-        A fingerprint covers the booking date, so one indexed range scan finds every possible
-        duplicate; cheaper than probing 100,000 fingerprints by IN lists."""
+        A content fingerprint covers the booking date, so one indexed range scan over the
+        file's dates finds those (cheaper than probing 100,000 fingerprints by IN lists). A
+        bank-id fingerprint (``undated``) does not: the same transaction re-sent with another
+        date is the same line, so those not found in the range are probed by value."""
         dates = [ln.booking_date for st in statements for ln in st.lines]
         if not dates:
             return set()
@@ -287,7 +306,17 @@ class BankExtractService:
                 BankLine.booking_date <= max(dates),
             )
         )
-        return set(rows.scalars())
+        found = set(rows.scalars())
+        probe = sorted(set(undated) - found)
+        for start in range(0, len(probe), PROBE_CHUNK):
+            rows = await self.session.execute(
+                select(BankLine.fingerprint).where(
+                    BankLine.journal_id == journal_id,
+                    BankLine.fingerprint.in_(probe[start : start + PROBE_CHUNK]),
+                )
+            )
+            found.update(rows.scalars())
+        return found
 
     async def _insert_statements(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
-from payctl.db.models import Journal, Partner, Payment, PaymentAllocation
+from payctl.db.models import BankLine, Journal, Partner, Payment, PaymentAllocation
 from payctl.domain.enums import INBOUND, InvoiceState, PaymentState
 from payctl.domain.journal import reconcile_lines
 from payctl.domain.matching import Candidate
@@ -31,6 +31,7 @@ from payctl.domain.validation import (
 )
 from payctl.errors import RuleViolation
 from payctl.services import audit, ledger
+from payctl.services.lookups import payment_label
 from payctl.services.payment_flow_service import PaymentFlowService
 
 CONFIRM_CHUNK = 1000
@@ -220,3 +221,33 @@ class BankPosting:
             )
         posted = await ledger.post_entries(self.session, drafts, self.user)
         return [e.id for e in posted]
+
+    async def undo(self, line: BankLine, reason: str | None) -> str:
+        """Undo what matching ``line`` booked, unlink it, and say what became of its payment.
+
+        A reconciliation of an existing payment is reversed (the payment stays posted, back on
+        its outstanding account). A payment the match created goes with it: deleted while it is
+        a draft that was never posted, else cancelled through the workflow (its entry reversed,
+        its allocations given back to the invoices). The line's state is the caller's to set."""
+        link, payment_id, entry_id = line.link, line.payment_id, line.reconcile_entry_id
+        line.link, line.payment_id, line.reconcile_entry_id = None, None, None
+        await self.session.flush()  # the workflow refuses payments a line still holds
+        if entry_id is not None:
+            await ledger.reverse_entries(self.session, [entry_id], self.user)
+        if payment_id is None:
+            return "no payment was linked"
+        p = await self.flow.payments.load(payment_id, lock=True)
+        label = payment_label(p)
+        if link != "created":
+            return f"payment {label} stays {p.state.value}, its reconciliation reversed"
+        why = reason or f"bank line {line.id} unmatched"
+        if p.state == PaymentState.CANCELLED:
+            return f"payment {label} was already cancelled"
+        never_posted = p.number is None and not await self.flow.payments.with_history([p.id])
+        if p.state == PaymentState.DRAFT and never_posted:
+            await self.flow.payments.delete_payment(p.id, why)
+            return f"draft payment {label} made from it is deleted"
+        batch = await self.flow.run_transition([p], Action.CANCEL, why)
+        if batch.failed:
+            raise RuleViolation(batch.failed[0].message.split("; "))
+        return f"payment {label} made from it is cancelled, its entry reversed"

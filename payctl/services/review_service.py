@@ -16,7 +16,7 @@ from payctl.db.uow import unit_of_work
 from payctl.domain.enums import INBOUND, SETTLES, PartnerKind, PaymentState, PaymentType
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
-from payctl.services import audit, ledger, lookups
+from payctl.services import audit, lookups
 from payctl.services.bank_posting import BankPosting
 from payctl.services.matching_data import booked_on_bank
 from payctl.services.payment_flow_service import PaymentFlowService
@@ -266,22 +266,21 @@ class ReviewService:
 
     @unit_of_work(write=True)
     async def unmatch(self, line_id: int | str, reason: str | None = None) -> ReviewOutcome:
+        """Put a matched line back in review, undoing what the match booked (BankPosting.undo):
+        accept -> unmatch -> accept leaves one payment, not two."""
         line = await self._line(line_id)
         if line.state != "matched":
             raise RuleViolation(f"bank line {line.id} is not matched")
-        if line.reconcile_entry_id is not None:
-            await ledger.reverse_entries(self.session, [line.reconcile_entry_id], self.user)
-        payment_id = line.payment_id
-        line.state, line.link, line.payment_id, line.reconcile_entry_id = "review", None, None, None
-        line.rule, line.score, line.reason = None, None, f"unmatched by {self.user}"
+        payment_id, link = line.payment_id, line.link
+        done = await BankPosting(self.session, self.user).undo(line, reason)
+        line.state, line.rule, line.score = "review", None, None
+        line.reason = f"unmatched by {self.user}"
         await self.session.flush()
-        await self._audit(line, "unmatch", {"payment_id": payment_id}, reason)
+        await self._audit(
+            line, "unmatch", {"payment_id": payment_id, "link": link, "payment": done}, reason
+        )
         return ReviewOutcome(
-            line.id,
-            "unmatched",
-            None,
-            f"bank line {line.id} is back in review; payment #{payment_id} is "
-            "unchanged (reset or cancel it if it should not stand)",
+            line.id, "unmatched", None, f"bank line {line.id} is back in review; {done}"
         )
 
     async def _audit(

@@ -410,8 +410,10 @@ def test_review_flow_end_to_end(booked, tmp_path):
     assert f"bank line {ids['late']} is back in review" in out
     payctl("reset", "BNK1/2026/00001")
     assert js("show", "BNK1/2026/00001")["state"] == "draft"
-    payctl("review", "unmatch", ids["twin"])
-    payctl("reset", "BNK1/2026/00002")
+    # unmatching a line whose payment the match created cancels that payment (issue 3)
+    out = flat(payctl("review", "unmatch", ids["twin"]).stdout)
+    assert "payment BNK1/2026/00002 made from it is cancelled" in out
+    assert js("show", "BNK1/2026/00002")["state"] == "cancelled"
     assert js("invoice", "show", "INV-2026-0002")["state"] == "open"
     assert {i["id"] for i in js("review", "list")["items"]} == {ids["late"], ids["twin"]}
 

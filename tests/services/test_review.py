@@ -233,7 +233,7 @@ async def test_unmatch_reverses_a_reconciliation(db):
 
 async def test_reset_refused_while_matched_to_a_bank_line(db):
     """A payment created (and posted) from a bank line cannot go back to draft while the line
-    holds it; the message names the line. After unmatch it can."""
+    holds it; the message names the line."""
     await books(db)
     await imp(db, jsonl(row("1190.00", text="INV-2026-0001")), auto_confirm=True)
     (line,) = await bank_lines(db)
@@ -244,39 +244,81 @@ async def test_reset_refused_while_matched_to_a_bank_line(db):
     assert f"bank line {line.id}" in err.value.message
     assert f"payctl review unmatch {line.id}" in err.value.message
     assert (await payments(db))[0]["state"] == "posted"
-    await call(db, "unmatch", line.id)
+
+
+async def audit_actions(db, entity: str, entity_id: int) -> list[str]:
     async with db.session() as s:
-        view = await PaymentFlowService(s, "tester").reset_payment_to_draft(p["id"])
-    assert view.state == "draft"
-    assert await invoice_state(db, "INV-2026-0001") == ("open", 119000)
-    assert await ledger_balance(db, "1000") == 0
+        return list((await s.execute(
+            select(m.AuditRecord.action).where(m.AuditRecord.object_type == entity,
+                                              m.AuditRecord.object_id == entity_id)
+            .order_by(m.AuditRecord.id))).scalars())
 
 
-async def test_unmatched_bank_made_payment_is_not_reconciled_twice(db):
-    """A payment posted from a bank line is booked on the bank account itself. Unmatching the
-    line leaves it so; reconciling it with a line afterwards (by hand or by the next import)
-    would count the money in the bank twice. Both are refused until it is reset and
-    confirmed again (then it sits on outstanding receipts and reconciles normally)."""
+async def test_unmatch_deletes_the_draft_the_import_created(db):
+    """Issue "Trust first" 3: the import made a draft allocated to the invoice for the line.
+    Unmatch deletes it (its allocation goes with it), so accepting the line again leaves
+    exactly one payment, and that one can be confirmed."""
     await books(db)
+    await imp(db, jsonl(row("1190.00", text="INV-2026-0001")))
+    (line,) = await bank_lines(db)
+    (draft,) = await payments(db)
+    assert (draft["state"], draft["allocations"]) == ("draft", [("INV-2026-0001", 119000, 0)])
+    outcome = await call(db, "unmatch", line.id, "wrong line")
+    assert f"draft payment #{draft['id']} made from it is deleted" in outcome.message
+    assert await payments(db) == []
+    assert await audit_actions(db, "payment", draft["id"]) == ["create", "delete"]
+    (line,) = await bank_lines(db)
+    assert (line.state, line.link, line.payment_id) == ("review", None, None)
+    await call(db, "accept", line.id, invoices=[("INV-2026-0001", None)])
+    (again,) = await payments(db)
+    assert again["allocations"] == [("INV-2026-0001", 119000, 0)]
+    async with db.session() as s:
+        assert (await PaymentFlowService(s, "tester").confirm_payment(again["id"])
+                ).state == "posted"
+    assert await invoice_state(db, "INV-2026-0001") == ("paid", 0)
+    assert await ledger_balance(db, "1000") == 119000
+
+
+async def test_accept_unmatch_accept_leaves_one_payment(db):
+    """The same through the review queue alone: accept (creates a draft), unmatch, accept."""
+    ids = await setup_queue(db)
+    await call(db, "accept", ids["twin"])
+    (first,) = [p for p in await payments(db) if p["partner"] == "ACME GmbH"]
+    assert first["state"] == "draft"
+    await call(db, "unmatch", ids["twin"])
+    assert [p for p in await payments(db) if p["partner"] == "ACME GmbH"] == []
+    await call(db, "accept", ids["twin"], auto_confirm=True)
+    (second,) = [p for p in await payments(db) if p["partner"] == "ACME GmbH"]
+    assert second["state"] == "posted"
+    assert await invoice_state(db, "INV-2026-0002") == ("paid", 0)
+
+
+async def test_unmatch_cancels_the_posted_payment_it_created(db):
+    """A payment the match created and posted (on the bank account itself) is cancelled
+    through the workflow when the line is unmatched: reversal entry, allocation given back,
+    audited. Accepting again then books the money once."""
+    await books(db)
+    receivable = await ledger_balance(db, "1100")
     await imp(db, jsonl(row("1190.00", text="INV-2026-0001", tx="a")), auto_confirm=True)
     (line,) = await bank_lines(db)
     (p,) = await payments(db)
-    await call(db, "unmatch", line.id)
     assert await ledger_balance(db, "1000") == 119000
-    with pytest.raises(RuleViolation, match="already booked on the bank account"):
+    outcome = await call(db, "unmatch", line.id)
+    assert f"payment {p['number']} made from it is cancelled" in outcome.message
+    (after,) = await payments(db)
+    assert after["state"] == "cancelled" and after["number"] == p["number"]
+    assert await invoice_state(db, "INV-2026-0001") == ("open", 119000)
+    assert await ledger_balance(db, "1000") == 0
+    assert await ledger_balance(db, "1100") == receivable  # the receivable is back
+    assert await audit_actions(db, "payment", p["id"]) == ["create", "confirm", "cancel"]
+    with pytest.raises(RuleViolation, match="is cancelled"):
         await call(db, "accept", line.id, payment=p["number"])
-    later = await imp(db, jsonl(row("1190.00", day="2026-02-05", iban=ACME_IBAN, tx="b")))
-    assert later.reconciled == 0
+    await call(db, "accept", line.id, invoices=[("INV-2026-0001", None)], auto_confirm=True)
+    live = [x for x in await payments(db) if x["state"] != "cancelled"]
+    assert [x["state"] for x in live] == ["posted"]
+    assert await invoice_state(db, "INV-2026-0001") == ("paid", 0)
     assert await ledger_balance(db, "1000") == 119000
-    assert await ledger_balance(db, "1020") == 0
-    async with db.session() as s:
-        flow = PaymentFlowService(s, "tester")
-        await flow.reset_payment_to_draft(p["id"])
-        await flow.confirm_payment(p["id"])
-    assert await ledger_balance(db, "1020") == 119000  # now via outstanding receipts
-    await call(db, "accept", line.id, payment=p["number"])
-    assert await ledger_balance(db, "1000") == 119000
-    assert await ledger_balance(db, "1020") == 0
+    assert await ledger_balance(db, "1100") == receivable - 119000
 
 
 async def test_reset_refused_while_reconciled(db):
