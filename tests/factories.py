@@ -11,22 +11,37 @@ from payctl.services.payment_service import PaymentService
 
 async def customer(session: Any, name: str = "ACME GmbH", iban: str | None = None) -> Any:
     return await PartnerService(session, "tester").create_partner(
-        name, "customer", [iban] if iban else None)
+        name, "customer", [iban] if iban else None
+    )
 
 
 async def vendor(session: Any, name: str = "Supplier BV") -> Any:
     return await PartnerService(session, "tester").create_partner(name, "vendor")
 
 
-async def invoice(session: Any, number: str, partner: str = "ACME GmbH", amount: str = "1190.00",
-                  type: str = "customer_invoice", date: str = "2026-01-05") -> Any:
+async def invoice(
+    session: Any,
+    number: str,
+    partner: str = "ACME GmbH",
+    amount: str = "1190.00",
+    type: str = "customer_invoice",
+    date: str = "2026-01-05",
+) -> Any:
     return await InvoiceService(session, "tester").create_invoice(
-        number, partner, amount, type, date)
+        number, partner, amount, type, date
+    )
 
 
-async def draft(session: Any, amount: str = "1190.00", partner: str = "ACME GmbH",
-                type: str = "customer_payment", journal: str = "BNK1",
-                allocations: list[tuple[str, str]] | None = None,
-                date: str = "2026-02-01", **kw: Any) -> Any:
+async def draft(
+    session: Any,
+    amount: str = "1190.00",
+    partner: str = "ACME GmbH",
+    type: str = "customer_payment",
+    journal: str = "BNK1",
+    allocations: list[tuple[str, str]] | None = None,
+    date: str = "2026-02-01",
+    **kw: Any,
+) -> Any:
     return await PaymentService(session, "tester").create_payment(
-        type, partner, journal, amount, date, allocations=allocations or [], **kw)
+        type, partner, journal, amount, date, allocations=allocations or [], **kw
+    )

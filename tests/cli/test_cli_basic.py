@@ -31,8 +31,12 @@ def _build_the_command_tree_once():
     command = typer.main.get_command(app)
     original = typer.main.get_command
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(typer.testing, "_get_command",
-                   lambda a: command if a is app else original(a), raising=False)
+        mp.setattr(
+            typer.testing,
+            "_get_command",
+            lambda a: command if a is app else original(a),
+            raising=False,
+        )
         yield
 
 
@@ -42,7 +46,8 @@ def payctl(*args: Any, code: int = 0) -> Any:
     result = runner.invoke(app, argv)
     assert result.exit_code == code, (
         f"payctl {' '.join(argv)} exited {result.exit_code}, wanted {code}\n"
-        f"stdout: {result.stdout}\nstderr: {result.stderr}")
+        f"stdout: {result.stdout}\nstderr: {result.stderr}"
+    )
     if result.exception is not None:
         assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
@@ -58,10 +63,22 @@ def table_counts(url: str) -> dict[str, int]:
         db = Database(url)
         try:
             async with db.session() as s:
-                return {model.__tablename__: await s.scalar(select(func.count()).select_from(model))
-                        for model in (m.Account, m.Journal, m.Partner, m.Invoice, m.Payment,
-                                      m.PaymentAllocation, m.JournalEntry, m.JournalLine,
-                                      m.AuditRecord, m.AuditHead, m.Sequence)}
+                return {
+                    model.__tablename__: await s.scalar(select(func.count()).select_from(model))
+                    for model in (
+                        m.Account,
+                        m.Journal,
+                        m.Partner,
+                        m.Invoice,
+                        m.Payment,
+                        m.PaymentAllocation,
+                        m.JournalEntry,
+                        m.JournalLine,
+                        m.AuditRecord,
+                        m.AuditHead,
+                        m.Sequence,
+                    )
+                }
         finally:
             await db.dispose()
 
@@ -70,8 +87,20 @@ def table_counts(url: str) -> dict[str, int]:
 
 def acme_with_invoice() -> None:
     payctl("partner", "create", "ACME GmbH", "--kind", "customer", "--iban", ACME_IBAN)
-    payctl("invoice", "create", "--partner", "ACME GmbH", "--number", "INV-1",
-           "--amount", "1190.00", "--date", "2026-01-05", "--due", "2026-02-04")
+    payctl(
+        "invoice",
+        "create",
+        "--partner",
+        "ACME GmbH",
+        "--number",
+        "INV-1",
+        "--amount",
+        "1190.00",
+        "--date",
+        "2026-01-05",
+        "--due",
+        "2026-02-04",
+    )
 
 
 # ---------------------------------------------------------------------------- init
@@ -81,7 +110,7 @@ def test_init_twice_changes_nothing(db_url, monkeypatch):
     first = payctl("init")
     assert "10 accounts and 4 journals created" in first.stderr
     assert "is ready" in first.stderr
-    assert first.stdout == ""           # messages go to stderr, stdout is for data
+    assert first.stdout == ""  # messages go to stderr, stdout is for data
     after_first = table_counts(db_url)
     assert after_first["accounts"] == 10 and after_first["journals"] == 4
     second = payctl("init")
@@ -90,28 +119,63 @@ def test_init_twice_changes_nothing(db_url, monkeypatch):
     assert payctl("--quiet", "init").stderr == ""
     journals = js("journal", "list")["items"]
     assert [(j["code"], j["type"], j["currency"]) for j in journals] == [
-        ("BNK1", "bank", "EUR"), ("CSH1", "cash", "EUR"), ("PUR", "purchase", "EUR"),
-        ("SAL", "sale", "EUR")]
+        ("BNK1", "bank", "EUR"),
+        ("CSH1", "cash", "EUR"),
+        ("PUR", "purchase", "EUR"),
+        ("SAL", "sale", "EUR"),
+    ]
     accounts = js("account", "list")["items"]
     roles = {a["role"] for a in accounts}
-    assert {"bank", "cash", "outstanding_receipts", "outstanding_payments", "receivable",
-            "payable", "bank_suspense", "sales", "purchases", "payment_differences"} <= roles
+    assert {
+        "bank",
+        "cash",
+        "outstanding_receipts",
+        "outstanding_payments",
+        "receivable",
+        "payable",
+        "bank_suspense",
+        "sales",
+        "purchases",
+        "payment_differences",
+    } <= roles
 
 
 # ------------------------------------------------------------------------ payments
 def test_payment_life_cycle(cli_env):
     acme_with_invoice()
-    created = payctl("create", "--type", "customer_payment", "--partner", "ACME GmbH",
-                     "--journal", "BNK1", "--amount", "1500.00", "--date", "2026-02-01",
-                     "--ref", "R-1", "--memo", "first", "--allocate", "INV-1=1000.00",
-                     "--format", "json")
+    created = payctl(
+        "create",
+        "--type",
+        "customer_payment",
+        "--partner",
+        "ACME GmbH",
+        "--journal",
+        "BNK1",
+        "--amount",
+        "1500.00",
+        "--date",
+        "2026-02-01",
+        "--ref",
+        "R-1",
+        "--memo",
+        "first",
+        "--allocate",
+        "INV-1=1000.00",
+        "--format",
+        "json",
+    )
     view = json.loads(created.stdout)
     pid = view["id"]
     assert f"created draft payment #{pid}" in created.stderr
     assert (view["state"], view["number"], view["amount"], view["allocated"]) == (
-        "draft", None, "1500.00", "1000.00")
-    assert view["allocations"] == [{"invoice": "INV-1", "amount": "1000.00", "writeoff": "0.00",
-                                    "invoice_residual": "1190.00"}]
+        "draft",
+        None,
+        "1500.00",
+        "1000.00",
+    )
+    assert view["allocations"] == [
+        {"invoice": "INV-1", "amount": "1000.00", "writeoff": "0.00", "invoice_residual": "1190.00"}
+    ]
     assert view["created_by"] == "tester"
 
     updated = js("update", pid, "--amount", "1400.00", "--memo", "changed", "--reason", "typo")
@@ -125,9 +189,16 @@ def test_payment_life_cycle(cli_env):
     assert "can be confirmed" in ok.stderr
 
     confirmed = js("confirm", pid)
-    assert confirmed["items"] == [{"item": str(pid), "number": "BNK1/2026/00001",
-                                   "before": "draft", "after": "posted", "ok": True,
-                                   "message": "ok"}]
+    assert confirmed["items"] == [
+        {
+            "item": str(pid),
+            "number": "BNK1/2026/00001",
+            "before": "draft",
+            "after": "posted",
+            "ok": True,
+            "message": "ok",
+        }
+    ]
     shown = js("show", "BNK1/2026/00001")
     assert shown["id"] == pid and shown["state"] == "posted"
     assert shown["confirmed_by"] == "tester" and shown["unallocated"] == "210.00"
@@ -135,7 +206,9 @@ def test_payment_life_cycle(cli_env):
     (entry,) = shown["entries"]
     assert entry["number"] == "JE/BNK1/2026/00001"
     assert sorted((ln["account"], ln["debit"], ln["credit"]) for ln in entry["lines"]) == [
-        ("1020", "1400.00", "0.00"), ("1100", "0.00", "1400.00")]
+        ("1020", "1400.00", "0.00"),
+        ("1100", "0.00", "1400.00"),
+    ]
     assert js("invoice", "show", "INV-1")["state"] == "paid"
 
     reset = js("reset", "BNK1/2026/00001", "--reason", "wrong invoice")
@@ -148,7 +221,15 @@ def test_payment_life_cycle(cli_env):
 
     history = js("history", pid)["items"]
     assert [h["action"] for h in history] == [
-        "create", "update", "allocate", "unallocate", "allocate", "confirm", "reset", "cancel"]
+        "create",
+        "update",
+        "allocate",
+        "unallocate",
+        "allocate",
+        "confirm",
+        "reset",
+        "cancel",
+    ]
     assert history[1]["reason"] == "typo" and history[1]["user"] == "tester"
     table = payctl("history", "BNK1/2026/00001").stdout
     assert "confirm" in table and "wrong invoice" in table
@@ -156,8 +237,19 @@ def test_payment_life_cycle(cli_env):
 
 def test_show_table_and_delete_draft(cli_env):
     acme_with_invoice()
-    payctl("create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "99.95",
-           "--date", "2026-02-01", "--allocate", "INV-1=99.95")
+    payctl(
+        "create",
+        "-t",
+        "customer_payment",
+        "-p",
+        "ACME GmbH",
+        "-a",
+        "99.95",
+        "--date",
+        "2026-02-01",
+        "--allocate",
+        "INV-1=99.95",
+    )
     table = payctl("show", "1").stdout
     for text in ("Payment #1", "customer_payment", "ACME GmbH", "99.95", "draft", "INV-1"):
         assert text in table, text
@@ -173,10 +265,32 @@ def test_list_filters_sort_pagination_and_formats(cli_env):
     acme_with_invoice()
     payctl("partner", "create", "Supplier BV", "--kind", "vendor")
     for args in (
-        ["-t", "customer_payment", "-p", "ACME GmbH", "-a", "100.00", "--date", "2026-01-10",
-         "--ref", "ALPHA"],
-        ["-t", "customer_payment", "-p", "ACME GmbH", "-a", "1190.00", "--date", "2026-02-10",
-         "--allocate", "INV-1=1190.00", "-j", "CSH1"],
+        [
+            "-t",
+            "customer_payment",
+            "-p",
+            "ACME GmbH",
+            "-a",
+            "100.00",
+            "--date",
+            "2026-01-10",
+            "--ref",
+            "ALPHA",
+        ],
+        [
+            "-t",
+            "customer_payment",
+            "-p",
+            "ACME GmbH",
+            "-a",
+            "1190.00",
+            "--date",
+            "2026-02-10",
+            "--allocate",
+            "INV-1=1190.00",
+            "-j",
+            "CSH1",
+        ],
         ["-t", "vendor_payment", "-p", "Supplier BV", "-a", "5.5", "--date", "2026-03-10"],
     ):
         payctl("create", *args)
@@ -185,19 +299,31 @@ def test_list_filters_sort_pagination_and_formats(cli_env):
     everything = js("list")
     assert set(everything) == {"items", "total"}
     assert everything["total"] == 3
-    assert [i["id"] for i in everything["items"]] == [3, 2, 1]       # newest first
+    assert [i["id"] for i in everything["items"]] == [3, 2, 1]  # newest first
     first = everything["items"][0]
     assert first["amount"] == "5.50" and isinstance(first["amount"], str)
     assert isinstance(first["allocated"], str)
-    assert {"id", "number", "type", "state", "partner", "journal", "date", "amount", "allocated",
-            "currency", "reference"} <= set(first)
+    assert {
+        "id",
+        "number",
+        "type",
+        "state",
+        "partner",
+        "journal",
+        "date",
+        "amount",
+        "allocated",
+        "currency",
+        "reference",
+    } <= set(first)
     assert [i["id"] for i in js("list", "--state", "draft")["items"]] == [3, 1]
     assert [i["id"] for i in js("list", "--status", "posted")["items"]] == [2]
     assert [i["id"] for i in js("list", "--type", "vendor_payment")["items"]] == [3]
     assert [i["id"] for i in js("list", "--partner", "ACME GmbH")["items"]] == [2, 1]
     assert [i["id"] for i in js("list", "--journal", "CSH1")["items"]] == [2]
-    assert [i["id"] for i in js("list", "--date-from", "2026-02-01",
-                                "--date-to", "2026-02-28")["items"]] == [2]
+    assert [
+        i["id"] for i in js("list", "--date-from", "2026-02-01", "--date-to", "2026-02-28")["items"]
+    ] == [2]
     assert [i["id"] for i in js("list", "--amount-min", "6", "--amount-max", "500")["items"]] == [1]
     assert [i["id"] for i in js("list", "--search", "alpha")["items"]] == [1]
     assert [i["id"] for i in js("list", "--search", "BNK1/2026")["items"]] == []
@@ -205,8 +331,10 @@ def test_list_filters_sort_pagination_and_formats(cli_env):
     page = js("list", "--sort", "amount", "--limit", "1", "--offset", "1")
     assert [i["id"] for i in page["items"]] == [1] and page["total"] == 3
     # the global --format works as well as the per-command one
-    assert json.loads(payctl("--format", "json", "list", "--sort", "-amount").stdout)[
-        "items"][0]["id"] == 2
+    assert (
+        json.loads(payctl("--format", "json", "list", "--sort", "-amount").stdout)["items"][0]["id"]
+        == 2
+    )
 
     text = payctl("list", "--format", "csv", "--sort", "id").stdout
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -221,35 +349,72 @@ def test_list_filters_sort_pagination_and_formats(cli_env):
 
 def test_summary_types_and_statuses(cli_env):
     acme_with_invoice()
-    payctl("create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "1500.00",
-           "--date", "2026-02-01", "--allocate", "INV-1=1190.00")
-    payctl("create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "20.00",
-           "--date", "2026-03-01", "-j", "CSH1")
+    payctl(
+        "create",
+        "-t",
+        "customer_payment",
+        "-p",
+        "ACME GmbH",
+        "-a",
+        "1500.00",
+        "--date",
+        "2026-02-01",
+        "--allocate",
+        "INV-1=1190.00",
+    )
+    payctl(
+        "create",
+        "-t",
+        "customer_payment",
+        "-p",
+        "ACME GmbH",
+        "-a",
+        "20.00",
+        "--date",
+        "2026-03-01",
+        "-j",
+        "CSH1",
+    )
     payctl("confirm", "1")
     summary = js("summary")
     assert set(summary) >= {"by_state", "by_type", "by_journal", "by_month", "unallocated_posted"}
     assert {(r["state"], r["count"], r["total"]) for r in summary["by_state"]} == {
-        ("draft", 1, "20.00"), ("posted", 1, "1500.00")}
+        ("draft", 1, "20.00"),
+        ("posted", 1, "1500.00"),
+    }
     assert {(r["journal"], r["count"], r["total"]) for r in summary["by_journal"]} == {
-        ("BNK1", 1, "1500.00"), ("CSH1", 1, "20.00")}
+        ("BNK1", 1, "1500.00"),
+        ("CSH1", 1, "20.00"),
+    }
     assert [(r["month"], r["total"]) for r in summary["by_month"]] == [
-        ("2026-02", "1500.00"), ("2026-03", "20.00")]
+        ("2026-02", "1500.00"),
+        ("2026-03", "20.00"),
+    ]
     assert [(r["type"], r["total"]) for r in summary["unallocated_posted"]] == [
-        ("customer_payment", "310.00")]
+        ("customer_payment", "310.00")
+    ]
     ranged = js("summary", "--date-from", "2026-03-01", "--date-to", "2026-03-31")
     assert [(r["state"], r["total"]) for r in ranged["by_state"]] == [("draft", "20.00")]
     rows = list(csv.DictReader(io.StringIO(payctl("summary", "--format", "csv").stdout)))
     assert {"group", "key", "count", "total", "currency"} <= set(rows[0])
-    assert {"group": "by_state", "key": "posted", "count": "1", "total": "1500.00",
-            "currency": "EUR"} in rows
+    assert {
+        "group": "by_state",
+        "key": "posted",
+        "count": "1",
+        "total": "1500.00",
+        "currency": "EUR",
+    } in rows
     table = payctl("summary").stdout
     assert "By state" in table and "By month" in table and "1500.00" in table
 
     types = js("types")
     assert isinstance(types, list)
     assert [(t["type"], t["settles"]) for t in types] == [
-        ("customer_payment", "customer_invoice"), ("vendor_payment", "vendor_bill"),
-        ("customer_refund", "customer_credit_note"), ("vendor_refund", "vendor_credit_note")]
+        ("customer_payment", "customer_invoice"),
+        ("vendor_payment", "vendor_bill"),
+        ("customer_refund", "customer_credit_note"),
+        ("vendor_refund", "vendor_credit_note"),
+    ]
     assert all(t["description"] for t in types)
     statuses = js("statuses")
     assert isinstance(statuses, list)
@@ -264,7 +429,10 @@ def test_partner_and_invoice_commands_with_sample_data(cli_env):
     imported = js("partner", "import", SAMPLE / "partners.csv")
     assert imported == {"created": 40, "updated": 0, "unchanged": 0}
     assert js("partner", "import", SAMPLE / "partners.csv") == {
-        "created": 0, "updated": 0, "unchanged": 40}
+        "created": 0,
+        "updated": 0,
+        "unchanged": 40,
+    }
     imported = js("invoice", "import", SAMPLE / "invoices.csv")
     assert imported["created"] == 304 and imported["unchanged"] == 0
     again = js("invoice", "import", SAMPLE / "invoices.csv")
@@ -290,17 +458,45 @@ def test_partner_and_invoice_commands_with_sample_data(cli_env):
     assert js("invoice", "list", "--type", "vendor_credit_note")["total"] == 4
     first = js("invoice", "show", "INV/2026/0001")
     assert (first["total"], first["residual"], first["state"], first["due_date"]) == (
-        "1190.00", "1190.00", "open", "2026-02-04")
+        "1190.00",
+        "1190.00",
+        "open",
+        "2026-02-04",
+    )
 
-    created = js("partner", "create", "Nordwind AG", "--kind", "both",
-                 "--iban", "GB82 WEST 1234 5698 7654 32", "--email", "x@nordwind.example")
+    created = js(
+        "partner",
+        "create",
+        "Nordwind AG",
+        "--kind",
+        "both",
+        "--iban",
+        "GB82 WEST 1234 5698 7654 32",
+        "--email",
+        "x@nordwind.example",
+    )
     assert created["ibans"] == ["GB82WEST12345698765432"] and created["kind"] == "both"
-    bill = js("invoice", "create", "--partner", "Nordwind AG", "--number", "BILL/9",
-              "--amount", "12.34", "--type", "vendor_bill", "--date", "2026-05-01")
+    bill = js(
+        "invoice",
+        "create",
+        "--partner",
+        "Nordwind AG",
+        "--number",
+        "BILL/9",
+        "--amount",
+        "12.34",
+        "--type",
+        "vendor_bill",
+        "--date",
+        "2026-05-01",
+    )
     assert (bill["type"], bill["total"], bill["state"]) == ("vendor_bill", "12.34", "open")
     assert "BILL/9" in payctl("invoice", "show", "BILL/9").stdout
-    rows = list(csv.DictReader(io.StringIO(
-        payctl("partner", "list", "--format", "csv", "--search", "nordwind").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(payctl("partner", "list", "--format", "csv", "--search", "nordwind").stdout)
+        )
+    )
     assert [r["name"] for r in rows] == ["Nordwind AG"]
 
 
@@ -329,10 +525,15 @@ def test_xlsx_imports(cli_env, tmp_path):
 
 # ---------------------------------------------------------- journals and accounts
 def test_journal_and_account_commands(cli_env):
-    created = js("journal", "create", "bnk2", "--name", "Savings",
-                 "--iban", "GB82WEST12345698765432")
+    created = js(
+        "journal", "create", "bnk2", "--name", "Savings", "--iban", "GB82WEST12345698765432"
+    )
     assert (created["code"], created["name"], created["type"], created["currency"]) == (
-        "BNK2", "Savings", "bank", "EUR")
+        "BNK2",
+        "Savings",
+        "bank",
+        "EUR",
+    )
     assert created["iban"] == "GB82WEST12345698765432" and created["account"]
     codes = [j["code"] for j in js("journal", "list")["items"]]
     assert "BNK2" in codes and len(codes) == 5

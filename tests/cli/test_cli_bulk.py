@@ -71,6 +71,7 @@ def snapshot(url: str) -> tuple[dict[str, int], dict[int, tuple[str, str | None]
 
 def posted_drafts(url: str, n: int) -> tuple[list[int], list[str]]:
     """``n`` seeded drafts, confirmed: their ids and numbers."""
+
     async def build(s: Any) -> list[int]:
         ids = await seed_drafts(s, n)
         await PaymentFlowService(s, "tester").bulk("confirm", _selection(ids))
@@ -92,28 +93,49 @@ def _selection(ids: list[int]) -> Any:
 
 def test_per_item_run_with_bad_items_exits_1_and_reports_each_item(cli_env, init_url):
     ids = on_db(init_url, mixed_set)
-    idents = [ids["g1"], ids["comp1"], ids["cancelled"], "999999", ids["g2"], ids["comp2"],
-              ids["posted"], ids["g3"], f"#{ids['g1']}"]
+    idents = [
+        ids["g1"],
+        ids["comp1"],
+        ids["cancelled"],
+        "999999",
+        ids["g2"],
+        ids["comp2"],
+        ids["posted"],
+        ids["g3"],
+        f"#{ids['g1']}",
+    ]
 
     result = payctl("bulk", "confirm", *map(str, idents), "--format", "json")
 
     assert result.exit_code == 1, result.stderr
     data = as_json(result)
     assert {k: data["summary"][k] for k in ("succeeded", "skipped", "failed", "batches")} == {
-        "succeeded": 4, "skipped": 2, "failed": 3, "batches": 1}
+        "succeeded": 4,
+        "skipped": 2,
+        "failed": 3,
+        "batches": 1,
+    }
     rows = statuses(data)
     for key in ("g1", "g2", "g3", "comp1"):
         assert rows[str(ids[key])] == ("ok", "ok")
     assert rows["999999"] == ("failed", "unknown payment")
     assert rows[f"#{ids['g1']}"] == ("skipped", "listed 2 times: handled once")
     assert rows[str(ids["cancelled"])] == (
-        "failed", f"payment #{ids['cancelled']} is cancelled and cannot be confirmed")
+        "failed",
+        f"payment #{ids['cancelled']} is cancelled and cannot be confirmed",
+    )
     assert rows[str(ids["comp2"])][0] == "failed"
     assert "exceeds its open residual" in rows[str(ids["comp2"])][1]
     assert rows[str(ids["posted"])] == ("skipped", "already posted: skipped")
     states = on_db(init_url, payment_states)
     assert [states[ids[k]][0] for k in ("g1", "g2", "g3", "comp1", "comp2", "cancelled")] == [
-        "posted", "posted", "posted", "posted", "draft", "cancelled"]
+        "posted",
+        "posted",
+        "posted",
+        "posted",
+        "draft",
+        "cancelled",
+    ]
     assert on_db(init_url, integrity_problems) == []
 
 
@@ -122,7 +144,8 @@ def test_table_output_shows_items_and_totals(cli_env, init_url):
     result = payctl("bulk", "confirm", str(ids["g1"]), str(ids["cancelled"]))
     assert result.exit_code == 1
     assert str(ids["cancelled"]) in result.stdout and "cancelled and cannot be confirmed" in (
-        result.stdout.replace("\n", " "))
+        result.stdout.replace("\n", " ")
+    )
     assert "1 ok, 0 skipped, 1 failed" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -141,8 +164,17 @@ def test_atomic_run_with_one_bad_item_changes_nothing(cli_env, init_url):
     ids = on_db(init_url, mixed_set)
     before = snapshot(init_url)
 
-    result = payctl("bulk", "confirm", str(ids["g1"]), str(ids["g2"]), str(ids["comp1"]),
-                    str(ids["cancelled"]), "--atomic", "--format", "json")
+    result = payctl(
+        "bulk",
+        "confirm",
+        str(ids["g1"]),
+        str(ids["g2"]),
+        str(ids["comp1"]),
+        str(ids["cancelled"]),
+        "--atomic",
+        "--format",
+        "json",
+    )
 
     assert result.exit_code == 1
     data = as_json(result)
@@ -157,10 +189,16 @@ def test_atomic_run_with_one_bad_item_changes_nothing(cli_env, init_url):
     assert snapshot(init_url) == before
 
 
-@pytest.mark.parametrize("args", [
-    ("confirm", "--dry-run"), ("validate",), ("cancel", "--dry-run"),
-    ("delete", "--dry-run"), ("confirm", "--dry-run", "--atomic"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("confirm", "--dry-run"),
+        ("validate",),
+        ("cancel", "--dry-run"),
+        ("delete", "--dry-run"),
+        ("confirm", "--dry-run", "--atomic"),
+    ],
+)
 def test_dry_run_and_validate_write_nothing(cli_env, init_url, args):
     ids = on_db(init_url, lambda s: seed_drafts(s, 4))
     before = snapshot(init_url)
@@ -225,8 +263,9 @@ def _xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     book.save(path)
 
 
-@pytest.mark.parametrize("kind", ["lines", "csv", "csv_one_column", "csv_semicolon", "xlsx",
-                                  "stdin"])
+@pytest.mark.parametrize(
+    "kind", ["lines", "csv", "csv_one_column", "csv_semicolon", "xlsx", "stdin"]
+)
 def test_selection_from_a_file_or_stdin(cli_env, init_url, tmp_path, kind):
     ids, numbers = posted_drafts(init_url, 6)
     chosen = [numbers[0], str(ids[2]), numbers[4]]  # numbers and ids mixed
@@ -234,8 +273,9 @@ def test_selection_from_a_file_or_stdin(cli_env, init_url, tmp_path, kind):
     if kind == "lines":
         path.write_text(f"# approved by MB\n{chosen[0]}\n\n  {chosen[1]}  \n{chosen[2]}\n")
     elif kind == "csv":
-        path.write_text("partner,payment,note\n" + "".join(
-            f'ACME GmbH,{c},"ok, approved"\n' for c in chosen))
+        path.write_text(
+            "partner,payment,note\n" + "".join(f'ACME GmbH,{c},"ok, approved"\n' for c in chosen)
+        )
     elif kind == "csv_one_column":
         path.write_text("payment\n" + "\n".join(chosen) + "\n")
     elif kind == "csv_semicolon":
@@ -244,8 +284,9 @@ def test_selection_from_a_file_or_stdin(cli_env, init_url, tmp_path, kind):
         _xlsx(path, ["note", "payment"], [["a", chosen[0]], ["b", ids[2]], ["c", chosen[2]]])
     else:
         stdin = "\n".join(chosen) + "\n"
-    result = payctl("bulk", "reset", "--file", "-" if stdin else str(path), "--format", "json",
-                    input=stdin)
+    result = payctl(
+        "bulk", "reset", "--file", "-" if stdin else str(path), "--format", "json", input=stdin
+    )
 
     assert result.exit_code == 0, result.stderr
     data = as_json(result)
@@ -269,19 +310,22 @@ def test_selection_by_filters(cli_env, init_url):
     assert all(states[i] == ("draft", None) for i in cash)
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (("1", "--state", "draft"), "give payments OR filters, not both"),
-    ((), "name payments (arguments or --file) or give a filter"),
-    (("--file", "{tmp}/missing.txt"), "/missing.txt: no such file"),
-    (("--file", "{tmp}/empty.txt"), "empty.txt: no payments listed"),
-    (("--file", "{tmp}/nocol.xlsx"), "nocol.xlsx: no 'payment' column"),
-    (("--file", "{tmp}/nocol.csv"), "nocol.csv: no 'payment' column"),
-    (("--file", "{tmp}/ids.csv"), "ids.csv: no 'payment' column (found: id, approved)"),
-    (("--file", "{tmp}/ids.txt"), "ids.txt: no 'payment' column (found: id, approved)"),
-    (("--file", "-"), "-: no 'payment' column (found: id, approved)"),
-    (("--state", "bogus"), "state: 'bogus' is not one of"),
-    (("--journal", "NOPE"), "unknown journal 'NOPE'"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("1", "--state", "draft"), "give payments OR filters, not both"),
+        ((), "name payments (arguments or --file) or give a filter"),
+        (("--file", "{tmp}/missing.txt"), "/missing.txt: no such file"),
+        (("--file", "{tmp}/empty.txt"), "empty.txt: no payments listed"),
+        (("--file", "{tmp}/nocol.xlsx"), "nocol.xlsx: no 'payment' column"),
+        (("--file", "{tmp}/nocol.csv"), "nocol.csv: no 'payment' column"),
+        (("--file", "{tmp}/ids.csv"), "ids.csv: no 'payment' column (found: id, approved)"),
+        (("--file", "{tmp}/ids.txt"), "ids.txt: no 'payment' column (found: id, approved)"),
+        (("--file", "-"), "-: no 'payment' column (found: id, approved)"),
+        (("--state", "bogus"), "state: 'bogus' is not one of"),
+        (("--journal", "NOPE"), "unknown journal 'NOPE'"),
+    ],
+)
 def test_bad_selections_fail_with_one_line(cli_env, init_url, tmp_path, args, expected):
     (tmp_path / "empty.txt").write_text("# nothing approved today\n\n")
     (tmp_path / "nocol.csv").write_text("id,note,payment_ref\n1,x,2\n")
@@ -291,8 +335,9 @@ def test_bad_selections_fail_with_one_line(cli_env, init_url, tmp_path, args, ex
     before = snapshot(init_url)
     args = tuple(a.format(tmp=tmp_path) for a in args)
     stdin = "id,approved\n1,yes\n" if "-" in args else None
-    line = one_line_error(payctl("bulk", "confirm", *args, input=stdin),
-                          1 if "journal" in expected else 2)
+    line = one_line_error(
+        payctl("bulk", "confirm", *args, input=stdin), 1 if "journal" in expected else 2
+    )
     assert expected in line
     assert snapshot(init_url) == before
 
@@ -307,11 +352,23 @@ def test_a_payment_listed_twice_is_a_duplicate_not_a_failure(cli_env, init_url, 
     assert result.exit_code == 0, result.stderr
     data = as_json(result)
     assert {k: data["summary"][k] for k in ("succeeded", "skipped", "failed")} == {
-        "succeeded": 2, "skipped": 1, "failed": 0}
+        "succeeded": 2,
+        "skipped": 1,
+        "failed": 0,
+    }
     assert [r for r in data["items"] if r["status"] == "skipped"] == [
-        {"item": str(ids[0]), "payment_id": ids[0], "number": None, "before": None,
-         "after": None, "ok": True, "message": "listed 2 times: handled once", "skipped": True,
-         "status": "skipped"}]
+        {
+            "item": str(ids[0]),
+            "payment_id": ids[0],
+            "number": None,
+            "before": None,
+            "after": None,
+            "ok": True,
+            "message": "listed 2 times: handled once",
+            "skipped": True,
+            "status": "skipped",
+        }
+    ]
     assert {st for st, _ in on_db(init_url, payment_states).values()} == {"posted"}
 
 
@@ -327,8 +384,9 @@ def _invoices(url: str) -> None:
         await factories.vendor(s)
         await factories.invoice(s, "INV-1", amount="100.00")
         await factories.invoice(s, "INV-2", amount="50.00")
-        await factories.invoice(s, "BILL-1", partner="Supplier BV", amount="80.00",
-                                type="vendor_bill")
+        await factories.invoice(
+            s, "BILL-1", partner="Supplier BV", amount="80.00", type="vendor_bill"
+        )
 
     on_db(url, build)
 
@@ -371,16 +429,25 @@ def test_bulk_create_from_a_good_file_creates_every_row(cli_env, init_url, tmp_p
     assert on_db(init_url, integrity_problems) == []
 
 
-@pytest.mark.parametrize(("bad_row", "line", "row", "field"), [
-    ("customer_payment,ACME GmbH,BNK1,12.3.4,2026-02-04,R-9,,\n", 1, 3, "amount"),
-    ("customer_payment,Nobody GmbH,BNK1,10.00,2026-02-04,R-9,,\n", 0, 2, "partner"),
-    ("customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,R-9,,INV-1:10.00\n", 2, 4, "allocations"),
-    ("customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,R-9,,INV-404=10.00\n", 2, 4, "INV-404"),
-    ("customer_payment,ACME GmbH,BNK1,10.00,2026-31-02,R-9,,\n", 1, 3, "date"),
-    ("cheque,ACME GmbH,BNK1,10.00,2026-02-04,R-9,,\n", 0, 2, "type"),
-])
+@pytest.mark.parametrize(
+    ("bad_row", "line", "row", "field"),
+    [
+        ("customer_payment,ACME GmbH,BNK1,12.3.4,2026-02-04,R-9,,\n", 1, 3, "amount"),
+        ("customer_payment,Nobody GmbH,BNK1,10.00,2026-02-04,R-9,,\n", 0, 2, "partner"),
+        (
+            "customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,R-9,,INV-1:10.00\n",
+            2,
+            4,
+            "allocations",
+        ),
+        ("customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,R-9,,INV-404=10.00\n", 2, 4, "INV-404"),
+        ("customer_payment,ACME GmbH,BNK1,10.00,2026-31-02,R-9,,\n", 1, 3, "date"),
+        ("cheque,ACME GmbH,BNK1,10.00,2026-02-04,R-9,,\n", 0, 2, "type"),
+    ],
+)
 def test_bulk_create_with_a_bad_row_names_file_row_and_field_and_writes_nothing(
-        cli_env, init_url, tmp_path, bad_row, line, row, field):
+    cli_env, init_url, tmp_path, bad_row, line, row, field
+):
     _invoices(init_url)
     rows = list(GOOD_ROWS)
     rows.insert(line, bad_row)  # spreadsheet row = index + 2 (the header is row 1)
@@ -405,7 +472,8 @@ def test_bulk_create_without_required_columns_fails_before_any_row(cli_env, init
 
 
 def test_bulk_create_run_twice_creates_each_row_once_and_lists_rows_in_file_order(
-        cli_env, init_url, tmp_path):
+    cli_env, init_url, tmp_path
+):
     _invoices(init_url)
     twin = "customer_payment,ACME GmbH,CSH1,10.00,2026-02-05,,cash,\n"  # two real receipts
     path = tmp_path / "payments.csv"
@@ -418,9 +486,14 @@ def test_bulk_create_run_twice_creates_each_row_once_and_lists_rows_in_file_orde
     assert first.exit_code == 0 and again.exit_code == 0, first.stderr + again.stderr
     made, seen = as_json(first), as_json(again)
     assert [(i["line"], i["status"]) for i in made["items"]] == [
-        (2, "created"), (3, "created"), (4, "created"), (5, "created")]
+        (2, "created"),
+        (3, "created"),
+        (4, "created"),
+        (5, "created"),
+    ]
     assert [(i["line"], i["status"], i["id"]) for i in seen["items"]] == [
-        (i["line"], "skipped", i["id"]) for i in made["items"]]
+        (i["line"], "skipped", i["id"]) for i in made["items"]
+    ]
     assert seen["summary"] == {"rows": 4, "created": 0, "skipped": 4, "dry_run": False}
     assert made["items"][1]["id"] != made["items"][3]["id"]
     assert table.exit_code == 0 and "0 draft payments created, 4 already there" in table.stderr
@@ -428,14 +501,18 @@ def test_bulk_create_run_twice_creates_each_row_once_and_lists_rows_in_file_orde
 
 
 def test_bulk_create_reports_every_bad_row_one_line_each_and_writes_nothing(
-        cli_env, init_url, tmp_path):
+    cli_env, init_url, tmp_path
+):
     _invoices(init_url)
     path = tmp_path / "payments.csv"
-    path.write_text(HEADER + GOOD_ROWS[0]
-                    + "customer_payment,Nobody GmbH,BNK1,10.00,2026-02-04,,,\n"
-                    + GOOD_ROWS[1]
-                    + "customer_payment,ACME GmbH,BNK1,12.3.4,2026-02-04,,,\n"
-                    + "customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,,,INV-404=10.00\n")
+    path.write_text(
+        HEADER
+        + GOOD_ROWS[0]
+        + "customer_payment,Nobody GmbH,BNK1,10.00,2026-02-04,,,\n"
+        + GOOD_ROWS[1]
+        + "customer_payment,ACME GmbH,BNK1,12.3.4,2026-02-04,,,\n"
+        + "customer_payment,ACME GmbH,BNK1,10.00,2026-02-04,,,INV-404=10.00\n"
+    )
     before = snapshot(init_url)
 
     result = payctl("bulk", "create", "--file", str(path))
@@ -462,7 +539,9 @@ def test_bulk_create_dry_run_writes_nothing(cli_env, init_url, tmp_path):
     assert data["summary"] == {"rows": 3, "created": 3, "skipped": 0, "dry_run": True}
     assert {i["message"] for i in data["items"]} == {"would be created (dry run)"}
     assert snapshot(init_url) == before
-    assert "(dry run: nothing written)" in payctl("bulk", "create", "--file", str(path),
-                                                 "--dry-run").stderr
+    assert (
+        "(dry run: nothing written)"
+        in payctl("bulk", "create", "--file", str(path), "--dry-run").stderr
+    )
     real = payctl("bulk", "create", "--file", str(path), "--format", "json")
     assert [i["key"] for i in as_json(real)["items"]] == [i["key"] for i in data["items"]]

@@ -99,6 +99,7 @@ def audit_unlocked(backend: str) -> list[str]:
 
 # ------------------------------------------------------------------------------ check
 
+
 def test_check_passes_on_clean_books(books):
     result = payctl("check")
     assert result.exit_code == 0, result.output
@@ -111,15 +112,23 @@ def test_check_passes_on_clean_books(books):
 
 TAMPERING = {
     "journal line debit": (
-        ["UPDATE journal_lines SET debit = debit + 100 WHERE id = "
-         "(SELECT min(id) FROM journal_lines WHERE debit > 0)"],
-        "entry_unbalanced", "JE/SAL/2026/00001 does not balance: debit 1191.00 != credit 1190.00"),
+        [
+            "UPDATE journal_lines SET debit = debit + 100 WHERE id = "
+            "(SELECT min(id) FROM journal_lines WHERE debit > 0)"
+        ],
+        "entry_unbalanced",
+        "JE/SAL/2026/00001 does not balance: debit 1191.00 != credit 1190.00",
+    ),
     "invoice residual": (
         ["UPDATE invoices SET residual = residual + 1 WHERE number = 'INV-2'"],
-        "invoice_residual", "invoice INV-2: residual 0.51, expected"),
+        "invoice_residual",
+        "invoice INV-2: residual 0.51, expected",
+    ),
     "audit record changes": (
         ["UPDATE audit_log SET changes = '{\"amount\": 1}' WHERE id = 2"],
-        "audit_chain", "audit record 2: content does not match its hash"),
+        "audit_chain",
+        "audit record 2: content does not match its hash",
+    ),
 }
 
 
@@ -147,6 +156,7 @@ def test_check_on_an_uninitialised_database_says_how_to_fix_it(db_url, monkeypat
 
 
 # ----------------------------------------------------------------------------- export
+
 
 def test_export_ledger_to_stdout_gives_payctl_balances(books):
     result = payctl("export", "--to", "ledger")
@@ -194,11 +204,17 @@ def test_export_xlsx_needs_an_output_file(books, out_dir, monkeypatch):
     assert rows[0][0] == "entry" and len(rows) > 20
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--to", "csv", "--date-from", "2026-02-30"], "date_from: '2026-02-30' is not a date"),
-    (["--to", "csv", "--date-from", "2026-03-01", "--date-to", "2026-01-01"], "is after date_to"),
-    (["--to", "csv", "--output", "no/such/dir/x.csv"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--to", "csv", "--date-from", "2026-02-30"], "date_from: '2026-02-30' is not a date"),
+        (
+            ["--to", "csv", "--date-from", "2026-03-01", "--date-to", "2026-01-01"],
+            "is after date_to",
+        ),
+        (["--to", "csv", "--output", "no/such/dir/x.csv"], "does not exist"),
+    ],
+)
 def test_export_bad_input_is_one_line_exit_2(books, out_dir, monkeypatch, args, message):
     monkeypatch.chdir(out_dir)
     result = payctl("export", *args)

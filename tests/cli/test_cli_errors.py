@@ -61,12 +61,21 @@ def cases(t: str) -> list[tuple[list[str], int, str]]:
         (["bulk", "create", "--file", folder], 2, f"{folder} is a directory"),
         (["import", "--profile", f"{t}/nope.toml", f"{t}/ok.csv"], 2, "cannot read: no such"),
         # 7: text that is not UTF-8, in our words
-        (["bulk", "confirm", "--file", f"{t}/latin1.txt"], 2,
-         f"{t}/latin1.txt is not UTF-8 text (byte 0xde at offset 8); give --encoding"),
-        (["partner", "import", f"{t}/latin1.csv"], 2,
-         "is not UTF-8 or Windows-1252 text (byte 0x81 at offset 10); give --encoding"),
-        (["bulk", "confirm", "--file", f"{t}/latin1.txt", "--encoding", "nope"], 2,
-         "unknown encoding 'nope'"),
+        (
+            ["bulk", "confirm", "--file", f"{t}/latin1.txt"],
+            2,
+            f"{t}/latin1.txt is not UTF-8 text (byte 0xde at offset 8); give --encoding",
+        ),
+        (
+            ["partner", "import", f"{t}/latin1.csv"],
+            2,
+            "is not UTF-8 or Windows-1252 text (byte 0x81 at offset 10); give --encoding",
+        ),
+        (
+            ["bulk", "confirm", "--file", f"{t}/latin1.txt", "--encoding", "nope"],
+            2,
+            "unknown encoding 'nope'",
+        ),
         # 7: numbers too large for an option or an id
         (["list", "--limit", HUGE], 2, "'--limit'"),
         (["list", "--offset", HUGE], 2, "'--offset'"),
@@ -81,8 +90,11 @@ def cases(t: str) -> list[tuple[list[str], int, str]]:
         # 8: empty values are errors, not defaults
         ([*pay, "--date", ""], 2, "date: the value is empty"),
         (["update", "1", "--date", ""], 2, "date: the value is empty"),
-        (["invoice", "create", "-p", "ACME", "-n", "I-9", "-a", "1", "--due", ""], 2,
-         "due_date: the value is empty"),
+        (
+            ["invoice", "create", "-p", "ACME", "-n", "I-9", "-a", "1", "--due", ""],
+            2,
+            "due_date: the value is empty",
+        ),
         (["list", "--date-from", ""], 2, "date_from: the value is empty"),
         (["bulk", "delete", "--state", "draft", "--partner", ""], 2, "partner: the value is"),
         (["--database-url", "", "list"], 2, "--database-url is empty"),
@@ -108,8 +120,10 @@ def test_bad_input_one_line_right_code_nothing_written(cli_env, files):
     """Before: `import nope.csv` exit 1, OverflowError as "internal error", `--date ""`
     today, `--partner ""` no filter at all, `[Errno 2]`/codec wording, usage boxes."""
     url = cli_env["PAYCTL_DATABASE_URL"]
-    for args in (["partner", "create", "ACME"],
-                 ["create", "-t", "customer_payment", "-p", "ACME", "-a", "5"]):
+    for args in (
+        ["partner", "create", "ACME"],
+        ["create", "-t", "customer_payment", "-p", "ACME", "-a", "5"],
+    ):
         assert runner.invoke(app, args).exit_code == 0
     before = snapshot(url)
     for args, code, text in cases(str(files)):
@@ -117,25 +131,32 @@ def test_bad_input_one_line_right_code_nothing_written(cli_env, files):
     assert snapshot(url) == before
 
 
-@pytest.mark.parametrize(("name", "value", "text"), [
-    ("PAYCTL_DATABASE_URL", "", "PAYCTL_DATABASE_URL is set but empty"),
-    ("PAYCTL_DATABASE_URL", "  ", "PAYCTL_DATABASE_URL is set but empty"),
-    ("PAYCTL_USER", "", "PAYCTL_USER is set but empty"),
-    ("PAYCTL_BUSY_TIMEOUT", "abc", "PAYCTL_BUSY_TIMEOUT: 'abc' is not a number of seconds"),
-    ("PAYCTL_BUSY_TIMEOUT", "-1", "PAYCTL_BUSY_TIMEOUT: '-1'"),
-    ("PAYCTL_BUSY_TIMEOUT", "", "PAYCTL_BUSY_TIMEOUT is set but empty"),
-    ("PAYCTL_MAX_IMPORT_BYTES", "", "PAYCTL_MAX_IMPORT_BYTES is set but empty"),
-])
-def test_bad_environment_is_refused_naming_the_variable(cli_env, files, monkeypatch, name,
-                                                          value, text):
+@pytest.mark.parametrize(
+    ("name", "value", "text"),
+    [
+        ("PAYCTL_DATABASE_URL", "", "PAYCTL_DATABASE_URL is set but empty"),
+        ("PAYCTL_DATABASE_URL", "  ", "PAYCTL_DATABASE_URL is set but empty"),
+        ("PAYCTL_USER", "", "PAYCTL_USER is set but empty"),
+        ("PAYCTL_BUSY_TIMEOUT", "abc", "PAYCTL_BUSY_TIMEOUT: 'abc' is not a number of seconds"),
+        ("PAYCTL_BUSY_TIMEOUT", "-1", "PAYCTL_BUSY_TIMEOUT: '-1'"),
+        ("PAYCTL_BUSY_TIMEOUT", "", "PAYCTL_BUSY_TIMEOUT is set but empty"),
+        ("PAYCTL_MAX_IMPORT_BYTES", "", "PAYCTL_MAX_IMPORT_BYTES is set but empty"),
+    ],
+)
+def test_bad_environment_is_refused_naming_the_variable(
+    cli_env, files, monkeypatch, name, value, text
+):
     """An empty PAYCTL_DATABASE_URL used to open the user's real ledger in ~/.local/share."""
     home = files / "home"
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     url = cli_env["PAYCTL_DATABASE_URL"]
     before = snapshot(url)
     monkeypatch.setenv(name, value)
-    args = (["import", str(files / "ok.csv")] if name == "PAYCTL_MAX_IMPORT_BYTES"
-            else ["partner", "create", "Someone"])
+    args = (
+        ["import", str(files / "ok.csv")]
+        if name == "PAYCTL_MAX_IMPORT_BYTES"
+        else ["partner", "create", "Someone"]
+    )
     one_line(args, 2, text)
     assert not home.exists(), "fell back to the default database"
     monkeypatch.delenv(name)
@@ -155,13 +176,20 @@ def _sqlite_ledger(tmp_path) -> str:
     path = tmp_path / "ro" / "books.db"
     path.parent.mkdir()
     assert runner.invoke(app, ["--database-url", str(path), "init"]).exit_code == 0
-    assert runner.invoke(app, ["--database-url", str(path), "partner", "create", "A"]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(app, ["--database-url", str(path), "partner", "create", "A"]).exit_code == 0
+    )
     return str(path)
 
 
-READS = (["list"], ["show", "1"], ["partner", "list"], ["check"],
-         ["export", "--to", "csv"], ["summary"])
+READS = (
+    ["list"],
+    ["show", "1"],
+    ["partner", "list"],
+    ["check"],
+    ["export", "--to", "csv"],
+    ["summary"],
+)
 WRITES = (["partner", "create", "B"], ["create", "-t", "customer_payment", "-p", "A", "-a", "1"])
 
 
@@ -217,16 +245,24 @@ def test_unexpected_errors_end_as_one_line_and_a_traceback_with_debug(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYCTL_")}
     env["PAYCTL_DATABASE_URL"] = f"sqlite:///{tmp_path / 'x.db'}"
     assert _payctl("init", env=env).returncode == 0
-    code = ("import sys, os; os.close(1); sys.argv=['payctl', *sys.argv[1:]];"
-            "from payctl.cli.main import main; main()")
-    plain = subprocess.run([sys.executable, "-c", code, "types"], env=env, capture_output=True,
-                           text=True, timeout=120)
+    code = (
+        "import sys, os; os.close(1); sys.argv=['payctl', *sys.argv[1:]];"
+        "from payctl.cli.main import main; main()"
+    )
+    plain = subprocess.run(
+        [sys.executable, "-c", code, "types"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert plain.returncode == 1, plain.stderr
     lines = plain.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("payctl: error: internal error: "), lines
     assert lines[0].endswith("(run with --debug for details)")
-    debug = subprocess.run([sys.executable, "-c", code, "--debug", "types"], env=env,
-                           capture_output=True, text=True, timeout=120)
+    debug = subprocess.run(
+        [sys.executable, "-c", code, "--debug", "types"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert debug.returncode == 1
     assert "Traceback" in debug.stderr
     last = debug.stderr.splitlines()[-1]

@@ -45,8 +45,19 @@ def as_json(*args: Any) -> Any:
 
 
 def draft(amount: str = "1190.00", date: str = "2026-02-01", *allocate: str) -> int:
-    args = ["create", "--type", "customer_payment", "--partner", "ACME GmbH", "--journal",
-            "BNK1", "--amount", amount, "--date", date]
+    args = [
+        "create",
+        "--type",
+        "customer_payment",
+        "--partner",
+        "ACME GmbH",
+        "--journal",
+        "BNK1",
+        "--amount",
+        amount,
+        "--date",
+        date,
+    ]
     for item in allocate:
         args += ["--allocate", item]
     return as_json(*args)["id"]
@@ -55,8 +66,18 @@ def draft(amount: str = "1190.00", date: str = "2026-02-01", *allocate: str) -> 
 @pytest.fixture
 def acme(cli_env: dict[str, str]) -> dict[str, str]:
     ok("partner", "create", "ACME GmbH", "--kind", "customer")
-    ok("invoice", "create", "--partner", "ACME GmbH", "--number", "INV-1", "--amount", "1190.00",
-       "--date", "2026-01-05")
+    ok(
+        "invoice",
+        "create",
+        "--partner",
+        "ACME GmbH",
+        "--number",
+        "INV-1",
+        "--amount",
+        "1190.00",
+        "--date",
+        "2026-01-05",
+    )
     return cli_env
 
 
@@ -67,16 +88,29 @@ def test_confirm_and_show_the_entry_and_allocations(acme):
     assert "BNK1/2026/00001" in result.stdout and "posted" in result.stdout
 
     shown = ok("show", "BNK1/2026/00001").stdout
-    for text in ("Allocations", "INV-1", "1000.00", "190.00", "Entry JE/BNK1/2026/00001",
-                 "1020", "Outstanding receipts", "1100", "Accounts receivable", "1190.00"):
+    for text in (
+        "Allocations",
+        "INV-1",
+        "1000.00",
+        "190.00",
+        "Entry JE/BNK1/2026/00001",
+        "1020",
+        "Outstanding receipts",
+        "1100",
+        "Accounts receivable",
+        "1190.00",
+    ):
         assert text in shown, text
     data = as_json("show", pid)
     assert (data["state"], data["number"]) == ("posted", "BNK1/2026/00001")
-    assert data["allocations"] == [{"invoice": "INV-1", "amount": "1000.00", "writeoff": "0.00",
-                                    "invoice_residual": "190.00"}]
+    assert data["allocations"] == [
+        {"invoice": "INV-1", "amount": "1000.00", "writeoff": "0.00", "invoice_residual": "190.00"}
+    ]
     (entry,) = data["entries"]
     assert {(ln["account"], ln["debit"], ln["credit"]) for ln in entry["lines"]} == {
-        ("1020", "1190.00", "0.00"), ("1100", "0.00", "1190.00")}
+        ("1020", "1190.00", "0.00"),
+        ("1100", "0.00", "1190.00"),
+    }
 
 
 def test_confirm_of_a_posted_payment_exits_1(acme):
@@ -105,8 +139,7 @@ def test_reset_reverses_keeps_the_number_and_reconfirms(acme):
     ok("confirm", pid)
     ok("reset-to-draft", "BNK1/2026/00001")  # the alias
     data = as_json("show", pid)
-    assert (data["state"], data["number"], len(data["entries"])) == (
-        "draft", "BNK1/2026/00001", 4)
+    assert (data["state"], data["number"], len(data["entries"])) == ("draft", "BNK1/2026/00001", 4)
 
 
 def test_cancel_draft_and_posted(acme):
@@ -130,7 +163,11 @@ def test_several_payments_in_one_confirm_report_each_item(acme):
     assert result.exit_code == 1  # some items were refused
     items = json.loads(result.stdout)["items"]
     assert [(i["item"], i["ok"]) for i in items] == [
-        (str(ids[0]), True), (str(ids[1]), False), (str(ids[2]), True), ("99999", False)]
+        (str(ids[0]), True),
+        (str(ids[1]), False),
+        (str(ids[2]), True),
+        ("99999", False),
+    ]
     assert items[0]["number"] == "BNK1/2026/00002" and items[2]["number"] == "BNK1/2026/00003"
     assert "already posted" in items[1]["message"]
     assert "unknown payment" in items[3]["message"]
@@ -149,8 +186,11 @@ def test_history_shows_who_what_and_why(acme):
 
     items = as_json("history", "BNK1/2026/00001")["items"]
     assert [(i["user"], i["action"], i["reason"]) for i in items] == [
-        ("tester", "create", None), ("tester", "confirm", "approved by Anna"),
-        ("tester", "reset", "wrong amount"), ("tester", "update", "typo")]
+        ("tester", "create", None),
+        ("tester", "confirm", "approved by Anna"),
+        ("tester", "reset", "wrong amount"),
+        ("tester", "update", "typo"),
+    ]
     assert items[3]["changes"]["amount"] == [119000, 100000]
     table = ok("history", pid).stdout
     assert "approved by Anna" in table and "reset" in table
@@ -164,7 +204,10 @@ def test_write_off_option(acme):
     assert data["allocations"][0]["writeoff"] == "0.50"
     assert data["allocations"][0]["invoice_residual"] == "0.00"
     assert {(ln["account"], ln["debit"], ln["credit"]) for ln in data["entries"][0]["lines"]} == {
-        ("1020", "1189.50", "0.00"), ("6900", "0.50", "0.00"), ("1100", "0.00", "1190.00")}
+        ("1020", "1189.50", "0.00"),
+        ("6900", "0.50", "0.00"),
+        ("1100", "0.00", "1190.00"),
+    }
 
 
 def test_unknown_payment_exits_1(acme):
@@ -181,8 +224,17 @@ async def _lock_audit(url: str) -> list[tuple[str, str, str | None, dict]]:
     db = Database(url)
     try:
         async with db.session() as s:
-            rows = (await s.execute(select(AuditRecord).where(AuditRecord.action == "lock_date")
-                                    .order_by(AuditRecord.id))).scalars().all()
+            rows = (
+                (
+                    await s.execute(
+                        select(AuditRecord)
+                        .where(AuditRecord.action == "lock_date")
+                        .order_by(AuditRecord.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             return [(r.user, r.action, r.reason, json.loads(r.changes)) for r in rows]
     finally:
         await db.dispose()
@@ -212,8 +264,12 @@ def test_lock_date_commands(acme, init_url):
 
     assert asyncio.run(_lock_audit(init_url)) == [
         ("tester", "lock_date", "Q1 closed", {"lock_date": [None, "2026-03-31"], "forced": False}),
-        ("tester", "lock_date", "reopen Feb/Mar",
-         {"lock_date": ["2026-03-31", "2026-01-31"], "forced": True}),
+        (
+            "tester",
+            "lock_date",
+            "reopen Feb/Mar",
+            {"lock_date": ["2026-03-31", "2026-01-31"], "forced": True},
+        ),
     ]
     ok("confirm", early)  # after the lock date again
     ok("reset", posted)

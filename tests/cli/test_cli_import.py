@@ -38,8 +38,15 @@ from tests.services.test_bank_import import (
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = BANK_SAMPLES
-SAMPLE_FILES = sorted(str(p.relative_to(SAMPLES)) for p in SAMPLES.rglob("*")
-                      if p.is_file() and p.name != "PROVENANCE.md") if SAMPLES.is_dir() else []
+SAMPLE_FILES = (
+    sorted(
+        str(p.relative_to(SAMPLES))
+        for p in SAMPLES.rglob("*")
+        if p.is_file() and p.name != "PROVENANCE.md"
+    )
+    if SAMPLES.is_dir()
+    else []
+)
 runner = CliRunner()
 
 
@@ -52,8 +59,12 @@ def _build_the_command_tree_once():
     command = typer.main.get_command(app)
     original = typer.main.get_command
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(typer.testing, "_get_command",
-                   lambda a: command if a is app else original(a), raising=False)
+        mp.setattr(
+            typer.testing,
+            "_get_command",
+            lambda a: command if a is app else original(a),
+            raising=False,
+        )
         yield
 
 
@@ -63,7 +74,8 @@ def payctl(*args: Any, code: int = 0, input: bytes | str | None = None) -> Any:
     result = runner.invoke(app, argv, input=input)
     assert result.exit_code == code, (
         f"payctl {' '.join(argv)} exited {result.exit_code}, wanted {code}\n"
-        f"stdout: {result.stdout}\nstderr: {result.stderr}")
+        f"stdout: {result.stdout}\nstderr: {result.stderr}"
+    )
     if result.exception is not None:
         assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
@@ -96,9 +108,18 @@ def _run(url: str, coro_fn: Any, *args: Any) -> Any:
 def table_counts(url: str) -> dict[str, int]:
     async def read(db: Database) -> dict[str, int]:
         async with db.session() as s:
-            return {t.__tablename__: await s.scalar(select(func.count()).select_from(t))
-                    for t in (m.BankStatement, m.BankLine, m.Payment, m.PaymentAllocation,
-                              m.JournalEntry, m.JournalLine, m.AuditRecord)}
+            return {
+                t.__tablename__: await s.scalar(select(func.count()).select_from(t))
+                for t in (
+                    m.BankStatement,
+                    m.BankLine,
+                    m.Payment,
+                    m.PaymentAllocation,
+                    m.JournalEntry,
+                    m.JournalLine,
+                    m.AuditRecord,
+                )
+            }
 
     return _run(url, read)
 
@@ -130,9 +151,15 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 # ----------------------------------------------------------------------- the report
 def test_import_json_lines_file_reports_json(booked, tmp_path):
-    f = write(tmp_path, "day.jsonl", jsonl(row("1190.00", text="INV-2026-0001"),
-                                           row("800.00", iban=GLOBEX_IBAN),
-                                           row("-15.00", text="fee")))
+    f = write(
+        tmp_path,
+        "day.jsonl",
+        jsonl(
+            row("1190.00", text="INV-2026-0001"),
+            row("800.00", iban=GLOBEX_IBAN),
+            row("-15.00", text="fee"),
+        ),
+    )
     out = js("import", f, "--journal", "BNK1", "--input-format", "jsonl")
     (file,) = out["files"]
     assert (file["file"], file["status"], file["format"]) == (str(f), "imported", "jsonl")
@@ -156,9 +183,13 @@ def test_import_stdin_json_lines(booked):
 
 
 def test_import_csv_table_output(booked, tmp_path):
-    f = write(tmp_path, "bank.csv", b"Date,Amount,Name,Description\n"
-                                    b"2026-02-03,1190.00,ACME GmbH,INV-2026-0001\n"
-                                    b"2026-02-04,-450.00,Supplier BV,BILL-1\n")
+    f = write(
+        tmp_path,
+        "bank.csv",
+        b"Date,Amount,Name,Description\n"
+        b"2026-02-03,1190.00,ACME GmbH,INV-2026-0001\n"
+        b"2026-02-04,-450.00,Supplier BV,BILL-1\n",
+    )
     result = payctl("import", f, "--auto-confirm")
     assert "Import" in result.stdout and "bank.csv" in result.stdout
     assert "reference 2" in result.stdout
@@ -176,7 +207,8 @@ def test_each_rule_end_to_end(booked, tmp_path, case):
     shown = js("show", "BNK1/2026/00001")
     assert (shown["type"], shown["partner"], shown["state"]) == (ptype, partner, "posted")
     assert [(a["invoice"], a["amount"], a["writeoff"]) for a in shown["allocations"]] == [
-        (n, f"{a / 100:.2f}", f"{w / 100:.2f}") for n, a, w in allocs]
+        (n, f"{a / 100:.2f}", f"{w / 100:.2f}") for n, a, w in allocs
+    ]
     (live,) = [e for e in shown["entries"] if e["reversed_by"] is None]
     got = sorted((ln["account"], ln["debit"], ln["credit"]) for ln in live["lines"])
     assert got == [(code, f"{d / 100:.2f}", f"{c / 100:.2f}") for code, d, c in entry]
@@ -185,8 +217,19 @@ def test_each_rule_end_to_end(booked, tmp_path, case):
 
 
 def test_payment_rule_reconciles_through_the_cli(booked, tmp_path):
-    payctl("create", "--type", "customer_payment", "--partner", "Globex Corporation",
-           "--journal", "BNK1", "--amount", "250.00", "--date", "2026-02-01")
+    payctl(
+        "create",
+        "--type",
+        "customer_payment",
+        "--partner",
+        "Globex Corporation",
+        "--journal",
+        "BNK1",
+        "--amount",
+        "250.00",
+        "--date",
+        "2026-02-01",
+    )
     payctl("confirm", "1")
     f = write(tmp_path, "rec.jsonl", jsonl(row("250.00", day="2026-02-04", iban=GLOBEX_IBAN)))
     out = js("import", f, "--input-format", "jsonl", "--auto-confirm")
@@ -200,7 +243,8 @@ def test_payment_rule_reconciles_through_the_cli(booked, tmp_path):
             rows = await s.execute(
                 select(m.Account.code, m.JournalLine.debit, m.JournalLine.credit)
                 .join(m.JournalLine, m.JournalLine.account_id == m.Account.id)
-                .where(m.JournalLine.entry_id == line.reconcile_entry_id))
+                .where(m.JournalLine.entry_id == line.reconcile_entry_id)
+            )
             return sorted(tuple(r) for r in rows)
 
     assert _run(booked, reconcile_lines) == [("1000", 25000, 0), ("1020", 0, 25000)]
@@ -208,8 +252,13 @@ def test_payment_rule_reconciles_through_the_cli(booked, tmp_path):
 
 # ------------------------------------------------------------------ dedup and dry run
 def test_same_file_twice_adds_nothing(booked, tmp_path):
-    f = write(tmp_path, "day.jsonl", jsonl(row("1190.00", text="INV-2026-0001"),
-                                           row("-1.00", text="fee"), row("-1.00", text="fee")))
+    f = write(
+        tmp_path,
+        "day.jsonl",
+        jsonl(
+            row("1190.00", text="INV-2026-0001"), row("-1.00", text="fee"), row("-1.00", text="fee")
+        ),
+    )
     js("import", f, "--input-format", "jsonl", "--auto-confirm")
     before = table_counts(booked)
     out = js("import", f, "--input-format", "jsonl", "--auto-confirm")
@@ -220,10 +269,16 @@ def test_same_file_twice_adds_nothing(booked, tmp_path):
 
 
 def test_overlapping_files_in_one_command(booked, tmp_path):
-    a = write(tmp_path, "a.jsonl", jsonl(row("1190.00", text="INV-2026-0001", tx="1"),
-                                         row("-1.00", text="fee", tx="2")))
-    b = write(tmp_path, "b.jsonl", jsonl(row("-1.00", text="fee", tx="2"),
-                                         row("800.00", iban=GLOBEX_IBAN, tx="3")))
+    a = write(
+        tmp_path,
+        "a.jsonl",
+        jsonl(row("1190.00", text="INV-2026-0001", tx="1"), row("-1.00", text="fee", tx="2")),
+    )
+    b = write(
+        tmp_path,
+        "b.jsonl",
+        jsonl(row("-1.00", text="fee", tx="2"), row("800.00", iban=GLOBEX_IBAN, tx="3")),
+    )
     out = js("import", a, b, "--input-format", "jsonl")
     assert [(f["new_lines"], f["duplicates"]) for f in out["files"]] == [(2, 0), (1, 1)]
     assert out["totals"]["duplicates"] == 1
@@ -256,44 +311,70 @@ def test_journal_with_iban_refuses_another_accounts_statement(booked, tmp_path):
     payctl("import", other, "--journal", "BNK1", "--input-format", "jsonl")
     # and BNK2 its own statement
     own = write(tmp_path, "own.jsonl", jsonl(row("-5.00", text="x", account=OWN_IBAN)))
-    assert js("import", own, "--journal", "BNK2", "--input-format",
-              "jsonl")["files"][0]["new_lines"] == 1
+    assert (
+        js("import", own, "--journal", "BNK2", "--input-format", "jsonl")["files"][0]["new_lines"]
+        == 1
+    )
 
 
 # ------------------------------------------------------------------- statement continuity
-def camt(ident: str, opening: str, closing: str, open_day: str, close_day: str,
-         amount: str = "1190.00", indicator: str = "CRDT") -> bytes:
+def camt(
+    ident: str,
+    opening: str,
+    closing: str,
+    open_day: str,
+    close_day: str,
+    amount: str = "1190.00",
+    indicator: str = "CRDT",
+) -> bytes:
     def bal(code: str, value: str, day: str) -> str:
-        return (f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{value}"
-                f"</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>")
+        return (
+            f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{value}'
+            f"</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>"
+        )
 
     text = CAMT.decode()
     text = text.replace("<Id>S1</Id>", f"<Id>{ident}</Id>").replace("REF-1", f"REF-{ident}")
-    text = text.replace('<Amt Ccy="EUR">1190.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>',
-                        f'<Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{indicator}</CdtDbtInd>')
+    text = text.replace(
+        '<Amt Ccy="EUR">1190.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>',
+        f'<Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{indicator}</CdtDbtInd>',
+    )
     text = text.replace("2026-02-02</Dt></BookgDt>", f"{close_day}</Dt></BookgDt>")
-    text = text.replace("</Ccy></Acct>", "</Ccy></Acct>" + bal("OPBD", opening, open_day)
-                        + bal("CLBD", closing, close_day))
+    text = text.replace(
+        "</Ccy></Acct>",
+        "</Ccy></Acct>" + bal("OPBD", opening, open_day) + bal("CLBD", closing, close_day),
+    )
     return text.encode()
 
 
 def test_continuity_warning_for_a_camt_pair(booked, tmp_path):
-    first = write(tmp_path, "feb1.xml", camt("S1", "1000.00", "2190.00", "2026-02-01",
-                                             "2026-02-02"))
-    good = write(tmp_path, "feb2.xml", camt("S2", "2190.00", "2180.00", "2026-02-02",
-                                            "2026-02-03", "10.00", "DBIT"))
-    gap = write(tmp_path, "feb9.xml", camt("S3", "5000.00", "4990.00", "2026-02-09",
-                                           "2026-02-09", "10.00", "DBIT"))
+    first = write(
+        tmp_path, "feb1.xml", camt("S1", "1000.00", "2190.00", "2026-02-01", "2026-02-02")
+    )
+    good = write(
+        tmp_path,
+        "feb2.xml",
+        camt("S2", "2190.00", "2180.00", "2026-02-02", "2026-02-03", "10.00", "DBIT"),
+    )
+    gap = write(
+        tmp_path,
+        "feb9.xml",
+        camt("S3", "5000.00", "4990.00", "2026-02-09", "2026-02-09", "10.00", "DBIT"),
+    )
     result = payctl("import", first, good)
     assert "warning" not in result.stderr
     out = js("import", gap)
     assert out["files"][0]["warnings"] == [
         "opening balance 5000.00 on 2026-02-09 does not follow the previous statement's "
-        "closing balance 2180.00 on 2026-02-03: a statement may be missing"]
+        "closing balance 2180.00 on 2026-02-03: a statement may be missing"
+    ]
     assert out["files"][0]["new_lines"] == 1  # a warning, not a refusal
     # in the table output the warning goes to stderr
-    gap2 = write(tmp_path, "feb10.xml", camt("S4", "7000.00", "6990.00", "2026-02-10",
-                                             "2026-02-10", "10.00", "DBIT"))
+    gap2 = write(
+        tmp_path,
+        "feb10.xml",
+        camt("S4", "7000.00", "6990.00", "2026-02-10", "2026-02-10", "10.00", "DBIT"),
+    )
     assert "does not follow the previous statement" in flat(payctl("import", gap2).stderr)
 
 
@@ -301,12 +382,21 @@ def test_continuity_warning_for_a_camt_pair(booked, tmp_path):
 GOOD_CSV = b"Date,Amount,Description\n2026-02-03,1190.00,INV-2026-0001\n2026-02-04,-5.00,fee\n"
 BAD = {
     "truncated xml": ("stmt.xml", CAMT[: len(CAMT) * 2 // 3], ["stmt.xml", "line"]),
-    "csv bad date": ("date.csv", GOOD_CSV + b"2026-02-30,1.00,x\n",
-                     ["date.csv", "line 4", "booking_date", "2026-02-30"]),
-    "csv bad amount": ("amount.csv", GOOD_CSV.replace(b"-5.00", b"5..00"),
-                       ["amount.csv", "line 3", "amount", "5..00"]),
-    "wrong encoding": ("enc.xml", CAMT.replace(b"ACME GmbH", "Café".encode("cp1252")),
-                       ["enc.xml", "line 7"]),
+    "csv bad date": (
+        "date.csv",
+        GOOD_CSV + b"2026-02-30,1.00,x\n",
+        ["date.csv", "line 4", "booking_date", "2026-02-30"],
+    ),
+    "csv bad amount": (
+        "amount.csv",
+        GOOD_CSV.replace(b"-5.00", b"5..00"),
+        ["amount.csv", "line 3", "amount", "5..00"],
+    ),
+    "wrong encoding": (
+        "enc.xml",
+        CAMT.replace(b"ACME GmbH", "Café".encode("cp1252")),
+        ["enc.xml", "line 7"],
+    ),
 }
 
 
@@ -350,20 +440,36 @@ def test_good_file_imports_although_another_is_bad(booked, tmp_path):
 
 # ----------------------------------------------------------------------- review flow
 def _queue(booked: str, tmp_path: Path) -> dict[str, int]:
-    payctl("invoice", "create", "--partner", "ACME GmbH", "--number", "INV-2026-0004",
-           "--amount", "500.00", "--date", "2026-01-11")
+    payctl(
+        "invoice",
+        "create",
+        "--partner",
+        "ACME GmbH",
+        "--number",
+        "INV-2026-0004",
+        "--amount",
+        "500.00",
+        "--date",
+        "2026-01-11",
+    )
     _run(booked, posted_payment, "Globex Corporation", "250.00", "2026-01-02")
-    f = write(tmp_path, "queue.jsonl", jsonl(
-        row("500.00", day="2026-03-01", iban=ACME_IBAN, tx="twin"),
-        row("250.00", day="2026-03-02", iban=GLOBEX_IBAN, tx="late"),
-        row("99.00", day="2026-03-03", name="Unknown Ltd", tx="unknown"),
-        row("-12.00", day="2026-03-04", text="bank fee", tx="fee"),
-        row("500.00", day="2026-03-05", iban=ACME_IBAN, tx="twin2")))
+    f = write(
+        tmp_path,
+        "queue.jsonl",
+        jsonl(
+            row("500.00", day="2026-03-01", iban=ACME_IBAN, tx="twin"),
+            row("250.00", day="2026-03-02", iban=GLOBEX_IBAN, tx="late"),
+            row("99.00", day="2026-03-03", name="Unknown Ltd", tx="unknown"),
+            row("-12.00", day="2026-03-04", text="bank fee", tx="fee"),
+            row("500.00", day="2026-03-05", iban=ACME_IBAN, tx="twin2"),
+        ),
+    )
     out = js("import", f, "--input-format", "jsonl")
     assert out["totals"]["to_review"] == 2 and out["totals"]["unmatched"] == 3
     items = js("review", "list")["items"]
-    return dict(zip(["twin", "late", "unknown", "fee", "twin2"], [i["id"] for i in items],
-                    strict=True))
+    return dict(
+        zip(["twin", "late", "unknown", "fee", "twin2"], [i["id"] for i in items], strict=True)
+    )
 
 
 def test_review_flow_end_to_end(booked, tmp_path):
@@ -382,8 +488,7 @@ def test_review_flow_end_to_end(booked, tmp_path):
     assert f"bank line {ids['twin']} -> payment BNK1/2026/00002" in out
     assert js("invoice", "show", "INV-2026-0002")["state"] == "paid"
     # --invoice: the other one
-    payctl("review", "accept", ids["twin2"], "--invoice", "INV-2026-0004=500.00",
-           "--auto-confirm")
+    payctl("review", "accept", ids["twin2"], "--invoice", "INV-2026-0004=500.00", "--auto-confirm")
     assert js("invoice", "show", "INV-2026-0004")["state"] == "paid"
     # --payment: reconcile the old posted payment
     out = payctl("review", "accept", ids["late"], "--payment", "BNK1/2026/00001").stdout
@@ -392,7 +497,8 @@ def test_review_flow_end_to_end(booked, tmp_path):
     payctl("review", "accept", ids["unknown"], "--partner", "Globex Corporation")
     drafts = js("list", "--state", "draft")["items"]
     assert [(d["partner"], d["amount"], d["allocated"]) for d in drafts] == [
-        ("Globex Corporation", "99.00", "0.00")]
+        ("Globex Corporation", "99.00", "0.00")
+    ]
     # ignore
     payctl("review", "ignore", ids["fee"], "--reason", "bank fee")
     assert js("review", "list")["total"] == 0
@@ -423,7 +529,8 @@ def test_review_refusals(booked, tmp_path):
     line = one_error_line(payctl("review", "accept", ids["fee"], code=1))
     assert "has no candidate" in line
     assert "unknown bank line 424242" in one_error_line(
-        payctl("review", "accept", "424242", code=1))
+        payctl("review", "accept", "424242", code=1)
+    )
     assert one_error_line(payctl("review", "accept", "x1", code=2))
     payctl("review", "accept", ids["twin"])
     assert "already matched" in one_error_line(payctl("review", "accept", ids["twin"], code=1))
@@ -447,16 +554,24 @@ def test_review_export_csv_and_json(booked, tmp_path):
     assert {i["id"] for i in data["items"]} == set(ids.values())
     assert all("candidates" in i and "reason" in i for i in data["items"])
     payctl("review", "ignore", ids["fee"])
-    assert len(list(csv.DictReader(io.StringIO(
-        payctl("review", "export", "--state", "ignored").stdout)))) == 1
+    assert (
+        len(
+            list(
+                csv.DictReader(io.StringIO(payctl("review", "export", "--state", "ignored").stdout))
+            )
+        )
+        == 1
+    )
 
 
 # -------------------------------------------------------------------------- samples
 @pytest.mark.parametrize("sample", SAMPLE_FILES or ["<missing>"])
 def test_every_sample_file_imports(cli_env, sample):
     if not SAMPLES.is_dir():
-        pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the "
-                    "repo", pytrace=False)
+        pytest.fail(
+            f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repo",
+            pytrace=False,
+        )
     url = cli_env["PAYCTL_DATABASE_URL"]
     path = SAMPLES / sample
     out = js("import", path, "--journal", "BNK1")

@@ -31,14 +31,18 @@ def executable() -> str:
 @pytest.fixture
 def env(tmp_path):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PAYCTL_")}
-    environment.update(PAYCTL_DATABASE_URL=f"sqlite:///{tmp_path / 'tour.db'}",
-                       PAYCTL_USER="newcomer", XDG_DATA_HOME=str(tmp_path / "xdg"))
+    environment.update(
+        PAYCTL_DATABASE_URL=f"sqlite:///{tmp_path / 'tour.db'}",
+        PAYCTL_USER="newcomer",
+        XDG_DATA_HOME=str(tmp_path / "xdg"),
+    )
     return environment
 
 
 def run(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([executable(), *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [executable(), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == code, (args, proc.returncode, proc.stdout, proc.stderr)
     if "--debug" not in args:
         assert "Traceback" not in proc.stdout + proc.stderr, args
@@ -56,8 +60,14 @@ def test_help_and_version(env):
         assert command in help_text, command
     assert run(env, "--version").stdout.strip() == f"payctl {payctl.__version__}"
     assert "--allocate" in run(env, "create", "--help").stdout
-    module = subprocess.run([sys.executable, "-m", "payctl", "--version"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    module = subprocess.run(
+        [sys.executable, "-m", "payctl", "--version"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert module.returncode == 0 and module.stdout.strip() == f"payctl {payctl.__version__}"
     # --help never touches the database
     assert not (Path(env["XDG_DATA_HOME"])).exists()
@@ -73,9 +83,26 @@ def test_readme_tour(env):
     invoices = run_json(env, "invoice", "import", "sample_data/invoices.csv")
     assert invoices["created"] == 304
 
-    created = run(env, "create", "--type", "customer_payment", "--partner", "ACME GmbH",
-                  "--journal", "BNK1", "--amount", "1190.00", "--date", "2026-02-01",
-                  "--ref", "INV 0001", "--allocate", "INV/2026/0001=1190.00", "--format", "json")
+    created = run(
+        env,
+        "create",
+        "--type",
+        "customer_payment",
+        "--partner",
+        "ACME GmbH",
+        "--journal",
+        "BNK1",
+        "--amount",
+        "1190.00",
+        "--date",
+        "2026-02-01",
+        "--ref",
+        "INV 0001",
+        "--allocate",
+        "INV/2026/0001=1190.00",
+        "--format",
+        "json",
+    )
     payment = json.loads(created.stdout)
     assert payment["state"] == "draft" and payment["created_by"] == "newcomer"
     assert f"#{payment['id']}" in created.stderr
@@ -88,16 +115,22 @@ def test_readme_tour(env):
     assert listing["total"] == 1
     (item,) = listing["items"]
     assert (item["number"], item["state"], item["amount"], item["allocated"]) == (
-        "BNK1/2026/00001", "posted", "1190.00", "1190.00")
+        "BNK1/2026/00001",
+        "posted",
+        "1190.00",
+        "1190.00",
+    )
 
     summary = run_json(env, "summary")
     assert [(r["state"], r["count"], r["total"]) for r in summary["by_state"]] == [
-        ("posted", 1, "1190.00")]
+        ("posted", 1, "1190.00")
+    ]
     assert [(r["month"], r["total"]) for r in summary["by_month"]] == [("2026-02", "1190.00")]
     assert [(r["type"], r["total"]) for r in summary["by_type"]] == [
-        ("customer_payment", "1190.00")]
+        ("customer_payment", "1190.00")
+    ]
 
-    shown = run(env, "show", "BNK1/2026/00001").stdout   # the default: a table
+    shown = run(env, "show", "BNK1/2026/00001").stdout  # the default: a table
     for text in ("BNK1/2026/00001", "posted", "INV/2026/0001", "JE/BNK1/2026/00001", "1190.00"):
         assert text in shown, text
 
@@ -114,6 +147,6 @@ def test_error_exit_codes_of_the_real_process(env, tmp_path):
     down = run(secret_env, "list", code=3)
     assert "secret" not in down.stdout + down.stderr
     assert len(down.stderr.splitlines()) == 1
-    debug = run(secret_env, "--debug", "list", code=3)   # a traceback, but still no password
+    debug = run(secret_env, "--debug", "list", code=3)  # a traceback, but still no password
     assert "secret" not in debug.stdout + debug.stderr
     assert debug.stderr.splitlines()[-1].startswith("payctl: error: cannot use database")

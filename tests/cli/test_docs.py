@@ -35,11 +35,31 @@ TREE = command_tree()
 def test_the_tree_has_the_issue_2_commands():
     paths = {" ".join(path) for path, _ in TREE}
     expected = {
-        "init", "create", "list", "show", "update", "delete", "allocate", "summary", "types",
-        "statuses", "confirm", "reset", "cancel", "history",
-        "partner create", "partner list", "partner show", "partner import",
-        "invoice create", "invoice list", "invoice show", "invoice import",
-        "journal list", "journal create", "account list",
+        "init",
+        "create",
+        "list",
+        "show",
+        "update",
+        "delete",
+        "allocate",
+        "summary",
+        "types",
+        "statuses",
+        "confirm",
+        "reset",
+        "cancel",
+        "history",
+        "partner create",
+        "partner list",
+        "partner show",
+        "partner import",
+        "invoice create",
+        "invoice list",
+        "invoice show",
+        "invoice import",
+        "journal list",
+        "journal create",
+        "account list",
     }
     assert expected <= paths, sorted(expected - paths)
 
@@ -50,7 +70,8 @@ def test_every_command_has_help(path, command):
     assert len(text) >= 10, f"`payctl {' '.join(path)}` has no help text"
     if not hasattr(command, "commands"):  # a leaf command shows an example
         assert "Example:" in text or "example" in text.lower(), (
-            f"`payctl {' '.join(path)}` help has no example")
+            f"`payctl {' '.join(path)}` help has no example"
+        )
 
 
 def test_root_help_and_every_help_page_render():

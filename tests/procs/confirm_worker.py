@@ -50,12 +50,16 @@ def _no_fsync(db: Database) -> None:
         cursor.close()
 
 
-METHODS = {"confirm": "confirm_payment", "reset": "reset_payment_to_draft",
-           "cancel": "cancel_payment"}
+METHODS = {
+    "confirm": "confirm_payment",
+    "reset": "reset_payment_to_draft",
+    "cancel": "cancel_payment",
+}
 
 
-async def confirm_all(url: str, ids: list[int], user: str, no_fsync: bool = False,
-                      action: str = "confirm") -> list[dict[str, Any]]:
+async def confirm_all(
+    url: str, ids: list[int], user: str, no_fsync: bool = False, action: str = "confirm"
+) -> list[dict[str, Any]]:
     db = Database(url)
     if no_fsync:
         _no_fsync(db)
@@ -66,15 +70,36 @@ async def confirm_all(url: str, ids: list[int], user: str, no_fsync: bool = Fals
             for pid in ids:
                 try:
                     view = await transition(pid)
-                    results.append({"id": pid, "ok": True, "number": view.number,
-                                    "message": "ok", "error": None})
+                    results.append(
+                        {
+                            "id": pid,
+                            "ok": True,
+                            "number": view.number,
+                            "message": "ok",
+                            "error": None,
+                        }
+                    )
                 except PayctlError as exc:
-                    results.append({"id": pid, "ok": False, "number": None,
-                                    "message": exc.message, "error": None})
+                    results.append(
+                        {
+                            "id": pid,
+                            "ok": False,
+                            "number": None,
+                            "message": exc.message,
+                            "error": None,
+                        }
+                    )
                 except Exception as exc:  # reported, not raised: the test judges it
                     first = str(exc).splitlines()[0] if str(exc) else ""
-                    results.append({"id": pid, "ok": False, "number": None,
-                                    "message": first, "error": type(exc).__name__})
+                    results.append(
+                        {
+                            "id": pid,
+                            "ok": False,
+                            "number": None,
+                            "message": first,
+                            "error": type(exc).__name__,
+                        }
+                    )
     finally:
         await db.dispose()
     return results
@@ -92,8 +117,7 @@ def main() -> None:
     args = parser.parse_args()
     arrive(args.ready, args.go)
     started = time.perf_counter()
-    results = asyncio.run(confirm_all(args.url, args.ids, args.user, args.no_fsync,
-                                      args.action))
+    results = asyncio.run(confirm_all(args.url, args.ids, args.user, args.no_fsync, args.action))
     print(json.dumps({"results": results, "seconds": round(time.perf_counter() - started, 3)}))
 
 

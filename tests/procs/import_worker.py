@@ -32,20 +32,34 @@ from payctl.services.bank_extract_service import BankExtractService
 from tests.procs.startline import arrive
 
 
-async def import_once(url: str, path: str, journal: str, input_format: str | None,
-                      auto_confirm: bool, user: str) -> dict[str, Any]:
+async def import_once(
+    url: str, path: str, journal: str, input_format: str | None, auto_confirm: bool, user: str
+) -> dict[str, Any]:
     data = Path(path).read_bytes()
     db = Database(normalise_url(url))
-    out: dict[str, Any] = {"ok": False, "new_lines": 0, "duplicates": 0, "lines_read": 0,
-                           "payments_created": 0, "message": "", "error": None}
+    out: dict[str, Any] = {
+        "ok": False,
+        "new_lines": 0,
+        "duplicates": 0,
+        "lines_read": 0,
+        "payments_created": 0,
+        "message": "",
+        "error": None,
+    }
     try:
         async with db.session() as session:
             try:
                 report = await BankExtractService(session, user).import_file(
-                    data, path, journal, input_format=input_format, auto_confirm=auto_confirm)
-                out.update(ok=True, new_lines=report.new_lines, duplicates=report.duplicates,
-                           lines_read=report.lines_read,
-                           payments_created=report.payments_created, message="imported")
+                    data, path, journal, input_format=input_format, auto_confirm=auto_confirm
+                )
+                out.update(
+                    ok=True,
+                    new_lines=report.new_lines,
+                    duplicates=report.duplicates,
+                    lines_read=report.lines_read,
+                    payments_created=report.payments_created,
+                    message="imported",
+                )
             except PayctlError as exc:
                 out.update(message=exc.message)
             except Exception as exc:  # reported, not raised: the test judges it
@@ -69,8 +83,11 @@ def main() -> None:
     args = parser.parse_args()
     arrive(args.ready, args.go)
     started = time.perf_counter()
-    result = asyncio.run(import_once(args.url, args.file, args.journal, args.input_format,
-                                     args.auto_confirm, args.user))
+    result = asyncio.run(
+        import_once(
+            args.url, args.file, args.journal, args.input_format, args.auto_confirm, args.user
+        )
+    )
     result["seconds"] = round(time.perf_counter() - started, 3)
     print(json.dumps(result))
 

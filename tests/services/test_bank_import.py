@@ -48,8 +48,17 @@ INVOICES = [
     ("BILL-1", "Supplier BV", "450.00", "vendor_bill", "2026-01-07"),
     ("CN-1", "ACME GmbH", "25.00", "customer_credit_note", "2026-01-15"),
 ]
-COUNTED = (m.BankStatement, m.BankLine, m.Payment, m.PaymentAllocation, m.JournalEntry,
-           m.JournalLine, m.AuditRecord, m.Invoice, m.Sequence)
+COUNTED = (
+    m.BankStatement,
+    m.BankLine,
+    m.Payment,
+    m.PaymentAllocation,
+    m.JournalEntry,
+    m.JournalLine,
+    m.AuditRecord,
+    m.Invoice,
+    m.Sequence,
+)
 
 
 # ------------------------------------------------------------------------ helpers
@@ -65,12 +74,28 @@ async def books(db: Database, extra: list[tuple[str, str, str, str, str]] = ()) 
             await invoices.create_invoice(number, partner, amount, kind, day)
 
 
-def row(amount: str, day: str = "2026-02-03", text: str | None = None, name: str | None = None,
-        iban: str | None = None, tx: str | None = None, ref: str | None = None,
-        account: str | None = None, currency: str | None = None) -> dict[str, str]:
-    out = {"booking_date": day, "amount": amount, "remittance": text, "counterparty_name": name,
-           "counterparty_account": iban, "transaction_id": tx, "structured_reference": ref,
-           "account": account, "currency": currency}
+def row(
+    amount: str,
+    day: str = "2026-02-03",
+    text: str | None = None,
+    name: str | None = None,
+    iban: str | None = None,
+    tx: str | None = None,
+    ref: str | None = None,
+    account: str | None = None,
+    currency: str | None = None,
+) -> dict[str, str]:
+    out = {
+        "booking_date": day,
+        "amount": amount,
+        "remittance": text,
+        "counterparty_name": name,
+        "counterparty_account": iban,
+        "transaction_id": tx,
+        "structured_reference": ref,
+        "account": account,
+        "currency": currency,
+    }
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -83,13 +108,16 @@ def csv_bytes(*rows: dict[str, str]) -> bytes:
     head = "Date,Amount,Currency,Name,IBAN,Description,Transaction ID\n"
     body = "".join(
         f"{r['booking_date']},{r['amount']},{r.get('currency', 'EUR')},"
-        f"\"{r.get('counterparty_name', '')}\",{r.get('counterparty_account', '')},"
-        f"\"{r.get('remittance', '')}\",{r.get('transaction_id', '')}\n" for r in rows)
+        f'"{r.get("counterparty_name", "")}",{r.get("counterparty_account", "")},'
+        f'"{r.get("remittance", "")}",{r.get("transaction_id", "")}\n'
+        for r in rows
+    )
     return (head + body).encode()
 
 
-async def imp(db: Database, data: bytes, source: str = "bank.jsonl", journal: str = "BNK1",
-              **kw: Any) -> FileReport:
+async def imp(
+    db: Database, data: bytes, source: str = "bank.jsonl", journal: str = "BNK1", **kw: Any
+) -> FileReport:
     if source.endswith(".jsonl"):
         kw.setdefault("input_format", "jsonl")
     async with db.session() as s:
@@ -98,8 +126,9 @@ async def imp(db: Database, data: bytes, source: str = "bank.jsonl", journal: st
 
 async def counts(db: Database) -> dict[str, int]:
     async with db.session() as s:
-        return {t.__tablename__: await s.scalar(select(func.count()).select_from(t))
-                for t in COUNTED}
+        return {
+            t.__tablename__: await s.scalar(select(func.count()).select_from(t)) for t in COUNTED
+        }
 
 
 async def bank_lines(db: Database) -> list[m.BankLine]:
@@ -111,15 +140,32 @@ async def payments(db: Database) -> list[dict[str, Any]]:
     """Every payment with its partner name and allocations [(invoice, amount, writeoff)]."""
     async with db.session() as s:
         out = []
-        for p, partner in (await s.execute(
-                select(m.Payment, m.Partner.name).join(m.Partner).order_by(m.Payment.id))).all():
-            allocs = (await s.execute(
-                select(m.Invoice.number, m.PaymentAllocation.amount, m.PaymentAllocation.writeoff)
-                .join(m.Invoice).where(m.PaymentAllocation.payment_id == p.id)
-                .order_by(m.PaymentAllocation.id))).all()
-            out.append({"id": p.id, "type": p.type.value, "state": p.state.value,
-                        "partner": partner, "amount": p.amount, "number": p.number,
-                        "allocations": [tuple(a) for a in allocs]})
+        for p, partner in (
+            await s.execute(
+                select(m.Payment, m.Partner.name).join(m.Partner).order_by(m.Payment.id)
+            )
+        ).all():
+            allocs = (
+                await s.execute(
+                    select(
+                        m.Invoice.number, m.PaymentAllocation.amount, m.PaymentAllocation.writeoff
+                    )
+                    .join(m.Invoice)
+                    .where(m.PaymentAllocation.payment_id == p.id)
+                    .order_by(m.PaymentAllocation.id)
+                )
+            ).all()
+            out.append(
+                {
+                    "id": p.id,
+                    "type": p.type.value,
+                    "state": p.state.value,
+                    "partner": partner,
+                    "amount": p.amount,
+                    "number": p.number,
+                    "allocations": [tuple(a) for a in allocs],
+                }
+            )
         return out
 
 
@@ -129,36 +175,45 @@ async def invoice_state(db: Database, number: str) -> tuple[str, int]:
         return inv.state.value, inv.residual
 
 
-async def entry_lines(db: Database, *, payment_id: int | None = None,
-                      entry_id: int | None = None) -> list[tuple[str, int, int]]:
+async def entry_lines(
+    db: Database, *, payment_id: int | None = None, entry_id: int | None = None
+) -> list[tuple[str, int, int]]:
     """(account code, debit, credit) of the live entry of a payment, or of one entry."""
     async with db.session() as s:
-        stmt = (select(m.Account.code, m.JournalLine.debit, m.JournalLine.credit)
-                .join(m.JournalLine, m.JournalLine.account_id == m.Account.id)
-                .join(m.JournalEntry, m.JournalEntry.id == m.JournalLine.entry_id))
+        stmt = (
+            select(m.Account.code, m.JournalLine.debit, m.JournalLine.credit)
+            .join(m.JournalLine, m.JournalLine.account_id == m.Account.id)
+            .join(m.JournalEntry, m.JournalEntry.id == m.JournalLine.entry_id)
+        )
         if entry_id is not None:
             stmt = stmt.where(m.JournalEntry.id == entry_id)
         else:
-            stmt = stmt.where(m.JournalEntry.payment_id == payment_id,
-                              m.JournalEntry.reversal_of_id.is_(None),
-                              m.JournalEntry.reversed_by_id.is_(None))
+            stmt = stmt.where(
+                m.JournalEntry.payment_id == payment_id,
+                m.JournalEntry.reversal_of_id.is_(None),
+                m.JournalEntry.reversed_by_id.is_(None),
+            )
         return sorted(tuple(r) for r in (await s.execute(stmt)).all())
 
 
 async def ledger_balance(db: Database, code: str, partner: str | None = None) -> int:
     """Debit - credit of an account (optionally of one partner)."""
     async with db.session() as s:
-        stmt = (select(func.coalesce(func.sum(m.JournalLine.debit - m.JournalLine.credit), 0))
-                .join(m.Account, m.Account.id == m.JournalLine.account_id)
-                .where(m.Account.code == code))
+        stmt = (
+            select(func.coalesce(func.sum(m.JournalLine.debit - m.JournalLine.credit), 0))
+            .join(m.Account, m.Account.id == m.JournalLine.account_id)
+            .where(m.Account.code == code)
+        )
         if partner is not None:
             stmt = stmt.join(m.Partner, m.Partner.id == m.JournalLine.partner_id).where(
-                m.Partner.name == partner)
+                m.Partner.name == partner
+            )
         return int(await s.scalar(stmt))
 
 
-async def posted_payment(db: Database, partner: str, amount: str, day: str,
-                         type: str = "customer_payment") -> Any:
+async def posted_payment(
+    db: Database, partner: str, amount: str, day: str, type: str = "customer_payment"
+) -> Any:
     """A confirmed payment (its PaymentView)."""
     async with db.session() as s:
         view = await PaymentService(s, "tester").create_payment(type, partner, "BNK1", amount, day)
@@ -184,37 +239,76 @@ async def _integrity(db: Database) -> Any:
 RULES = {
     "reference": (
         [row("1190.00", text="Payment inv 2026 0001", name="ACME GmbH")],
-        "reference", "customer_payment", "ACME GmbH", [("INV-2026-0001", 119000, 0)],
-        [("1000", 119000, 0), ("1100", 0, 119000)], ("INV-2026-0001", "paid", 0)),
+        "reference",
+        "customer_payment",
+        "ACME GmbH",
+        [("INV-2026-0001", 119000, 0)],
+        [("1000", 119000, 0), ("1100", 0, 119000)],
+        ("INV-2026-0001", "paid", 0),
+    ),
     "partial": (
         [row("400.00", text="INV-2026-0002 first half")],
-        "partial", "customer_payment", "ACME GmbH", [("INV-2026-0002", 40000, 0)],
-        [("1000", 40000, 0), ("1100", 0, 40000)], ("INV-2026-0002", "partial", 10000)),
+        "partial",
+        "customer_payment",
+        "ACME GmbH",
+        [("INV-2026-0002", 40000, 0)],
+        [("1000", 40000, 0), ("1100", 0, 40000)],
+        ("INV-2026-0002", "partial", 10000),
+    ),
     "overpayment": (
         [row("1300.00", ref="INV20260001")],
-        "overpayment", "customer_payment", "ACME GmbH", [("INV-2026-0001", 119000, 0)],
-        [("1000", 130000, 0), ("1100", 0, 130000)], ("INV-2026-0001", "paid", 0)),
+        "overpayment",
+        "customer_payment",
+        "ACME GmbH",
+        [("INV-2026-0001", 119000, 0)],
+        [("1000", 130000, 0), ("1100", 0, 130000)],
+        ("INV-2026-0001", "paid", 0),
+    ),
     "writeoff": (
         [row("1189.50", text="INV-2026-0001")],
-        "writeoff", "customer_payment", "ACME GmbH", [("INV-2026-0001", 118950, 50)],
-        [("1000", 118950, 0), ("1100", 0, 119000), ("6900", 50, 0)], ("INV-2026-0001", "paid", 0)),
+        "writeoff",
+        "customer_payment",
+        "ACME GmbH",
+        [("INV-2026-0001", 118950, 50)],
+        [("1000", 118950, 0), ("1100", 0, 119000), ("6900", 50, 0)],
+        ("INV-2026-0001", "paid", 0),
+    ),
     "partner_amount": (
         [row("800.00", text="thanks", iban=GLOBEX_IBAN, name="GLOBEX")],
-        "partner_amount", "customer_payment", "Globex Corporation", [("G-100", 80000, 0)],
-        [("1000", 80000, 0), ("1100", 0, 80000)], ("G-100", "paid", 0)),
+        "partner_amount",
+        "customer_payment",
+        "Globex Corporation",
+        [("G-100", 80000, 0)],
+        [("1000", 80000, 0), ("1100", 0, 80000)],
+        ("G-100", "paid", 0),
+    ),
     "partner_subset": (
         [row("800.00", iban=ACME_IBAN)],
-        "partner_subset", "customer_payment", "ACME GmbH",
+        "partner_subset",
+        "customer_payment",
+        "ACME GmbH",
         [("INV-2026-0002", 50000, 0), ("INV-2026-0003", 30000, 0)],
-        [("1000", 80000, 0), ("1100", 0, 80000)], ("INV-2026-0003", "paid", 0)),
+        [("1000", 80000, 0), ("1100", 0, 80000)],
+        ("INV-2026-0003", "paid", 0),
+    ),
     "vendor_bill": (
         [row("-450.00", text="BILL-1", name="Supplier BV")],
-        "reference", "vendor_payment", "Supplier BV", [("BILL-1", 45000, 0)],
-        [("1000", 0, 45000), ("2000", 45000, 0)], ("BILL-1", "paid", 0)),
+        "reference",
+        "vendor_payment",
+        "Supplier BV",
+        [("BILL-1", 45000, 0)],
+        [("1000", 0, 45000), ("2000", 45000, 0)],
+        ("BILL-1", "paid", 0),
+    ),
     "customer_refund": (
         [row("-25.00", text="refund", iban=ACME_IBAN)],
-        "partner_amount", "customer_refund", "ACME GmbH", [("CN-1", 2500, 0)],
-        [("1000", 0, 2500), ("1100", 2500, 0)], ("CN-1", "paid", 0)),
+        "partner_amount",
+        "customer_refund",
+        "ACME GmbH",
+        [("CN-1", 2500, 0)],
+        [("1000", 0, 2500), ("1100", 2500, 0)],
+        ("CN-1", "paid", 0),
+    ),
 }
 
 
@@ -261,11 +355,17 @@ async def test_rule_with_auto_confirm_posts_to_the_bank_account(db, case):
 
 async def test_partial_leaves_the_invoice_partial(db):
     await books(db)
-    await imp(db, jsonl(row("100.00", text="INV-2026-0002", tx="a"),
-                        row("150.00", text="INV-2026-0002", tx="b")), auto_confirm=True)
+    await imp(
+        db,
+        jsonl(
+            row("100.00", text="INV-2026-0002", tx="a"), row("150.00", text="INV-2026-0002", tx="b")
+        ),
+        auto_confirm=True,
+    )
     assert await invoice_state(db, "INV-2026-0002") == ("partial", 25000)
-    report = await imp(db, jsonl(row("250.00", day="2026-02-10", text="INV-2026-0002", tx="c")),
-                       auto_confirm=True)
+    report = await imp(
+        db, jsonl(row("250.00", day="2026-02-10", text="INV-2026-0002", tx="c")), auto_confirm=True
+    )
     assert dict(report.matched) == {"reference": 1}  # the rest, exactly
     assert await invoice_state(db, "INV-2026-0002") == ("paid", 0)
 
@@ -294,16 +394,23 @@ async def test_payment_rule_reconciles_a_posted_payment(db):
     await books(db)
     pay = await posted_payment(db, "Globex Corporation", "250.00", "2026-02-01")
     assert await entry_lines(db, payment_id=pay.id) == [("1020", 25000, 0), ("1100", 0, 25000)]
-    report = await imp(db, jsonl(row("250.00", day="2026-02-04", iban=GLOBEX_IBAN)),
-                       auto_confirm=True)
+    report = await imp(
+        db, jsonl(row("250.00", day="2026-02-04", iban=GLOBEX_IBAN)), auto_confirm=True
+    )
     assert dict(report.matched) == {"payment": 1}
     assert (report.reconciled, report.payments_created, report.payments_confirmed) == (1, 0, 0)
     (bl,) = await bank_lines(db)
-    assert (bl.state, bl.link, bl.payment_id, bl.rule) == ("matched", "reconciled", pay.id,
-                                                             "payment")
+    assert (bl.state, bl.link, bl.payment_id, bl.rule) == (
+        "matched",
+        "reconciled",
+        pay.id,
+        "payment",
+    )
     assert f"posted payment #{pay.id}" in bl.reason
     assert await entry_lines(db, entry_id=bl.reconcile_entry_id) == [
-        ("1000", 25000, 0), ("1020", 0, 25000)]
+        ("1000", 25000, 0),
+        ("1020", 0, 25000),
+    ]
     assert await ledger_balance(db, "1020") == 0
     assert await ledger_balance(db, "1000") == 25000
     assert len(await payments(db)) == 1  # no new payment
@@ -317,7 +424,9 @@ async def test_payment_rule_for_an_outgoing_payment(db):
     (bl,) = await bank_lines(db)
     assert bl.payment_id == pay.id
     assert await entry_lines(db, entry_id=bl.reconcile_entry_id) == [
-        ("1000", 0, 9900), ("1030", 9900, 0)]
+        ("1000", 0, 9900),
+        ("1030", 9900, 0),
+    ]
 
 
 async def test_payment_already_reconciled_is_not_matched_again(db):
@@ -335,8 +444,14 @@ async def test_two_lines_for_one_invoice_pay_it_once(db):
     """The same payment twice in one file (or a customer paying twice): the first line settles
     the invoice, the second finds nothing open and waits for a person."""
     await books(db)
-    report = await imp(db, jsonl(row("1190.00", text="INV-2026-0001", tx="a"),
-                                 row("1190.00", text="INV-2026-0001", tx="b")), auto_confirm=True)
+    report = await imp(
+        db,
+        jsonl(
+            row("1190.00", text="INV-2026-0001", tx="a"),
+            row("1190.00", text="INV-2026-0001", tx="b"),
+        ),
+        auto_confirm=True,
+    )
     assert dict(report.matched) == {"reference": 1}
     assert (report.payments_created, report.payments_confirmed) == (1, 1)
     assert report.unmatched + report.to_review == 1
@@ -353,9 +468,15 @@ async def test_line_in_another_currency_goes_to_review_not_the_whole_file(db):
     await books(db)
     async with db.session() as s:
         await InvoiceService(s, "tester").create_invoice(
-            "INV-USD-2", "ACME GmbH", "100.00", "customer_invoice", "2026-01-05", currency="USD")
-    report = await imp(db, jsonl(row("100.00", text="INV-USD-2", currency="USD"),
-                                 row("1190.00", text="INV-2026-0001")), auto_confirm=True)
+            "INV-USD-2", "ACME GmbH", "100.00", "customer_invoice", "2026-01-05", currency="USD"
+        )
+    report = await imp(
+        db,
+        jsonl(
+            row("100.00", text="INV-USD-2", currency="USD"), row("1190.00", text="INV-2026-0001")
+        ),
+        auto_confirm=True,
+    )
     assert dict(report.matched) == {"reference": 1}
     assert (report.payments_confirmed, report.to_review) == (1, 1)
     usd = (await bank_lines(db))[0]
@@ -374,17 +495,24 @@ async def test_lines_in_the_locked_period(db):
     pay = await posted_payment(db, "Globex Corporation", "250.00", "2026-02-05")
     async with db.session() as s:
         await LockService(s, "tester").set_lock_date("2026-02-01")
-    report = await imp(db, jsonl(row("250.00", day="2026-01-30", iban=GLOBEX_IBAN),
-                                 row("1190.00", day="2026-01-30", text="INV-2026-0001"),
-                                 row("800.00", day="2026-02-03", iban=GLOBEX_IBAN)),
-                       auto_confirm=True)
+    report = await imp(
+        db,
+        jsonl(
+            row("250.00", day="2026-01-30", iban=GLOBEX_IBAN),
+            row("1190.00", day="2026-01-30", text="INV-2026-0001"),
+            row("800.00", day="2026-02-03", iban=GLOBEX_IBAN),
+        ),
+        auto_confirm=True,
+    )
     assert report.reconciled == 0 and report.to_review == 1
     assert (report.payments_created, report.payments_confirmed) == (2, 1)
     assert len(report.warnings) == 1 and "lock date 2026-02-01" in report.warnings[0]
     first, second, third = await bank_lines(db)
     assert (first.state, first.payment_id) == ("review", None)
-    assert first.reason == ("dated 2026-01-30, on or before the lock date 2026-02-01: cannot "
-                            "reconcile payment automatically")
+    assert first.reason == (
+        "dated 2026-01-30, on or before the lock date 2026-02-01: cannot "
+        "reconcile payment automatically"
+    )
     assert json.loads(first.candidates)[0]["payment_id"] == pay.id
     assert (second.state, third.state) == ("matched", "matched")
     assert [p["state"] for p in await payments(db)] == ["posted", "draft", "posted"]
@@ -392,26 +520,33 @@ async def test_lines_in_the_locked_period(db):
 
 async def test_one_file_of_every_kind(db):
     """A realistic mix in one file: every rule, plus lines for review and unmatched."""
-    await books(db, [("INV-2026-0004", "ACME GmbH", "70.00", "customer_invoice", "2026-01-20"),
-                     ("INV-2026-0005", "ACME GmbH", "70.00", "customer_invoice", "2026-01-21")])
+    await books(
+        db,
+        [
+            ("INV-2026-0004", "ACME GmbH", "70.00", "customer_invoice", "2026-01-20"),
+            ("INV-2026-0005", "ACME GmbH", "70.00", "customer_invoice", "2026-01-21"),
+        ],
+    )
     pay = await posted_payment(db, "Globex Corporation", "250.00", "2026-02-01")
     data = jsonl(
-        row("1190.00", text="INV-2026-0001"),                     # reference
-        row("-450.00", text="bill 1"),                            # reference, outgoing
-        row("400.00", text="INV-2026-0002"),                      # partial
-        row("800.00", iban=GLOBEX_IBAN),                          # partner_amount
-        row("250.00", iban=GLOBEX_IBAN),                          # payment
-        row("70.00", iban=ACME_IBAN),                             # two items of 70: review
-        row("-15.00", text="bank fee"),                           # unmatched
+        row("1190.00", text="INV-2026-0001"),  # reference
+        row("-450.00", text="bill 1"),  # reference, outgoing
+        row("400.00", text="INV-2026-0002"),  # partial
+        row("800.00", iban=GLOBEX_IBAN),  # partner_amount
+        row("250.00", iban=GLOBEX_IBAN),  # payment
+        row("70.00", iban=ACME_IBAN),  # two items of 70: review
+        row("-15.00", text="bank fee"),  # unmatched
     )
     report = await imp(db, data, auto_confirm=True)
-    assert dict(report.matched) == {"reference": 2, "partial": 1, "partner_amount": 1,
-                                    "payment": 1}
+    assert dict(report.matched) == {"reference": 2, "partial": 1, "partner_amount": 1, "payment": 1}
     assert (report.payments_created, report.payments_confirmed, report.reconciled) == (4, 4, 1)
     assert (report.to_review, report.unmatched) == (1, 1)
     states = [(bl.state, bl.link) for bl in await bank_lines(db)]
-    assert states == [("matched", "created")] * 4 + [("matched", "reconciled"), ("review", None),
-                                                      ("review", None)]
+    assert states == [("matched", "created")] * 4 + [
+        ("matched", "reconciled"),
+        ("review", None),
+        ("review", None),
+    ]
     lines = await bank_lines(db)
     assert lines[4].payment_id == pay.id
     assert "oldest of several" in json.loads(lines[5].candidates)[0]["reason"]
@@ -422,10 +557,12 @@ async def test_one_file_of_every_kind(db):
 # -------------------------------------------------------------------------- CSV input
 async def test_csv_input_matches_like_json_lines(db):
     await books(db)
-    rows = [row("1190.00", text="Invoice INV 2026 0001", name="ACME GmbH", tx="C1"),
-            row("800.00", iban=GLOBEX_IBAN, name="Globex", text="x", tx="C2"),
-            row("-450.00", text="BILL-1", name="Supplier BV", tx="C3"),
-            row("-3.50", text="fee", tx="C4")]
+    rows = [
+        row("1190.00", text="Invoice INV 2026 0001", name="ACME GmbH", tx="C1"),
+        row("800.00", iban=GLOBEX_IBAN, name="Globex", text="x", tx="C2"),
+        row("-450.00", text="BILL-1", name="Supplier BV", tx="C3"),
+        row("-3.50", text="fee", tx="C4"),
+    ]
     report = await imp(db, csv_bytes(*rows), source="statement.csv", auto_confirm=True)
     assert report.format == "csv"
     assert (report.lines_read, report.new_lines) == (4, 4)
@@ -447,20 +584,28 @@ async def test_csv_input_matches_like_json_lines(db):
 
 async def test_csv_with_decimal_comma_and_semicolons(db):
     await books(db)
-    data = ("Buchungstag;Betrag;Verwendungszweck;IBAN\n"
-            "03.02.2026;1.190,00;RE INV-2026-0001;\n"
-            "04.02.2026;-450,00;BILL-1 Lieferung;\n").encode("cp1252")
+    data = (
+        "Buchungstag;Betrag;Verwendungszweck;IBAN\n"
+        "03.02.2026;1.190,00;RE INV-2026-0001;\n"
+        "04.02.2026;-450,00;BILL-1 Lieferung;\n"
+    ).encode("cp1252")
     report = await imp(db, data, source="umsaetze.csv")
     assert dict(report.matched) == {"reference": 2}
-    assert [bl.booking_date for bl in await bank_lines(db)] == [dt.date(2026, 2, 3),
-                                                                 dt.date(2026, 2, 4)]
+    assert [bl.booking_date for bl in await bank_lines(db)] == [
+        dt.date(2026, 2, 3),
+        dt.date(2026, 2, 4),
+    ]
 
 
 # ------------------------------------------------------------------------------ dedup
 async def test_importing_the_same_file_twice_adds_nothing(db):
     await books(db)
-    data = jsonl(row("1190.00", text="INV-2026-0001", tx="T1"), row("-15.00", text="fee"),
-                 row("-15.00", text="fee"), row("800.00", iban=GLOBEX_IBAN))
+    data = jsonl(
+        row("1190.00", text="INV-2026-0001", tx="T1"),
+        row("-15.00", text="fee"),
+        row("-15.00", text="fee"),
+        row("800.00", iban=GLOBEX_IBAN),
+    )
     first = await imp(db, data, auto_confirm=True)
     assert (first.lines_read, first.new_lines, first.duplicates) == (4, 4, 0)
     before = await counts(db)
@@ -484,10 +629,18 @@ async def test_overlapping_files_add_only_the_new_lines(db, with_ids):
         return row(amount, day=f"2026-02-{k:02d}", tx=f"TX{k}" if with_ids else None, **kw)
 
     coffee = {"text": "Coffee", "name": "Cafe"}
-    a = jsonl(r(1, "1190.00", text="INV-2026-0001"), r(2, "-3.20", **coffee),
-              r(3, "-9.99", text="phone"), r(4, "-1.00", text="fee"))
-    b = jsonl(r(3, "-9.99", text="phone"), r(4, "-1.00", text="fee"),
-              r(5, "800.00", iban=GLOBEX_IBAN), r(6, "-2.00", text="fee 2"))
+    a = jsonl(
+        r(1, "1190.00", text="INV-2026-0001"),
+        r(2, "-3.20", **coffee),
+        r(3, "-9.99", text="phone"),
+        r(4, "-1.00", text="fee"),
+    )
+    b = jsonl(
+        r(3, "-9.99", text="phone"),
+        r(4, "-1.00", text="fee"),
+        r(5, "800.00", iban=GLOBEX_IBAN),
+        r(6, "-2.00", text="fee 2"),
+    )
     first = await imp(db, a, source="jan.jsonl")
     assert first.new_lines == 4
     second = await imp(db, b, source="feb.jsonl")
@@ -525,8 +678,11 @@ async def test_duplicate_lines_are_skipped_per_journal(db):
 async def test_dry_run_writes_nothing(db):
     await books(db)
     await posted_payment(db, "Globex Corporation", "250.00", "2026-02-01")
-    data = jsonl(row("1190.00", text="INV-2026-0001"), row("250.00", iban=GLOBEX_IBAN),
-                 row("-15.00", text="fee"))
+    data = jsonl(
+        row("1190.00", text="INV-2026-0001"),
+        row("250.00", iban=GLOBEX_IBAN),
+        row("-15.00", text="fee"),
+    )
     before = await counts(db)
     dry = await imp(db, data, auto_confirm=True, dry_run=True)
     assert dry.dry_run
@@ -563,8 +719,10 @@ async def test_file_with_a_foreign_second_statement_is_refused_whole(db):
     await books(db)
     async with db.session() as s:
         await JournalService(s, "tester").create_journal("BNK2", "Savings", iban=OWN_IBAN)
-    data = jsonl(row("-5.00", text="fee", account=OWN_IBAN),
-                 row("1190.00", text="INV-2026-0001", account=FOREIGN_IBAN))
+    data = jsonl(
+        row("-5.00", text="fee", account=OWN_IBAN),
+        row("1190.00", text="INV-2026-0001", account=FOREIGN_IBAN),
+    )
     before = await counts(db)
     with pytest.raises(InputError):
         await imp(db, data, journal="BNK2")
@@ -579,8 +737,14 @@ async def test_unknown_journal_writes_nothing(db):
 
 
 # ------------------------------------------------------------------ statement continuity
-def mt940(ref: str, opening: str, closing: str, open_day: str, close_day: str,
-          lines: list[tuple[str, str, str]]) -> bytes:
+def mt940(
+    ref: str,
+    opening: str,
+    closing: str,
+    open_day: str,
+    close_day: str,
+    lines: list[tuple[str, str, str]],
+) -> bytes:
     """A one-statement MT940 file; lines are (yymmdd, C/D + amount with comma, text)."""
     body = [f":20:{ref}", f":25:{OWN_IBAN}", ":28C:1/1", f":60F:C{open_day}EUR{opening}"]
     for k, (day, amount, text) in enumerate(lines):
@@ -591,8 +755,9 @@ def mt940(ref: str, opening: str, closing: str, open_day: str, close_day: str,
 
 async def test_statement_continuity_warning(db):
     await books(db)
-    first = mt940("S1", "1000,00", "2190,00", "260201", "260202",
-                  [("260202", "C1190,00", "INV-2026-0001")])
+    first = mt940(
+        "S1", "1000,00", "2190,00", "260201", "260202", [("260202", "C1190,00", "INV-2026-0001")]
+    )
     report = await imp(db, first, source="s1.sta")
     assert report.format == "mt940" and report.warnings == []
     follows = mt940("S2", "2190,00", "2175,00", "260203", "260203", [("260203", "D15,00", "fee")])
@@ -600,14 +765,25 @@ async def test_statement_continuity_warning(db):
     gap = mt940("S4", "2000,00", "1990,00", "260210", "260210", [("260210", "D10,00", "fee")])
     warnings = (await imp(db, gap, source="s4.sta")).warnings
     assert len(warnings) == 1
-    assert "opening balance 2000.00 on 2026-02-10 does not follow the previous statement's " \
-           "closing balance 2175.00 on 2026-02-03" in warnings[0]
+    assert (
+        "opening balance 2000.00 on 2026-02-10 does not follow the previous statement's "
+        "closing balance 2175.00 on 2026-02-03" in warnings[0]
+    )
     async with db.session() as s:
-        stored = (await s.execute(select(m.BankStatement.opening_balance,
-                                         m.BankStatement.closing_balance, m.BankStatement.account)
-                                  .order_by(m.BankStatement.id))).all()
-    assert [tuple(r) for r in stored] == [(100000, 219000, OWN_IBAN), (219000, 217500, OWN_IBAN),
-                                          (200000, 199000, OWN_IBAN)]
+        stored = (
+            await s.execute(
+                select(
+                    m.BankStatement.opening_balance,
+                    m.BankStatement.closing_balance,
+                    m.BankStatement.account,
+                ).order_by(m.BankStatement.id)
+            )
+        ).all()
+    assert [tuple(r) for r in stored] == [
+        (100000, 219000, OWN_IBAN),
+        (219000, 217500, OWN_IBAN),
+        (200000, 199000, OWN_IBAN),
+    ]
 
 
 async def test_statement_that_does_not_add_up_is_warned_about(db):
@@ -632,19 +808,43 @@ GOOD_CSV = b"Date,Amount,Description\n2026-02-01,1190.00,INV-2026-0001\n2026-02-
 BAD_FILES = {
     # name: (bytes, source, input_format, words the message must hold)
     "truncated xml": (CAMT[: len(CAMT) // 2], "stmt.xml", None, ["stmt.xml", "line"]),
-    "csv bad date": (GOOD_CSV + b"2026-02-31,10.00,x\n", "bad.csv", None,
-                     ["bad.csv", "line 4", "booking_date", "2026-02-31"]),
-    "csv bad amount": (GOOD_CSV.replace(b"-5.00", b"-5.0x"), "bad.csv", None,
-                       ["bad.csv", "line 3", "amount", "-5.0x"]),
-    "xml wrong encoding": (CAMT.replace(b"ACME GmbH", "ACMÉ".encode("latin-1")), "enc.xml",
-                           None, ["enc.xml", "line 7"]),
-    "jsonl wrong encoding": ('{"booking_date": "2026-02-01", "amount": "1", "remittance": "café"}'
-                             .encode("latin-1"), "enc.jsonl", "jsonl", ["enc.jsonl", "UTF-8"]),
-    "jsonl bad amount": (b'{"booking_date": "2026-02-01", "amount": "1"}\n'
-                         b'{"booking_date": "2026-02-01", "amount": "12,3.4"}\n', "f.jsonl",
-                         "jsonl", ["f.jsonl", "line 2", "amount", "12,3.4"]),
-    "mt940 truncated": (mt940("S1", "1000,00", "1100,00", "260201", "260202",
-                              [("260202", "C100,00", "x")])[:70], "cut.sta", None, ["cut.sta"]),
+    "csv bad date": (
+        GOOD_CSV + b"2026-02-31,10.00,x\n",
+        "bad.csv",
+        None,
+        ["bad.csv", "line 4", "booking_date", "2026-02-31"],
+    ),
+    "csv bad amount": (
+        GOOD_CSV.replace(b"-5.00", b"-5.0x"),
+        "bad.csv",
+        None,
+        ["bad.csv", "line 3", "amount", "-5.0x"],
+    ),
+    "xml wrong encoding": (
+        CAMT.replace(b"ACME GmbH", "ACMÉ".encode("latin-1")),
+        "enc.xml",
+        None,
+        ["enc.xml", "line 7"],
+    ),
+    "jsonl wrong encoding": (
+        '{"booking_date": "2026-02-01", "amount": "1", "remittance": "café"}'.encode("latin-1"),
+        "enc.jsonl",
+        "jsonl",
+        ["enc.jsonl", "UTF-8"],
+    ),
+    "jsonl bad amount": (
+        b'{"booking_date": "2026-02-01", "amount": "1"}\n'
+        b'{"booking_date": "2026-02-01", "amount": "12,3.4"}\n',
+        "f.jsonl",
+        "jsonl",
+        ["f.jsonl", "line 2", "amount", "12,3.4"],
+    ),
+    "mt940 truncated": (
+        mt940("S1", "1000,00", "1100,00", "260201", "260202", [("260202", "C100,00", "x")])[:70],
+        "cut.sta",
+        None,
+        ["cut.sta"],
+    ),
     "unknown format": (b"\x00\x01\x02 hello", "blob.bin", None, ["blob.bin"]),
 }
 
@@ -693,8 +893,14 @@ async def test_failure_after_writing_started_rolls_back_the_whole_file(db, monke
 
 
 # ------------------------------------------------------------------------- fuzzed input
-MT940_SEED = mt940("S1", "1000,00", "1100,00", "260201", "260202",
-                   [("260202", "C100,00", "INV-2026-0001"), ("260202", "D5,00", "fee")])
+MT940_SEED = mt940(
+    "S1",
+    "1000,00",
+    "1100,00",
+    "260201",
+    "260202",
+    [("260202", "C100,00", "INV-2026-0001"), ("260202", "D5,00", "fee")],
+)
 OFX_SEED = b"""OFXHEADER:100
 DATA:OFXSGML
 VERSION:102
@@ -733,9 +939,9 @@ def mutated(draw: Any, seed: bytes) -> bytes:
         elif op == "flip" and data:
             data[at] = draw(hs.integers(0, 255))
         elif op == "delete":
-            del data[at:at + draw(hs.integers(1, 20))]
+            del data[at : at + draw(hs.integers(1, 20))]
         elif op == "dup":
-            data[at:at] = data[at:at + draw(hs.integers(1, 40))]
+            data[at:at] = data[at : at + draw(hs.integers(1, 40))]
     return bytes(data)
 
 
@@ -757,15 +963,19 @@ def test_fuzzed_files_raise_only_payctl_errors_and_write_nothing(loop_db, fmt):
     loop, db = loop_db
     outcomes = {"refused": 0, "imported": 0}
 
-    @settings(max_examples=30, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                     HealthCheck.too_slow])
+    @settings(
+        max_examples=30,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(data=mutated(SEEDS[fmt]))
     def check(data: bytes) -> None:
         before = loop.run_until_complete(counts(db))
         try:
-            report = loop.run_until_complete(imp(db, data, source=f"fuzz.{fmt}",
-                                                 input_format=fmt, auto_confirm=True))
+            report = loop.run_until_complete(
+                imp(db, data, source=f"fuzz.{fmt}", input_format=fmt, auto_confirm=True)
+            )
         except PayctlError as exc:
             outcomes["refused"] += 1
             assert exc.message and "\n" not in exc.message

@@ -43,8 +43,13 @@ async def _read(db: Database, fn: Callable[[Any], Awaitable[T]]) -> T:
         return await fn(s)
 
 
-async def bulk(session: Any, action: str, idents: list[Any] | None = None,
-               filters: PaymentFilter | None = None, **kw: Any) -> BulkReport:
+async def bulk(
+    session: Any,
+    action: str,
+    idents: list[Any] | None = None,
+    filters: PaymentFilter | None = None,
+    **kw: Any,
+) -> BulkReport:
     selection = Selection(tuple(str(i) for i in idents or ()), filters)
     return await PaymentFlowService(session, "tester").bulk(action, selection, **kw)
 
@@ -60,27 +65,40 @@ async def assert_sound(db: Database) -> None:
     assert problems == []
 
 
-async def snapshot(db: Database) -> tuple[dict[str, int], dict[int, tuple[str, str | None]],
-                                          dict[str, tuple[int, str]]]:
+async def snapshot(
+    db: Database,
+) -> tuple[dict[str, int], dict[int, tuple[str, str | None]], dict[str, tuple[int, str]]]:
     """Table counts, every payment's (state, number), every invoice's (residual, state)."""
+
     async def invoices(s: Any) -> dict[str, tuple[int, str]]:
         rows = (await s.execute(select(Invoice.number, Invoice.residual, Invoice.state))).all()
         return {n: (r, InvoiceState(st).value) for n, r, st in rows}
 
-    return (await _read(db, table_counts), await _read(db, payment_states),
-            await _read(db, invoices))
+    return (
+        await _read(db, table_counts),
+        await _read(db, payment_states),
+        await _read(db, invoices),
+    )
 
 
 async def entry_count(db: Database, payment_id: int) -> int:
     async def q(s: Any) -> int:
-        return int(await s.scalar(select(func.count()).select_from(JournalEntry)
-                                  .where(JournalEntry.payment_id == payment_id)) or 0)
+        return int(
+            await s.scalar(
+                select(func.count())
+                .select_from(JournalEntry)
+                .where(JournalEntry.payment_id == payment_id)
+            )
+            or 0
+        )
+
     return await _read(db, q)
 
 
 async def audit_actions(db: Database) -> Counter[str]:
     async def q(s: Any) -> Counter[str]:
         return Counter((await s.execute(select(AuditRecord.action))).scalars())
+
     return await _read(db, q)
 
 
@@ -98,8 +116,9 @@ async def mixed_set(session: Any) -> dict[str, Any]:
     ids["posted"] = posted.id
     ids["posted_number"] = (await flow.confirm_payment(posted.id)).number
     for k in (1, 2, 3):
-        ids[f"g{k}"] = (await factories.draft(session, "100.00",
-                                              allocations=[(f"INV-{k}", "100.00")])).id
+        ids[f"g{k}"] = (
+            await factories.draft(session, "100.00", allocations=[(f"INV-{k}", "100.00")])
+        ).id
     ids["comp1"] = (await factories.draft(session, "100.00", allocations=[("INV-S", "100.00")])).id
     ids["comp2"] = (await factories.draft(session, "100.00", allocations=[("INV-S", "100.00")])).id
     ids["cancelled"] = (await factories.draft(session, "30.00")).id
@@ -113,8 +132,18 @@ async def mixed_set(session: Any) -> dict[str, Any]:
 async def test_per_item_mode_posts_good_items_and_reports_each_bad_one(session, db):
     ids = await mixed_set(session)
     counts_before, states_before, _ = await snapshot(db)
-    idents = [ids["g1"], ids["comp1"], ids["cancelled"], "999999", ids["g2"], ids["comp2"],
-              ids["posted"], ids["g3"], f"#{ids['g1']}", "BNK1/2026/99999"]
+    idents = [
+        ids["g1"],
+        ids["comp1"],
+        ids["cancelled"],
+        "999999",
+        ids["g2"],
+        ids["comp2"],
+        ids["posted"],
+        ids["g3"],
+        f"#{ids['g1']}",
+        "BNK1/2026/99999",
+    ]
 
     report = await bulk(session, "confirm", idents)
 
@@ -143,7 +172,8 @@ async def test_per_item_mode_posts_good_items_and_reports_each_bad_one(session, 
     for key in ("g1", "g2", "g3", "comp1"):
         assert states[ids[key]][0] == "posted"
     assert {states[ids[k]][1] for k in ("g1", "g2", "g3", "comp1")} == {
-        f"BNK1/2026/{n:05d}" for n in (2, 3, 4, 5)}
+        f"BNK1/2026/{n:05d}" for n in (2, 3, 4, 5)
+    }
     for key in ("comp2", "cancelled", "posted"):  # bad ones (and the skipped one) untouched
         assert states[ids[key]] == states_before[ids[key]]
     assert await entry_count(db, ids["comp2"]) == 0
@@ -187,8 +217,16 @@ async def test_a_payment_listed_several_times_is_one_duplicate_and_the_run_succe
 
 async def test_identifier_forms_resolve_or_are_reported_unknown_never_crash(session, db):
     ids = await seed_drafts(session, 3)
-    idents = [f"#{ids[0]}", f"00{ids[1]}", " ", "3000000000", "99999999999999999999", "1\u00b2",
-              "no-such-number", str(ids[2])]
+    idents = [
+        f"#{ids[0]}",
+        f"00{ids[1]}",
+        " ",
+        "3000000000",
+        "99999999999999999999",
+        "1\u00b2",
+        "no-such-number",
+        str(ids[2]),
+    ]
 
     report = await bulk(session, "confirm", idents)
 
@@ -253,16 +291,20 @@ async def test_atomic_failure_in_the_second_batch_rolls_back_the_first(session, 
 # --------------------------------------------------------------------------- dry run / validate
 
 
-@pytest.mark.parametrize(("action", "dry_run", "target", "message"), [
-    ("confirm", True, "drafts", "ok"),
-    ("post", True, "drafts", "ok"),
-    ("validate", False, "drafts", "can be confirmed"),
-    ("reset", True, "posted", "ok"),
-    ("cancel", True, "posted", "ok"),
-    ("delete", True, "drafts", "ok"),
-])
+@pytest.mark.parametrize(
+    ("action", "dry_run", "target", "message"),
+    [
+        ("confirm", True, "drafts", "ok"),
+        ("post", True, "drafts", "ok"),
+        ("validate", False, "drafts", "can be confirmed"),
+        ("reset", True, "posted", "ok"),
+        ("cancel", True, "posted", "ok"),
+        ("delete", True, "drafts", "ok"),
+    ],
+)
 async def test_dry_run_and_validate_run_the_checks_and_write_nothing(
-        session, db, action, dry_run, target, message):
+    session, db, action, dry_run, target, message
+):
     ids = await seed_drafts(session, 6)
     flow = PaymentFlowService(session, "tester")
     for pid in ids[:2]:
@@ -376,8 +418,12 @@ async def test_bulk_cancel_of_posted_payments_posts_reversals(session, db):
     assert {v for v in invoices.values()} == {(10_000, "open")}
 
     async def reasons(s: Any) -> set[str | None]:
-        return set((await s.execute(select(AuditRecord.reason)
-                                    .where(AuditRecord.action == "cancel"))).scalars())
+        return set(
+            (
+                await s.execute(select(AuditRecord.reason).where(AuditRecord.action == "cancel"))
+            ).scalars()
+        )
+
     assert await _read(db, reasons) == {"duplicates"}
     await assert_sound(db)
 
@@ -400,7 +446,8 @@ async def test_bulk_delete_removes_never_posted_drafts_and_refuses_the_rest(sess
     assert "is posted: only drafts can be deleted" in items[str(posted)].message
     assert items[str(reset)].message == (
         f"payment {states_before[reset][1]} has been posted before and keeps its history: "
-        "cancel it instead of deleting")
+        "cancel it instead of deleting"
+    )
     assert "is cancelled: only drafts can be deleted" in items[str(cancelled)].message
 
     counts, states, invoices = await snapshot(db)
@@ -412,13 +459,26 @@ async def test_bulk_delete_removes_never_posted_drafts_and_refuses_the_rest(sess
     assert invoices == invoices_before
 
     async def deleted(s: Any) -> set[int]:
-        return set((await s.execute(select(AuditRecord.payment_id)
-                                    .where(AuditRecord.action == "delete"))).scalars())
+        return set(
+            (
+                await s.execute(
+                    select(AuditRecord.payment_id).where(AuditRecord.action == "delete")
+                )
+            ).scalars()
+        )
+
     assert await _read(db, deleted) == {new1, new2}
 
     async def orphans(s: Any) -> int:
-        return int(await s.scalar(select(func.count()).select_from(PaymentAllocation)
-                                  .where(PaymentAllocation.payment_id.in_([new1, new2]))) or 0)
+        return int(
+            await s.scalar(
+                select(func.count())
+                .select_from(PaymentAllocation)
+                .where(PaymentAllocation.payment_id.in_([new1, new2]))
+            )
+            or 0
+        )
+
     assert await _read(db, orphans) == 0
     await assert_sound(db)
 

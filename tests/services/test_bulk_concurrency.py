@@ -41,20 +41,27 @@ async def _seed(url: str, n: int) -> list[int]:
         await db.dispose()
 
 
-async def _final_state(url: str) -> tuple[dict[int, tuple[str, str | None]], list[str],
-                                          dict[Any, int], int]:
+async def _final_state(
+    url: str,
+) -> tuple[dict[int, tuple[str, str | None]], list[str], dict[Any, int], int]:
     """payment (state, number), integrity problems, entries per payment, confirm audit rows."""
     db = Database(url)
     try:
         async with db.session() as s:
             states = await payment_states(s)
             problems = await integrity_problems(s)
-            entries = dict((await s.execute(
-                select(JournalEntry.payment_id, func.count()).where(
-                    JournalEntry.payment_id.is_not(None)).group_by(JournalEntry.payment_id)
-            )).all())
-            confirms = await s.scalar(select(func.count()).select_from(AuditRecord)
-                                      .where(AuditRecord.action == "confirm"))
+            entries = dict(
+                (
+                    await s.execute(
+                        select(JournalEntry.payment_id, func.count())
+                        .where(JournalEntry.payment_id.is_not(None))
+                        .group_by(JournalEntry.payment_id)
+                    )
+                ).all()
+            )
+            confirms = await s.scalar(
+                select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "confirm")
+            )
             return states, problems, entries, int(confirms or 0)
     finally:
         await db.dispose()
@@ -62,8 +69,12 @@ async def _final_state(url: str) -> tuple[dict[int, tuple[str, str | None]], lis
 
 def _env(url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(PAYCTL_DATABASE_URL=url, PAYCTL_USER="tester", PAYCTL_BUSY_TIMEOUT="120",
-               PYTHONPATH=str(ROOT))
+    env.update(
+        PAYCTL_DATABASE_URL=url,
+        PAYCTL_USER="tester",
+        PAYCTL_BUSY_TIMEOUT="120",
+        PYTHONPATH=str(ROOT),
+    )
     return env
 
 
@@ -72,14 +83,16 @@ def _assert_uninterrupted_result(ids: list[int], url: str) -> None:
     (batches go in id order), one entry and one confirm audit record each, books sound."""
     states, problems, entries, confirms = asyncio.run(_final_state(url))
     assert [states[i] for i in ids] == [
-        ("posted", f"BNK1/2026/{k:05d}") for k in range(1, len(ids) + 1)]
+        ("posted", f"BNK1/2026/{k:05d}") for k in range(1, len(ids) + 1)
+    ]
     assert {entries.get(i, 0) for i in ids} == {1}
     assert confirms == len(ids)
     assert problems == []
 
 
 def test_two_processes_confirming_overlapping_sets_post_each_payment_once(
-        init_url: str, tmp_path: Path) -> None:
+    init_url: str, tmp_path: Path
+) -> None:
     ids = asyncio.run(_seed(init_url, 2000))
     first, second = ids[:1400], ids[600:][::-1]  # 800 in common; the second walks backwards
     go = tmp_path / "go"
@@ -87,10 +100,24 @@ def test_two_processes_confirming_overlapping_sets_post_each_payment_once(
     for name, chosen in (("a", first), ("b", second)):
         listing = tmp_path / f"{name}.txt"
         listing.write_text("\n".join(map(str, chosen)) + "\n")
-        procs.append(subprocess.Popen(
-            [sys.executable, str(WORKER), init_url, str(listing), "--go", str(go),
-             "--ready", str(tmp_path / f"{name}.ready")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(init_url)))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(WORKER),
+                    init_url,
+                    str(listing),
+                    "--go",
+                    str(go),
+                    "--ready",
+                    str(tmp_path / f"{name}.ready"),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_env(init_url),
+            )
+        )
     results = []
     try:
         release(procs, [tmp_path / f"{n}.ready" for n in "ab"], go)  # both at the start line
@@ -109,8 +136,7 @@ def test_two_processes_confirming_overlapping_sets_post_each_payment_once(
     assert sum(r["skipped"] for r in results) == 800  # ...and skipped by the other
     states, problems, entries, confirms = asyncio.run(_final_state(init_url))
     assert {states[i][0] for i in ids} == {"posted"}
-    assert sorted(states[i][1] or "" for i in ids) == [
-        f"BNK1/2026/{k:05d}" for k in range(1, 2001)]
+    assert sorted(states[i][1] or "" for i in ids) == [f"BNK1/2026/{k:05d}" for k in range(1, 2001)]
     assert {entries.get(i, 0) for i in ids} == {1}
     assert confirms == 2000
     assert problems == []
@@ -142,15 +168,26 @@ async def _wait_for_first_batch(url: str, proc: subprocess.Popen[Any], limit: fl
 
 
 def test_a_bulk_run_killed_half_way_and_re_run_ends_as_an_uninterrupted_run(
-        init_url: str, tmp_path: Path) -> None:
+    init_url: str, tmp_path: Path
+) -> None:
     ids = asyncio.run(_seed(init_url, 3000))
     listing = tmp_path / "approved.txt"
     listing.write_text("\n".join(map(str, ids)) + "\n")
-    command = [sys.executable, "-m", "payctl", "bulk", "confirm", "--file", str(listing),
-               "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "payctl",
+        "bulk",
+        "confirm",
+        "--file",
+        str(listing),
+        "--format",
+        "json",
+    ]
 
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=_env(init_url), cwd=tmp_path)
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(init_url), cwd=tmp_path
+    )
     try:
         seen = asyncio.run(_wait_for_first_batch(init_url, proc, limit=120))
         proc.send_signal(signal.SIGKILL)
@@ -160,26 +197,40 @@ def test_a_bulk_run_killed_half_way_and_re_run_ends_as_an_uninterrupted_run(
     assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
     posted = asyncio.run(_posted(init_url))
     assert seen in (1000, 2000) and posted in (1000, 2000) and posted >= seen, (
-        "a batch is one transaction: whole batches or nothing", seen, posted)
+        "a batch is one transaction: whole batches or nothing",
+        seen,
+        posted,
+    )
     states, problems, _, _ = asyncio.run(_final_state(init_url))
     assert [states[i][0] for i in ids] == ["posted"] * posted + ["draft"] * (3000 - posted)
     assert problems == []  # sound even right after the kill
 
-    rerun = subprocess.run(command, capture_output=True, text=True, env=_env(init_url),
-                           cwd=tmp_path, timeout=300)
+    rerun = subprocess.run(
+        command, capture_output=True, text=True, env=_env(init_url), cwd=tmp_path, timeout=300
+    )
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)["summary"]
     assert (summary["succeeded"], summary["skipped"], summary["failed"]) == (
-        3000 - posted, posted, 0)
+        3000 - posted,
+        posted,
+        0,
+    )
     assert summary["batches"] == 3
     _assert_uninterrupted_result(ids, init_url)
-    check = subprocess.run([sys.executable, "-m", "payctl", "check"], capture_output=True,
-                           text=True, env=_env(init_url), cwd=tmp_path, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "-m", "payctl", "check"],
+        capture_output=True,
+        text=True,
+        env=_env(init_url),
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_two_processes_creating_from_the_same_file_create_each_payment_once(
-        init_url: str, tmp_path: Path) -> None:
+    init_url: str, tmp_path: Path
+) -> None:
     """`bulk create` of one file from two processes at once (issue "Trust first", point 2):
     the unique idempotency key makes each row one payment, identical rows included."""
     from tests import factories
@@ -193,16 +244,33 @@ def test_two_processes_creating_from_the_same_file_create_each_payment_once(
             await db.dispose()
 
     asyncio.run(customer())
-    rows = [f"customer_payment,ACME GmbH,BNK1,{1 + k // 2}.00,2026-02-01,,\n"  # pairs of twins
-            for k in range(1000)]
+    rows = [
+        f"customer_payment,ACME GmbH,BNK1,{1 + k // 2}.00,2026-02-01,,\n"  # pairs of twins
+        for k in range(1000)
+    ]
     listing = tmp_path / "payments.csv"
     listing.write_text("type,partner,journal,amount,date,reference,memo\n" + "".join(rows))
     go = tmp_path / "go"
-    procs = [subprocess.Popen(
-        [sys.executable, str(WORKER), init_url, str(listing), "--create", "--go", str(go),
-         "--ready", str(tmp_path / f"{name}.ready")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(init_url))
-        for name in "ab"]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(WORKER),
+                init_url,
+                str(listing),
+                "--create",
+                "--go",
+                str(go),
+                "--ready",
+                str(tmp_path / f"{name}.ready"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(init_url),
+        )
+        for name in "ab"
+    ]
     deadline = time.monotonic() + 120
     while not all((tmp_path / f"{n}.ready").exists() for n in "ab"):
         assert time.monotonic() < deadline and all(p.poll() is None for p in procs)

@@ -36,10 +36,12 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER) -> list
     return [SourceRow(i + 2, dict(zip(header, r, strict=True))) for i, r in enumerate(rows)]
 
 
-async def create(session: Any, rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER,
-                 **kw: Any) -> BulkCreateResult:
+async def create(
+    session: Any, rows: Sequence[Sequence[str]], header: Sequence[str] = HEADER, **kw: Any
+) -> BulkCreateResult:
     return await PaymentService(session, "tester").create_payments(
-        table(rows, header), list(header), "payments.csv", **kw)
+        table(rows, header), list(header), "payments.csv", **kw
+    )
 
 
 async def counts(db: Database) -> dict[str, int]:
@@ -49,8 +51,13 @@ async def counts(db: Database) -> dict[str, int]:
 
 async def payments(db: Database) -> list[tuple[int, str | None, int, str | None]]:
     async with db.session() as s:
-        rows = (await s.execute(select(Payment.id, Payment.reference, Payment.amount,
-                                       Payment.idempotency_key).order_by(Payment.id))).all()
+        rows = (
+            await s.execute(
+                select(
+                    Payment.id, Payment.reference, Payment.amount, Payment.idempotency_key
+                ).order_by(Payment.id)
+            )
+        ).all()
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
@@ -84,7 +91,8 @@ async def test_running_the_same_file_again_creates_nothing(session, db, partners
 
 
 async def test_identical_rows_are_separate_payments_and_a_rerun_adds_only_new_copies(
-        session, db, partners):
+    session, db, partners
+):
     """Two identical rows without a reference are two receipts; so are two with the same one."""
     result = await create(session, [B, A, B, A])
     assert outcome(result) == [(2, "created"), (3, "created"), (4, "created"), (5, "created")]
@@ -93,16 +101,29 @@ async def test_identical_rows_are_separate_payments_and_a_rerun_adds_only_new_co
 
     grown = await create(session, [B, A, B, A, B])  # the same file with a third B appended
 
-    assert outcome(grown) == [(2, "skipped"), (3, "skipped"), (4, "skipped"), (5, "skipped"),
-                              (6, "created")]
+    assert outcome(grown) == [
+        (2, "skipped"),
+        (3, "skipped"),
+        (4, "skipped"),
+        (5, "skipped"),
+        (6, "created"),
+    ]
     assert [r.key for r in grown.rows[:4]] == [r.key for r in result.rows]
     assert len(await payments(db)) == 5
 
 
 async def test_the_key_is_the_content_not_its_spelling_nor_the_row_order(session, db, partners):
     await create(session, [A, C])
-    respelled = ["Customer_Payment", "acme gmbh", "bnk1", "100", "2026-02-01", "R-1", "",
-                 "INV-1=100.0"]
+    respelled = [
+        "Customer_Payment",
+        "acme gmbh",
+        "bnk1",
+        "100",
+        "2026-02-01",
+        "R-1",
+        "",
+        "INV-1=100.0",
+    ]
     result = await create(session, [C, respelled])
     assert outcome(result) == [(2, "skipped"), (3, "skipped")]
     changed = [*A[:3], "99.00", *A[4:7], "INV-1=99.00"]
@@ -127,7 +148,8 @@ async def test_a_key_column_identifies_the_rows(session, db, partners, column):
 
 
 async def test_every_bad_row_is_reported_at_once_in_file_order_and_nothing_written(
-        session, db, partners):
+    session, db, partners
+):
     before = await counts(db)
     rows = [
         A,
@@ -143,7 +165,12 @@ async def test_every_bad_row_is_reported_at_once_in_file_order_and_nothing_writt
 
     problems = caught.value.problems
     assert [p.split(": ", 2)[1] for p in problems[:-1]] == [
-        "row 3", "row 5", "row 6", "row 7", "row 8"]
+        "row 3",
+        "row 5",
+        "row 6",
+        "row 7",
+        "row 8",
+    ]
     assert all(p.startswith("payments.csv: row ") for p in problems[:-1])
     assert "partner 'Nobody GmbH'" in problems[0]
     assert "amount" in problems[1] and "type" in problems[2]
@@ -154,17 +181,27 @@ async def test_every_bad_row_is_reported_at_once_in_file_order_and_nothing_writt
     assert await counts(db) == before
 
 
-@pytest.mark.parametrize(("header", "rows", "expected"), [
-    ([*HEADER, "key"], [[*A, "K-1"], [*B, ""]], ["payments.csv: row 3: key: value is missing"]),
-    ([*HEADER, "key"], [[*A, "K-1"], [*B, "K-2"], [*C, "K-1"]],
-     ["payments.csv: row 4: key 'K-1' is also on row 2: each row needs its own key"]),
-    ([*HEADER, "key"], [[*A, "K" * 201]], ["payments.csv: row 2: key: longer than 200"]),
-    ([*HEADER, "key", "external_id"], [[*A, "K-1", "E-1"]],
-     ["payments.csv: columns key and external_id: give one key column"]),
-    (HEADER[1:], [A[1:]], ["payments.csv: missing column(s) type"]),
-])
+@pytest.mark.parametrize(
+    ("header", "rows", "expected"),
+    [
+        ([*HEADER, "key"], [[*A, "K-1"], [*B, ""]], ["payments.csv: row 3: key: value is missing"]),
+        (
+            [*HEADER, "key"],
+            [[*A, "K-1"], [*B, "K-2"], [*C, "K-1"]],
+            ["payments.csv: row 4: key 'K-1' is also on row 2: each row needs its own key"],
+        ),
+        ([*HEADER, "key"], [[*A, "K" * 201]], ["payments.csv: row 2: key: longer than 200"]),
+        (
+            [*HEADER, "key", "external_id"],
+            [[*A, "K-1", "E-1"]],
+            ["payments.csv: columns key and external_id: give one key column"],
+        ),
+        (HEADER[1:], [A[1:]], ["payments.csv: missing column(s) type"]),
+    ],
+)
 async def test_bad_keys_and_columns_are_refused_and_nothing_written(
-        session, db, partners, header, rows, expected):
+    session, db, partners, header, rows, expected
+):
     before = await counts(db)
     with pytest.raises(InputError) as caught:
         await create(session, rows, header)
@@ -194,8 +231,9 @@ async def test_created_payments_are_audited_once_each(session, db, partners):
     await create(session, [A, B, B])
     await create(session, [A, B, B])
     async with db.session() as s:
-        n = await s.scalar(select(func.count()).select_from(AuditRecord)
-                           .where(AuditRecord.action == "create"))
+        n = await s.scalar(
+            select(func.count()).select_from(AuditRecord).where(AuditRecord.action == "create")
+        )
         assert n == 3
         assert await integrity_problems(s) == []
 
@@ -232,7 +270,8 @@ async def test_statements_per_bulk_create_do_not_grow_with_the_file(session, db,
 
 
 async def test_a_run_racing_an_uncommitted_one_for_the_same_rows_creates_nothing(
-        db, init_url, partners):
+    db, init_url, partners
+):
     """B runs the file while A has created its payments but not committed. On PostgreSQL B's
     insert waits on the unique index, fails when A commits, and B's retry finds every key
     taken; on SQLite B waits for A's write lock. Either way: each row once."""

@@ -57,11 +57,14 @@ async def violations(db: Database) -> list[Violation]:
         return await IntegrityService(s, "tester").check()
 
 
-async def build_books(session: Any, after_step: Callable[[], Awaitable[None]] | None = None,
-                      ) -> Books:
+async def build_books(
+    session: Any,
+    after_step: Callable[[], Awaitable[None]] | None = None,
+) -> Books:
     """Customers and vendors, every invoice type, every payment type, partial payments, an
     overpayment, a write-off, reset/re-confirm, cancel of a posted payment and of a draft.
     ``after_step`` runs after each workflow step."""
+
     async def step() -> None:
         if after_step is not None:
             await after_step()
@@ -83,14 +86,23 @@ async def build_books(session: Any, after_step: Callable[[], Awaitable[None]] | 
     flow = PaymentFlowService(session, "tester")
     overpaid = await factories.draft(session, "1500.00", allocations=[("INV-1", "1190.00")])
     written_off = await factories.draft(session, "499.50", allocations=[("INV-2", "499.50")])
-    vendor_partial = await factories.draft(session, "300.00", "Supplier BV", "vendor_payment",
-                                           allocations=[("BILL-1", "300.00")])
-    refund = await factories.draft(session, "100.00", type="customer_refund",
-                                   allocations=[("CN-1", "100.00")])
-    vendor_refund = await factories.draft(session, "60.00", "Supplier BV", "vendor_refund",
-                                          allocations=[("VCN-1", "50.00")])
-    cash = await factories.draft(session, "200.00", "Both & Co", "customer_payment",
-                                 journal="CSH1", allocations=[("INV-3", "120.00")])
+    vendor_partial = await factories.draft(
+        session, "300.00", "Supplier BV", "vendor_payment", allocations=[("BILL-1", "300.00")]
+    )
+    refund = await factories.draft(
+        session, "100.00", type="customer_refund", allocations=[("CN-1", "100.00")]
+    )
+    vendor_refund = await factories.draft(
+        session, "60.00", "Supplier BV", "vendor_refund", allocations=[("VCN-1", "50.00")]
+    )
+    cash = await factories.draft(
+        session,
+        "200.00",
+        "Both & Co",
+        "customer_payment",
+        journal="CSH1",
+        allocations=[("INV-3", "120.00")],
+    )
     cancelled_draft = await factories.draft(session, "10.00")
     await step()
     for p in (overpaid, vendor_partial, refund, vendor_refund, cash):
@@ -110,11 +122,19 @@ async def build_books(session: Any, after_step: Callable[[], Awaitable[None]] | 
     await step()
     await flow.confirm_payment(written_off.id)  # now without write-off: INV-2 stays partial
     await step()
-    return Books(overpaid.id, written_off.id, vendor_partial.id, refund.id, vendor_refund.id,
-                 cash.id, cancelled_draft.id)
+    return Books(
+        overpaid.id,
+        written_off.id,
+        vendor_partial.id,
+        refund.id,
+        vendor_refund.id,
+        cash.id,
+        cancelled_draft.id,
+    )
 
 
 # ------------------------------------------------------------------------ clean books
+
 
 async def test_empty_ledger_passes(db):
     assert await violations(db) == []
@@ -133,8 +153,9 @@ async def test_every_workflow_step_keeps_the_books_consistent(db, session):
     async with db.session() as s:  # the scenario really exercised what the checks look at
         seen = set((await s.execute(select(Payment.state))).scalars())
         assert seen == {PaymentState.POSTED, PaymentState.CANCELLED}
-        reversals = await s.scalar(select(JournalEntry.id).where(
-            JournalEntry.reversal_of_id.is_not(None)).limit(1))
+        reversals = await s.scalar(
+            select(JournalEntry.id).where(JournalEntry.reversal_of_id.is_not(None)).limit(1)
+        )
         assert reversals is not None
         inv2 = await s.scalar(select(Invoice).where(Invoice.number == "INV-2"))
         assert inv2 is not None and inv2.state == InvoiceState.PARTIAL
@@ -164,6 +185,7 @@ async def test_checks_read_one_snapshot(db, session):
 
 # ----------------------------------------------------------------------- tampering
 
+
 async def tamper(db: Database, *statements: str) -> None:
     """Run raw SQL behind payctl's back, committing it."""
     async with db.session() as s:
@@ -180,59 +202,102 @@ def audit_writable(backend: str) -> list[str]:
 
 
 def entry_of_invoice(number: str) -> str:
-    return (f"(SELECT id FROM journal_entries WHERE source_type = 'invoice' AND invoice_id = "
-            f"(SELECT id FROM invoices WHERE number = '{number}'))")
+    return (
+        f"(SELECT id FROM journal_entries WHERE source_type = 'invoice' AND invoice_id = "
+        f"(SELECT id FROM invoices WHERE number = '{number}'))"
+    )
 
 
 def first_entry_of(payment: str) -> str:
-    return (f"(SELECT min(id) FROM journal_entries WHERE payment_id = "
-            f"(SELECT id FROM payments WHERE {payment}))")
+    return (
+        f"(SELECT min(id) FROM journal_entries WHERE payment_id = "
+        f"(SELECT id FROM payments WHERE {payment}))"
+    )
 
 
 OVERPAID = "number = 'BNK1/2026/00001'"  # posted, reset, posted again
 CASES: dict[str, tuple[list[str], set[tuple[str, str]]]] = {
     # (statements, expected {(code, object)})
     "line debit changed": (
-        [f"UPDATE journal_lines SET debit = debit + 1 WHERE entry_id = {entry_of_invoice('INV-1')} "
-         "AND debit > 0"],
-        {("entry_unbalanced", "JE/SAL/2026/00001"), ("invoice_booking", "INV-1"),
-         ("receivable_balance", "receivable"), ("receivable_balance", "ACME GmbH")}),
+        [
+            f"UPDATE journal_lines SET debit = debit + 1 WHERE entry_id = "
+            f"{entry_of_invoice('INV-1')} "
+            "AND debit > 0"
+        ],
+        {
+            ("entry_unbalanced", "JE/SAL/2026/00001"),
+            ("invoice_booking", "INV-1"),
+            ("receivable_balance", "receivable"),
+            ("receivable_balance", "ACME GmbH"),
+        },
+    ),
     "invoice residual changed": (
         ["UPDATE invoices SET residual = residual - 1 WHERE number = 'BILL-1'"],
-        {("invoice_residual", "BILL-1"), ("invoice_state", "BILL-1"),  # open, residual < total
-         ("payable_balance", "payable"),
-         ("payable_balance", "Supplier BV")}),
+        {
+            ("invoice_residual", "BILL-1"),
+            ("invoice_state", "BILL-1"),  # open, residual < total
+            ("payable_balance", "payable"),
+            ("payable_balance", "Supplier BV"),
+        },
+    ),
     "invoice state changed": (
         ["UPDATE invoices SET state = 'paid' WHERE number = 'INV-2'"],
-        {("invoice_state", "INV-2")}),
+        {("invoice_state", "INV-2")},
+    ),
     "posted payment set to draft": (
         [f"UPDATE payments SET state = 'draft' WHERE {OVERPAID}"],
-        {("payment_entry", "BNK1/2026/00001"), ("invoice_residual", "INV-1"),
-         ("receivable_balance", "receivable"), ("receivable_balance", "ACME GmbH")}),
+        {
+            ("payment_entry", "BNK1/2026/00001"),
+            ("invoice_residual", "INV-1"),
+            ("receivable_balance", "receivable"),
+            ("receivable_balance", "ACME GmbH"),
+        },
+    ),
     "payment amount changed": (
         [f"UPDATE payments SET amount = amount + 100 WHERE {OVERPAID}"],
-        {("payment_entry_amount", "BNK1/2026/00001"), ("receivable_balance", "receivable"),
-         ("receivable_balance", "ACME GmbH")}),
+        {
+            ("payment_entry_amount", "BNK1/2026/00001"),
+            ("receivable_balance", "receivable"),
+            ("receivable_balance", "ACME GmbH"),
+        },
+    ),
     "reversal unlinked from its original": (
         [f"UPDATE journal_entries SET reversed_by_id = NULL WHERE id = {first_entry_of(OVERPAID)}"],
-        {("reversal_link", "JE/BNK1/2026/00006"), ("payment_entry", "BNK1/2026/00001"),
-         ("payment_entry_amount", "BNK1/2026/00001")}),
+        {
+            ("reversal_link", "JE/BNK1/2026/00006"),
+            ("payment_entry", "BNK1/2026/00001"),
+            ("payment_entry_amount", "BNK1/2026/00001"),
+        },
+    ),
     "reversal line moved to another account": (
-        ["UPDATE journal_lines SET account_id = (SELECT id FROM accounts WHERE role = 'bank') "
-         "WHERE credit > 0 AND entry_id = (SELECT reversed_by_id FROM journal_entries WHERE id = "
-         f"{first_entry_of(OVERPAID)})"],
-        {("reversal_mirror", "JE/BNK1/2026/00006")}),
+        [
+            "UPDATE journal_lines SET account_id = (SELECT id FROM accounts WHERE role = 'bank') "
+            "WHERE credit > 0 AND entry_id = (SELECT reversed_by_id FROM "
+            "journal_entries WHERE id = "
+            f"{first_entry_of(OVERPAID)})"
+        ],
+        {("reversal_mirror", "JE/BNK1/2026/00006")},
+    ),
     "payment number changed": (
         ["UPDATE payments SET number = 'BNK1/2026/00099' WHERE number = 'BNK1/2026/00005'"],
-        {("number_gap", "BNK1/2026"), ("sequence_mismatch", "BNK1/2026")}),
+        {("number_gap", "BNK1/2026"), ("sequence_mismatch", "BNK1/2026")},
+    ),
     "entry counter moved": (
-        ["UPDATE sequences SET last_value = last_value + 1 WHERE kind = 'entry' AND journal_id = "
-         "(SELECT id FROM journals WHERE code = 'SAL')"],
-        {("sequence_mismatch", "JE/SAL/2026")}),
+        [
+            "UPDATE sequences SET last_value = last_value + 1 WHERE kind = 'entry' AND "
+            "journal_id = "
+            "(SELECT id FROM journals WHERE code = 'SAL')"
+        ],
+        {("sequence_mismatch", "JE/SAL/2026")},
+    ),
     "receivable line moved to another partner": (
-        ["UPDATE journal_lines SET partner_id = (SELECT id FROM partners WHERE name = 'Both & Co') "
-         f"WHERE entry_id = {entry_of_invoice('INV-2')} AND debit > 0"],
-        {("receivable_balance", "ACME GmbH"), ("receivable_balance", "Both & Co")}),
+        [
+            "UPDATE journal_lines SET partner_id = (SELECT id FROM partners WHERE name "
+            "= 'Both & Co') "
+            f"WHERE entry_id = {entry_of_invoice('INV-2')} AND debit > 0"
+        ],
+        {("receivable_balance", "ACME GmbH"), ("receivable_balance", "Both & Co")},
+    ),
 }
 
 
@@ -254,18 +319,24 @@ async def test_entry_with_one_line_is_reported(db, session):
     assert len(found) == 1 and "1 line(s)" in found[0].message
 
 
-@pytest.mark.parametrize("how, message", [
-    ("edit", "content does not match its hash"),
-    ("delete middle", "previous-hash link broken"),
-    ("delete last", "head does not match"),
-])
+@pytest.mark.parametrize(
+    "how, message",
+    [
+        ("edit", "content does not match its hash"),
+        ("delete middle", "previous-hash link broken"),
+        ("delete last", "head does not match"),
+    ],
+)
 async def test_audit_tampering_reports_the_first_broken_link(db, session, backend, how, message):
     await build_books(session)
     async with db.session() as s:
         ids = sorted((await s.execute(text("SELECT id FROM audit_log"))).scalars())
     target = {"edit": ids[3], "delete middle": ids[3], "delete last": ids[-1]}[how]
-    sql = (f"UPDATE audit_log SET changes = '{{}}' WHERE id = {target}" if how == "edit"
-           else f"DELETE FROM audit_log WHERE id = {target}")
+    sql = (
+        f"UPDATE audit_log SET changes = '{{}}' WHERE id = {target}"
+        if how == "edit"
+        else f"DELETE FROM audit_log WHERE id = {target}"
+    )
     await tamper(db, *audit_writable(backend), sql)
     found = await violations(db)
     assert [(v.code, v.object) for v in found] == [("audit_chain", "audit_log")]
@@ -281,9 +352,13 @@ async def test_every_check_is_counted():
 
 # -------------------------------------------------------------------- large books
 
+
 def _options() -> list[Any]:
-    return [selectinload(Payment.partner), selectinload(Payment.journal),
-            selectinload(Payment.allocations).selectinload(PaymentAllocation.invoice)]
+    return [
+        selectinload(Payment.partner),
+        selectinload(Payment.journal),
+        selectinload(Payment.allocations).selectinload(PaymentAllocation.invoice),
+    ]
 
 
 async def _insert_many(s: Any, model: Any, rows: list[dict[str, Any]]) -> list[int]:
@@ -302,9 +377,13 @@ async def _insert_many(s: Any, model: Any, rows: list[dict[str, Any]]) -> list[i
     table, columns = model.__tablename__, list(rows[0])
     raw = await (await s.connection()).get_raw_connection()
     await raw.driver_connection.copy_records_to_table(
-        table, columns=columns, records=[tuple(row[c] for c in columns) for row in rows])
-    await s.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                         f"(SELECT max(id) FROM {table}))"))  # explicit ids skip the sequence
+        table, columns=columns, records=[tuple(row[c] for c in columns) for row in rows]
+    )
+    await s.execute(
+        text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+    )  # explicit ids skip the sequence
     return [row["id"] for row in rows]
 
 
@@ -316,39 +395,112 @@ async def _large_books(db: Database, invoices: int, payments: int) -> None:
         await begin(s, write=True)
         roles = dict((await s.execute(select(Account.role, Account.id))).all())
         journals = dict((await s.execute(select(Journal.code, Journal.id))).all())
-        partners = await _insert_many(s, Partner, [
-            {"name": f"Customer {i}", "kind": "customer"} for i in range(100)])
+        partners = await _insert_many(
+            s, Partner, [{"name": f"Customer {i}", "kind": "customer"} for i in range(100)]
+        )
         day = dt.date(2026, 1, 5)
         totals = [10_000 + i for i in range(invoices)]
-        inv_ids = await _insert_many(s, Invoice, [
-            {"number": f"INV-{i:06d}", "type": "customer_invoice", "partner_id": partners[i % 100],
-             "date": day, "due_date": None, "currency": "EUR", "total": total, "residual": total,
-             "state": "open"} for i, total in enumerate(totals)])
-        entry_ids = await _insert_many(s, JournalEntry, [
-            {"number": f"JE/SAL/2026/{i + 1:05d}", "journal_id": journals["SAL"], "date": day,
-             "source_type": "invoice", "source_id": inv_id, "payment_id": None,
-             "invoice_id": inv_id, "reversal_of_id": None, "reversed_by_id": None,
-             "memo": f"INV-{i:06d}", "created_by": "tester"}
-            for i, inv_id in enumerate(inv_ids)])
-        await _insert_many(s, JournalLine, [
-            {"entry_id": entry_id, "account_id": roles[role], "partner_id": partners[i % 100],
-             "debit": totals[i] if debit else 0, "credit": 0 if debit else totals[i],
-             "label": f"INV-{i:06d}"}
-            for i, entry_id in enumerate(entry_ids)
-            for role, debit in ((AccountRole.RECEIVABLE, True), (AccountRole.SALES, False))])
-        await _insert_many(s, Sequence, [{"journal_id": journals["SAL"], "year": 2026,
-                                          "kind": "entry", "last_value": invoices}])
-        pay_ids = await _insert_many(s, Payment, [
-            {"number": None, "type": "customer_payment", "state": "draft",
-             "partner_id": partners[i % 100], "journal_id": journals["BNK1"], "amount": 20_000,
-             "currency": "EUR", "date": dt.date(2026, 2, 1), "reference": None, "memo": None,
-             "created_by": "tester", "confirmed_by": None, "confirmed_at": None}
-            for i in range(payments)])
-        await _insert_many(s, PaymentAllocation, [
-            {"payment_id": pay_id, "invoice_id": inv_ids[i], "amount": totals[i], "writeoff": 0}
-            for i, pay_id in enumerate(pay_ids)])
-        loaded = list((await s.execute(select(Payment).where(Payment.id.in_(pay_ids))
-                                       .options(*_options()))).scalars())
+        inv_ids = await _insert_many(
+            s,
+            Invoice,
+            [
+                {
+                    "number": f"INV-{i:06d}",
+                    "type": "customer_invoice",
+                    "partner_id": partners[i % 100],
+                    "date": day,
+                    "due_date": None,
+                    "currency": "EUR",
+                    "total": total,
+                    "residual": total,
+                    "state": "open",
+                }
+                for i, total in enumerate(totals)
+            ],
+        )
+        entry_ids = await _insert_many(
+            s,
+            JournalEntry,
+            [
+                {
+                    "number": f"JE/SAL/2026/{i + 1:05d}",
+                    "journal_id": journals["SAL"],
+                    "date": day,
+                    "source_type": "invoice",
+                    "source_id": inv_id,
+                    "payment_id": None,
+                    "invoice_id": inv_id,
+                    "reversal_of_id": None,
+                    "reversed_by_id": None,
+                    "memo": f"INV-{i:06d}",
+                    "created_by": "tester",
+                }
+                for i, inv_id in enumerate(inv_ids)
+            ],
+        )
+        await _insert_many(
+            s,
+            JournalLine,
+            [
+                {
+                    "entry_id": entry_id,
+                    "account_id": roles[role],
+                    "partner_id": partners[i % 100],
+                    "debit": totals[i] if debit else 0,
+                    "credit": 0 if debit else totals[i],
+                    "label": f"INV-{i:06d}",
+                }
+                for i, entry_id in enumerate(entry_ids)
+                for role, debit in ((AccountRole.RECEIVABLE, True), (AccountRole.SALES, False))
+            ],
+        )
+        await _insert_many(
+            s,
+            Sequence,
+            [
+                {
+                    "journal_id": journals["SAL"],
+                    "year": 2026,
+                    "kind": "entry",
+                    "last_value": invoices,
+                }
+            ],
+        )
+        pay_ids = await _insert_many(
+            s,
+            Payment,
+            [
+                {
+                    "number": None,
+                    "type": "customer_payment",
+                    "state": "draft",
+                    "partner_id": partners[i % 100],
+                    "journal_id": journals["BNK1"],
+                    "amount": 20_000,
+                    "currency": "EUR",
+                    "date": dt.date(2026, 2, 1),
+                    "reference": None,
+                    "memo": None,
+                    "created_by": "tester",
+                    "confirmed_by": None,
+                    "confirmed_at": None,
+                }
+                for i in range(payments)
+            ],
+        )
+        await _insert_many(
+            s,
+            PaymentAllocation,
+            [
+                {"payment_id": pay_id, "invoice_id": inv_ids[i], "amount": totals[i], "writeoff": 0}
+                for i, pay_id in enumerate(pay_ids)
+            ],
+        )
+        loaded = list(
+            (
+                await s.execute(select(Payment).where(Payment.id.in_(pay_ids)).options(*_options()))
+            ).scalars()
+        )
         batch = await PaymentFlowService(s, "tester").run_transition(loaded, states.Action.CONFIRM)
         assert not batch.failed
         await uow_commit(s)
@@ -364,5 +516,8 @@ async def test_check_is_fast_on_50k_invoices(db):
     assert elapsed < 10, f"check took {elapsed:.1f}s on 50k invoices"
     await tamper(db, "UPDATE invoices SET residual = residual - 1 WHERE number = 'INV-049999'")
     assert {(v.code, v.object) for v in await violations(db)} == {
-        ("invoice_residual", "INV-049999"), ("invoice_state", "INV-049999"),
-        ("receivable_balance", "receivable"), ("receivable_balance", "Customer 99")}
+        ("invoice_residual", "INV-049999"),
+        ("invoice_state", "INV-049999"),
+        ("receivable_balance", "receivable"),
+        ("receivable_balance", "Customer 99"),
+    }

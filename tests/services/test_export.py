@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -48,22 +49,33 @@ AWKWARD = 'Quote "Q" \\ Back; semi | pipe'
 
 # The default chart's accounts as the exporters must name them.
 LEDGER_NAMES = {
-    "1000": "assets:bank", "1010": "assets:cash", "1020": "assets:outstanding-receipts",
-    "1030": "assets:outstanding-payments", "1090": "assets:bank-suspense",
-    "1100": "assets:accounts-receivable", "2000": "liabilities:accounts-payable",
-    "4000": "income:sales", "5000": "expenses:purchases",
+    "1000": "assets:bank",
+    "1010": "assets:cash",
+    "1020": "assets:outstanding-receipts",
+    "1030": "assets:outstanding-payments",
+    "1090": "assets:bank-suspense",
+    "1100": "assets:accounts-receivable",
+    "2000": "liabilities:accounts-payable",
+    "4000": "income:sales",
+    "5000": "expenses:purchases",
     "6900": "expenses:payment-differences",
 }
 BEANCOUNT_NAMES = {
-    "1000": "Assets:Bank", "1010": "Assets:Cash", "1020": "Assets:OutstandingReceipts",
-    "1030": "Assets:OutstandingPayments", "1090": "Assets:BankSuspense",
-    "1100": "Assets:AccountsReceivable", "2000": "Liabilities:AccountsPayable",
-    "4000": "Income:Sales", "5000": "Expenses:Purchases",
+    "1000": "Assets:Bank",
+    "1010": "Assets:Cash",
+    "1020": "Assets:OutstandingReceipts",
+    "1030": "Assets:OutstandingPayments",
+    "1090": "Assets:BankSuspense",
+    "1100": "Assets:AccountsReceivable",
+    "2000": "Liabilities:AccountsPayable",
+    "4000": "Income:Sales",
+    "5000": "Expenses:Purchases",
     "6900": "Expenses:PaymentDifferences",
 }
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 async def rich_books(session: Any) -> None:
     """The check-test books plus partners whose names and references need escaping."""
@@ -73,29 +85,46 @@ async def rich_books(session: Any) -> None:
     await partners.create_partner(AWKWARD, "vendor")
     await factories.invoice(session, "INV-X", HYPERLINK, "42.00")
     await factories.invoice(session, "BILL-X", AWKWARD, "17.50", "vendor_bill")
-    p = await factories.draft(session, "42.00", HYPERLINK, reference="+cmd",
-                              allocations=[("INV-X", "42.00")], date="2026-03-01")
-    q = await factories.draft(session, "17.50", AWKWARD, "vendor_payment", reference="-1",
-                              allocations=[("BILL-X", "17.50")], date="2026-03-02")
+    p = await factories.draft(
+        session,
+        "42.00",
+        HYPERLINK,
+        reference="+cmd",
+        allocations=[("INV-X", "42.00")],
+        date="2026-03-01",
+    )
+    q = await factories.draft(
+        session,
+        "17.50",
+        AWKWARD,
+        "vendor_payment",
+        reference="-1",
+        allocations=[("BILL-X", "17.50")],
+        date="2026-03-02",
+    )
     flow = PaymentFlowService(session, "tester")
     await flow.confirm_payment(p.id)
     await flow.confirm_payment(q.id)
 
 
-async def export(db: Database, date_from: str | None = None,
-                 date_to: str | None = None) -> ExportData:
+async def export(
+    db: Database, date_from: str | None = None, date_to: str | None = None
+) -> ExportData:
     async with db.session() as s:
         return await ExportService(s, "tester").export_entries(date_from, date_to)
 
 
-async def payctl_balances(db: Database, date_from: dt.date | None = None,
-                          date_to: dt.date | None = None) -> dict[str, Decimal]:
+async def payctl_balances(
+    db: Database, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> dict[str, Decimal]:
     """Account code -> sum(debit - credit) of payctl's journal lines (non-zero only)."""
     async with db.session() as s:
-        stmt = (select(Account.code, func.sum(JournalLine.debit - JournalLine.credit))
-                .join(JournalLine, JournalLine.account_id == Account.id)
-                .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-                .group_by(Account.code))
+        stmt = (
+            select(Account.code, func.sum(JournalLine.debit - JournalLine.credit))
+            .join(JournalLine, JournalLine.account_id == Account.id)
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .group_by(Account.code)
+        )
         if date_from:
             stmt = stmt.where(JournalEntry.date >= date_from)
         if date_to:
@@ -113,8 +142,10 @@ def renamed(balances: dict[str, Decimal], names: dict[str, str]) -> dict[str, De
 
 
 HEADER = re.compile(r"^\d{4}-\d{2}-\d{2} ")
-POSTING = re.compile(r"^\s+(?P<account>[^\s;][^;]*?)\s{2,}(?P<amount>-?\d+(?:\.\d+)?) "
-                     r"(?P<cur>[A-Z]{3})\s*$")
+POSTING = re.compile(
+    r"^\s+(?P<account>[^\s;][^;]*?)\s{2,}(?P<amount>-?\d+(?:\.\d+)?) "
+    r"(?P<cur>[A-Z]{3})\s*$"
+)
 
 
 def parse_postings(text: str) -> tuple[int, dict[str, Decimal]]:
@@ -149,12 +180,17 @@ def tool(name: str) -> str | None:
 
 
 def hledger_balances(path: Path) -> dict[str, Decimal]:
-    out = subprocess.run(["hledger", "-f", str(path), "bal", "--flat", "-N", "-O", "csv"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        ["hledger", "-f", str(path), "bal", "--flat", "-N", "-O", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     rows = list(csv.reader(io.StringIO(out.stdout)))[1:]
-    return {account: Decimal(amount.split()[0]) for account, amount in rows
-            if amount.split()[0] != "0"}
+    return {
+        account: Decimal(amount.split()[0]) for account, amount in rows if amount.split()[0] != "0"
+    }
 
 
 def beancount_balances(text: str) -> dict[str, Decimal]:
@@ -176,6 +212,7 @@ def beancount_balances(text: str) -> dict[str, Decimal]:
 
 # ------------------------------------------------------------------- ledger export
 
+
 async def test_ledger_export_gives_payctl_balances(db, session, tmp_path):
     await rich_books(session)
     data = await export(db)
@@ -187,20 +224,31 @@ async def test_ledger_export_gives_payctl_balances(db, session, tmp_path):
     assert "(JE/SAL/2026/00001)" in text and "1190.00 EUR" in text
     assert 'Quote "Q" \\ Back semi / pipe | ' in text  # no comment start, one payee split
     if shutil.which("hledger") is None:
+        if os.environ.get("CI"):  # .ci/run installs it: CI must judge the export, never skip
+            pytest.fail("hledger is not installed")
         pytest.skip("hledger not installed: its own check skipped (balances compared above)")
     path = tmp_path / "books.journal"
     path.write_text(text, encoding="utf-8")
-    out = subprocess.run(["hledger", "-f", str(path), "check", "--strict", "ordereddates"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        ["hledger", "-f", str(path), "check", "--strict", "ordereddates"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert hledger_balances(path) == expected
     if shutil.which("ledger"):  # ledger-cli reads the same file, strictly
-        out = subprocess.run(["ledger", "-f", str(path), "--pedantic", "balance"],
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            ["ledger", "-f", str(path), "--pedantic", "balance"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0 and not out.stderr, out.stderr
 
 
 # ---------------------------------------------------------------- beancount export
+
 
 async def test_beancount_export_gives_payctl_balances(db, session, tmp_path):
     await rich_books(session)
@@ -227,6 +275,7 @@ async def test_beancount_export_gives_payctl_balances(db, session, tmp_path):
 
 
 # ------------------------------------------------------------------------ date range
+
 
 async def test_date_range_exports_only_entries_in_it(db, session):
     await rich_books(session)
@@ -259,11 +308,11 @@ async def test_empty_export_is_still_valid(db, tmp_path):
 
 # ----------------------------------------------------------------------- CSV / XLSX
 
+
 def line_sums(rows: list[dict[str, Any]]) -> dict[str, Decimal]:
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
-        sums[str(row["account_code"])] += (Decimal(str(row["debit"]))
-                                           - Decimal(str(row["credit"])))
+        sums[str(row["account_code"])] += Decimal(str(row["debit"])) - Decimal(str(row["credit"]))
     return {k: v.quantize(Decimal("0.01")) for k, v in sums.items() if v}
 
 
@@ -305,79 +354,126 @@ async def test_xlsx_neutralises_formulas_and_keeps_amounts_numeric(db, session, 
 
 # --------------------------------------------------------- exporters on their own
 
+
 def synthetic(*accounts: ExportAccount, partner: str = "P") -> ExportData:
     """One entry per account pair (each account debited against the next one)."""
     entries = []
     for i, (a, b) in enumerate(zip(accounts, accounts[1:], strict=False)):
-        entries.append(ExportEntry(
-            f"JE/X/2026/{i + 1:05d}", dt.date(2026, 1, 1 + i), "X", "EUR", "payment",
-            "memo; with \"quotes\"\nand a newline", None,
-            [ExportLine(a, partner, Decimal("1.10"), Decimal("0.00"), "=1+1"),
-             ExportLine(b, partner, Decimal("0.00"), Decimal("1.10"), "\x01@x")]))
+        entries.append(
+            ExportEntry(
+                f"JE/X/2026/{i + 1:05d}",
+                dt.date(2026, 1, 1 + i),
+                "X",
+                "EUR",
+                "payment",
+                'memo; with "quotes"\nand a newline',
+                None,
+                [
+                    ExportLine(a, partner, Decimal("1.10"), Decimal("0.00"), "=1+1"),
+                    ExportLine(b, partner, Decimal("0.00"), Decimal("1.10"), "\x01@x"),
+                ],
+            )
+        )
     return ExportData(entries)
 
 
 TWO_BANKS = (ExportAccount("1000", "Bank", "asset"), ExportAccount("1001", "Bank", "asset"))
-ODD = (ExportAccount("7000", "Ärger: Gebühren & Co.", "expense"),
-       ExportAccount("3000", "   ", "equity"), ExportAccount("2500", "vat payable", "liability"))
+ODD = (
+    ExportAccount("7000", "Ärger: Gebühren & Co.", "expense"),
+    ExportAccount("3000", "   ", "equity"),
+    ExportAccount("2500", "vat payable", "liability"),
+)
 
 
 def test_account_names_are_valid_and_distinct():
     data = synthetic(*TWO_BANKS, *ODD)
     assert ledger.account_names(data) == {
-        "1000": "assets:bank-1000", "1001": "assets:bank-1001",
-        "7000": "expenses:ärger-gebühren-co", "3000": "equity:3000",
-        "2500": "liabilities:vat-payable"}
+        "1000": "assets:bank-1000",
+        "1001": "assets:bank-1001",
+        "7000": "expenses:ärger-gebühren-co",
+        "3000": "equity:3000",
+        "2500": "liabilities:vat-payable",
+    }
     assert beancount.account_names(data) == {
-        "1000": "Assets:Bank-1000", "1001": "Assets:Bank-1001",
-        "7000": "Expenses:ArgerGebuhrenCo", "3000": "Equity:Account3000",
-        "2500": "Liabilities:VatPayable"}
+        "1000": "Assets:Bank-1000",
+        "1001": "Assets:Bank-1001",
+        "7000": "Expenses:ArgerGebuhrenCo",
+        "3000": "Equity:Account3000",
+        "2500": "Liabilities:VatPayable",
+    }
 
 
 def test_synthetic_export_passes_the_real_tools(tmp_path):
     data = synthetic(*TWO_BANKS, *ODD, partner=AWKWARD)
     assert beancount_balances(beancount.render(data)) == {
-        "Assets:Bank-1000": Decimal("1.10"), "Liabilities:VatPayable": Decimal("-1.10")}
+        "Assets:Bank-1000": Decimal("1.10"),
+        "Liabilities:VatPayable": Decimal("-1.10"),
+    }
     assert parse_postings(ledger.render(data))[1] == {
-        "assets:bank-1000": Decimal("1.10"), "liabilities:vat-payable": Decimal("-1.10")}
+        "assets:bank-1000": Decimal("1.10"),
+        "liabilities:vat-payable": Decimal("-1.10"),
+    }
     if shutil.which("hledger"):
         path = tmp_path / "x.journal"
         path.write_text(ledger.render(data), encoding="utf-8")
-        out = subprocess.run(["hledger", "-f", str(path), "check", "--strict"],
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            ["hledger", "-f", str(path), "check", "--strict"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr
     if shutil.which("ledger"):
         path = tmp_path / "x.ledger"
         path.write_text(ledger.render(data), encoding="utf-8")
-        out = subprocess.run(["ledger", "-f", str(path), "--pedantic", "balance"],
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            ["ledger", "-f", str(path), "--pedantic", "balance"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0 and not out.stderr, out.stderr
 
 
-HOSTILE = ("[/] [bold]b[/bold] \x1b[31mred\x1b]0;t\x07 nul\x00 cr\rx \u202eevil\u2069 "
-           "two\nlines; semi \\ \"q\" | p del\x7f c1\x9b ß中")
+HOSTILE = (
+    "[/] [bold]b[/bold] \x1b[31mred\x1b]0;t\x07 nul\x00 cr\rx \u202eevil\u2069 "
+    'two\nlines; semi \\ "q" | p del\x7f c1\x9b ß中'
+)
 
 
 def test_hostile_text_keeps_ledger_and_beancount_valid(tmp_path):
     """Markup, ESC, NUL, CR, bidi overrides, newlines, ';' in partner, memo and label: the
     files stay valid (beancount's loader and bean-check), balances unchanged, and no control
     character is written raw."""
-    entry = ExportEntry("JE/X/2026/00001", dt.date(2026, 1, 1), "X", "EUR", "payment",
-                        HOSTILE, None,
-                        [ExportLine(TWO_BANKS[0], HOSTILE, Decimal("1.10"), Decimal("0"), HOSTILE),
-                         ExportLine(TWO_BANKS[1], HOSTILE, Decimal("0"), Decimal("1.10"), HOSTILE)])
+    entry = ExportEntry(
+        "JE/X/2026/00001",
+        dt.date(2026, 1, 1),
+        "X",
+        "EUR",
+        "payment",
+        HOSTILE,
+        None,
+        [
+            ExportLine(TWO_BANKS[0], HOSTILE, Decimal("1.10"), Decimal("0"), HOSTILE),
+            ExportLine(TWO_BANKS[1], HOSTILE, Decimal("0"), Decimal("1.10"), HOSTILE),
+        ],
+    )
     data = ExportData([entry])
     raw = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
     for text in (ledger.render(data), beancount.render(data)):
         assert raw.search(text) is None, repr(text)
-    assert parse_postings(ledger.render(data)) == (1, {"assets:bank-1000": Decimal("1.10"),
-                                                       "assets:bank-1001": Decimal("-1.10")})
+    assert parse_postings(ledger.render(data)) == (
+        1,
+        {"assets:bank-1000": Decimal("1.10"), "assets:bank-1001": Decimal("-1.10")},
+    )
     head = ledger.render(data).splitlines()[-4]
     assert head.startswith("2026-01-01 (JE/X/2026/00001) [/] [bold]b[/bold] \\x1b[31mred")
     assert "\\u202eevil\\u2069" in head and "two lines semi" in head
     text = beancount.render(data)
-    assert beancount_balances(text) == {"Assets:Bank-1000": Decimal("1.10"),
-                                        "Assets:Bank-1001": Decimal("-1.10")}
+    assert beancount_balances(text) == {
+        "Assets:Bank-1000": Decimal("1.10"),
+        "Assets:Bank-1001": Decimal("-1.10"),
+    }
     from beancount import loader
 
     entries, errors, _ = loader.load_string(text)
@@ -394,20 +490,39 @@ def test_hostile_text_keeps_ledger_and_beancount_valid(tmp_path):
 
 
 def test_hostile_text_round_trips_through_the_csv_export():
-    entry = ExportEntry("JE/X/2026/00001", dt.date(2026, 1, 1), "X", "EUR", "payment", None,
-                        None, [ExportLine(TWO_BANKS[0], HOSTILE, Decimal("1"), Decimal("0"),
-                                          "cr\rlf\ntab\t")])
+    entry = ExportEntry(
+        "JE/X/2026/00001",
+        dt.date(2026, 1, 1),
+        "X",
+        "EUR",
+        "payment",
+        None,
+        None,
+        [ExportLine(TWO_BANKS[0], HOSTILE, Decimal("1"), Decimal("0"), "cr\rlf\ntab\t")],
+    )
     rows = list(csv.DictReader(io.StringIO(tabular.to_csv(ExportData([entry])), newline="")))
     assert rows[0]["partner"] == escape_controls(HOSTILE, keep="\t\n\r")
     assert rows[0]["label"] == "cr\rlf\ntab\t"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@cmd", "'@cmd"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("\x01=x", "\\x01=x"), ("a=b", "a=b"), ("", ""),
-    ("\x1b[31m=x", "\\x1b[31m=x"), ("a\u202eb\nc", "a\\u202eb\nc"),
-    (Decimal("-1.00"), Decimal("-1.00")), (dt.date(2026, 1, 1), dt.date(2026, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("\x01=x", "\\x01=x"),
+        ("a=b", "a=b"),
+        ("", ""),
+        ("\x1b[31m=x", "\\x1b[31m=x"),
+        ("a\u202eb\nc", "a\\u202eb\nc"),
+        (Decimal("-1.00"), Decimal("-1.00")),
+        (dt.date(2026, 1, 1), dt.date(2026, 1, 1)),
+    ],
+)
 def test_neutralise(value, expected):
     assert tabular.neutralise(value) == expected
 

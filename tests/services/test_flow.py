@@ -57,14 +57,29 @@ async def entries_of(db: Database, payment_id: int) -> list[EntrySnap]:
     """Every journal entry of a payment, in id order, read in a fresh session."""
     async with db.session() as s:
         codes = dict((await s.execute(select(Account.id, Account.code))).all())
-        rows = (await s.execute(
-            select(JournalEntry).where(JournalEntry.payment_id == payment_id)
-            .options(selectinload(JournalEntry.lines)).order_by(JournalEntry.id)
-        )).scalars().all()
-        return [EntrySnap(e.id, e.number, e.date, e.reversal_of_id, e.reversed_by_id,
-                          [(codes[ln.account_id], ln.debit, ln.credit, ln.partner_id)
-                           for ln in e.lines])
-                for e in rows]
+        rows = (
+            (
+                await s.execute(
+                    select(JournalEntry)
+                    .where(JournalEntry.payment_id == payment_id)
+                    .options(selectinload(JournalEntry.lines))
+                    .order_by(JournalEntry.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            EntrySnap(
+                e.id,
+                e.number,
+                e.date,
+                e.reversal_of_id,
+                e.reversed_by_id,
+                [(codes[ln.account_id], ln.debit, ln.credit, ln.partner_id) for ln in e.lines],
+            )
+            for e in rows
+        ]
 
 
 async def invoice_row(db: Database, number: str) -> tuple[int, int, str]:
@@ -84,16 +99,22 @@ async def allocations_of(db: Database, payment_id: int) -> list[tuple[int, int, 
     """(invoice id, amount, writeoff) of each allocation of a payment."""
     async with db.session() as s:
         rows = await s.execute(
-            select(PaymentAllocation.invoice_id, PaymentAllocation.amount,
-                   PaymentAllocation.writeoff)
-            .where(PaymentAllocation.payment_id == payment_id).order_by(PaymentAllocation.id))
+            select(
+                PaymentAllocation.invoice_id, PaymentAllocation.amount, PaymentAllocation.writeoff
+            )
+            .where(PaymentAllocation.payment_id == payment_id)
+            .order_by(PaymentAllocation.id)
+        )
         return [tuple(r) for r in rows]
 
 
 async def sequences_of(db: Database) -> list[tuple[int, int, str, int]]:
     async with db.session() as s:
-        rows = await s.execute(select(Sequence.journal_id, Sequence.year, Sequence.kind,
-                                      Sequence.last_value).order_by(Sequence.id))
+        rows = await s.execute(
+            select(Sequence.journal_id, Sequence.year, Sequence.kind, Sequence.last_value).order_by(
+                Sequence.id
+            )
+        )
         return [tuple(r) for r in rows]
 
 
@@ -131,15 +152,17 @@ POSTINGS = [
 ]
 
 
-@pytest.mark.parametrize(("ptype", "kind", "doc_type", "debit", "credit"), POSTINGS,
-                         ids=[row[0] for row in POSTINGS])
-async def test_each_payment_type_posts_the_right_accounts(db, session, ptype, kind, doc_type,
-                                                          debit, credit):
+@pytest.mark.parametrize(
+    ("ptype", "kind", "doc_type", "debit", "credit"), POSTINGS, ids=[row[0] for row in POSTINGS]
+)
+async def test_each_payment_type_posts_the_right_accounts(
+    db, session, ptype, kind, doc_type, debit, credit
+):
     partner = await PartnerService(session, "tester").create_partner("Partner A", kind)
-    await factories.invoice(session, "DOC-1", partner="Partner A", amount="800.00",
-                            type=doc_type)
-    p = await factories.draft(session, amount="800.00", partner="Partner A", type=ptype,
-                              allocations=[("DOC-1", "800.00")])
+    await factories.invoice(session, "DOC-1", partner="Partner A", amount="800.00", type=doc_type)
+    p = await factories.draft(
+        session, amount="800.00", partner="Partner A", type=ptype, allocations=[("DOC-1", "800.00")]
+    )
 
     view = await flow(session).confirm_payment(p.id)
 
@@ -149,13 +172,15 @@ async def test_each_payment_type_posts_the_right_accounts(db, session, ptype, ki
     entry = entries[0]
     assert entry.number == "JE/BNK1/2026/00001"
     assert entry.live
-    assert sorted(entry.lines) == sorted([(debit, 80000, 0, partner.id),
-                                          (credit, 0, 80000, partner.id)])
+    assert sorted(entry.lines) == sorted(
+        [(debit, 80000, 0, partner.id), (credit, 0, 80000, partner.id)]
+    )
     assert await invoice_row(db, "DOC-1") == (80000, 0, "paid")
     # the DTO shows the same lines
     shown = [(ln.account, ln.debit, ln.credit) for ln in view.entries[0].lines]
-    assert sorted(shown) == sorted([(debit, Decimal("800.00"), Decimal("0.00")),
-                                    (credit, Decimal("0.00"), Decimal("800.00"))])
+    assert sorted(shown) == sorted(
+        [(debit, Decimal("800.00"), Decimal("0.00")), (credit, Decimal("0.00"), Decimal("800.00"))]
+    )
     row = await payment_row(db, p.id)
     assert row is not None and row.confirmed_by == "tester" and row.confirmed_at is not None
 
@@ -167,32 +192,47 @@ async def _set_journal_accounts(db: Database, receipts: str | None, payments: st
                 s.add(Account(code=code, name=f"Outstanding {code}", type="asset", role=None))
         await s.flush()
         ids = dict((await s.execute(select(Account.code, Account.id))).all())
-        await s.execute(update(Journal).where(Journal.code == "BNK1").values(
-            outstanding_receipts_account_id=ids.get(receipts),
-            outstanding_payments_account_id=ids.get(payments)))
+        await s.execute(
+            update(Journal)
+            .where(Journal.code == "BNK1")
+            .values(
+                outstanding_receipts_account_id=ids.get(receipts),
+                outstanding_payments_account_id=ids.get(payments),
+            )
+        )
 
 
-@pytest.mark.parametrize(("receipts", "payments", "inbound", "outbound"), [
-    ("1021", "1031", "1021", "1031"),  # the journal's own outstanding accounts, not the role's
-    (None, None, "1000", "1000"),  # no outstanding accounts: the journal's bank account
-], ids=["journal-outstanding", "bank-fallback"])
-async def test_liquidity_side_uses_the_journals_accounts(db, session, receipts, payments,
-                                                         inbound, outbound):
+@pytest.mark.parametrize(
+    ("receipts", "payments", "inbound", "outbound"),
+    [
+        ("1021", "1031", "1021", "1031"),  # the journal's own outstanding accounts, not the role's
+        (None, None, "1000", "1000"),  # no outstanding accounts: the journal's bank account
+    ],
+    ids=["journal-outstanding", "bank-fallback"],
+)
+async def test_liquidity_side_uses_the_journals_accounts(
+    db, session, receipts, payments, inbound, outbound
+):
     await _set_journal_accounts(db, receipts, payments)
     await factories.customer(session)
     await factories.vendor(session)
     cp = await factories.draft(session, amount="100.00")
-    vp = await factories.draft(session, amount="40.00", partner="Supplier BV",
-                               type="vendor_payment")
+    vp = await factories.draft(
+        session, amount="40.00", partner="Supplier BV", type="vendor_payment"
+    )
     await flow(session).confirm_payment(cp.id)
     await flow(session).confirm_payment(vp.id)
 
     (cp_entry,) = await entries_of(db, cp.id)
     (vp_entry,) = await entries_of(db, vp.id)
-    assert {(c, d, cr) for c, d, cr, _ in cp_entry.lines} == {(inbound, 10000, 0),
-                                                               ("1100", 0, 10000)}
-    assert {(c, d, cr) for c, d, cr, _ in vp_entry.lines} == {("2000", 4000, 0),
-                                                               (outbound, 0, 4000)}
+    assert {(c, d, cr) for c, d, cr, _ in cp_entry.lines} == {
+        (inbound, 10000, 0),
+        ("1100", 0, 10000),
+    }
+    assert {(c, d, cr) for c, d, cr, _ in vp_entry.lines} == {
+        ("2000", 4000, 0),
+        (outbound, 0, 4000),
+    }
 
 
 # ------------------------------------------------------------------ lifecycle
@@ -227,8 +267,10 @@ async def test_confirm_reset_confirm_keeps_number_and_links_entries(db, session)
     assert [e.live for e in entries] == [False, False, True]
     # the original is untouched apart from its reversal link
     assert entries[0].lines == original.lines and entries[0].number == original.number
-    assert {(c, d, cr) for c, d, cr, _ in entries[2].lines} == {("1020", 119000, 0),
-                                                               ("1100", 0, 119000)}
+    assert {(c, d, cr) for c, d, cr, _ in entries[2].lines} == {
+        ("1020", 119000, 0),
+        ("1100", 0, 119000),
+    }
     assert await invoice_row(db, "INV-1") == (119000, 0, "paid")
     # no payment number consumed by the re-confirm
     payment_counters = [s for s in await sequences_of(db) if s[2] == "payment"]
@@ -259,8 +301,9 @@ async def test_cancel_posted_posts_a_reversal_and_gives_allocations_back(db, ses
     await factories.customer(session)
     await factories.invoice(session, "INV-1")
     await factories.invoice(session, "INV-2", amount="200.00")
-    p = await factories.draft(session, amount="1390.00",
-                              allocations=[("INV-1", "1190.00"), ("INV-2", "150.00")])
+    p = await factories.draft(
+        session, amount="1390.00", allocations=[("INV-1", "1190.00"), ("INV-2", "150.00")]
+    )
     await flow(session).confirm_payment(p.id)
     assert await invoice_row(db, "INV-2") == (20000, 5000, "partial")
 
@@ -310,16 +353,32 @@ async def test_posted_or_once_posted_payments_cannot_be_deleted(db, session):
 
 async def test_numbers_are_per_journal_and_year(db, session):
     await factories.customer(session)
-    drafts = [await factories.draft(session, amount="10.00", journal=journal, date=day)
-              for journal, day in [("BNK1", "2026-02-01"), ("BNK1", "2025-12-31"),
-                                   ("CSH1", "2026-02-01"), ("BNK1", "2026-02-02"),
-                                   ("BNK1", "2025-06-30")]]
+    drafts = [
+        await factories.draft(session, amount="10.00", journal=journal, date=day)
+        for journal, day in [
+            ("BNK1", "2026-02-01"),
+            ("BNK1", "2025-12-31"),
+            ("CSH1", "2026-02-01"),
+            ("BNK1", "2026-02-02"),
+            ("BNK1", "2025-06-30"),
+        ]
+    ]
     numbers = [(await flow(session).confirm_payment(p.id)).number for p in drafts]
-    assert numbers == ["BNK1/2026/00001", "BNK1/2025/00001", "CSH1/2026/00001",
-                       "BNK1/2026/00002", "BNK1/2025/00002"]
+    assert numbers == [
+        "BNK1/2026/00001",
+        "BNK1/2025/00001",
+        "CSH1/2026/00001",
+        "BNK1/2026/00002",
+        "BNK1/2025/00002",
+    ]
     entry_numbers = [e.number for p in drafts for e in await entries_of(db, p.id)]
-    assert entry_numbers == ["JE/BNK1/2026/00001", "JE/BNK1/2025/00001", "JE/CSH1/2026/00001",
-                             "JE/BNK1/2026/00002", "JE/BNK1/2025/00002"]
+    assert entry_numbers == [
+        "JE/BNK1/2026/00001",
+        "JE/BNK1/2025/00001",
+        "JE/CSH1/2026/00001",
+        "JE/BNK1/2026/00002",
+        "JE/BNK1/2025/00002",
+    ]
 
 
 async def test_payment_can_be_found_by_number(db, session):
@@ -360,8 +419,7 @@ async def test_overpayment_leaves_open_credit_on_the_partner(db, session):
     assert acme.open_receivable == Decimal("0")
     assert await invoice_row(db, "INV-1") == (119000, 0, "paid")
     (entry,) = await entries_of(db, p.id)
-    assert {(c, d, cr) for c, d, cr, _ in entry.lines} == {("1020", 150000, 0),
-                                                           ("1100", 0, 150000)}
+    assert {(c, d, cr) for c, d, cr, _ in entry.lines} == {("1020", 150000, 0), ("1100", 0, 150000)}
     await flow(session).reset_payment_to_draft(p.id)
     assert (await partners.get_partner("ACME GmbH")).unallocated_credit == Decimal("0")
 
@@ -369,23 +427,37 @@ async def test_overpayment_leaves_open_credit_on_the_partner(db, session):
 @pytest.mark.parametrize(
     ("ptype", "doc_type", "paid", "lines"),
     [
-        ("customer_payment", "customer_invoice", "1189.50",
-         {("1020", 118950, 0), ("6900", 50, 0), ("1100", 0, 119000)}),
-        ("vendor_payment", "vendor_bill", "1189.50",
-         {("2000", 119000, 0), ("1030", 0, 118950), ("6900", 0, 50)}),
+        (
+            "customer_payment",
+            "customer_invoice",
+            "1189.50",
+            {("1020", 118950, 0), ("6900", 50, 0), ("1100", 0, 119000)},
+        ),
+        (
+            "vendor_payment",
+            "vendor_bill",
+            "1189.50",
+            {("2000", 119000, 0), ("1030", 0, 118950), ("6900", 0, 50)},
+        ),
         # exactly the tolerance (1.00 by default) is still written off
-        ("customer_payment", "customer_invoice", "1189.00",
-         {("1020", 118900, 0), ("6900", 100, 0), ("1100", 0, 119000)}),
+        (
+            "customer_payment",
+            "customer_invoice",
+            "1189.00",
+            {("1020", 118900, 0), ("6900", 100, 0), ("1100", 0, 119000)},
+        ),
     ],
     ids=["customer", "vendor", "at-tolerance"],
 )
 async def test_write_off_within_tolerance_closes_the_invoice_in_the_same_entry(
-        db, session, ptype, doc_type, paid, lines):
+    db, session, ptype, doc_type, paid, lines
+):
     partner = "ACME GmbH" if ptype.startswith("customer") else "Supplier BV"
     await (factories.customer(session) if partner == "ACME GmbH" else factories.vendor(session))
     await factories.invoice(session, "DOC-1", partner=partner, amount="1190.00", type=doc_type)
-    p = await factories.draft(session, amount=paid, partner=partner, type=ptype,
-                              allocations=[("DOC-1", paid)])
+    p = await factories.draft(
+        session, amount=paid, partner=partner, type=ptype, allocations=[("DOC-1", paid)]
+    )
 
     view = await flow(session).confirm_payment(p.id, write_off=True)
 
@@ -404,8 +476,11 @@ async def test_write_off_within_tolerance_closes_the_invoice_in_the_same_entry(
     assert {(c, cr, d) for c, d, cr, _ in reversal.lines} == lines
 
 
-@pytest.mark.parametrize(("paid", "write_off"), [("1188.99", True), ("1189.50", False)],
-                         ids=["beyond-tolerance", "not-asked"])
+@pytest.mark.parametrize(
+    ("paid", "write_off"),
+    [("1188.99", True), ("1189.50", False)],
+    ids=["beyond-tolerance", "not-asked"],
+)
 async def test_no_write_off_beyond_tolerance_or_when_not_asked(db, session, paid, write_off):
     await factories.customer(session)
     await factories.invoice(session, "INV-1", amount="1190.00")
@@ -414,8 +489,10 @@ async def test_no_write_off_beyond_tolerance_or_when_not_asked(db, session, paid
     await flow(session).confirm_payment(p.id, write_off=write_off)
 
     (entry,) = await entries_of(db, p.id)
-    assert {(c, d, cr) for c, d, cr, _ in entry.lines} == {("1020", cents(paid), 0),
-                                                           ("1100", 0, cents(paid))}
+    assert {(c, d, cr) for c, d, cr, _ in entry.lines} == {
+        ("1020", cents(paid), 0),
+        ("1100", 0, cents(paid)),
+    }
     assert await invoice_row(db, "INV-1") == (119000, 119000 - cents(paid), "partial")
     assert [a[2] for a in await allocations_of(db, p.id)] == [0]
 
@@ -426,8 +503,9 @@ async def test_over_allocation_is_refused_with_the_residual(db, session):
     p1 = await factories.draft(session, amount="700.00", allocations=[("INV-1", "700.00")])
     p2 = await factories.draft(session, amount="600.00", allocations=[("INV-1", "600.00")])
     await flow(session).confirm_payment(p1.id)
-    with pytest.raises(RuleViolation,
-                       match="allocation 600.00 to INV-1 exceeds its open residual 300.00"):
+    with pytest.raises(
+        RuleViolation, match="allocation 600.00 to INV-1 exceeds its open residual 300.00"
+    ):
         await flow(session).confirm_payment(p2.id)
     assert await invoice_row(db, "INV-1") == (100000, 30000, "partial")
     assert await entries_of(db, p2.id) == []
@@ -469,8 +547,12 @@ async def test_every_transition_and_edit_is_audited(db, session):
     assert changes[4]["reference"] == [None, "REF-9"]
     # state changes record where the payment came from and where it went
     transitions = [(c["state"], c.get("state_before")) for c in changes[1:3] + changes[5:]]
-    assert transitions == [("posted", "draft"), ("draft", "posted"), ("posted", "draft"),
-                           ("cancelled", "posted")]
+    assert transitions == [
+        ("posted", "draft"),
+        ("draft", "posted"),
+        ("posted", "draft"),
+        ("cancelled", "posted"),
+    ]
     assert changes[1]["number"] == "BNK1/2026/00001"
     assert all(r.at is not None for r in records)
 
@@ -496,10 +578,14 @@ async def test_audit_records_are_hash_chained(db, session):
     assert "record" in (audit.verify_chain(records, head) or "")
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_log SET reason = 'tampered'",
-    "DELETE FROM audit_log",
-], ids=["update", "delete"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET reason = 'tampered'",
+        "DELETE FROM audit_log",
+    ],
+    ids=["update", "delete"],
+)
 async def test_database_refuses_to_change_audit_records(db, session, statement):
     await factories.customer(session)
     p = await factories.draft(session)
@@ -530,8 +616,13 @@ async def test_failure_after_the_entry_is_written_leaves_no_trace(db, session, m
 
     async def failing_append(s: Any, events: Any) -> None:
         # called last in the transition: the entry is in the transaction by now
-        seen.append(await s.scalar(
-            select(func.count()).select_from(JournalEntry).where(JournalEntry.payment_id == p.id)))
+        seen.append(
+            await s.scalar(
+                select(func.count())
+                .select_from(JournalEntry)
+                .where(JournalEntry.payment_id == p.id)
+            )
+        )
         raise RuntimeError("injected failure")
 
     monkeypatch.setattr(audit, "append", failing_append)
@@ -542,7 +633,10 @@ async def test_failure_after_the_entry_is_written_leaves_no_trace(db, session, m
 
     row = await payment_row(db, p.id)
     assert row is not None and (row.state.value, row.number, row.confirmed_at) == (
-        "draft", None, None)
+        "draft",
+        None,
+        None,
+    )
     assert await entries_of(db, p.id) == []
     assert await count(db, JournalEntry) == entries_before
     assert await count(db, JournalLine) == lines_before

@@ -46,8 +46,9 @@ async def _seed(url: str, build: Any) -> Any:
         await db.dispose()
 
 
-def run_workers(url: str, id_lists: list[list[int]], timeout: float = 120,
-                actions: list[str] | None = None) -> list[list[dict]]:
+def run_workers(
+    url: str, id_lists: list[list[int]], timeout: float = 120, actions: list[str] | None = None
+) -> list[list[dict]]:
     """Start one worker process per id list, all released at the same moment (once every
     one of them has finished its imports: a ready/go handshake, not a guessed delay)."""
     actions = actions or ["confirm"] * len(id_lists)
@@ -57,9 +58,27 @@ def run_workers(url: str, id_lists: list[list[int]], timeout: float = 120,
         ready = [Path(signals) / f"worker{n}.ready" for n in range(len(id_lists))]
         procs = [
             subprocess.Popen(
-                [sys.executable, str(WORKER), url, "--ready", str(ready[n]), "--go", str(go),
-                 "--user", f"worker{n}", "--no-fsync", "--action", actions[n], *map(str, ids)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+                [
+                    sys.executable,
+                    str(WORKER),
+                    url,
+                    "--ready",
+                    str(ready[n]),
+                    "--go",
+                    str(go),
+                    "--user",
+                    f"worker{n}",
+                    "--no-fsync",
+                    "--action",
+                    actions[n],
+                    *map(str, ids),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=ROOT,
+            )
             for n, ids in enumerate(id_lists)
         ]
         outputs = []
@@ -89,9 +108,14 @@ async def _make_drafts(session: Any) -> list[int]:
     await begin(session, write=True)  # one transaction for all 500: the services join it
     ids = []
     for i in range(N_DRAFTS):
-        view = await payments.create_payment("customer_payment", "ACME GmbH", "BNK1",
-                                             f"{10 + i % 90}.{i % 100:02d}", "2026-03-02",
-                                             reference=f"R{i}")
+        view = await payments.create_payment(
+            "customer_payment",
+            "ACME GmbH",
+            "BNK1",
+            f"{10 + i % 90}.{i % 100:02d}",
+            "2026-03-02",
+            reference=f"R{i}",
+        )
         ids.append(view.id)
     await uow_commit(session)
     return ids
@@ -101,25 +125,52 @@ async def _posting_facts(url: str) -> dict[str, Any]:
     db = Database(url)
     try:
         async with db.session() as s:
-            payments = (await s.execute(
-                select(Payment.id, Payment.state, Payment.number))).all()
-            live = Counter((await s.execute(
-                select(JournalEntry.payment_id).where(
-                    JournalEntry.payment_id.is_not(None),
-                    JournalEntry.reversal_of_id.is_(None),
-                    JournalEntry.reversed_by_id.is_(None)))).scalars())
-            entries = Counter((await s.execute(
-                select(JournalEntry.payment_id).where(JournalEntry.payment_id.is_not(None))
-            )).scalars())
-            entry_numbers = (await s.execute(
-                select(JournalEntry.number).where(JournalEntry.payment_id.is_not(None)))
-            ).scalars().all()
-            unbalanced = (await s.execute(
-                select(JournalLine.entry_id).group_by(JournalLine.entry_id)
-                .having(func.sum(JournalLine.debit) != func.sum(JournalLine.credit)))
-            ).scalars().all()
-        return {"payments": payments, "live": live, "entries": entries,
-                "entry_numbers": entry_numbers, "unbalanced": unbalanced}
+            payments = (await s.execute(select(Payment.id, Payment.state, Payment.number))).all()
+            live = Counter(
+                (
+                    await s.execute(
+                        select(JournalEntry.payment_id).where(
+                            JournalEntry.payment_id.is_not(None),
+                            JournalEntry.reversal_of_id.is_(None),
+                            JournalEntry.reversed_by_id.is_(None),
+                        )
+                    )
+                ).scalars()
+            )
+            entries = Counter(
+                (
+                    await s.execute(
+                        select(JournalEntry.payment_id).where(JournalEntry.payment_id.is_not(None))
+                    )
+                ).scalars()
+            )
+            entry_numbers = (
+                (
+                    await s.execute(
+                        select(JournalEntry.number).where(JournalEntry.payment_id.is_not(None))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            unbalanced = (
+                (
+                    await s.execute(
+                        select(JournalLine.entry_id)
+                        .group_by(JournalLine.entry_id)
+                        .having(func.sum(JournalLine.debit) != func.sum(JournalLine.credit))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return {
+            "payments": payments,
+            "live": live,
+            "entries": entries,
+            "entry_numbers": entry_numbers,
+            "unbalanced": unbalanced,
+        }
     finally:
         await db.dispose()
 
@@ -151,8 +202,9 @@ def test_four_processes_confirm_the_same_500_drafts(init_url):
     assert numbers == [f"BNK1/2026/{n:05d}" for n in range(1, N_DRAFTS + 1)]
     assert facts["live"] == Counter(ids)  # exactly one live entry each ...
     assert facts["entries"] == Counter(ids)  # ... and no other entry at all
-    assert sorted(facts["entry_numbers"]) == [f"JE/BNK1/2026/{n:05d}"
-                                              for n in range(1, N_DRAFTS + 1)]
+    assert sorted(facts["entry_numbers"]) == [
+        f"JE/BNK1/2026/{n:05d}" for n in range(1, N_DRAFTS + 1)
+    ]
     assert facts["unbalanced"] == []
     # the number each worker reported is the number stored
     stored = {pid: number for pid, _, number in facts["payments"]}
@@ -172,10 +224,12 @@ async def _make_pairs(session: Any) -> list[tuple[int, int]]:
     pairs = []
     for i in range(PAIRS):
         await factories.invoice(session, f"INV-{i}", amount="1000.00")
-        first = await factories.draft(session, amount="700.00",
-                                      allocations=[(f"INV-{i}", "700.00")])
-        second = await factories.draft(session, amount="600.00",
-                                       allocations=[(f"INV-{i}", "600.00")])
+        first = await factories.draft(
+            session, amount="700.00", allocations=[(f"INV-{i}", "700.00")]
+        )
+        second = await factories.draft(
+            session, amount="600.00", allocations=[(f"INV-{i}", "600.00")]
+        )
         pairs.append((first.id, second.id))
     return pairs
 
@@ -225,11 +279,11 @@ async def _make_confirm_reset_pairs(session: Any) -> list[tuple[int, int]]:
     pairs = []
     for i in range(PAIRS * 3):
         await factories.invoice(session, f"INV-{i}", amount="1000.00")
-        posted = await factories.draft(session, amount="400.00",
-                                       allocations=[(f"INV-{i}", "400.00")])
+        posted = await factories.draft(
+            session, amount="400.00", allocations=[(f"INV-{i}", "400.00")]
+        )
         await PaymentFlowService(session, "tester").confirm_payment(posted.id)
-        new = await factories.draft(session, amount="500.00",
-                                    allocations=[(f"INV-{i}", "500.00")])
+        new = await factories.draft(session, amount="500.00", allocations=[(f"INV-{i}", "500.00")])
         pairs.append((posted.id, new.id))
     return pairs
 
@@ -239,8 +293,9 @@ def test_reset_and_confirm_touching_one_invoice_do_not_deadlock(init_url):
     both succeed: the two transitions have to take their locks in one order."""
     pairs = asyncio.run(_seed(init_url, _make_confirm_reset_pairs))
 
-    resets, confirms = run_workers(init_url, [[r for r, _ in pairs], [c for _, c in pairs]],
-                                   actions=["reset", "confirm"])
+    resets, confirms = run_workers(
+        init_url, [[r for r, _ in pairs], [c for _, c in pairs]], actions=["reset", "confirm"]
+    )
 
     failed = [r for r in resets + confirms if not r["ok"]]
     assert failed == [], failed[:3]
@@ -249,4 +304,5 @@ def test_reset_and_confirm_touching_one_invoice_do_not_deadlock(init_url):
     facts = asyncio.run(_posting_facts(init_url))
     assert facts["unbalanced"] == []
     assert sorted(facts["entry_numbers"]) == [
-        f"JE/BNK1/2026/{n:05d}" for n in range(1, 3 * len(pairs) + 1)]
+        f"JE/BNK1/2026/{n:05d}" for n in range(1, 3 * len(pairs) + 1)
+    ]

@@ -67,8 +67,17 @@ from tests.conftest import init_database
 INVOICES = {"INV-A": 100000, "INV-B": 50000, "INV-C": 25050}  # totals in cents
 TOLERANCE = 100  # the default write-off tolerance, 1.00
 DATE = "2026-03-02"
-ACTIONS = ["create", "create", "allocate", "confirm", "confirm", "confirm", "reset", "cancel",
-           "delete"]
+ACTIONS = [
+    "create",
+    "create",
+    "allocate",
+    "confirm",
+    "confirm",
+    "confirm",
+    "reset",
+    "cancel",
+    "delete",
+]
 
 _TEMPLATE: dict[str, Path] = {}
 
@@ -124,6 +133,7 @@ class PaymentFlowMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ plumbing
     def call(self, make: Any) -> Any:
         """Run ``make(session)`` in a fresh session on the machine's event loop."""
+
         async def go() -> Any:
             async with self.db.session() as session:
                 return await make(session)
@@ -147,8 +157,9 @@ class PaymentFlowMachine(RuleBasedStateMachine):
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def fits(self, amount: int, allocations: dict[str, int]) -> bool:
-        return (sum(allocations.values()) <= amount
-                and all(a <= self.residual[inv] for inv, a in allocations.items()))
+        return sum(allocations.values()) <= amount and all(
+            a <= self.residual[inv] for inv, a in allocations.items()
+        )
 
     def pick(self, data: st.DataObject, prefer: str | None = None) -> tuple[int, ModelPayment]:
         """Any payment; mostly one in state ``prefer`` when there is one (so that most
@@ -186,8 +197,10 @@ class PaymentFlowMachine(RuleBasedStateMachine):
             return self.create(data)
         pid, p = self.pick(data, prefer="draft")
         ok = p.state == "draft" and not p.numbered
-        if self.expect("delete", ok,
-                       lambda s: PaymentService(s, "sm").delete_payment(pid)) is not None:
+        if (
+            self.expect("delete", ok, lambda s: PaymentService(s, "sm").delete_payment(pid))
+            is not None
+        ):
             del self.payments[pid]
 
     def create(self, data: st.DataObject) -> None:
@@ -203,9 +216,16 @@ class PaymentFlowMachine(RuleBasedStateMachine):
         else:
             amount = data.draw(st.integers(1, 150000), label="amount")
         ok = self.fits(amount, allocations)
-        view = self.expect("create", ok, lambda s: factories.draft(
-            s, amount=money(amount), date=DATE,
-            allocations=[(inv, money(a)) for inv, a in allocations.items()]))
+        view = self.expect(
+            "create",
+            ok,
+            lambda s: factories.draft(
+                s,
+                amount=money(amount),
+                date=DATE,
+                allocations=[(inv, money(a)) for inv, a in allocations.items()],
+            ),
+        )
         if view is not None:
             self.payments[view.id] = ModelPayment(amount, allocations)
 
@@ -215,16 +235,25 @@ class PaymentFlowMachine(RuleBasedStateMachine):
         amount = self.allocation_amount(data, invoice)
         after = {**p.allocations, invoice: amount}
         ok = p.state == "draft" and self.fits(p.amount, after)
-        if self.expect("allocate", ok, lambda s: PaymentService(s, "sm").set_allocation(
-                pid, invoice, money(amount))) is not None:
+        if (
+            self.expect(
+                "allocate",
+                ok,
+                lambda s: PaymentService(s, "sm").set_allocation(pid, invoice, money(amount)),
+            )
+            is not None
+        ):
             p.allocations = after
 
     def confirm(self, data: st.DataObject) -> None:
         pid, p = self.pick(data, prefer="draft")
         write_off = data.draw(st.booleans(), label="write_off")
         ok = p.state == "draft" and self.fits(p.amount, p.allocations)
-        view = self.expect("confirm", ok, lambda s: PaymentFlowService(s, "sm").confirm_payment(
-            pid, write_off=write_off))
+        view = self.expect(
+            "confirm",
+            ok,
+            lambda s: PaymentFlowService(s, "sm").confirm_payment(pid, write_off=write_off),
+        )
         if view is None:
             return
         assert view.state == "posted"
@@ -245,14 +274,26 @@ class PaymentFlowMachine(RuleBasedStateMachine):
 
     def reset(self, data: st.DataObject) -> None:
         pid, p = self.pick(data, prefer="posted")
-        if self.expect("reset", p.state == "posted", lambda s: PaymentFlowService(s, "sm")
-                       .reset_payment_to_draft(pid)) is not None:
+        if (
+            self.expect(
+                "reset",
+                p.state == "posted",
+                lambda s: PaymentFlowService(s, "sm").reset_payment_to_draft(pid),
+            )
+            is not None
+        ):
             self._unpost(pid, p, "draft")
 
     def cancel(self, data: st.DataObject) -> None:
         pid, p = self.pick(data, prefer="posted")
-        if self.expect("cancel", p.state != "cancelled", lambda s: PaymentFlowService(s, "sm")
-                       .cancel_payment(pid)) is not None:
+        if (
+            self.expect(
+                "cancel",
+                p.state != "cancelled",
+                lambda s: PaymentFlowService(s, "sm").cancel_payment(pid),
+            )
+            is not None
+        ):
             self._unpost(pid, p, "cancelled")
 
     # ---------------------------------------------------------------- invariants
@@ -273,37 +314,78 @@ class PaymentFlowMachine(RuleBasedStateMachine):
 
 
 async def gather_facts(s: Any) -> dict[str, Any]:
-    payments = {pid: (state, amount, ptype, number) for pid, state, amount, ptype, number in
-                (await s.execute(select(Payment.id, Payment.state, Payment.amount, Payment.type,
-                                        Payment.number))).all()}
-    allocations = (await s.execute(select(
-        PaymentAllocation.payment_id, PaymentAllocation.invoice_id, PaymentAllocation.amount,
-        PaymentAllocation.writeoff))).all()
-    invoices = {number: (iid, residual, total, state) for iid, number, residual, total, state in
-                (await s.execute(select(Invoice.id, Invoice.number, Invoice.residual,
-                                        Invoice.total, Invoice.state))).all()}
-    entries = (await s.execute(select(JournalEntry.id, JournalEntry.payment_id,
-                                      JournalEntry.reversal_of_id,
-                                      JournalEntry.reversed_by_id))).all()
-    sums = (await s.execute(select(JournalLine.entry_id, func.count(), func.sum(JournalLine.debit),
-                                   func.sum(JournalLine.credit)).group_by(JournalLine.entry_id)
-                            )).all()
+    payments = {
+        pid: (state, amount, ptype, number)
+        for pid, state, amount, ptype, number in (
+            await s.execute(
+                select(Payment.id, Payment.state, Payment.amount, Payment.type, Payment.number)
+            )
+        ).all()
+    }
+    allocations = (
+        await s.execute(
+            select(
+                PaymentAllocation.payment_id,
+                PaymentAllocation.invoice_id,
+                PaymentAllocation.amount,
+                PaymentAllocation.writeoff,
+            )
+        )
+    ).all()
+    invoices = {
+        number: (iid, residual, total, state)
+        for iid, number, residual, total, state in (
+            await s.execute(
+                select(Invoice.id, Invoice.number, Invoice.residual, Invoice.total, Invoice.state)
+            )
+        ).all()
+    }
+    entries = (
+        await s.execute(
+            select(
+                JournalEntry.id,
+                JournalEntry.payment_id,
+                JournalEntry.reversal_of_id,
+                JournalEntry.reversed_by_id,
+            )
+        )
+    ).all()
+    sums = (
+        await s.execute(
+            select(
+                JournalLine.entry_id,
+                func.count(),
+                func.sum(JournalLine.debit),
+                func.sum(JournalLine.credit),
+            ).group_by(JournalLine.entry_id)
+        )
+    ).all()
     receivable = await s.scalar(
         select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0))
         .join(Account, Account.id == JournalLine.account_id)
-        .where(Account.role == AccountRole.RECEIVABLE))
+        .where(Account.role == AccountRole.RECEIVABLE)
+    )
     records = list((await s.execute(select(AuditRecord).order_by(AuditRecord.id))).scalars())
     head = await s.scalar(select(AuditHead.last_hash).where(AuditHead.id == 1))
-    return {"payments": payments, "allocations": allocations, "invoices": invoices,
-            "entries": entries, "sums": sums, "receivable": int(receivable or 0),
-            "chain": audit.verify_chain(records, head),
-            "states": {pid: row[0].value for pid, row in payments.items()}}
+    return {
+        "payments": payments,
+        "allocations": allocations,
+        "invoices": invoices,
+        "entries": entries,
+        "sums": sums,
+        "receivable": int(receivable or 0),
+        "chain": audit.verify_chain(records, head),
+        "states": {pid: row[0].value for pid, row in payments.items()},
+    }
 
 
 def _entry_problems(f: dict[str, Any]) -> list[str]:
     """Entries balance with at least two lines; reversal links point both ways."""
-    problems = [f"entry {entry_id}: {lines} lines, debit {debit} credit {credit}"
-                for entry_id, lines, debit, credit in f["sums"] if lines < 2 or debit != credit]
+    problems = [
+        f"entry {entry_id}: {lines} lines, debit {debit} credit {credit}"
+        for entry_id, lines, debit, credit in f["sums"]
+        if lines < 2 or debit != credit
+    ]
     if {e[0] for e in f["entries"]} != {row[0] for row in f["sums"]}:
         problems.append("an entry without lines")
     by_id = {e[0]: e for e in f["entries"]}
@@ -321,9 +403,11 @@ def _payment_problems(f: dict[str, Any]) -> list[str]:
     for _, pid, reversal_of, reversed_by in f["entries"]:
         if pid is not None and reversal_of is None and reversed_by is None:
             live[pid] += 1
-    problems = [f"payment {pid} ({state}) has {live.get(pid, 0)} live entries"
-                for pid, (state, *_rest) in f["payments"].items()
-                if live.get(pid, 0) != (1 if state == PaymentState.POSTED else 0)]
+    problems = [
+        f"payment {pid} ({state}) has {live.get(pid, 0)} live entries"
+        for pid, (state, *_rest) in f["payments"].items()
+        if live.get(pid, 0) != (1 if state == PaymentState.POSTED else 0)
+    ]
     numbers = sorted(n for _, _, _, n in f["payments"].values() if n)
     if numbers != [f"BNK1/2026/{i:05d}" for i in range(1, len(numbers) + 1)]:
         problems.append(f"payment numbers not gapless: {numbers}")
@@ -345,17 +429,21 @@ def _invoice_problems(f: dict[str, Any]) -> list[str]:
             problems.append(f"payment {pid} is not posted but keeps a write-off")
     for number, (iid, residual, total, state) in f["invoices"].items():
         if residual != total - settled[iid] or residual < 0:
-            problems.append(f"invoice {number}: residual {residual}, expected "
-                            f"{total - settled[iid]}")
+            problems.append(
+                f"invoice {number}: residual {residual}, expected {total - settled[iid]}"
+            )
         if state != InvoiceState.CANCELLED and state != invoice_state_for(total, residual):
             problems.append(f"invoice {number}: state {state} for residual {residual}")
     open_items = sum(residual for _, residual, _, _ in f["invoices"].values())
-    unallocated = sum(amount - allocated[pid] for pid, (state, amount, ptype, _) in
-                      payments.items() if state == PaymentState.POSTED
-                      and ptype == PaymentType.CUSTOMER_PAYMENT)
+    unallocated = sum(
+        amount - allocated[pid]
+        for pid, (state, amount, ptype, _) in payments.items()
+        if state == PaymentState.POSTED and ptype == PaymentType.CUSTOMER_PAYMENT
+    )
     if f["receivable"] != open_items - unallocated:
-        problems.append(f"receivable {f['receivable']} != open items {open_items} - "
-                        f"unallocated {unallocated}")
+        problems.append(
+            f"receivable {f['receivable']} != open items {open_items} - unallocated {unallocated}"
+        )
     return problems
 
 
@@ -367,8 +455,9 @@ def check_facts(f: dict[str, Any]) -> list[str]:
 def test_check_facts_can_fail() -> None:
     """The invariant checker is not vacuous: it flags a corrupted snapshot."""
     facts = {
-        "payments": {1: (PaymentState.POSTED, 1000, PaymentType.CUSTOMER_PAYMENT,
-                          "BNK1/2026/00002")},
+        "payments": {
+            1: (PaymentState.POSTED, 1000, PaymentType.CUSTOMER_PAYMENT, "BNK1/2026/00002")
+        },
         "allocations": [(1, 7, 400, 0)],
         "invoices": {"INV-A": (7, 1000, 1000, InvoiceState.OPEN)},
         "entries": [(1, 1, None, None), (2, 1, None, None)],
@@ -377,13 +466,21 @@ def test_check_facts_can_fail() -> None:
         "chain": "audit record 3: content does not match its hash (edited)",
     }
     problems = " | ".join(check_facts(facts))
-    for expected in ("entry 2", "2 live entries", "invoice INV-A: residual 1000, expected 600",
-                     "receivable 0", "not gapless", "audit record 3"):
+    for expected in (
+        "entry 2",
+        "2 live entries",
+        "invoice INV-A: residual 1000, expected 600",
+        "receivable 0",
+        "not gapless",
+        "audit record 3",
+    ):
         assert expected in problems
 
 
 PaymentFlowMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=15, deadline=None,
+    max_examples=25,
+    stateful_step_count=15,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestPaymentFlow = PaymentFlowMachine.TestCase

@@ -36,11 +36,13 @@ async def _books(url: str) -> None:
     try:
         async with db.session() as s:
             await PartnerService(s, "tester").create_partner(
-                "ACME GmbH", "customer", ["DE89370400440532013000"])
+                "ACME GmbH", "customer", ["DE89370400440532013000"]
+            )
             invoices = InvoiceService(s, "tester")
             for k in range(1, INVOICES + 1):
-                await invoices.create_invoice(f"INV-{k:04d}", "ACME GmbH", f"{100 + k}.00",
-                                              "customer_invoice", "2026-01-05")
+                await invoices.create_invoice(
+                    f"INV-{k:04d}", "ACME GmbH", f"{100 + k}.00", "customer_invoice", "2026-01-05"
+                )
     finally:
         await db.dispose()
 
@@ -52,12 +54,21 @@ async def _state(url: str) -> dict[str, Any]:
             lines = await s.scalar(select(func.count()).select_from(m.BankLine))
             distinct = await s.scalar(select(func.count(m.BankLine.fingerprint.distinct())))
             payments = await s.scalar(select(func.count()).select_from(m.Payment))
-            allocated = (await s.execute(
-                select(m.PaymentAllocation.invoice_id, func.count())
-                .group_by(m.PaymentAllocation.invoice_id).having(func.count() > 1))).all()
+            allocated = (
+                await s.execute(
+                    select(m.PaymentAllocation.invoice_id, func.count())
+                    .group_by(m.PaymentAllocation.invoice_id)
+                    .having(func.count() > 1)
+                )
+            ).all()
             violations = await IntegrityService(s, "tester").check()
-        return {"lines": lines, "distinct": distinct, "payments": payments,
-                "paid_twice": allocated, "violations": [v.message for v in violations]}
+        return {
+            "lines": lines,
+            "distinct": distinct,
+            "payments": payments,
+            "paid_twice": allocated,
+            "violations": [v.message for v in violations],
+        }
     finally:
         await db.dispose()
 
@@ -66,10 +77,22 @@ def _lines(first: int, last: int, tag: str = "") -> bytes:
     """Line k pays INV-k (first..last), plus a fee line per invoice (no match)."""
     out = []
     for k in range(first, last + 1):
-        out.append({"booking_date": "2026-02-03", "amount": f"{100 + k}.00",
-                    "remittance": f"Invoice INV-{k:04d}", "transaction_id": f"T{k}"})
-        out.append({"booking_date": "2026-02-03", "amount": "-1.50",
-                    "remittance": "bank fee", "transaction_id": f"F{k}"})
+        out.append(
+            {
+                "booking_date": "2026-02-03",
+                "amount": f"{100 + k}.00",
+                "remittance": f"Invoice INV-{k:04d}",
+                "transaction_id": f"T{k}",
+            }
+        )
+        out.append(
+            {
+                "booking_date": "2026-02-03",
+                "amount": "-1.50",
+                "remittance": "bank fee",
+                "transaction_id": f"F{k}",
+            }
+        )
     return "".join(json.dumps(r) + "\n" for r in out).encode()
 
 
@@ -79,11 +102,31 @@ def _race(url: str, files: list[Path], *flags: str) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as signals:
         go = Path(signals) / "go"
         ready = [Path(signals) / f"worker{n}.ready" for n in range(len(files))]
-        procs = [subprocess.Popen([sys.executable, str(WORKER), url, str(f), "--journal", "BNK1",
-                                   "--input-format", "jsonl", "--ready", str(ready[n]),
-                                   "--go", str(go), *flags],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=env, cwd=ROOT) for n, f in enumerate(files)]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(WORKER),
+                    url,
+                    str(f),
+                    "--journal",
+                    "BNK1",
+                    "--input-format",
+                    "jsonl",
+                    "--ready",
+                    str(ready[n]),
+                    "--go",
+                    str(go),
+                    *flags,
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=ROOT,
+            )
+            for n, f in enumerate(files)
+        ]
         results = []
         try:
             release(procs, ready, go)

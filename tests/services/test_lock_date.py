@@ -66,8 +66,7 @@ async def test_confirm_after_the_lock_date_is_allowed(db, session):
 
 @pytest.mark.parametrize("method", ["reset_payment_to_draft", "cancel_payment"])
 @pytest.mark.parametrize("lock", ["2026-02-01", "2026-02-28"], ids=["on", "after-entry"])
-async def test_unposting_an_entry_on_or_before_the_lock_date_is_refused(db, session, method,
-                                                                         lock):
+async def test_unposting_an_entry_on_or_before_the_lock_date_is_refused(db, session, method, lock):
     await factories.customer(session)
     await factories.invoice(session, "INV-1")
     p = await factories.draft(session, date="2026-02-01", allocations=[("INV-1", "1190.00")])
@@ -113,13 +112,16 @@ async def test_moving_the_lock_date_backwards_needs_force_and_is_audited(db, ses
     assert await locks(session).get_lock_date() == dt.date(2026, 3, 31)
     assert len(await audit_records(db)) == 1
 
-    assert await locks(session).set_lock_date("2026-01-31", force=True,
-                                              reason="correct February") == dt.date(2026, 1, 31)
+    assert await locks(session).set_lock_date(
+        "2026-01-31", force=True, reason="correct February"
+    ) == dt.date(2026, 1, 31)
     assert await locks(session).get_lock_date() == dt.date(2026, 1, 31)
 
     records = await audit_records(db)
     assert [(r.action, r.user, r.reason) for r in records] == [
-        ("lock_date", "tester", "Q1 closed"), ("lock_date", "tester", "correct February")]
+        ("lock_date", "tester", "Q1 closed"),
+        ("lock_date", "tester", "correct February"),
+    ]
     first, second = (json.loads(r.changes) for r in records)
     assert first == {"lock_date": [None, "2026-03-31"], "forced": False}
     assert second == {"lock_date": ["2026-03-31", "2026-01-31"], "forced": True}

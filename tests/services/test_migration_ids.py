@@ -201,9 +201,14 @@ def test_a_0003_database_that_never_had_sqlite_sequence(db_url, monkeypatch):
                 async with s.begin():
                     journal = await s.scalar(select(m.Journal.id).where(m.Journal.code == "BNK1"))
                     payment = m.Payment(
-                        type="customer_payment", state="draft", partner_id=partner,
-                        journal_id=journal, amount=2000, currency="EUR",
-                        date=dt.date(2026, 2, 1), created_by="tester",
+                        type="customer_payment",
+                        state="draft",
+                        partner_id=partner,
+                        journal_id=journal,
+                        amount=2000,
+                        currency="EUR",
+                        date=dt.date(2026, 2, 1),
+                        created_by="tester",
                     )
                     s.add(payment)
                     await s.flush()

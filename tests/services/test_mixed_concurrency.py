@@ -49,7 +49,8 @@ async def _state(url: str) -> tuple[list[str], int]:
         async with db.session() as s:
             violations = [v.message for v in await IntegrityService(s, "tester").check()]
             negative = await s.scalar(
-                select(func.count()).select_from(m.Invoice).where(m.Invoice.residual < 0))
+                select(func.count()).select_from(m.Invoice).where(m.Invoice.residual < 0)
+            )
             return violations, negative or 0
     finally:
         await db.dispose()
@@ -58,17 +59,45 @@ async def _state(url: str) -> tuple[list[str], int]:
 def test_import_and_bulk_confirm_at_once(init_url: str, tmp_path: Path) -> None:
     asyncio.run(_books(init_url))
     lines = tmp_path / "bank.jsonl"
-    lines.write_text("".join(
-        json.dumps({"booking_date": "2026-11-20", "amount": "50.00",
-                    "remittance": f"second half INV-{k:04d}", "transaction_id": f"T{k}"}) + "\n"
-        for k in range(N, 0, -1)))  # the other end first: the two runs cross
+    lines.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "booking_date": "2026-11-20",
+                    "amount": "50.00",
+                    "remittance": f"second half INV-{k:04d}",
+                    "transaction_id": f"T{k}",
+                }
+            )
+            + "\n"
+            for k in range(N, 0, -1)
+        )
+    )  # the other end first: the two runs cross
     env = dict(os.environ, PAYCTL_DATABASE_URL=init_url, PAYCTL_USER="tester")
-    bulk = subprocess.Popen([*_payctl(), "--quiet", "--format", "json", "bulk", "confirm",
-                             "--state", "draft"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    imp = subprocess.Popen([*_payctl(), "--quiet", "--format", "json", "import", str(lines),
-                            "--input-format", "jsonl", "--auto-confirm"], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    bulk = subprocess.Popen(
+        [*_payctl(), "--quiet", "--format", "json", "bulk", "confirm", "--state", "draft"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    imp = subprocess.Popen(
+        [
+            *_payctl(),
+            "--quiet",
+            "--format",
+            "json",
+            "import",
+            str(lines),
+            "--input-format",
+            "jsonl",
+            "--auto-confirm",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     bulk_out, bulk_err = bulk.communicate(timeout=300)
     imp_out, imp_err = imp.communicate(timeout=300)
     assert imp.returncode == 0, imp_err

@@ -19,8 +19,12 @@ from payctl.services.payment_service import PaymentService
 from tests import factories
 
 TABLES = {
-    "payments": m.Payment, "allocations": m.PaymentAllocation, "entries": m.JournalEntry,
-    "lines": m.JournalLine, "invoices": m.Invoice, "audit": m.AuditRecord,
+    "payments": m.Payment,
+    "allocations": m.PaymentAllocation,
+    "entries": m.JournalEntry,
+    "lines": m.JournalLine,
+    "invoices": m.Invoice,
+    "audit": m.AuditRecord,
 }
 
 
@@ -31,12 +35,23 @@ async def counts(db: Any) -> dict[str, Any]:
             name: await s.scalar(select(func.count()).select_from(model))
             for name, model in TABLES.items()
         }
-        out["sequences"] = sorted((await s.execute(
-            select(m.Sequence.journal_id, m.Sequence.kind, m.Sequence.last_value))).all())
-        out["payment_rows"] = sorted((await s.execute(
-            select(m.Payment.id, m.Payment.amount, m.Payment.state, m.Payment.updated_at))).all())
-        out["residuals"] = sorted((await s.execute(
-            select(m.Invoice.number, m.Invoice.residual))).all())
+        out["sequences"] = sorted(
+            (
+                await s.execute(
+                    select(m.Sequence.journal_id, m.Sequence.kind, m.Sequence.last_value)
+                )
+            ).all()
+        )
+        out["payment_rows"] = sorted(
+            (
+                await s.execute(
+                    select(m.Payment.id, m.Payment.amount, m.Payment.state, m.Payment.updated_at)
+                )
+            ).all()
+        )
+        out["residuals"] = sorted(
+            (await s.execute(select(m.Invoice.number, m.Invoice.residual))).all()
+        )
     return out
 
 
@@ -51,7 +66,7 @@ def flow(session: Any) -> PaymentFlowService:
 @pytest.fixture
 async def acme(session):
     await factories.customer(session)
-    await factories.invoice(session, "INV-1")                       # 1190.00
+    await factories.invoice(session, "INV-1")  # 1190.00
     await factories.invoice(session, "INV-2", amount="500.00")
     return session
 
@@ -60,8 +75,14 @@ async def acme(session):
 async def test_create_payment_without_allocations(session, db):
     await factories.customer(session)
     view = await svc(session).create_payment(
-        "customer_payment", "ACME GmbH", "BNK1", "250.50", "2026-02-01",
-        reference="REF-1", memo="on account")
+        "customer_payment",
+        "ACME GmbH",
+        "BNK1",
+        "250.50",
+        "2026-02-01",
+        reference="REF-1",
+        memo="on account",
+    )
     assert view.state == "draft"
     assert view.number is None
     assert view.label == f"#{view.id}"
@@ -83,10 +104,17 @@ async def test_create_payment_without_allocations(session, db):
 
 async def test_create_payment_with_allocations(acme, db):
     view = await svc(acme).create_payment(
-        "customer_payment", "ACME GmbH", "BNK1", "1500.00", "2026-02-01",
-        allocations=[("INV-1", "1190.00"), ("INV-2", Decimal("300"))])
+        "customer_payment",
+        "ACME GmbH",
+        "BNK1",
+        "1500.00",
+        "2026-02-01",
+        allocations=[("INV-1", "1190.00"), ("INV-2", Decimal("300"))],
+    )
     assert [(a.invoice, a.amount) for a in view.allocations] == [
-        ("INV-1", Decimal("1190.00")), ("INV-2", Decimal("300.00"))]
+        ("INV-1", Decimal("1190.00")),
+        ("INV-2", Decimal("300.00")),
+    ]
     assert view.allocated == Decimal("1490.00") and view.unallocated == Decimal("10.00")
     # a draft does not touch invoice residuals
     assert [a.invoice_residual for a in view.allocations] == [Decimal("1190.00"), Decimal("500.00")]
@@ -115,19 +143,30 @@ CREATE_REFUSALS = [
     ({"allocations": [("NOPE", "1")]}, NotFound, "unknown invoice 'NOPE'"),
     ({"allocations": [("INV-1", "abc")]}, InputError, "allocation to INV-1: 'abc' is not a number"),
     ({"allocations": [("INV-1", "1"), ("INV-1", "2")]}, InputError, "listed twice"),
-    ({"amount": "100.00", "allocations": [("INV-2", "200.00")]}, RuleViolation,
-     "allocations total 200.00 exceeds the payment amount 100.00"),
-    ({"amount": "5000.00", "allocations": [("INV-2", "500.01")]}, RuleViolation,
-     "allocation 500.01 to INV-2 exceeds its open residual 500.00"),
+    (
+        {"amount": "100.00", "allocations": [("INV-2", "200.00")]},
+        RuleViolation,
+        "allocations total 200.00 exceeds the payment amount 100.00",
+    ),
+    (
+        {"amount": "5000.00", "allocations": [("INV-2", "500.01")]},
+        RuleViolation,
+        "allocation 500.01 to INV-2 exceeds its open residual 500.00",
+    ),
 ]
 
 
 async def test_create_payment_refusals_write_nothing(acme, db):
-    await factories.draft(acme, amount="1.00")   # something to keep
+    await factories.draft(acme, amount="1.00")  # something to keep
     before = await counts(db)
     for kwargs, error, text in CREATE_REFUSALS:
-        args = {"type": "customer_payment", "partner": "ACME GmbH", "journal": "BNK1",
-                "amount": "100.00", "date": "2026-02-01"}
+        args = {
+            "type": "customer_payment",
+            "partner": "ACME GmbH",
+            "journal": "BNK1",
+            "amount": "100.00",
+            "date": "2026-02-01",
+        }
         args.update(kwargs)
         with pytest.raises(error) as info:
             await svc(acme).create_payment(**args)
@@ -148,8 +187,8 @@ async def test_get_payment_by_id_number_and_hash(acme):
     entry = view.entries[0]
     assert entry.number == "JE/BNK1/2026/00001" and entry.source == "payment"
     assert {(ln.account, ln.debit, ln.credit) for ln in entry.lines} == {
-        ("1020", Decimal("1190.00"), Decimal("0.00")),   # outstanding receipts
-        ("1100", Decimal("0.00"), Decimal("1190.00")),   # receivable
+        ("1020", Decimal("1190.00"), Decimal("0.00")),  # outstanding receipts
+        ("1100", Decimal("0.00"), Decimal("1190.00")),  # receivable
     }
     without = await svc(acme).get_payment(draft.id, with_entries=False)
     assert without.entries == []
@@ -161,11 +200,22 @@ async def test_update_draft(acme, db):
     await factories.invoice(acme, "INV-O", partner="Other Co", amount="50.00")
     draft = await factories.draft(acme, amount="100.00")
     view = await svc(acme).update_payment(
-        draft.id, amount="120.00", reference="NEW-REF", memo="changed", date="2026-03-05",
-        journal="CSH1", partner="Other Co", reason="typo")
+        draft.id,
+        amount="120.00",
+        reference="NEW-REF",
+        memo="changed",
+        date="2026-03-05",
+        journal="CSH1",
+        partner="Other Co",
+        reason="typo",
+    )
     assert view.amount == Decimal("120.00")
     assert (view.reference, view.memo, view.journal, view.partner) == (
-        "NEW-REF", "changed", "CSH1", "Other Co")
+        "NEW-REF",
+        "changed",
+        "CSH1",
+        "Other Co",
+    )
     assert view.date == dt.date(2026, 3, 5)
     assert view.updated_at >= draft.updated_at
     again = await svc(acme).get_payment(draft.id)
@@ -217,18 +267,22 @@ async def test_delete_draft(acme, db):
 
 async def test_non_drafts_cannot_be_changed_or_deleted(acme, db):
     posted = await factories.draft(acme, amount="1500.00", allocations=[("INV-1", "1190.00")])
-    await flow(acme).confirm_payment(posted.id)                   # BNK1/2026/00001
+    await flow(acme).confirm_payment(posted.id)  # BNK1/2026/00001
     cancelled = await factories.draft(acme, amount="10.00")
     await flow(acme).cancel_payment(cancelled.id)
     reset = await factories.draft(acme, amount="5.00")
-    await flow(acme).confirm_payment(reset.id)                    # BNK1/2026/00002
+    await flow(acme).confirm_payment(reset.id)  # BNK1/2026/00002
     view = await flow(acme).reset_payment_to_draft(reset.id)
     assert (view.state, view.number) == ("draft", "BNK1/2026/00002")
     before = await counts(db)
     P, C, R = "BNK1/2026/00001", cancelled.id, "BNK1/2026/00002"
     refusals = [
-        (svc(acme).update_payment, (P,), {"amount": "1.00"},
-         "is posted: only drafts can be changed"),
+        (
+            svc(acme).update_payment,
+            (P,),
+            {"amount": "1.00"},
+            "is posted: only drafts can be changed",
+        ),
         (svc(acme).update_payment, (C,), {"memo": "x"}, "is cancelled: only drafts can be changed"),
         (svc(acme).delete_payment, (P,), {}, "is posted: only drafts can be deleted"),
         (svc(acme).delete_payment, (C,), {}, "is cancelled: only drafts can be deleted"),
@@ -245,7 +299,8 @@ async def test_non_drafts_cannot_be_changed_or_deleted(acme, db):
         assert await counts(db) == before, (method.__name__, args)
     assert await svc(acme).validate_payment(P) == ["payment BNK1/2026/00001 is already posted"]
     assert await svc(acme).validate_payment(C) == [
-        f"payment #{C} is cancelled and cannot be confirmed"]
+        f"payment #{C} is cancelled and cannot be confirmed"
+    ]
 
 
 async def test_unknown_payment_and_allocation(acme):
@@ -268,9 +323,11 @@ async def test_set_change_and_remove_allocation(acme, db):
     assert [(a.invoice, a.amount) for a in view.allocations] == [("INV-1", Decimal("1000.00"))]
     view = await svc(acme).set_allocation(draft.id, "INV-2", "500")
     assert view.allocated == Decimal("1500.00")
-    view = await svc(acme).set_allocation(draft.id, "INV-1", "990.00")   # change
+    view = await svc(acme).set_allocation(draft.id, "INV-1", "990.00")  # change
     assert [(a.invoice, a.amount) for a in view.allocations] == [
-        ("INV-1", Decimal("990.00")), ("INV-2", Decimal("500.00"))]
+        ("INV-1", Decimal("990.00")),
+        ("INV-2", Decimal("500.00")),
+    ]
     view = await svc(acme).remove_allocation(draft.id, "INV-2")
     assert [a.invoice for a in view.allocations] == ["INV-1"]
     assert (await counts(db))["allocations"] == 1
@@ -282,10 +339,18 @@ async def test_set_allocation_refusals_write_nothing(acme, db):
     draft = await factories.draft(acme, amount="1000.00", allocations=[("INV-2", "200.00")])
     before = await counts(db)
     for invoice, amount, error, text in [
-        ("INV-2", "600.00", RuleViolation,
-         "allocation 600.00 to INV-2 exceeds its open residual 500.00"),
-        ("INV-1", "1190.00", RuleViolation,
-         "allocations total 1390.00 exceeds the payment amount 1000.00"),
+        (
+            "INV-2",
+            "600.00",
+            RuleViolation,
+            "allocation 600.00 to INV-2 exceeds its open residual 500.00",
+        ),
+        (
+            "INV-1",
+            "1190.00",
+            RuleViolation,
+            "allocations total 1390.00 exceeds the payment amount 1000.00",
+        ),
         ("NOPE", "1.00", NotFound, "unknown invoice"),
         ("INV-2", "0", InputError, "greater than zero"),
         ("INV-2", "1.001", InputError, "more than 2 decimal places"),
@@ -299,11 +364,13 @@ async def test_set_allocation_refusals_write_nothing(acme, db):
 
 # ----------------------------------------------------------------------- validation
 async def test_validate_lists_every_problem(acme, db):
-    first = await factories.draft(acme, amount="1190.00", allocations=[("INV-1", "1190.00")],
-                                  date="2026-02-01")
-    second = await factories.draft(acme, amount="1200.00", allocations=[("INV-1", "1190.00")],
-                                   date="2026-02-02")
-    await flow(acme).confirm_payment(second.id)   # INV-1 is now paid
+    first = await factories.draft(
+        acme, amount="1190.00", allocations=[("INV-1", "1190.00")], date="2026-02-01"
+    )
+    second = await factories.draft(
+        acme, amount="1200.00", allocations=[("INV-1", "1190.00")], date="2026-02-02"
+    )
+    await flow(acme).confirm_payment(second.id)  # INV-1 is now paid
     await LockService(acme, "tester").set_lock_date("2026-02-01")
     before = await counts(db)
     problems = await svc(acme).validate_payment(first.id)
@@ -311,7 +378,7 @@ async def test_validate_lists_every_problem(acme, db):
         "allocation 1190.00 to INV-1 exceeds its open residual 0.00",
         "date 2026-02-01 is on or before the lock date 2026-02-01",
     ]
-    assert await counts(db) == before   # validation never writes
+    assert await counts(db) == before  # validation never writes
     with pytest.raises(RuleViolation) as info:
         await flow(acme).confirm_payment(first.id)
     assert info.value.problems == problems
@@ -326,22 +393,48 @@ async def book(session):
     await factories.customer(session, "Beta AG")
     await factories.vendor(session)
     await factories.invoice(session, "INV-1")
-    await factories.invoice(session, "BILL-1", partner="Supplier BV", amount="800.00",
-                            type="vendor_bill")
+    await factories.invoice(
+        session, "BILL-1", partner="Supplier BV", amount="800.00", type="vendor_bill"
+    )
     ids = {}
-    ids["a"] = (await factories.draft(session, "100.00", date="2026-01-10", reference="ALPHA-1",
-                                      memo="first")).id
-    ids["b"] = (await factories.draft(session, "250.00", partner="Beta AG", journal="CSH1",
-                                      date="2026-02-15", reference="beta-2")).id
-    ids["c"] = (await factories.draft(session, "800.00", partner="Supplier BV",
-                                      type="vendor_payment", date="2026-03-01", memo="rent March",
-                                      allocations=[("BILL-1", "800.00")])).id
-    ids["d"] = (await factories.draft(session, "1190.00", date="2026-03-20",
-                                      allocations=[("INV-1", "1000.00")])).id
-    ids["e"] = (await factories.draft(session, "5.00", type="customer_refund",
-                                      date="2026-04-01", memo="Alpha refund")).id
-    await flow(session).confirm_payment(ids["c"])          # BNK1/2026/00001
-    await flow(session).confirm_payment(ids["d"])          # BNK1/2026/00002
+    ids["a"] = (
+        await factories.draft(
+            session, "100.00", date="2026-01-10", reference="ALPHA-1", memo="first"
+        )
+    ).id
+    ids["b"] = (
+        await factories.draft(
+            session,
+            "250.00",
+            partner="Beta AG",
+            journal="CSH1",
+            date="2026-02-15",
+            reference="beta-2",
+        )
+    ).id
+    ids["c"] = (
+        await factories.draft(
+            session,
+            "800.00",
+            partner="Supplier BV",
+            type="vendor_payment",
+            date="2026-03-01",
+            memo="rent March",
+            allocations=[("BILL-1", "800.00")],
+        )
+    ).id
+    ids["d"] = (
+        await factories.draft(
+            session, "1190.00", date="2026-03-20", allocations=[("INV-1", "1000.00")]
+        )
+    ).id
+    ids["e"] = (
+        await factories.draft(
+            session, "5.00", type="customer_refund", date="2026-04-01", memo="Alpha refund"
+        )
+    ).id
+    await flow(session).confirm_payment(ids["c"])  # BNK1/2026/00001
+    await flow(session).confirm_payment(ids["d"])  # BNK1/2026/00002
     await flow(session).cancel_payment(ids["d"])
     return ids
 
@@ -362,15 +455,15 @@ FILTER_CASES = [
     ({"partner": "acme gmbh"}, "eda"),
     ({"journal": "CSH1"}, "b"),
     ({"journal": "bnk1"}, "edca"),
-    ({"date_from": "2026-02-15", "date_to": "2026-03-01"}, "cb"),     # inclusive
+    ({"date_from": "2026-02-15", "date_to": "2026-03-01"}, "cb"),  # inclusive
     ({"date_from": "2026-03-02"}, "ed"),
     ({"date_to": "2026-01-10"}, "a"),
     ({"amount_min": "100", "amount_max": "800.00"}, "cba"),
     ({"amount_min": "1000"}, "d"),
     ({"amount_max": "5"}, "e"),
-    ({"text": "alpha"}, "ea"),              # reference of a, memo of e, any case
+    ({"text": "alpha"}, "ea"),  # reference of a, memo of e, any case
     ({"text": "RENT"}, "c"),
-    ({"text": "2026/00002"}, "d"),          # number
+    ({"text": "2026/00002"}, "d"),  # number
     ({"text": "zzz"}, ""),
     ({"state": "draft", "partner": "ACME GmbH"}, "ea"),
     ({"state": "posted", "journal": "CSH1"}, ""),
@@ -387,7 +480,11 @@ async def test_get_payments_filters(book, session):
     page = await svc(session).get_payments(PaymentFilter(state="posted"))
     (row,) = page.items
     assert (row.number, row.type, row.partner, row.journal) == (
-        "BNK1/2026/00001", "vendor_payment", "Supplier BV", "BNK1")
+        "BNK1/2026/00001",
+        "vendor_payment",
+        "Supplier BV",
+        "BNK1",
+    )
     assert row.amount == Decimal("800.00") and row.allocated == Decimal("800.00")
     assert row.date == dt.date(2026, 3, 1) and row.currency == "EUR"
     # a partner named by id
@@ -402,7 +499,7 @@ SORT_CASES = [
     ("-amount", "dcbae"),
     ("date", "abcde"),
     ("-date", "edcba"),
-    ("partner", "adebc"),        # ACME (by id), Beta AG, Supplier BV
+    ("partner", "adebc"),  # ACME (by id), Beta AG, Supplier BV
     ("id", "abcde"),
     ("-id", "edcba"),
 ]
@@ -419,8 +516,7 @@ async def test_get_payments_sort_limit_offset_and_total(book, session):
     assert names == ["d"] and page.total == 5
     names, page = await _names(session, book, sort="amount", limit=None, offset=0)
     assert len(names) == 5
-    names, page = await _names(session, book, PaymentFilter(state="draft"), sort="amount",
-                               limit=1)
+    names, page = await _names(session, book, PaymentFilter(state="draft"), sort="amount", limit=1)
     assert names == ["e"] and page.total == 3
     names, page = await _names(session, book, sort="amount", limit=10, offset=50)
     assert names == [] and page.total == 5
@@ -476,22 +572,27 @@ async def test_summary_numbers(book, session):
 
     # more posted payments in February, one partly allocated; then a date range
     await factories.invoice(session, "INV-9", amount="300.00", date="2026-02-01")
-    p = await factories.draft(session, "1000.00", date="2026-02-20",
-                              allocations=[("INV-9", "300.00")])
+    p = await factories.draft(
+        session, "1000.00", date="2026-02-20", allocations=[("INV-9", "300.00")]
+    )
     q = await factories.draft(session, "40.00", type="customer_refund", date="2026-02-21")
     await flow(session).confirm_payment(p.id)
     await flow(session).confirm_payment(q.id)
     s = await svc(session).get_payment_summary("2026-02-01", "2026-02-28")
     assert s["date_from"] == dt.date(2026, 2, 1) and s["date_to"] == dt.date(2026, 2, 28)
     assert _keyed(s["by_state"], "state") == {
-        "draft": (1, Decimal("250.00")), "posted": (2, Decimal("1040.00"))}
+        "draft": (1, Decimal("250.00")),
+        "posted": (2, Decimal("1040.00")),
+    }
     assert _keyed(s["by_month"], "month") == {"2026-02": (3, Decimal("1290.00"))}
     assert _keyed(s["unallocated_posted"], "type") == {
         "customer_payment": (1, Decimal("700.00")),
         "customer_refund": (1, Decimal("40.00")),
     }
     empty = await svc(session).get_payment_summary("2027-01-01", "2027-12-31")
-    assert all(empty[k] == [] for k in ("by_state", "by_type", "by_journal", "by_month",
-                                        "unallocated_posted"))
+    assert all(
+        empty[k] == []
+        for k in ("by_state", "by_type", "by_journal", "by_month", "unallocated_posted")
+    )
     with pytest.raises(InputError, match="date_from"):
         await svc(session).get_payment_summary("last year")

@@ -51,12 +51,15 @@ async def setup_queue(db) -> dict[str, int]:
     Globex payment far from the statement dates, and a file whose lines all need a person."""
     await books(db, TWINS)
     await posted_payment(db, "Globex Corporation", "250.00", "2026-01-02")
-    report = await imp(db, jsonl(
-        row("500.00", day="2026-03-01", iban=ACME_IBAN, tx="twin"),         # two fit equally
-        row("250.00", day="2026-03-02", iban=GLOBEX_IBAN, tx="late"),       # payment too old
-        row("99.00", day="2026-03-03", name="Unknown Ltd", tx="unknown"),   # nobody
-        row("-12.00", day="2026-03-04", text="bank fee", tx="fee"),         # nobody
-    ))
+    report = await imp(
+        db,
+        jsonl(
+            row("500.00", day="2026-03-01", iban=ACME_IBAN, tx="twin"),  # two fit equally
+            row("250.00", day="2026-03-02", iban=GLOBEX_IBAN, tx="late"),  # payment too old
+            row("99.00", day="2026-03-03", name="Unknown Ltd", tx="unknown"),  # nobody
+            row("-12.00", day="2026-03-04", text="bank fee", tx="fee"),  # nobody
+        ),
+    )
     assert (report.to_review, report.unmatched, report.payments_created) == (1, 3, 0)
     ids = [bl.id for bl in await bank_lines(db)]
     return dict(zip(["twin", "late", "unknown", "fee"], ids, strict=True))
@@ -69,21 +72,29 @@ async def test_list_shows_candidates_scores_and_reasons(db):
     by_id = {item.id: item for item in page.items}
     twin = by_id[ids["twin"]]
     assert (twin.amount, twin.currency, twin.account, twin.journal) == (
-        Decimal("500.00"), "EUR", ACME_IBAN, "BNK1")
+        Decimal("500.00"),
+        "EUR",
+        ACME_IBAN,
+        "BNK1",
+    )
     assert twin.reason == "best score 65 is below the threshold 80"
     (cand,) = twin.candidates
     assert cand["score"] == 65 and cand["rule"] == "partner_amount"
-    assert cand["reason"] == ("partner found by IBAN; amount equals the residual of INV-2026-0002 "
-                              "(oldest of several)")
+    assert cand["reason"] == (
+        "partner found by IBAN; amount equals the residual of INV-2026-0002 (oldest of several)"
+    )
     assert cand["partner"] == "ACME GmbH"
     assert cand["allocations"] == ["INV-2026-0002=500.00"]
     assert by_id[ids["late"]].reason == (
-        "partner found by IBAN but no open item or payment fits the amount")
+        "partner found by IBAN but no open item or payment fits the amount"
+    )
     assert by_id[ids["fee"]].candidates == []
     assert by_id[ids["fee"]].text == "bank fee"
     # paging and the other states
     assert [i.id for i in (await call(db, "list_lines", "review", 2, 1)).items] == [
-        ids["late"], ids["unknown"]]
+        ids["late"],
+        ids["unknown"],
+    ]
     assert (await review(db, "matched")).total == 0
     assert (await review(db, "all")).total == 4
 
@@ -97,7 +108,11 @@ async def test_accept_best_candidate(db):
     assert p["allocations"] == [("INV-2026-0002", 50000, 0)]
     line = next(bl for bl in await bank_lines(db) if bl.id == ids["twin"])
     assert (line.state, line.link, line.payment_id, line.rule) == (
-        "matched", "created", p["id"], "manual")
+        "matched",
+        "created",
+        p["id"],
+        "manual",
+    )
     assert ids["twin"] not in [i.id for i in (await review(db)).items]
 
 
@@ -115,8 +130,13 @@ async def test_accept_with_invoice_and_auto_confirm(db):
 
 async def test_accept_with_invoice_amounts(db):
     ids = await setup_queue(db)
-    await call(db, "accept", ids["twin"],
-               [("INV-2026-0002", "300.00"), ("INV-2026-0004", "200.00")], auto_confirm=True)
+    await call(
+        db,
+        "accept",
+        ids["twin"],
+        [("INV-2026-0002", "300.00"), ("INV-2026-0004", "200.00")],
+        auto_confirm=True,
+    )
     assert await invoice_state(db, "INV-2026-0002") == ("partial", 20000)
     assert await invoice_state(db, "INV-2026-0004") == ("partial", 30000)
 
@@ -129,7 +149,9 @@ async def test_accept_with_payment_reconciles_it(db):
     line = next(bl for bl in await bank_lines(db) if bl.id == ids["late"])
     assert (line.state, line.link, line.payment_id) == ("matched", "reconciled", pay["id"])
     assert await entry_lines(db, entry_id=line.reconcile_entry_id) == [
-        ("1000", 25000, 0), ("1020", 0, 25000)]
+        ("1000", 25000, 0),
+        ("1020", 0, 25000),
+    ]
     assert await ledger_balance(db, "1020") == 0
 
 
@@ -150,8 +172,13 @@ async def test_accept_with_payment_checks_amount_direction_and_state(db):
 async def test_a_payment_is_reconciled_with_one_line_only(db):
     await books(db)
     pay = await posted_payment(db, "Globex Corporation", "250.00", "2026-01-02")
-    await imp(db, jsonl(row("250.00", day="2026-03-02", iban=GLOBEX_IBAN, tx="a"),
-                        row("250.00", day="2026-03-03", iban=GLOBEX_IBAN, tx="b")))
+    await imp(
+        db,
+        jsonl(
+            row("250.00", day="2026-03-02", iban=GLOBEX_IBAN, tx="a"),
+            row("250.00", day="2026-03-03", iban=GLOBEX_IBAN, tx="b"),
+        ),
+    )
     first, second = await bank_lines(db)
     await call(db, "accept", first.id, payment=pay.number)
     with pytest.raises(RuleViolation, match=f"already matched to bank line {first.id}"):
@@ -160,11 +187,16 @@ async def test_a_payment_is_reconciled_with_one_line_only(db):
 
 async def test_accept_with_partner_is_a_payment_on_account(db):
     ids = await setup_queue(db)
-    outcome = await call(db, "accept", ids["unknown"], partner="Globex Corporation",
-                         auto_confirm=True)
+    outcome = await call(
+        db, "accept", ids["unknown"], partner="Globex Corporation", auto_confirm=True
+    )
     (p,) = [p for p in await payments(db) if p["number"] == outcome.payment]
     assert (p["type"], p["partner"], p["amount"], p["allocations"]) == (
-        "customer_payment", "Globex Corporation", 9900, [])
+        "customer_payment",
+        "Globex Corporation",
+        9900,
+        [],
+    )
     assert await ledger_balance(db, "1100", "Globex Corporation") == 80000 - 25000 - 9900
 
 
@@ -215,11 +247,16 @@ async def test_unmatch_reverses_a_reconciliation(db):
     assert outcome.action == "unmatched"
     line = next(bl for bl in await bank_lines(db) if bl.id == ids["late"])
     assert (line.state, line.link, line.payment_id, line.reconcile_entry_id) == (
-        "review", None, None, None)
+        "review",
+        None,
+        None,
+        None,
+    )
     async with db.session() as s:
         entry = await s.get(m.JournalEntry, entry_id)
-        reversal = await s.scalar(select(m.JournalEntry).where(
-            m.JournalEntry.reversal_of_id == entry_id))
+        reversal = await s.scalar(
+            select(m.JournalEntry).where(m.JournalEntry.reversal_of_id == entry_id)
+        )
     assert reversal is not None and entry.reversed_by_id == reversal.id
     assert await entry_lines(db, entry_id=reversal.id) == [("1000", 0, 25000), ("1020", 25000, 0)]
     assert await ledger_balance(db, "1020") == 25000  # back in outstanding receipts
@@ -248,10 +285,17 @@ async def test_reset_refused_while_matched_to_a_bank_line(db):
 
 async def audit_actions(db, entity: str, entity_id: int) -> list[str]:
     async with db.session() as s:
-        return list((await s.execute(
-            select(m.AuditRecord.action).where(m.AuditRecord.object_type == entity,
-                                              m.AuditRecord.object_id == entity_id)
-            .order_by(m.AuditRecord.id))).scalars())
+        return list(
+            (
+                await s.execute(
+                    select(m.AuditRecord.action)
+                    .where(
+                        m.AuditRecord.object_type == entity, m.AuditRecord.object_id == entity_id
+                    )
+                    .order_by(m.AuditRecord.id)
+                )
+            ).scalars()
+        )
 
 
 async def test_unmatch_deletes_the_draft_the_import_created(db):
@@ -273,8 +317,9 @@ async def test_unmatch_deletes_the_draft_the_import_created(db):
     (again,) = await payments(db)
     assert again["allocations"] == [("INV-2026-0001", 119000, 0)]
     async with db.session() as s:
-        assert (await PaymentFlowService(s, "tester").confirm_payment(again["id"])
-                ).state == "posted"
+        assert (
+            await PaymentFlowService(s, "tester").confirm_payment(again["id"])
+        ).state == "posted"
     assert await invoice_state(db, "INV-2026-0001") == ("paid", 0)
     assert await ledger_balance(db, "1000") == 119000
 
@@ -332,5 +377,6 @@ async def test_reset_refused_while_reconciled(db):
             await PaymentFlowService(s, "tester").cancel_payment(pay["id"])
     await call(db, "unmatch", ids["late"])
     async with db.session() as s:
-        assert (await PaymentFlowService(s, "tester").reset_payment_to_draft(pay["id"])
-                ).state == "draft"
+        assert (
+            await PaymentFlowService(s, "tester").reset_payment_to_draft(pay["id"])
+        ).state == "draft"

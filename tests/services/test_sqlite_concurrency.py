@@ -35,7 +35,7 @@ PER_WORKER = 200
 
 pytestmark = pytest.mark.slow
 
-WORKER = r'''
+WORKER = r"""
 import asyncio, sys
 
 from payctl.db.engine import Database
@@ -66,7 +66,7 @@ async def main() -> None:
 
 asyncio.run(main())
 print("done", tag)
-'''
+"""
 
 
 async def _prepare(url: str) -> None:
@@ -82,10 +82,19 @@ async def _read(url: str) -> tuple[list[tuple[int, str, str]], list[AuditRecord]
     db = Database(url)
     try:
         async with db.session() as s:
-            rows = [tuple(r) for r in (await s.execute(
-                select(Payment.id, Payment.reference, Payment.created_by).order_by(Payment.id)))]
-            records = list((await s.execute(
-                select(AuditRecord).order_by(AuditRecord.id))).scalars())
+            rows = [
+                tuple(r)
+                for r in (
+                    await s.execute(
+                        select(Payment.id, Payment.reference, Payment.created_by).order_by(
+                            Payment.id
+                        )
+                    )
+                )
+            ]
+            records = list(
+                (await s.execute(select(AuditRecord).order_by(AuditRecord.id))).scalars()
+            )
             head = await s.scalar(select(AuditHead.last_hash).where(AuditHead.id == 1))
             return rows, records, head
     finally:
@@ -100,10 +109,25 @@ def test_two_processes_create_200_payments_each(init_url, tmp_path):
     ready = {tag: tmp_path / f"{tag}.ready" for tag in tags}
     first = {tag: tmp_path / f"{tag}.first" for tag in tags}
     procs = [
-        subprocess.Popen([sys.executable, "-c", WORKER, init_url, tag, str(PER_WORKER),
-                          str(ready[tag]), str(go), str(first[tag]), str(first[other])],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                         cwd=ROOT)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                init_url,
+                tag,
+                str(PER_WORKER),
+                str(ready[tag]),
+                str(go),
+                str(first[tag]),
+                str(first[other]),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         for tag, other in (("w1", "w2"), ("w2", "w1"))
     ]
     results = []
@@ -132,7 +156,8 @@ def test_two_processes_create_200_payments_each(init_url, tmp_path):
     # last payment before the other has committed its first.
     ids = {tag: [pid for pid, _, user in rows if user == tag] for tag in ("w1", "w2")}
     assert min(ids["w1"]) < max(ids["w2"]) and min(ids["w2"]) < max(ids["w1"]), (
-        "the two workers ran one after the other; the test did not exercise concurrency")
+        "the two workers ran one after the other; the test did not exercise concurrency"
+    )
     # one audit record per payment, chained without a break
     creates = [r for r in records if r.action == "create" and r.object_type == "payment"]
     assert len(creates) == 2 * PER_WORKER

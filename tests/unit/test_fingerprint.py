@@ -16,16 +16,34 @@ from payctl.importers.bank import BankLine
 ACCOUNT = "DE89370400440532013000"
 
 
-def bl(amount: str = "100.00", day: int = 3, text: str | None = "INV-1", tx: str | None = None,
-       name: str | None = "ACME GmbH", cp: str | None = "NL91ABNA0417164300",
-       ref: str | None = None, currency: str = "EUR") -> BankLine:
-    return BankLine(booking_date=dt.date(2026, 2, day), amount=Decimal(amount), currency=currency,
-                    counterparty_name=name, counterparty_account=cp, remittance=text,
-                    structured_reference=ref, transaction_id=tx)
+def bl(
+    amount: str = "100.00",
+    day: int = 3,
+    text: str | None = "INV-1",
+    tx: str | None = None,
+    name: str | None = "ACME GmbH",
+    cp: str | None = "NL91ABNA0417164300",
+    ref: str | None = None,
+    currency: str = "EUR",
+) -> BankLine:
+    return BankLine(
+        booking_date=dt.date(2026, 2, day),
+        amount=Decimal(amount),
+        currency=currency,
+        counterparty_name=name,
+        counterparty_account=cp,
+        remittance=text,
+        structured_reference=ref,
+        transaction_id=tx,
+    )
 
 
-LINES = [bl("100.00", 3, "INV-1", "TX-1"), bl("-20.50", 4, "fee", None),
-         bl("100.00", 3, "INV-1", None), bl("7", 5, "x", "TX-2")]
+LINES = [
+    bl("100.00", 3, "INV-1", "TX-1"),
+    bl("-20.50", 4, "fee", None),
+    bl("100.00", 3, "INV-1", None),
+    bl("7", 5, "x", "TX-2"),
+]
 
 SCRIPT = """
 import datetime as dt, json, sys
@@ -46,12 +64,26 @@ def test_stable_across_runs():
     here = fingerprints(ACCOUNT, LINES)
     assert here == fingerprints(ACCOUNT, list(LINES))
     assert all(len(fp) == 64 and int(fp, 16) >= 0 for fp in here)  # fits String(64)
-    rows = [[ln.booking_date.isoformat(), str(ln.amount), ln.counterparty_name,
-             ln.counterparty_account, ln.remittance, ln.transaction_id] for ln in LINES]
+    rows = [
+        [
+            ln.booking_date.isoformat(),
+            str(ln.amount),
+            ln.counterparty_name,
+            ln.counterparty_account,
+            ln.remittance,
+            ln.transaction_id,
+        ]
+        for ln in LINES
+    ]
     for seed in ("1", "4242"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        out = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(rows), ACCOUNT],
-                             capture_output=True, text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", SCRIPT, json.dumps(rows), ACCOUNT],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         assert json.loads(out.stdout) == here
 
 
@@ -103,8 +135,11 @@ def test_content_hash_normalises_amount_text_and_case():
 def test_repeated_ids_fall_back_to_content_hash():
     """A bank that repeats one id for several lines (a batch id, "NONREF") does not get the
     lines collapsed: each is fingerprinted by its content, as if it had no id."""
-    repeated = [bl("10.00", 3, "a", "NONREF"), bl("20.00", 3, "b", "NONREF"),
-                bl("30.00", 3, "c", "UNIQUE")]
+    repeated = [
+        bl("10.00", 3, "a", "NONREF"),
+        bl("20.00", 3, "b", "NONREF"),
+        bl("30.00", 3, "c", "UNIQUE"),
+    ]
     fps = fingerprints(ACCOUNT, repeated)
     assert len(set(fps)) == 3
     without_ids = fingerprints(ACCOUNT, [bl("10.00", 3, "a", None), bl("20.00", 3, "b", None)])

@@ -11,10 +11,16 @@ from payctl.domain.iban import is_valid_iban, normalise_iban, parse_iban
 from payctl.errors import InputError
 
 
-@pytest.mark.parametrize("iban", [
-    "DE89370400440532013000", "GB82WEST12345698765432", "NL91ABNA0417164300",
-    "BE68539007547034", "FR1420041010050500013M02606",
-])
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "DE89370400440532013000",
+        "GB82WEST12345698765432",
+        "NL91ABNA0417164300",
+        "BE68539007547034",
+        "FR1420041010050500013M02606",
+    ],
+)
 def test_valid_ibans(iban):
     assert is_valid_iban(iban)
     assert parse_iban(iban) == iban
@@ -25,14 +31,17 @@ def test_iban_is_normalised():
     assert parse_iban(" de89 3704 0044 0532 0130 00") == "DE89370400440532013000"
 
 
-@pytest.mark.parametrize("iban", [
-    "DE88370400440532013000",   # wrong check digits
-    "DE89370400440532013001",   # altered account number
-    "DE89",                     # too short
-    "1289370400440532013000",   # no country code
-    "DE89 3704 0044 0532 0130 00!",
-    "",
-])
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "DE88370400440532013000",  # wrong check digits
+        "DE89370400440532013001",  # altered account number
+        "DE89",  # too short
+        "1289370400440532013000",  # no country code
+        "DE89 3704 0044 0532 0130 00!",
+        "",
+    ],
+)
 def test_invalid_ibans(iban):
     assert not is_valid_iban(iban)
     with pytest.raises(InputError, match="is not a valid IBAN"):
@@ -58,17 +67,20 @@ def test_parse_date_forms():
     assert parse_date("2199-12-31") == dt.date(2199, 12, 31)
 
 
-@pytest.mark.parametrize(("value", "problem"), [
-    ("", "the value is empty"),
-    ("  ", "the value is empty"),
-    ("2026-01-05T10:30:00", "has a time of day"),
-    ("2026-01-05 10:30", "has a time of day"),
-    (dt.datetime(2026, 3, 1, 23, 59), "has a time of day"),
-    ("1899-12-31", "outside the dates payctl books (1900–2199)"),
-    ("2200-01-01", "outside the dates payctl books"),
-    ("0001-01-01", "outside the dates payctl books"),
-    (dt.date(9999, 12, 31), "outside the dates payctl books"),
-])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "the value is empty"),
+        ("  ", "the value is empty"),
+        ("2026-01-05T10:30:00", "has a time of day"),
+        ("2026-01-05 10:30", "has a time of day"),
+        (dt.datetime(2026, 3, 1, 23, 59), "has a time of day"),
+        ("1899-12-31", "outside the dates payctl books (1900–2199)"),
+        ("2200-01-01", "outside the dates payctl books"),
+        ("0001-01-01", "outside the dates payctl books"),
+        (dt.date(9999, 12, 31), "outside the dates payctl books"),
+    ],
+)
 def test_empty_timed_and_implausible_dates_are_refused(value, problem):
     """They used to mean today (empty), be cut to the date (a time), or be booked."""
     with pytest.raises(InputError) as info:

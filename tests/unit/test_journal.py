@@ -75,12 +75,23 @@ def test_float_line_amount_raises_type_error():
 
 
 # ------------------------------------------------------------------- payment_lines
-@pytest.mark.parametrize(("ptype", "debited", "credited"), [
-    (PaymentType.CUSTOMER_PAYMENT, LIQ, RECV),   # inbound: Dr outstanding receipts / Cr receivable
-    (PaymentType.VENDOR_PAYMENT, PAYB, LIQ),     # outbound: Dr payable / Cr outstanding payments
-    (PaymentType.CUSTOMER_REFUND, RECV, LIQ),    # outbound: Dr receivable / Cr outstanding payments
-    (PaymentType.VENDOR_REFUND, LIQ, PAYB),      # inbound: Dr outstanding receipts / Cr payable
-])
+@pytest.mark.parametrize(
+    ("ptype", "debited", "credited"),
+    [
+        (
+            PaymentType.CUSTOMER_PAYMENT,
+            LIQ,
+            RECV,
+        ),  # inbound: Dr outstanding receipts / Cr receivable
+        (PaymentType.VENDOR_PAYMENT, PAYB, LIQ),  # outbound: Dr payable / Cr outstanding payments
+        (
+            PaymentType.CUSTOMER_REFUND,
+            RECV,
+            LIQ,
+        ),  # outbound: Dr receivable / Cr outstanding payments
+        (PaymentType.VENDOR_REFUND, LIQ, PAYB),  # inbound: Dr outstanding receipts / Cr payable
+    ],
+)
 def test_payment_lines_for_each_type(ptype, debited, credited):
     customer_side = ptype in (PaymentType.CUSTOMER_PAYMENT, PaymentType.CUSTOMER_REFUND)
     counterpart = RECV if customer_side else PAYB
@@ -98,16 +109,32 @@ def test_payment_lines_accept_plain_strings_for_the_type():
 
 def test_inbound_write_off_lines():
     # customer pays 1180.00 for a 1190.00 invoice; 10.00 written off to payment differences
-    lines = payment_lines(PaymentType.CUSTOMER_PAYMENT, 118000, PARTNER, LIQ, RECV, "R",
-                          writeoff=1000, writeoff_account=DIFF)
+    lines = payment_lines(
+        PaymentType.CUSTOMER_PAYMENT,
+        118000,
+        PARTNER,
+        LIQ,
+        RECV,
+        "R",
+        writeoff=1000,
+        writeoff_account=DIFF,
+    )
     assert sides(lines) == ({LIQ: 118000, DIFF: 1000}, {RECV: 119000})
     assert len(lines) == 3
     assert any("write-off" in ln.label for ln in lines if ln.account_id == DIFF)
 
 
 def test_outbound_write_off_lines():
-    lines = payment_lines(PaymentType.VENDOR_PAYMENT, 99500, PARTNER, LIQ, PAYB, "R",
-                          writeoff=500, writeoff_account=DIFF)
+    lines = payment_lines(
+        PaymentType.VENDOR_PAYMENT,
+        99500,
+        PARTNER,
+        LIQ,
+        PAYB,
+        "R",
+        writeoff=500,
+        writeoff_account=DIFF,
+    )
     assert sides(lines) == ({PAYB: 100000}, {LIQ: 99500, DIFF: 500})
 
 
@@ -122,12 +149,15 @@ def test_zero_amount_payment_lines_are_refused():
 
 
 # ------------------------------------------------------------------- invoice_lines
-@pytest.mark.parametrize(("itype", "debited", "credited"), [
-    (InvoiceType.CUSTOMER_INVOICE, RECV, SALES),
-    (InvoiceType.VENDOR_BILL, PURCH, PAYB),
-    (InvoiceType.CUSTOMER_CREDIT_NOTE, SALES, RECV),
-    (InvoiceType.VENDOR_CREDIT_NOTE, PAYB, PURCH),
-])
+@pytest.mark.parametrize(
+    ("itype", "debited", "credited"),
+    [
+        (InvoiceType.CUSTOMER_INVOICE, RECV, SALES),
+        (InvoiceType.VENDOR_BILL, PURCH, PAYB),
+        (InvoiceType.CUSTOMER_CREDIT_NOTE, SALES, RECV),
+        (InvoiceType.VENDOR_CREDIT_NOTE, PAYB, PURCH),
+    ],
+)
 def test_invoice_lines_for_each_type(itype, debited, credited):
     lines = invoice_lines(itype, 2500, PARTNER, RECV, PAYB, SALES, PURCH, "INV-1")
     assert sides(lines) == ({debited: 2500}, {credited: 2500})
@@ -136,14 +166,25 @@ def test_invoice_lines_for_each_type(itype, debited, credited):
 
 # ------------------------------------------------------------------------ reversal
 def test_reversal_swaps_debits_and_credits():
-    original = payment_lines(PaymentType.CUSTOMER_PAYMENT, 118000, PARTNER, LIQ, RECV, "R",
-                             writeoff=1000, writeoff_account=DIFF)
+    original = payment_lines(
+        PaymentType.CUSTOMER_PAYMENT,
+        118000,
+        PARTNER,
+        LIQ,
+        RECV,
+        "R",
+        writeoff=1000,
+        writeoff_account=DIFF,
+    )
     reversed_ = reversal_lines(original)
     assert sides(reversed_) == ({RECV: 119000}, {LIQ: 118000, DIFF: 1000})
     for before, after in zip(original, reversed_, strict=True):
         assert (after.debit, after.credit) == (before.credit, before.debit)
         assert (after.account_id, after.partner_id, after.label) == (
-            before.account_id, before.partner_id, before.label)
+            before.account_id,
+            before.partner_id,
+            before.label,
+        )
     # original + reversal nets every account to zero
     net: dict[int, int] = {}
     for ln in original + reversed_:

@@ -12,8 +12,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "payctl" / "domain"
-FORBIDDEN_IN_DOMAIN = {"sqlalchemy", "pandas", "typer", "rich", "openpyxl", "alembic",
-                       "asyncpg", "aiosqlite", "click"}
+FORBIDDEN_IN_DOMAIN = {
+    "sqlalchemy",
+    "pandas",
+    "typer",
+    "rich",
+    "openpyxl",
+    "alembic",
+    "asyncpg",
+    "aiosqlite",
+    "click",
+}
 FORBIDDEN_PAYCTL_IN_DOMAIN = ("payctl.db", "payctl.services", "payctl.cli", "payctl.importers")
 
 
@@ -38,8 +47,9 @@ def domain_files() -> list[Path]:
 def test_imported_modules_sees_nested_imports(tmp_path):
     # the scanner itself must be able to catch a violation
     sample = tmp_path / "x.py"
-    sample.write_text("import os\n\ndef f():\n"
-                      "    from sqlalchemy import select\n    import pandas as pd\n")
+    sample.write_text(
+        "import os\n\ndef f():\n    from sqlalchemy import select\n    import pandas as pd\n"
+    )
     assert imported_modules(sample) == {"os", "sqlalchemy", "pandas"}
 
 
@@ -54,8 +64,9 @@ def test_domain_has_no_io_or_framework_imports(path):
 
 def _modules_after(statement: str) -> set[str]:
     code = f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     return set(json.loads(out.stdout))
 
@@ -64,9 +75,12 @@ def _modules_after(statement: str) -> set[str]:
 def test_cli_start_up_does_not_import_heavy_modules(statement):
     loaded = _modules_after(statement)
     assert statement.split()[-1] in loaded  # the import really happened
-    heavy = sorted(m for m in loaded
-                   if m.split(".")[0] in {"pandas", "openpyxl", "sqlalchemy", "alembic", "numpy"}
-                   or m.startswith(("payctl.services", "payctl.db", "payctl.importers")))
+    heavy = sorted(
+        m
+        for m in loaded
+        if m.split(".")[0] in {"pandas", "openpyxl", "sqlalchemy", "alembic", "numpy"}
+        or m.startswith(("payctl.services", "payctl.db", "payctl.importers"))
+    )
     assert not heavy, f"`{statement}` loads {heavy[:8]}: import them inside the command functions"
 
 

@@ -28,18 +28,35 @@ ACCOUNTS = {ACME_IBAN: ACME, GLOBEX_IBAN: GLOBEX, SUPPLIER_IBAN: SUPPLIER}
 DAY = dt.date(2026, 2, 10)
 
 
-def item(iid: int, number: str, residual: int, partner: int = ACME, type: InvoiceType = CI,
-         date: dt.date = dt.date(2026, 1, 5), currency: str = "EUR") -> OpenItem:
+def item(
+    iid: int,
+    number: str,
+    residual: int,
+    partner: int = ACME,
+    type: InvoiceType = CI,
+    date: dt.date = dt.date(2026, 1, 5),
+    currency: str = "EUR",
+) -> OpenItem:
     return OpenItem(iid, number, partner, type, residual, currency, date)
 
 
-def line(amount: int, text: str = "", account: str | None = None, name: str | None = None,
-         date: dt.date = DAY, currency: str = "EUR") -> LineFacts:
+def line(
+    amount: int,
+    text: str = "",
+    account: str | None = None,
+    name: str | None = None,
+    date: dt.date = DAY,
+    currency: str = "EUR",
+) -> LineFacts:
     return LineFacts(amount, currency, date, name, account, text)
 
 
-def matcher(items: list[OpenItem] = (), payments: list[PostedPayment] = (),
-            fuzzy: Callable[[str], list[tuple[int, int]]] | None = None, **kw: object) -> Matcher:
+def matcher(
+    items: list[OpenItem] = (),
+    payments: list[PostedPayment] = (),
+    fuzzy: Callable[[str], list[tuple[int, int]]] | None = None,
+    **kw: object,
+) -> Matcher:
     return Matcher(list(items), dict(ACCOUNTS), dict(NAMES), list(payments), fuzzy=fuzzy, **kw)
 
 
@@ -56,14 +73,17 @@ class Fuzzy:
 
 
 # ------------------------------------------------------------------- (a) reference
-@pytest.mark.parametrize("text", [
-    "inv 2026 0001",
-    "INV-2026-0001",
-    "INV20260001",
-    "Payment for invoice Inv/2026/0001, thank you",
-    "INV.2026.0001",
-    "  iNv _2026- 0001 ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "inv 2026 0001",
+        "INV-2026-0001",
+        "INV20260001",
+        "Payment for invoice Inv/2026/0001, thank you",
+        "INV.2026.0001",
+        "  iNv _2026- 0001 ",
+    ],
+)
 def test_reference_found_despite_case_spaces_and_separators(text):
     m = matcher([item(10, "INV-2026-0001", 119000), item(11, "INV-2026-0002", 119000)])
     result = m.match(line(119000, text))
@@ -87,8 +107,13 @@ def test_reference_is_not_found_inside_a_longer_number():
 
 
 def test_several_referenced_invoices_summing_to_the_amount():
-    m = matcher([item(10, "INV-1", 10000), item(11, "INV-2", 5000, date=dt.date(2026, 1, 6)),
-                 item(12, "INV-3", 7000)])
+    m = matcher(
+        [
+            item(10, "INV-1", 10000),
+            item(11, "INV-2", 5000, date=dt.date(2026, 1, 6)),
+            item(12, "INV-3", 7000),
+        ]
+    )
     result = m.match(line(15000, "pays INV-1 and inv 2"))
     d = result.decision
     assert d is not None, result.review_reason
@@ -135,17 +160,21 @@ def test_overpayment_leaves_the_rest_as_credit():
     assert d is not None
     assert d.rule == "overpayment"
     assert d.score == 85
-    assert d.reason == ("invoice number INV-1 in the text; overpaid by 200.00, left as partner "
-                        "credit")
+    assert d.reason == (
+        "invoice number INV-1 in the text; overpaid by 200.00, left as partner credit"
+    )
     assert [(a.amount, a.writeoff) for a in d.allocations] == [(100000, 0)]
     assert d.allocated == 100000  # the other 200.00 stays unallocated: partner credit
 
 
-@pytest.mark.parametrize("paid, rule, writeoff", [
-    (99950, "writeoff", 50),     # 0.50 short, tolerance 1.00
-    (99900, "writeoff", 100),    # exactly the tolerance
-    (99899, "partial", 0),       # 1.01 short: beyond it
-])
+@pytest.mark.parametrize(
+    "paid, rule, writeoff",
+    [
+        (99950, "writeoff", 50),  # 0.50 short, tolerance 1.00
+        (99900, "writeoff", 100),  # exactly the tolerance
+        (99899, "partial", 0),  # 1.01 short: beyond it
+    ],
+)
 def test_writeoff_within_tolerance(paid, rule, writeoff):
     m = matcher([item(10, "INV-1", 100000)], writeoff_tolerance=100)
     d = m.match(line(paid, "INV-1")).decision
@@ -154,9 +183,11 @@ def test_writeoff_within_tolerance(paid, rule, writeoff):
     assert [(a.amount, a.writeoff) for a in d.allocations] == [(paid, writeoff)]
     if rule == "writeoff":
         assert d.score == 95
-        assert d.reason == (f"invoice number INV-1 in the text; difference "
-                            f"{writeoff // 100}.{writeoff % 100:02d} within the write-off "
-                            "tolerance")
+        assert d.reason == (
+            f"invoice number INV-1 in the text; difference "
+            f"{writeoff // 100}.{writeoff % 100:02d} within the write-off "
+            "tolerance"
+        )
 
 
 def test_writeoff_tolerance_zero_makes_it_partial():
@@ -181,8 +212,10 @@ def test_partner_by_iban_and_amount():
 
 def test_iban_wins_over_name():
     fuzzy = Fuzzy({"Globex Corporation": [(GLOBEX, 100)]})
-    m = matcher([item(10, "INV-1", 50000, partner=ACME), item(20, "G-1", 50000, partner=GLOBEX)],
-                fuzzy=fuzzy)
+    m = matcher(
+        [item(10, "INV-1", 50000, partner=ACME), item(20, "G-1", 50000, partner=GLOBEX)],
+        fuzzy=fuzzy,
+    )
     d = m.match(line(50000, account=ACME_IBAN, name="Globex Corporation")).decision
     assert d is not None and d.partner_id == ACME
     assert fuzzy.asked == []
@@ -219,14 +252,16 @@ def test_no_partner_no_reference():
     result = matcher([item(10, "INV-1", 50000)], fuzzy=Fuzzy({})).match(line(50000, "rent"))
     assert result.decision is None
     assert result.review_reason == (
-        "no invoice number in the text and no partner with this IBAN or name")
+        "no invoice number in the text and no partner with this IBAN or name"
+    )
 
 
 def test_partner_found_but_nothing_fits():
     result = matcher([item(10, "INV-1", 50000)]).match(line(12345, account=ACME_IBAN))
     assert result.decision is None
     assert result.review_reason == (
-        "partner found by IBAN but no open item or payment fits the amount")
+        "partner found by IBAN but no open item or payment fits the amount"
+    )
 
 
 def test_two_open_items_with_the_same_amount_are_ambiguous():
@@ -241,10 +276,12 @@ def test_two_open_items_with_the_same_amount_are_ambiguous():
 
 
 def test_subset_of_oldest_open_items():
-    items = [item(10, "A", 10000, date=dt.date(2026, 1, 1)),
-             item(11, "B", 20000, date=dt.date(2026, 1, 2)),
-             item(12, "C", 30000, date=dt.date(2026, 1, 3)),
-             item(13, "D", 40000, date=dt.date(2026, 1, 4))]
+    items = [
+        item(10, "A", 10000, date=dt.date(2026, 1, 1)),
+        item(11, "B", 20000, date=dt.date(2026, 1, 2)),
+        item(12, "C", 30000, date=dt.date(2026, 1, 3)),
+        item(13, "D", 40000, date=dt.date(2026, 1, 4)),
+    ]
     # 500.00 = A + D = B + C: fewest items first, then the oldest set (A is the oldest).
     d = matcher(items).match(line(50000, account=ACME_IBAN)).decision
     assert d is not None
@@ -254,8 +291,10 @@ def test_subset_of_oldest_open_items():
     assert [(a.number, a.amount) for a in d.allocations] == [("A", 10000), ("D", 40000)]
     # 600.00 = A + B + C = B + D: two items beat three.
     m = matcher(items)
-    assert [a.number for a in m.match(line(60000, account=ACME_IBAN)).decision.allocations] == \
-        ["B", "D"]
+    assert [a.number for a in m.match(line(60000, account=ACME_IBAN)).decision.allocations] == [
+        "B",
+        "D",
+    ]
     # 1000.00 = all four
     assert len(matcher(items).match(line(100000, account=ACME_IBAN)).decision.allocations) == 4
 
@@ -287,8 +326,13 @@ def test_partner_amount_ignores_other_partners_and_types():
 
 
 # ------------------------------------------------------------------- (c) payment
-def posted(pid: int = 7, amount: int = 119000, date: dt.date = dt.date(2026, 2, 5),
-           partner: int = ACME, type: PaymentType = PaymentType.CUSTOMER_PAYMENT) -> PostedPayment:
+def posted(
+    pid: int = 7,
+    amount: int = 119000,
+    date: dt.date = dt.date(2026, 2, 5),
+    partner: int = ACME,
+    type: PaymentType = PaymentType.CUSTOMER_PAYMENT,
+) -> PostedPayment:
     return PostedPayment(pid, partner, type, amount, "EUR", date, f"BNK1/2026/{pid:05d}")
 
 
@@ -301,8 +345,9 @@ def test_posted_payment_within_the_date_window():
     assert d.payment_id == 7
     assert d.allocations == ()
     assert d.payment_type == PaymentType.CUSTOMER_PAYMENT
-    assert d.reason == ("posted payment #7 of the partner (found by IBAN) with this amount, "
-                        "dated 2026-02-05")
+    assert d.reason == (
+        "posted payment #7 of the partner (found by IBAN) with this amount, dated 2026-02-05"
+    )
 
 
 @pytest.mark.parametrize("day", [dt.date(2026, 2, 16), dt.date(2026, 1, 25)])
@@ -337,8 +382,12 @@ def test_payment_beats_an_open_invoice_of_the_same_amount():
 
 # ------------------------------------------------------------------ outgoing lines
 def test_outgoing_line_pays_a_vendor_bill():
-    m = matcher([item(30, "BILL-7", 45000, partner=SUPPLIER, type=VB),
-                 item(31, "INV-7", 45000, partner=SUPPLIER, type=CI)])
+    m = matcher(
+        [
+            item(30, "BILL-7", 45000, partner=SUPPLIER, type=VB),
+            item(31, "INV-7", 45000, partner=SUPPLIER, type=CI),
+        ]
+    )
     d = m.match(line(-45000, "Invoice BILL 7")).decision
     assert d is not None
     assert d.rule == "reference"

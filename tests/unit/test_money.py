@@ -20,15 +20,18 @@ from payctl.domain.money import (
 from payctl.errors import InputError
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1190", Decimal("1190.00")),
-    ("1190.5", Decimal("1190.50")),
-    ("1190.50", Decimal("1190.50")),
-    ("  42.10 ", Decimal("42.10")),
-    ("0.01", Decimal("0.01")),
-    (7, Decimal("7.00")),
-    (Decimal("3.1"), Decimal("3.10")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1190", Decimal("1190.00")),
+        ("1190.5", Decimal("1190.50")),
+        ("1190.50", Decimal("1190.50")),
+        ("  42.10 ", Decimal("42.10")),
+        ("0.01", Decimal("0.01")),
+        (7, Decimal("7.00")),
+        (Decimal("3.1"), Decimal("3.10")),
+    ],
+)
 def test_parse_amount_accepts_ints_and_decimals(text, expected):
     value = parse_amount(text)
     assert value == expected
@@ -68,8 +71,9 @@ def test_zero_and_negative_allowed_on_request():
     assert parse_amount("-5.5", allow_negative=True) == Decimal("-5.50")
 
 
-@pytest.mark.parametrize("text", ["abc", "", "  ", "1,190.50", "12 EUR", "€5", "1.2.3", "1e3",
-                                  "1_000", "0x10"])
+@pytest.mark.parametrize(
+    "text", ["abc", "", "  ", "1,190.50", "12 EUR", "€5", "1.2.3", "1e3", "1_000", "0x10"]
+)
 def test_non_numeric_amount_is_refused(text):
     with pytest.raises(InputError, match="is not a number"):
         parse_amount(text)
@@ -128,23 +132,29 @@ def test_to_minor_refuses_lost_precision():
         to_minor(Decimal("10.001"))
 
 
-@given(st.integers(min_value=-(10**15), max_value=10**15),
-       st.sampled_from(["EUR", "JPY", "BHD", "USD"]))
+@given(
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.sampled_from(["EUR", "JPY", "BHD", "USD"]),
+)
 def test_minor_round_trip(minor, currency):
     assert to_minor(from_minor(minor, currency), currency) == minor
-    assert parse_amount(format_amount(minor, currency), currency,
-                        allow_zero=True, allow_negative=True) == from_minor(minor, currency)
+    assert parse_amount(
+        format_amount(minor, currency), currency, allow_zero=True, allow_negative=True
+    ) == from_minor(minor, currency)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("0.125", "0.12"),   # half to even: down
-    ("0.135", "0.14"),   # half to even: up
-    ("2.675", "2.68"),
-    ("2.665", "2.66"),
-    ("-0.125", "-0.12"),
-    ("1.005", "1.00"),
-    ("1.0051", "1.01"),  # above half always rounds up
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0.125", "0.12"),  # half to even: down
+        ("0.135", "0.14"),  # half to even: up
+        ("2.675", "2.68"),
+        ("2.665", "2.66"),
+        ("-0.125", "-0.12"),
+        ("1.005", "1.00"),
+        ("1.0051", "1.01"),  # above half always rounds up
+    ],
+)
 def test_quantize_is_half_even(value, expected):
     assert quantize(Decimal(value)) == Decimal(expected)
     assert str(quantize(Decimal(value))) == expected
@@ -164,8 +174,9 @@ def test_normalise_currency():
             normalise_currency(bad)
 
 
-@pytest.mark.parametrize("text", ["100000000000000000000", "92233720368547758.08",
-                                  "100000000000000000000000000000"])
+@pytest.mark.parametrize(
+    "text", ["100000000000000000000", "92233720368547758.08", "100000000000000000000000000000"]
+)
 def test_amount_beyond_64_bit_minor_units_is_refused_as_input_error(text):
     # stored as BigInteger minor units; larger values must be bad input, not a crash
     with pytest.raises(InputError, match="too large"):

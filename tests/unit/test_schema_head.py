@@ -13,7 +13,8 @@ def test_schema_head_matches_alembic_head():
     assert len(heads) == 1, f"migrations have several heads {heads}: merge them"
     assert heads[0] == SCHEMA_HEAD, (
         f"payctl/db/schema.py SCHEMA_HEAD is {SCHEMA_HEAD!r} but the newest migration is "
-        f"{heads[0]!r}: update SCHEMA_HEAD")
+        f"{heads[0]!r}: update SCHEMA_HEAD"
+    )
 
 
 def test_migration_chain_is_linear_from_base():

@@ -11,30 +11,36 @@ from payctl.errors import RuleViolation
 D, P, C = PaymentState.DRAFT, PaymentState.POSTED, PaymentState.CANCELLED
 
 
-@pytest.mark.parametrize(("state", "action", "after"), [
-    (D, Action.CONFIRM, P),
-    (D, Action.CANCEL, C),
-    (D, Action.DELETE, None),
-    (D, Action.EDIT, D),
-    (P, Action.RESET, D),
-    (P, Action.CANCEL, C),
-])
+@pytest.mark.parametrize(
+    ("state", "action", "after"),
+    [
+        (D, Action.CONFIRM, P),
+        (D, Action.CANCEL, C),
+        (D, Action.DELETE, None),
+        (D, Action.EDIT, D),
+        (P, Action.RESET, D),
+        (P, Action.CANCEL, C),
+    ],
+)
 def test_allowed_transitions(state, action, after):
     assert can(state, action)
     assert transition("#1", state, action) == after
 
 
-@pytest.mark.parametrize(("state", "action", "reason"), [
-    (P, Action.CONFIRM, "is already posted"),
-    (C, Action.CONFIRM, "is cancelled and cannot be confirmed"),
-    (D, Action.RESET, "is already a draft"),
-    (C, Action.RESET, "is cancelled and cannot be reset"),
-    (C, Action.CANCEL, "is already cancelled"),
-    (P, Action.DELETE, "only drafts can be deleted"),
-    (C, Action.DELETE, "only drafts can be deleted"),
-    (P, Action.EDIT, "only drafts can be changed"),
-    (C, Action.EDIT, "only drafts can be changed"),
-])
+@pytest.mark.parametrize(
+    ("state", "action", "reason"),
+    [
+        (P, Action.CONFIRM, "is already posted"),
+        (C, Action.CONFIRM, "is cancelled and cannot be confirmed"),
+        (D, Action.RESET, "is already a draft"),
+        (C, Action.RESET, "is cancelled and cannot be reset"),
+        (C, Action.CANCEL, "is already cancelled"),
+        (P, Action.DELETE, "only drafts can be deleted"),
+        (C, Action.DELETE, "only drafts can be deleted"),
+        (P, Action.EDIT, "only drafts can be changed"),
+        (C, Action.EDIT, "only drafts can be changed"),
+    ],
+)
 def test_refused_transitions_name_the_payment(state, action, reason):
     assert not can(state, action)
     with pytest.raises(RuleViolation) as info:
@@ -51,8 +57,11 @@ def test_every_refusal_has_a_specific_reason():
                 continue
             with pytest.raises(RuleViolation) as info:
                 transition("#9", state, action)
-            assert "cannot" in info.value.message or "already" in info.value.message \
+            assert (
+                "cannot" in info.value.message
+                or "already" in info.value.message
                 or "only drafts" in info.value.message
+            )
 
 
 def test_transition_accepts_plain_strings():

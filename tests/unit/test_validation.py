@@ -23,14 +23,27 @@ SAL = JournalFacts(3, "SAL", JournalType.SALE, "EUR")
 DAY = dt.date(2026, 2, 1)
 
 
-def invoice(number="INV-1", residual=119000, partner_id=1, type=InvoiceType.CUSTOMER_INVOICE,
-            currency="EUR", state=InvoiceState.OPEN):
+def invoice(
+    number="INV-1",
+    residual=119000,
+    partner_id=1,
+    type=InvoiceType.CUSTOMER_INVOICE,
+    currency="EUR",
+    state=InvoiceState.OPEN,
+):
     return InvoiceFacts(10, number, type, partner_id, currency, residual, state)
 
 
 def payment(**kw):
-    base = dict(type=PaymentType.CUSTOMER_PAYMENT, amount=119000, currency="EUR", date=DAY,
-                partner=ACME, journal=BNK1, allocations=())
+    base = dict(
+        type=PaymentType.CUSTOMER_PAYMENT,
+        amount=119000,
+        currency="EUR",
+        date=DAY,
+        partner=ACME,
+        journal=BNK1,
+        allocations=(),
+    )
     base.update(kw)
     return PaymentFacts(**base)
 
@@ -49,13 +62,14 @@ def test_partial_allocation_and_write_off_within_residual_are_fine():
 
 def test_every_problem_is_reported_at_once():
     p = payment(
-        partner=SUPPLIER,                     # a vendor cannot make a customer payment
-        journal=JournalFacts(5, "USD1", JournalType.BANK, "USD"),   # currency mismatch
+        partner=SUPPLIER,  # a vendor cannot make a customer payment
+        journal=JournalFacts(5, "USD1", JournalType.BANK, "USD"),  # currency mismatch
         amount=10000,
         allocations=[
-            AllocationFacts(invoice("INV-1", residual=5000, partner_id=2), 6000),     # > residual
-            AllocationFacts(invoice("BILL-1", type=InvoiceType.VENDOR_BILL, partner_id=2,
-                                    currency="USD"), 5000),                          # wrong type
+            AllocationFacts(invoice("INV-1", residual=5000, partner_id=2), 6000),  # > residual
+            AllocationFacts(
+                invoice("BILL-1", type=InvoiceType.VENDOR_BILL, partner_id=2, currency="USD"), 5000
+            ),  # wrong type
             AllocationFacts(invoice("INV-2", partner_id=1, state=InvoiceState.CANCELLED), 100),
         ],
         date=dt.date(2026, 1, 31),
@@ -79,8 +93,11 @@ def test_every_problem_is_reported_at_once():
 
 def test_missing_partner_and_journal_and_non_positive_amount():
     problems = validate_payment(payment(partner=None, journal=None, amount=0))
-    assert problems == ["partner is missing", "journal is missing",
-                        "amount must be greater than zero"]
+    assert problems == [
+        "partner is missing",
+        "journal is missing",
+        "amount must be greater than zero",
+    ]
 
 
 def test_non_liquidity_journal_is_refused():
@@ -108,14 +125,17 @@ def test_write_off_counts_against_residual():
 def test_lock_date_only_refuses_on_or_before():
     assert validate_payment(payment(date=dt.date(2026, 2, 1)), lock_date=dt.date(2026, 1, 31)) == []
     assert validate_payment(payment(date=dt.date(2026, 1, 30)), lock_date=dt.date(2026, 1, 31)) == [
-        "date 2026-01-30 is on or before the lock date 2026-01-31"]
+        "date 2026-01-30 is on or before the lock date 2026-01-31"
+    ]
 
 
 def test_refund_types_settle_credit_notes():
     note = invoice("RINV-1", type=InvoiceType.CUSTOMER_CREDIT_NOTE)
     ok = payment(type=PaymentType.CUSTOMER_REFUND, allocations=[AllocationFacts(note, 100)])
     assert validate_payment(ok) == []
-    wrong = payment(type=PaymentType.CUSTOMER_REFUND,
-                    allocations=[AllocationFacts(invoice("INV-9"), 100)])
+    wrong = payment(
+        type=PaymentType.CUSTOMER_REFUND, allocations=[AllocationFacts(invoice("INV-9"), 100)]
+    )
     assert validate_payment(wrong) == [
-        "INV-9 is a customer_invoice; a customer_refund settles customer_credit_notes"]
+        "INV-9 is a customer_invoice; a customer_refund settles customer_credit_notes"
+    ]

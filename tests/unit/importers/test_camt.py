@@ -18,8 +18,10 @@ from tests.samples import BANK_SAMPLES
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-                pytrace=False)
+    pytest.fail(
+        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
+        pytrace=False,
+    )
 
 D = Decimal
 
@@ -31,20 +33,25 @@ EXPECTED = {
     "camt053/oca_abnamro_camt053.001.02.xml": [(4, D("-12.99"), D("15568.27"), D("15121.12"))],
     # 1 CRDT Ntry of 3483.00 split into its 2 TxDtls (2187.00 + 1296.00).
     "camt053/oca_postfinance_camt053.001.04_txdtls.xml": [
-        (2, D("3483.00"), D("75960.15"), D("79443.15"))],
+        (2, D("3483.00"), D("75960.15"), D("79443.15"))
+    ],
     "camt053/oca_abnamro_camt053.001.04_no-ntry.xml": [(0, D("0"), D("1520.76"), D("1520.76"))],
     "camt053/genkgo_camt053.001.02_multi-statement.xml": [
-        (1, D("8.85"), D("18.15"), D("27.00")), (1, D("-7.00"), D("27.00"), D("20.00"))],
+        (1, D("8.85"), D("18.15"), D("27.00")),
+        (1, D("-7.00"), D("27.00"), D("20.00")),
+    ],
     # CLBD is 27.00 *DBIT* (and in SEK): the library fixture is not a consistent statement.
     "camt053/genkgo_kbc_camt053.001.03.xml": [(1, D("8.85"), D("18.15"), D("-27.00"))],
     "camt053/genkgo_camt053.001.08.xml": [(1, D("8.85"), D("18.15"), D("-27.00"))],
     # 268 Ntry, 4 CRDT, one TxDtls each (sum counted with a regex over the raw file).
     "camt053/subite_deutschebank-be_camt053.001.02_2024-11.xml": [
-        (268, D("28168.75"), D("59370.37"), D("87539.12"))],
+        (268, D("28168.75"), D("59370.37"), D("87539.12"))
+    ],
     # balances without CdtDbtInd (read as positive); the second statement has no entries.
     "camt053/subite_lt_camt053.001.08_multistmt_2024-04-11.xml": [
         (15, D("-4269179.76"), D("21463830.35"), D("17194650.59")),
-        (0, D("0"), D("2801.55"), D("2801.55"))],
+        (0, D("0"), D("2801.55"), D("2801.55")),
+    ],
     # one DBIT Ntry of SEK 200000 whose 3 TxDtls (CHF 3.1 + 3.2 + 3.2, CRDT) do not add up
     # to it: one line for the entry. Notifications carry no balances.
     "camt054/genkgo_ubs_camt054.001.08.xml": [(1, D("-200000"), None, None)],
@@ -54,8 +61,11 @@ EXPECTED = {
 # - oca_abnamro .001.02: closing - opening = -447.15, but the entries give +1315.11 with the
 #   reversal flipped and -12.99 without; no reading of the file makes it balance (OCA test data).
 # - genkgo kbc/v08: 18.15 + 8.85 = 27.00, but the closing balance says DBIT (and SEK).
-UNBALANCED = {"camt053/oca_abnamro_camt053.001.02.xml", "camt053/genkgo_kbc_camt053.001.03.xml",
-              "camt053/genkgo_camt053.001.08.xml"}
+UNBALANCED = {
+    "camt053/oca_abnamro_camt053.001.02.xml",
+    "camt053/genkgo_kbc_camt053.001.03.xml",
+    "camt053/genkgo_camt053.001.08.xml",
+}
 
 
 def read_sample(rel: str, **options):
@@ -63,8 +73,11 @@ def read_sample(rel: str, **options):
 
 
 def test_every_camt_sample_is_listed():
-    found = {f"{p.parent.name}/{p.name}" for folder in ("camt053", "camt054")
-             for p in (SAMPLES / folder).iterdir()}
+    found = {
+        f"{p.parent.name}/{p.name}"
+        for folder in ("camt053", "camt054")
+        for p in (SAMPLES / folder).iterdir()
+    }
     assert found == set(EXPECTED)
 
 
@@ -85,8 +98,9 @@ def test_sample_counts_sums_and_balances(rel):
 
 def test_provenance_entry_total():
     # PROVENANCE.md counts 291 camt.053 entries; batch splits make 293 lines (+1 ABN, +1 PF).
-    total = sum(len(st.lines) for rel in EXPECTED if rel.startswith("camt053")
-                for st in read_sample(rel))
+    total = sum(
+        len(st.lines) for rel in EXPECTED if rel.startswith("camt053") for st in read_sample(rel)
+    )
     assert total == 293
 
 
@@ -104,7 +118,9 @@ def test_abnamro_fields():
     assert debit.transaction_id == "435005714488-ABNO33052620"  # EndToEndId: no AcctSvcrRef
     assert (rev1.amount, rev2.amount) == (D("-564.05"), D("-100.00"))  # DBIT, as ISO reads RvslInd
     assert (rev1.transaction_id, rev2.transaction_id) == (
-        "TESTBANK/NL/20141229/01206408", "TESTBANK/NL/20141229/01206407")
+        "TESTBANK/NL/20141229/01206408",
+        "TESTBANK/NL/20141229/01206407",
+    )
     assert credit.counterparty_name == "3rd party Media"  # a credit: the debtor
     assert credit.counterparty_account == "NL69ABNA0522123643"
     assert credit.remittance == "#RD PARTY MEDIA CUSNO 90782 4210773"  # AddtlTxInf, no Ustrd
@@ -114,8 +130,12 @@ def test_abnamro_fields():
 
 def test_reversal_sign_follows_cdtdbtind_unless_asked_to_flip():
     (st,) = read_sample("camt053/oca_abnamro_camt053.001.02.xml")
-    assert [ln.amount for ln in st.lines] == [D("-754.25"), D("-564.05"), D("-100.00"),
-                                               D("1405.31")]
+    assert [ln.amount for ln in st.lines] == [
+        D("-754.25"),
+        D("-564.05"),
+        D("-100.00"),
+        D("1405.31"),
+    ]
     (flipped,) = read_sample("camt053/oca_abnamro_camt053.001.02.xml", reversal_flips_sign=True)
     assert sum(ln.amount for ln in flipped.lines) == D("1315.11")
 
@@ -125,7 +145,9 @@ def test_postfinance_batch_split_and_structured_references():
     first, second = st.lines
     assert first.counterparty_name == second.counterparty_name == "Banque Cantonale Vaudoise"
     assert (first.counterparty_account, second.counterparty_account) == (
-        "CH2222000000123456789", "CH3333000000123456789")
+        "CH2222000000123456789",
+        "CH3333000000123456789",
+    )
     assert first.structured_reference == "302388292000011111111111111"
     assert second.structured_reference == "302388292000022222222222222"
     # both TxDtls share one AcctSvcrRef: the entry's reference numbered per detail
@@ -191,16 +213,19 @@ NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
 
 def doc(entries: str, balances: str = "", ns: str = NS, stmt_extra: str = "") -> bytes:
     xmlns = f' xmlns="{ns}"' if ns else ""
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Document{xmlns}><BkToCstmrStmt>'
-            f"<GrpHdr><MsgId>M</MsgId><CreDtTm>2024-05-31T10:00:00</CreDtTm></GrpHdr>\n"
-            f"<Stmt><Id>S1</Id>{stmt_extra}<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id>"
-            f"<Ccy>EUR</Ccy></Acct>{balances}\n{entries}</Stmt></BkToCstmrStmt></Document>"
-            ).encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Document{xmlns}><BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>M</MsgId><CreDtTm>2024-05-31T10:00:00</CreDtTm></GrpHdr>\n"
+        f"<Stmt><Id>S1</Id>{stmt_extra}<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id>"
+        f"<Ccy>EUR</Ccy></Acct>{balances}\n{entries}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
 
 
 def ntry(amount="10.00", ind="CRDT", extra="", details="", ccy="EUR"):
-    return (f'<Ntry><Amt Ccy="{ccy}">{amount}</Amt><CdtDbtInd>{ind}</CdtDbtInd>{extra}'
-            f"<NtryDtls>{details}</NtryDtls></Ntry>\n")
+    return (
+        f'<Ntry><Amt Ccy="{ccy}">{amount}</Amt><CdtDbtInd>{ind}</CdtDbtInd>{extra}'
+        f"<NtryDtls>{details}</NtryDtls></Ntry>\n"
+    )
 
 
 def tx(amount=None, ind=None, refs="", parties="", rmt=""):
@@ -214,20 +239,25 @@ def read(data: bytes, **options):
 
 
 def test_sign_rules():
-    (st,) = read(doc(
-        ntry("1.50", "CRDT", "<BookgDt><Dt>2024-05-02</Dt></BookgDt>")
-        + ntry("2.00", "DBIT", "<BookgDt><Dt>2024-05-02</Dt></BookgDt>")
-        + ntry("3.00", "CRDT", "<RvslInd>true</RvslInd><BookgDt><Dt>2024-05-02</Dt></BookgDt>")
-        + ntry("4.00", "DBIT", "<RvslInd>false</RvslInd><BookgDt><Dt>2024-05-02</Dt></BookgDt>")))
+    (st,) = read(
+        doc(
+            ntry("1.50", "CRDT", "<BookgDt><Dt>2024-05-02</Dt></BookgDt>")
+            + ntry("2.00", "DBIT", "<BookgDt><Dt>2024-05-02</Dt></BookgDt>")
+            + ntry("3.00", "CRDT", "<RvslInd>true</RvslInd><BookgDt><Dt>2024-05-02</Dt></BookgDt>")
+            + ntry("4.00", "DBIT", "<RvslInd>false</RvslInd><BookgDt><Dt>2024-05-02</Dt></BookgDt>")
+        )
+    )
     # RvslInd does not change the sign: CdtDbtInd is the reversal entry's own direction (ISO).
     assert [ln.amount for ln in st.lines] == [D("1.50"), D("-2.00"), D("3.00"), D("-4.00")]
 
 
 def test_balance_sign_and_prcd_as_opening():
-    bal = ('<Bal><Tp><CdOrPrtry><Cd>PRCD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">5.00</Amt>'
-           "<CdtDbtInd>DBIT</CdtDbtInd><Dt><Dt>2024-04-30</Dt></Dt></Bal>"
-           '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">5.00</Amt>'
-           "<Dt><Dt>2024-05-02</Dt></Dt><Avlbty><Amt Ccy=\"EUR\">999</Amt></Avlbty></Bal>")
+    bal = (
+        '<Bal><Tp><CdOrPrtry><Cd>PRCD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">5.00</Amt>'
+        "<CdtDbtInd>DBIT</CdtDbtInd><Dt><Dt>2024-04-30</Dt></Dt></Bal>"
+        '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">5.00</Amt>'
+        '<Dt><Dt>2024-05-02</Dt></Dt><Avlbty><Amt Ccy="EUR">999</Amt></Avlbty></Bal>'
+    )
     (st,) = read(doc(ntry("10.00", "CRDT", "<BookgDt><Dt>2024-05-02</Dt></BookgDt>"), bal))
     assert st.opening_balance == D("-5.00")
     assert st.closing_balance == D("5.00")  # no CdtDbtInd: positive; not the Avlbty amount
@@ -236,13 +266,20 @@ def test_balance_sign_and_prcd_as_opening():
 
 
 def test_booking_date_fallbacks():
-    (st,) = read(doc(
-        ntry("1", extra="<BookgDt><DtTm>2024-05-03T23:30:00-05:00</DtTm></BookgDt>")
-        + ntry("2", extra="<ValDt><Dt>2024-05-04</Dt></ValDt>")
-        + ntry("3"), stmt_extra="<FrToDt><FrDtTm>2024-05-01T00:00:00</FrDtTm>"
-                                "<ToDtTm>2024-05-05T23:59:59</ToDtTm></FrToDt>"))
+    (st,) = read(
+        doc(
+            ntry("1", extra="<BookgDt><DtTm>2024-05-03T23:30:00-05:00</DtTm></BookgDt>")
+            + ntry("2", extra="<ValDt><Dt>2024-05-04</Dt></ValDt>")
+            + ntry("3"),
+            stmt_extra="<FrToDt><FrDtTm>2024-05-01T00:00:00</FrDtTm>"
+            "<ToDtTm>2024-05-05T23:59:59</ToDtTm></FrToDt>",
+        )
+    )
     assert [ln.booking_date for ln in st.lines] == [
-        dt.date(2024, 5, 3), dt.date(2024, 5, 4), dt.date(2024, 5, 5)]
+        dt.date(2024, 5, 3),
+        dt.date(2024, 5, 4),
+        dt.date(2024, 5, 5),
+    ]
     assert [ln.value_date for ln in st.lines] == [None, dt.date(2024, 5, 4), None]
     (st,) = read(doc(ntry("3")))  # no statement dates either: the group header's
     assert st.lines[0].booking_date == dt.date(2024, 5, 31)
@@ -252,25 +289,52 @@ def test_batch_is_split_only_when_details_add_up():
     split = ntry("30.00", "CRDT", details=tx("10.00") + tx("20.00"))
     mixed = ntry("5.00", "CRDT", details=tx("10.00", "CRDT") + tx("5.00", "DBIT"))
     kept = ntry("30.00", "CRDT", details=tx("10.00") + tx("25.00"))
-    via_txamt = ntry("7.00", "DBIT", details=(
-        "<TxDtls><AmtDtls><TxAmt><Amt Ccy=\"EUR\">3.00</Amt></TxAmt></AmtDtls></TxDtls>"
-        "<TxDtls><AmtDtls><TxAmt><Amt Ccy=\"EUR\">4.00</Amt></TxAmt></AmtDtls></TxDtls>"))
+    via_txamt = ntry(
+        "7.00",
+        "DBIT",
+        details=(
+            '<TxDtls><AmtDtls><TxAmt><Amt Ccy="EUR">3.00</Amt></TxAmt></AmtDtls></TxDtls>'
+            '<TxDtls><AmtDtls><TxAmt><Amt Ccy="EUR">4.00</Amt></TxAmt></AmtDtls></TxDtls>'
+        ),
+    )
     (st,) = read(doc(split + mixed + kept + via_txamt))
     assert [ln.amount for ln in st.lines] == [
-        D("10.00"), D("20.00"), D("10.00"), D("-5.00"), D("30.00"), D("-3.00"), D("-4.00")]
+        D("10.00"),
+        D("20.00"),
+        D("10.00"),
+        D("-5.00"),
+        D("30.00"),
+        D("-3.00"),
+        D("-4.00"),
+    ]
 
 
 def test_counterparty_transaction_id_and_remittance_rules():
-    parties = ("<RltdPties><Dbtr><Nm>Payer Ltd</Nm></Dbtr><DbtrAcct><Id><Othr><Id>12345</Id>"
-               "</Othr></Id></DbtrAcct><Cdtr><Nm>Us</Nm></Cdtr></RltdPties>")
-    rmt = ("<Ustrd>INV-1</Ustrd><Ustrd>INV-2</Ustrd><Strd><CdtrRefInf><Ref>RF18539007547034</Ref>"
-           "</CdtrRefInf></Strd>")
-    (st,) = read(doc(
-        ntry("1", "CRDT", "<AcctSvcrRef>BANK-1</AcctSvcrRef>",
-             tx(refs="<EndToEndId>E2E-1</EndToEndId>", parties=parties, rmt=rmt))
-        + ntry("2", "DBIT", "<NtryRef>NREF-2</NtryRef>",
-               tx(refs="<EndToEndId>NOTPROVIDED</EndToEndId>", parties=parties))
-        + ntry("3", "CRDT", details=tx(refs="<AcctSvcrRef>TX-3</AcctSvcrRef>"))))
+    parties = (
+        "<RltdPties><Dbtr><Nm>Payer Ltd</Nm></Dbtr><DbtrAcct><Id><Othr><Id>12345</Id>"
+        "</Othr></Id></DbtrAcct><Cdtr><Nm>Us</Nm></Cdtr></RltdPties>"
+    )
+    rmt = (
+        "<Ustrd>INV-1</Ustrd><Ustrd>INV-2</Ustrd><Strd><CdtrRefInf><Ref>RF18539007547034</Ref>"
+        "</CdtrRefInf></Strd>"
+    )
+    (st,) = read(
+        doc(
+            ntry(
+                "1",
+                "CRDT",
+                "<AcctSvcrRef>BANK-1</AcctSvcrRef>",
+                tx(refs="<EndToEndId>E2E-1</EndToEndId>", parties=parties, rmt=rmt),
+            )
+            + ntry(
+                "2",
+                "DBIT",
+                "<NtryRef>NREF-2</NtryRef>",
+                tx(refs="<EndToEndId>NOTPROVIDED</EndToEndId>", parties=parties),
+            )
+            + ntry("3", "CRDT", details=tx(refs="<AcctSvcrRef>TX-3</AcctSvcrRef>"))
+        )
+    )
     first, second, third = st.lines
     assert (first.counterparty_name, first.counterparty_account) == ("Payer Ltd", "12345")
     assert first.remittance == "INV-1 INV-2"
@@ -284,9 +348,13 @@ def test_counterparty_transaction_id_and_remittance_rules():
 
 
 def test_pending_entries_are_not_booked():
-    (st,) = read(doc(ntry("1", extra="<Sts>PDNG</Sts>")
-                     + ntry("2", extra="<Sts><Cd>BOOK</Cd></Sts>")
-                     + ntry("4", extra="<Sts><Cd>INFO</Cd></Sts>")))
+    (st,) = read(
+        doc(
+            ntry("1", extra="<Sts>PDNG</Sts>")
+            + ntry("2", extra="<Sts><Cd>BOOK</Cd></Sts>")
+            + ntry("4", extra="<Sts><Cd>INFO</Cd></Sts>")
+        )
+    )
     assert [ln.amount for ln in st.lines] == [D("2")]
 
 
@@ -297,16 +365,19 @@ def test_namespace_agnostic(ns):
 
 
 def test_prefixed_namespace_and_notification_root():
-    data = (b'<c:Document xmlns:c="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02">'
-            b"<c:BkToCstmrDbtCdtNtfctn><c:Ntfctn><c:Acct><c:Id><c:IBAN>X1</c:IBAN></c:Id>"
-            b"</c:Acct><c:Ntry><c:Amt Ccy='CHF'>9.10</c:Amt><c:CdtDbtInd>DBIT</c:CdtDbtInd>"
-            b"<c:BookgDt><c:Dt>2024-01-02</c:Dt></c:BookgDt></c:Ntry></c:Ntfctn>"
-            b"</c:BkToCstmrDbtCdtNtfctn></c:Document>")
+    data = (
+        b'<c:Document xmlns:c="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02">'
+        b"<c:BkToCstmrDbtCdtNtfctn><c:Ntfctn><c:Acct><c:Id><c:IBAN>X1</c:IBAN></c:Id>"
+        b"</c:Acct><c:Ntry><c:Amt Ccy='CHF'>9.10</c:Amt><c:CdtDbtInd>DBIT</c:CdtDbtInd>"
+        b"<c:BookgDt><c:Dt>2024-01-02</c:Dt></c:BookgDt></c:Ntry></c:Ntfctn>"
+        b"</c:BkToCstmrDbtCdtNtfctn></c:Document>"
+    )
     (st,) = read(data)
     assert (st.account, st.currency, st.lines[0].amount) == ("X1", "CHF", D("-9.10"))
 
 
 # --- bad files ------------------------------------------------------------------------------
+
 
 def test_truncated_sample_names_file_and_line():
     data = (SAMPLES / "camt053/subite_deutschebank-be_camt053.001.02_2024-11.xml").read_bytes()
@@ -323,13 +394,19 @@ def test_malformed_xml_names_the_line():
         camt.read(b"<Document>\n<Stmt>\n</Ntry></Document>", "bad.xml")
 
 
-@pytest.mark.parametrize("entry, field, problem", [
-    (ntry("12,50"), "Ntry/Amt", "'12,50' is not an amount"),
-    (ntry("-5.00"), "Ntry/Amt", "'-5.00' is not an amount"),
-    (ntry("5", "CREDIT"), "Ntry/CdtDbtInd", "'CREDIT' is neither CRDT nor DBIT"),
-    (ntry("5", extra="<BookgDt><Dt>2024-02-30</Dt></BookgDt>"), "Ntry/BookgDt/Dt",
-     "'2024-02-30' is not a date"),
-])
+@pytest.mark.parametrize(
+    "entry, field, problem",
+    [
+        (ntry("12,50"), "Ntry/Amt", "'12,50' is not an amount"),
+        (ntry("-5.00"), "Ntry/Amt", "'-5.00' is not an amount"),
+        (ntry("5", "CREDIT"), "Ntry/CdtDbtInd", "'CREDIT' is neither CRDT nor DBIT"),
+        (
+            ntry("5", extra="<BookgDt><Dt>2024-02-30</Dt></BookgDt>"),
+            "Ntry/BookgDt/Dt",
+            "'2024-02-30' is not a date",
+        ),
+    ],
+)
 def test_bad_values_name_line_and_field(entry, field, problem):
     data = doc(ntry("1") + entry)  # the bad entry is on line 5
     with pytest.raises(BankFileError) as err:
@@ -338,21 +415,23 @@ def test_bad_values_name_line_and_field(entry, field, problem):
 
 
 def test_bad_balance_names_its_statement_line():
-    bal = ('<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1.0.0</Amt>'
-           "</Bal>")
+    bal = '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1.0.0</Amt></Bal>'
     with pytest.raises(BankFileError) as err:
         camt.read(doc(ntry("1"), bal), "f.xml")
     assert str(err.value) == "f.xml: line 3: Stmt/Bal/Amt: '1.0.0' is not an amount"
 
 
 def test_entry_without_any_date_or_currency():
-    data = (b"<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>X</IBAN></Id></Acct>\n"
-            b"<Ntry><Amt>1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt>"
-            b"</Document>")
+    data = (
+        b"<Document><BkToCstmrStmt><Stmt><Acct><Id><IBAN>X</IBAN></Id></Acct>\n"
+        b"<Ntry><Amt>1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry></Stmt></BkToCstmrStmt>"
+        b"</Document>"
+    )
     with pytest.raises(BankFileError) as err:
         camt.read(data, "f.xml")
     assert str(err.value) == (
-        "f.xml: line 2: Ntry/BookgDt: missing, and no value date or statement date")
+        "f.xml: line 2: Ntry/BookgDt: missing, and no value date or statement date"
+    )
     dated = data.replace(b"<Acct>", b"<CreDtTm>2024-06-01T08:00:00</CreDtTm><Acct>")
     with pytest.raises(BankFileError, match=r"line 2: Ntry/Amt: no currency"):
         camt.read(dated, "f.xml")
@@ -375,10 +454,16 @@ def test_sniff():
 
 @pytest.mark.slow
 def test_large_statement_reads_in_one_pass():
-    entry = ntry("1.25", "DBIT", "<BookgDt><Dt>2024-05-02</Dt></BookgDt>",
-                 tx(refs="<EndToEndId>E</EndToEndId>",
-                    parties="<RltdPties><Cdtr><Nm>Shop</Nm></Cdtr></RltdPties>",
-                    rmt="<Ustrd>invoice 42</Ustrd>"))
+    entry = ntry(
+        "1.25",
+        "DBIT",
+        "<BookgDt><Dt>2024-05-02</Dt></BookgDt>",
+        tx(
+            refs="<EndToEndId>E</EndToEndId>",
+            parties="<RltdPties><Cdtr><Nm>Shop</Nm></Cdtr></RltdPties>",
+            rmt="<Ustrd>invoice 42</Ustrd>",
+        ),
+    )
     data = doc(entry * 20_000)
     started = time.perf_counter()
     (st,) = camt.read(data, "big.xml")
@@ -391,11 +476,28 @@ def test_large_statement_reads_in_one_pass():
 
 # --- fuzzing --------------------------------------------------------------------------------
 
-CAMT_BYTES = [(SAMPLES / rel).read_bytes() for rel in sorted(EXPECTED)
-              if "deutschebank" not in rel]  # the 480 KB one only slows the search down
-FRAGMENTS = [b"<", b">", b"</Ntry>", b"<Ntry>", b"<TxDtls>", b"</TxDtls>", b"&amp;", b"&x;",
-             b"<!DOCTYPE d>", b"<![CDATA[", b"DBIT", b"1e5", b"-", b"\xff", b"\x00",
-             b'encoding="EUC-JP"', b"<RvslInd>true</RvslInd>"]
+CAMT_BYTES = [
+    (SAMPLES / rel).read_bytes() for rel in sorted(EXPECTED) if "deutschebank" not in rel
+]  # the 480 KB one only slows the search down
+FRAGMENTS = [
+    b"<",
+    b">",
+    b"</Ntry>",
+    b"<Ntry>",
+    b"<TxDtls>",
+    b"</TxDtls>",
+    b"&amp;",
+    b"&x;",
+    b"<!DOCTYPE d>",
+    b"<![CDATA[",
+    b"DBIT",
+    b"1e5",
+    b"-",
+    b"\xff",
+    b"\x00",
+    b'encoding="EUC-JP"',
+    b"<RvslInd>true</RvslInd>",
+]
 
 
 @hs.composite
@@ -408,9 +510,9 @@ def mutated_camt(draw):
         if action == "insert":
             data[pos:pos] = chunk
         elif action == "replace":
-            data[pos:pos + len(chunk)] = chunk
+            data[pos : pos + len(chunk)] = chunk
         else:
-            del data[pos:pos + draw(hs.integers(1, 60))]
+            del data[pos : pos + draw(hs.integers(1, 60))]
     return bytes(data)
 
 

@@ -16,8 +16,10 @@ from tests.samples import BANK_SAMPLES
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-                pytrace=False)
+    pytest.fail(
+        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
+        pytrace=False,
+    )
 
 FOLDER_FORMAT = {"camt053": "camt", "camt054": "camt", "ofx": "ofx"}
 OWN = sorted(p for folder in FOLDER_FORMAT for p in (SAMPLES / folder).iterdir())
@@ -50,7 +52,8 @@ def test_unknown_content():
     with pytest.raises(BankFileError) as err:
         detect.detect(b"\x00\x01\x02 hello", "blob.bin")
     assert str(err.value) == (
-        "cannot tell the format of blob.bin: use --input-format camt|mt940|ofx|csv|xlsx|jsonl")
+        "cannot tell the format of blob.bin: use --input-format camt|mt940|ofx|csv|xlsx|jsonl"
+    )
 
 
 def test_empty_file():

@@ -88,13 +88,17 @@ def raw_statements(name: str) -> list[dict[str, object]]:
     text = sample(name).decode("latin-1").replace("\r", "")
     result = []
     for chunk in re.split(r"^:20:", text, flags=re.M)[1:]:
-        balances = {kind: _signed(mark, amount)
-                    for kind, mark, amount in reversed(RAW_BALANCE.findall(chunk))}
-        result.append({
-            "amounts": [_signed(m, a) for m, a in RAW_61.findall(chunk)],
-            "opening": balances.get("0"),
-            "closing": balances.get("2"),
-        })
+        balances = {
+            kind: _signed(mark, amount)
+            for kind, mark, amount in reversed(RAW_BALANCE.findall(chunk))
+        }
+        result.append(
+            {
+                "amounts": [_signed(m, a) for m, a in RAW_61.findall(chunk)],
+                "opening": balances.get("0"),
+                "closing": balances.get("2"),
+            }
+        )
     return result
 
 
@@ -149,10 +153,11 @@ def test_amounts_agree_with_mt940_parse_where_it_copes(name):
 
     data = sample(name)
     text = data.decode("cp852" if "cp852" in name else "utf-8")
-    theirs = [transaction.data["amount"].amount
-              for statement in library.parse_statements(
-                  text, options=library.Options(reversal_sign=True))
-              for transaction in statement]
+    theirs = [
+        transaction.data["amount"].amount
+        for statement in library.parse_statements(text, options=library.Options(reversal_sign=True))
+        for transaction in statement
+    ]
     assert [line.amount for s in read(name) for line in s.lines] == theirs
 
 
@@ -162,8 +167,9 @@ def test_knab_balances_without_the_pasted_2016_line():
     (statement,) = read("knab_fruitl00p.sta")
     pasted = [ln for ln in statement.lines if ln.booking_date.year == 2016]
     assert [ln.amount for ln in pasted] == [Decimal("-96.84")]
-    assert statement.opening_balance + statement.total - pasted[0].amount == \
-        statement.closing_balance
+    assert (
+        statement.opening_balance + statement.total - pasted[0].amount == statement.closing_balance
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PROVENANCE))
@@ -189,8 +195,11 @@ def test_bunq_structured_details_and_iban_eur_account():
     assert first.counterparty_account == "NL65BUNQ2206724936"
     assert first.counterparty_name == "P.C. Wacki"
     assert first.remittance is None  # "/REMI/" is empty
-    assert (fourth.amount, fourth.counterparty_name, fourth.remittance) == \
-        (Decimal("75.00"), "SRMF WILLEMS", "Proficiat")
+    assert (fourth.amount, fourth.counterparty_name, fourth.remittance) == (
+        Decimal("75.00"),
+        "SRMF WILLEMS",
+        "Proficiat",
+    )
     assert first.transaction_id is None  # NONREF
 
 
@@ -276,8 +285,10 @@ def test_triodos_rabobank_abn_ing_mbank():
     assert triodos[0].lines[2].counterparty_account == "AA99BBBB0555555555"
     rabo = read("rabobank_old_jejik.sta")
     assert (rabo[0].account, rabo[0].currency) == ("129199348", "EUR")
-    assert (rabo[0].lines[0].counterparty_account, rabo[0].lines[0].counterparty_name) == \
-        ("0121470966", "W.P. Jansen")
+    assert (rabo[0].lines[0].counterparty_account, rabo[0].lines[0].counterparty_name) == (
+        "0121470966",
+        "W.P. Jansen",
+    )
     abn = read("abnamro_jejik.sta")[0].lines
     assert (abn[0].counterparty_name, abn[0].counterparty_account) == ("KPN - DIGITENNE", "428428")
     assert (abn[1].value_date, abn[1].booking_date) == (dt.date(2011, 5, 21), dt.date(2011, 5, 23))
@@ -285,16 +296,29 @@ def test_triodos_rabobank_abn_ing_mbank():
     assert "22-07-2010 09:57" in ing[3].remittance  # soft hyphens
     assert ing[0].booking_date == ing[0].value_date == dt.date(2010, 7, 22)  # no entry date
     mbank = read("mbank_wolph.sta")[0].lines[0]
-    assert (mbank.counterparty_name, mbank.counterparty_account, mbank.transaction_id) == \
-        ("JAN NOWAK", "PL56114010810000267002001001", "MB170119012058")
+    assert (mbank.counterparty_name, mbank.counterparty_account, mbank.transaction_id) == (
+        "JAN NOWAK",
+        "PL56114010810000267002001001",
+        "MB170119012058",
+    )
 
 
 # --- synthetic files -------------------------------------------------------------------------
 
 
 def statement_text(*lines: str, account: str = "NL91ABNA0417164300") -> str:
-    return "\n".join([":20:TEST", f":25:{account}", ":28C:1/1", ":60F:C200101EUR100,00",
-                      *lines, ":62F:C200131EUR100,00", "-", ""])
+    return "\n".join(
+        [
+            ":20:TEST",
+            f":25:{account}",
+            ":28C:1/1",
+            ":60F:C200101EUR100,00",
+            *lines,
+            ":62F:C200131EUR100,00",
+            "-",
+            "",
+        ]
+    )
 
 
 def one(text: str | bytes) -> BankStatement:
@@ -304,29 +328,36 @@ def one(text: str | bytes) -> BankStatement:
 
 
 def test_year_wrap_reversals_and_references():
-    statement = one(statement_text(
-        ":61:2101011231D5,00NTRFNONREF//NONREF",
-        ":61:2012310101C5,00NTRFREF1//BANK-1",
-        ":61:200105RD7,50NTRFNONREF",
-        ":61:200105RC7,50NTRFNONREF",
-    ))
+    statement = one(
+        statement_text(
+            ":61:2101011231D5,00NTRFNONREF//NONREF",
+            ":61:2012310101C5,00NTRFREF1//BANK-1",
+            ":61:200105RD7,50NTRFNONREF",
+            ":61:200105RC7,50NTRFNONREF",
+        )
+    )
     wrap, forward, rd, rc = statement.lines
     assert (wrap.value_date, wrap.booking_date) == (dt.date(2021, 1, 1), dt.date(2020, 12, 31))
-    assert (forward.value_date, forward.booking_date) == (dt.date(2020, 12, 31),
-                                                          dt.date(2021, 1, 1))
+    assert (forward.value_date, forward.booking_date) == (
+        dt.date(2020, 12, 31),
+        dt.date(2021, 1, 1),
+    )
     assert wrap.transaction_id is None and forward.transaction_id == "BANK-1"
     assert (rd.amount, rc.amount) == (Decimal("7.50"), Decimal("-7.50"))
 
 
-@pytest.mark.parametrize(("raw", "account", "currency"), [
-    ("NL91ABNA0417164300", "NL91ABNA0417164300", None),
-    ("NL91ABNA0417164300 EUR", "NL91ABNA0417164300", "EUR"),
-    ("TRIODOSBANK/0666666666", "0666666666", None),
-    ("UBRTHUHB/123456789150ABCDEF002/HUF", "123456789150ABCDEF002", "HUF"),
-    ("1291.99.348EUR", "129199348", "EUR"),
-    ("50880050/0194774600888", "50880050/0194774600888", None),
-    ("ABNANL2A/NL91ABNA0417164300", "NL91ABNA0417164300", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "account", "currency"),
+    [
+        ("NL91ABNA0417164300", "NL91ABNA0417164300", None),
+        ("NL91ABNA0417164300 EUR", "NL91ABNA0417164300", "EUR"),
+        ("TRIODOSBANK/0666666666", "0666666666", None),
+        ("UBRTHUHB/123456789150ABCDEF002/HUF", "123456789150ABCDEF002", "HUF"),
+        ("1291.99.348EUR", "129199348", "EUR"),
+        ("50880050/0194774600888", "50880050/0194774600888", None),
+        ("ABNANL2A/NL91ABNA0417164300", "NL91ABNA0417164300", None),
+    ],
+)
 def test_account_identification(raw, account, currency):
     text = statement_text(account=raw).replace(":60F:C200101EUR", ":60F:C200101USD")
     text = text.replace(":62F:C200131EUR", ":62F:C200131USD")
@@ -339,19 +370,20 @@ def test_account_identification(raw, account, currency):
 def test_crlf_swift_envelope_and_headers_give_the_same_result():
     body = statement_text(":61:200102D1,50NTRFNONREF", ":86:/NAME/A B/REMI/Invoice 7")
     plain = one(body)
-    wrapped = "{1:F01ABNANL2AXXXX0000000000}{2:O940ABNANL2AXXXXN}{3:}{4:\r\n" + \
-        body.replace("\n", "\r\n").replace("-\r\n", "-}{5:}\r\n")
+    wrapped = "{1:F01ABNANL2AXXXX0000000000}{2:O940ABNANL2AXXXXN}{3:}{4:\r\n" + body.replace(
+        "\n", "\r\n"
+    ).replace("-\r\n", "-}{5:}\r\n")
     headed = "ABNANL2A\n940\nABNANL2A\n" + body + "-XXX\n"
     for text, header_lines in ((wrapped, 1), (headed, 3)):
         other = one(text)
-        assert [replace(ln, line_no=ln.line_no - header_lines) for ln in other.lines] == \
-            plain.lines
+        assert [replace(ln, line_no=ln.line_no - header_lines) for ln in other.lines] == plain.lines
         assert other.closing_balance == plain.closing_balance
 
 
 def test_cp1252_is_not_mistaken_for_cp852():
-    text = statement_text(":61:200102D1,50NTRFNONREF",
-                          ":86:?20SVWZ+Miete Straße Müller?32Bäcker Jürgen")
+    text = statement_text(
+        ":61:200102D1,50NTRFNONREF", ":86:?20SVWZ+Miete Straße Müller?32Bäcker Jürgen"
+    )
     line = one(text.encode("cp1252")).lines[0]
     assert (line.remittance, line.counterparty_name) == ("Miete Straße Müller", "Bäcker Jürgen")
     hungarian = one(text.replace("Straße Müller", "átutalás jóváírása").encode("cp852"))
@@ -374,13 +406,19 @@ def test_other_dutch_layouts_ing_cntp_rabobank_ordp_strd():
     statement = one(text)
     assert statement.account == "NL69INGB0123456789"
     ing, rabo, strd = statement.lines
-    assert (ing.counterparty_account, ing.counterparty_name) == ("NL32INGB0000012345",
-                                                                 "ING BANK NV INZAKE WEB")
-    assert (ing.remittance, ing.structured_reference) == ("EV10001REP1000000T1000",
-                                                          "EV12341REP1231456T1234")
+    assert (ing.counterparty_account, ing.counterparty_name) == (
+        "NL32INGB0000012345",
+        "ING BANK NV INZAKE WEB",
+    )
+    assert (ing.remittance, ing.structured_reference) == (
+        "EV10001REP1000000T1000",
+        "EV12341REP1231456T1234",
+    )
     assert ing.transaction_id == "00000000001005"
-    assert (rabo.counterparty_account, rabo.counterparty_name) == ("NL91ABNA0417164300",
-                                                                   "Some Company")
+    assert (rabo.counterparty_account, rabo.counterparty_name) == (
+        "NL91ABNA0417164300",
+        "Some Company",
+    )
     assert (rabo.amount, rabo.remittance) == (Decimal("100.00"), "Invoice 123")
     assert strd.structured_reference == "RF18539007547034" and strd.remittance is None
 
@@ -388,8 +426,11 @@ def test_other_dutch_layouts_ing_cntp_rabobank_ordp_strd():
 def test_tolerated_quirks():
     # lone-CR line ends, 12.50 with a dot, an entry date of 30 February (360-day convention),
     # a Belgian structured reference, a space before the type code
-    text = statement_text(":61:2102280230D12.50NTRFNONREF", ":86:Betaling +++123/4567/89012+++",
-                          ":61:2001020102C1,00 NTRFNONREF").replace("\n", "\r")
+    text = statement_text(
+        ":61:2102280230D12.50NTRFNONREF",
+        ":86:Betaling +++123/4567/89012+++",
+        ":61:2001020102C1,00 NTRFNONREF",
+    ).replace("\n", "\r")
     first, second = one(text.encode()).lines
     assert (first.amount, first.booking_date) == (Decimal("-12.50"), dt.date(2021, 2, 28))
     assert first.structured_reference == "123/4567/89012"
@@ -397,11 +438,16 @@ def test_tolerated_quirks():
 
 
 def test_mt942_currency_from_floor_limit():
-    text = ":20:X\n:25:NL91ABNA0417164300\n:28C:1\n:34F:EURD0,00\n:13D:2001021200+0100\n" \
+    text = (
+        ":20:X\n:25:NL91ABNA0417164300\n:28C:1\n:34F:EURD0,00\n:13D:2001021200+0100\n"
         ":61:200102D1,50NTRFNONREF\n:86:hello\n:90D:1EUR1,50\n-\n"
+    )
     statement = one(text)
-    assert (statement.currency, statement.opening_balance, statement.closing_balance) == \
-        ("EUR", None, None)
+    assert (statement.currency, statement.opening_balance, statement.closing_balance) == (
+        "EUR",
+        None,
+        None,
+    )
     assert [ln.amount for ln in statement.lines] == [Decimal("-1.50")]
 
 
@@ -431,26 +477,42 @@ def error_of(text: str | bytes, name: str = "x.sta", **options: object) -> str:
     return message
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    (":61:2001020102D12,3,4NTRFNONREF", "x.sta: line 5: :61: amount: '12,3,4' is not an amount"),
-    (":61:201341D5,00NTRFNONREF", "x.sta: line 5: :61: value date: '201341' is not a valid date"),
-    (":61:2001021302D5,00NTRFNONREF", "x.sta: line 5: :61: entry date: '1302' is not a valid"),
-    (":61:2001X2D5,00NTRF", "x.sta: line 5: :61: value date: '2001X2' is not a date"),
-    (":61:2001020102X5,00NTRF", "x.sta: line 5: :61: debit/credit mark: no C, D, RC or RD"),
-    (":61:2001020102D1234567890123456,00NTRF", "x.sta: line 5: :61: amount: "),
-    (":61:2001020102D1,005NTRF", "x.sta: line 5: :61: amount: 1.005 has more decimals"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            ":61:2001020102D12,3,4NTRFNONREF",
+            "x.sta: line 5: :61: amount: '12,3,4' is not an amount",
+        ),
+        (
+            ":61:201341D5,00NTRFNONREF",
+            "x.sta: line 5: :61: value date: '201341' is not a valid date",
+        ),
+        (":61:2001021302D5,00NTRFNONREF", "x.sta: line 5: :61: entry date: '1302' is not a valid"),
+        (":61:2001X2D5,00NTRF", "x.sta: line 5: :61: value date: '2001X2' is not a date"),
+        (":61:2001020102X5,00NTRF", "x.sta: line 5: :61: debit/credit mark: no C, D, RC or RD"),
+        (":61:2001020102D1234567890123456,00NTRF", "x.sta: line 5: :61: amount: "),
+        (":61:2001020102D1,005NTRF", "x.sta: line 5: :61: amount: 1.005 has more decimals"),
+    ],
+)
 def test_bad_statement_line_names_file_line_and_field(line, expected):
     message = error_of(statement_text(line))
     assert message.startswith(expected), message
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [
-    (":60F:C200101EUR100,00", ":60F:C200101EUR1O0,00", "x.sta: line 4: :60F: amount: '1O0,00'"),
-    (":60F:C200101EUR100,00", ":60F:X200101EUR100,00", "x.sta: line 4: :60F: debit/credit mark"),
-    (":62F:C200131EUR100,00", ":62F:C200231EUR100,00", "x.sta: line 5: :62F: date: '200231'"),
-    (":62F:C200131EUR100,00", ":62F:C200131E1R100,00", "x.sta: line 5: :62F: currency: 'E1R'"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (":60F:C200101EUR100,00", ":60F:C200101EUR1O0,00", "x.sta: line 4: :60F: amount: '1O0,00'"),
+        (
+            ":60F:C200101EUR100,00",
+            ":60F:X200101EUR100,00",
+            "x.sta: line 4: :60F: debit/credit mark",
+        ),
+        (":62F:C200131EUR100,00", ":62F:C200231EUR100,00", "x.sta: line 5: :62F: date: '200231'"),
+        (":62F:C200131EUR100,00", ":62F:C200131E1R100,00", "x.sta: line 5: :62F: currency: 'E1R'"),
+    ],
+)
 def test_bad_balance_names_file_line_and_field(old, new, expected):
     message = error_of(statement_text().replace(old, new))
     assert message.startswith(expected), message
@@ -465,8 +527,9 @@ def test_library_exceptions_become_bank_file_errors(monkeypatch, capsys, error):
 
     monkeypatch.setattr(library.tags.StatementGLS, "parse", broken)
     message = error_of(statement_text(":61:200102D1,50NTRFNONREF"))
-    assert message.startswith("x.sta: line 5: :61: statement line: '200102D1,50NTRFNONREF' "
-                              "not understood")
+    assert message.startswith(
+        "x.sta: line 5: :61: statement line: '200102D1,50NTRFNONREF' not understood"
+    )
     assert type(error).__name__ in message
     assert capsys.readouterr().err == ""
 
@@ -489,8 +552,10 @@ def test_no_statement(data):
 
 def test_lines_without_any_currency():
     text = ":20:X\n:25:123\n:61:200102D1,50NTRFNONREF\n-\n"
-    assert error_of(text) == "x.sta: line 3: :61: without a currency: the statement has no " \
+    assert (
+        error_of(text) == "x.sta: line 3: :61: without a currency: the statement has no "
         ":60F:/:62F: balance"
+    )
 
 
 # --- fuzzing: only BankFileError ever comes out ----------------------------------------------
@@ -512,24 +577,50 @@ def _read_or_bank_error(data: bytes) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     source=st.sampled_from(FUZZ_SOURCES),
-    edits=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 12),
-                             st.sampled_from([b"", b":61:", b":86:", b":20:", b"?2", b"/NAME/",
-                                              b">2", b"\n", b"-", b"{4:", b"\x00\xff", b",",
-                                              b"RC", b"0229", b"\r\n-}"])),
-                   min_size=1, max_size=6),
+    edits=st.lists(
+        st.tuples(
+            st.floats(0, 1),
+            st.integers(0, 12),
+            st.sampled_from(
+                [
+                    b"",
+                    b":61:",
+                    b":86:",
+                    b":20:",
+                    b"?2",
+                    b"/NAME/",
+                    b">2",
+                    b"\n",
+                    b"-",
+                    b"{4:",
+                    b"\x00\xff",
+                    b",",
+                    b"RC",
+                    b"0229",
+                    b"\r\n-}",
+                ]
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
 )
 def test_fuzz_mutated_samples(source, edits):
     data = bytearray(source)
     for where, length, insert in edits:
         at = int(where * len(data))
-        data[at:at + length] = insert
+        data[at : at + length] = insert
     _read_or_bank_error(bytes(data))
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=400) | st.text(
-    alphabet=st.sampled_from(list(":20:25:60F:61:62F:86:CDR,0123456789EUR?/>-{}\n ")),
-    max_size=400).map(str.encode))
+@given(
+    st.binary(max_size=400)
+    | st.text(
+        alphabet=st.sampled_from(list(":20:25:60F:61:62F:86:CDR,0123456789EUR?/>-{}\n ")),
+        max_size=400,
+    ).map(str.encode)
+)
 def test_fuzz_random_input(data):
     _read_or_bank_error(data)
 
@@ -546,10 +637,14 @@ def synthetic(lines: int) -> tuple[bytes, int, Decimal]:
         cents = count % 99_991 + 1
         mark = "D" if count % 3 else "C"
         total += Decimal(cents).scaleb(-2) * (-1 if mark == "D" else 1)
-        out.append(f":61:2001{count % 28 + 1:02d}01{count % 28 + 1:02d}{mark}{cents // 100},"
-                   f"{cents % 100:02d}NTRFNONREF//B{count:010d}")
-        out.append(f":86:/TRTP/SEPA OVERBOEKING/IBAN/NL91ABNA0417164300/BIC/ABNANL2A/NAME/"
-                   f"Customer {count}/REMI/Invoice INV-{count:06d}/EREF/E2E{count}")
+        out.append(
+            f":61:2001{count % 28 + 1:02d}01{count % 28 + 1:02d}{mark}{cents // 100},"
+            f"{cents % 100:02d}NTRFNONREF//B{count:010d}"
+        )
+        out.append(
+            f":86:/TRTP/SEPA OVERBOEKING/IBAN/NL91ABNA0417164300/BIC/ABNANL2A/NAME/"
+            f"Customer {count}/REMI/Invoice INV-{count:06d}/EREF/E2E{count}"
+        )
     closing = Decimal("1000000.00") + total
     out.append(f":62F:{'C' if closing >= 0 else 'D'}200131EUR{abs(closing):.2f}".replace(".", ","))
     out.append("-")

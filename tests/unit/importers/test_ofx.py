@@ -18,8 +18,10 @@ from tests.samples import BANK_SAMPLES
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-                pytrace=False)
+    pytest.fail(
+        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
+        pytrace=False,
+    )
 OFX_DIR = SAMPLES / "ofx"
 
 D = Decimal
@@ -87,8 +89,9 @@ def test_sgml_fields_and_local_dates():
 def test_html_entities_are_decoded_even_when_escaped_twice():
     (stmt,) = read_sample("actual_html-entities_cad.qfx")
     first, second = stmt.lines
-    assert first.remittance == ("PREAUTHORIZED DEBIT;B.C. HYDRO & POWER AUTHORITY;"
-                                "Electronic Funds Transfer")
+    assert first.remittance == (
+        "PREAUTHORIZED DEBIT;B.C. HYDRO & POWER AUTHORITY;Electronic Funds Transfer"
+    )
     assert second.counterparty_name == "TPAY <DEFTPYMT>"  # "TPAY &amp;lt;DEFTPYMT&amp;gt;"
     assert second.booking_date == dt.date(2023, 3, 1)
 
@@ -117,28 +120,38 @@ def test_xml_with_cdata_and_broken_anz_xml():
 def test_repeated_banktranlist():
     bank, card = read_sample("oca_multi-banktranlist_v211.ofx")
     assert [ln.counterparty_name for ln in bank.lines] == [
-        "Agrolait", "China Export", "Axelor Scuba", "China Scuba"]
+        "Agrolait",
+        "China Export",
+        "Axelor Scuba",
+        "China Scuba",
+    ]
     assert [ln.transaction_id for ln in bank.lines] == ["219378", "219379", "219380", "219381"]
     assert (bank.account, card.account) == ("123456", "123412341234")
 
 
 # --- small documents ------------------------------------------------------------------------
 
-HEADER = ("OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\n"
-          "CHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n")
+HEADER = (
+    "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\n"
+    "CHARSET:1252\nCOMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n"
+)
 
 
 def sgml(transactions: str, header: str = HEADER) -> str:
-    return (f"{header}<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR\n"
-            f"<BANKACCTFROM><BANKID>1<ACCTID>NL91ABNA0417164300<ACCTTYPE>CHECKING</BANKACCTFROM>\n"
-            f"<BANKTRANLIST><DTSTART>20240101<DTEND>20240131\n{transactions}</BANKTRANLIST>\n"
-            f"<LEDGERBAL><BALAMT>10.00<DTASOF>20240131</LEDGERBAL></STMTRS></STMTTRNRS>"
-            f"</BANKMSGSRSV1></OFX>\n")
+    return (
+        f"{header}<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR\n"
+        f"<BANKACCTFROM><BANKID>1<ACCTID>NL91ABNA0417164300<ACCTTYPE>CHECKING</BANKACCTFROM>\n"
+        f"<BANKTRANLIST><DTSTART>20240101<DTEND>20240131\n{transactions}</BANKTRANLIST>\n"
+        f"<LEDGERBAL><BALAMT>10.00<DTASOF>20240131</LEDGERBAL></STMTRS></STMTTRNRS>"
+        f"</BANKMSGSRSV1></OFX>\n"
+    )
 
 
 def trn(amount="-1.00", posted="20240105", extra=""):
-    return (f"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>{posted}<TRNAMT>{amount}<FITID>F{amount}"
-            f"{extra}</STMTTRN>\n")
+    return (
+        f"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>{posted}<TRNAMT>{amount}<FITID>F{amount}"
+        f"{extra}</STMTTRN>\n"
+    )
 
 
 def test_late_evening_time_zone_keeps_the_bank_date():
@@ -148,9 +161,11 @@ def test_late_evening_time_zone_keeps_the_bank_date():
 
 
 def test_optional_fields():
-    extra = ("<DTAVAIL>20240107<NAME>ACME<MEMO><PAYEE><NAME>Other</PAYEE>"
-             "<BANKACCTTO><BANKID>2<ACCTID>DE89370400440532013000</BANKACCTTO>"
-             "<CURRENCY><CURRATE>1.1<CURSYM>usd</CURRENCY>")
+    extra = (
+        "<DTAVAIL>20240107<NAME>ACME<MEMO><PAYEE><NAME>Other</PAYEE>"
+        "<BANKACCTTO><BANKID>2<ACCTID>DE89370400440532013000</BANKACCTTO>"
+        "<CURRENCY><CURRATE>1.1<CURSYM>usd</CURRENCY>"
+    )
     (stmt,) = ofx.read(sgml(trn("+5,25", extra=extra)).encode(), "t.ofx")
     (line,) = stmt.lines
     assert line.amount == D("5.25")
@@ -168,13 +183,19 @@ def test_utf8_body_despite_a_cp1252_header():
     assert stmt.lines[0].counterparty_name == "Müller"
 
 
-@pytest.mark.parametrize("transaction, message", [
-    (trn("12.3.4"), "t.ofx: line 15: TRNAMT: '12.3.4' is not an amount"),
-    (trn("abc"), "t.ofx: line 15: TRNAMT: 'abc' is not an amount"),
-    (trn(posted="20240230"), "t.ofx: line 15: DTPOSTED: '20240230' is not a date (YYYYMMDD...)"),
-    ("<STMTTRN><TRNAMT>1<FITID>X</STMTTRN>\n", "t.ofx: line 15: DTPOSTED: missing"),
-    ("<STMTTRN><DTPOSTED>20240101<FITID>X</STMTTRN>\n", "t.ofx: line 15: TRNAMT: missing"),
-])
+@pytest.mark.parametrize(
+    "transaction, message",
+    [
+        (trn("12.3.4"), "t.ofx: line 15: TRNAMT: '12.3.4' is not an amount"),
+        (trn("abc"), "t.ofx: line 15: TRNAMT: 'abc' is not an amount"),
+        (
+            trn(posted="20240230"),
+            "t.ofx: line 15: DTPOSTED: '20240230' is not a date (YYYYMMDD...)",
+        ),
+        ("<STMTTRN><TRNAMT>1<FITID>X</STMTTRN>\n", "t.ofx: line 15: DTPOSTED: missing"),
+        ("<STMTTRN><DTPOSTED>20240101<FITID>X</STMTTRN>\n", "t.ofx: line 15: TRNAMT: missing"),
+    ],
+)
 def test_bad_values_name_file_line_and_field(transaction, message):
     with pytest.raises(BankFileError) as err:
         ofx.read(sgml(trn() + transaction).encode(), "t.ofx")  # the bad one is on line 15
@@ -189,8 +210,10 @@ def test_not_an_ofx_file():
 
 
 def test_doctype_and_entities_are_inert():
-    data = ('<?xml version="1.0"?><!DOCTYPE OFX [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            + sgml(trn(extra="<NAME>&x;"), header="")).encode()
+    data = (
+        '<?xml version="1.0"?><!DOCTYPE OFX [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        + sgml(trn(extra="<NAME>&x;"), header="")
+    ).encode()
     (stmt,) = ofx.read(data, "t.ofx")
     assert stmt.lines[0].counterparty_name == "&x;"  # never resolved
 
@@ -225,10 +248,29 @@ def test_large_file_reads_in_one_pass():
 # --- fuzzing --------------------------------------------------------------------------------
 
 SAMPLE_BYTES = [p.read_bytes() for p in sorted(OFX_DIR.iterdir())]
-FRAGMENTS = [b"<", b">", b"</", b"<STMTTRN>", b"</STMTTRN>", b"</BANKTRANLIST>", b"<TRNAMT>",
-             b"<DTPOSTED>", b"&amp;", b"&#999999999;", b"<![CDATA[", b"]]>", b"\xff\xfe", b"\x00",
-             b"CHARSET:UTF-16\n", b"CHARSET:idna\n", b'encoding="zlib"', b"1e99999", b"99999999",
-             b"<STMTRS>", b"<CURDEF>"]
+FRAGMENTS = [
+    b"<",
+    b">",
+    b"</",
+    b"<STMTTRN>",
+    b"</STMTTRN>",
+    b"</BANKTRANLIST>",
+    b"<TRNAMT>",
+    b"<DTPOSTED>",
+    b"&amp;",
+    b"&#999999999;",
+    b"<![CDATA[",
+    b"]]>",
+    b"\xff\xfe",
+    b"\x00",
+    b"CHARSET:UTF-16\n",
+    b"CHARSET:idna\n",
+    b'encoding="zlib"',
+    b"1e99999",
+    b"99999999",
+    b"<STMTRS>",
+    b"<CURDEF>",
+]
 
 
 @st.composite
@@ -241,9 +283,9 @@ def mutated_samples(draw):
         if action == "insert":
             data[pos:pos] = chunk
         elif action == "replace":
-            data[pos:pos + len(chunk)] = chunk
+            data[pos : pos + len(chunk)] = chunk
         elif action == "delete":
-            del data[pos:pos + draw(st.integers(1, 40))]
+            del data[pos : pos + draw(st.integers(1, 40))]
         else:
             del data[pos:]
     return bytes(data)

@@ -27,14 +27,28 @@ from tests.samples import BANK_SAMPLES
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-                pytrace=False)
+    pytest.fail(
+        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
+        pytrace=False,
+    )
 PROFILE_DIR = ROOT / "payctl" / "importers" / "bank_profiles"
 EXAMPLE = PROFILE_DIR / "example.toml"
 
 D = Decimal
-BUILTINS = {"adyen", "bunq", "commerzbank", "fr-bank-metadata", "gls", "kbc", "monzo", "paypal",
-            "rabobank", "schwab", "ubs-ch-fr", "generic"}
+BUILTINS = {
+    "adyen",
+    "bunq",
+    "commerzbank",
+    "fr-bank-metadata",
+    "gls",
+    "kbc",
+    "monzo",
+    "paypal",
+    "rabobank",
+    "schwab",
+    "ubs-ch-fr",
+    "generic",
+}
 
 
 def test_builtin_profiles_load_and_have_signatures():
@@ -60,7 +74,8 @@ def test_profile_files_are_package_data():
     data = pyproject["tool"]["setuptools"]["package-data"]["payctl.importers"]
     assert "bank_profiles/*.toml" in data
     assert sorted(p.stem for p in PROFILE_DIR.glob("*.toml")) == sorted(
-        (BUILTINS - {"generic"}) | {"example"})
+        (BUILTINS - {"generic"}) | {"example"}
+    )
 
 
 def test_get_profile_by_name_path_or_none():
@@ -171,8 +186,11 @@ def test_user_profile_with_preamble_trailer_ignore_and_defaults(tmp_path):
 
 def test_ignore_rule_on_a_column_that_is_not_there(tmp_path):
     path = write(tmp_path, PREAMBLE_PROFILE.replace("Status = ", "Statsu = "))
-    with pytest.raises(ProfileError, match=r"^my\.csv: profile mybank: \[ignore\] names no "
-                                           r"column of the header: 'statsu' \(found: Posted, "):
+    with pytest.raises(
+        ProfileError,
+        match=r"^my\.csv: profile mybank: \[ignore\] names no "
+        r"column of the header: 'statsu' \(found: Posted, ",
+    ):
         csvfile.read(PREAMBLE_FILE.encode(), "my.csv", profile=path)
 
 
@@ -180,32 +198,55 @@ def test_skip_rows_is_header_row_plus_one(tmp_path):
     path = write(tmp_path, PREAMBLE_PROFILE.replace("header_row = 5", "skip_rows = 4"))
     assert len(csvfile.read(PREAMBLE_FILE.encode(), "my.csv", profile=path)[0].lines) == 2
     wrong = write(tmp_path, PREAMBLE_PROFILE.replace("header_row = 5", "header_row = 2"), "w.toml")
-    with pytest.raises(ProfileError, match=r"^my\.csv: profile mybank: no column for "
-                                           r"booking_date \('Posted'\), .*\(found: Account: "):
+    with pytest.raises(
+        ProfileError,
+        match=r"^my\.csv: profile mybank: no column for "
+        r"booking_date \('Posted'\), .*\(found: Account: ",
+    ):
         csvfile.read(PREAMBLE_FILE.encode(), "my.csv", profile=wrong)
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ('[columns]\namount = "A"\n', r"\[columns\] needs booking_date"),
-    ('[columns]\nbooking_date = "D"\n', r"\[columns\] needs amount, or debit and credit"),
-    ('[columns]\nbooking_date = "D"\namount = "A"\ncolour = "C"\n',
-     r"unknown key 'colour' in \[columns\] \(known: "),
-    ('[colums]\nbooking_date = "D"\n', r"unknown key 'colums' \(known: columns, "),
-    ('[format]\ndecimal = ";"\n[columns]\nbooking_date = "D"\namount = "A"\n',
-     r"\[format\] decimal must be one of auto, \., ,"),
-    ('[format]\nheader_row = "two"\n[columns]\nbooking_date = "D"\namount = "A"\n',
-     r"\[format\] header_row must be a whole number >= 0"),
-    ('[format]\ndelimiter = ";;"\n[columns]\nbooking_date = "D"\namount = "A"\n',
-     r"\[format\] delimiter must be one character"),
-    ('[columns]\nbooking_date = "D"\namount = 5\n', r"\[columns\] amount must be a header name"),
-    ('[columns]\nbooking_date = "D"\namount = "A"\n[statement]\naccount = "no group"\n',
-     r"\[statement\] account: the expression needs exactly one \(group\)"),
-    ('[columns]\nbooking_date = "D"\namount = "A"\n[ignore]\nStatus = ["(unclosed"]\n',
-     r"\[ignore\] Status: invalid regular expression"),
-    ('[columns]\nbooking_date = "D"\namount = "A"\n[defaults]\ncurrency = "euro"\n',
-     r"\[defaults\] currency 'euro' is not a 3-letter currency code"),
-    ('[columns\nbooking_date = "D"\n', r"not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[columns]\namount = "A"\n', r"\[columns\] needs booking_date"),
+        ('[columns]\nbooking_date = "D"\n', r"\[columns\] needs amount, or debit and credit"),
+        (
+            '[columns]\nbooking_date = "D"\namount = "A"\ncolour = "C"\n',
+            r"unknown key 'colour' in \[columns\] \(known: ",
+        ),
+        ('[colums]\nbooking_date = "D"\n', r"unknown key 'colums' \(known: columns, "),
+        (
+            '[format]\ndecimal = ";"\n[columns]\nbooking_date = "D"\namount = "A"\n',
+            r"\[format\] decimal must be one of auto, \., ,",
+        ),
+        (
+            '[format]\nheader_row = "two"\n[columns]\nbooking_date = "D"\namount = "A"\n',
+            r"\[format\] header_row must be a whole number >= 0",
+        ),
+        (
+            '[format]\ndelimiter = ";;"\n[columns]\nbooking_date = "D"\namount = "A"\n',
+            r"\[format\] delimiter must be one character",
+        ),
+        (
+            '[columns]\nbooking_date = "D"\namount = 5\n',
+            r"\[columns\] amount must be a header name",
+        ),
+        (
+            '[columns]\nbooking_date = "D"\namount = "A"\n[statement]\naccount = "no group"\n',
+            r"\[statement\] account: the expression needs exactly one \(group\)",
+        ),
+        (
+            '[columns]\nbooking_date = "D"\namount = "A"\n[ignore]\nStatus = ["(unclosed"]\n',
+            r"\[ignore\] Status: invalid regular expression",
+        ),
+        (
+            '[columns]\nbooking_date = "D"\namount = "A"\n[defaults]\ncurrency = "euro"\n',
+            r"\[defaults\] currency 'euro' is not a 3-letter currency code",
+        ),
+        ('[columns\nbooking_date = "D"\n', r"not valid TOML"),
+    ],
+)
 def test_bad_profile_files_are_refused_with_the_reason(tmp_path, toml, message):
     path = write(tmp_path, toml)
     with pytest.raises(ProfileError, match=rf"^profile {path}: {message}"):
@@ -222,17 +263,20 @@ def test_profile_error_is_a_bank_file_error():
 
 
 def test_profile_names_an_unknown_encoding(tmp_path):
-    path = write(tmp_path, '[format]\nencoding = "klingon"\n[columns]\nbooking_date = "D"\n'
-                           'amount = "A"\n')
+    path = write(
+        tmp_path, '[format]\nencoding = "klingon"\n[columns]\nbooking_date = "D"\namount = "A"\n'
+    )
     with pytest.raises(ProfileError, match=r"^x\.csv: unknown encoding 'klingon'$"):
         csvfile.read(b"D,A\n2024-01-01,1\n", "x.csv", profile=path)
 
 
 # -- sign conventions ------------------------------------------------------------------------
 
+
 def _read_with(tmp_path, columns: str, body: str, fmt: str = "") -> list[Decimal]:
-    path = write(tmp_path, f'[format]\ndecimal = "."\n{fmt}\n[columns]\nbooking_date = "Date"\n'
-                           f"{columns}\n")
+    path = write(
+        tmp_path, f'[format]\ndecimal = "."\n{fmt}\n[columns]\nbooking_date = "Date"\n{columns}\n'
+    )
     [st] = csvfile.read(body.encode(), "s.csv", profile=path)
     return [ln.amount for ln in st.lines]
 
@@ -241,19 +285,23 @@ def test_signed_amount_column_as_is_and_negated(tmp_path):
     body = "Date,Amount\n2024-01-01,+5.00\n2024-01-02,-7.25\n"
     assert _read_with(tmp_path, 'amount = "Amount"', body) == [D("5.00"), D("-7.25")]
     assert _read_with(tmp_path, 'amount = "Amount"', body, 'sign = "negate"') == [
-        D("-5.00"), D("7.25")]
+        D("-5.00"),
+        D("7.25"),
+    ]
 
 
-@pytest.mark.parametrize(("mode", "debits", "expected"), [
-    ("auto", ["12.50", "-12.50"], [D("-12.50"), D("-12.50")]),  # always money out
-    ("positive", ["12.50", "-12.50"], [D("-12.50"), D("12.50")]),  # negative = a reversal
-    ("negative", ["-12.50", "12.50"], [D("-12.50"), D("12.50")]),  # written negative
-])
+@pytest.mark.parametrize(
+    ("mode", "debits", "expected"),
+    [
+        ("auto", ["12.50", "-12.50"], [D("-12.50"), D("-12.50")]),  # always money out
+        ("positive", ["12.50", "-12.50"], [D("-12.50"), D("12.50")]),  # negative = a reversal
+        ("negative", ["-12.50", "12.50"], [D("-12.50"), D("12.50")]),  # written negative
+    ],
+)
 def test_debit_column_conventions(tmp_path, mode, debits, expected):
     body = "Date,Debit,Credit\n" + "".join(f"2024-01-0{i + 1},{d},\n" for i, d in enumerate(debits))
     body += "2024-01-09,,3.00\n"
-    got = _read_with(tmp_path, 'debit = "Debit"\ncredit = "Credit"', body,
-                     f'debit_sign = "{mode}"')
+    got = _read_with(tmp_path, 'debit = "Debit"\ncredit = "Credit"', body, f'debit_sign = "{mode}"')
     assert got == [*expected, D("3.00")]
 
 
@@ -267,20 +315,33 @@ def test_signed_amount_beside_debit_credit_columns(tmp_path):
 def test_direction_column_with_default_and_own_markers(tmp_path):
     body = "Date,Amount,CD\n2024-01-01,5.00,D\n2024-01-02,5.00,C\n2024-01-03,-5.00,Bij\n"
     assert _read_with(tmp_path, 'amount = "Amount"\ndirection = "CD"', body) == [
-        D("-5.00"), D("5.00"), D("5.00")]
+        D("-5.00"),
+        D("5.00"),
+        D("5.00"),
+    ]
     body = "Date,Amount,Sens\n2024-01-01,5.00,SORTIE\n2024-01-02,5.00,ENTRÉE\n"
-    got = _read_with(tmp_path, 'amount = "Amount"\ndirection = "Sens"', body,
-                     'debit_markers = ["Sortie"]\ncredit_markers = ["Entree"]')
+    got = _read_with(
+        tmp_path,
+        'amount = "Amount"\ndirection = "Sens"',
+        body,
+        'debit_markers = ["Sortie"]\ncredit_markers = ["Entree"]',
+    )
     assert got == [D("-5.00"), D("5.00")]
 
 
 def test_fee_column_makes_a_line_of_its_own(tmp_path):
     body = "Date,Gross,Fee,Id\n2024-01-01,100.00,-2.90,A1\n2024-01-02,50.00,0.00,A2\n"
-    path = write(tmp_path, '[format]\ndecimal = "."\n[columns]\nbooking_date = "Date"\n'
-                           'amount = "Gross"\nfee = "Fee"\ntransaction_id = "Id"\n')
+    path = write(
+        tmp_path,
+        '[format]\ndecimal = "."\n[columns]\nbooking_date = "Date"\n'
+        'amount = "Gross"\nfee = "Fee"\ntransaction_id = "Id"\n',
+    )
     [st] = csvfile.read(body.encode(), "f.csv", profile=path)
     assert [(ln.amount, ln.transaction_id) for ln in st.lines] == [
-        (D("100.00"), "A1"), (D("-2.90"), "A1/fee"), (D("50.00"), "A2")]
+        (D("100.00"), "A1"),
+        (D("-2.90"), "A1/fee"),
+        (D("50.00"), "A2"),
+    ]
 
 
 def test_running_balance_gives_balances_only_when_it_adds_up(tmp_path):
@@ -296,46 +357,53 @@ def test_running_balance_gives_balances_only_when_it_adds_up(tmp_path):
 
 # -- numbers and dates -----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("decimal", "thousands", "text", "expected"), [
-    (".", ",", "1,036.47", "1036.47"),
-    (".", ",", "$1,036.47", "1036.47"),
-    (".", ",", "-$1,036.47", "-1036.47"),
-    (".", ",", "$-5.00", "-5.00"),
-    (".", ",", "(900.00)", "-900.00"),
-    (".", ",", "12.50 DR", "-12.50"),
-    (".", ",", "12.50 CR", "12.50"),
-    (".", ",", "USD 1,000", "1000"),
-    (".", ",", "\u221212.00", "-12.00"),  # a real minus sign
-    (".", "'’", "11'373.94", "11373.94"),
-    (".", "'’", "CHF 11’373.94", "11373.94"),
-    (",", ".", "1.234,56", "1234.56"),
-    (",", ".", "1.234,56-", "-1234.56"),
-    (",", ".", "+50,00", "50.00"),
-    (",", ".", "12,50 €", "12.50"),
-    (",", ".", "€ -12,50", "-12.50"),
-    (",", " ", "1 234,56", "1234.56"),
-    (",", ".", "1\u00a0234,56", "1234.56"),
-    (".", ",", "-10", "-10"),
-    (".", ",", ".50", "0.50"),
-])
+
+@pytest.mark.parametrize(
+    ("decimal", "thousands", "text", "expected"),
+    [
+        (".", ",", "1,036.47", "1036.47"),
+        (".", ",", "$1,036.47", "1036.47"),
+        (".", ",", "-$1,036.47", "-1036.47"),
+        (".", ",", "$-5.00", "-5.00"),
+        (".", ",", "(900.00)", "-900.00"),
+        (".", ",", "12.50 DR", "-12.50"),
+        (".", ",", "12.50 CR", "12.50"),
+        (".", ",", "USD 1,000", "1000"),
+        (".", ",", "\u221212.00", "-12.00"),  # a real minus sign
+        (".", "'’", "11'373.94", "11373.94"),
+        (".", "'’", "CHF 11’373.94", "11373.94"),
+        (",", ".", "1.234,56", "1234.56"),
+        (",", ".", "1.234,56-", "-1234.56"),
+        (",", ".", "+50,00", "50.00"),
+        (",", ".", "12,50 €", "12.50"),
+        (",", ".", "€ -12,50", "-12.50"),
+        (",", " ", "1 234,56", "1234.56"),
+        (",", ".", "1\u00a0234,56", "1234.56"),
+        (".", ",", "-10", "-10"),
+        (".", ",", ".50", "0.50"),
+    ],
+)
 def test_amount_parser_reads(decimal, thousands, text, expected):
     assert AmountParser(decimal, thousands)(text) == D(expected)
 
 
-@pytest.mark.parametrize(("decimal", "thousands", "text"), [
-    (",", ".", "12.34"),  # a decimal point in a decimal-comma file
-    (".", ",", "12,34"),  # groups of 3 only
-    (".", ",", "1,2345.00"),
-    (",", ".", "1,2,3"),
-    (".", "", "1,000.00"),  # no thousands separator allowed
-    (".", ",", "--5"),
-    (".", ",", "(5.00"),
-    (".", ",", "-(5.00)"),
-    (".", ",", "five"),
-    (".", ",", "1e5"),
-    (".", ",", "NaN"),
-    (".", ",", ""),
-])
+@pytest.mark.parametrize(
+    ("decimal", "thousands", "text"),
+    [
+        (",", ".", "12.34"),  # a decimal point in a decimal-comma file
+        (".", ",", "12,34"),  # groups of 3 only
+        (".", ",", "1,2345.00"),
+        (",", ".", "1,2,3"),
+        (".", "", "1,000.00"),  # no thousands separator allowed
+        (".", ",", "--5"),
+        (".", ",", "(5.00"),
+        (".", ",", "-(5.00)"),
+        (".", ",", "five"),
+        (".", ",", "1e5"),
+        (".", ",", "NaN"),
+        (".", ",", ""),
+    ],
+)
 def test_amount_parser_refuses(decimal, thousands, text):
     with pytest.raises(ValueError, match="is not an amount"):
         AmountParser(decimal, thousands)(text)
@@ -349,32 +417,38 @@ def test_infer_decimal():
     assert infer_decimal(["12,50 EUR", "3,20 EUR"]) == ","
 
 
-@pytest.mark.parametrize(("values", "day_first", "expected"), [
-    (["2024-01-03", "2024-12-31"], True, "%Y-%m-%d"),
-    (["03.01.2024", "31.12.2024"], True, "%d.%m.%Y"),
-    (["01/02/2024", "01/13/2024"], True, "%m/%d/%Y"),
-    (["01/02/2024", "03/04/2024"], True, "%d/%m/%Y"),
-    (["01/02/2024", "03/04/2024"], False, "%m/%d/%Y"),
-    (["01/04/20", "02/04/20"], True, "%d/%m/%y"),
-    (["20240103"], True, "%Y%m%d"),
-    (["2018-02-25 12:34:56 +0000", "2024-01-03T10:00:00Z"], True, "%Y-%m-%d"),
-    (["3 Jan 2024", "14 Feb 2024"], True, "%d %b %Y"),
-])
+@pytest.mark.parametrize(
+    ("values", "day_first", "expected"),
+    [
+        (["2024-01-03", "2024-12-31"], True, "%Y-%m-%d"),
+        (["03.01.2024", "31.12.2024"], True, "%d.%m.%Y"),
+        (["01/02/2024", "01/13/2024"], True, "%m/%d/%Y"),
+        (["01/02/2024", "03/04/2024"], True, "%d/%m/%Y"),
+        (["01/02/2024", "03/04/2024"], False, "%m/%d/%Y"),
+        (["01/04/20", "02/04/20"], True, "%d/%m/%y"),
+        (["20240103"], True, "%Y%m%d"),
+        (["2018-02-25 12:34:56 +0000", "2024-01-03T10:00:00Z"], True, "%Y-%m-%d"),
+        (["3 Jan 2024", "14 Feb 2024"], True, "%d %b %Y"),
+    ],
+)
 def test_infer_date_formats(values, day_first, expected):
     assert infer_date_formats(values, day_first) == (expected,)
 
 
 # -- auto-selection ---------------------------------------------------------------------------
 
+
 def test_auto_selection_falls_back_to_generic_when_a_signature_is_incomplete():
     # bunq's signature without "Counterparty": not bunq, but GENERIC still reads it
-    data = b"Date,Amount,Account,Name,Description\n2024-01-01,\"-8,78\",NL1,X,y\n"
+    data = b'Date,Amount,Account,Name,Description\n2024-01-01,"-8,78",NL1,X,y\n'
     assert csvfile.detect_profile(data, "x.csv").name == "generic"
     assert csvfile.read(data, "x.csv")[0].lines[0].amount == D("-8.78")
 
 
 def test_header_is_found_below_a_preamble_without_a_profile():
-    data = (b"Kontoauszug\nKonto: DE89370400440532013000\n\n"
-            b"Buchungstag;Betrag;Verwendungszweck\n03.01.2024;-5,00;Miete\n")
+    data = (
+        b"Kontoauszug\nKonto: DE89370400440532013000\n\n"
+        b"Buchungstag;Betrag;Verwendungszweck\n03.01.2024;-5,00;Miete\n"
+    )
     [st] = csvfile.read(data, "pre.csv")
     assert st.lines[0].line_no == 5 and st.lines[0].amount == D("-5.00")

@@ -18,8 +18,10 @@ from tests.samples import BANK_SAMPLES
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
 if not SAMPLES.is_dir():
-    pytest.fail(f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-                pytrace=False)
+    pytest.fail(
+        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
+        pytrace=False,
+    )
 
 D = Decimal
 
@@ -30,7 +32,9 @@ def read_sample(name: str, **options):
 
 def test_every_xlsx_sample_is_covered():
     assert sorted(p.name for p in (SAMPLES / "xlsx").iterdir()) == [
-        "adyen_settlement_detail.xlsx", "fr-bank_metadata-header.xlsx"]
+        "adyen_settlement_detail.xlsx",
+        "fr-bank_metadata-header.xlsx",
+    ]
 
 
 def test_adyen_settlement_detail():
@@ -47,7 +51,10 @@ def test_adyen_settlement_detail():
     first = st.lines[0]
     assert first.line_no == 5  # header on row 4, table from column B
     assert (first.booking_date, first.amount, first.currency) == (
-        dt.date(2016, 10, 20), D("882.71"), "USD")
+        dt.date(2016, 10, 20),
+        D("882.71"),
+        "USD",
+    )
     assert first.structured_reference == "19000000001"
     # PSP references repeat in the file (4814769000000000 four times): the id joins more fields
     assert first.transaction_id == "4814769000000000/19000000001/Settled/5314769930000000"
@@ -65,8 +72,7 @@ def test_fr_bank_xlsx_reads_like_its_csv_twin():
     [x] = read_sample("fr-bank_metadata-header.xlsx")
     [c] = csvfile.read((SAMPLES / "csv" / "fr-bank_metadata-header.csv").read_bytes(), "c.csv")
     assert x == c  # same profile, same lines, same rows numbers, same balances
-    assert (x.account, x.currency, len(x.lines), x.total) == ("08088804068", "EUR", 4,
-                                                              D("1069.32"))
+    assert (x.account, x.currency, len(x.lines), x.total) == ("08088804068", "EUR", 4, D("1069.32"))
     assert (x.opening_balance, x.closing_balance) == (D("30000.77"), D("31070.11"))
     # the file's own balances are 0.02 apart from its lines: 30000,77 + 1069,32 = 31070,09
     assert x.closing_balance - (x.opening_balance + x.total) == D("0.02")
@@ -85,11 +91,28 @@ def workbook(*sheets: tuple[str, dict[str, object]]) -> bytes:
     return out.getvalue()
 
 
-TABLE = {"C5": "Booking date", "D5": "Amount", "E5": "Description", "F5": "Currency",
-         "C6": dt.datetime(2024, 1, 3), "D6": 0.1 + 0.2, "E6": "float noise", "F6": "EUR",
-         "C8": dt.date(2024, 1, 4), "D8": -1234.5, "E8": 12345, "F8": "EUR",
-         "C9": "2024-01-05", "D9": "1,234.56", "E9": "text cells", "F9": "EUR",
-         "C10": dt.datetime(2024, 1, 6, 13, 45), "D10": 7, "E10": "int", "F10": "JPY"}
+TABLE = {
+    "C5": "Booking date",
+    "D5": "Amount",
+    "E5": "Description",
+    "F5": "Currency",
+    "C6": dt.datetime(2024, 1, 3),
+    "D6": 0.1 + 0.2,
+    "E6": "float noise",
+    "F6": "EUR",
+    "C8": dt.date(2024, 1, 4),
+    "D8": -1234.5,
+    "E8": 12345,
+    "F8": "EUR",
+    "C9": "2024-01-05",
+    "D9": "1,234.56",
+    "E9": "text cells",
+    "F9": "EUR",
+    "C10": dt.datetime(2024, 1, 6, 13, 45),
+    "D10": 7,
+    "E10": "int",
+    "F10": "JPY",
+}
 
 
 def test_generated_sheet_header_anywhere_and_exact_numbers():
@@ -100,59 +123,96 @@ def test_generated_sheet_header_anywhere_and_exact_numbers():
     assert [ln.amount for ln in eur.lines] == [D("0.30"), D("-1234.50"), D("1234.56")]
     assert [ln.line_no for ln in eur.lines] == [6, 8, 9]  # the blank row 7 is skipped
     assert [ln.booking_date for ln in eur.lines] == [
-        dt.date(2024, 1, 3), dt.date(2024, 1, 4), dt.date(2024, 1, 5)]
+        dt.date(2024, 1, 3),
+        dt.date(2024, 1, 4),
+        dt.date(2024, 1, 5),
+    ]
     assert eur.lines[1].remittance == "12345"  # a number cell as text, no ".0"
     assert (jpy.lines[0].amount, jpy.lines[0].booking_date) == (D("7"), dt.date(2024, 1, 6))
 
 
 def test_sheet_chosen_by_option_or_profile(tmp_path):
-    data = workbook(("First", {"A1": "Date", "B1": "Amount", "A2": dt.date(2024, 1, 1),
-                               "B2": 1}),
-                    ("Second", {"A1": "Date", "B1": "Amount", "A2": dt.date(2024, 2, 1),
-                                "B2": 2}))
+    data = workbook(
+        ("First", {"A1": "Date", "B1": "Amount", "A2": dt.date(2024, 1, 1), "B2": 1}),
+        ("Second", {"A1": "Date", "B1": "Amount", "A2": dt.date(2024, 2, 1), "B2": 2}),
+    )
     assert xlsx.read(data, "s.xlsx")[0].total == D("1")
     assert xlsx.read(data, "s.xlsx", sheet="second")[0].total == D("2")
     assert xlsx.read(data, "s.xlsx", sheet=2)[0].total == D("2")
     prof = tmp_path / "p.toml"
-    prof.write_text('[format]\nsheet = "Second"\n[columns]\nbooking_date = "Date"\n'
-                    'amount = "Amount"\n', encoding="utf-8")
+    prof.write_text(
+        '[format]\nsheet = "Second"\n[columns]\nbooking_date = "Date"\namount = "Amount"\n',
+        encoding="utf-8",
+    )
     assert xlsx.read(data, "s.xlsx", profile=str(prof))[0].total == D("2")
-    with pytest.raises(ProfileError, match=r"^s\.xlsx: no sheet 'Third' \(sheets: 'First', "
-                                           r"'Second'\)$"):
+    with pytest.raises(
+        ProfileError,
+        match=r"^s\.xlsx: no sheet 'Third' \(sheets: 'First', "
+        r"'Second'\)$",
+    ):
         xlsx.read(data, "s.xlsx", sheet="Third")
 
 
 def test_sheet_without_the_mapped_columns():
-    data = workbook(("Sheet", {"B2": "Date", "C2": "Comment", "B3": dt.date(2024, 1, 1),
-                               "C3": "x"}))
-    with pytest.raises(ProfileError, match=r"^n\.xlsx: no header row found: no column for amount "
-                                           r"\(found: Date, Comment\)"):
+    data = workbook(
+        ("Sheet", {"B2": "Date", "C2": "Comment", "B3": dt.date(2024, 1, 1), "C3": "x"})
+    )
+    with pytest.raises(
+        ProfileError,
+        match=r"^n\.xlsx: no header row found: no column for amount "
+        r"\(found: Date, Comment\)",
+    ):
         xlsx.read(data, "n.xlsx")
-    with pytest.raises(ProfileError, match=r"^n\.xlsx: profile adyen: no column for "
-                                           r"booking_date \('Creation Date'\)"):
+    with pytest.raises(
+        ProfileError,
+        match=r"^n\.xlsx: profile adyen: no column for "
+        r"booking_date \('Creation Date'\)",
+    ):
         xlsx.read(data, "n.xlsx", profile="adyen")
 
 
 def test_every_sheet_failing_is_reported():
     data = workbook(("A", {"A1": "x"}), ("B", {"A1": "Date", "B1": "Note"}))
-    with pytest.raises(ProfileError, match=r"^m\.xlsx: no sheet holds a bank table \(m\.xlsx: "
-                                           r"sheet 'A': no header row found"):
+    with pytest.raises(
+        ProfileError,
+        match=r"^m\.xlsx: no sheet holds a bank table \(m\.xlsx: "
+        r"sheet 'A': no header row found",
+    ):
         xlsx.read(data, "m.xlsx")
 
 
-@pytest.mark.parametrize(("cells", "message"), [
-    ({"A3": "2024-02-30", "B3": 1},
-     r"^b\.xlsx: row 3: booking_date \(column A 'Date'\): '2024-02-30' is not a date"),
-    ({"A3": dt.date(2024, 1, 2), "B3": "12x"},
-     r"^b\.xlsx: row 3: amount \(column B 'Amount'\): '12x' is not an amount$"),
-    ({"A3": dt.date(2024, 1, 2), "B3": 1.005, "C3": "EUR"},
-     r"^b\.xlsx: row 3: amount \(column B 'Amount'\): 1\.005 has more decimals than EUR allows$"),
-    ({"A3": dt.date(2024, 1, 2), "B3": None, "C3": "EUR"},
-     r"^b\.xlsx: row 3: amount \(column B 'Amount'\): missing \(empty: Amount\)$"),
-])
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (
+            {"A3": "2024-02-30", "B3": 1},
+            r"^b\.xlsx: row 3: booking_date \(column A 'Date'\): '2024-02-30' is not a date",
+        ),
+        (
+            {"A3": dt.date(2024, 1, 2), "B3": "12x"},
+            r"^b\.xlsx: row 3: amount \(column B 'Amount'\): '12x' is not an amount$",
+        ),
+        (
+            {"A3": dt.date(2024, 1, 2), "B3": 1.005, "C3": "EUR"},
+            r"^b\.xlsx: row 3: amount \(column B 'Amount'\): 1\.005 has more decimals "
+            r"than EUR allows$",
+        ),
+        (
+            {"A3": dt.date(2024, 1, 2), "B3": None, "C3": "EUR"},
+            r"^b\.xlsx: row 3: amount \(column B 'Amount'\): missing \(empty: Amount\)$",
+        ),
+    ],
+)
 def test_bad_rows_name_the_row_column_and_field(cells, message):
-    table = {"A1": "Date", "B1": "Amount", "C1": "Currency", "A2": dt.date(2024, 1, 1), "B2": 1,
-             "C2": "EUR", **cells}
+    table = {
+        "A1": "Date",
+        "B1": "Amount",
+        "C1": "Currency",
+        "A2": dt.date(2024, 1, 1),
+        "B2": 1,
+        "C2": "EUR",
+        **cells,
+    }
     if "C3" not in cells:
         table["C3"] = "EUR"
     with pytest.raises(BankFileError, match=message):
@@ -170,8 +230,11 @@ def test_damaged_workbooks():
 
 def test_xls_without_an_engine_says_what_to_install(monkeypatch):
     monkeypatch.setattr(xlsx, "_xls_engine", lambda: None)
-    with pytest.raises(BankFileError, match=r"^old\.xls: \.xls \(Excel 97-2003\) needs the "
-                                            r"python-calamine or xlrd package"):
+    with pytest.raises(
+        BankFileError,
+        match=r"^old\.xls: \.xls \(Excel 97-2003\) needs the "
+        r"python-calamine or xlrd package",
+    ):
         xlsx.read(xlsx.OLE_MAGIC + b"\x00" * 504, "old.xls")
 
 
