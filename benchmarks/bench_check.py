@@ -8,8 +8,8 @@ PostgreSQL, and prints medians (min-max), the ratio PostgreSQL / SQLite and, per
 slowest statements of one check (time and count, from an engine event).
 
     python benchmarks/bench_check.py                       # SQLite only, N=50000, I=50000
-    python benchmarks/bench_check.py --database-url postgresql://postgres@127.0.0.1:5432/bench \
-        --i-know-this-drops-everything                     # + PostgreSQL (drops schema public)
+    python benchmarks/bench_check.py --i-know-this-drops-everything \\
+        --database-url postgresql://postgres@127.0.0.1:5432/bench  # + PostgreSQL (drops public)
     python benchmarks/bench_check.py --lines 10000 --invoices 10000 --json
 
 Target: check at 50,000 lines well under the default statement timeout on both backends, and
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_import import make_lines, make_master, money, payctl_command, write_csv  # noqa: E402
+from bench_import import build_books, make_lines, make_master, payctl_command, write_csv  # noqa: E402
 
 
 async def reset_postgres(url: str) -> None:
@@ -47,48 +47,11 @@ async def reset_postgres(url: str) -> None:
         await conn.close()
 
 
-async def build_books(url: str, plist: list, ilist: list) -> None:
-    """Schema, chart, partners and invoices through the services (as bench_import does)."""
-    from payctl.db.engine import Database
-    from payctl.db.schema import upgrade_to_head
-    from payctl.importers.records import SourceRow
-    from payctl.services.invoice_service import InvoiceService
-    from payctl.services.partner_service import PartnerService
-    from payctl.services.setup_service import SetupService
-
+async def fresh_books(url: str, plist: list, ilist: list) -> None:
+    """bench_import's books, on an emptied PostgreSQL schema when the URL is PostgreSQL."""
     if url.startswith("postgresql"):
         await reset_postgres(url)
-    db = Database(url)
-    try:
-        await upgrade_to_head(db.engine)
-        async with db.session() as s:
-            await SetupService(s).seed()
-            rows = [
-                SourceRow(i + 2, {"name": p["name"], "kind": p["kind"], "iban": p["iban"]})
-                for i, p in enumerate(plist)
-            ]
-            await PartnerService(s, "bench").import_partners(
-                rows, ["name", "kind", "iban"], "bench"
-            )
-            header = ["number", "partner", "amount", "type", "date"]
-            for start in range(0, len(ilist), 10_000):
-                chunk = ilist[start : start + 10_000]
-                rows = [
-                    SourceRow(
-                        start + i + 2,
-                        {
-                            "number": inv["number"],
-                            "partner": inv["partner"]["name"],
-                            "amount": money(inv["cents"]),
-                            "type": inv["type"],
-                            "date": inv["date"].isoformat(),
-                        },
-                    )
-                    for i, inv in enumerate(chunk)
-                ]
-                await InvoiceService(s, "bench").import_invoices(rows, header, "bench")
-    finally:
-        await db.dispose()
+    await build_books(url, plist, ilist)
 
 
 def payctl(url: str, *args: str) -> tuple[float, subprocess.CompletedProcess]:
@@ -129,7 +92,7 @@ async def statements(url: str) -> list[tuple[float, str]]:
 
 def measure(url: str, csv_path: Path, plist: list, ilist: list, repeat: int) -> dict:
     t0 = time.perf_counter()
-    asyncio.run(build_books(url, plist, ilist))
+    asyncio.run(fresh_books(url, plist, ilist))
     seconds, proc = payctl(
         url, "--format", "json", "import", str(csv_path), "--journal", "BNK1", "--auto-confirm"
     )

@@ -185,7 +185,8 @@ def write_csv(path: Path, rows: list[list[str]]) -> None:
         w.writerows(rows)
 
 
-async def build_database(path: Path, plist: list, ilist: list) -> None:
+async def build_books(url: str, plist: list, ilist: list) -> None:
+    """Schema, chart, partners and invoices through the services, on the database at URL."""
     from payctl.db.engine import Database
     from payctl.db.schema import upgrade_to_head
     from payctl.importers.records import SourceRow
@@ -193,7 +194,7 @@ async def build_database(path: Path, plist: list, ilist: list) -> None:
     from payctl.services.partner_service import PartnerService
     from payctl.services.setup_service import SetupService
 
-    db = Database(f"sqlite+aiosqlite:///{path}")
+    db = Database(url)
     try:
         await upgrade_to_head(db.engine)
         async with db.session() as s:
@@ -224,6 +225,10 @@ async def build_database(path: Path, plist: list, ilist: list) -> None:
                 await InvoiceService(s, "bench").import_invoices(rows, header, "bench")
     finally:
         await db.dispose()
+
+
+async def build_database(path: Path, plist: list, ilist: list) -> None:
+    await build_books(f"sqlite+aiosqlite:///{path}", plist, ilist)
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
