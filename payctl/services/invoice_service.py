@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
-from payctl.db.models import Invoice, Journal, Partner
 from payctl.db.limits import check_fits
+from payctl.db.models import Invoice, Journal, Partner
 from payctl.db.uow import unit_of_work
 from payctl.domain.dates import parse_date
 from payctl.domain.enums import (
