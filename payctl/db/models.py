@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from payctl.db import limits
 from payctl.domain.enums import (
     AccountRole,
     AccountType,
@@ -368,3 +369,6 @@ class BankLine(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     reconcile_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+limits.install(Base)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
+from payctl.db.limits import check_fits
 from payctl.db.models import Invoice, Journal, Partner
 from payctl.db.uow import unit_of_work
 from payctl.domain.dates import parse_date
@@ -54,6 +55,7 @@ class InvoiceService:
         self.user = user
 
     def _check(self, inv: NewInvoice) -> None:
+        check_fits(Invoice, number=inv.number)
         if not invoice_partner_kind_allows(inv.partner.kind, inv.type):
             raise RuleViolation(
                 f"partner {inv.partner.name!r} is a {inv.partner.kind}; a {inv.type} needs a "

@@ -21,6 +21,7 @@ from payctl.services.rows import (
     enum_value,
     parse_field,
     require_columns,
+    row_context,
 )
 from payctl.services.views import Page, PartnerView, partner_view
 
@@ -169,37 +170,38 @@ class PartnerService:
         iban_owner = {b.iban: p.name for p in existing.values() for b in p.ibans}
         created = updated = unchanged = 0
         for row in rows:
-            name = parse_field(source, row, "name", str.strip)
-            kind = parse_field(source, row, "kind", enum_value(PartnerKind, "kind"))
-            iban = parse_field(source, row, "iban", parse_iban, required=False)
-            email, vat = _clean(row.get("email")), _clean(row.get("vat"))
-            assert name is not None
-            if iban and iban_owner.get(iban, name) != name:
-                raise InputError(
-                    f"{source}: row {row.line}: iban: {iban} already belongs to "
-                    f"partner {iban_owner[iban]!r}"
-                )
-            partner = existing.get(name.lower())
-            if partner is None:
-                partner = Partner(
-                    name=name,
-                    kind=kind,
-                    email=email,
-                    vat=vat,
-                    ibans=[PartnerBankAccount(iban=iban)] if iban else [],
-                )
-                self.session.add(partner)
-                existing[name.lower()] = partner
-                created += 1
-            else:
-                changed = (partner.kind, partner.email, partner.vat) != (kind, email, vat)
-                partner.kind, partner.email, partner.vat = kind, email, vat
-                if iban and iban not in iban_owner:
-                    partner.ibans.append(PartnerBankAccount(iban=iban))
-                    changed = True
-                updated += changed
-                unchanged += not changed
-            if iban:
-                iban_owner[iban] = name
+            with row_context(source, row):
+                name = parse_field(source, row, "name", str.strip)
+                kind = parse_field(source, row, "kind", enum_value(PartnerKind, "kind"))
+                iban = parse_field(source, row, "iban", parse_iban, required=False)
+                email, vat = _clean(row.get("email")), _clean(row.get("vat"))
+                assert name is not None
+                if iban and iban_owner.get(iban, name) != name:
+                    raise InputError(
+                        f"{source}: row {row.line}: iban: {iban} already belongs to "
+                        f"partner {iban_owner[iban]!r}"
+                    )
+                partner = existing.get(name.lower())
+                if partner is None:
+                    partner = Partner(
+                        name=name,
+                        kind=kind,
+                        email=email,
+                        vat=vat,
+                        ibans=[PartnerBankAccount(iban=iban)] if iban else [],
+                    )
+                    self.session.add(partner)
+                    existing[name.lower()] = partner
+                    created += 1
+                else:
+                    changed = (partner.kind, partner.email, partner.vat) != (kind, email, vat)
+                    partner.kind, partner.email, partner.vat = kind, email, vat
+                    if iban and iban not in iban_owner:
+                        partner.ibans.append(PartnerBankAccount(iban=iban))
+                        changed = True
+                    updated += changed
+                    unchanged += not changed
+                if iban:
+                    iban_owner[iban] = name
         await self.session.flush()
         return ImportResult(created, updated, unchanged)

@@ -36,6 +36,8 @@ def row_context(source: str, row: SourceRow, field: str | None = None) -> Iterat
         yield
     except PayctlError as exc:
         where = f"{source}: row {row.line}"
+        if exc.message.startswith(f"{where}:"):  # already says where
+            raise
         if field and not exc.message.startswith(field):
             where += f": {field}"
         raise InputError(f"{where}: {exc.message}") from None
