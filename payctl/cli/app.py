@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import typer.core
 
 from payctl import __version__
 from payctl.cli import (

@@ -255,6 +255,6 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
         mapped = _database_error(exc, url)
         if mapped is None:
             unexpected(exc, url)
-        if state().debug:
+        if _debugging():
             print_traceback(exc)
         abort(_mask_in(mapped.message, url), EXIT_DATABASE)
