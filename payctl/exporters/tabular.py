@@ -1,10 +1,11 @@
 """CSV and XLSX: one row per journal line, safe to open in a spreadsheet.
 
-Text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
-read as a formula by Excel/LibreOffice (CSV injection): they get a leading single quote.
-Control characters other than tab, newline and carriage return (which cells may hold) are
-written visibly (``\\x1b``), as everywhere else: XLSX refuses them, and nothing vanishes.
-Amounts are never text: plain decimal strings in CSV, number cells in XLSX.
+Text a spreadsheet would run as a formula (CSV injection) gets a leading single quote, by the
+one rule every CSV and XLSX cell of payctl goes through (``payctl.csvout.spreadsheet_safe``:
+the CSV ``Writer`` applies it, ``write_xlsx`` too). Control characters other than tab, newline
+and carriage return (which cells may hold) are written visibly (``\\x1b``), as everywhere else:
+XLSX refuses them, and nothing vanishes. Amounts are never text: plain decimal strings in CSV,
+number cells in XLSX.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from payctl.csvout import Writer
+from payctl.csvout import Writer, spreadsheet_safe
 from payctl.domain.money import exponent
 from payctl.exporters import ExportData
 from payctl.textsafe import escape_controls
@@ -31,36 +32,34 @@ COLUMNS = [
     "label",
 ]
 AMOUNTS = {"debit", "credit"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CELL_CONTROLS = "\t\n\r"  # the only control characters a cell keeps
 
 
-def neutralise(value: Any) -> Any:
-    """Text with its control characters written visibly (but tab, newline, CR), quoted when a
-    spreadsheet would run it as a formula; other values (dates, Decimal amounts) unchanged."""
+def escape_cell(value: Any) -> Any:
+    """Text with its control characters written visibly (but tab, newline, CR); other values
+    (dates, Decimal amounts) unchanged. Formulas are the writers' part (``spreadsheet_safe``)."""
     if not isinstance(value, str):
         return value
-    value = escape_controls(value, keep=CELL_CONTROLS)
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return escape_controls(value, keep=CELL_CONTROLS)
 
 
 def rows(data: ExportData) -> list[list[Any]]:
-    """Cell values per line, text already neutralised; amounts stay ``Decimal``."""
+    """Cell values per line, controls already escaped; amounts stay ``Decimal``."""
     out = []
     for e in data.entries:
         for ln in e.lines:
             out.append(
                 [
-                    neutralise(e.number),
+                    escape_cell(e.number),
                     e.date,
-                    neutralise(e.journal),
-                    neutralise(ln.account.code),
-                    neutralise(ln.account.name),
-                    neutralise(ln.partner or ""),
+                    escape_cell(e.journal),
+                    escape_cell(ln.account.code),
+                    escape_cell(ln.account.name),
+                    escape_cell(ln.partner or ""),
                     ln.debit,
                     ln.credit,
-                    neutralise(e.currency),
-                    neutralise(ln.label or ""),
+                    escape_cell(e.currency),
+                    escape_cell(ln.label or ""),
                 ]
             )
     return out
@@ -100,7 +99,7 @@ def write_xlsx(data: ExportData, path: Path) -> None:
         for row in rows(ExportData([e])):
             cells = []
             for name, value in zip(COLUMNS, row, strict=True):
-                cell = WriteOnlyCell(ws, value=value)
+                cell = WriteOnlyCell(ws, value=spreadsheet_safe(value))
                 if name in AMOUNTS:
                     cell.number_format = fmt
                 elif name == "date":

@@ -12,7 +12,13 @@ ofxtools refuses the broken ANZ file. The format is simple enough to read here:
   is closed somewhere in the file (``</STMTTRN>``) and it has no text of its own, else a leaf
   whose value runs to the next tag (SGML leaves have no end tag; XML ones and the broken
   "XML" of some banks are handled alike);
-- values are HTML-unescaped (a second time when a bank escaped twice, ``&amp;lt;``).
+- values are HTML-unescaped (a second time when a bank escaped twice, ``&amp;lt;``);
+- a DTD is refused as in every bank file: what comes before ``<OFX>``, when it holds markup
+  (the prologue of OFX 2.x: ``<?OFX?>``, comments, a ``<!DOCTYPE>``), goes through
+  ``xmlsafe.guard_prologue`` once what was read only for the charset (the XML declaration)
+  and the lines without markup (SGML ``KEY:VALUE`` header lines, stray text) are blanked
+  out, newlines kept: so a ``<!DOCTYPE>`` or ``<!ENTITY>`` there is refused with its line,
+  whatever encoding or header the file declares, and nothing else in a header is.
 
 Mapping: every ``STMTRS``/``CCSTMTRS`` is a statement (account ``ACCTID``, currency
 ``CURDEF``); its ``STMTTRN``s from every ``BANKTRANLIST`` (some banks repeat the list) are the
@@ -48,6 +54,8 @@ _TOKENS = re.compile(
 _OFX_START = re.compile(rb"<OFX\s*>", re.I)
 _XML_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _SGML_HEADER = re.compile(rb"^\s*([A-Z]+)\s*:\s*(\S*)\s*$", re.M)
+# blanked before the prologue's DTD check: the XML declaration, lines without markup
+_NOT_MARKUP = re.compile(r"<\?xml\s[^<>]*\?>|^[^<>\n]+$", re.M)
 _AMOUNT = re.compile(r"[+-]?(?:\d{1,18}(?:[.,]\d{0,10})?|[.,]\d{1,10})")
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _ENTITY = re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
@@ -65,6 +73,7 @@ def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
     match = _OFX_START.search(data)
     if match is None:
         raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
+    _refuse_dtd(data[: match.start()], source)
     text = _decode(data[match.start() :], _charset(data[: match.start()]))
     line_base = data.count(b"\n", 0, match.start())
     tree = _Tree(text, source, line_base)
@@ -73,6 +82,14 @@ def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
     if not statements:
         raise BankFileError(f"{source}: no bank or credit card statement (<STMTRS>/<CCSTMTRS>)")
     return statements
+
+
+def _refuse_dtd(header: bytes, source: str) -> None:
+    """Refuse a DTD, entity or external reference before ``<OFX>`` (see the module doc)."""
+    if b"<" not in header:  # SGML header lines only: no markup, so no DTD
+        return
+    text = _NOT_MARKUP.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), _decode(header, _charset(header)))
+    xmlsafe.guard_prologue((text + "<OFX>").encode("utf-8"), source)
 
 
 # --- decoding -------------------------------------------------------------------------------

@@ -438,6 +438,28 @@ def test_good_file_imports_although_another_is_bad(booked, tmp_path):
     assert js("invoice", "show", "INV-2026-0001")["state"] == "open"  # a draft only
 
 
+@pytest.mark.parametrize("sample", ["ofxtools_stmtrs_v200.ofx", "ofxparse_suncorp_v200.ofx"])
+def test_ofx2_with_a_dtd_is_refused(booked, tmp_path, sample):
+    """OFX 2.x is XML: a DOCTYPE/ENTITY is refused as in camt, nothing written; the same file
+    without it, and an OFX 1.x (SGML) sample, import."""
+    raw = (SAMPLES / "ofx" / sample).read_bytes()
+    at = raw.index(b"<OFX>")
+    dtd = b'<!DOCTYPE OFX [<!ENTITY x "EVIL">]>\n'
+    f = write(tmp_path, "evil.ofx", raw[:at] + dtd + raw[at:].replace(b"<MEMO>", b"<MEMO>&x;"))
+    before = table_counts(booked)
+    line = one_error_line(payctl("import", f, "--journal", "BNK1", code=2))
+    dtd_line = raw[:at].count(b"\n") + 1
+    assert line == (
+        f"payctl: error: {f}: line {dtd_line}: XML with a DTD (<!DOCTYPE>) "
+        "is refused: DTDs, entities and external references are not allowed in bank files"
+    )
+    assert table_counts(booked) == before
+    good = write(tmp_path, sample, raw)
+    sgml = SAMPLES / "ofx" / "ofxparse_checking_v102.ofx"
+    out = js("import", good, sgml, "--journal", "BNK1")
+    assert [f["status"] for f in out["files"]] == ["imported", "imported"]
+
+
 # ----------------------------------------------------------------------- review flow
 def _queue(booked: str, tmp_path: Path) -> dict[str, int]:
     payctl(

@@ -209,13 +209,71 @@ def test_not_an_ofx_file():
         ofx.read(b"<OFX><SIGNONMSGSRSV1></SIGNONMSGSRSV1></OFX>", "x.ofx")
 
 
-def test_doctype_and_entities_are_inert():
-    data = (
-        '<?xml version="1.0"?><!DOCTYPE OFX [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        + sgml(trn(extra="<NAME>&x;"), header="")
-    ).encode()
-    (stmt,) = ofx.read(data, "t.ofx")
-    assert stmt.lines[0].counterparty_name == "&x;"  # never resolved
+OFX2 = sorted(n for n in EXPECTED if "_v2" in n)
+DTD_REFUSED = "XML with {} is refused: DTDs, entities and external references are not allowed"
+
+
+def with_dtd(name: str, dtd: str, body_entity: bool = True) -> tuple[bytes, int]:
+    """A real OFX 2 sample with ``dtd`` on its own line just before ``<OFX>``, its NAME or
+    MEMO using the entity when asked: (file bytes, the DTD's line)."""
+    raw = (OFX_DIR / name).read_bytes()
+    at = raw.index(b"<OFX>")
+    if body_entity:
+        raw = raw.replace(b"<MEMO>", b"<MEMO>&x;", 1)
+    return raw[:at] + dtd.encode() + b"\n" + raw[at:], raw[:at].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("name", OFX2)
+@pytest.mark.parametrize(
+    "dtd, what",
+    [
+        ('<!DOCTYPE OFX [<!ENTITY x "EVIL">]>', "a DTD (<!DOCTYPE>)"),
+        ('<!DOCTYPE OFX [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "a DTD (<!DOCTYPE>)"),
+        ('<!DOCTYPE OFX SYSTEM "http://127.0.0.1:9/ofx.dtd">', "a DTD (<!DOCTYPE>)"),
+        ('<!DOCTYPE OFX [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x"> %p;]>', "a DTD (<!DOCTYPE>)"),
+    ],
+)
+def test_ofx2_with_a_dtd_is_refused_with_file_and_line(name, dtd, what):
+    data, line = with_dtd(name, dtd)
+    with pytest.raises(BankFileError) as err:
+        ofx.read(data, name)
+    assert str(err.value).startswith(f"{name}: line {line}: " + DTD_REFUSED.format(what))
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        '<?xml version="1.0" encoding="USASCII"?>\n',  # an encoding expat does not know
+        '\n\n<?xml version="1.0"?>\n',  # blank lines before the XML declaration
+        "\ufeff",  # a byte order mark
+        "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nCHARSET:1252\n",  # an SGML header
+        '<?xml version="1.0" encoding="cp1252"?>\n<!-- caf\u00e9 -->\n',  # cp1252 prologue
+    ],
+)
+def test_a_dtd_is_refused_whatever_the_header(header):
+    data = (header + '<!DOCTYPE OFX [<!ENTITY x "y">]>\n' + sgml(trn(), header="")).encode(
+        "cp1252" if "cp1252" in header else "utf-8"
+    )
+    line = header.count("\n") + 1
+    with pytest.raises(BankFileError, match=rf"^t\.ofx: line {line}: XML with a DTD"):
+        ofx.read(data, "t.ofx")
+
+
+def test_the_same_headers_without_a_dtd_still_read():
+    for header in (
+        '<?xml version="1.0" encoding="USASCII"?>\n',
+        "\n\n<?xml version='1.0'?>\n",
+        "<?xml version=1.0?>\n<?OFX OFXHEADER=200 VERSION=211?>\n",  # unquoted, not XML
+        'Content-Type: application/x-ofx\n<?xml version="1.0"?>\n<!-- a comment -->\n',
+    ):
+        assert ofx.read((header + sgml(trn(), header="")).encode(), "t.ofx"), header
+
+
+def test_a_dtd_holding_the_ofx_tag_is_refused_too():
+    data = '<?xml version="1.0"?>\n<!DOCTYPE OFX [<!ENTITY x "<OFX>">]>\n' + sgml(trn(), header="")
+    with pytest.raises(BankFileError, match=r"^t\.ofx: line 2: "):
+        ofx.read(data.encode(), "t.ofx")
 
 
 def test_size_limit(monkeypatch):

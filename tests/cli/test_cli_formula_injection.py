@@ -1,0 +1,197 @@
+"""Formula injection ("Trust, part two" 11): text that whoever pays you controls never reaches
+a spreadsheet as a formula, in any CSV or XLSX payctl writes.
+
+Formula-looking payloads go into partner names, an invoice number, payment references and
+memos, a journal name and a bank line's counterparty and text (through real files and the
+CLI). Then every command that has a ``--format`` option runs with ``--format csv`` (the walk
+fails when a command gains ``--format`` without being listed here), as do ``review export``
+and ``export --to csv|xlsx``: no cell may start a formula (``spreadsheet_safe`` leaves it as
+it is), each payload shows up with its leading quote, and amounts (negative ones included)
+stay plain numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from payctl.cli.app import app
+from payctl.csvout import spreadsheet_safe
+
+runner = CliRunner()
+
+HYPERLINK = '=HYPERLINK("http://x","y")'
+CMD = "+1+cmd|' /C calc'!A0"
+SUM = "@SUM(1+1)"
+MINUS = "-2+3"
+TAB = "\t=1"
+PAYLOADS = (HYPERLINK, CMD, SUM, MINUS, TAB)
+AMOUNT = re.compile(r"-?\d+\.\d{2}")
+
+
+def payctl(*args: Any, code: int = 0) -> Any:
+    argv = [str(a) for a in args]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == code, (
+        f"payctl {argv!r} exited {result.exit_code}\n{result.stdout}\n{result.stderr}"
+    )
+    return result
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    for row in rows:
+        for key, value in row.items():
+            assert spreadsheet_safe(value) == value, f"{key}={value!r} would run as a formula"
+    return rows
+
+
+def commands_with_format() -> set[str]:
+    import typer.main
+
+    found: set[str] = set()
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        if hasattr(command, "commands"):
+            for name, sub in command.commands.items():
+                walk(sub, (*path, name))
+        elif any("--format" in p.opts for p in command.params):
+            found.add(" ".join(path))
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+def build(tmp_path: Path) -> dict[str, list[dict[str, str]]]:
+    """Books full of payloads; every command with --format run with --format csv: its rows."""
+    out: dict[str, list[dict[str, str]]] = {}
+
+    def run(name: str, *args: Any) -> list[dict[str, str]]:
+        rows = csv_rows(payctl(*name.split(), *args, "--format", "csv").stdout)
+        out.setdefault(name, []).extend(rows)
+        return rows
+
+    def write_csv(name: str, rows: list[list[str]]) -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+        return path
+
+    run("journal create", "BNK9", "--name", SUM)
+    run("partner create", HYPERLINK, "--kind", "customer")
+    run("partner import", write_csv("p.csv", [["name", "kind"], [CMD, "vendor"], [TAB, "vendor"]]))
+    invoice = ["--number", CMD, "--amount", "100.00", "--date", "2026-01-05"]
+    run("invoice create", "--partner", HYPERLINK, *invoice)
+    bill = [SUM, CMD, "50.00", "vendor_bill", "2026-01-06"]
+    run(
+        "invoice import",
+        write_csv("i.csv", [["number", "partner", "amount", "type", "date"], bill]),
+    )
+    draft = ["--amount", "10.00", "--date", "2026-01-10", "--ref", SUM, "--memo", MINUS]
+    pid = run("create", "--type", "customer_payment", "--partner", HYPERLINK, *draft)[0]["id"]
+    header = ["type", "partner", "journal", "amount", "date", "reference", "memo"]
+    row = ["vendor_payment", CMD, "BNK1", "5.00", "2026-01-11", HYPERLINK, TAB]
+    run("bulk create", "--file", write_csv("b.csv", [header, row]))
+    other = str(int(pid) + 1)
+    run("update", pid, "--ref", CMD)
+    run("allocate", pid, CMD, "10.00")
+    run("validate", pid)
+    run("confirm", pid)
+    run("reset", pid, "--reason", HYPERLINK)
+    run("confirm", pid)
+    run("reset-to-draft", pid, "--reason", MINUS)
+    run("confirm", pid)
+    for name in ("bulk validate", "bulk confirm", "bulk reset", "bulk post"):
+        run(name, other)
+    run("bulk cancel", other, "--dry-run")
+    run("bulk delete", "--state", "draft", "--dry-run")
+    bank = tmp_path / "bank.jsonl"
+    lines = [
+        ("2026-01-20", "-12.50", TAB, HYPERLINK, "TX-1"),
+        ("2026-01-21", "3.21", SUM, MINUS, "TX-2"),
+    ]
+    keys = ("booking_date", "amount", "counterparty_name", "remittance", "transaction_id")
+    bank.write_text(
+        "".join(json.dumps(dict(zip(keys, x, strict=True))) + "\n" for x in lines),
+        encoding="utf-8",
+    )
+    run("import", bank, "--journal", "BNK1", "--input-format", "jsonl")
+    for name in ("list", "partner list", "invoice list", "review list", "review export"):
+        run(name)
+    for name in ("journal list", "account list", "summary", "types", "statuses", "check"):
+        run(name)
+    run("show", pid)
+    run("history", pid)
+    run("partner show", HYPERLINK)
+    run("invoice show", CMD)
+    run("cancel", pid, "--reason", SUM)
+    return out
+
+
+def cells(rows: list[dict[str, str]], key: str) -> set[str]:
+    return {row[key] for row in rows}
+
+
+def test_no_csv_or_xlsx_cell_starts_a_formula(cli_env, tmp_path):
+    out = build(tmp_path)
+    # every command with --format ran (a new one must be added to build())
+    assert set(out) == commands_with_format()
+    everywhere = {v for rows in out.values() for row in rows for v in row.values()}
+    assert {"'" + p for p in PAYLOADS} <= everywhere
+    assert not set(PAYLOADS) & everywhere
+    # names are stripped on import: TAB's partner is "=1"
+    assert {"'" + HYPERLINK, "'" + CMD, "'=1"} <= cells(out["partner list"], "name")
+    assert {"'" + HYPERLINK, "'" + CMD} <= cells(out["list"], "partner")
+    assert {"'" + CMD, "'" + HYPERLINK} <= cells(out["list"], "reference")
+    assert {"'" + CMD, "'" + SUM} <= cells(out["invoice list"], "number")
+    assert {"'" + TAB, "'" + SUM} <= cells(out["review list"], "counterparty")
+    assert {"'" + HYPERLINK, "'" + MINUS} <= cells(out["review list"], "text")
+    assert out["review export"] == out["review list"]
+    assert "'" + SUM in cells(out["journal list"], "name")
+    assert "'" + MINUS in cells(out["show"], "memo")
+    # amounts stay plain numbers, negative ones too
+    assert "-12.50" in cells(out["review list"], "amount")
+    for name, key in (("list", "amount"), ("invoice list", "total"), ("summary", "total")):
+        assert all(AMOUNT.fullmatch(v) for v in cells(out[name], key)), (name, out[name])
+
+    # review export to a file, export --to csv to stdout and a file, --to xlsx
+    path = tmp_path / "review.csv"
+    payctl("review", "export", "--output", path)
+    assert csv_rows(path.read_text(encoding="utf-8")) == out["review list"]
+    exported = csv_rows(payctl("export", "--to", "csv").stdout)
+    payctl("export", "--to", "csv", "--output", tmp_path / "books.csv")
+    assert csv_rows((tmp_path / "books.csv").read_text(encoding="utf-8")) == exported
+    assert {"'" + HYPERLINK, "'" + CMD} <= cells(exported, "partner")
+    assert all(AMOUNT.fullmatch(r[k]) for r in exported for k in ("debit", "credit"))
+
+    from openpyxl import load_workbook
+
+    payctl("export", "--to", "xlsx", "--output", tmp_path / "books.xlsx")
+    sheet = load_workbook(tmp_path / "books.xlsx").active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2)]
+    assert len(rows) == len(exported)
+    for row in rows:
+        for key, cell in row.items():
+            assert cell.data_type != "f", (key, cell.value)
+            assert spreadsheet_safe(cell.value) == cell.value, (key, cell.value)
+        assert isinstance(row["debit"].value, int | float | Decimal)
+    assert {"'" + HYPERLINK, "'" + CMD} <= {r["partner"].value for r in rows}
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_list_format_csv_quotes_a_reference(cli_env, payload):
+    """The smallest case of the issue: `list --format csv` with a payload reference."""
+    payctl("partner", "create", "P", "--kind", "customer")
+    payctl("create", "--type", "customer_payment", "--partner", "P", "--amount", "1.00")
+    payctl("update", "1", "--ref", payload)
+    rows = csv_rows(payctl("list", "--format", "csv").stdout)
+    assert [r["reference"] for r in rows] == ["'" + payload]
