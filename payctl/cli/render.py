@@ -5,6 +5,10 @@ markup (no console here parses markup or emoji codes) and every cell, title and 
 through ``as_text``: control characters are written visibly (``payctl.textsafe``), never sent
 to the terminal raw. JSON escapes them the JSON way; CSV keeps the exact value when piped (it
 is data for a program) and is escaped like a table on a terminal.
+
+Showing a result never fails because of the data (a write command has committed by then): a
+character the output's encoding lacks (``ü`` on an ASCII terminal) is written as a backslash
+escape (``\\xfc``) and JSON falls back to ``\\u`` escapes (:func:`prepare_streams`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,17 @@ def _console(stderr: bool = False) -> Any:
     return Console(
         file=stream, markup=False, emoji=False, highlight=False, soft_wrap=False, width=width
     )
+
+
+def prepare_streams() -> None:
+    """stdout and stderr write what their encoding lacks as backslash escapes, never raise.
+
+    Called once by the root command before any command runs, so no writer (Rich, JSON, CSV,
+    typer.echo) can fail on a name the terminal cannot encode after its command committed."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def fmt() -> str:
@@ -72,6 +87,10 @@ _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 def emit_json(data: Any) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except UnicodeEncodeError:  # an ASCII/Latin-1 stdout: JSON's own \u escapes, still valid
+        text = json.dumps(data, indent=2, ensure_ascii=True)
     sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
 
 
