@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from payctl.cli.state import state
 from payctl.csvout import Writer
-from payctl.textsafe import escape_controls
+from payctl.textsafe import BEYOND_C0, escape_controls
 
 Column = tuple[str, str]  # (key in the row dict, header shown in a table)
 
@@ -81,8 +81,9 @@ def csv_cell(value: Any) -> str:
 
 
 # json.dumps escapes C0 controls itself; DEL, C1 and the bidi/line-separator characters it
-# leaves raw, and they can only occur inside strings: escaped there the JSON way (lossless).
-_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# leaves raw (textsafe.BEYOND_C0), and they can only occur inside strings: escaped there the
+# JSON way (lossless).
+_JSON_RAW = re.compile(f"[{BEYOND_C0}]")
 
 
 def emit_json(data: Any) -> None:

@@ -254,3 +254,16 @@ def test_markup_and_controls_on_a_forced_colour_terminal(cli_env, tmp_path):
     code, raw = on_a_terminal(env, "bulk", "confirm", "--file", str(ids))  # the retry
     report = clean(("bulk",), raw)
     assert code == 1 and "skipped" in report and "[link=https://evil.example]x[/link]" in report
+
+
+def test_bidi_marks_are_escaped_like_the_overrides(cli_env):
+    """RLM, LRM and ALM reorder what a terminal shows, like the overrides: escaped too."""
+    name = "Acme \u200f-100.00\u200e Ltd\u061c"
+    marks = re.compile("[\u061c\u200e\u200f]")
+    created = payctl("partner", "create", name, "--kind", "customer")
+    for result in (created, payctl("partner", "show", name), payctl("partner", "list")):
+        assert marks.search(result.stdout + result.stderr) is None, result.stdout
+        assert "Acme \\u200f-100.00\\u200e Ltd\\u061c" in result.stdout
+    listed = payctl("partner", "list", "--format", "json").stdout
+    assert marks.search(listed) is None and "\\u200f" in listed
+    assert [p["name"] for p in json.loads(listed)["items"]] == [name]
