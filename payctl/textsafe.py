@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 
-# C0 controls, DEL, C1 controls (0x9b is an 8-bit CSI), line/paragraph separators, and the
-# bidi embeddings, overrides and isolates U+202A-U+202E, U+2066-U+2069.
-CONTROLS = "\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# C0 controls, DEL, C1 controls (0x9b is an 8-bit CSI), line/paragraph separators, and every
+# bidi control (Unicode's Bidi_Control set): the embeddings, overrides and isolates
+# U+202A-U+202E, U+2066-U+2069 and the marks ALM U+061C, LRM U+200E, RLM U+200F.
+BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+CONTROLS = "\x00-\x1f" + BEYOND_C0
 _CONTROL = re.compile(f"[{CONTROLS}]")
 
 

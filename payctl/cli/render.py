@@ -5,6 +5,10 @@ markup (no console here parses markup or emoji codes) and every cell, title and 
 through ``as_text``: control characters are written visibly (``payctl.textsafe``), never sent
 to the terminal raw. JSON escapes them the JSON way; CSV keeps the exact value when piped (it
 is data for a program) and is escaped like a table on a terminal.
+
+Showing a result never fails because of the data (a write command has committed by then): a
+character the output's encoding lacks (``ü`` on an ASCII terminal) is written as a backslash
+escape (``\\xfc``) and JSON falls back to ``\\u`` escapes (:func:`prepare_streams`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import IO, Any
 
 from payctl.cli.state import state
 from payctl.csvout import Writer
-from payctl.textsafe import escape_controls
+from payctl.textsafe import BEYOND_C0, escape_controls
 
 Column = tuple[str, str]  # (key in the row dict, header shown in a table)
 
@@ -33,6 +37,17 @@ def _console(stderr: bool = False) -> Any:
     return Console(
         file=stream, markup=False, emoji=False, highlight=False, soft_wrap=False, width=width
     )
+
+
+def prepare_streams() -> None:
+    """stdout and stderr write what their encoding lacks as backslash escapes, never raise.
+
+    Called once by the root command before any command runs, so no writer (Rich, JSON, CSV,
+    typer.echo) can fail on a name the terminal cannot encode after its command committed."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def fmt() -> str:
@@ -66,12 +81,17 @@ def csv_cell(value: Any) -> str:
 
 
 # json.dumps escapes C0 controls itself; DEL, C1 and the bidi/line-separator characters it
-# leaves raw, and they can only occur inside strings: escaped there the JSON way (lossless).
-_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# leaves raw (textsafe.BEYOND_C0), and they can only occur inside strings: escaped there the
+# JSON way (lossless).
+_JSON_RAW = re.compile(f"[{BEYOND_C0}]")
 
 
 def emit_json(data: Any) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False)
+    try:
+        text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except UnicodeEncodeError:  # an ASCII/Latin-1 stdout: JSON's own \u escapes, still valid
+        text = json.dumps(data, indent=2, ensure_ascii=True)
     sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
 
 

@@ -73,9 +73,11 @@ class PayctlGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        from payctl.cli.render import prepare_streams
         from payctl.cli.state import reset_state
 
         reset_state()
+        prepare_streams()
         try:
             try:
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)

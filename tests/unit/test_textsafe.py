@@ -26,6 +26,7 @@ from payctl.textsafe import escape_controls, has_controls
             "\\u202a\\u202b\\u202c\\u202d\\u2066\\u2067\\u2068\\u2069",
         ),
         ("line\u2028sep", "line\\u2028sep"),
+        ("RLM\u200f LRM\u200e ALM\u061c", "RLM\\u200f LRM\\u200e ALM\\u061c"),  # bidi marks
         ("[bold]x[/bold] :smile:", "[bold]x[/bold] :smile:"),  # markup is not a control
         ("Straße café 中文 ÄÖÜ € \\x1b", "Straße café 中文 ÄÖÜ € \\x1b"),
         ("zwj 👩\u200d💻 nbsp\u00a0", "zwj 👩\u200d💻 nbsp\u00a0"),
