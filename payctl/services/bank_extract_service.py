@@ -26,14 +26,13 @@ from payctl.domain.matching import LineFacts, Matcher
 from payctl.domain.money import exponent, format_amount, to_minor
 from payctl.errors import InputError
 from payctl.importers.bank import (
-    BankFileError,
-    check_dates,
-)
-from payctl.importers.bank import (
     BankLine as ParsedLine,
 )
 from payctl.importers.bank import (
     BankStatement as ParsedStatement,
+)
+from payctl.importers.bank import (
+    check_dates,
 )
 from payctl.services import lookups
 from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_json
@@ -66,14 +65,9 @@ def parse_file(
 ) -> tuple[str, list[ParsedStatement]]:
     """Detect (unless given) the format and read the statements. Pure, no database."""
     from payctl.importers import detect
-    from payctl.importers.xmlsafe import max_import_bytes
+    from payctl.importers.files import check_size
 
-    limit = max_import_bytes()
-    if len(data) > limit:
-        raise BankFileError(
-            f"{source}: file is {len(data)} bytes, above the limit of {limit} "
-            "(PAYCTL_MAX_IMPORT_BYTES)"
-        )
+    check_size(len(data), source)
     fmt = input_format or detect.detect(data, source)
     reader = detect.reader_for(fmt)
     options = {"profile": profile} if profile and fmt in ("csv", "xlsx") else {}
