@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -235,12 +234,13 @@ def create(
     Example: payctl bulk create --file sample_data/payments.csv --dry-run
     """
     use_format(format_)
+    from payctl.importers.files import read_input
     from payctl.importers.tabular import read_table
     from payctl.services.payment_service import PaymentService
 
     try:
         table = (
-            read_table("stdin.csv", sys.stdin.buffer.read(), "<stdin>", encoding)
+            read_table("stdin.csv", *read_input("-"), encoding)
             if file == "-"
             else read_table(file, encoding=encoding)
         )

@@ -10,6 +10,11 @@ from payctl.errors import InputError
 DEFAULT_CURRENCY = "EUR"
 PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 MAX_MINOR = 2**63 - 1  # amounts are stored in signed 64-bit (BigInteger) columns
+# The largest amount payctl takes, in minor units (9,999,999,999.99 EUR, 999,999,999,999 JPY),
+# from users and from every file alike. Chosen so that what reports and checks add in the
+# database fits MAX_MINOR too: a sum overflows only past 9,223,372 amounts at this maximum,
+# more lines than a file within the default import limit (50 MB) can hold.
+MAX_AMOUNT_MINOR = 10**12 - 1
 
 # ISO 4217 minor-unit exponents that differ from the usual 2.
 _EXPONENTS = {
@@ -52,6 +57,32 @@ def normalise_currency(value: str | None) -> str:
     return code
 
 
+def largest_amount(currency: str = DEFAULT_CURRENCY) -> Decimal:
+    """:data:`MAX_AMOUNT_MINOR` in ``currency``: ``9999999999.99`` for EUR."""
+    places = exponent(currency)
+    return Decimal(MAX_AMOUNT_MINOR).scaleb(-places).quantize(Decimal(1).scaleb(-places))
+
+
+class AmountTooLarge(InputError):
+    """An amount above :data:`MAX_AMOUNT_MINOR`; ``problem`` is the message without the field,
+    for readers that name the field their own way (file, line, column)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def check_limit(value: Decimal, currency: str = DEFAULT_CURRENCY, field: str = "amount") -> None:
+    """Refuse an amount whose size is above :data:`MAX_AMOUNT_MINOR` minor units of ``currency``
+    (:class:`AmountTooLarge`, exit 2): the one limit of every amount, from a user or a file.
+
+    Compares exactly, so it can run before ``quantize``, which overflows on huge values."""
+    largest = largest_amount(currency)
+    if abs(value) > largest:
+        raise AmountTooLarge(field, f"{value} is too large (at most {largest} {currency.upper()})")
+
+
 def parse_amount(
     text: str | int | Decimal,
     currency: str = DEFAULT_CURRENCY,
@@ -79,8 +110,7 @@ def parse_amount(
     if not value.is_finite():
         raise InputError(f"{field}: {raw!r} is not a finite number")
     places = exponent(currency)
-    if abs(value) > Decimal(MAX_MINOR).scaleb(-places):  # before quantize, which would overflow
-        raise InputError(f"{field}: {raw} is too large")
+    check_limit(value, currency, field)  # before quantize, which would overflow
     if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):
         raise InputError(
             f"{field}: {raw} has more than {places} decimal places for {currency.upper()}"
@@ -97,10 +127,13 @@ def quantize(value: Decimal, currency: str = DEFAULT_CURRENCY) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
 
 
-def to_minor(value: Decimal, currency: str = DEFAULT_CURRENCY) -> int:
-    """Exact conversion of a Decimal amount to integer minor units; refuses lost precision."""
+def to_minor(value: Decimal, currency: str = DEFAULT_CURRENCY, field: str = "amount") -> int:
+    """Exact conversion of a Decimal amount to integer minor units, the way of every amount into
+    the database: refuses an amount above the limit (:func:`check_limit`, InputError) and lost
+    precision (ValueError)."""
     if isinstance(value, float):
         raise TypeError("amounts must never be floats")
+    check_limit(Decimal(value), currency, field)
     scaled = Decimal(value).scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{value} is not a whole number of minor units of {currency}")

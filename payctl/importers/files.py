@@ -1,17 +1,24 @@
 """Reading a file the user named, and decoding text: the one place that turns the operating
 system's and Python's own failures into payctl's one-line messages (never ``[Errno 2] …``
-or ``'utf-8' codec can't decode …``)."""
+or ``'utf-8' codec can't decode …``), and the one place of the input size limit
+(``PAYCTL_MAX_IMPORT_BYTES``): a file is never read past it, whatever it is."""
 
 from __future__ import annotations
 
 import errno
+import os
+import stat
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from payctl.errors import InputError
+from payctl.importers.bank import BankFileError
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES_ENV = "PAYCTL_MAX_IMPORT_BYTES"
 
 _REASONS = {
     errno.ENOENT: "no such file",
@@ -30,23 +37,108 @@ def os_reason(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
 
 
-def read_input(path: str | Path) -> tuple[bytes, str]:
+# --- size limit -----------------------------------------------------------------------------
+
+
+def max_import_bytes(override: int | str | None = None) -> int:
+    """The largest input payctl reads: ``override`` (a read option), else the environment
+    variable ``PAYCTL_MAX_IMPORT_BYTES``, else 50 MB."""
+    if override is not None:
+        return _positive_int(override, "max_bytes")
+    from payctl.config import env
+
+    value = env(MAX_BYTES_ENV)
+    if value is not None:
+        return _positive_int(value.strip(), MAX_BYTES_ENV)
+    return DEFAULT_MAX_BYTES
+
+
+def _positive_int(value: int | str, name: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BankFileError(f"{name}: {value!r} is not a whole number of bytes") from None
+    if number <= 0:
+        raise BankFileError(f"{name}: {value!r} must be a positive number of bytes")
+    return number
+
+
+def _too_large(source: str, size: str, limit: int) -> BankFileError:
+    return BankFileError(
+        f"{source}: {size}, above the import limit of {limit:,} bytes "
+        f"(raise it with {MAX_BYTES_ENV} or the max_bytes option)"
+    )
+
+
+def check_size(size: int, source: str, max_bytes: int | str | None = None) -> None:
+    """Refuse an input of ``size`` bytes when it is above the import limit."""
+    limit = max_import_bytes(max_bytes)
+    if size > limit:
+        raise _too_large(source, f"the file is {size:,} bytes", limit)
+
+
+def check_file_size(
+    path: str | os.PathLike[str], source: str | None = None, max_bytes: int | str | None = None
+) -> None:
+    """Refuse an oversized file from its size on disk, before reading it into memory."""
+    source = source or os.fspath(path)
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise BankFileError(f"cannot read {source}: {os_reason(exc)}") from None
+    check_size(size, source, max_bytes)
+
+
+def _read_limited(handle: BinaryIO, source: str, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``handle``: one byte more is read to know there is more, and
+    then the input is refused, so memory stays bounded by the limit (``/dev/zero``, a pipe)."""
+    data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(source, f"more than {limit:,} bytes", limit)
+    return data
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read_input(path: str | Path, max_bytes: int | str | None = None) -> tuple[bytes, str]:
     """The bytes of ``path`` (``-``: standard input) and the name to use for it in messages.
 
-    Raises :class:`InputError` (exit 2): "cannot read FILE: no such file", "FILE is a
-    directory", "cannot read FILE: permission denied"."""
+    Never reads more than the import limit (:func:`max_import_bytes`) plus one byte. Raises
+    :class:`InputError` (exit 2): "cannot read FILE: no such file", "FILE is a directory",
+    "FILE is not a regular file" (a device such as ``/dev/zero``, a FIFO, a socket: only
+    standard input is read as a stream), "cannot read FILE: permission denied", "FILE: the file
+    is N bytes, above the import limit"."""
     name = str(path)
+    limit = max_import_bytes(max_bytes)
     if name == STDIN:
-        return sys.stdin.buffer.read(), STDIN_NAME
-    target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{name} is a directory: give a file")
+        return _read_limited(sys.stdin.buffer, STDIN_NAME, limit), STDIN_NAME
     try:
-        return target.read_bytes(), name
+        # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting for
+        # one; the descriptor is then refused below as not a regular file.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except IsADirectoryError:
         raise InputError(f"{name} is a directory: give a file") from None
     except OSError as exc:
         raise InputError(f"cannot read {name}: {os_reason(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{name} is a directory: give a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                f"{name} is not a regular file (a device, pipe or socket): give a file, "
+                "or '-' to read standard input"
+            )
+        check_size(info.st_size, name, limit)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb") as handle:
+        try:
+            return _read_limited(handle, name, limit), name
+        except OSError as exc:
+            raise InputError(f"cannot read {name}: {os_reason(exc)}") from None
 
 
 def decode_text(

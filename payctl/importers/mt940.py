@@ -24,7 +24,6 @@ Amounts are signed Decimals: C and RD (reversal of a debit) are money in, D and 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 import re
@@ -204,17 +203,21 @@ def _check_amount(text: str, field_: str, limit: int = 15) -> str:
     return digits
 
 
-def _check_date(text: str, field_: str, shape: str = "YYMMDD") -> None:
-    """YYMMDD (or MMDD); 29/30 February pass: mt940 moves them to the month's last day."""
+def _check_date(text: str, field_: str, shape: str = "YYMMDD", year: int = 2000) -> int:
+    """YYMMDD (years 2000-2099, as mt940 reads them) or MMDD in ``year``; returns the year.
+
+    A day the month does not have (30 February, 29 February of a common year) is refused: mt940
+    would silently move it to the month's last day."""
     if not (len(text) == len(shape) and text.isascii() and text.isdigit()):
         raise _Fail(field_, f"{text!r} is not a date ({shape})")
+    if len(text) == 6:
+        year = 2000 + int(text[:2])
     month, day = int(text[-4:-2]), int(text[-2:])
-    if month == 2 and day in (29, 30):  # 360-day interest convention of some German banks
-        day = 28
     try:
-        dt.date(2000, month, day)
+        dt.date(year, month, day)
     except ValueError:
         raise _Fail(field_, f"{text!r} is not a valid date ({shape})") from None
+    return year
 
 
 def _exact(amount: Decimal, currency: str, field_: str) -> Decimal:
@@ -562,12 +565,14 @@ class _Entry:
 
 
 def _check_dates(first: str) -> None:
-    """Name the date of a :61: line that is wrong, if one is."""
-    _check_date(first[:6], ":61: value date")
+    """Name the date of a :61: line that is wrong, if one is. The entry date (MMDD) is checked
+    in the value date's year: only 29 February depends on the year, and it is never next to a
+    year boundary, where mt940 moves the entry date to the year before or after."""
+    year = _check_date(first[:6], ":61: value date")
     head = _HEAD.match(first)
     entry = (head.group("entry") or "").strip() if head else ""
     if entry:
-        _check_date(entry, ":61: entry date", "MMDD")
+        _check_date(entry, ":61: entry date", "MMDD", year)
 
 
 def _head(first: str) -> re.Match[str]:
@@ -584,18 +589,20 @@ def _normalised_61(first: str) -> tuple[str, str]:
     """(the line as mt940 can parse it, the amount in it).
 
     Fixes for mt940: leading zeros of the amount go (its pattern takes 15 characters and
-    silently cuts longer amounts), a space between amount and type code (Deutsche Bank) goes
-    too, and an entry date of 29/30 February becomes the month's last day, as mt940 already
-    does for the value date.
+    silently cuts longer amounts) and a space between amount and type code (Deutsche Bank) goes
+    too. An amount without its decimal comma is refused: the amount would end at the first
+    other character, and ``1e400,00`` would be read as 1 with a transaction type ``e400``.
     """
     head = _head(first)
-    amount = _check_amount(head.group("amount"), ":61: amount")
+    written = head.group("amount")
+    if written and not any(sep in written for sep in ",."):
+        shown = (written + head.group("rest"))[:24]
+        raise _Fail(":61: amount", f"{shown!r} is not an amount (digits with a decimal comma)")
+    amount = _check_amount(written, ":61: amount")
     rest = head.group("rest")
     if _TYPE_AFTER_SPACE.match(rest):
         rest = rest[1:]
     entry = head.group("entry") or ""
-    if entry in ("0229", "0230"):
-        entry = "0229" if calendar.isleap(2000 + int(first[:2])) else "0228"
     line = first[:6] + entry + first[head.start("mark") : head.start("space")] + amount + rest
     return line, amount
 
@@ -627,7 +634,6 @@ class _Reader:
         self.source = source
         self.statement_tag = mt940.tags.StatementGLS()
         self.balance_tag = mt940.tags.FinalOpeningBalance()
-        self.fixup = mt940.processors.date_fixup_pre_processor
         # RC (reversal of a credit) is money out; mt940 keeps it positive unless told.
         options = mt940.Options(reversal_sign=True, case_insensitive_marks=True)
         self.transactions = mt940.models.Transactions(options=options)
@@ -637,7 +643,6 @@ class _Reader:
         try:
             data = tag.parse(self.transactions, value)
             raw_amount = data.get("amount")
-            data = self.fixup(self.transactions, tag, data)  # 30 Feb -> last day of February
             if currency:
                 data["currency"] = currency
             return raw_amount, tag(self.transactions, data)
@@ -667,14 +672,9 @@ class _Reader:
 
     def entry(self, fld: _Field, currency: str) -> _Entry:
         first, *extra = [ln.strip() for ln in fld.lines if ln.strip()] or [""]
+        _check_dates(first)  # mt940 only says ValueError; name the date if it is one
         line, amount = _normalised_61(first)
-        try:
-            raw_amount, parsed = self.library(
-                ":61: statement line", self.statement_tag, line, currency
-            )
-        except _Fail:
-            _check_dates(first)  # mt940 only says ValueError; name the date if it is one
-            raise
+        raw_amount, parsed = self.library(":61: statement line", self.statement_tag, line, currency)
         if raw_amount != amount:  # mt940 split the line differently than the checks did
             raise _Fail(":61: amount", f"{amount!r} could not be read in {first!r}")
         value_date = dt.date(parsed["date"].year, parsed["date"].month, parsed["date"].day)

@@ -100,7 +100,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from payctl.domain.money import exponent
+from payctl.domain.money import DEFAULT_CURRENCY, AmountTooLarge, check_limit, exponent
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
 
 # Bank-line fields a profile can map, in the order columns are claimed (under GENERIC a header
@@ -1311,8 +1311,12 @@ class TableReader:
         quantum = self._quanta.get(currency)
         if quantum is None:
             quantum = self._quanta[currency] = Decimal(1).scaleb(-exponent(currency or "EUR"))
-        if not value.is_finite() or abs(value) >= _TOO_LARGE:
-            raise self.error(number, fld, f"{value} is not an amount or too large")
+        if not value.is_finite():
+            raise self.error(number, fld, f"{value} is not an amount")
+        try:  # before quantize, which overflows on huge values
+            check_limit(value, currency or DEFAULT_CURRENCY, fld)
+        except AmountTooLarge as exc:
+            raise self.error(number, fld, exc.problem) from None
         exact = value.quantize(quantum)
         if exact != value:
             if not currency:  # the file names no currency: keep what it wrote
@@ -1366,9 +1370,6 @@ class TableReader:
             except ValueError as exc:
                 raise self.error(number, key, str(exc)) from None
         return out
-
-
-_TOO_LARGE = Decimal(10) ** 15
 
 
 def _chain_balances(

@@ -1,4 +1,4 @@
-"""Safe XML for bank files, and the import size limit.
+"""Safe XML for bank files (the import size limit it re-exports lives in ``files``).
 
 Bank files come from outside, so their XML is parsed with DTDs, entity declarations (and so
 entity expansion, "billion laughs"), external entities and network access all refused. The
@@ -14,15 +14,19 @@ Errors come out as one-line ``BankFileError``s naming the file and the line.
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from payctl.importers.bank import BankFileError
+from payctl.importers.files import (
+    DEFAULT_MAX_BYTES,
+    MAX_BYTES_ENV,
+    check_file_size,
+    check_size,
+    max_import_bytes,
+)
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-MAX_BYTES_ENV = "PAYCTL_MAX_IMPORT_BYTES"
 _CHUNK = 1 << 16
 
 __all__ = [
@@ -34,56 +38,6 @@ __all__ = [
     "iterparse",
     "max_import_bytes",
 ]
-
-
-# --- size limit -----------------------------------------------------------------------------
-
-
-def max_import_bytes(override: int | str | None = None) -> int:
-    """The largest file an import accepts: ``override`` (a read option), else the environment
-    variable ``PAYCTL_MAX_IMPORT_BYTES``, else 50 MB."""
-    if override is not None:
-        return _positive_int(override, "max_bytes")
-    from payctl.config import env
-
-    value = env(MAX_BYTES_ENV)
-    if value is not None:
-        return _positive_int(value.strip(), MAX_BYTES_ENV)
-    return DEFAULT_MAX_BYTES
-
-
-def _positive_int(value: int | str, name: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise BankFileError(f"{name}: {value!r} is not a whole number of bytes") from None
-    if number <= 0:
-        raise BankFileError(f"{name}: {value!r} must be a positive number of bytes")
-    return number
-
-
-def check_size(size: int, source: str, max_bytes: int | str | None = None) -> None:
-    """Refuse a file of ``size`` bytes when it is above the import limit."""
-    limit = max_import_bytes(max_bytes)
-    if size > limit:
-        raise BankFileError(
-            f"{source}: the file is {size:,} bytes, above the import limit of {limit:,} bytes "
-            f"(raise it with {MAX_BYTES_ENV} or the max_bytes option)"
-        )
-
-
-def check_file_size(
-    path: str | os.PathLike[str], source: str | None = None, max_bytes: int | str | None = None
-) -> None:
-    """Refuse an oversized file from its size on disk, before reading it into memory."""
-    source = source or os.fspath(path)
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        from payctl.importers.files import os_reason
-
-        raise BankFileError(f"cannot read {source}: {os_reason(exc)}") from None
-    check_size(size, source, max_bytes)
 
 
 # --- parsing --------------------------------------------------------------------------------

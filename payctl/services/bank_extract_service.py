@@ -23,7 +23,7 @@ from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
-from payctl.domain.money import exponent, format_amount, to_minor
+from payctl.domain.money import AmountTooLarge, exponent, format_amount, to_minor
 from payctl.errors import InputError
 from payctl.importers.bank import (
     BankFileError,
@@ -66,14 +66,9 @@ def parse_file(
 ) -> tuple[str, list[ParsedStatement]]:
     """Detect (unless given) the format and read the statements. Pure, no database."""
     from payctl.importers import detect
-    from payctl.importers.xmlsafe import max_import_bytes
+    from payctl.importers.files import check_size
 
-    limit = max_import_bytes()
-    if len(data) > limit:
-        raise BankFileError(
-            f"{source}: file is {len(data)} bytes, above the limit of {limit} "
-            "(PAYCTL_MAX_IMPORT_BYTES)"
-        )
+    check_size(len(data), source)
     fmt = input_format or detect.detect(data, source)
     reader = detect.reader_for(fmt)
     options = {"profile": profile} if profile and fmt in ("csv", "xlsx") else {}
@@ -82,13 +77,26 @@ def parse_file(
     return fmt, statements
 
 
-def _minor(amount: Decimal, currency: str, report: FileReport, where: str) -> int:
+def _minor(
+    amount: Decimal,
+    currency: str,
+    report: FileReport,
+    source: str,
+    line_no: int | None = None,
+    field_: str = "amount",
+) -> int:
+    """A file's amount in minor units: above the limit every amount has (``to_minor``), the
+    file is refused naming file, line and field; more decimals than the currency has are
+    rounded with a warning."""
     try:
-        return to_minor(amount, currency)
+        return to_minor(amount, currency, field_)
+    except AmountTooLarge as exc:
+        raise BankFileError.at(source, line_no, field_, exc.problem) from None
     except ValueError:
         rounded = amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
-        report.warnings.append(f"{where}: amount {amount} rounded to {rounded} {currency}")
-        return to_minor(rounded, currency)
+        where = f"{source}: line {line_no}" if line_no else source
+        report.warnings.append(f"{where}: {field_} {amount} rounded to {rounded} {currency}")
+        return to_minor(rounded, currency, field_)
 
 
 def line_row(
@@ -276,8 +284,8 @@ class BankExtractService:
                     continue
                 existing.add(fp)
                 cur = (line.currency or st.currency or j.currency).upper()
-                where = f"{source}: line {line.line_no}" if line.line_no else source
-                new.append((seq, line, fp, _minor(line.amount, cur, report, where), cur))
+                minor = _minor(line.amount, cur, report, source, line.line_no)
+                new.append((seq, line, fp, minor, cur))
         report.new_lines = len(new)
         # The same bytes read again (another --profile or --input-format) may give new lines:
         # they join the statement stored for that file and position, which is unique.
@@ -332,13 +340,14 @@ class BankExtractService:
             st = statements[seq]
             cur = (st.currency or j.currency).upper()
 
-            def minor(v: Decimal | None, cur: str = cur) -> int | None:
-                return None if v is None else _minor(v, cur, report, source)
+            def minor(v: Decimal | None, name: str, cur: str = cur) -> int | None:
+                return None if v is None else _minor(v, cur, report, source, None, name)
 
-            opening, closing = minor(st.opening_balance), minor(st.closing_balance)
+            opening = minor(st.opening_balance, "opening balance")
+            closing = minor(st.closing_balance, "closing balance")
             await self._continuity(j, st, opening, cur, report)
             if opening is not None and closing is not None:
-                moved = sum(_minor(ln.amount, cur, report, source) for ln in st.lines)
+                moved = sum(_minor(ln.amount, cur, report, source, ln.line_no) for ln in st.lines)
                 if opening + moved != closing:
                     report.warnings.append(
                         f"{source}: statement {seq + 1}: opening {format_amount(opening, cur)} "

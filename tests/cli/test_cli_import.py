@@ -417,7 +417,7 @@ def test_file_over_the_size_limit(booked, tmp_path, monkeypatch):
     monkeypatch.setenv("PAYCTL_MAX_IMPORT_BYTES", "40")
     before = table_counts(booked)
     line = one_error_line(payctl("import", f, code=2))
-    assert "big.csv" in line and "above the limit of 40" in line
+    assert "big.csv" in line and "above the import limit of 40 bytes" in line
     assert table_counts(booked) == before
 
 

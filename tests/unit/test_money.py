@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payctl.domain.money import (
+    MAX_AMOUNT_MINOR,
+    AmountTooLarge,
     exponent,
     format_amount,
     from_minor,
@@ -41,7 +43,7 @@ def test_parse_amount_accepts_ints_and_decimals(text, expected):
 
 
 def test_parse_amount_keeps_exact_value_for_large_amounts():
-    assert parse_amount("123456789012.34") == Decimal("123456789012.34")
+    assert parse_amount("1234567890.12") == Decimal("1234567890.12")
 
 
 @pytest.mark.parametrize("text", ["10.001", "0.005", "1.999"])
@@ -133,7 +135,7 @@ def test_to_minor_refuses_lost_precision():
 
 
 @given(
-    st.integers(min_value=-(10**15), max_value=10**15),
+    st.integers(min_value=-MAX_AMOUNT_MINOR, max_value=MAX_AMOUNT_MINOR),
     st.sampled_from(["EUR", "JPY", "BHD", "USD"]),
 )
 def test_minor_round_trip(minor, currency):
@@ -183,5 +185,25 @@ def test_amount_beyond_64_bit_minor_units_is_refused_as_input_error(text):
         parse_amount(text)
 
 
-def test_largest_storable_amount_is_accepted():
-    assert to_minor(parse_amount("92233720368547758.07")) == 2**63 - 1
+def test_the_largest_amount_is_accepted_and_one_minor_unit_more_refused():
+    # one limit for every amount (#14), well below 2**63 - 1 so that sums fit too
+    assert to_minor(parse_amount("9999999999.99")) == MAX_AMOUNT_MINOR == 10**12 - 1
+    assert to_minor(parse_amount("-9999999999.99", allow_negative=True)) == -MAX_AMOUNT_MINOR
+    assert to_minor(parse_amount("999999999999", "JPY"), "JPY") == MAX_AMOUNT_MINOR
+    for text, currency in [("10000000000.00", "EUR"), ("92233720368547758.07", "EUR")]:
+        with pytest.raises(InputError, match=r"too large \(at most 9999999999\.99 EUR\)"):
+            parse_amount(text, currency)
+    with pytest.raises(InputError, match=r"at most 999999999999 JPY"):
+        parse_amount("1000000000000", "JPY")
+
+
+@pytest.mark.parametrize(
+    "value", ["10000000000.00", "-10000000000", "92233720368547758.07", "1e400"]
+)
+def test_to_minor_refuses_what_is_above_the_limit(value):
+    # every amount on its way into the database, from a reader or a service, goes through it
+    with pytest.raises(AmountTooLarge) as caught:
+        to_minor(Decimal(value), "EUR", "closing balance")
+    assert caught.value.field == "closing balance"
+    assert caught.value.message == f"closing balance: {caught.value.problem}"
+    assert "too large (at most 9999999999.99 EUR)" in caught.value.problem

@@ -424,10 +424,10 @@ def test_other_dutch_layouts_ing_cntp_rabobank_ordp_strd():
 
 
 def test_tolerated_quirks():
-    # lone-CR line ends, 12.50 with a dot, an entry date of 30 February (360-day convention),
-    # a Belgian structured reference, a space before the type code
+    # lone-CR line ends, 12.50 with a dot, a Belgian structured reference, a space before the
+    # type code
     text = statement_text(
-        ":61:2102280230D12.50NTRFNONREF",
+        ":61:2102280228D12.50NTRFNONREF",
         ":86:Betaling +++123/4567/89012+++",
         ":61:2001020102C1,00 NTRFNONREF",
     ).replace("\n", "\r")
@@ -435,6 +435,12 @@ def test_tolerated_quirks():
     assert (first.amount, first.booking_date) == (Decimal("-12.50"), dt.date(2021, 2, 28))
     assert first.structured_reference == "123/4567/89012"
     assert (second.amount, second.line_no) == (Decimal("1.00"), 7)
+
+
+def test_29_february_of_a_leap_year_is_a_date():
+    text = statement_text(":61:2002290229D5,00NTRFNONREF").replace(":62F:C200131", ":62F:C200229")
+    (line,) = one(text.encode()).lines
+    assert (line.value_date, line.booking_date) == (dt.date(2020, 2, 29), dt.date(2020, 2, 29))
 
 
 def test_mt942_currency_from_floor_limit():
@@ -493,6 +499,14 @@ def error_of(text: str | bytes, name: str = "x.sta", **options: object) -> str:
         (":61:2001020102X5,00NTRF", "x.sta: line 5: :61: debit/credit mark: no C, D, RC or RD"),
         (":61:2001020102D1234567890123456,00NTRF", "x.sta: line 5: :61: amount: "),
         (":61:2001020102D1,005NTRF", "x.sta: line 5: :61: amount: 1.005 has more decimals"),
+        # values mt940 would change silently (#14): 30 February became 28 February, a day
+        # February does not have in a common year likewise, 1e400,00 became 1.00
+        (":61:2102300230D5,00NTRFNONREF", "x.sta: line 5: :61: value date: '210230' is not a"),
+        (":61:2102280230D5,00NTRFNONREF", "x.sta: line 5: :61: entry date: '0230' is not a"),
+        (":61:2102280229D5,00NTRFNONREF", "x.sta: line 5: :61: entry date: '0229' is not a"),
+        (":61:2102290229D5,00NTRFNONREF", "x.sta: line 5: :61: value date: '210229' is not a"),
+        (":61:2001020102C1e400,00NTRFNONREF", "x.sta: line 5: :61: amount: '1e400,00NTRF"),
+        (":61:2001020102C100NTRFNONREF", "x.sta: line 5: :61: amount: '100NTRFNONREF' is not"),
     ],
 )
 def test_bad_statement_line_names_file_line_and_field(line, expected):
@@ -511,6 +525,7 @@ def test_bad_statement_line_names_file_line_and_field(line, expected):
         ),
         (":62F:C200131EUR100,00", ":62F:C200231EUR100,00", "x.sta: line 5: :62F: date: '200231'"),
         (":62F:C200131EUR100,00", ":62F:C200131E1R100,00", "x.sta: line 5: :62F: currency: 'E1R'"),
+        (":62F:C200131EUR100,00", ":62F:C210229EUR100,00", "x.sta: line 5: :62F: date: '210229'"),
     ],
 )
 def test_bad_balance_names_file_line_and_field(old, new, expected):
