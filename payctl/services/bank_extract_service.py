@@ -18,7 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
-from payctl.db.models import BankLine, BankStatement, Journal
+from payctl.db.models import (
+    BankLine,
+    BankStatement,
+    Invoice,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    Payment,
+    PaymentAllocation,
+)
+from payctl.db.stats import analyze_loaded
 from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
@@ -215,6 +225,17 @@ def _account_key(value: str | None) -> str:
     return normalise_iban(value) if value else ""
 
 
+# What an import writes: its lines and statements, the payments it creates with their
+# allocations and (with --auto-confirm or reconciling) entries, and the invoices they pay.
+LOADED_TABLES = (
+    BankStatement,
+    BankLine,
+    Payment,
+    PaymentAllocation,
+    JournalEntry,
+    JournalLine,
+    Invoice,
+)
 BOOK_CHUNK = 10_000
 PROBE_CHUNK = 900  # fingerprints per IN list (well under every backend's bind limit)
 
@@ -280,7 +301,11 @@ class BankExtractService:
                 await self._import(
                     statements, digest, source, journal, report, auto_confirm, progress
                 )
-                await (rollback(self.session) if dry_run else commit(self.session))
+                if dry_run:
+                    await rollback(self.session)
+                else:
+                    await analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
+                    await commit(self.session)
             except BaseException:
                 await rollback(self.session)
                 raise
