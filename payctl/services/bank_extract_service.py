@@ -33,7 +33,7 @@ from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
-from payctl.domain.money import exponent, format_amount, from_minor, to_minor
+from payctl.domain.money import exponent, format_amount, to_minor
 from payctl.errors import InputError
 from payctl.importers.bank import (
     BankFileError,
@@ -151,7 +151,12 @@ def _line_change(stored: _Stored, line: ParsedLine, cur: str) -> LineChange | No
         fields.append(FieldChange("booking_date", day(stored.booking_date), day(line.booking_date)))
     if line.value_date != stored.value_date:
         fields.append(FieldChange("value_date", day(stored.value_date), day(line.value_date)))
-    before, after = from_minor(stored.amount, stored.currency), _rounded(line.amount, cur)
+    try:
+        minor = to_minor(line.amount, cur)
+    except ValueError:
+        minor = to_minor(_rounded(line.amount, cur), cur)
+    before = Decimal(stored.amount).scaleb(-exponent(stored.currency))
+    after = Decimal(minor).scaleb(-exponent(cur))
     if before != after:
         fields.append(FieldChange("amount", str(before), str(after)))
     if cur != stored.currency:
