@@ -18,6 +18,7 @@ COLUMNS = [
     ("status", "Status"),
     ("lines_read", "Lines"),
     ("duplicates", "Duplicates"),
+    ("changed", "Changed"),
     ("new_lines", "New"),
     ("matched", "Matched by rule"),
     ("payments_created", "Payments"),
@@ -30,6 +31,7 @@ COUNTS = (
     "statements",
     "lines_read",
     "duplicates",
+    "changed",
     "new_lines",
     "payments_created",
     "payments_confirmed",
@@ -130,6 +132,8 @@ def import_(
         ]
         render.rows(shown, COLUMNS, title="Import")
     for row in rows:
+        for change in row.get("changes") or []:
+            render.message(f"warning: {row['file']}: {changed_line(change)}")
         for warning in row.get("warnings") or []:
             render.message(f"warning: {row['file']}: {warning}")
         if row.get("error"):
@@ -137,6 +141,20 @@ def import_(
     failed = [r for r in rows if r.get("status") == "failed"]
     if failed:
         raise typer.Exit(max(r.get("exit_code", EXIT_BAD_INPUT) for r in failed))
+
+
+def changed_line(change: dict[str, Any]) -> str:
+    """A known line the file gives otherwise, in words: which line, which fields."""
+    where = f"line {change['line']}: " if change.get("line") else ""
+    tx = f"bank transaction {change['transaction_id']}" if change.get("transaction_id") else "line"
+    fields = "; ".join(
+        f"{f['field']}: {f['stored'] or '(none)'} stored, {f['file'] or '(none)'} in the file"
+        for f in change["fields"]
+    )
+    return (
+        f"{where}{tx} is already imported as bank line {change['bank_line']} but differs "
+        f"({fields}): the stored line is kept"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -11,14 +11,24 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
-from payctl.db.models import BankLine, BankStatement, Journal
+from payctl.db.models import (
+    BankLine,
+    BankStatement,
+    Invoice,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    Payment,
+    PaymentAllocation,
+)
+from payctl.db.stats import analyze_loaded
 from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
@@ -41,6 +51,26 @@ from payctl.services.matching_data import load_matcher, prime_fuzzy
 from payctl.services.settings import lock_date
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    """One fact of a known line that the file gives otherwise (dates ISO, amounts as text)."""
+
+    field: str
+    stored: str | None
+    file: str | None
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """A line of the file already stored (same fingerprint: same bank transaction id) whose
+    facts differ: the stored line is kept, the file's version is reported, not imported."""
+
+    line: int | None
+    transaction_id: str | None
+    bank_line: int
+    fields: list[FieldChange]
+
+
 @dataclass
 class FileReport:
     source: str
@@ -50,6 +80,8 @@ class FileReport:
     statements: int = 0
     lines_read: int = 0
     duplicates: int = 0
+    changed: int = 0  # duplicates whose facts differ from the stored line (kept as stored)
+    changes: list[LineChange] = field(default_factory=list)
     new_lines: int = 0
     matched: Counter[str] = field(default_factory=Counter)
     payments_created: int = 0
@@ -77,6 +109,11 @@ def parse_file(
     return fmt, statements
 
 
+def _rounded(amount: Decimal, currency: str) -> Decimal:
+    """A line's amount as it is stored: rounded half to even to the currency's minor unit."""
+    return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+
+
 def _minor(
     amount: Decimal,
     currency: str,
@@ -93,10 +130,45 @@ def _minor(
     except AmountTooLarge as exc:
         raise BankFileError.at(source, line_no, field_, exc.problem) from None
     except ValueError:
-        rounded = amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+        rounded = _rounded(amount, currency)
         where = f"{source}: line {line_no}" if line_no else source
         report.warnings.append(f"{where}: {field_} {amount} rounded to {rounded} {currency}")
         return to_minor(rounded, currency, field_)
+
+
+class _Stored(NamedTuple):
+    """What the dedup reads of a stored line: enough to tell a re-sent line that differs."""
+
+    id: int
+    booking_date: dt.date
+    value_date: dt.date | None
+    amount: int
+    currency: str
+
+
+def _line_change(stored: _Stored, line: ParsedLine, minor: int, cur: str) -> LineChange | None:
+    """How a line of the file differs from the stored line with its fingerprint (the same
+    bank transaction id re-sent with a corrected date or amount), or None when it does not.
+    The amount is compared as it would be stored (``minor``), so a rounded line is not a
+    change."""
+
+    def day(value: dt.date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    fields: list[FieldChange] = []
+    if line.booking_date != stored.booking_date:
+        fields.append(FieldChange("booking_date", day(stored.booking_date), day(line.booking_date)))
+    if line.value_date != stored.value_date:
+        fields.append(FieldChange("value_date", day(stored.value_date), day(line.value_date)))
+    before = Decimal(stored.amount).scaleb(-exponent(stored.currency))
+    after = Decimal(minor).scaleb(-exponent(cur))
+    if before != after:
+        fields.append(FieldChange("amount", str(before), str(after)))
+    if cur != stored.currency:
+        fields.append(FieldChange("currency", stored.currency, cur))
+    if not fields:
+        return None
+    return LineChange(line.line_no, line.transaction_id, stored.id, fields)
 
 
 def line_row(
@@ -163,6 +235,17 @@ def _account_key(value: str | None) -> str:
     return normalise_iban(value) if value else ""
 
 
+# What an import writes: its lines and statements, the payments it creates with their
+# allocations and (with --auto-confirm or reconciling) entries, and the invoices they pay.
+LOADED_TABLES = (
+    BankStatement,
+    BankLine,
+    Payment,
+    PaymentAllocation,
+    JournalEntry,
+    JournalLine,
+    Invoice,
+)
 BOOK_CHUNK = 10_000
 PROBE_CHUNK = 900  # fingerprints per IN list (well under every backend's bind limit)
 
@@ -228,7 +311,11 @@ class BankExtractService:
                 await self._import(
                     statements, digest, source, journal, report, auto_confirm, progress
                 )
-                await (rollback(self.session) if dry_run else commit(self.session))
+                if dry_run:
+                    await rollback(self.session)
+                else:
+                    await analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
+                    await commit(self.session)
             except BaseException:
                 await rollback(self.session)
                 raise
@@ -277,15 +364,23 @@ class BankExtractService:
             )
         )
         known: dict[int, int] = {seq: sid for seq, sid in stored}
+        taken: set[str] = set()
         for seq, (st, per) in enumerate(zip(statements, kinds, strict=True)):
             for line, (fp, _dated) in zip(st.lines, per, strict=True):
-                if fp in existing:
-                    report.duplicates += 1
-                    continue
-                existing.add(fp)
                 cur = (line.currency or st.currency or j.currency).upper()
                 minor = _minor(line.amount, cur, report, source, line.line_no)
+                if fp in existing:  # a known line: the stored version is kept
+                    report.duplicates += 1
+                    change = _line_change(existing[fp], line, minor, cur)
+                    if change is not None:
+                        report.changes.append(change)
+                    continue
+                if fp in taken:
+                    report.duplicates += 1
+                    continue
+                taken.add(fp)
                 new.append((seq, line, fp, minor, cur))
+        report.changed = len(report.changes)
         report.new_lines = len(new)
         # The same bytes read again (another --profile or --input-format) may give new lines:
         # they join the statement stored for that file and position, which is unique.
@@ -297,8 +392,8 @@ class BankExtractService:
 
     async def _existing(
         self, journal_id: int, statements: list[ParsedStatement], undated: list[str]
-    ) -> set[str]:
-        """Fingerprints of the file already stored for the journal.
+    ) -> dict[str, _Stored]:
+        """The lines of the file already stored for the journal, by fingerprint.
 
         A content fingerprint covers the booking date, so one indexed range scan over the
         file's dates finds those (cheaper than probing 100,000 fingerprints by IN lists). A
@@ -306,24 +401,32 @@ class BankExtractService:
         date is the same line, so those not found in the range are probed by value."""
         dates = [ln.booking_date for st in statements for ln in st.lines]
         if not dates:
-            return set()
+            return {}
+        columns = (
+            BankLine.fingerprint,
+            BankLine.id,
+            BankLine.booking_date,
+            BankLine.value_date,
+            BankLine.amount,
+            BankLine.currency,
+        )
         rows = await self.session.execute(
-            select(BankLine.fingerprint).where(
+            select(*columns).where(
                 BankLine.journal_id == journal_id,
                 BankLine.booking_date >= min(dates),
                 BankLine.booking_date <= max(dates),
             )
         )
-        found = set(rows.scalars())
-        probe = sorted(set(undated) - found)
+        found = {row[0]: _Stored._make(row[1:]) for row in rows}
+        probe = sorted(set(undated) - found.keys())
         for start in range(0, len(probe), PROBE_CHUNK):
             rows = await self.session.execute(
-                select(BankLine.fingerprint).where(
+                select(*columns).where(
                     BankLine.journal_id == journal_id,
                     BankLine.fingerprint.in_(probe[start : start + PROBE_CHUNK]),
                 )
             )
-            found.update(rows.scalars())
+            found.update((row[0], _Stored._make(row[1:])) for row in rows)
         return found
 
     async def _insert_statements(

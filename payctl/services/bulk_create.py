@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from payctl.db.models import Payment
+from payctl.db.models import Payment, PaymentAllocation
+from payctl.db.stats import analyze_loaded
 from payctl.db.uow import begin, commit, rollback
 from payctl.domain.allocations import parse_allocation_spec
 from payctl.domain.fingerprint import KEY_MAX, content_keys, given_key
@@ -153,6 +154,8 @@ class BulkCreate:
             b.payment.idempotency_key = key
         if todo:
             await self.service.add_drafts([b.payment for b, _ in todo])
+            if not dry_run:
+                await analyze_loaded(self.session, (Payment, PaymentAllocation), len(todo))
         views = await self._existing_views(existing)
         out = []
         for b, key in zip(built, keys, strict=True):

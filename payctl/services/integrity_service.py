@@ -26,11 +26,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from payctl.db.engine import WRITE_OPTION
+from payctl.db.engine import WRITE_OPTION, dialect_name
 from payctl.db.models import (
     Account,
     AuditHead,
@@ -89,6 +89,19 @@ async def read_snapshot(session: AsyncSession) -> AsyncIterator[None]:
         await session.rollback()
 
 
+async def whole_table_plans(session: AsyncSession) -> None:
+    """No nested loops for the checks' joins on PostgreSQL, for the running transaction.
+
+    Every check reads whole tables, where hash and merge joins are right whatever the row
+    counts. A nested loop only pays off when the planner believes a side has a handful of
+    rows, and right after a bulk load its statistics may still say so (the tables were empty,
+    or their payments drafts, when last analysed): the loop then runs once per row of a table
+    it thought tiny. The planner keeps a nested loop where nothing else can join. SET LOCAL
+    ends with the transaction (check's own read snapshot)."""
+    if dialect_name(session) == "postgresql":
+        await session.execute(text("SET LOCAL enable_nestloop = off"))
+
+
 def _live(entry: Any) -> Any:
     """An entry that is neither a reversal nor reversed."""
     return and_(entry.reversal_of_id.is_(None), entry.reversed_by_id.is_(None))
@@ -127,7 +140,10 @@ class IntegrityService:
             self._audit_chain,
         ]
         found: list[Violation] = []
+        own = not self.session.in_transaction()
         async with read_snapshot(self.session):
+            if own:
+                await whole_table_plans(self.session)
             for step in steps:
                 found.extend(await step())
         return found

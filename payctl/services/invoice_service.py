@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
 from payctl.db.limits import check_fits
-from payctl.db.models import Invoice, Journal, Partner
+from payctl.db.models import Invoice, Journal, JournalEntry, JournalLine, Partner
+from payctl.db.stats import analyze_loaded
 from payctl.db.uow import unit_of_work
 from payctl.domain.dates import parse_date
 from payctl.domain.enums import (
@@ -262,4 +263,5 @@ class InvoiceService:
                 )
             unchanged += 1
         await self._book(new)
+        await analyze_loaded(self.session, (Invoice, JournalEntry, JournalLine), len(new))
         return ImportResult(len(new), 0, unchanged)

@@ -10,6 +10,7 @@ the old 120 s client timeout on a busy machine, reported as "database unavailabl
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from pathlib import Path
 
@@ -65,3 +66,118 @@ def test_check_passes_after_importing_10000_lines(imported, backend, monkeypatch
         "PAYCTL_STATEMENT_TIMEOUT (seconds, 0 = no limit) or retry when the database is "
         "less busy"
     ]
+
+
+LOADED = (
+    "bank_lines",
+    "bank_statements",
+    "invoices",
+    "journal_entries",
+    "journal_lines",
+    "payment_allocations",
+    "payments",
+)
+
+
+async def _statistics(url: str) -> dict[str, tuple[object, float, int]]:
+    """Per loaded table: (last manual ANALYZE, the planner's row count, the real count).
+    Autovacuum's analyses set last_autoanalyze, not last_analyze: only payctl sets this."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        out = {}
+        for name in LOADED:
+            row = await conn.fetchrow(
+                "SELECT s.last_analyze, c.reltuples FROM pg_stat_user_tables s "
+                "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = $1",
+                name,
+            )
+            count = await conn.fetchval(f"SELECT count(*) FROM {name}")
+            out[name] = (row["last_analyze"], float(row["reltuples"]), int(count))
+        return out
+    finally:
+        await conn.close()
+
+
+async def _plans(url: str, stale: bool) -> list[tuple[str, dict]]:
+    """(statement, EXPLAIN ANALYZE plan) of every SELECT `payctl check` sends, replayed in one
+    read snapshot with check's planner settings (integrity_service.whole_table_plans); with
+    ``stale``, first with the statistics of payctl's tables taken while every payment was a
+    draft (as after a bulk create) and then put back as they are (posted)."""
+    from sqlalchemy import event, text
+
+    from payctl.db.engine import Database
+    from payctl.services.integrity_service import (
+        IntegrityService,
+        read_snapshot,
+        whole_table_plans,
+    )
+
+    db = Database(url)
+    sent: list[tuple[str, tuple[object, ...]]] = []
+
+    def record(conn, cur, stmt, params, ctx, many):
+        if stmt.lstrip().upper().startswith("SELECT"):
+            sent.append((stmt, tuple(params or ())))
+
+    try:
+        if stale:
+            async with db.engine.begin() as c:
+                await c.execute(text("UPDATE payments SET state = 'draft'"))
+            async with db.engine.begin() as c:
+                await c.execute(text("ANALYZE payments"))
+            async with db.engine.begin() as c:
+                await c.execute(text("UPDATE payments SET state = 'posted'"))
+        event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+        async with db.session() as s:
+            assert await IntegrityService(s, "tester").check() == []
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        out = []
+        async with db.session() as s, read_snapshot(s):
+            await whole_table_plans(s)
+            raw = (await s.connection()).sync_connection.connection.driver_connection
+            for stmt, params in sent:
+                plan = await raw.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + stmt, *params)
+                tree = json.loads(plan) if isinstance(plan, str) else plan  # codec or text
+                out.append((" ".join(stmt.split())[:100], tree[0]["Plan"]))
+        return out
+    finally:
+        await db.dispose()
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan] + [n for child in plan.get("Plans", []) for n in _nodes(child)]
+
+
+@pytest.fixture
+def postgresql_only(backend: str) -> None:
+    """Before the books are built: planner statistics are PostgreSQL's (payctl runs no
+    ANALYZE on SQLite)."""
+    if backend != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+
+
+@pytest.mark.slow
+def test_check_plans_after_a_large_import_on_postgresql(postgresql_only, imported):
+    """Right after a large import PostgreSQL plans `check` from statistics of the loaded
+    tables (payctl ran ANALYZE on them, not autovacuum a minute later): no estimate is off by
+    100x on a node producing 1000+ rows. And with statistics gone stale (taken while the
+    payments were drafts), check's statements still plan no nested loop."""
+    for name, (analyzed, planned, count) in asyncio.run(_statistics(imported)).items():
+        assert analyzed is not None, f"{name}: never analyzed"
+        assert abs(planned - count) <= count * 0.1 + 10, (name, planned, count)
+    off = [
+        f"{n['Node Type']} planned {n['Plan Rows']} rows, got {n['Actual Rows']}: {stmt}"
+        for stmt, plan in asyncio.run(_plans(imported, stale=False))
+        for n in _nodes(plan)
+        if n["Actual Rows"] >= 1000 and n["Plan Rows"] * 100 <= n["Actual Rows"]
+    ]
+    assert off == []
+    loops = [
+        f"{n['Node Type']}: {stmt}"
+        for stmt, plan in asyncio.run(_plans(imported, stale=True))
+        for n in _nodes(plan)
+        if n["Node Type"] == "Nested Loop"
+    ]
+    assert loops == []

@@ -10,11 +10,12 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from payctl.db import models as m
 from payctl.db.engine import Database
-from tests.cli.test_cli_import import js
+from tests.cli.test_cli_import import js, payctl
 from tests.samples import BANK_SAMPLES
 
 KNAB = BANK_SAMPLES / "mt940" / "knab_fruitl00p.sta"
@@ -62,7 +63,89 @@ def test_resent_line_with_another_date_is_a_duplicate(
     again = imported(moved)
     assert again["new_lines"] == 0  # every line is already stored
     assert again["duplicates"] == 5
+    assert again["changed"] == 1
     assert stored(init_url)[:2] == (5, 5)
+
+
+RESENT = b":61:1604290429D96,84"  # the knab line with bank id B6D29PGWUM0RDZ4H, file line 17
+NEW_LINE = b":61:1512041204D20,00N105NONREF//NEWLINE0000001", b":86:/NAME/NEW PARTY/REMI/NEW"
+
+
+def stored_line(url: str, transaction_id: str) -> tuple[Any, ...]:
+    """(booking date, value date, amount) of the stored line with that bank id."""
+
+    async def read() -> tuple[Any, ...]:
+        db = Database(url)
+        try:
+            async with db.session() as s:
+                row = (
+                    await s.execute(
+                        select(
+                            m.BankLine.booking_date, m.BankLine.value_date, m.BankLine.amount
+                        ).where(m.BankLine.transaction_id == transaction_id)
+                    )
+                ).one()
+                return tuple(row)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize(
+    ("resent", "fields"),
+    [
+        (
+            b":61:1604280428D96,84",
+            [
+                {"field": "booking_date", "stored": "2016-04-29", "file": "2016-04-28"},
+                {"field": "value_date", "stored": "2016-04-29", "file": "2016-04-28"},
+            ],
+        ),
+        (
+            b":61:1604290429D96,85",
+            [{"field": "amount", "stored": "-96.84", "file": "-96.85"}],
+        ),
+    ],
+    ids=["date", "amount"],
+)
+def test_resent_line_that_differs_is_reported_changed_and_the_first_kept(
+    cli_env: dict[str, str],
+    init_url: str,
+    tmp_path: Path,
+    resent: bytes,
+    fields: list[dict[str, str]],
+) -> None:
+    """The knab file sent again with its bank-id line corrected (another date, another
+    amount) and one genuinely new line: exit 0, the new line imports, the known line is a
+    duplicate reported as changed (which line, which fields, stored and file values) in JSON,
+    in the table and on stderr, and the stored line keeps its first version."""
+    assert imported(KNAB)["new_lines"] == 5
+    before = stored_line(init_url, "B6D29PGWUM0RDZ4H")
+    data = KNAB.read_bytes()
+    nl = b"\r\n" if b"\r\n" in data else b"\n"
+    assert data.count(RESENT) == 1 and data.count(b":62M:") == 1
+    again = tmp_path / "knab_again.sta"
+    again.write_bytes(
+        data.replace(RESENT, resent).replace(b":62M:", nl.join(NEW_LINE) + nl + b":62M:")
+    )
+    out = imported(again)
+    assert (out["lines_read"], out["duplicates"], out["new_lines"]) == (6, 5, 1)
+    assert out["changed"] == 1
+    assert out["changes"] == [
+        {"line": 17, "transaction_id": "B6D29PGWUM0RDZ4H", "bank_line": 5, "fields": fields}
+    ]
+    assert stored(init_url)[:2] == (6, 6)
+    assert stored_line(init_url, "B6D29PGWUM0RDZ4H") == before
+    table = payctl("import", again, "--journal", "BNK1")
+    assert "Changed" in table.stdout
+    message = next(ln for ln in table.stderr.splitlines() if "B6D29PGWUM0RDZ4H" in ln)
+    assert message.startswith(f"warning: {again}: line 17: bank transaction B6D29PGWUM0RDZ4H")
+    for f in fields:
+        assert f"{f['field']}: {f['stored']} stored, {f['file']} in the file" in message
+    assert message.endswith("the stored line is kept")
+    assert js("import", again, "--journal", "BNK1")["totals"]["changed"] == 1
+    assert stored(init_url)[:2] == (6, 6)
 
 
 def test_identical_lines_in_one_statement_stay_distinct(
