@@ -5,13 +5,18 @@ no longer posted or a payment held twice (issue 14, points 2 and 3). On every ba
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from typer.testing import CliRunner
 
+from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
+from payctl.db.schema import SCHEMA_HEAD, current_revision, upgrade_to
 from payctl.db.uow import begin
 from payctl.errors import RuleViolation
 from payctl.services.bank_extract_service import BankExtractService
@@ -20,6 +25,7 @@ from payctl.services.partner_service import PartnerService
 from payctl.services.payment_flow_service import PaymentFlowService
 from payctl.services.payment_service import PaymentService
 from payctl.services.review_service import ReviewService
+from payctl.services.setup_service import SetupService
 from tests.services.test_bank_import import GLOBEX_IBAN, jsonl, row
 
 LINE = jsonl(row("250.00", day="2026-02-04", iban=GLOBEX_IBAN, tx="T1"))
@@ -95,3 +101,62 @@ async def test_review_accept_refuses_a_payment_of_another_journal(db):
         with pytest.raises(RuleViolation, match="only reconciles payments of its own journal"):
             await ReviewService(s, "tester").accept(line, payment=str(pid))
     assert await _lines(db) == [(line, "review", None)]
+
+
+# ------------------------------------------- one bank line per payment (0005)
+async def test_the_database_refuses_a_payment_on_two_lines(db):
+    pid = await _posted(db)
+    assert (await _import(db, "BNK1")).reconciled == 1
+    ((line, _, held),) = await _lines(db)
+    assert held == pid
+    with pytest.raises(IntegrityError):
+        await _sql(db, _copy_line(line))
+    assert len(await _lines(db)) == 1
+
+
+async def _at_0004_with_a_payment_on_two_lines(url: str) -> tuple[int, int, int]:
+    db = Database(url)
+    try:
+        await upgrade_to(db.engine, "0004")
+        async with db.session() as s:
+            await SetupService(s).seed()
+        pid = await _posted(db)
+        await _import(db, "BNK1")
+        ((line, _, _),) = await _lines(db)
+        await _sql(db, _copy_line(line))
+        copy = max(i for i, _, _ in await _lines(db))
+        return pid, line, copy
+    finally:
+        await db.dispose()
+
+
+async def _revision(url: str) -> str | None:
+    db = Database(url)
+    try:
+        return await current_revision(db.engine)
+    finally:
+        await db.dispose()
+
+
+def test_upgrade_names_the_lines_to_unmatch_and_changes_nothing(db_url, monkeypatch):
+    pid, line, copy = asyncio.run(_at_0004_with_a_payment_on_two_lines(db_url))
+    monkeypatch.setenv("PAYCTL_DATABASE_URL", db_url)
+    result = CliRunner().invoke(app, ["init"])
+    assert result.exit_code == 1, result.output
+    (message,) = result.output.strip().splitlines()
+    assert f"payment {pid} is on bank lines {line}, {copy}" in message
+    assert f"payctl review unmatch {copy}" in message
+    assert "Traceback" not in result.output
+    assert asyncio.run(_revision(db_url)) == "0004"
+
+    async def drop_copy() -> None:
+        db = Database(db_url)
+        try:
+            await _sql(db, f"DELETE FROM bank_lines WHERE id = {copy}")
+        finally:
+            await db.dispose()
+
+    asyncio.run(drop_copy())
+    result = CliRunner().invoke(app, ["init"])
+    assert result.exit_code == 0, result.output
+    assert asyncio.run(_revision(db_url)) == SCHEMA_HEAD
