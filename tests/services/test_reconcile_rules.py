@@ -103,6 +103,34 @@ async def test_review_accept_refuses_a_payment_of_another_journal(db):
     assert await _lines(db) == [(line, "review", None)]
 
 
+# ------------------------------------------------------------------------- check
+async def test_check_reports_a_reconciled_payment_that_is_no_longer_posted(db):
+    """What the import/reset race left: the payment reset (its entry reversed) while its bank
+    line stayed matched with its reconciliation entry posted."""
+    pid = await _posted(db)
+    await _import(db, "BNK1")
+    ((line, _, _),) = await _lines(db)
+    await _sql(db, f"UPDATE bank_lines SET payment_id = NULL WHERE id = {line}")
+    async with db.session() as s:
+        await PaymentFlowService(s, "tester").reset_payment_to_draft(pid, "race")
+    await _sql(db, f"UPDATE bank_lines SET payment_id = {pid} WHERE id = {line}")
+    assert await _violations(db) == {("bank_line_payment", f"bank line {line}")}
+
+
+async def test_check_reports_a_payment_on_two_lines_and_a_line_of_another_journal(db):
+    pid = await _posted(db)
+    await _import(db, "BNK1")
+    ((line, _, _),) = await _lines(db)
+    await _sql(db, "DROP INDEX ix_bank_lines_payment_id", _copy_line(line, journal="CSH1"))
+    copy = max(i for i, _, _ in await _lines(db))
+    async with db.session() as s:
+        number = await s.scalar(select(m.Payment.number).where(m.Payment.id == pid))
+    assert await _violations(db) == {
+        ("payment_on_several_lines", number),
+        ("bank_line_journal", f"bank line {copy}"),
+    }
+
+
 # ------------------------------------------- one bank line per payment (0005)
 async def test_the_database_refuses_a_payment_on_two_lines(db):
     pid = await _posted(db)
