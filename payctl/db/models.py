@@ -366,7 +366,10 @@ class BankLine(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     candidates: Mapped[str | None] = mapped_column(Text)  # JSON list of the best candidates
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
-    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    # A payment is on one bank line at most (created from it, or reconciled by it).
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id"), index=True, unique=True
+    )
     reconcile_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -517,7 +517,7 @@ class BankExtractService:
         if not new:
             return
         dates = [ln.booking_date for _, ln, _, _, _ in new]
-        matcher, invoices, payments = await load_matcher(self.session, min(dates), max(dates))
+        matcher, invoices, payments = await load_matcher(self.session, j.id, min(dates), max(dates))
         lock = await lock_date(self.session)
         prime_fuzzy(
             matcher,

@@ -35,6 +35,7 @@ from payctl.db.models import (
     Account,
     AuditHead,
     AuditRecord,
+    BankLine,
     Invoice,
     Journal,
     JournalEntry,
@@ -66,6 +67,7 @@ CHECKS = (
     "invoice bookings",
     "receivable and payable equal the open items",
     "numbers unique and gapless",
+    "bank lines hold posted payments of their journal, each once",
     "audit chain intact",
 )
 
@@ -137,6 +139,7 @@ class IntegrityService:
             self._invoice_bookings,
             self._open_items,
             self._numbers,
+            self._bank_lines,
             self._audit_chain,
         ]
         found: list[Violation] = []
@@ -647,6 +650,83 @@ class IntegrityService:
         return out
 
     # --------------------------------------------------------------- audit
+    # ------------------------------------------------------------ bank lines
+    async def _bank_lines(self) -> list[Violation]:
+        """A line that reconciled a payment needs it posted (else its reconciliation entry
+        books money the payment no longer owes); a line holds a payment of its own journal;
+        a payment is on one bank line at most (two would count its money twice)."""
+        line_journal, pay_journal = aliased(Journal), aliased(Journal)
+        rows = await self._rows(
+            select(
+                BankLine.id,
+                BankLine.link,
+                line_journal.code,
+                Payment.id,
+                Payment.number,
+                Payment.state,
+                pay_journal.code,
+            )
+            .join(Payment, Payment.id == BankLine.payment_id)
+            .join(line_journal, line_journal.id == BankLine.journal_id)
+            .join(pay_journal, pay_journal.id == Payment.journal_id)
+            .where(
+                BankLine.state == "matched",
+                or_(
+                    and_(BankLine.link == "reconciled", Payment.state != PaymentState.POSTED),
+                    BankLine.journal_id != Payment.journal_id,
+                ),
+            )
+            .order_by(BankLine.id)
+        )
+        out = []
+        for line_id, link, line_code, pid, number, state, pay_code in rows:
+            label = number or f"#{pid}"
+            if line_code != pay_code:
+                out.append(
+                    Violation(
+                        "bank_line_journal",
+                        f"bank line {line_id}",
+                        f"bank line {line_id} of journal {line_code} holds payment {label} "
+                        f"of journal {pay_code}",
+                    )
+                )
+            if link == "reconciled" and state != PaymentState.POSTED:
+                out.append(
+                    Violation(
+                        "bank_line_payment",
+                        f"bank line {line_id}",
+                        f"bank line {line_id} is matched and reconciles payment {label}, "
+                        f"which is {PaymentState(state).value}, not posted",
+                    )
+                )
+        twice = (
+            select(BankLine.payment_id)
+            .where(BankLine.payment_id.is_not(None))
+            .group_by(BankLine.payment_id)
+            .having(func.count() > 1)
+        )
+        held = await self._rows(
+            select(Payment.id, Payment.number, BankLine.id)
+            .join(BankLine, BankLine.payment_id == Payment.id)
+            .where(Payment.id.in_(twice))
+            .order_by(Payment.id, BankLine.id)
+        )
+        lines: dict[tuple[int, str | None], list[int]] = defaultdict(list)
+        for pid, number, line_id in held:
+            lines[(pid, number)].append(line_id)
+        for (pid, number), ids in lines.items():
+            label = number or f"#{pid}"
+            out.append(
+                Violation(
+                    "payment_on_several_lines",
+                    label,
+                    f"payment {label} is held by {len(ids)} bank lines "
+                    f"({', '.join(map(str, ids))}): its money is counted "
+                    f"{len(ids)} times",
+                )
+            )
+        return out
+
     async def _audit_chain(self) -> list[Violation]:
         c = AuditRecord.__table__.c
         records = await self._rows(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.engine import dialect_name
 from payctl.db.models import (
     BankLine,
     Invoice,
@@ -96,11 +98,30 @@ def booked_on_bank():  # noqa: ANN201 - SQL expression
     )
 
 
+def reconcilable(journal_id: int) -> list[Any]:
+    """The payments a bank line of journal ``journal_id`` may reconcile: posted payments of
+    that journal, not matched to a line yet, not already booked on its bank account."""
+    matched = exists().where(BankLine.payment_id == Payment.id, BankLine.state == "matched")
+    return [
+        Payment.state == PaymentState.POSTED,
+        Payment.journal_id == journal_id,
+        ~matched,
+        ~booked_on_bank(),
+    ]
+
+
 async def load_matcher(
     session: AsyncSession,
+    journal_id: int,
     date_from: dt.date,
     date_to: dt.date,
 ) -> tuple[Matcher, dict[int, OpenItem], dict[int, PostedPayment]]:
+    """What the matcher needs to decide the lines of one import into ``journal_id``.
+
+    The payments it may reconcile are locked first (PostgreSQL; payments in id order, the lock
+    order), then read again: a reset or cancel of one of them, or another import reconciling
+    it, either committed before the lock (the second read sees it, the payment is no longer a
+    candidate) or waits for this import to commit (and then finds it matched)."""
     rows = await session.execute(
         select(
             Invoice.id,
@@ -120,7 +141,24 @@ async def load_matcher(
     )
     names = dict((await session.execute(select(Partner.id, Partner.name))).all())
     window = dt.timedelta(days=DATE_WINDOW_DAYS)
-    matched = exists().where(BankLine.payment_id == Payment.id, BankLine.state == "matched")
+    candidates = [
+        *reconcilable(journal_id),
+        Payment.date >= date_from - window,
+        Payment.date <= date_to + window,
+    ]
+    locked: set[int] | None = None
+    if dialect_name(session) != "sqlite":  # SQLite: the writer lock is already held
+        locked = set(
+            (
+                await session.execute(
+                    select(Payment.id)
+                    .where(*candidates)
+                    .order_by(Payment.id)
+                    .with_for_update(of=Payment)
+                )
+            ).scalars()
+        )
+    # A new statement sees what committed while the lock was awaited (READ COMMITTED).
     prow = await session.execute(
         select(
             Payment.id,
@@ -130,15 +168,10 @@ async def load_matcher(
             Payment.currency,
             Payment.date,
             Payment.number,
-        ).where(
-            Payment.state == PaymentState.POSTED,
-            Payment.date >= date_from - window,
-            Payment.date <= date_to + window,
-            ~matched,
-            ~booked_on_bank(),
-        )
+        ).where(*candidates)
     )
-    payments = {r[0]: PostedPayment(*r) for r in prow}
+    candidate_rows = [r for r in prow if locked is None or r[0] in locked]
+    payments = {r[0]: PostedPayment(*r) for r in candidate_rows}
     tolerance = to_minor(await writeoff_tolerance(session))
     matcher = Matcher(
         items,

@@ -223,6 +223,13 @@ class ReviewService:
                 f"payment {label} is {payment.state}: only posted payments "
                 "can be reconciled with a bank line"
             )
+        if payment.journal_id != line.journal_id:
+            other = await self.session.get(Journal, payment.journal_id)
+            raise RuleViolation(
+                f"payment {label} is in journal {other.code if other else payment.journal_id}, "
+                f"bank line {line.id} in {journal.code}: a bank line only reconciles payments "
+                "of its own journal"
+            )
         if payment.amount != abs(line.amount) or (payment.type in INBOUND) != _inbound(line):
             raise RuleViolation(
                 f"payment {label} ({from_minor(payment.amount, payment.currency)}) "

@@ -347,7 +347,7 @@ async def test_audit_tampering_reports_the_first_broken_link(db, session, backen
 
 
 async def test_every_check_is_counted():
-    assert len(CHECKS) == 8 and len(set(CHECKS)) == 8
+    assert len(CHECKS) == 9 and len(set(CHECKS)) == 9
 
 
 # -------------------------------------------------------------------- large books
