@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -128,6 +129,7 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     text = (
         str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     )
+    text = re.sub(r"^\[Errno -?\d+\] ", "", text)  # the OS's reason, not Python's wording
     if isinstance(exc, sa_exc.OperationalError) and "readonly" in text:
         return DatabaseError(
             f"database {where} is read-only: this command writes; "
