@@ -18,6 +18,7 @@ from payctl.errors import (
     EXIT_DATABASE,
     EXIT_REFUSED,
     DatabaseError,
+    InputError,
     PayctlError,
 )
 from payctl.textsafe import escape_controls
@@ -79,6 +80,7 @@ class PayctlGroup(TyperGroup):
         reset_state()
         try:
             try:
+                _refuse_nul(sys.argv[1:] if args is None else args)
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             except typer.TyperException as exc:  # typer's (vendored click's) usage errors
                 if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command
@@ -102,6 +104,24 @@ class PayctlGroup(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _refuse_nul(args: Sequence[str]) -> None:
+    """No option or argument holds a NUL character: not text (PostgreSQL cannot store it nor
+    look it up), refused like a NUL in a file. (A process's own arguments cannot hold one; a
+    program calling payctl in-process can pass one.)"""
+    from payctl.importers.files import NOT_TEXT
+
+    for i, arg in enumerate(args):
+        if "\x00" not in arg:
+            continue
+        if arg.startswith("--") and "=" in arg:
+            name = arg.split("=", 1)[0]
+        elif i > 0 and args[i - 1].startswith("-") and not arg.startswith("-"):
+            name = args[i - 1]
+        else:
+            name = f"argument {arg!r}"
+        raise InputError(f"{name}: {NOT_TEXT}")
 
 
 def user() -> str:

@@ -4,6 +4,7 @@ written, none of Python's wording."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +125,141 @@ def test_application_name_reaches_the_server(pg_url):
             await db.dispose()
 
     assert asyncio.run(name()) == "payctl-ledger"
+
+
+# ------------------------------------------------------------------ NUL characters
+
+NUL_TEXT = "NUL character: binary data, not text"
+OFX = Path(__file__).resolve().parents[1] / "data" / "banks" / "ofx" / "ofxparse_checking_v102.ofx"
+
+
+def _ofx_with_nul() -> bytes:
+    data = OFX.read_bytes()
+    at = data.index(b"<NAME>") + len(b"<NAME>")
+    return data[:at] + b"X\x00Y" + data[at:]
+
+
+# (file name, its bytes, the command (FILE = the file), what the one line says)
+NUL_FILES: list[tuple[str, bytes, list[str], str]] = [
+    ("p.csv", b"name,kind\nNul\x00 Co,customer\n", ["partner", "import", "FILE"], "row 2: name"),
+    (
+        "i.csv",
+        b"number,partner,amount,date\nINV\x009,ACME GmbH,1.00,2026-01-01\n",
+        ["invoice", "import", "FILE"],
+        "row 2: number",
+    ),
+    (
+        "i2.csv",  # a look-up, not a store: PostgreSQL refused the query itself
+        b"number,partner,amount,date\nINV-9,ACME\x00 GmbH,1.00,2026-01-01\n",
+        ["invoice", "import", "FILE"],
+        "row 2: partner",
+    ),
+    (
+        "b.csv",
+        b"type,partner,journal,amount,date,reference\n"
+        b"customer_payment,ACME GmbH,BNK1,1.00,2026-01-01,ref\x00x\n",
+        ["bulk", "create", "--file", "FILE"],
+        "row 2: reference",
+    ),
+    (
+        "b2.csv",
+        b"type,partner,journal,amount,date\ncustomer_payment,ACME\x00 GmbH,BNK1,1.00,2026-01-01\n",
+        ["bulk", "create", "--file", "FILE"],
+        "row 2: partner",
+    ),
+    ("ids.txt", b"1\n2\x00\n", ["bulk", "confirm", "--file", "FILE"], "ids.txt: line 2"),
+    ("ids.csv", b"payment\n1\x00\n", ["bulk", "cancel", "--file", "FILE"], "ids.csv: line 2"),
+    (
+        "l.jsonl",
+        b'{"booking_date":"2026-01-01","amount":"5.00","remittance":"a\\u0000b"}\n',
+        ["import", "FILE", "--journal", "BNK1"],
+        "line 1: remittance",
+    ),
+    ("n.ofx", _ofx_with_nul(), ["import", "FILE", "--journal", "BNK1"], "counterparty_name"),
+]
+
+
+def _bank_lines(url: str) -> int:
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from payctl.db.engine import Database
+    from payctl.db.models import BankLine
+
+    async def count() -> int:
+        db = Database(url)
+        try:
+            async with db.session() as s:
+                return int(await s.scalar(select(func.count()).select_from(BankLine)) or 0)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(count())
+
+
+@pytest.fixture
+def books(cli_env: dict[str, str]) -> str:
+    for args in (
+        ["partner", "create", "ACME GmbH", "--kind", "customer"],
+        ["create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "5", "--journal", "BNK1"],
+    ):
+        assert runner.invoke(app, args).exit_code == 0
+    return cli_env["PAYCTL_DATABASE_URL"]
+
+
+@pytest.mark.parametrize(("name", "data", "args", "text"), NUL_FILES)
+def test_a_nul_character_in_a_file_is_refused_on_both_backends(
+    books, tmp_path, name, data, args, text
+):
+    """PostgreSQL refused NUL with an internal error (DBAPIError, exit 1); SQLite stored it."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    before, lines = snapshot(books), _bank_lines(books)
+    line = one_line([str(path) if a == "FILE" else a for a in args], 2, text)
+    assert line.endswith(NUL_TEXT) and str(path) in line, line
+    assert snapshot(books) == before and _bank_lines(books) == lines
+
+
+PAY = ["create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "1", "--journal", "BNK1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["partner", "create", "Nul\x00 Co"], "argument 'Nul\\x00 Co'"),
+        ([*PAY, "--ref", "r\x00"], "--ref"),
+        ([*PAY, "--memo=m\x00"], "--memo"),
+        (
+            ["invoice", "create", "-p", "ACME GmbH", "--number", "I\x00", "--amount", "1"],
+            "--number",
+        ),
+        (["list", "--partner", "AC\x00ME"], "--partner"),
+        (["show", "1\x00"], "argument '1\\x00'"),
+    ],
+)
+def test_a_nul_character_in_an_argument_is_refused_naming_it(books, args, name):
+    """A process's arguments cannot hold NUL, a program calling payctl in-process can: on
+    PostgreSQL the look-up of the name already failed (internal error, exit 1)."""
+    before = snapshot(books)
+    line = one_line(args, 2, f"{name}: {NUL_TEXT}")
+    assert "\x00" not in line
+    assert snapshot(books) == before
+
+
+async def test_the_model_edge_refuses_nul_in_every_text_column(session):
+    """What no reader saw (a service called directly): the ORM attribute and the set-wise
+    insert refuse it naming the field, before the database, on both backends."""
+    from sqlalchemy import func, select
+
+    from payctl.db.bulk import bulk_insert
+    from payctl.db.models import Partner, Payment
+    from payctl.errors import InputError
+
+    with pytest.raises(InputError, match=f"^name: {NUL_TEXT}$"):
+        Partner(name="Nul\x00 Co", kind="customer")
+    with pytest.raises(InputError, match=f"^memo: {NUL_TEXT}$"):
+        Payment(memo="a\x00b")  # a Text column: no length, still text
+    with pytest.raises(InputError, match=f"^name: {NUL_TEXT}$"):
+        await bulk_insert(session, Partner.__table__, [{"name": "A\x00", "kind": "customer"}])
+    assert await session.scalar(select(func.count()).select_from(Partner)) == 0
