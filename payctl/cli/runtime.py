@@ -150,6 +150,11 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
         str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     )
     text = re.sub(r"^\[Errno -?\d+\] ", "", text)  # the OS's reason, not Python's wording
+    if _disconnected(exc):
+        return DatabaseError(
+            f"lost the connection to database {where} ({text}): the command's unfinished "
+            "transaction is rolled back; retry when the server is back"
+        )
     if isinstance(exc, sa_exc.OperationalError) and "readonly" in text:
         return DatabaseError(
             f"database {where} is read-only: this command writes; "
@@ -175,6 +180,24 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     }:
         return DatabaseError(f"cannot use database {where}: {str(cause) or text}")
     return None
+
+
+def _disconnected(exc: BaseException) -> bool:
+    """The server ended the session (pg_terminate_backend, a restart, a crash, a network cut):
+    SQLAlchemy saw the connection die, or SQLSTATE class 08 (connection exception) / 57P
+    (operator intervention: admin shutdown, crash shutdown, cannot connect now)."""
+    from sqlalchemy import exc as sa_exc
+
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", None)
+    for err in (orig, getattr(orig, "__cause__", None)):
+        state = str(getattr(err, "sqlstate", None) or "")
+        if state.startswith(("08", "57P")):
+            return True
+    return False
 
 
 def _cancelled(exc: BaseException) -> DatabaseError | None:

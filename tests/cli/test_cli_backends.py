@@ -4,6 +4,7 @@ written, none of Python's wording."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +264,77 @@ async def test_the_model_edge_refuses_nul_in_every_text_column(session):
     with pytest.raises(InputError, match=f"^name: {NUL_TEXT}$"):
         await bulk_insert(session, Partner.__table__, [{"name": "A\x00", "kind": "customer"}])
     assert await session.scalar(select(func.count()).select_from(Partner)) == 0
+
+
+# ------------------------------------------------------------------ a terminated server session
+
+APP_NAME = "payctl-terminated"
+
+
+async def _terminate_while_waiting(url: str, table: str, args: list[str]) -> Any:
+    """Run payctl while another session holds ``table`` locked; when payctl's statement waits
+    on that lock (mid-command: its earlier statements ran), end its backend."""
+    import asyncio
+    import subprocess
+    import sys
+
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    holder = await asyncpg.connect(dsn)
+    killer = await asyncpg.connect(dsn)
+    try:
+        lock = holder.transaction()
+        await lock.start()
+        await holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAYCTL_")}
+        env.update(PAYCTL_DATABASE_URL=f"{url}?application_name={APP_NAME}", PAYCTL_USER="t")
+        payctl = str(Path(sys.executable).parent / "payctl")
+        proc = subprocess.Popen(
+            [payctl, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        ended = []
+        for _ in range(600):
+            ended = await killer.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                APP_NAME,
+            )
+            if ended or proc.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        stdout, stderr = proc.communicate(timeout=60)
+        await lock.rollback()
+        assert ended, ("payctl never waited on the lock", proc.returncode, stderr)
+        return proc.returncode, stdout, stderr
+    finally:
+        await holder.close()
+        await killer.close()
+
+
+TERMINATED = [
+    ("payments", ["list"]),
+    ("payments", ["create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "3"]),
+    ("partners", ["partner", "create", "Late Co"]),
+    ("journal_entries", ["confirm", "1"]),
+]
+
+
+@pytest.mark.parametrize(("table", "args"), TERMINATED)
+def test_a_terminated_server_session_is_exit_3_in_one_line(pg_url, table, args):
+    """pg_terminate_backend mid-command used to be "internal error: DBAPIError", exit 1."""
+    import asyncio
+
+    for setup in (
+        ["partner", "create", "ACME GmbH", "--kind", "customer"],
+        ["create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "5", "--journal", "BNK1"],
+    ):
+        assert runner.invoke(app, ["--database-url", pg_url, *setup]).exit_code == 0
+    before = snapshot(pg_url)
+    code, _stdout, stderr = asyncio.run(_terminate_while_waiting(pg_url, table, args))
+    lines = stderr.splitlines()
+    assert code == 3 and len(lines) == 1, (code, stderr)
+    assert lines[0].startswith("payctl: error: lost the connection to database"), lines
+    for wording in PYTHON_WORDING:
+        assert wording not in stderr, (wording, stderr)
+    assert snapshot(pg_url) == before
