@@ -136,6 +136,17 @@ def database_url() -> str:
     return resolve_database_url(state().database_url)
 
 
+def database_failure(exc: BaseException) -> DatabaseError | None:
+    """``exc`` as the one-line exit-3 error :func:`run` would report, or None when it is not a
+    database failure. For a command that reports per item (each imported file) which of its
+    transactions committed before the database failed."""
+    url = database_url()
+    mapped = _database_error(exc, url)
+    if mapped is not None:
+        mapped = DatabaseError(_mask_in(mapped.message, url))
+    return mapped
+
+
 def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     """Map driver/connection failures to exit code 3 with the URL's password masked."""
     from sqlalchemy import exc as sa_exc
@@ -150,6 +161,10 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
         str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     )
     text = re.sub(r"^\[Errno -?\d+\] ", "", text)  # the OS's reason, not Python's wording
+    if "database or disk is full" in text or _sqlstate(exc).startswith("53"):
+        return DatabaseError(
+            f"database {where}: {text}: the transaction is rolled back; free space and retry"
+        )
     if _disconnected(exc):
         return DatabaseError(
             f"lost the connection to database {where} ({text}): the command's unfinished "
@@ -192,12 +207,17 @@ def _disconnected(exc: BaseException) -> bool:
         return False
     if exc.connection_invalidated:
         return True
+    return _sqlstate(exc).startswith(("08", "57P"))
+
+
+def _sqlstate(exc: BaseException) -> str:
+    """PostgreSQL's SQLSTATE of a driver error ("" when there is none)."""
     orig = getattr(exc, "orig", None)
     for err in (orig, getattr(orig, "__cause__", None)):
-        state = str(getattr(err, "sqlstate", None) or "")
-        if state.startswith(("08", "57P")):
-            return True
-    return False
+        state = getattr(err, "sqlstate", None)
+        if state:
+            return str(state)
+    return ""
 
 
 def _cancelled(exc: BaseException) -> DatabaseError | None:
