@@ -4,16 +4,21 @@ one place: PostgreSQL refuses a longer value (an internal error once it reached 
 while SQLite would store it, so the same input would be accepted on one backend and crash on
 the other. Every ORM attribute with a length checks what is assigned to it; set-wise inserts
 that build rows without ORM objects go through :func:`check_rows` (``bulk_insert``).
+
+Dates obey the one date rule (:func:`payctl.domain.dates.check_plausible`, 1900–2199) here too,
+whoever built them: a date near the end of the calendar overflows date arithmetic.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Enum, String, event
+from sqlalchemy import Date, DateTime, Enum, String, event
 from sqlalchemy.orm import DeclarativeBase
 
+from payctl.domain.dates import check_plausible
 from payctl.errors import InputError
 
 
@@ -42,6 +47,7 @@ def check_rows(table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     objects: every text value of ``rows`` obeys the same rule as an ORM attribute."""
     if not rows:
         return
+    dates = [c for c in rows[0] if _is_date(table.c[c].type)]
     texts = [
         (c, table.c[c].type.length)
         for c in rows[0]
@@ -52,6 +58,13 @@ def check_rows(table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
             value = row[field]
             if isinstance(value, str):
                 _refuse(field, value, limit)
+        for field in dates:
+            if row[field] is not None:
+                check_plausible(row[field], field)
+
+
+def _is_date(type_: Any) -> bool:
+    return isinstance(type_, Date) and not isinstance(type_, DateTime)
 
 
 def install(base: type[DeclarativeBase]) -> None:
@@ -60,6 +73,8 @@ def install(base: type[DeclarativeBase]) -> None:
     for mapper in base.registry.mappers:
         for attr in mapper.column_attrs:
             column = attr.columns[0]
+            if _is_date(column.type):
+                event.listen(getattr(mapper.class_, attr.key), "set", _date_checker(attr.key))
             if isinstance(column.type, Enum) or not isinstance(column.type, String):
                 continue
             event.listen(
@@ -71,6 +86,15 @@ def _checker(field: str, limit: int | None) -> Any:
     def check(_target: object, value: object, _old: object, _initiator: object) -> object:
         if isinstance(value, str):
             _refuse(field, value, limit)
+        return value
+
+    return check
+
+
+def _date_checker(field: str) -> Any:
+    def check(_target: object, value: object, _old: object, _initiator: object) -> object:
+        if isinstance(value, dt.date):
+            check_plausible(value, field)
         return value
 
     return check

@@ -5,6 +5,7 @@ written, none of Python's wording."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -483,3 +484,70 @@ def test_a_lost_session_in_file_2_of_3_reports_file_1_committed(pg_url, tmp_path
         ("f3.jsonl", "not imported"),
     ]
     assert _bank_lines(pg_url) == before + 5
+
+
+# ------------------------------------------------------------------ the ends of the calendar
+
+OUTSIDE = "is outside the dates payctl books (1900–2199)"
+OUTSIDE_RE = re.escape(OUTSIDE)
+
+
+def _date_cases(d: str, t: Path) -> list[tuple[list[str], str]]:
+    """Every place a date enters: options, lock date, invoice/payment/bank files, JSON lines."""
+    inv, pay, bank = t / f"inv{d}.csv", t / f"pay{d}.csv", t / f"bank{d}.jsonl"
+    inv.write_text(f"number,partner,amount,date\nZ-{d},ACME GmbH,1.00,{d}\n")
+    pay.write_text(f"type,partner,journal,amount,date\ncustomer_payment,ACME GmbH,BNK1,1.00,{d}\n")
+    bank.write_text(f'{{"booking_date":"{d}","amount":"5.00","remittance":"x"}}\n')
+    due = t / f"due{d}.csv"
+    due.write_text(f"number,partner,amount,date,due_date\nD-{d},ACME GmbH,1.00,2026-01-01,{d}\n")
+    one = ["-p", "ACME GmbH", "--amount", "1"]
+    return [
+        (["invoice", "create", *one, "--number", f"X{d}", "--date", d], "date"),
+        (["invoice", "create", *one, "--number", f"Y{d}", "--due", d], "due_date"),
+        (["create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "1", "--date", d], "date"),
+        (["list", "--date-from", d], "date_from"),
+        (["list", "--date-to", d], "date_to"),
+        (["summary", "--date-from", d], "date_from"),
+        (["bulk", "validate", "--date-to", d], "date_to"),
+        (["export", "--to", "beancount", "--date-from", d, "-o", str(t / "x")], "date_from"),
+        (["lock-date", "set", d], "lock date"),
+        (["invoice", "import", str(inv)], f"{inv}: row 2: date"),
+        (["invoice", "import", str(due)], f"{due}: row 2: due_date"),
+        (["bulk", "create", "--file", str(pay)], f"{pay}: row 2: date"),
+        (["import", str(bank), "--input-format", "jsonl"], f"{bank}: line 1: booking_date"),
+    ]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "2200-01-01", "1899-12-31"])
+def test_a_date_outside_1900_2199_is_refused_wherever_it_enters(books, tmp_path, day):
+    """A guard of every entry on both backends (the parser refused them before this issue;
+    9999-12-31 overflowed date arithmetic on SQLite before that)."""
+    before = snapshot(books)
+    for args, field in _date_cases(day, tmp_path):
+        one_line(args, 2, f"{field}: {day} {OUTSIDE}")
+    assert snapshot(books) == before
+
+
+async def test_the_model_edge_refuses_a_date_outside_1900_2199(session):
+    """What no parser saw (a service or a reader building models directly): every date column
+    of the ORM and of bulk_insert obeys the same rule, on both backends."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from payctl.db.bulk import bulk_insert
+    from payctl.db.models import BankStatement, Invoice, Payment
+    from payctl.errors import InputError
+
+    end = dt.date(9999, 12, 31)
+    with pytest.raises(InputError, match=f"^date: 9999-12-31 {OUTSIDE_RE}$"):
+        Payment(date=end)
+    with pytest.raises(InputError, match=f"^due_date: 0001-01-01 {OUTSIDE_RE}$"):
+        Invoice(due_date=dt.date(1, 1, 1))
+    with pytest.raises(InputError, match=f"^closing_date: 9999-12-31 {OUTSIDE_RE}$"):
+        await bulk_insert(
+            session, BankStatement.__table__, [{"journal_id": 1, "closing_date": end}]
+        )
+    assert await session.scalar(select(func.count()).select_from(BankStatement)) == 0
+    Payment(date=dt.date(2199, 12, 31))  # the bounds themselves are dates payctl books
+    Invoice(due_date=dt.date(1900, 1, 1))
