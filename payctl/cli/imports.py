@@ -9,7 +9,7 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import FormatOpt, use_format
 from payctl.cli.progress import progress_bar
-from payctl.cli.runtime import error_line, run, user
+from payctl.cli.runtime import database_failure, error_line, run, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
 COLUMNS = [
@@ -77,45 +77,16 @@ def import_(
     Example: payctl import /srv/extracts/2026-11-26.xml --journal BNK1 --auto-confirm
     """
     use_format(format_)
-    from payctl.importers.files import read_input
-    from payctl.services.bank_extract_service import BankExtractService
-
     inputs = ["-" if f == "-" else f for f in files]
-
-    async def op(session: Any, progress: Any) -> list[dict[str, Any]]:
-        from payctl.services.views import plain
-
-        out = []
-        for file in inputs:
-            try:
-                data, source = read_input(file)
-                fmt = input_format or ("jsonl" if file == "-" else None)
-                report = await BankExtractService(session, user()).import_file(
-                    data,
-                    source,
-                    journal,
-                    input_format=fmt,
-                    profile=profile,
-                    auto_confirm=auto_confirm,
-                    dry_run=dry_run,
-                    progress=progress,
-                )
-                row = plain(report)
-                row["status"] = "dry run" if dry_run else "imported"
-            except PayctlError as exc:
-                row = {
-                    "source": file,
-                    "ok": False,
-                    "error": exc.message,
-                    "status": "failed",
-                    "exit_code": exc.exit_code,
-                }
-            row["file"] = row.pop("source")
-            out.append(row)
-        return out
-
+    options = {
+        "journal": journal,
+        "input_format": input_format,
+        "profile": profile,
+        "auto_confirm": auto_confirm,
+        "dry_run": dry_run,
+    }
     with progress_bar("bank lines") as progress:
-        rows = run(lambda session: op(session, progress))
+        rows = run(lambda session: _import_files(session, inputs, progress, options))
     if render.fmt() == "json":
         totals = {k: sum(r.get(k) or 0 for r in rows) for k in COUNTS}
         totals["failed_files"] = sum(not r.get("ok", True) for r in rows)
@@ -155,6 +126,60 @@ def changed_line(change: dict[str, Any]) -> str:
         f"{where}{tx} is already imported as bank line {change['bank_line']} but differs "
         f"({fields}): the stored line is kept"
     )
+
+
+async def _import_files(
+    session: Any, inputs: list[str], progress: Any, options: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """One row per file, in order. Each file is its own transaction: a bad file is reported
+    and the others go on; when the database fails (disk full, connection lost) the files
+    before it stay committed and are reported as such, the rest are not tried."""
+    out = []
+    for index, file in enumerate(inputs):
+        try:
+            out.append(await _import_one(session, file, progress, options))
+        except PayctlError as exc:
+            out.append(_failed(file, exc.message, exc.exit_code))
+        except Exception as exc:
+            mapped = database_failure(exc)
+            if mapped is None:
+                raise
+            out.append(_failed(file, f"{file}: {mapped.message}", mapped.exit_code))
+            out.extend(_failed(rest, None, None) for rest in inputs[index + 1 :])
+            break
+    return out
+
+
+async def _import_one(
+    session: Any, file: str, progress: Any, options: dict[str, Any]
+) -> dict[str, Any]:
+    from payctl.importers.files import read_input
+    from payctl.services.bank_extract_service import BankExtractService
+    from payctl.services.views import plain
+
+    data, source = read_input(file)
+    fmt = options["input_format"] or ("jsonl" if file == "-" else None)
+    report = await BankExtractService(session, user()).import_file(
+        data,
+        source,
+        options["journal"],
+        input_format=fmt,
+        profile=options["profile"],
+        auto_confirm=options["auto_confirm"],
+        dry_run=options["dry_run"],
+        progress=progress,
+    )
+    row = plain(report)
+    row["status"] = "dry run" if options["dry_run"] else "imported"
+    row["file"] = row.pop("source")
+    return row
+
+
+def _failed(file: str, error: str | None, exit_code: int | None) -> dict[str, Any]:
+    """The row of a file that failed (``error``), or was not tried after the database failed."""
+    if error is None:
+        return {"file": file, "ok": False, "status": "not imported"}
+    return {"file": file, "ok": False, "error": error, "status": "failed", "exit_code": exit_code}
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,6 +18,7 @@ from payctl.errors import (
     EXIT_DATABASE,
     EXIT_REFUSED,
     DatabaseError,
+    InputError,
     PayctlError,
 )
 from payctl.textsafe import escape_controls
@@ -80,6 +82,7 @@ class PayctlGroup(TyperGroup):
         prepare_streams()
         try:
             try:
+                _refuse_nul(sys.argv[1:] if args is None else args)
                 code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             except typer.TyperException as exc:  # typer's (vendored click's) usage errors
                 if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command
@@ -105,6 +108,24 @@ class PayctlGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+def _refuse_nul(args: Sequence[str]) -> None:
+    """No option or argument holds a NUL character: not text (PostgreSQL cannot store it nor
+    look it up), refused like a NUL in a file. (A process's own arguments cannot hold one; a
+    program calling payctl in-process can pass one.)"""
+    from payctl.importers.files import NOT_TEXT
+
+    for i, arg in enumerate(args):
+        if "\x00" not in arg:
+            continue
+        if arg.startswith("--") and "=" in arg:
+            name = arg.split("=", 1)[0]
+        elif i > 0 and args[i - 1].startswith("-") and not arg.startswith("-"):
+            name = args[i - 1]
+        else:
+            name = f"argument {arg!r}"
+        raise InputError(f"{name}: {NOT_TEXT}")
+
+
 def user() -> str:
     from payctl.config import resolve_user
 
@@ -115,6 +136,17 @@ def database_url() -> str:
     from payctl.config import resolve_database_url
 
     return resolve_database_url(state().database_url)
+
+
+def database_failure(exc: BaseException) -> DatabaseError | None:
+    """``exc`` as the one-line exit-3 error :func:`run` would report, or None when it is not a
+    database failure. For a command that reports per item (each imported file) which of its
+    transactions committed before the database failed."""
+    url = database_url()
+    mapped = _database_error(exc, url)
+    if mapped is not None:
+        mapped = DatabaseError(_mask_in(mapped.message, url))
+    return mapped
 
 
 def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
@@ -130,6 +162,16 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     text = (
         str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     )
+    text = re.sub(r"^\[Errno -?\d+\] ", "", text)  # the OS's reason, not Python's wording
+    if "database or disk is full" in text or _sqlstate(exc).startswith("53"):
+        return DatabaseError(
+            f"database {where}: {text}: the transaction is rolled back; free space and retry"
+        )
+    if _disconnected(exc):
+        return DatabaseError(
+            f"lost the connection to database {where} ({text}): the command's unfinished "
+            "transaction is rolled back; retry when the server is back"
+        )
     if isinstance(exc, sa_exc.OperationalError) and "readonly" in text:
         return DatabaseError(
             f"database {where} is read-only: this command writes; "
@@ -155,6 +197,29 @@ def _database_error(exc: BaseException, url: str) -> DatabaseError | None:
     }:
         return DatabaseError(f"cannot use database {where}: {str(cause) or text}")
     return None
+
+
+def _disconnected(exc: BaseException) -> bool:
+    """The server ended the session (pg_terminate_backend, a restart, a crash, a network cut):
+    SQLAlchemy saw the connection die, or SQLSTATE class 08 (connection exception) / 57P
+    (operator intervention: admin shutdown, crash shutdown, cannot connect now)."""
+    from sqlalchemy import exc as sa_exc
+
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    return _sqlstate(exc).startswith(("08", "57P"))
+
+
+def _sqlstate(exc: BaseException) -> str:
+    """PostgreSQL's SQLSTATE of a driver error ("" when there is none)."""
+    orig = getattr(exc, "orig", None)
+    for err in (orig, getattr(orig, "__cause__", None)):
+        state = getattr(err, "sqlstate", None)
+        if state:
+            return str(state)
+    return ""
 
 
 def _cancelled(exc: BaseException) -> DatabaseError | None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from payctl.db.engine import dialect_name
+from payctl.db.limits import check_rows
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -46,6 +47,7 @@ async def bulk_insert(
         raise TypeError(f"bulk_insert needs a Table, got {type(table).__name__}")
     if not rows:
         return
+    check_rows(table, rows)  # the text rule of every ORM attribute (db/limits.py)
     if dialect_name(session) != "sqlite":
         await session.execute(insert(table), list(rows))
         return

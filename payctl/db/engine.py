@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from payctl.config import busy_timeout_seconds, statement_timeout_seconds
+from payctl.config import busy_timeout_seconds, postgres_connect_args, statement_timeout_seconds
 
 WRITE_OPTION = "payctl_write"
 
@@ -100,12 +100,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # max(4 x busy timeout, 60 s) = 120 s, surfaced as a bare TimeoutError and was reported
     # as "cannot use database", exactly like a server that cannot be reached.
     statement_ms = int(statement_timeout_seconds() * 1000)
+    # libpq's URL options (?sslmode=require) become asyncpg's arguments; unknown ones refused
+    target, options = postgres_connect_args(url)
     connect_args = {
         "timeout": timeout,
         "command_timeout": None,
-        "server_settings": {"statement_timeout": str(statement_ms)},
+        **options,
+        "server_settings": {
+            **options.get("server_settings", {}),
+            "statement_timeout": str(statement_ms),
+        },
     }
-    return create_async_engine(url, connect_args=connect_args, **kwargs)
+    return create_async_engine(target, connect_args=connect_args, **kwargs)
 
 
 class Database:

@@ -1,17 +1,24 @@
-"""Text must fit its column. The limits are the models' ``String(N)`` lengths, so they live in
+"""Text must fit its column, and be text: no NUL character (PostgreSQL cannot store one, SQLite
+would). The limits are the models' ``String(N)`` lengths, so they live in
 one place: PostgreSQL refuses a longer value (an internal error once it reached the database)
 while SQLite would store it, so the same input would be accepted on one backend and crash on
 the other. Every ORM attribute with a length checks what is assigned to it; set-wise inserts
-that build rows without ORM objects call :func:`check_fits` for their typed fields.
+that build rows without ORM objects go through :func:`check_rows` (``bulk_insert``).
+
+Dates obey the one date rule (:func:`payctl.domain.dates.check_plausible`, 1900–2199) here too,
+whoever built them: a date near the end of the calendar overflows date arithmetic.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Enum, String, event
+from sqlalchemy import Date, DateTime, Enum, String, event
 from sqlalchemy.orm import DeclarativeBase
 
+from payctl.domain.dates import check_plausible
 from payctl.errors import InputError
 
 
@@ -19,33 +26,75 @@ def _too_long(field: str, value: str, limit: int) -> InputError:
     return InputError(f"{field}: {len(value)} characters, at most {limit}")
 
 
+def _refuse(field: str, value: str, limit: int | None) -> None:
+    """The one rule of text in a column: no NUL, at most ``limit`` characters."""
+    if "\x00" in value:
+        raise InputError(f"{field}: NUL character: binary data, not text")
+    if limit is not None and len(value) > limit:
+        raise _too_long(field, value, limit)
+
+
 def check_fits(model: type[DeclarativeBase], **values: str | None) -> None:
-    """Refuse any of ``values`` longer than its column of ``model`` allows."""
+    """Refuse any of ``values`` longer than its column of ``model`` allows, or not text."""
     table = model.__table__
     for field, value in values.items():
-        limit = getattr(table.c[field].type, "length", None)
-        if value is not None and limit is not None and len(value) > limit:
-            raise _too_long(field, value, limit)
+        if value is not None:
+            _refuse(field, value, getattr(table.c[field].type, "length", None))
+
+
+def check_rows(table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Set-wise inserts (:func:`payctl.db.bulk.bulk_insert`), which build rows without ORM
+    objects: every text value of ``rows`` obeys the same rule as an ORM attribute."""
+    if not rows:
+        return
+    dates = [c for c in rows[0] if _is_date(table.c[c].type)]
+    texts = [
+        (c, table.c[c].type.length)
+        for c in rows[0]
+        if isinstance(table.c[c].type, String) and not isinstance(table.c[c].type, Enum)
+    ]
+    for row in rows:
+        for field, limit in texts:
+            value = row[field]
+            if isinstance(value, str):
+                _refuse(field, value, limit)
+        for field in dates:
+            if row[field] is not None:
+                check_plausible(row[field], field)
+
+
+def _is_date(type_: Any) -> bool:
+    return isinstance(type_, Date) and not isinstance(type_, DateTime)
 
 
 def install(base: type[DeclarativeBase]) -> None:
-    """Make every length-limited attribute of every model refuse a value that does not fit."""
+    """Make every text attribute of every model refuse a value that does not fit its length
+    or holds a NUL character."""
     for mapper in base.registry.mappers:
         for attr in mapper.column_attrs:
             column = attr.columns[0]
+            if _is_date(column.type):
+                event.listen(getattr(mapper.class_, attr.key), "set", _date_checker(attr.key))
             if isinstance(column.type, Enum) or not isinstance(column.type, String):
-                continue
-            if column.type.length is None:
                 continue
             event.listen(
                 getattr(mapper.class_, attr.key), "set", _checker(attr.key, column.type.length)
             )
 
 
-def _checker(field: str, limit: int) -> Any:
+def _checker(field: str, limit: int | None) -> Any:
     def check(_target: object, value: object, _old: object, _initiator: object) -> object:
-        if isinstance(value, str) and len(value) > limit:
-            raise _too_long(field, value, limit)
+        if isinstance(value, str):
+            _refuse(field, value, limit)
+        return value
+
+    return check
+
+
+def _date_checker(field: str) -> Any:
+    def check(_target: object, value: object, _old: object, _initiator: object) -> object:
+        if isinstance(value, dt.date):
+            check_plausible(value, field)
         return value
 
     return check

@@ -52,6 +52,29 @@ def check_dates(statements: list[BankStatement], source: str) -> None:
                         raise BankFileError.at(source, ln.line_no, None, exc.message) from None
 
 
+TEXT_FIELDS = (
+    "counterparty_name",
+    "counterparty_account",
+    "remittance",
+    "structured_reference",
+    "transaction_id",
+)
+
+
+def check_text(statements: list[BankStatement], source: str) -> None:
+    """No text of any reader's statements holds a NUL character (see ``files.NOT_TEXT``)."""
+    from payctl.importers.files import NOT_TEXT
+
+    for st in statements:
+        for name in ("account", "currency", "statement_id"):
+            if "\x00" in (getattr(st, name) or ""):
+                raise BankFileError.at(source, None, name, NOT_TEXT)
+        for ln in st.lines:
+            for name in ("currency", *TEXT_FIELDS):
+                if "\x00" in (getattr(ln, name) or ""):
+                    raise BankFileError.at(source, ln.line_no, name, NOT_TEXT)
+
+
 @dataclass(frozen=True, slots=True)
 class BankLine:
     """One booked movement on the account. ``amount`` is signed: + money in, - money out."""

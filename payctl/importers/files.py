@@ -154,7 +154,7 @@ def decode_text(
     the encoding(s) tried in that message."""
     codec = encoding or "utf-8-sig"
     try:
-        return data.decode(codec)
+        return _no_nul(data.decode(codec), source)
     except LookupError:
         raise InputError(f"{source}: unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
@@ -165,6 +165,22 @@ def decode_text(
             f"{source} is not {label} text (byte 0x{data[exc.start]:02x} at offset "
             f"{exc.start}); {hint}"
         ) from None
+
+
+def _no_nul(text: str, source: str) -> str:
+    """Every text read from a file: a NUL character is binary data, not text (PostgreSQL
+    cannot store it, nor look it up: the same input would pass on SQLite only)."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        refuse_nul(f"{source}: line {text.count(chr(10), 0, nul) + 1}")
+    return text
+
+
+NOT_TEXT = "NUL character: binary data, not text"
+
+
+def refuse_nul(where: str) -> None:
+    raise InputError(f"{where}: {NOT_TEXT}")
 
 
 def read_text(path: str | Path, encoding: str | None = None, hint: str = "give --encoding") -> str:

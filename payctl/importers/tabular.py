@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from payctl.errors import InputError
-from payctl.importers.files import decode_text, read_input
+from payctl.importers.files import decode_text, read_input, refuse_nul
 from payctl.importers.records import SourceRow, Table
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -81,11 +82,18 @@ def read_table(
     header = [normalise_header(c) for c in frame.columns]
     if len(set(header)) != len(header):
         raise InputError(f"{source}: duplicate column names in the header")
+    return Table(source, header, _rows(frame, header, source))
+
+
+def _rows(frame: Any, header: list[str], source: str) -> list[SourceRow]:
     rows = []
     for index, values in enumerate(frame.itertuples(index=False, name=None)):
         cells = {
             h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=True)
         }
+        for h, cell in cells.items():  # CSV and XLSX alike
+            if "\x00" in cell:
+                refuse_nul(f"{source}: row {index + 2}: {h}")
         if any(cells.values()):
             rows.append(SourceRow(index + 2, cells))
-    return Table(source, header, rows)
+    return rows

@@ -38,6 +38,7 @@ from payctl.errors import InputError
 from payctl.importers.bank import (
     BankFileError,
     check_dates,
+    check_text,
 )
 from payctl.importers.bank import (
     BankLine as ParsedLine,
@@ -106,6 +107,7 @@ def parse_file(
     options = {"profile": profile} if profile and fmt in ("csv", "xlsx") else {}
     statements = reader.read(data, source, **options)
     check_dates(statements, source)
+    check_text(statements, source)
     return fmt, statements
 
 
