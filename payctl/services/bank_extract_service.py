@@ -437,9 +437,14 @@ class BankExtractService:
         """One audit record per statement with a digest of each line stored (what `payctl
         check` compares the lines with): compact, not one record per line."""
         by_statement: dict[int, dict[str, str]] = {}
+        digest = audit.bank_line_digest
         for row in rows:
-            by_statement.setdefault(row["statement_id"], {})[str(row["id"])] = (
-                audit.bank_line_digest(*(row[f] for f in audit.BANK_LINE_FIELDS))
+            by_statement.setdefault(row["statement_id"], {})[str(row["id"])] = digest(
+                row["journal_id"],
+                row["fingerprint"],
+                row["booking_date"],
+                row["amount"],
+                row["currency"],
             )
         await audit.append(
             self.session,
