@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from enum import StrEnum
@@ -26,25 +27,75 @@ class ExportFormat(StrEnum):
     XLSX = "xlsx"
 
 
-def check(format_: FormatOpt = None) -> None:
+_HEAD = re.compile(r"([0-9]{1,19}):([0-9a-f]{64})")
+
+
+def _expected_head(value: str | None) -> tuple[int, str] | None:
+    if value is None:
+        return None
+    found = _HEAD.fullmatch(value.strip())
+    if found is None:
+        abort(
+            "--expect-head: expected COUNT:HASH as `payctl check --head` prints it "
+            "(a number, a colon, 64 lowercase hex digits)",
+            EXIT_BAD_INPUT,
+        )
+    return int(found[1]), found[2]
+
+
+def check(
+    format_: FormatOpt = None,
+    head: Annotated[
+        bool,
+        typer.Option(
+            "--head",
+            help="On clean books, print the audit chain head as COUNT:HASH (JSON with "
+            "--format json), to store outside the database.",
+        ),
+    ] = False,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            metavar="COUNT:HASH",
+            help="A head printed by --head earlier: a violation unless the first COUNT audit "
+            "records still end in HASH (records appended since are fine).",
+        ),
+    ] = None,
+) -> None:
     """Verify the books: balanced entries, one live entry per posted payment, reversal links,
-    invoice residuals, receivable/payable = open items, gapless numbers, audit chain.
+    invoice residuals, receivable/payable = open items, gapless numbers, audit chain, and
+    posted payments, their entries and bank lines against what the audit trail recorded.
 
     Prints every violation and exits 1 when there is any (for cron alerts); exits 0 with
     "ok: N checks passed" on stderr otherwise.
 
-    Example: payctl check --format json
+    Example: payctl check --expect-head "$(cat /safe/place/payctl.head)"
     """
     use_format(format_)
+    expected = _expected_head(expect_head)
     from payctl.services.integrity_service import CHECKS, IntegrityService
     from payctl.services.views import plain
 
-    violations = [plain(v) for v in run(lambda s: IntegrityService(s, user()).check())]
-    if violations or render.fmt() != "table":
+    service: list[IntegrityService] = []
+
+    def verify(s: Any) -> Any:
+        service.append(IntegrityService(s, user(), expected_head=expected))
+        return service[0].check()
+
+    violations = [plain(v) for v in run(verify)]
+    if violations or (render.fmt() != "table" and not head):
         render.rows(violations, VIOLATION_COLUMNS, title="Integrity violations")
     if violations:
         render.message(f"{len(violations)} integrity violation(s) found")
         raise typer.Exit(EXIT_REFUSED)
+    if head:
+        found = service[0].head
+        assert found is not None  # set by the audit chain check
+        if render.fmt() == "json":
+            render.emit_json({"count": found[0], "hash": found[1]})
+        else:
+            render.line(f"{found[0]}:{found[1]}")
     render.message(f"ok: {len(CHECKS)} checks passed")
 
 

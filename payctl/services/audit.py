@@ -62,6 +62,35 @@ def record_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+# What the trail records of an object so that `payctl check` can compare the object with it
+# (services/audit_match.py): the confirm record of a payment carries its snapshot and its
+# entry (``entry_record``); an import records a digest of each bank line it stored.
+BASELINE = "audit_baseline"  # object_type of the record schema 0006 appended at the upgrade
+BANK_LINE_FIELDS = ("journal_id", "fingerprint", "booking_date", "amount", "currency")
+
+
+def entry_record(number: str, lines: Any) -> dict[str, Any]:
+    """A posted entry as the trail records it: its number and its lines, in a stable order
+    (account, partner, debit, credit; ``lines`` of domain ``Line`` or rows with those names)."""
+    return {
+        "number": number,
+        "lines": sorted(
+            ([ln.account_id, ln.partner_id, int(ln.debit), int(ln.credit)] for ln in lines),
+            key=lambda r: (r[0], r[1] is None, r[1] or 0, r[2], r[3]),
+        ),
+    }
+
+
+def bank_line_digest(
+    journal_id: int, fingerprint: str, booking_date: dt.date, amount: int, currency: str
+) -> str:
+    """A bank line's stored facts at import, hashed: one short string per line (an import of
+    100,000 lines hashes them all). The fingerprint, the only free text, comes last, so the
+    fixed-format fields before it cannot be shifted into it."""
+    payload = f"{journal_id}|{booking_date.isoformat()}|{int(amount)}|{currency}|{fingerprint}"
+    return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
 
@@ -124,6 +153,23 @@ async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
         prev = digest
     await bulk_insert(session, AuditRecord.__table__, rows)
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
+
+
+def head_problem(records: list[Any], count: int, digest: str) -> str | None:
+    """Compare the trail with a head stored outside the database (``payctl check --head``):
+    the first ``count`` records must end in ``digest``; a longer trail is fine (appended)."""
+    if count > len(records):
+        return (
+            f"the audit trail has {len(records)} record(s), fewer than the {count} of the "
+            "expected head (records removed)"
+        )
+    got = records[count - 1].hash if count else GENESIS
+    if got != digest:
+        return (
+            f"the first {count} audit record(s) end in hash {got}, not the expected {digest} "
+            "(the trail was rewritten)"
+        )
+    return None
 
 
 def verify_chain(records: list[AuditRecord], head: str | None) -> str | None:

@@ -46,7 +46,7 @@ from payctl.importers.bank import (
 from payctl.importers.bank import (
     BankStatement as ParsedStatement,
 )
-from payctl.services import lookups
+from payctl.services import audit, lookups
 from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_json
 from payctl.services.matching_data import load_matcher, prime_fuzzy
 from payctl.services.settings import lock_date
@@ -547,6 +547,27 @@ class BankExtractService:
             report.payments_confirmed, problems = await posting.confirm(sorted(created))
             report.warnings += problems
 
+    async def _audit_lines(self, rows: list[dict[str, Any]]) -> None:
+        """One audit record per statement with a digest of each line stored (what `payctl
+        check` compares the lines with): compact, not one record per line."""
+        by_statement: dict[int, dict[str, str]] = {}
+        digest = audit.bank_line_digest
+        for row in rows:
+            by_statement.setdefault(row["statement_id"], {})[str(row["id"])] = digest(
+                row["journal_id"],
+                row["fingerprint"],
+                row["booking_date"],
+                row["amount"],
+                row["currency"],
+            )
+        await audit.append(
+            self.session,
+            [
+                audit.AuditEvent(self.user, "import", "bank_statement", sid, {"lines": lines})
+                for sid, lines in sorted(by_statement.items())
+            ],
+        )
+
     async def _book_chunk(
         self,
         ctx: _Booking,
@@ -621,6 +642,7 @@ class BankExtractService:
         for line_id, pid in created.items():
             rows[index_of[line_id]]["payment_id"] = pid
         await bulk_insert(self.session, BankLine.__table__, rows)
+        await self._audit_lines(rows)
         entry_ids = await posting.reconcile(
             j,
             [

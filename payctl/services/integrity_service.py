@@ -47,7 +47,7 @@ from payctl.db.models import (
 )
 from payctl.domain.enums import AccountRole, InvoiceState, InvoiceType, PaymentState, PaymentType
 from payctl.domain.money import format_amount
-from payctl.services import audit, sequences
+from payctl.services import audit, audit_match, sequences
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ CHECKS = (
     "numbers unique and gapless",
     "bank lines hold posted payments of their journal, each once",
     "audit chain intact",
+    "posted payments, entries and bank lines match the audit trail",
 )
 
 _MAX_LISTED = 5  # numbers listed in one gap message
@@ -125,9 +126,18 @@ def _money(minor: int | None) -> str:
 
 
 class IntegrityService:
-    def __init__(self, session: AsyncSession, user: str = "system") -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        user: str = "system",
+        expected_head: tuple[int, str] | None = None,
+    ) -> None:
         self.session = session
         self.user = user
+        # (count, hash) of the trail as stored outside the database (`check --expect-head`)
+        self.expected_head = expected_head
+        # (count, hash) of the trail as found by the last check (`check --head` prints it)
+        self.head: tuple[int, str] | None = None
 
     async def check(self) -> list[Violation]:
         """Run every check of ``CHECKS`` on one snapshot; an empty list means all passed."""
@@ -141,6 +151,7 @@ class IntegrityService:
             self._numbers,
             self._bank_lines,
             self._audit_chain,
+            self._audit_objects,
         ]
         found: list[Violation] = []
         own = not self.session.in_transaction()
@@ -748,4 +759,16 @@ class IntegrityService:
         if head is None:
             return [Violation("audit_chain", "audit_head", "the audit chain head row is missing")]
         problem = audit.verify_chain(cast(list[AuditRecord], records), head)
-        return [Violation("audit_chain", "audit_log", problem)] if problem else []
+        out = [Violation("audit_chain", "audit_log", problem)] if problem else []
+        self.head = (len(records), records[-1].hash if records else audit.GENESIS)
+        if self.expected_head is not None:
+            moved = audit.head_problem(records, *self.expected_head)
+            if moved:
+                out.append(Violation("audit_head", "audit_log", moved))
+        return out
+
+    async def _audit_objects(self) -> list[Violation]:
+        """Posted payments, their entries and bank lines say what the audit trail recorded."""
+        found = await audit_match.posted_payments(self.session)
+        found += await audit_match.bank_lines(self.session)
+        return [Violation(*f) for f in found]

@@ -156,7 +156,7 @@ class PaymentFlowService:
                 self._move_residual(writes, a.invoice, -(a.amount + a.writeoff))
             batch.ok.append(p)
         await self._number(batch.ok, writes)
-        await self._post(batch.ok)
+        entries = await self._post(batch.ok)
         now = dt.datetime.now(dt.UTC)
         for p in batch.ok:
             writes.set(
@@ -167,7 +167,7 @@ class PaymentFlowService:
                 updated_at=now,
             )
         await writes.write(self.session)
-        await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok})
+        await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok}, entries)
         return batch
 
     @staticmethod
@@ -203,9 +203,10 @@ class PaymentFlowService:
                     ),
                 )
 
-    async def _post(self, payments: list[Payment]) -> None:
+    async def _post(self, payments: list[Payment]) -> dict[int, dict[str, object]]:
+        """Post the payments' entries; payment id -> the entry as the audit trail records it."""
         if not payments:
-            return
+            return {}
         roles = await ledger.account_roles(self.session)
         from_bank = await self._bank_links([p.id for p in payments], link="created")
         drafts = []
@@ -247,7 +248,11 @@ class PaymentFlowService:
                     memo=p.number,
                 )
             )
-        await ledger.post_entries(self.session, drafts, self.user)
+        posted = await ledger.post_entries(self.session, drafts, self.user)
+        return {
+            p.id: audit.entry_record(e.number, d.lines)
+            for p, d, e in zip(payments, drafts, posted, strict=True)
+        }
 
     async def _unpost(
         self, payments: Sequence[Payment], action: states.Action, reason: str | None
@@ -323,8 +328,15 @@ class PaymentFlowService:
         await ledger.reverse_entries(self.session, list(live), self.user)
 
     async def _audit(
-        self, payments: list[Payment], action: str, reason: str | None, before: dict[int, str]
+        self,
+        payments: list[Payment],
+        action: str,
+        reason: str | None,
+        before: dict[int, str],
+        entries: dict[int, dict[str, object]] | None = None,
     ) -> None:
+        """One record per payment; a confirm also records the entry it posted (what `payctl
+        check` compares the posted payment and its entry with)."""
         await audit.append(
             self.session,
             [
@@ -338,6 +350,7 @@ class PaymentFlowService:
                         "state_before": before[p.id],
                         "number": p.number,
                         "snapshot": snapshot(p),
+                        **({"entry": entries[p.id]} if entries is not None else {}),
                     },
                     payment_id=p.id,
                     reason=reason,

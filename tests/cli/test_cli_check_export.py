@@ -104,7 +104,7 @@ def test_check_passes_on_clean_books(books):
     result = payctl("check")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr.strip() == "ok: 9 checks passed"
+    assert result.stderr.strip() == "ok: 10 checks passed"
     result = payctl("check", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"items": [], "total": 0}

@@ -259,6 +259,7 @@ CASES: dict[str, tuple[list[str], set[tuple[str, str]]]] = {
             ("payment_entry_amount", "BNK1/2026/00001"),
             ("receivable_balance", "receivable"),
             ("receivable_balance", "ACME GmbH"),
+            ("audit_payment", "BNK1/2026/00001"),  # not the amount its confirmation recorded
         },
     ),
     "reversal unlinked from its original": (
@@ -267,6 +268,7 @@ CASES: dict[str, tuple[list[str], set[tuple[str, str]]]] = {
             ("reversal_link", "JE/BNK1/2026/00006"),
             ("payment_entry", "BNK1/2026/00001"),
             ("payment_entry_amount", "BNK1/2026/00001"),
+            ("audit_entry", "JE/BNK1/2026/00001"),  # live again, not the entry last recorded
         },
     ),
     "reversal line moved to another account": (
@@ -280,7 +282,11 @@ CASES: dict[str, tuple[list[str], set[tuple[str, str]]]] = {
     ),
     "payment number changed": (
         ["UPDATE payments SET number = 'BNK1/2026/00099' WHERE number = 'BNK1/2026/00005'"],
-        {("number_gap", "BNK1/2026"), ("sequence_mismatch", "BNK1/2026")},
+        {
+            ("number_gap", "BNK1/2026"),
+            ("sequence_mismatch", "BNK1/2026"),
+            ("audit_payment", "BNK1/2026/00099"),
+        },
     ),
     "entry counter moved": (
         [
@@ -339,15 +345,19 @@ async def test_audit_tampering_reports_the_first_broken_link(db, session, backen
     )
     await tamper(db, *audit_writable(backend), sql)
     found = await violations(db)
-    assert [(v.code, v.object) for v in found] == [("audit_chain", "audit_log")]
-    assert message in found[0].message
+    chain = [v for v in found if v.code == "audit_chain"]
+    assert [(v.code, v.object) for v in chain] == [("audit_chain", "audit_log")]
+    assert message in chain[0].message
+    # the last record was the confirmation of the written-off payment: it now disagrees
+    others = {(v.code, v.object) for v in found if v.code != "audit_chain"}
+    assert others == ({("audit_payment", "BNK1/2026/00005")} if how == "delete last" else set())
     if how != "delete last":
         next_id = ids[4] if how == "delete middle" else target
         assert f"audit record {next_id}:" in found[0].message
 
 
 async def test_every_check_is_counted():
-    assert len(CHECKS) == 9 and len(set(CHECKS)) == 9
+    assert len(CHECKS) == 10 and len(set(CHECKS)) == 10
 
 
 # -------------------------------------------------------------------- large books

@@ -161,7 +161,16 @@ def test_payctl_init_upgrades_a_0003_database_keeping_data_and_never_reusing_ids
     after = asyncio.run(_state(db_url))
     assert after["revision"] == SCHEMA_HEAD
 
+    trail, old_trail = after["rows"].pop("audit_log"), before["rows"].pop("audit_log")
+    head, _ = after["rows"].pop("audit_head"), before["rows"].pop("audit_head")
     assert after["rows"] == before["rows"]
+    # schema 0006 appends one baseline record (audit_match: what older records lack)
+    assert trail[: len(old_trail)] == old_trail
+    (baseline,) = trail[len(old_trail) :]
+    assert (baseline.object_type, baseline.action) == ("audit_baseline", "baseline")
+    assert head == [(1, baseline.hash)]
+    checked = CliRunner().invoke(app, ["check"])
+    assert checked.exit_code == 0, checked.output
     if backend == "sqlite":
         assert after["schema"] == before["schema"]
         assert after["foreign_keys"] == before["foreign_keys"]
