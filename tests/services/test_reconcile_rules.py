@@ -128,6 +128,7 @@ async def test_check_reports_a_payment_on_two_lines_and_a_line_of_another_journa
     assert await _violations(db) == {
         ("payment_on_several_lines", number),
         ("bank_line_journal", f"bank line {copy}"),
+        ("audit_bank_line", f"bank line {copy}"),  # a line no import recorded
     }
 
 
