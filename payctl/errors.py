@@ -7,6 +7,12 @@ EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 EXIT_DATABASE = 3
+# The command ran (a write committed) but its output could not be written (disk full, I/O
+# error): distinct from 1, so that a script does not retry a change that was made.
+EXIT_OUTPUT = 4
+# The reader of the output closed the pipe (`payctl list | head -1`): what a shell reports for
+# a program ended by SIGPIPE (128 + 13), as for any Unix tool in such a pipeline.
+EXIT_CLOSED_PIPE = 141
 
 
 class PayctlError(Exception):

@@ -31,10 +31,17 @@ def _console(stderr: bool = False) -> Any:
 
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            """A closed pipe is the root command's to report (``runtime``), not Rich's own
+            ``SystemExit(1)``: the error goes on to the door."""
+            self.quiet = True
+            raise  # the BrokenPipeError being handled
+
     stream = sys.stderr if stderr else sys.stdout
     # Piped output (cron, scripts): never wrap table cells at 80 columns.
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 400
-    return Console(
+    return _Console(
         file=stream, markup=False, emoji=False, highlight=False, soft_wrap=False, width=width
     )
 

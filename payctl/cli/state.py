@@ -12,6 +12,8 @@ class State:
     format: str = "table"
     quiet: bool = False
     debug: bool = False
+    # a write transaction committed: an output error after it must say the change was made
+    committed: bool = False
 
 
 _STATE = State()

@@ -101,17 +101,25 @@ def _read_limited(handle: BinaryIO, source: str, limit: int) -> bytes:
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_input(path: str | Path, max_bytes: int | str | None = None) -> tuple[bytes, str]:
+def read_input(
+    path: str | Path,
+    max_bytes: int | str | None = None,
+    *,
+    name: str | None = None,
+    stdin: bool = True,
+) -> tuple[bytes, str]:
     """The bytes of ``path`` (``-``: standard input) and the name to use for it in messages.
 
     Never reads more than the import limit (:func:`max_import_bytes`) plus one byte. Raises
     :class:`InputError` (exit 2): "cannot read FILE: no such file", "FILE is a directory",
     "FILE is not a regular file" (a device such as ``/dev/zero``, a FIFO, a socket: only
     standard input is read as a stream), "cannot read FILE: permission denied", "FILE: the file
-    is N bytes, above the import limit"."""
-    name = str(path)
+    is N bytes, above the import limit". ``name`` is FILE in those messages (default: the
+    path); ``stdin=False``: ``-`` is a file name like any other (a bank profile)."""
+    given = str(path)
+    name = given if name is None else name
     limit = max_import_bytes(max_bytes)
-    if name == STDIN:
+    if stdin and given == STDIN:
         return _read_limited(sys.stdin.buffer, STDIN_NAME, limit), STDIN_NAME
     try:
         # O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting for
@@ -127,8 +135,8 @@ def read_input(path: str | Path, max_bytes: int | str | None = None) -> tuple[by
             raise InputError(f"{name} is a directory: give a file")
         if not stat.S_ISREG(info.st_mode):
             raise InputError(
-                f"{name} is not a regular file (a device, pipe or socket): give a file, "
-                "or '-' to read standard input"
+                f"{name} is not a regular file (a device, pipe or socket): give a file"
+                + (", or '-' to read standard input" if stdin else "")
             )
         check_size(info.st_size, name, limit)
     except BaseException:

@@ -391,14 +391,16 @@ def _default_currency(value: object, origin: str) -> str | None:
 
 
 def load_profile_file(path: str | Path) -> Profile:
-    from payctl.importers.files import decode_text, os_reason
+    from payctl.errors import InputError
+    from payctl.importers.files import decode_text, read_input
 
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(str(path), f"cannot read: {os_reason(exc)}") from None
-    text = decode_text(raw, f"profile {path}", hint="a profile is UTF-8")
+    source = f"profile {path}"
+    try:  # the one input reader: its size limit, and a device or FIFO refused like any input
+        raw, _ = read_input(path, name=source, stdin=False)
+    except InputError as exc:
+        raise ProfileError(exc.message) from None
+    text = decode_text(raw, source, hint="a profile is UTF-8")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -59,7 +59,11 @@ def cases(t: str) -> list[tuple[list[str], int, str]]:
         (["bulk", "confirm", "--file", folder], 2, f"{folder} is a directory"),
         (["bulk", "create", "--file", missing], 2, f"cannot read {missing}: no such file"),
         (["bulk", "create", "--file", folder], 2, f"{folder} is a directory"),
-        (["import", "--profile", f"{t}/nope.toml", f"{t}/ok.csv"], 2, "cannot read: no such"),
+        (
+            ["import", "--profile", f"{t}/nope.toml", f"{t}/ok.csv"],
+            2,
+            f"cannot read profile {t}/nope.toml: no such file",
+        ),
         # 7: text that is not UTF-8, in our words
         (
             ["bulk", "confirm", "--file", f"{t}/latin1.txt"],

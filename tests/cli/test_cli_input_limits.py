@@ -138,3 +138,25 @@ def test_regular_file_over_the_limit_is_refused_from_its_size(ledger, tmp_path):
         handle.seek(3 * 1024**3)
         handle.write(b"\n")
     refused(payctl(ledger, "import", str(path), "--journal", "BNK1"), "huge.csv", "above the")
+
+
+def test_a_profile_is_read_through_the_input_limit(ledger, tmp_path):
+    """--profile FILE.toml is an input like any other: a device or a FIFO is refused at once,
+    an oversized file from its size, never read whole (it used to be read without limit)."""
+    extract = tmp_path / "extract.csv"
+    extract.write_text("Date,Amount\n2026-01-05,1.00\n")
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as handle:  # sparse: 3 GB on paper, nothing on disk
+        handle.seek(3 * 1024**3)
+        handle.write(b"\n")
+    for profile, words in (
+        ("/dev/zero", ("profile /dev/zero is not a regular file",)),
+        (str(fifo), (f"profile {fifo} is not a regular file",)),
+        (str(huge), (f"profile {huge}: the file is 3,221,225,473 bytes, above the",)),
+    ):
+        proc = payctl(ledger, "import", str(extract), "--journal", "BNK1", "--profile", profile)
+        line = refused(proc, *words)
+        assert "'-'" not in line  # a profile is never read from standard input
+    nothing_imported(ledger)

@@ -254,7 +254,7 @@ def test_bad_profile_files_are_refused_with_the_reason(tmp_path, toml, message):
 
 
 def test_missing_profile_file(tmp_path):
-    with pytest.raises(ProfileError, match=r"^profile .*nope\.toml: cannot read: no such file$"):
+    with pytest.raises(ProfileError, match=r"^cannot read profile .*nope\.toml: no such file$"):
         csvfile.read(b"Date,Amount\n2024-01-01,1\n", "x.csv", profile=str(tmp_path / "nope.toml"))
 
 
