@@ -242,11 +242,13 @@ class BulkFlow:
 
     async def _delete(self, payments: list[Payment], reason: str | None) -> dict[int, ItemResult]:
         failed: dict[int, ItemResult] = {}
-        with_history = await self.flow.payments.with_history([p.id for p in payments])
+        ids = [p.id for p in payments]
+        with_history = await self.flow.payments.with_history(ids)
+        held = await self.flow.payments.held_by(ids)
         doomed = []
         for p in payments:
             try:
-                ensure_deletable(p, with_history)
+                ensure_deletable(p, with_history, held)
             except RuleViolation as exc:
                 failed[p.id] = refused(p, exc.message)
                 continue

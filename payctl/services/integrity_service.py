@@ -664,8 +664,10 @@ class IntegrityService:
     # ------------------------------------------------------------ bank lines
     async def _bank_lines(self) -> list[Violation]:
         """A line that reconciled a payment needs it posted (else its reconciliation entry
-        books money the payment no longer owes); a line holds a payment of its own journal;
-        a payment is on one bank line at most (two would count its money twice)."""
+        books money the payment no longer owes); a matched line holds no cancelled payment
+        (it left the review queue while nothing is booked for it); a line holds a payment of
+        its own journal; a payment is on one bank line at most (two would count its money
+        twice)."""
         line_journal, pay_journal = aliased(Journal), aliased(Journal)
         rows = await self._rows(
             select(
@@ -684,6 +686,7 @@ class IntegrityService:
                 BankLine.state == "matched",
                 or_(
                     and_(BankLine.link == "reconciled", Payment.state != PaymentState.POSTED),
+                    Payment.state == PaymentState.CANCELLED,
                     BankLine.journal_id != Payment.journal_id,
                 ),
             )
@@ -708,6 +711,15 @@ class IntegrityService:
                         f"bank line {line_id}",
                         f"bank line {line_id} is matched and reconciles payment {label}, "
                         f"which is {PaymentState(state).value}, not posted",
+                    )
+                )
+            elif state == PaymentState.CANCELLED:
+                out.append(
+                    Violation(
+                        "bank_line_payment",
+                        f"bank line {line_id}",
+                        f"bank line {line_id} is matched to payment {label}, which is "
+                        "cancelled: the line is out of the review queue with nothing booked",
                     )
                 )
         twice = (

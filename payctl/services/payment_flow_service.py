@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from payctl.db.bulk import BatchedUpdates
-from payctl.db.models import BankLine, Invoice, JournalEntry, Payment
+from payctl.db.models import Invoice, JournalEntry, Payment
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
 from payctl.domain.enums import CUSTOMER_SIDE, INBOUND, AccountRole, PaymentState, invoice_state_for
@@ -27,7 +27,7 @@ from payctl.errors import RuleViolation
 from payctl.services import audit, ledger, sequences
 from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult, refused
 from payctl.services.lookups import payment_label
-from payctl.services.payment_service import PaymentService, snapshot
+from payctl.services.payment_service import PaymentService, held_message, snapshot
 from payctl.services.selection import Selection
 from payctl.services.settings import lock_date, writeoff_tolerance
 from payctl.services.views import PaymentView
@@ -208,7 +208,7 @@ class PaymentFlowService:
         if not payments:
             return {}
         roles = await ledger.account_roles(self.session)
-        from_bank = await self._bank_links([p.id for p in payments], link="created")
+        from_bank = await self.payments.held_by([p.id for p in payments], link="created")
         drafts = []
         for p in payments:
             inbound = p.type in INBOUND
@@ -258,15 +258,11 @@ class PaymentFlowService:
         self, payments: Sequence[Payment], action: states.Action, reason: str | None
     ) -> _Batch:
         batch = _Batch([], [])
-        matched = await self._bank_links([p.id for p in payments])
+        held = await self.payments.held_by([p.id for p in payments])
         for p in payments:
             failure = self._state_problem(p, action)
-            if failure is None and p.id in matched and p.state == PaymentState.POSTED:
-                failure = refused(
-                    p,
-                    f"payment {payment_label(p)} is matched to bank line {matched[p.id]}: "
-                    f"unmatch it first (payctl review unmatch {matched[p.id]})",
-                )
+            if failure is None and p.id in held:  # posted, or a draft the line made
+                failure = refused(p, held_message(p, held[p.id]))
             if failure:
                 batch.failed.append(failure)
             else:
@@ -293,19 +289,6 @@ class PaymentFlowService:
             batch.ok, "reset" if action == states.Action.RESET else "cancel", reason, before
         )
         return batch
-
-    async def _bank_links(self, payment_ids: list[int], link: str | None = None) -> dict[int, int]:
-        """payment id -> id of the bank line it is matched to (optionally only one link kind)."""
-        if not payment_ids:
-            return {}
-        stmt = select(BankLine.payment_id, BankLine.id).where(
-            BankLine.payment_id.in_(payment_ids), BankLine.state == "matched"
-        )
-        if link is not None:
-            stmt = stmt.where(BankLine.link == link)
-        rows = await self.session.execute(stmt)
-        # payment_id is never NULL here (filtered with IN); the check narrows the type.
-        return {pid: line_id for pid, line_id in rows if pid is not None}
 
     async def _reverse(self, payments: list[Payment]) -> None:
         if not payments:

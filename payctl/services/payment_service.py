@@ -19,11 +19,11 @@ from sqlalchemy.orm.util import identity_key
 from payctl.db.bulk import bulk_insert
 from payctl.db.engine import dialect_name
 from payctl.db.ids import allocate_ids
-from payctl.db.models import Invoice, JournalEntry, Payment, PaymentAllocation
+from payctl.db.models import BankLine, Invoice, JournalEntry, Payment, PaymentAllocation
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
 from payctl.domain.dates import parse_date
-from payctl.domain.enums import PaymentState, PaymentType
+from payctl.domain.enums import INBOUND, PaymentState, PaymentType
 from payctl.domain.money import normalise_currency, parse_amount, to_minor
 from payctl.domain.validation import (
     AllocationFacts,
@@ -109,8 +109,18 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
-def ensure_deletable(p: Payment, with_history: set[int]) -> None:
-    """Only drafts that were never posted can be deleted: a number or entries are history."""
+def held_message(p: Payment, line_id: int, detail: str = "") -> str:
+    """The one refusal for a payment a bank line holds (made from it, or reconciled by it):
+    reset, cancel, delete, and an update of what the line fixes all wait for the unmatch."""
+    return (
+        f"payment {lookups.payment_label(p)} is matched to bank line {line_id}{detail}: "
+        f"unmatch it first (payctl review unmatch {line_id})"
+    )
+
+
+def ensure_deletable(p: Payment, with_history: set[int], held: dict[int, int]) -> None:
+    """Only drafts that were never posted and no bank line holds can be deleted: a number or
+    entries are history, and a line would keep pointing at a payment that is gone."""
     label = lookups.payment_label(p)
     states.transition(label, p.state, states.Action.DELETE)
     if p.number is not None or p.id in with_history:
@@ -118,6 +128,13 @@ def ensure_deletable(p: Payment, with_history: set[int]) -> None:
             f"payment {label} has been posted before and keeps its "
             "history: cancel it instead of deleting"
         )
+    if p.id in held:
+        raise RuleViolation(held_message(p, held[p.id]))
+
+
+def _bank_facts(type: PaymentType, amount: int, journal_id: int) -> tuple[bool, int, int]:
+    """What a bank line fixes of the payment it holds: direction, amount, journal."""
+    return (type in INBOUND, amount, journal_id)
 
 
 class PaymentService:
@@ -164,6 +181,20 @@ class PaymentService:
             .distinct()
         )
         return {pid for pid in rows.scalars() if pid is not None}
+
+    async def held_by(self, payment_ids: Sequence[int], link: str | None = None) -> dict[int, int]:
+        """payment id -> the matched bank line holding it (optionally of one link kind:
+        "created" from the line, or "reconciled" by it). The one query for that rule."""
+        if not payment_ids:
+            return {}
+        stmt = select(BankLine.payment_id, BankLine.id).where(
+            BankLine.payment_id.in_(payment_ids), BankLine.state == "matched"
+        )
+        if link is not None:
+            stmt = stmt.where(BankLine.link == link)
+        rows = await self.session.execute(stmt)
+        # payment_id is never NULL here (filtered with IN); the check narrows the type.
+        return {pid: line_id for pid, line_id in rows if pid is not None}
 
     async def lock_invoices(self, invoice_ids: Sequence[int]) -> dict[int, Invoice]:
         """Lock invoices in id order (a fixed order, so concurrent confirms cannot deadlock)."""
@@ -400,6 +431,13 @@ class PaymentService:
             p.reference = reference or None
         if memo is not None:
             p.memo = memo or None
+        was = _bank_facts(PaymentType(before["type"]), before["amount"], before["journal_id"])
+        if _bank_facts(p.type, p.amount, p.journal.id) != was:
+            held = await self.held_by([p.id])
+            if held:
+                raise RuleViolation(
+                    held_message(p, held[p.id], ", which fixes its amount, journal and direction")
+                )
         return await self._save_edit(p, before, "update", reason)
 
     async def _save_edit(
@@ -418,7 +456,7 @@ class PaymentService:
     async def delete_payment(self, ident: str | int, reason: str | None = None) -> str:
         p = await self.load(ident, lock=True)
         label = lookups.payment_label(p)
-        ensure_deletable(p, await self.with_history([p.id]))
+        ensure_deletable(p, await self.with_history([p.id]), await self.held_by([p.id]))
         await self.record(p, "delete", snapshot(p), reason)
         await self.session.delete(p)
         await self.session.flush()

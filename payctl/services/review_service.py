@@ -20,6 +20,7 @@ from payctl.services import audit, lookups
 from payctl.services.bank_posting import BankPosting
 from payctl.services.matching_data import booked_on_bank
 from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.payment_service import PaymentService
 from payctl.services.views import Page
 
 INVOICE_TO_PAYMENT = {v: k for k, v in SETTLES.items()}
@@ -236,13 +237,11 @@ class ReviewService:
                 f"does not match bank line {line.id} "
                 f"({from_minor(line.amount, line.currency)})"
             )
-        taken = await self.session.scalar(
-            select(BankLine.id).where(
-                BankLine.payment_id == payment.id, BankLine.state == "matched"
-            )
-        )
+        taken = await PaymentService(self.session, self.user).held_by([payment.id])
         if taken:
-            raise RuleViolation(f"payment {label} is already matched to bank line {taken}")
+            raise RuleViolation(
+                f"payment {label} is already matched to bank line {taken[payment.id]}"
+            )
         if await self.session.scalar(
             select(Payment.id).where(Payment.id == payment.id, booked_on_bank())
         ):
