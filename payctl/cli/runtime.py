@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import re
 import sys
 import traceback
@@ -15,6 +14,13 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from typer.core import TyperGroup
 
+from payctl.cli.arguments import argument_problem
+from payctl.cli.output_errors import (
+    OUTPUT_ERRNOS,
+    ClosedPipe,
+    silence_stdout,
+    stdout_broken,
+)
 from payctl.cli.state import state
 from payctl.errors import (
     EXIT_BAD_INPUT,
@@ -65,99 +71,11 @@ def unexpected(exc: BaseException, url: str | None = None) -> NoReturn:
     abort(line + " (run with --debug for details)", EXIT_REFUSED)
 
 
-class _ClosedPipe(Exception):
-    """EPIPE from inside click's own main, carried past click (which would exit 1 for it)."""
-
-    def __init__(self, exc: OSError) -> None:
-        super().__init__(str(exc))
-        self.exc = exc
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: the bytes Python could not decode
-        return False
-    return True
-
-
-def _shown(text: str) -> str:
-    """``text`` with the bytes that are not UTF-8 written as ``\\xfc``."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _argument_problem(group: Any, args: Sequence[str]) -> str | None:
-    """The first command-line argument that is not text, named (None when all are text).
-
-    Not UTF-8: Python decodes such bytes as lone surrogates (``surrogateescape``). A NUL
-    character: binary data, which PostgreSQL can neither store nor look up (a process's own
-    arguments cannot hold one; a program calling payctl in-process can pass one). Refused here,
-    before parsing, so no command ever stores or compares them. The option a value belongs to
-    is found by walking the command names given before it."""
-    from payctl.importers.files import NOT_TEXT
-
-    for i, arg in enumerate(args):
-        utf8 = _is_utf8(arg)
-        if utf8 and "\x00" not in arg:
-            continue
-        name, equals, value = arg.partition("=")
-        if arg.startswith("--") and equals and _is_utf8(name) and "\x00" not in name:
-            option: str | None = name  # --option=VALUE
-        else:
-            option, value = _value_of(group, args[:i]), arg
-        if not utf8:
-            shown = f"the value of {option} ('{_shown(value)}')" if option else None
-            shown = shown or f"command-line argument '{_shown(value)}'"
-            return f"{shown} is not UTF-8 text; command-line arguments must be UTF-8"
-        return f"{option or f'argument {arg!r}'}: {NOT_TEXT}"
-    return None
-
-
-def _options(command: Any) -> dict[str, Any]:
-    return {
-        name: p
-        for p in getattr(command, "params", ())
-        if getattr(p, "param_type_name", None) == "option"
-        for name in (*p.opts, *p.secondary_opts)
-    }
-
-
-def _value_of(group: Any, before: Sequence[str]) -> str | None:
-    """The option whose value follows ``before`` (the arguments before it), if any."""
-    options: dict[str, Any] = {}
-    command = group
-    for arg in before:
-        options.update(_options(command))
-        commands = getattr(command, "commands", None)
-        if commands is not None and arg in commands:
-            command = commands[arg]
-    options.update(_options(command))
-    if not before or before[-1] not in options:
-        return None
-    param = options[before[-1]]
-    takes_value = not (getattr(param, "is_flag", False) or getattr(param, "count", False))
-    return before[-1] if takes_value else None
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so what is still buffered for it cannot fail again when
-    Python flushes it at exit (no "Exception ignored ... BrokenPipeError" after payctl ends)."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # not a real file (CliRunner): nothing to do
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-    finally:
-        os.close(devnull)
-
-
-def _output_failed(exc: OSError) -> int:
+def output_failed(exc: OSError) -> int:
     """stdout could not be written: a closed pipe is the reader's choice (exit 141, quietly);
     any other failure (disk full, I/O error) is one line saying whether the change was made.
     Returns the exit code."""
-    _silence_stdout()
+    silence_stdout()
     if exc.errno == errno.EPIPE:
         return EXIT_CLOSED_PIPE
     reason = exc.strerror or type(exc).__name__
@@ -170,34 +88,19 @@ def _output_failed(exc: OSError) -> int:
     return EXIT_OUTPUT
 
 
-# What writing an output gives when it cannot be written. Every file payctl reads is read
-# through importers.files and the database is reached inside run(): such an error reaching the
-# door was raised writing the command's output (stdout, or the file of review export -o).
-_OUTPUT_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
-
-
-def _stdout_broken() -> OSError | None:
-    """The error flushing stdout gives, if any."""
-    try:
-        sys.stdout.flush()
-    except OSError as exc:
-        return exc
-    return None
-
-
 class PayctlGroup(TyperGroup):
     """The root command: every way out of payctl passes here, in the CLI and in CliRunner.
 
     Usage errors (click's) become one line, exit 2; payctl's own errors raised outside
     :func:`run` one line with their exit code; output that cannot be written (a closed pipe,
-    a full disk) :func:`_output_failed`; anything else "internal error", exit 1."""
+    a full disk) :func:`output_failed`; anything else "internal error", exit 1."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().make_context(*args, **kwargs)  # --help and --version print here
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # click would turn it into a bare exit 1
-                raise _ClosedPipe(exc) from None
+                raise ClosedPipe(exc) from None
             raise
 
     def invoke(self, ctx: Any) -> Any:
@@ -205,7 +108,7 @@ class PayctlGroup(TyperGroup):
             return super().invoke(ctx)
         except OSError as exc:
             if exc.errno == errno.EPIPE:
-                raise _ClosedPipe(exc) from None
+                raise ClosedPipe(exc) from None
             raise
 
     def main(  # type: ignore[override]
@@ -222,7 +125,7 @@ class PayctlGroup(TyperGroup):
         reset_state()
         prepare_streams()
         try:
-            problem = _argument_problem(self, sys.argv[1:] if args is None else args)
+            problem = argument_problem(self, sys.argv[1:] if args is None else args)
             if problem is not None:
                 abort(problem, EXIT_BAD_INPUT)
             code = self._main(args, prog_name, complete_var, **extra)
@@ -230,11 +133,11 @@ class PayctlGroup(TyperGroup):
             code = exc.exit_code
         # Python would flush stdout at exit, past this door: a late error (a full disk, a
         # closed pipe) is reported here instead, like one raised while the command wrote.
-        broken = _stdout_broken()
+        broken = stdout_broken()
         if broken is not None and code in (0, None, EXIT_REFUSED):
-            code = _output_failed(broken)
+            code = output_failed(broken)
         elif broken is not None:  # the command failed anyway: keep its own exit code
-            _silence_stdout()
+            silence_stdout()
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
@@ -261,14 +164,14 @@ class PayctlGroup(TyperGroup):
             raise typer.Exit(130) from None
         except PayctlError as exc:
             abort(exc.lines, exc.exit_code)
-        except _ClosedPipe as exc:
-            raise typer.Exit(_output_failed(exc.exc)) from None
+        except ClosedPipe as exc:
+            raise typer.Exit(output_failed(exc.exc)) from None
         except (typer.Exit, SystemExit, KeyboardInterrupt):
             raise
         except OSError as exc:
-            if exc.errno not in _OUTPUT_ERRNOS:  # not an output's: a bug
+            if exc.errno not in OUTPUT_ERRNOS:  # not an output's: a bug
                 unexpected(exc)
-            raise typer.Exit(_output_failed(exc)) from None
+            raise typer.Exit(output_failed(exc)) from None
         except Exception as exc:
             unexpected(exc)
 
