@@ -28,21 +28,26 @@ class HasSession(Protocol):
 BEFORE_COMMIT = "payctl_before_commit"
 
 
-def before_commit(session: AsyncSession, key: str, hook: Callable[[], Awaitable[None]]) -> None:
-    """Run ``hook`` once, right before this transaction commits (dropped on rollback).
+def before_commit(
+    session: AsyncSession, key: str, hook: Callable[[], Awaitable[None]], *, last: bool = False
+) -> None:
+    """Run ``hook`` once, right before this transaction commits (dropped on rollback); a
+    ``last`` hook after every other one, whenever each was registered.
 
     The audit chain uses it to write its records last: its head row is then always the last
-    lock a transaction takes, so writers on PostgreSQL lock in one order and cannot deadlock."""
-    session.info.setdefault(BEFORE_COMMIT, {}).setdefault(key, hook)
+    lock a transaction takes, so writers on PostgreSQL lock in one order and cannot deadlock.
+    Planner statistics of a bulk load are refreshed ``last``, so they count the audit records."""
+    hooks = session.info.setdefault(BEFORE_COMMIT, {})
+    hooks.setdefault((last, key), hook)
 
 
 def pending_hook(session: AsyncSession, key: str) -> Any:
-    return session.info.get(BEFORE_COMMIT, {}).get(key)
+    return session.info.get(BEFORE_COMMIT, {}).get((False, key))
 
 
 async def commit(session: AsyncSession) -> None:
     hooks = session.info.pop(BEFORE_COMMIT, {})
-    for hook in hooks.values():
+    for (_last, _key), hook in sorted(hooks.items(), key=lambda item: item[0][0]):  # stable
         await hook()
     await session.commit()
 

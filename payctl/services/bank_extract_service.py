@@ -316,7 +316,7 @@ class BankExtractService:
                 if dry_run:
                     await rollback(self.session)
                 else:
-                    await analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
+                    analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
                     await commit(self.session)
             except BaseException:
                 await rollback(self.session)

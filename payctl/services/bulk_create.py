@@ -155,7 +155,7 @@ class BulkCreate:
         if todo:
             await self.service.add_drafts([b.payment for b, _ in todo])
             if not dry_run:
-                await analyze_loaded(self.session, (Payment, PaymentAllocation), len(todo))
+                analyze_loaded(self.session, (Payment, PaymentAllocation), len(todo))
         views = await self._existing_views(existing)
         out = []
         for b, key in zip(built, keys, strict=True):

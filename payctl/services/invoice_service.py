@@ -263,5 +263,5 @@ class InvoiceService:
                 )
             unchanged += 1
         await self._book(new)
-        await analyze_loaded(self.session, (Invoice, JournalEntry, JournalLine), len(new))
+        analyze_loaded(self.session, (Invoice, JournalEntry, JournalLine), len(new))
         return ImportResult(len(new), 0, unchanged)
