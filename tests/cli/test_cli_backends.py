@@ -272,9 +272,11 @@ async def test_the_model_edge_refuses_nul_in_every_text_column(session):
 APP_NAME = "payctl-terminated"
 
 
-async def _terminate_while_waiting(url: str, table: str, args: list[str]) -> Any:
-    """Run payctl while another session holds ``table`` locked; when payctl's statement waits
-    on that lock (mid-command: its earlier statements ran), end its backend."""
+async def _terminate_while_waiting(
+    url: str, table: str, args: list[str], mode: str = "ACCESS EXCLUSIVE"
+) -> Any:
+    """Run payctl while another session holds ``table`` locked in ``mode``; when payctl's
+    statement waits on that lock (mid-command: its earlier statements ran), end its backend."""
     import asyncio
     import subprocess
     import sys
@@ -287,7 +289,7 @@ async def _terminate_while_waiting(url: str, table: str, args: list[str]) -> Any
     try:
         lock = holder.transaction()
         await lock.start()
-        await holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        await holder.execute(f"LOCK TABLE {table} IN {mode} MODE")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYCTL_")}
         env.update(PAYCTL_DATABASE_URL=f"{url}?application_name={APP_NAME}", PAYCTL_USER="t")
         payctl = str(Path(sys.executable).parent / "payctl")
@@ -414,46 +416,8 @@ def test_a_full_disk_in_file_2_of_3_reports_file_1_committed(backend, init_url, 
 async def _terminate_file_2(url: str, files: list[str]) -> Any:
     """Hold payment allocations against writes (reads go on); file 2's matched line waits to
     allocate its payment, and its session is ended there."""
-    import asyncio
-    import subprocess
-    import sys
-
-    import asyncpg
-
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-    holder = await asyncpg.connect(dsn)
-    killer = await asyncpg.connect(dsn)
-    try:
-        lock = holder.transaction()
-        await lock.start()
-        await holder.execute("LOCK TABLE payment_allocations IN EXCLUSIVE MODE")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAYCTL_")}
-        env.update(PAYCTL_DATABASE_URL=f"{url}?application_name={APP_NAME}", PAYCTL_USER="t")
-        payctl = str(Path(sys.executable).parent / "payctl")
-        proc = subprocess.Popen(
-            [payctl, "import", *files, "--format", "json"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        ended = []
-        for _ in range(600):
-            ended = await killer.fetch(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = $1 AND wait_event_type = 'Lock'",
-                APP_NAME,
-            )
-            if ended or proc.poll() is not None:
-                break
-            await asyncio.sleep(0.05)
-        stdout, stderr = proc.communicate(timeout=60)
-        await lock.rollback()
-        assert ended, ("payctl never waited on the lock", proc.returncode, stderr)
-        return proc.returncode, stdout, stderr
-    finally:
-        await holder.close()
-        await killer.close()
+    args = ["import", *files, "--format", "json"]
+    return await _terminate_while_waiting(url, "payment_allocations", args, mode="EXCLUSIVE")
 
 
 def test_a_lost_session_in_file_2_of_3_reports_file_1_committed(pg_url, tmp_path):
