@@ -195,9 +195,9 @@ async def populate(url: str, n: int) -> None:
     """Empty database -> schema at head, default chart, N drafts each allocated to an invoice."""
     from payctl.db.engine import Database
     from payctl.db.schema import upgrade_to_head
-    from payctl.services.invoice_service import InvoiceService
-    from payctl.services.partner_service import PartnerService
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.parties.invoice_service import InvoiceService
+    from payctl.services.parties.partner_service import PartnerService
+    from payctl.services.payments.payment_service import PaymentService
     from payctl.services.setup_service import SetupService
 
     if is_postgres(url):
@@ -291,9 +291,9 @@ async def service_run(
     from sqlalchemy import event, text
 
     from payctl.db.engine import Database
-    from payctl.services.payment_flow_service import PaymentFlowService
-    from payctl.services.payment_queries import PaymentFilter
-    from payctl.services.selection import Selection
+    from payctl.services.payments.payment_flow_service import PaymentFlowService
+    from payctl.services.payments.payment_queries import PaymentFilter
+    from payctl.services.payments.selection import Selection
 
     db = Database(url)
     count = [0]

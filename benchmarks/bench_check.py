@@ -66,7 +66,7 @@ async def statements(url: str) -> list[tuple[float, str]]:
     from sqlalchemy import event
 
     from payctl.db.engine import Database
-    from payctl.services.integrity_service import IntegrityService
+    from payctl.services.ledger.integrity_service import IntegrityService
 
     db = Database(url)
     timed: list[tuple[float, str]] = []

@@ -190,8 +190,8 @@ async def build_books(url: str, plist: list, ilist: list) -> None:
     from payctl.db.engine import Database
     from payctl.db.schema import upgrade_to_head
     from payctl.importers.records import SourceRow
-    from payctl.services.invoice_service import InvoiceService
-    from payctl.services.partner_service import PartnerService
+    from payctl.services.parties.invoice_service import InvoiceService
+    from payctl.services.parties.partner_service import PartnerService
     from payctl.services.setup_service import SetupService
 
     db = Database(url)

@@ -525,7 +525,7 @@ OWN_IBAN = make_iban("DE", "37050198" + "1002873341")
 OWN_BIC = "COLSDE33XXX"
 OPENING_BALANCE = 8431257  # cents on the account before the first line (2026-11-02)
 
-# What payctl's matcher does (payctl/domain/matching.py, services/matching_data.py); the
+# What payctl's matcher does (payctl/domain/matching.py, services/bank/matching_data.py); the
 # generator checks every line against these rules so that it matches as its `rule` says.
 WRITEOFF_TOLERANCE = 100  # default write-off tolerance, 1.00
 PAYMENT_WINDOW = dt.timedelta(days=10)  # a posted payment within 10 days of the line

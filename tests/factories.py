@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from payctl.services.invoice_service import InvoiceService
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_service import PaymentService
+from payctl.services.parties.invoice_service import InvoiceService
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_service import PaymentService
 
 
 async def customer(session: Any, name: str = "ACME GmbH", iban: str | None = None) -> Any:

@@ -88,7 +88,7 @@ def _selection(
     idents: list[str] | None, file: str | None, encoding: str | None, filters: Any
 ) -> Any:
     from payctl.importers.identifiers import read_identifiers
-    from payctl.services.selection import Selection
+    from payctl.services.payments.selection import Selection
 
     names = list(idents or [])
     if file:
@@ -128,8 +128,8 @@ def _command(action: str, doc: str) -> Callable[..., None]:
         format_: FormatOpt = None,
     ) -> None:
         use_format(format_)
-        from payctl.services.payment_flow_service import PaymentFlowService
-        from payctl.services.payment_queries import PaymentFilter
+        from payctl.services.payments.payment_flow_service import PaymentFlowService
+        from payctl.services.payments.payment_queries import PaymentFilter
 
         filters = PaymentFilter(state_, type, partner, journal, date_from, date_to)
         selection = _selection(payments, file, encoding, filters)
@@ -236,7 +236,7 @@ def create(
     use_format(format_)
     from payctl.importers.files import read_input
     from payctl.importers.tabular import read_table
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     try:
         table = (

@@ -25,7 +25,7 @@ RESULT_COLUMNS = [
 
 def _transition(idents: list[str], method: str, reason: str | None, **kwargs: Any) -> None:
     """Run one transition per payment, each in its own transaction; report every item."""
-    from payctl.services.payment_flow_service import PaymentFlowService
+    from payctl.services.payments.payment_flow_service import PaymentFlowService
 
     async def op(session: Any) -> list[dict[str, Any]]:
         flow = PaymentFlowService(session, user())
@@ -115,7 +115,7 @@ def history(
     Example: payctl history BNK1/2026/00001
     """
     use_format(format_)
-    from payctl.services.history_service import HistoryService
+    from payctl.services.payments.history_service import HistoryService
     from payctl.services.views import plain
 
     items = [plain(i) for i in run(lambda s: HistoryService(s, user()).payment_history(payment))]

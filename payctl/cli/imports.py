@@ -154,7 +154,7 @@ async def _import_one(
     session: Any, file: str, progress: Any, options: dict[str, Any]
 ) -> dict[str, Any]:
     from payctl.importers.files import read_input
-    from payctl.services.bank_extract_service import BankExtractService
+    from payctl.services.bank.bank_extract_service import BankExtractService
     from payctl.services.views import plain
 
     data, source = read_input(file)

@@ -74,7 +74,7 @@ def check(
     """
     use_format(format_)
     expected = _expected_head(expect_head)
-    from payctl.services.integrity_service import CHECKS, IntegrityService
+    from payctl.services.ledger.integrity_service import CHECKS, IntegrityService
     from payctl.services.views import plain
 
     service: list[IntegrityService] = []
@@ -154,7 +154,7 @@ def export(
             "--to xlsx needs --output FILE.xlsx (a workbook cannot go to standard output)",
             EXIT_BAD_INPUT,
         )
-    from payctl.services.export_service import ExportService
+    from payctl.services.ledger.export_service import ExportService
 
     data = run(lambda s: ExportService(s, user()).export_entries(date_from, date_to))
     if to == ExportFormat.XLSX:

@@ -53,7 +53,7 @@ def create(
     Example: payctl invoice create --partner "ACME GmbH" --number INV/2026/0001 --amount 1190.00
     """
     use_format(format_)
-    from payctl.services.invoice_service import InvoiceService
+    from payctl.services.parties.invoice_service import InvoiceService
     from payctl.services.views import plain
 
     view = run(
@@ -81,7 +81,7 @@ def list_(
     Example: payctl invoice list --open --partner "ACME GmbH"
     """
     use_format(format_)
-    from payctl.services.invoice_service import InvoiceService
+    from payctl.services.parties.invoice_service import InvoiceService
     from payctl.services.views import plain
 
     page = run(
@@ -107,7 +107,7 @@ def show(
     Example: payctl invoice show INV/2026/0001
     """
     use_format(format_)
-    from payctl.services.invoice_service import InvoiceService
+    from payctl.services.parties.invoice_service import InvoiceService
     from payctl.services.views import plain
 
     view = run(lambda s: InvoiceService(s, user()).get_invoice(invoice))
@@ -131,7 +131,7 @@ def import_(
     Example: payctl invoice import sample_data/invoices.csv
     """
     use_format(format_)
-    from payctl.services.invoice_service import InvoiceService
+    from payctl.services.parties.invoice_service import InvoiceService
 
     import_table(
         file,

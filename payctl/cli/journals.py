@@ -30,7 +30,7 @@ def journal_list(format_: FormatOpt = None) -> None:
     Example: payctl journal list
     """
     use_format(format_)
-    from payctl.services.journal_service import JournalService
+    from payctl.services.ledger.journal_service import JournalService
     from payctl.services.views import plain
 
     items = run(lambda s: JournalService(s, user()).list_journals())
@@ -54,7 +54,7 @@ def journal_create(
     Example: payctl journal create BNK2 --name "Savings" --iban DE89370400440532013000
     """
     use_format(format_)
-    from payctl.services.journal_service import JournalService
+    from payctl.services.ledger.journal_service import JournalService
     from payctl.services.views import plain
 
     view = run(
@@ -72,7 +72,7 @@ def account_list(format_: FormatOpt = None) -> None:
     Example: payctl account list
     """
     use_format(format_)
-    from payctl.services.journal_service import JournalService
+    from payctl.services.ledger.journal_service import JournalService
     from payctl.services.views import plain
 
     items = run(lambda s: JournalService(s, user()).list_accounts())

@@ -43,7 +43,7 @@ def create(
     Example: payctl partner create "ACME GmbH" --kind customer --iban DE89370400440532013000
     """
     use_format(format_)
-    from payctl.services.partner_service import PartnerService
+    from payctl.services.parties.partner_service import PartnerService
     from payctl.services.views import plain
 
     view = run(lambda s: PartnerService(s, user()).create_partner(name, kind, iban, email, vat))
@@ -63,7 +63,7 @@ def list_(
     Example: payctl partner list --kind vendor
     """
     use_format(format_)
-    from payctl.services.partner_service import PartnerService
+    from payctl.services.parties.partner_service import PartnerService
     from payctl.services.views import plain
 
     page = run(
@@ -81,7 +81,7 @@ def show(
     Example: payctl partner show "ACME GmbH"
     """
     use_format(format_)
-    from payctl.services.partner_service import PartnerService
+    from payctl.services.parties.partner_service import PartnerService
     from payctl.services.views import plain
 
     view = run(lambda s: PartnerService(s, user()).get_partner(partner))
@@ -101,7 +101,7 @@ def import_(
     Example: payctl partner import sample_data/partners.csv
     """
     use_format(format_)
-    from payctl.services.partner_service import PartnerService
+    from payctl.services.parties.partner_service import PartnerService
 
     import_table(
         file,

@@ -140,7 +140,7 @@ def create(
     """
     use_format(format_)
     allocations = parse_allocations(allocate)
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     view = run(
         lambda s: PaymentService(s, user()).create_payment(
@@ -181,8 +181,8 @@ def list_(
     Example: payctl list --state draft --journal BNK1 --format json
     """
     use_format(format_)
-    from payctl.services.payment_queries import PaymentFilter
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_queries import PaymentFilter
+    from payctl.services.payments.payment_service import PaymentService
     from payctl.services.views import plain
 
     filters = PaymentFilter(
@@ -206,7 +206,7 @@ def show(payment: PaymentArg, format_: FormatOpt = None) -> None:
     Example: payctl show BNK1/2026/00001
     """
     use_format(format_)
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     show_payment(run(lambda s: PaymentService(s, user()).get_payment(payment)))
 
@@ -228,7 +228,7 @@ def update(
     Example: payctl update 12 --amount 1200.00 --reason "typo"
     """
     use_format(format_)
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     view = run(
         lambda s: PaymentService(s, user()).update_payment(
@@ -252,7 +252,7 @@ def delete(payment: PaymentArg, reason: ReasonOpt = None) -> None:
 
     Example: payctl delete 12
     """
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     label = run(lambda s: PaymentService(s, user()).delete_payment(payment, reason))
     render.message(f"deleted payment {label}")
@@ -273,7 +273,7 @@ def allocate(
     Example: payctl allocate 12 INV/2026/0001 500.00    payctl allocate 12 INV/2026/0001 --remove
     """
     use_format(format_)
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     if remove:
         view = run(lambda s: PaymentService(s, user()).remove_allocation(payment, invoice, reason))
@@ -292,7 +292,7 @@ def validate(payment: PaymentArg, format_: FormatOpt = None) -> None:
     Example: payctl validate 12
     """
     use_format(format_)
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     problems = run(lambda s: PaymentService(s, user()).validate_payment(payment))
     if render.fmt() == "table":

@@ -19,7 +19,7 @@ def summary(
     Example: payctl summary --date-from 2026-01-01 --date-to 2026-12-31
     """
     use_format(format_)
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
     from payctl.services.views import plain
 
     data = plain(run(lambda s: PaymentService(s, user()).get_payment_summary(date_from, date_to)))

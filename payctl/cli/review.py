@@ -60,7 +60,7 @@ def list_(
     Example: payctl review list --format json
     """
     use_format(format_)
-    from payctl.services.review_service import ReviewService
+    from payctl.services.bank.review_service import ReviewService
 
     page = run(lambda s: ReviewService(s, user()).list_lines(state, limit or None, offset))
     render.rows(_rows(page), COLUMNS, title="Review queue", total=page.total, right=("amount",))
@@ -92,7 +92,7 @@ def accept(
 
     Example: payctl review accept 42 --invoice INV/2026/0007
     """
-    from payctl.services.review_service import ReviewService
+    from payctl.services.bank.review_service import ReviewService
 
     invoices = []
     for spec in invoice or []:
@@ -110,7 +110,7 @@ def ignore(line: LineArg, reason: ReasonOpt = None) -> None:
 
     Example: payctl review ignore 42 --reason "bank fee, booked by hand"
     """
-    from payctl.services.review_service import ReviewService
+    from payctl.services.bank.review_service import ReviewService
 
     render.line(run(lambda s: ReviewService(s, user()).ignore(line, reason)).message)
 
@@ -124,7 +124,7 @@ def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
 
     Example: payctl review unmatch 42
     """
-    from payctl.services.review_service import ReviewService
+    from payctl.services.bank.review_service import ReviewService
 
     render.line(run(lambda s: ReviewService(s, user()).unmatch(line, reason)).message)
 
@@ -146,7 +146,7 @@ def export(
     use_format(format_)
     if render.fmt() == "table":
         render.state().format = "csv"
-    from payctl.services.review_service import ReviewService
+    from payctl.services.bank.review_service import ReviewService
 
     page = run(lambda s: ReviewService(s, user()).list_lines(state, None, 0))
     rows = _rows(page)

@@ -43,7 +43,7 @@ def lock_show() -> None:
 
     Example: payctl lock-date show
     """
-    from payctl.services.lock_service import LockService
+    from payctl.services.ledger.lock_service import LockService
 
     value = run(lambda s: LockService(s, user()).get_lock_date())
     typer.echo(value.isoformat() if value else "no lock date set")
@@ -59,7 +59,7 @@ def lock_set(
 
     Example: payctl lock-date set 2026-06-30 --reason "H1 closed"
     """
-    from payctl.services.lock_service import LockService
+    from payctl.services.ledger.lock_service import LockService
 
     value = run(lambda s: LockService(s, user()).set_lock_date(date, force, reason))
     render.message(f"lock date is now {value}")

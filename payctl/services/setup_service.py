@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.models import Account, AuditHead, Journal
 from payctl.db.uow import unit_of_work
 from payctl.domain.enums import AccountRole, AccountType, JournalType
-from payctl.services.audit import GENESIS
+from payctl.services.ledger.audit import GENESIS
 
 CHART = [
     ("1000", "Bank", AccountType.ASSET, AccountRole.BANK),

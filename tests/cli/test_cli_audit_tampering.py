@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from payctl.db.engine import Database
-from payctl.services import audit
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.ledger import audit
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
 from tests.cli.test_cli_check_export import payctl, tamper
 from tests.services.test_check import build_books

@@ -21,7 +21,7 @@ from typer.testing import CliRunner, Result
 
 from payctl.cli.app import app
 from payctl.db.engine import Database
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
 from tests.procs.bulk_worker import integrity_problems, payment_states, seed_drafts, table_counts
 from tests.services.test_bulk import mixed_set
@@ -83,7 +83,7 @@ def posted_drafts(url: str, n: int) -> tuple[list[int], list[str]]:
 
 
 def _selection(ids: list[int]) -> Any:
-    from payctl.services.selection import Selection
+    from payctl.services.payments.selection import Selection
 
     return Selection(tuple(map(str, ids)))
 

@@ -108,7 +108,7 @@ async def _plans(url: str, stale: bool) -> list[tuple[str, dict]]:
     from sqlalchemy import event, text
 
     from payctl.db.engine import Database
-    from payctl.services.integrity_service import (
+    from payctl.services.ledger.integrity_service import (
         IntegrityService,
         read_snapshot,
         whole_table_plans,

@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from payctl.db import models as m
 from payctl.db.engine import Database
-from payctl.services.invoice_service import InvoiceService
-from payctl.services.partner_service import PartnerService
+from payctl.services.parties.invoice_service import InvoiceService
+from payctl.services.parties.partner_service import PartnerService
 from tests.cli.test_cli_subprocess import executable
 from tests.conftest import ROOT, fresh_url, init_database
 

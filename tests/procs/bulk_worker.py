@@ -5,9 +5,10 @@ As a library (imported by the bulk tests):
     (so they are booked like any invoice), payments and their allocations by direct inserts
     with their audit records appended to the chain — seconds for thousands, on both backends;
   - ``integrity_problems`` lists broken ledger invariants: IntegrityService's violations when
-    payctl/services/integrity_service.py exists, plus our own SQL checks (entries balanced, one
-    live entry per posted payment, payment and entry numbers 1..N without gaps and matching the
-    sequences, invoice residuals matching the posted allocations, audit chain intact);
+    payctl/services/ledger/integrity_service.py exists, plus our own SQL checks (entries
+    balanced, one live entry per posted payment, payment and entry numbers 1..N without gaps
+    and matching the sequences, invoice residuals matching the posted allocations, audit chain
+    intact);
   - ``table_counts`` / ``payment_states`` snapshot the database for before/after comparisons.
 
 As a script (spawned by tests/services/test_bulk_concurrency.py):
@@ -55,7 +56,7 @@ from payctl.db.uow import begin
 from payctl.db.uow import commit as uow_commit
 from payctl.domain.enums import PaymentState, PaymentType, invoice_state_for
 from payctl.importers.records import SourceRow
-from payctl.services import audit
+from payctl.services.ledger import audit
 from tests.procs.startline import HandshakeTimeout, arrive
 
 TABLES = (
@@ -86,8 +87,8 @@ async def seed_drafts(
     """``n`` customer-payment drafts of ``amount_minor`` each; with ``allocate`` each is fully
     allocated to its own open invoice ``{prefix}-INV-00001``… of the same amount.
     Returns the new payment ids in creation (= id) order. Commits."""
-    from payctl.services.invoice_service import InvoiceService
-    from payctl.services.partner_service import PartnerService
+    from payctl.services.parties.invoice_service import InvoiceService
+    from payctl.services.parties.partner_service import PartnerService
 
     await session.rollback()
     if await session.scalar(select(Partner.id).where(Partner.name == partner)) is None:
@@ -370,9 +371,9 @@ async def integrity_problems(session: AsyncSession) -> list[str]:
     await session.rollback()
     problems: list[str] = []
     try:
-        from payctl.services.integrity_service import IntegrityService
+        from payctl.services.ledger.integrity_service import IntegrityService
     except ModuleNotFoundError as exc:
-        if exc.name != "payctl.services.integrity_service":
+        if exc.name != "payctl.services.ledger.integrity_service":
             raise
     else:
         result = await IntegrityService(session).check()
@@ -385,8 +386,8 @@ async def integrity_problems(session: AsyncSession) -> list[str]:
 
 
 async def _confirm(url: str, idents: list[str], atomic: bool) -> dict[str, Any]:
-    from payctl.services.payment_flow_service import PaymentFlowService
-    from payctl.services.selection import Selection
+    from payctl.services.payments.payment_flow_service import PaymentFlowService
+    from payctl.services.payments.selection import Selection
 
     db = Database(url)
     try:
@@ -409,7 +410,7 @@ async def _confirm(url: str, idents: list[str], atomic: bool) -> dict[str, Any]:
 async def _create(url: str, path: str) -> dict[str, Any]:
     """`bulk create` of a payments file through PaymentService.create_payments."""
     from payctl.importers.tabular import read_table
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
     table = read_table(path)
     db = Database(url)
@@ -442,8 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     idents = [ln.strip() for ln in Path(args.ids_file).read_text().splitlines() if ln.strip()]
     import pandas  # noqa: F401 - pay the import costs before the start line
 
-    import payctl.services.bulk_create  # noqa: F401
-    import payctl.services.bulk_flow  # noqa: F401
+    import payctl.services.payments.bulk_create  # noqa: F401
+    import payctl.services.payments.bulk_flow  # noqa: F401
 
     try:
         arrive(args.ready, args.go)

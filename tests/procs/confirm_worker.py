@@ -35,7 +35,7 @@ from sqlalchemy import event
 
 from payctl.db.engine import Database
 from payctl.errors import PayctlError
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests.procs.startline import arrive
 
 

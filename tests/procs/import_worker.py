@@ -28,7 +28,7 @@ if __name__ == "__main__":  # run as a file: make the repository importable
 from payctl.config import normalise_url
 from payctl.db.engine import Database
 from payctl.errors import PayctlError
-from payctl.services.bank_extract_service import BankExtractService
+from payctl.services.bank.bank_extract_service import BankExtractService
 from tests.procs.startline import arrive
 
 

@@ -33,9 +33,9 @@ if __name__ == "__main__":  # run as a file: make the repository importable
 from payctl.config import normalise_url
 from payctl.db.engine import Database
 from payctl.errors import PayctlError
-from payctl.services import bank_extract_service
-from payctl.services.bank_extract_service import BankExtractService
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.bank import bank_extract_service
+from payctl.services.bank.bank_extract_service import BankExtractService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests.procs.startline import signal, wait_for
 
 

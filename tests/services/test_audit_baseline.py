@@ -21,9 +21,9 @@ from payctl.db.engine import Database
 from payctl.db.models import AuditHead, AuditRecord
 from payctl.db.schema import upgrade_to, upgrade_to_head
 from payctl.db.uow import begin
-from payctl.services import audit
-from payctl.services.bank_extract_service import BankExtractService
-from payctl.services.integrity_service import IntegrityService, Violation
+from payctl.services.bank.bank_extract_service import BankExtractService
+from payctl.services.ledger import audit
+from payctl.services.ledger.integrity_service import IntegrityService, Violation
 from payctl.services.setup_service import SetupService
 from tests.services.test_bank_import import jsonl, row
 from tests.services.test_check import build_books, tamper

@@ -25,13 +25,13 @@ from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.errors import InputError, NotFound, PayctlError
 from payctl.importers.bank import BankFileError
-from payctl.services.bank_extract_service import BankExtractService, FileReport
-from payctl.services.integrity_service import IntegrityService
-from payctl.services.invoice_service import InvoiceService
-from payctl.services.journal_service import JournalService
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import PaymentService
+from payctl.services.bank.bank_extract_service import BankExtractService, FileReport
+from payctl.services.ledger.integrity_service import IntegrityService
+from payctl.services.ledger.journal_service import JournalService
+from payctl.services.parties.invoice_service import InvoiceService
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import PaymentService
 
 ACME_IBAN = "DE89370400440532013000"
 GLOBEX_IBAN = "NL91ABNA0417164300"
@@ -489,7 +489,7 @@ async def test_lines_in_the_locked_period(db):
     """Before the lock date nothing can be posted: a line that would reconcile a payment waits
     in review, a line that creates a payment leaves a draft with a warning; the rest of the
     file is booked."""
-    from payctl.services.lock_service import LockService
+    from payctl.services.ledger.lock_service import LockService
 
     await books(db)
     pay = await posted_payment(db, "Globex Corporation", "250.00", "2026-02-05")
@@ -878,7 +878,7 @@ async def test_file_over_the_size_limit_is_refused(db, monkeypatch):
 
 async def test_failure_after_writing_started_rolls_back_the_whole_file(db, monkeypatch):
     """An error raised late (after statements and lines were inserted) leaves nothing."""
-    from payctl.services import bank_posting
+    from payctl.services.bank import bank_posting
 
     await books(db)
     before = await counts(db)

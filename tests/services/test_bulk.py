@@ -19,10 +19,10 @@ from sqlalchemy import event, func, select
 from payctl.db.engine import Database
 from payctl.db.models import AuditRecord, Invoice, JournalEntry, PaymentAllocation
 from payctl.domain.enums import InvoiceState
-from payctl.services.bulk_types import BulkReport, ItemResult
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_queries import PaymentFilter
-from payctl.services.selection import Selection
+from payctl.services.payments.bulk_types import BulkReport, ItemResult
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_queries import PaymentFilter
+from payctl.services.payments.selection import Selection
 from tests import factories
 from tests.procs.bulk_worker import (
     count_state,

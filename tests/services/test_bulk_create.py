@@ -21,8 +21,8 @@ from payctl.db.engine import Database
 from payctl.db.models import AuditRecord, Payment
 from payctl.errors import InputError, InputErrors
 from payctl.importers.records import SourceRow
-from payctl.services.bulk_create import BulkCreateResult
-from payctl.services.payment_service import PaymentService
+from payctl.services.payments.bulk_create import BulkCreateResult
+from payctl.services.payments.payment_service import PaymentService
 from tests import factories
 from tests.procs.bulk_worker import integrity_problems, table_counts
 

@@ -33,9 +33,14 @@ from payctl.db.uow import begin
 from payctl.db.uow import commit as uow_commit
 from payctl.domain import states
 from payctl.domain.enums import AccountRole, InvoiceState, PaymentState
-from payctl.services.integrity_service import CHECKS, IntegrityService, Violation, read_snapshot
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.ledger.integrity_service import (
+    CHECKS,
+    IntegrityService,
+    Violation,
+    read_snapshot,
+)
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
 
 

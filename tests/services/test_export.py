@@ -38,9 +38,9 @@ from payctl.exporters import (
     ledger,
     tabular,
 )
-from payctl.services.export_service import ExportService
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.ledger.export_service import ExportService
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.textsafe import escape_controls
 from tests import factories
 from tests.services.test_check import build_books

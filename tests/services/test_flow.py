@@ -30,10 +30,10 @@ from payctl.db.models import (
     Sequence,
 )
 from payctl.errors import RuleViolation
-from payctl.services import audit
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import PaymentService
+from payctl.services.ledger import audit
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import PaymentService
 from tests import factories
 
 # --------------------------------------------------------------------------- helpers

@@ -27,7 +27,7 @@ from payctl.db.engine import Database
 from payctl.db.models import Invoice, JournalEntry, JournalLine, Payment
 from payctl.db.uow import begin
 from payctl.db.uow import commit as uow_commit
-from payctl.services.payment_service import PaymentService
+from payctl.services.payments.payment_service import PaymentService
 from tests import factories
 from tests.procs.startline import release
 
@@ -273,7 +273,7 @@ def test_two_processes_over_allocating_one_invoice(init_url):
 
 async def _make_confirm_reset_pairs(session: Any) -> list[tuple[int, int]]:
     """Per invoice: one posted payment (to be reset) and one draft (to be confirmed)."""
-    from payctl.services.payment_flow_service import PaymentFlowService
+    from payctl.services.payments.payment_flow_service import PaymentFlowService
 
     await factories.customer(session)
     pairs = []

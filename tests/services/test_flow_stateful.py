@@ -57,10 +57,10 @@ from payctl.domain.enums import (
     invoice_state_for,
 )
 from payctl.errors import RuleViolation
-from payctl.services import audit
-from payctl.services.integrity_service import IntegrityService
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import PaymentService
+from payctl.services.ledger import audit
+from payctl.services.ledger.integrity_service import IntegrityService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import PaymentService
 from tests import factories
 from tests.conftest import init_database
 

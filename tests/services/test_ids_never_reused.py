@@ -8,10 +8,10 @@ from sqlalchemy import select, text
 
 from payctl.db import models as m
 from payctl.db.engine import Database
-from payctl.services.bank_extract_service import BankExtractService
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import PaymentService
-from payctl.services.selection import Selection
+from payctl.services.bank.bank_extract_service import BankExtractService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import PaymentService
+from payctl.services.payments.selection import Selection
 from tests import factories
 from tests.services.test_bank_import import ACME_IBAN, jsonl, row
 

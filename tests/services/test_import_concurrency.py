@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from payctl.db import models as m
 from payctl.db.engine import Database
-from payctl.services.integrity_service import IntegrityService
-from payctl.services.invoice_service import InvoiceService
-from payctl.services.partner_service import PartnerService
+from payctl.services.ledger.integrity_service import IntegrityService
+from payctl.services.parties.invoice_service import InvoiceService
+from payctl.services.parties.partner_service import PartnerService
 from tests.procs.startline import release
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ from sqlalchemy import text
 from payctl.db.engine import Database
 from payctl.db.stats import ANALYZE_MIN_ROWS
 from payctl.importers.records import SourceRow
-from payctl.services.invoice_service import InvoiceService
-from payctl.services.payment_service import PaymentService
+from payctl.services.parties.invoice_service import InvoiceService
+from payctl.services.payments.payment_service import PaymentService
 from tests import factories
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from payctl.db.models import JournalEntry
 from payctl.errors import InputError, RuleViolation
-from payctl.services.lock_service import LockService
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.ledger.lock_service import LockService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
 from tests.services.test_flow import (
     audit_records,

@@ -23,10 +23,10 @@ from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.db.schema import SCHEMA_HEAD, current_revision, upgrade_to
-from payctl.services.bank_extract_service import BankExtractService
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_service import PaymentService
-from payctl.services.review_service import ReviewService
+from payctl.services.bank.bank_extract_service import BankExtractService
+from payctl.services.bank.review_service import ReviewService
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_service import PaymentService
 from payctl.services.setup_service import SetupService
 from tests import factories
 from tests.services.test_bank_import import ACME_IBAN, jsonl, row

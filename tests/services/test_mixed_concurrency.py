@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from payctl.db import models as m
 from payctl.db.engine import Database
-from payctl.services.integrity_service import IntegrityService
+from payctl.services.ledger.integrity_service import IntegrityService
 from tests import factories
 
 pytestmark = pytest.mark.slow

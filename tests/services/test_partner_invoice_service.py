@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from payctl.db import models as m
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.importers.tabular import read_table
-from payctl.services.invoice_service import InvoiceService
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.parties.invoice_service import InvoiceService
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
 from tests.conftest import SAMPLE
 

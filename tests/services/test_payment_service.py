@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from payctl.db import models as m
 from payctl.errors import InputError, NotFound, RuleViolation
-from payctl.services.history_service import HistoryService
-from payctl.services.lock_service import LockService
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_queries import PaymentFilter
-from payctl.services.payment_service import PaymentService
+from payctl.services.ledger.lock_service import LockService
+from payctl.services.payments.history_service import HistoryService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_queries import PaymentFilter
+from payctl.services.payments.payment_service import PaymentService
 from tests import factories
 
 TABLES = {

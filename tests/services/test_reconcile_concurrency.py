@@ -26,10 +26,10 @@ from sqlalchemy import select, text
 
 from payctl.db import models as m
 from payctl.db.engine import Database
-from payctl.services.integrity_service import IntegrityService
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import PaymentService
+from payctl.services.ledger.integrity_service import IntegrityService
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import PaymentService
 from tests.procs.startline import wait_for
 
 pytestmark = pytest.mark.slow

@@ -19,12 +19,12 @@ from payctl.db.engine import Database
 from payctl.db.schema import SCHEMA_HEAD, current_revision, upgrade_to
 from payctl.db.uow import begin
 from payctl.errors import RuleViolation
-from payctl.services.bank_extract_service import BankExtractService
-from payctl.services.integrity_service import IntegrityService
-from payctl.services.partner_service import PartnerService
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import PaymentService
-from payctl.services.review_service import ReviewService
+from payctl.services.bank.bank_extract_service import BankExtractService
+from payctl.services.bank.review_service import ReviewService
+from payctl.services.ledger.integrity_service import IntegrityService
+from payctl.services.parties.partner_service import PartnerService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import PaymentService
 from payctl.services.setup_service import SetupService
 from tests.services.test_bank_import import GLOBEX_IBAN, jsonl, row
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from payctl.db import models as m
 from payctl.errors import InputError, NotFound, RuleViolation
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.review_service import ReviewService
+from payctl.services.bank.review_service import ReviewService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests.services.test_bank_import import (  # noqa: F401 - _integrity is an autouse fixture
     ACME_IBAN,
     GLOBEX_IBAN,

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from payctl.db.engine import Database
 from payctl.db.models import AuditHead, AuditRecord, Payment
-from payctl.services import audit
+from payctl.services.ledger import audit
 from tests import factories
 from tests.procs.startline import release
 
@@ -39,7 +39,7 @@ WORKER = r"""
 import asyncio, sys
 
 from payctl.db.engine import Database
-from payctl.services.payment_service import PaymentService
+from payctl.services.payments.payment_service import PaymentService
 from tests.procs.startline import arrive, signal, wait_for
 
 url, tag, count, ready, go, mine, theirs = sys.argv[1:8]

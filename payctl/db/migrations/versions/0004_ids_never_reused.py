@@ -48,7 +48,7 @@ TABLES = (
     "bank_lines",
 )
 
-# How the audit trail names an entity (payctl/services/audit.py and its callers): by
+# How the audit trail names an entity (payctl/services/ledger/audit.py and its callers): by
 # object_type + object_id, by the payment_id column (payments), or by an id key inside the
 # JSON ``changes`` (a scalar, or [before, after] in an update's diff, possibly nested as in
 # a flow record's "snapshot").

@@ -5,7 +5,7 @@ the trail. A statement trigger refuses it. (SQLite has no TRUNCATE; its DELETE w
 runs the row trigger, because SQLite's truncate optimisation is off for a table with one.)
 
 Since 0006 `payctl check` compares posted payments, their entries and bank lines with the
-trail (payctl/services/audit_match.py): a confirmation records the entry it posted, an
+trail (payctl/services/ledger/audit_match.py): a confirmation records the entry it posted, an
 import a digest of each bank line. Older records have neither, so the upgrade appends one
 ``baseline`` record to the chain with the live entry of each posted payment and the digest
 of each bank line as they stand now. Nothing when there is nothing to record (a new database).
@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from payctl.services import audit
+from payctl.services.ledger import audit
 
 revision = "0006"
 down_revision = "0005"

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import Payment
 from payctl.services.lookups import as_id
-from payctl.services.payment_queries import PaymentFilter, PaymentQueries
+from payctl.services.payments.payment_queries import PaymentFilter, PaymentQueries
 
 BATCH_SIZE = 1000
 

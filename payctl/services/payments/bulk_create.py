@@ -33,7 +33,7 @@ from payctl.services.rows import require_columns, row_context
 from payctl.services.views import PaymentView, payment_view
 
 if TYPE_CHECKING:
-    from payctl.services.payment_service import PaymentService
+    from payctl.services.payments.payment_service import PaymentService
 
 REQUIRED = ["type", "partner", "journal", "amount"]
 KEY_COLUMNS = ("key", "external_id")

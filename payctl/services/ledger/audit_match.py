@@ -29,8 +29,8 @@ from payctl.db.models import AuditRecord, BankLine, JournalEntry, JournalLine, P
 from payctl.db.models import PaymentAllocation as Allocation
 from payctl.domain.enums import PaymentState
 from payctl.domain.money import format_amount
-from payctl.services import audit
-from payctl.services.payment_service import snapshot
+from payctl.services.ledger import audit
+from payctl.services.payments.payment_service import snapshot
 
 Finding = tuple[str, str, str]  # (code, object, message)
 

@@ -63,7 +63,7 @@ def record_hash(
 
 
 # What the trail records of an object so that `payctl check` can compare the object with it
-# (services/audit_match.py): the confirm record of a payment carries its snapshot and its
+# (services/ledger/audit_match.py): the confirm record of a payment carries its snapshot and its
 # entry (``entry_record``); an import records a digest of each bank line it stored.
 BASELINE = "audit_baseline"  # object_type of the record schema 0006 appended at the upgrade
 BANK_LINE_FIELDS = ("journal_id", "fingerprint", "booking_date", "amount", "currency")

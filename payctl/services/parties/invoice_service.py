@@ -25,7 +25,8 @@ from payctl.domain.enums import (
 from payctl.domain.journal import invoice_lines
 from payctl.domain.money import normalise_currency, parse_amount, to_minor
 from payctl.errors import InputError, RuleViolation
-from payctl.services import ledger, lookups
+from payctl.services import lookups
+from payctl.services.ledger import entries
 from payctl.services.rows import (
     ImportResult,
     SourceRow,
@@ -67,7 +68,7 @@ class InvoiceService:
 
     async def _book(self, invoices: list[NewInvoice]) -> list[int]:
         """Insert the invoices set-wise and post one entry each in the sale/purchase journal."""
-        roles = await ledger.account_roles(self.session)
+        roles = await entries.account_roles(self.session)
         journals = {
             j.type: j
             for j in (
@@ -116,7 +117,7 @@ class InvoiceService:
                 label=inv.number,
             )
             drafts.append(
-                ledger.EntryDraft(
+                entries.EntryDraft(
                     journal_id=journal.id,
                     journal_code=journal.code,
                     date=inv.date,
@@ -127,7 +128,7 @@ class InvoiceService:
                     memo=inv.number,
                 )
             )
-        await ledger.post_entries(self.session, drafts, self.user)
+        await entries.post_entries(self.session, drafts, self.user)
         return ids
 
     @unit_of_work(write=True)

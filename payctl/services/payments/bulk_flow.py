@@ -19,14 +19,14 @@ from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain import states
 from payctl.domain.enums import PaymentState
 from payctl.errors import PayctlError, RuleViolation
-from payctl.services import audit
-from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.ledger import audit
 from payctl.services.lookups import as_id
-from payctl.services.payment_service import ensure_deletable, snapshot
-from payctl.services.selection import Resolved, Selection, batches, resolve
+from payctl.services.payments.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.payments.payment_service import ensure_deletable, snapshot
+from payctl.services.payments.selection import Resolved, Selection, batches, resolve
 
 if TYPE_CHECKING:
-    from payctl.services.payment_flow_service import PaymentFlowService
+    from payctl.services.payments.payment_flow_service import PaymentFlowService
 
 Progress = Callable[[int, int], None]
 

@@ -15,8 +15,8 @@ from payctl.db.models import Account, Journal, JournalEntry, JournalLine
 from payctl.domain.enums import AccountRole
 from payctl.domain.journal import Line, check_balanced, reversal_lines
 from payctl.errors import RuleViolation
-from payctl.services import sequences
-from payctl.services.settings import check_after_lock, lock_date
+from payctl.services.ledger import sequences
+from payctl.services.ledger.settings import check_after_lock, lock_date
 
 
 @dataclass

@@ -24,12 +24,12 @@ from payctl.domain.enums import CUSTOMER_SIDE, INBOUND, AccountRole, PaymentStat
 from payctl.domain.journal import payment_lines
 from payctl.domain.money import to_minor
 from payctl.errors import RuleViolation
-from payctl.services import audit, ledger, sequences
-from payctl.services.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.ledger import audit, entries, sequences
+from payctl.services.ledger.settings import lock_date, writeoff_tolerance
 from payctl.services.lookups import payment_label
-from payctl.services.payment_service import PaymentService, held_message, snapshot
-from payctl.services.selection import Selection
-from payctl.services.settings import lock_date, writeoff_tolerance
+from payctl.services.payments.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.payments.payment_service import PaymentService, held_message, snapshot
+from payctl.services.payments.selection import Selection
 from payctl.services.views import PaymentView
 
 Progress = Callable[[int, int], None]
@@ -95,7 +95,7 @@ class PaymentFlowService:
         progress: Progress | None = None,
     ) -> BulkReport:
         """validate / confirm / post / reset / cancel / delete many payments, in batches of 1000."""
-        from payctl.services.bulk_flow import BulkFlow
+        from payctl.services.payments.bulk_flow import BulkFlow
 
         return await BulkFlow(self).run(
             BulkAction(action),
@@ -156,7 +156,7 @@ class PaymentFlowService:
                 self._move_residual(writes, a.invoice, -(a.amount + a.writeoff))
             batch.ok.append(p)
         await self._number(batch.ok, writes)
-        entries = await self._post(batch.ok)
+        posted = await self._post(batch.ok)
         now = dt.datetime.now(dt.UTC)
         for p in batch.ok:
             writes.set(
@@ -167,7 +167,7 @@ class PaymentFlowService:
                 updated_at=now,
             )
         await writes.write(self.session)
-        await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok}, entries)
+        await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok}, posted)
         return batch
 
     @staticmethod
@@ -207,7 +207,7 @@ class PaymentFlowService:
         """Post the payments' entries; payment id -> the entry as the audit trail records it."""
         if not payments:
             return {}
-        roles = await ledger.account_roles(self.session)
+        roles = await entries.account_roles(self.session)
         from_bank = await self.payments.held_by([p.id for p in payments], link="created")
         drafts = []
         for p in payments:
@@ -237,7 +237,7 @@ class PaymentFlowService:
                 writeoff_account=roles[AccountRole.PAYMENT_DIFFERENCES],
             )
             drafts.append(
-                ledger.EntryDraft(
+                entries.EntryDraft(
                     journal_id=p.journal_id,
                     journal_code=p.journal.code,
                     date=p.date,
@@ -248,7 +248,7 @@ class PaymentFlowService:
                     memo=p.number,
                 )
             )
-        posted = await ledger.post_entries(self.session, drafts, self.user)
+        posted = await entries.post_entries(self.session, drafts, self.user)
         return {
             p.id: audit.entry_record(e.number, d.lines)
             for p, d, e in zip(payments, drafts, posted, strict=True)
@@ -308,7 +308,7 @@ class PaymentFlowService:
             .scalars()
             .all()
         )
-        await ledger.reverse_entries(self.session, list(live), self.user)
+        await entries.reverse_entries(self.session, list(live), self.user)
 
     async def _audit(
         self,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.uow import unit_of_work
 from payctl.domain.dates import parse_date
 from payctl.errors import InputError, RuleViolation
-from payctl.services import audit, settings
+from payctl.services.ledger import audit, settings
 
 
 class LockService:

@@ -47,7 +47,7 @@ from payctl.db.models import (
 )
 from payctl.domain.enums import AccountRole, InvoiceState, InvoiceType, PaymentState, PaymentType
 from payctl.domain.money import format_amount
-from payctl.services import audit, audit_match, sequences
+from payctl.services.ledger import audit, audit_match, sequences
 
 
 @dataclass(frozen=True)

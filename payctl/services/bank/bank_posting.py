@@ -30,9 +30,9 @@ from payctl.domain.validation import (
     validate_payment,
 )
 from payctl.errors import RuleViolation
-from payctl.services import audit, ledger
+from payctl.services.ledger import audit, entries
 from payctl.services.lookups import payment_label
-from payctl.services.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_flow_service import PaymentFlowService
 
 CONFIRM_CHUNK = 1000
 
@@ -207,7 +207,7 @@ class BankPosting:
             if outstanding is None or journal.account_id is None:
                 raise RuleViolation(f"journal {journal.code} has no bank/outstanding accounts")
             drafts.append(
-                ledger.EntryDraft(
+                entries.EntryDraft(
                     journal_id=journal.id,
                     journal_code=journal.code,
                     date=day,
@@ -219,7 +219,7 @@ class BankPosting:
                     memo=f"Bank line {line_id} settles {payment.number or payment.id}",
                 )
             )
-        posted = await ledger.post_entries(self.session, drafts, self.user)
+        posted = await entries.post_entries(self.session, drafts, self.user)
         return [e.id for e in posted]
 
     async def undo(self, line: BankLine, reason: str | None) -> str:
@@ -233,7 +233,7 @@ class BankPosting:
         line.link, line.payment_id, line.reconcile_entry_id = None, None, None
         await self.session.flush()  # the workflow refuses payments a line still holds
         if entry_id is not None:
-            await ledger.reverse_entries(self.session, [entry_id], self.user)
+            await entries.reverse_entries(self.session, [entry_id], self.user)
         if payment_id is None:
             return "no payment was linked"
         p = await self.flow.payments.load(payment_id, lock=True)

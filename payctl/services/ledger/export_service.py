@@ -17,7 +17,7 @@ from payctl.domain.dates import parse_date
 from payctl.domain.money import from_minor
 from payctl.errors import InputError
 from payctl.exporters import ExportAccount, ExportData, ExportEntry, ExportLine
-from payctl.services.integrity_service import read_snapshot
+from payctl.services.ledger.integrity_service import read_snapshot
 
 
 class ExportService:

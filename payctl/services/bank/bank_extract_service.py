@@ -46,10 +46,11 @@ from payctl.importers.bank import (
 from payctl.importers.bank import (
     BankStatement as ParsedStatement,
 )
-from payctl.services import audit, lookups
-from payctl.services.bank_posting import BankPosting, NewLinePayment, candidate_json
-from payctl.services.matching_data import load_matcher, prime_fuzzy
-from payctl.services.settings import lock_date
+from payctl.services import lookups
+from payctl.services.bank.bank_posting import BankPosting, NewLinePayment, candidate_json
+from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
+from payctl.services.ledger import audit
+from payctl.services.ledger.settings import lock_date
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from payctl.db.uow import unit_of_work
 from payctl.domain.enums import INBOUND, SETTLES, PartnerKind, PaymentState, PaymentType
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
-from payctl.services import audit, lookups
-from payctl.services.bank_posting import BankPosting
-from payctl.services.matching_data import booked_on_bank
-from payctl.services.payment_flow_service import PaymentFlowService
-from payctl.services.payment_service import PaymentService
+from payctl.services import lookups
+from payctl.services.bank.bank_posting import BankPosting
+from payctl.services.bank.matching_data import booked_on_bank
+from payctl.services.ledger import audit
+from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import PaymentService
 from payctl.services.views import Page
 
 INVOICE_TO_PAYMENT = {v: k for k, v in SETTLES.items()}

@@ -23,7 +23,7 @@ from payctl.db.models import (
 from payctl.domain.enums import InvoiceState, PaymentState
 from payctl.domain.matching import Matcher, OpenItem, PostedPayment
 from payctl.domain.money import to_minor
-from payctl.services.settings import writeoff_tolerance
+from payctl.services.ledger.settings import writeoff_tolerance
 
 DATE_WINDOW_DAYS = 10
 FUZZY_CUTOFF = 85

@@ -35,14 +35,15 @@ from payctl.domain.validation import (
 )
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.importers.records import SourceRow
-from payctl.services import audit, lookups
-from payctl.services.payment_queries import PaymentFilter, PaymentQueries
+from payctl.services import lookups
+from payctl.services.ledger import audit
+from payctl.services.ledger.settings import lock_date
+from payctl.services.payments.payment_queries import PaymentFilter, PaymentQueries
 from payctl.services.rows import enum_value
-from payctl.services.settings import lock_date
 from payctl.services.views import Page, PaymentView, payment_view
 
 if TYPE_CHECKING:
-    from payctl.services.bulk_create import BulkCreateResult
+    from payctl.services.payments.bulk_create import BulkCreateResult
 
 AllocationInput = tuple[str, str | Decimal]
 
@@ -390,8 +391,8 @@ class PaymentService:
         dry_run: bool = False,
     ) -> BulkCreateResult:
         """Bulk create drafts from file rows, all or nothing, safely repeatable: see
-        payctl/services/bulk_create.py."""
-        from payctl.services.bulk_create import BulkCreate
+        payctl/services/payments/bulk_create.py."""
+        from payctl.services.payments.bulk_create import BulkCreate
 
         return await BulkCreate(self).run(rows, header, source, dry_run=dry_run)
 
