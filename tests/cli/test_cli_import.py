@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from payctl.db import models as m
 from payctl.db.engine import Database
+from payctl.services.bank.matching_data import THRESHOLD
 from tests.conftest import payctl, refused
 from tests.conftest import payctl_json as js
 from tests.samples import BANK_SAMPLES
@@ -452,9 +453,12 @@ def test_review_flow_end_to_end(booked, tmp_path):
     listed = js("review", "list")
     assert listed["total"] == 5
     twin = next(i for i in listed["items"] if i["id"] == ids["twin"])
-    assert twin["reason"] == "best score 65 is below the threshold 80"
-    assert twin["candidates"][0]["reason"].startswith("partner found by IBAN; amount equals")
-    assert twin["best"].startswith("65: partner found by IBAN")
+    (cand,) = twin["candidates"]
+    assert cand["rule"] == "partner_amount" and cand["score"] < THRESHOLD
+    assert (
+        f"score {cand['score']} " in twin["reason"] and f"threshold {THRESHOLD}" in twin["reason"]
+    )
+    assert twin["best"] == f"{cand['score']}: {cand['reason']}"
     table = payctl("review", "list").stdout
     assert "Review queue" in table and "bank fee" in table
 
@@ -514,8 +518,12 @@ def test_review_export_csv_and_json(booked, tmp_path):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [int(r["id"]) for r in rows] == list(ids.values())
     twin = next(r for r in rows if int(r["id"]) == ids["twin"])
-    assert (twin["amount"], twin["reason"]) == ("500.00", "best score 65 is below the threshold 80")
-    assert "65: partner found by IBAN" in twin["best"]
+    listed = next(i for i in js("review", "list")["items"] if i["id"] == ids["twin"])
+    assert (twin["amount"], twin["reason"], twin["best"]) == (
+        "500.00",
+        listed["reason"],
+        listed["best"],
+    )
     target = tmp_path / "queue.csv"
     result = payctl("review", "export", "--output", target)
     assert "wrote 5 lines" in result.stderr
