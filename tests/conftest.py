@@ -1,4 +1,4 @@
-"""Shared fixtures.
+"""Shared fixtures, and the CLI harness every in-process `payctl` call goes through.
 
 Every database test runs against SQLite, and also against PostgreSQL when
 PAYCTL_TEST_POSTGRES_URL is set (CI sets it; there an unreachable server fails the run).
@@ -7,9 +7,13 @@ PAYCTL_TEST_POSTGRES_URL is set (CI sets it; there an unreachable server fails t
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import os
-from collections.abc import AsyncIterator, Iterator
+import sys
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +101,115 @@ def cli_env(init_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str
     monkeypatch.setenv("PAYCTL_USER", "tester")
     env = dict(os.environ)
     yield env
+
+
+# --- The CLI harness: every in-process `payctl` call of the tests goes through here. ---------
+
+# What only a crash or a raw Python error prints; payctl's own messages never contain it.
+PYTHON_WORDING = (
+    "Traceback",
+    "internal error",
+    "Error:",
+    "TypeError",
+    "ValueError",
+    "OverflowError",
+    "[Errno",
+    "codec can't",
+)
+
+
+@functools.cache
+def _payctl_command() -> Any:
+    """payctl's click command, built once: building it from the Typer app costs ~30 ms, which
+    ``typer.testing.CliRunner.invoke`` would pay on every call."""
+    import typer.main
+
+    from payctl.cli.app import app
+
+    return typer.main.get_command(app)
+
+
+def payctl(
+    *args: Any,
+    code: int | None = 0,
+    input: bytes | str | None = None,
+    env: Mapping[str, str | None] | None = None,
+    charset: str = "utf-8",
+) -> Any:
+    """Run ``payctl ARGS`` in-process as the console script runs it; the Typer ``Result``.
+
+    The command's streams, stdin and environment are isolated by Typer's public
+    ``CliRunner.isolation``. Checks the exit code (unless ``code`` is None) and that nothing
+    crashed: an exception other than the exit propagates to the test, and no traceback or
+    "internal error" is printed. ``charset`` is what the captured stdout/stderr can encode.
+    """
+    from typer.testing import CliRunner, Result
+
+    argv = [str(a) for a in args]
+    runner = CliRunner(charset=charset)
+    with runner.isolation(input=input, env=env) as (stdout, stderr, output):
+        try:
+            _payctl_command().main(args=argv, prog_name="payctl")
+            raise AssertionError(f"payctl {argv!r} returned instead of exiting")
+        except SystemExit as exc:  # the root command always leaves with sys.exit
+            exit_code = exc.code
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        result = Result(
+            runner=runner,
+            stdout_bytes=stdout.getvalue(),
+            stderr_bytes=stderr.getvalue(),
+            output_bytes=output.getvalue(),
+            return_value=None,
+            exit_code=exit_code,  # type: ignore[arg-type]
+            exception=None,
+        )
+    where = f"payctl {argv!r}"
+    assert isinstance(exit_code, int), (where, exit_code)
+    if code is not None:
+        assert exit_code == code, (
+            f"{where} exited {exit_code}, wanted {code}\n"
+            f"stdout: {result.stdout}\nstderr: {result.stderr}"
+        )
+    for wording in ("Traceback", "internal error"):
+        assert wording not in result.output, (where, result.output)
+    return result
+
+
+def payctl_json(*args: Any, code: int = 0, input: bytes | str | None = None) -> Any:
+    """``payctl ARGS --format json``, its stdout parsed."""
+    return json.loads(payctl(*args, "--format", "json", code=code, input=input).stdout)
+
+
+def error_line(result: Any, code: int, *texts: str, quiet_stdout: bool = False) -> str:
+    """The run exited ``code`` and said why in exactly one `payctl: error:` line on stderr,
+    containing each of ``texts`` and no Python wording (and, with ``quiet_stdout``, printed
+    nothing on stdout); that line."""
+    where = (result.exit_code, result.stdout, result.stderr)
+    assert result.exit_code == code, where
+    if quiet_stdout:
+        assert result.stdout == "", where
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, where
+    assert lines[0].startswith("payctl: error: "), where
+    for text in texts:
+        assert text in lines[0], (text, lines[0])
+    for wording in PYTHON_WORDING:
+        assert wording not in result.output, (wording, result.output)
+    return lines[0]
+
+
+def refused(
+    *args: Any,
+    code: int = 1,
+    says: str | tuple[str, ...] = (),
+    env: Mapping[str, str | None] | None = None,
+    input: bytes | str | None = None,
+    quiet_stdout: bool = False,
+) -> str:
+    """Run ``payctl ARGS``, which must exit ``code`` (1: refused; 2: bad input; 3: database
+    unavailable) with one error line saying ``says``; that line."""
+    texts = (says,) if isinstance(says, str) else says
+    result = payctl(*args, code=None, env=env, input=input)
+    return error_line(result, code, *texts, quiet_stdout=quiet_stdout)

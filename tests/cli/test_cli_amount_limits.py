@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from payctl.domain.money import MAX_AMOUNT_MINOR, largest_amount
-from tests.cli.test_cli_import import booked, js, one_error_line, payctl, table_counts, write
+from tests.cli.test_cli_import import booked, table_counts, write
+from tests.conftest import payctl, refused
+from tests.conftest import payctl_json as js
 from tests.services.test_bank_import import (
     CAMT,
     GOOD_CSV,
@@ -71,7 +73,7 @@ def test_every_reader_refuses_an_amount_over_the_limit(booked, tmp_path, fmt, am
     name, data, line = files(amount)[fmt]
     f = write(tmp_path, name, data)
     before = table_counts(booked)
-    error = one_error_line(payctl("import", f, "--journal", "BNK1", "--auto-confirm", code=2))
+    error = refused("import", f, "--journal", "BNK1", "--auto-confirm", code=2)
     assert error.startswith(f"payctl: error: {f}: {where(fmt, line)}: "), error
     assert "amount" in error.lower()
     if fmt == "mt940" and amount == EVIL:  # SWIFT's 15 characters come first
@@ -113,7 +115,7 @@ INVOICE += ["--date", "2026-02-03", "--amount"]
 def test_user_input_has_the_same_limit(booked, args):
     before = table_counts(booked)
     for amount in (OVER, EVIL):
-        error = one_error_line(payctl(*args, amount, code=2))
+        error = refused(*args, amount, code=2)
         assert error.endswith(f"amount: {amount} is too large (at most {LARGEST} EUR)"), error
     assert table_counts(booked) == before
 
@@ -126,7 +128,7 @@ def test_invoice_file_over_the_limit_names_file_row_and_field(booked, tmp_path):
         b"OK-1,ACME GmbH,10.00,customer_invoice,2026-02-03\n"
         + f"BIG-1,ACME GmbH,{OVER},customer_invoice,2026-02-03\n".encode(),
     )
-    error = one_error_line(payctl("invoice", "import", f, code=2))
+    error = refused("invoice", "import", f, code=2)
     assert str(f) in error and "3" in error and "amount" in error and "too large" in error
     assert js("invoice", "list", "--limit", "0")["total"] == len(INVOICES)
 

@@ -10,30 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
 from tests.cli.test_cli_bad_input import snapshot
-
-runner = CliRunner()
-PYTHON_WORDING = ("Traceback", "Error:", "TypeError", "ValueError", "internal error", "[Errno")
-
-
-def one_line(args: list[str], code: int, text: str, env: dict[str, str] | None = None) -> str:
-    """Run payctl: exit ``code``, exactly one stderr line containing ``text``."""
-    result = runner.invoke(app, args, env=env)
-    where = f"payctl {' '.join(args)} {env or ''}"
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), (where, repr(result.exception))
-    assert result.exit_code == code, (where, result.exit_code, result.output)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, (where, result.stderr)
-    assert lines[0].startswith("payctl: error: "), (where, lines[0])
-    assert text in lines[0], (where, text, lines[0])
-    for wording in PYTHON_WORDING:
-        assert wording not in result.output, (where, wording, result.output)
-    return lines[0]
-
+from tests.conftest import PYTHON_WORDING, payctl, refused
 
 # ------------------------------------------------------------------ database URLs
 
@@ -65,9 +44,9 @@ URL_CASES: list[tuple[str, int, str]] = [
 def test_a_database_url_that_cannot_be_used_is_one_line(tmp_path, monkeypatch, url, code, text):
     monkeypatch.chdir(tmp_path)
     for args in (["list"], ["init"], ["partner", "create", "X"]):
-        line = one_line(args, code, text, env={"PAYCTL_DATABASE_URL": url})
+        line = refused(*args, code=code, says=text, env={"PAYCTL_DATABASE_URL": url})
         assert "s3cret" not in line
-        line = one_line(["--database-url", url, *args], code, text)
+        line = refused("--database-url", url, *args, code=code, says=text)
         assert "s3cret" not in line
     assert list(tmp_path.iterdir()) == [], "a file was created"
 
@@ -93,19 +72,21 @@ def pg_url(backend: str, init_url: str) -> str:
 def test_libpq_url_options_are_understood(pg_url, options):
     """`?sslmode=require` and friends used to end in TypeError (asyncpg's keywords differ)."""
     url = f"{pg_url}?{options}"
-    result = runner.invoke(app, ["--database-url", url, "partner", "create", "Opt Co"])
-    assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["--database-url", url, "partner", "list", "--format", "json"])
-    assert result.exit_code == 0 and "Opt Co" in result.stdout
+    payctl("--database-url", url, "partner", "create", "Opt Co")
+    assert "Opt Co" in payctl("--database-url", url, "partner", "list", "--format", "json").stdout
 
 
 def test_sslmode_require_without_ssl_on_the_server_is_exit_3(pg_url):
     """The local test server has no SSL: require is honoured (not ignored), cannot connect."""
     before = snapshot(pg_url)
-    line = one_line(
-        ["--database-url", f"{pg_url}?sslmode=require", "partner", "create", "Tls Co"],
-        3,
-        "cannot use database",
+    line = refused(
+        "--database-url",
+        f"{pg_url}?sslmode=require",
+        "partner",
+        "create",
+        "Tls Co",
+        code=3,
+        says="cannot use database",
     )
     assert "SSL" in line
     assert snapshot(pg_url) == before
@@ -206,7 +187,7 @@ def books(cli_env: dict[str, str]) -> str:
         ["partner", "create", "ACME GmbH", "--kind", "customer"],
         ["create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "5", "--journal", "BNK1"],
     ):
-        assert runner.invoke(app, args).exit_code == 0
+        payctl(*args)
     return cli_env["PAYCTL_DATABASE_URL"]
 
 
@@ -218,7 +199,7 @@ def test_a_nul_character_in_a_file_is_refused_on_both_backends(
     path = tmp_path / name
     path.write_bytes(data)
     before, lines = snapshot(books), _bank_lines(books)
-    line = one_line([str(path) if a == "FILE" else a for a in args], 2, text)
+    line = refused(*[str(path) if a == "FILE" else a for a in args], code=2, says=text)
     assert line.endswith(NUL_TEXT) and str(path) in line, line
     assert snapshot(books) == before and _bank_lines(books) == lines
 
@@ -244,7 +225,7 @@ def test_a_nul_character_in_an_argument_is_refused_naming_it(books, args, name):
     """A process's arguments cannot hold NUL, a program calling payctl in-process can: on
     PostgreSQL the look-up of the name already failed (internal error, exit 1)."""
     before = snapshot(books)
-    line = one_line(args, 2, f"{name}: {NUL_TEXT}")
+    line = refused(*args, code=2, says=f"{name}: {NUL_TEXT}")
     assert "\x00" not in line
     assert snapshot(books) == before
 
@@ -332,7 +313,7 @@ def test_a_terminated_server_session_is_exit_3_in_one_line(pg_url, table, args):
         ["partner", "create", "ACME GmbH", "--kind", "customer"],
         ["create", "-t", "customer_payment", "-p", "ACME GmbH", "-a", "5", "--journal", "BNK1"],
     ):
-        assert runner.invoke(app, ["--database-url", pg_url, *setup]).exit_code == 0
+        payctl("--database-url", pg_url, *setup)
     before = snapshot(pg_url)
     code, _stdout, stderr = asyncio.run(_terminate_while_waiting(pg_url, table, args))
     lines = stderr.splitlines()
@@ -393,12 +374,9 @@ def test_a_full_disk_in_file_2_of_3_reports_file_1_committed(backend, init_url, 
     before = _bank_lines(init_url)
     event.listen(Engine, "connect", limit)
     try:
-        result = runner.invoke(
-            app, ["--database-url", init_url, "import", *files, "--format", "json"]
-        )
+        result = payctl("--database-url", init_url, "import", *files, "--format", "json", code=3)
     finally:
         event.remove(Engine, "connect", limit)
-    assert result.exit_code == 3, result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"payctl: error: {files[1]}: database "), lines
@@ -428,7 +406,7 @@ def test_a_lost_session_in_file_2_of_3_reports_file_1_committed(pg_url, tmp_path
         ["partner", "create", "ACME GmbH", "--kind", "customer"],
         ["invoice", "create", "-p", "ACME GmbH", "--number", "INV-77", "--amount", "77.00"],
     ):
-        assert runner.invoke(app, ["--database-url", pg_url, *setup]).exit_code == 0
+        payctl("--database-url", pg_url, *setup)
     files = [
         _bank_file(tmp_path / "f1.jsonl", "f1", 5),
         str(tmp_path / "f2.jsonl"),
@@ -488,7 +466,7 @@ def test_a_date_outside_1900_2199_is_refused_wherever_it_enters(books, tmp_path,
     9999-12-31 overflowed date arithmetic on SQLite before that)."""
     before = snapshot(books)
     for args, field in _date_cases(day, tmp_path):
-        one_line(args, 2, f"{field}: {day} {OUTSIDE}")
+        refused(*args, code=2, says=f"{field}: {day} {OUTSIDE}")
     assert snapshot(books) == before
 
 

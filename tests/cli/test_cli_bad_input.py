@@ -11,61 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
-from tests.conftest import PG_URL
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _build_the_command_tree_once():
-    """CliRunner.invoke rebuilds the click tree on every call; build it once for this module."""
-    import typer.main
-    import typer.testing
-
-    command = typer.main.get_command(app)
-    original = typer.main.get_command
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            typer.testing,
-            "_get_command",
-            lambda a: command if a is app else original(a),
-            raising=False,
-        )
-        yield
-
-
-def invoke(args: list[Any], env: dict[str, str] | None = None) -> Any:
-    result = runner.invoke(app, [str(a) for a in args], env=env)
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
-
-
-def ok(*args: Any) -> Any:
-    result = invoke(list(args))
-    assert result.exit_code == 0, (args, result.output)
-    return result
+from tests.conftest import PG_URL, payctl, refused
 
 
 def fails(args: list[Any], code: int, *texts: str, env: dict[str, str] | None = None) -> str:
-    """Run, expect ``code``, and one `payctl: error:` line on stderr containing ``texts``."""
-    result = invoke(args, env)
-    where = f"payctl {' '.join(map(str, args))}"
-    assert result.exit_code == code, (where, result.exit_code, result.output)
-    assert "Traceback" not in result.output, where
-    assert result.stdout == "", (where, result.stdout)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, (where, result.stderr)
-    assert lines[0].startswith("payctl: error: "), (where, lines[0])
-    for text in texts:
-        assert text in lines[0], (where, text, lines[0])
-    assert "internal error" not in lines[0], (where, lines[0])
-    return lines[0]
+    """:func:`refused`, nothing on stdout, the arguments a list as the cases below are written."""
+    return refused(*args, code=code, says=texts, env=env, quiet_stdout=True)
 
 
 def snapshot(url: str) -> dict[str, Any]:
@@ -145,19 +99,19 @@ def book(cli_env) -> str:
     """ACME (customer) with INV-1 1190.00 and INV-2 500.00, Supplier BV (vendor);
     payment 1 draft (100.00, INV-2=50.00), 2 posted (1190.00 on INV-1), 3 cancelled,
     4 reset to draft after a confirm (it has a number)."""
-    ok("partner", "create", "ACME GmbH", "--iban", "DE89370400440532013000")
-    ok("partner", "create", "Supplier BV", "--kind", "vendor")
+    payctl("partner", "create", "ACME GmbH", "--iban", "DE89370400440532013000")
+    payctl("partner", "create", "Supplier BV", "--kind", "vendor")
     invoice = ["invoice", "create", "-p", "ACME GmbH"]
-    ok(*invoice, "-n", "INV-1", "-a", "1190.00", "--date", "2026-01-05")
-    ok(*invoice, "-n", "INV-2", "-a", "500.00", "--date", "2026-01-06")
+    payctl(*invoice, "-n", "INV-1", "-a", "1190.00", "--date", "2026-01-05")
+    payctl(*invoice, "-n", "INV-2", "-a", "500.00", "--date", "2026-01-06")
     base = ["create", "-t", "customer_payment", "-p", "ACME GmbH", "--date", "2026-02-01"]
-    ok(*base, "-a", "100.00", "--allocate", "INV-2=50.00")
-    ok(*base, "-a", "1190.00", "--allocate", "INV-1=1190.00")
-    ok(*base, "-a", "30.00")
-    ok(*base, "-a", "40.00")
-    ok("confirm", "2", "4")
-    ok("cancel", "3")
-    ok("reset", "4")
+    payctl(*base, "-a", "100.00", "--allocate", "INV-2=50.00")
+    payctl(*base, "-a", "1190.00", "--allocate", "INV-1=1190.00")
+    payctl(*base, "-a", "30.00")
+    payctl(*base, "-a", "40.00")
+    payctl("confirm", "2", "4")
+    payctl("cancel", "3")
+    payctl("reset", "4")
     return cli_env["PAYCTL_DATABASE_URL"]
 
 
@@ -386,9 +340,7 @@ def test_other_bad_input_exit_2(book):
         ["list", "--limit", "-1"],
         ["frobnicate"],
     ):
-        result = invoke(args)
-        assert result.exit_code == 2, (args, result.output)
-        assert "Traceback" not in result.output and result.stdout == ""
+        assert payctl(*args, code=2).stdout == ""
     assert snapshot(book) == before
 
 
@@ -434,8 +386,7 @@ def test_malformed_csv_imports_exit_2_and_write_nothing(book, tmp_path):
     )
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\x00\x01\x02\xff\xfe" * 50)
-    result = invoke(["invoice", "import", binary])
-    assert result.exit_code == 2 and "Traceback" not in result.output
+    payctl("invoice", "import", binary, code=2)
     assert snapshot(book) == before
 
 
@@ -499,8 +450,8 @@ def test_unreachable_database_exit_3_without_the_password(url, tmp_path):
         assert "secret" not in line
         assert "***" in line
     # the --database-url option wins over the environment, and is masked as well
-    result = invoke(["--database-url", url, "list"], env={"PAYCTL_DATABASE_URL": ""})
-    assert result.exit_code == 3 and "secret" not in result.output
+    result = payctl("--database-url", url, "list", code=3, env={"PAYCTL_DATABASE_URL": ""})
+    assert "secret" not in result.output
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs PAYCTL_TEST_POSTGRES_URL")

@@ -6,56 +6,15 @@ import asyncio
 import csv
 import io
 import json
-from typing import Any
 
-import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, payctl
+from tests.conftest import payctl_json as js
 
-runner = CliRunner()
 ACME_IBAN = "DE89370400440532013000"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _build_the_command_tree_once():
-    """CliRunner.invoke rebuilds the click tree from the Typer app on every call (~0.1-0.3 s);
-    build it once for this module."""
-    import typer.main
-    import typer.testing
-
-    command = typer.main.get_command(app)
-    original = typer.main.get_command
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            typer.testing,
-            "_get_command",
-            lambda a: command if a is app else original(a),
-            raising=False,
-        )
-        yield
-
-
-def payctl(*args: Any, code: int = 0) -> Any:
-    """Run payctl in-process; check the exit code and that nothing crashed."""
-    argv = [str(a) for a in args]
-    result = runner.invoke(app, argv)
-    assert result.exit_code == code, (
-        f"payctl {' '.join(argv)} exited {result.exit_code}, wanted {code}\n"
-        f"stdout: {result.stdout}\nstderr: {result.stderr}"
-    )
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result
-
-
-def js(*args: Any, code: int = 0) -> Any:
-    return json.loads(payctl(*args, "--format", "json", code=code).stdout)
 
 
 def table_counts(url: str) -> dict[str, int]:

@@ -17,21 +17,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from payctl.cli.app import app
 from payctl.db.engine import Database
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
+from tests.conftest import error_line as one_line_error
+from tests.conftest import payctl as harness_payctl
 from tests.procs.bulk_worker import integrity_problems, payment_states, seed_drafts, table_counts
 from tests.services.test_bulk import mixed_set
 
 T = TypeVar("T")
-runner = CliRunner()
 
 
-def payctl(*args: str, input: str | None = None) -> Result:
-    return runner.invoke(app, list(args), input=input)
+def payctl(*args: str, input: str | None = None) -> Any:
+    """payctl through the harness; each test checks the exit code it expects."""
+    return harness_payctl(*args, code=None, input=input)
 
 
 def on_db(url: str, fn: Callable[[Any], Awaitable[T]]) -> T:
@@ -46,16 +46,7 @@ def on_db(url: str, fn: Callable[[Any], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def one_line_error(result: Result, code: int) -> str:
-    """The command failed with ``code`` and said so in exactly one line on stderr."""
-    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("payctl: error: "), result.stderr
-    return lines[0]
-
-
-def as_json(result: Result) -> dict[str, Any]:
+def as_json(result: Any) -> dict[str, Any]:
     data = json.loads(result.stdout)
     assert data["total"] == len(data["items"])
     return data

@@ -15,14 +15,11 @@ import random
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from benchmarks.bench_check import build_books
 from benchmarks.bench_import import make_lines, make_master, write_csv
-from payctl.cli.app import app
 from payctl.errors import EXIT_DATABASE
-
-runner = CliRunner()
+from tests.conftest import payctl
 
 # Every statement of a check at 10,000 lines takes well under 0.2 s on either backend; the
 # pairwise nested loop took several seconds. The server-side timeout turns that into a failure
@@ -40,26 +37,21 @@ def imported(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> st
     asyncio.run(build_books(db_url, partners, invoices))
     monkeypatch.setenv("PAYCTL_DATABASE_URL", db_url)
     monkeypatch.setenv("PAYCTL_USER", "tester")
-    result = runner.invoke(
-        app, ["--quiet", "import", str(extract), "--journal", "BNK1", "--auto-confirm"]
-    )
-    assert result.exit_code == 0, result.output
+    payctl("--quiet", "import", extract, "--journal", "BNK1", "--auto-confirm")
     return db_url
 
 
 @pytest.mark.slow
 def test_check_passes_after_importing_10000_lines(imported, backend, monkeypatch):
     monkeypatch.setenv("PAYCTL_STATEMENT_TIMEOUT", PLAN_BOUND_SECONDS)
-    result = runner.invoke(app, ["check"])
-    assert result.exit_code == 0, result.output
+    result = payctl("check")
     assert "ok: 10 checks passed" in result.output
     if backend != "postgresql":
         return  # statement_timeout is a PostgreSQL setting
     # same books (built once, they take a while): a statement cancelled by the server's
     # statement_timeout (SQLSTATE 57014) says so, it is not "cannot use database"
     monkeypatch.setenv("PAYCTL_STATEMENT_TIMEOUT", "0.001")
-    result = runner.invoke(app, ["check"])
-    assert result.exit_code == EXIT_DATABASE
+    result = payctl("check", code=EXIT_DATABASE)
     assert result.output.strip().splitlines() == [
         "payctl: error: a statement ran longer than the 0.001 s statement timeout "
         "(PAYCTL_STATEMENT_TIMEOUT) and was cancelled; nothing was written. Raise "

@@ -11,29 +11,11 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
 from tests.cli.test_cli_bad_input import snapshot
+from tests.conftest import payctl, refused
 
-runner = CliRunner()
 HUGE = "99999999999999999999"
-PYTHON_WORDING = ("Traceback", "[Errno", "codec can't", "OverflowError", "internal error")
-
-
-def one_line(args: list[str], code: int, text: str, env: dict[str, str] | None = None) -> str:
-    result = runner.invoke(app, args, env=env)
-    where = f"payctl {' '.join(args)}"
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), (where, repr(result.exception))
-    assert result.exit_code == code, (where, result.exit_code, result.output)
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, (where, result.stderr)
-    assert lines[0].startswith("payctl: error: "), (where, lines[0])
-    assert text in lines[0], (where, text, lines[0])
-    for wording in PYTHON_WORDING:
-        assert wording not in result.output, (where, wording, result.output)
-    return lines[0]
 
 
 @pytest.fixture
@@ -128,10 +110,10 @@ def test_bad_input_one_line_right_code_nothing_written(cli_env, files):
         ["partner", "create", "ACME"],
         ["create", "-t", "customer_payment", "-p", "ACME", "-a", "5"],
     ):
-        assert runner.invoke(app, args).exit_code == 0
+        payctl(*args)
     before = snapshot(url)
     for args, code, text in cases(str(files)):
-        one_line(args, code, text)
+        refused(*args, code=code, says=text)
     assert snapshot(url) == before
 
 
@@ -161,7 +143,7 @@ def test_bad_environment_is_refused_naming_the_variable(
         if name == "PAYCTL_MAX_IMPORT_BYTES"
         else ["partner", "create", "Someone"]
     )
-    one_line(args, 2, text)
+    refused(*args, code=2, says=text)
     assert not home.exists(), "fell back to the default database"
     monkeypatch.delenv(name)
     monkeypatch.setenv("PAYCTL_DATABASE_URL", url)
@@ -172,17 +154,15 @@ def test_a_file_that_is_not_a_database_is_exit_3(tmp_path):
     garbage = tmp_path / "notes.db"
     garbage.write_text("these are my notes, not a ledger\n" * 200)
     for args in (["list"], ["init"], ["partner", "create", "X"]):
-        one_line(["--database-url", str(garbage), *args], 3, "is not a payctl database")
+        refused("--database-url", str(garbage), *args, code=3, says="is not a payctl database")
     assert garbage.read_text().startswith("these are my notes")
 
 
 def _sqlite_ledger(tmp_path) -> str:
     path = tmp_path / "ro" / "books.db"
     path.parent.mkdir()
-    assert runner.invoke(app, ["--database-url", str(path), "init"]).exit_code == 0
-    assert (
-        runner.invoke(app, ["--database-url", str(path), "partner", "create", "A"]).exit_code == 0
-    )
+    payctl("--database-url", str(path), "init")
+    payctl("--database-url", str(path), "partner", "create", "A")
     return str(path)
 
 
@@ -203,11 +183,11 @@ def test_a_read_only_connection_reads_and_refuses_writes_in_one_line(tmp_path):
     path = _sqlite_ledger(tmp_path)
     url = f"sqlite:///file:{path}?mode=ro&uri=true"
     for args in READS:
-        result = runner.invoke(app, ["--database-url", url, *args])
+        result = payctl("--database-url", url, *args, code=None)
         assert result.exit_code in (0, 1), (args, result.output)  # show 1: unknown payment
         assert "read-only" not in result.output and "Traceback" not in result.output
     for args in WRITES:
-        one_line(["--database-url", url, *args], 3, "is read-only: this command writes")
+        refused("--database-url", url, *args, code=3, says="is read-only: this command writes")
 
 
 def test_a_read_only_file_in_a_read_only_folder(tmp_path):
@@ -223,15 +203,15 @@ def test_a_read_only_file_in_a_read_only_folder(tmp_path):
             # mount or chattr either. What root sees is still checked: reads work on 0444
             # files; the writes-are-refused half is covered by the mode=ro test above.
             for args in READS:
-                result = runner.invoke(app, ["--database-url", path, *args])
+                result = payctl("--database-url", path, *args, code=None)
                 assert result.exit_code in (0, 1), (args, result.output)
             pytest.skip("running as root: file modes do not make the database read-only")
         for args in READS:
-            result = runner.invoke(app, ["--database-url", path, *args])
+            result = payctl("--database-url", path, *args, code=None)
             assert result.exit_code in (0, 1), (args, result.output)
             assert "Traceback" not in result.output
         for args in WRITES:
-            one_line(["--database-url", path, *args], 3, "is read-only")
+            refused("--database-url", path, *args, code=3, says="is read-only")
     finally:
         os.chmod(folder, stat.S_IRWXU)
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)

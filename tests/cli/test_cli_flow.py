@@ -12,36 +12,12 @@ import json
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
-
-runner = CliRunner()
-
-
-def payctl(*args: Any) -> Any:
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def ok(*args: Any) -> Any:
-    result = payctl(*args)
-    assert result.exit_code == 0, (args, result.stdout, result.stderr)
-    return result
-
-
-def refused(*args: Any, code: int = 1) -> str:
-    """Run a command that must be refused; return its single stderr line."""
-    result = payctl(*args)
-    assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("payctl: error: ")
-    assert "Traceback" not in result.stderr + result.stdout
-    return lines[0]
+from tests.conftest import payctl, payctl_json, refused
 
 
 def as_json(*args: Any) -> Any:
-    return json.loads(ok(*args, "--format", "json").stdout)
+    return payctl_json(*args)
 
 
 def draft(amount: str = "1190.00", date: str = "2026-02-01", *allocate: str) -> int:
@@ -65,8 +41,8 @@ def draft(amount: str = "1190.00", date: str = "2026-02-01", *allocate: str) -> 
 
 @pytest.fixture
 def acme(cli_env: dict[str, str]) -> dict[str, str]:
-    ok("partner", "create", "ACME GmbH", "--kind", "customer")
-    ok(
+    payctl("partner", "create", "ACME GmbH", "--kind", "customer")
+    payctl(
         "invoice",
         "create",
         "--partner",
@@ -84,10 +60,10 @@ def acme(cli_env: dict[str, str]) -> dict[str, str]:
 def test_confirm_and_show_the_entry_and_allocations(acme):
     pid = draft("1190.00", "2026-02-01", "INV-1=1000.00")
 
-    result = ok("confirm", pid)
+    result = payctl("confirm", pid)
     assert "BNK1/2026/00001" in result.stdout and "posted" in result.stdout
 
-    shown = ok("show", "BNK1/2026/00001").stdout
+    shown = payctl("show", "BNK1/2026/00001").stdout
     for text in (
         "Allocations",
         "INV-1",
@@ -115,7 +91,7 @@ def test_confirm_and_show_the_entry_and_allocations(acme):
 
 def test_confirm_of_a_posted_payment_exits_1(acme):
     pid = draft()
-    ok("confirm", pid)
+    payctl("confirm", pid)
     line = refused("confirm", "BNK1/2026/00001")
     assert line == "payctl: error: payment BNK1/2026/00001 is already posted"
     assert len(as_json("show", pid)["entries"]) == 1
@@ -123,9 +99,9 @@ def test_confirm_of_a_posted_payment_exits_1(acme):
 
 def test_reset_reverses_keeps_the_number_and_reconfirms(acme):
     pid = draft("1190.00", "2026-02-01", "INV-1=1190.00")
-    ok("confirm", pid)
+    payctl("confirm", pid)
 
-    result = ok("reset", "BNK1/2026/00001", "--reason", "wrong invoice")
+    result = payctl("reset", "BNK1/2026/00001", "--reason", "wrong invoice")
     assert "draft" in result.stdout
     data = as_json("show", pid)
     assert (data["state"], data["number"]) == ("draft", "BNK1/2026/00001")
@@ -133,21 +109,21 @@ def test_reset_reverses_keeps_the_number_and_reconfirms(acme):
     assert original["reversed_by"] == reversal["number"]
     assert reversal["reversal_of"] == original["number"]
     assert data["allocations"][0]["invoice_residual"] == "1190.00"
-    assert f"(reverses {original['number']})" in ok("show", pid).stdout
+    assert f"(reverses {original['number']})" in payctl("show", pid).stdout
 
     assert "already a draft" in refused("reset", pid)
-    ok("confirm", pid)
-    ok("reset-to-draft", "BNK1/2026/00001")  # the alias
+    payctl("confirm", pid)
+    payctl("reset-to-draft", "BNK1/2026/00001")  # the alias
     data = as_json("show", pid)
     assert (data["state"], data["number"], len(data["entries"])) == ("draft", "BNK1/2026/00001", 4)
 
 
 def test_cancel_draft_and_posted(acme):
     first, second = draft(), draft("100.00")
-    ok("confirm", second)
+    payctl("confirm", second)
 
-    ok("cancel", first, "--reason", "duplicate")
-    ok("cancel", "BNK1/2026/00001")
+    payctl("cancel", first, "--reason", "duplicate")
+    payctl("cancel", "BNK1/2026/00001")
     assert as_json("show", first)["state"] == "cancelled"
     data = as_json("show", second)
     assert data["state"] == "cancelled" and len(data["entries"]) == 2
@@ -157,10 +133,10 @@ def test_cancel_draft_and_posted(acme):
 
 def test_several_payments_in_one_confirm_report_each_item(acme):
     ids = [draft("10.00"), draft("20.00"), draft("30.00")]
-    ok("confirm", ids[1])
+    payctl("confirm", ids[1])
 
-    result = payctl("confirm", ids[0], ids[1], ids[2], "99999", "--format", "json")
-    assert result.exit_code == 1  # some items were refused
+    # some items were refused: exit 1
+    result = payctl("confirm", ids[0], ids[1], ids[2], "99999", "--format", "json", code=1)
     items = json.loads(result.stdout)["items"]
     assert [(i["item"], i["ok"]) for i in items] == [
         (str(ids[0]), True),
@@ -174,15 +150,15 @@ def test_several_payments_in_one_confirm_report_each_item(acme):
     assert (items[0]["before"], items[0]["after"]) == ("draft", "posted")
     assert "Traceback" not in result.stderr
 
-    table = ok("reset", "BNK1/2026/00002", "BNK1/2026/00003").stdout
+    table = payctl("reset", "BNK1/2026/00002", "BNK1/2026/00003").stdout
     assert "BNK1/2026/00002" in table and "BNK1/2026/00003" in table
 
 
 def test_history_shows_who_what_and_why(acme):
     pid = draft()
-    ok("confirm", pid, "--reason", "approved by Anna")
-    ok("reset", pid, "--reason", "wrong amount")
-    ok("update", pid, "--amount", "1000.00", "--reason", "typo")
+    payctl("confirm", pid, "--reason", "approved by Anna")
+    payctl("reset", pid, "--reason", "wrong amount")
+    payctl("update", pid, "--amount", "1000.00", "--reason", "typo")
 
     items = as_json("history", "BNK1/2026/00001")["items"]
     assert [(i["user"], i["action"], i["reason"]) for i in items] == [
@@ -192,14 +168,14 @@ def test_history_shows_who_what_and_why(acme):
         ("tester", "update", "typo"),
     ]
     assert items[3]["changes"]["amount"] == [119000, 100000]
-    table = ok("history", pid).stdout
+    table = payctl("history", pid).stdout
     assert "approved by Anna" in table and "reset" in table
     assert "no history" in refused("history", "99999")
 
 
 def test_write_off_option(acme):
     pid = draft("1189.50", "2026-02-01", "INV-1=1189.50")
-    ok("confirm", pid, "--write-off")
+    payctl("confirm", pid, "--write-off")
     data = as_json("show", pid)
     assert data["allocations"][0]["writeoff"] == "0.50"
     assert data["allocations"][0]["invoice_residual"] == "0.00"
@@ -243,11 +219,11 @@ async def _lock_audit(url: str) -> list[tuple[str, str, str | None, dict]]:
 def test_lock_date_commands(acme, init_url):
     early = draft("100.00", "2026-03-01")
     posted = draft("50.00", "2026-02-01")
-    ok("confirm", posted)
-    assert ok("lock-date", "show").stdout.strip() == "no lock date set"
+    payctl("confirm", posted)
+    assert payctl("lock-date", "show").stdout.strip() == "no lock date set"
 
-    ok("lock-date", "set", "2026-03-31", "--reason", "Q1 closed")
-    assert ok("lock-date", "show").stdout.strip() == "2026-03-31"
+    payctl("lock-date", "set", "2026-03-31", "--reason", "Q1 closed")
+    assert payctl("lock-date", "show").stdout.strip() == "2026-03-31"
 
     line = refused("confirm", early)
     assert "date 2026-03-01 is on or before the lock date 2026-03-31" in line
@@ -257,9 +233,9 @@ def test_lock_date_commands(acme, init_url):
     assert as_json("show", posted)["state"] == "posted"
 
     assert "--force" in refused("lock-date", "set", "2026-01-31")
-    assert ok("lock-date", "show").stdout.strip() == "2026-03-31"
-    ok("lock-date", "set", "2026-01-31", "--force", "--reason", "reopen Feb/Mar")
-    assert ok("lock-date", "show").stdout.strip() == "2026-01-31"
+    assert payctl("lock-date", "show").stdout.strip() == "2026-03-31"
+    payctl("lock-date", "set", "2026-01-31", "--force", "--reason", "reopen Feb/Mar")
+    assert payctl("lock-date", "show").stdout.strip() == "2026-01-31"
     refused("lock-date", "set", "31/01/2026", code=2)
 
     assert asyncio.run(_lock_audit(init_url)) == [
@@ -271,5 +247,5 @@ def test_lock_date_commands(acme, init_url):
             {"lock_date": ["2026-03-31", "2026-01-31"], "forced": True},
         ),
     ]
-    ok("confirm", early)  # after the lock date again
-    ok("reset", posted)
+    payctl("confirm", early)  # after the lock date again
+    payctl("reset", posted)

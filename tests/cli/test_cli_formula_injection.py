@@ -21,12 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from payctl.cli.app import app
 from payctl.csvout import spreadsheet_safe
-
-runner = CliRunner()
+from tests.conftest import payctl
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 CMD = "+1+cmd|' /C calc'!A0"
@@ -35,15 +33,6 @@ MINUS = "-2+3"
 TAB = "\t=1"
 PAYLOADS = (HYPERLINK, CMD, SUM, MINUS, TAB)
 AMOUNT = re.compile(r"-?\d+\.\d{2}")
-
-
-def payctl(*args: Any, code: int = 0) -> Any:
-    argv = [str(a) for a in args]
-    result = runner.invoke(app, argv)
-    assert result.exit_code == code, (
-        f"payctl {argv!r} exited {result.exit_code}\n{result.stdout}\n{result.stderr}"
-    )
-    return result
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:

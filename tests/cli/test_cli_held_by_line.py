@@ -16,16 +16,9 @@ from sqlalchemy import select, text
 from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.db.uow import begin
-from tests.cli.test_cli_import import (  # noqa: F401 - an autouse fixture
-    _build_the_command_tree_once,
-    _run,
-    flat,
-    js,
-    one_error_line,
-    payctl,
-    table_counts,
-    write,
-)
+from tests.cli.test_cli_import import _run, flat, table_counts, write
+from tests.conftest import payctl, refused
+from tests.conftest import payctl_json as js
 from tests.services.test_bank_import import GLOBEX_IBAN, books, jsonl, row
 
 LINES = jsonl(
@@ -68,7 +61,7 @@ def drafts(cli_env: dict[str, str], tmp_path: Path) -> list[tuple[int, int]]:
 
 
 def _refused(*args: Any, line: int) -> str:
-    error = one_error_line(payctl(*args, code=1))
+    error = refused(*args, code=1)
     assert f"bank line {line}" in error, error
     assert f"payctl review unmatch {line}" in error, error
     return error

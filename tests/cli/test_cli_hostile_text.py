@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
+from tests.conftest import payctl
 
 ROOT = Path(__file__).resolve().parents[2]
-runner = CliRunner()
 
 # (id, value). NUL cannot be a command-line argument (execve ends strings at it): it comes in
 # through a bank file only, see test_nul_in_a_bank_file_is_refused_cleanly.
@@ -63,40 +61,10 @@ def visible(value: str) -> str:
     return "".join(one(ch) for ch in value)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _build_the_command_tree_once():
-    import typer.main
-    import typer.testing
-
-    command = typer.main.get_command(app)
-    original = typer.main.get_command
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            typer.testing,
-            "_get_command",
-            lambda a: command if a is app else original(a),
-            raising=False,
-        )
-        yield
-
-
 @pytest.fixture
 def env(cli_env, monkeypatch):
     monkeypatch.setenv("COLUMNS", "4000")  # tables never wrap a cell: values read back whole
     return cli_env
-
-
-def payctl(*args: Any, code: int = 0, input: str | None = None) -> Any:
-    argv = [str(a) for a in args]
-    result = runner.invoke(app, argv, input=input)
-    assert result.exit_code == code, (
-        f"payctl {argv!r} exited {result.exit_code}, wanted {code}\n"
-        f"stdout: {result.stdout}\nstderr: {result.stderr}\n{result.exception!r}"
-    )
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def terminal_safe(result: Any) -> str:

@@ -6,26 +6,8 @@ created must not delete the new one, and ``history ID`` must not mix two payment
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from typer.testing import CliRunner
-
-from payctl.cli.app import app
-
-runner = CliRunner()
-
-
-def payctl(*args: Any, code: int = 0) -> Any:
-    argv = [str(a) for a in args]
-    result = runner.invoke(app, argv)
-    assert result.exit_code == code, (argv, result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.output
-    return result
-
-
-def js(*args: Any, code: int = 0) -> Any:
-    return json.loads(payctl(*args, "--format", "json", code=code).stdout)
+from tests.conftest import payctl
+from tests.conftest import payctl_json as js
 
 
 def create(memo: str) -> int:

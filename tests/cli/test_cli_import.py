@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
+from payctl.services.bank.matching_data import THRESHOLD
+from tests.conftest import payctl, refused
+from tests.conftest import payctl_json as js
 from tests.samples import BANK_SAMPLES
 from tests.services.test_bank_import import (
     ACME_IBAN,
@@ -47,44 +48,6 @@ SAMPLE_FILES = (
     if SAMPLES.is_dir()
     else []
 )
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _build_the_command_tree_once():
-    """CliRunner.invoke rebuilds the click tree on every call; build it once per module."""
-    import typer.main
-    import typer.testing
-
-    command = typer.main.get_command(app)
-    original = typer.main.get_command
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(
-            typer.testing,
-            "_get_command",
-            lambda a: command if a is app else original(a),
-            raising=False,
-        )
-        yield
-
-
-def payctl(*args: Any, code: int = 0, input: bytes | str | None = None) -> Any:
-    """Run payctl in-process; check the exit code and that nothing crashed."""
-    argv = [str(a) for a in args]
-    result = runner.invoke(app, argv, input=input)
-    assert result.exit_code == code, (
-        f"payctl {' '.join(argv)} exited {result.exit_code}, wanted {code}\n"
-        f"stdout: {result.stdout}\nstderr: {result.stderr}"
-    )
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output
-    assert "internal error" not in result.stderr
-    return result
-
-
-def js(*args: Any, code: int = 0, input: bytes | str | None = None) -> Any:
-    return json.loads(payctl(*args, "--format", "json", code=code, input=input).stdout)
 
 
 @pytest.fixture(autouse=True)
@@ -122,13 +85,6 @@ def table_counts(url: str) -> dict[str, int]:
             }
 
     return _run(url, read)
-
-
-def one_error_line(result: Any) -> str:
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if ln.startswith("payctl: error:")]
-    assert len(errors) == 1, result.stderr
-    return errors[0]
 
 
 def flat(text: str) -> str:
@@ -302,8 +258,7 @@ def test_journal_with_iban_refuses_another_accounts_statement(booked, tmp_path):
     other = write(tmp_path, "other.jsonl", jsonl(row("-5.00", text="x", account=FOREIGN_IBAN)))
     before = table_counts(booked)
     for f, fmt in ((camt, []), (other, ["--input-format", "jsonl"])):
-        result = payctl("import", f, "--journal", "BNK2", *fmt, code=2)
-        line = one_error_line(result)
+        line = refused("import", f, "--journal", "BNK2", *fmt, code=2)
         assert str(f) in line and "does not belong to journal BNK2" in line
         assert table_counts(booked) == before
     # a journal without an account number accepts both
@@ -405,8 +360,7 @@ def test_bad_file_exit_2_one_line_nothing_written(booked, tmp_path, case):
     name, data, words = BAD[case]
     f = write(tmp_path, name, data)
     before = table_counts(booked)
-    result = payctl("import", f, "--auto-confirm", code=2)
-    line = one_error_line(result)
+    line = refused("import", f, "--auto-confirm", code=2)
     for word in words:
         assert word in line, f"{word!r} not in {line!r}"
     assert table_counts(booked) == before
@@ -416,7 +370,7 @@ def test_file_over_the_size_limit(booked, tmp_path, monkeypatch):
     f = write(tmp_path, "big.csv", GOOD_CSV)
     monkeypatch.setenv("PAYCTL_MAX_IMPORT_BYTES", "40")
     before = table_counts(booked)
-    line = one_error_line(payctl("import", f, code=2))
+    line = refused("import", f, code=2)
     assert "big.csv" in line and "above the import limit of 40 bytes" in line
     assert table_counts(booked) == before
 
@@ -447,7 +401,7 @@ def test_ofx2_with_a_dtd_is_refused(booked, tmp_path, sample):
     dtd = b'<!DOCTYPE OFX [<!ENTITY x "EVIL">]>\n'
     f = write(tmp_path, "evil.ofx", raw[:at] + dtd + raw[at:].replace(b"<MEMO>", b"<MEMO>&x;"))
     before = table_counts(booked)
-    line = one_error_line(payctl("import", f, "--journal", "BNK1", code=2))
+    line = refused("import", f, "--journal", "BNK1", code=2)
     dtd_line = raw[:at].count(b"\n") + 1
     assert line == (
         f"payctl: error: {f}: line {dtd_line}: XML with a DTD (<!DOCTYPE>) "
@@ -499,9 +453,12 @@ def test_review_flow_end_to_end(booked, tmp_path):
     listed = js("review", "list")
     assert listed["total"] == 5
     twin = next(i for i in listed["items"] if i["id"] == ids["twin"])
-    assert twin["reason"] == "best score 65 is below the threshold 80"
-    assert twin["candidates"][0]["reason"].startswith("partner found by IBAN; amount equals")
-    assert twin["best"].startswith("65: partner found by IBAN")
+    (cand,) = twin["candidates"]
+    assert cand["rule"] == "partner_amount" and cand["score"] < THRESHOLD
+    assert (
+        f"score {cand['score']} " in twin["reason"] and f"threshold {THRESHOLD}" in twin["reason"]
+    )
+    assert twin["best"] == f"{cand['score']}: {cand['reason']}"
     table = payctl("review", "list").stdout
     assert "Review queue" in table and "bank fee" in table
 
@@ -528,11 +485,9 @@ def test_review_flow_end_to_end(booked, tmp_path):
     assert js("review", "list", "--state", "matched")["total"] == 4
 
     # a matched line holds its payment: reset refused, naming the line
-    result = payctl("reset", "BNK1/2026/00001", code=1)
-    line = one_error_line(result)
+    line = refused("reset", "BNK1/2026/00001", code=1)
     assert f"bank line {ids['late']}" in line and "unmatch" in line
-    result = payctl("reset", "BNK1/2026/00002", code=1)
-    assert f"bank line {ids['twin']}" in one_error_line(result)
+    assert f"bank line {ids['twin']}" in refused("reset", "BNK1/2026/00002", code=1)
     # unmatch reverses the reconciliation and frees the payment
     out = payctl("review", "unmatch", ids["late"]).stdout
     assert f"bank line {ids['late']} is back in review" in out
@@ -548,15 +503,13 @@ def test_review_flow_end_to_end(booked, tmp_path):
 
 def test_review_refusals(booked, tmp_path):
     ids = _queue(booked, tmp_path)
-    line = one_error_line(payctl("review", "accept", ids["fee"], code=1))
+    line = refused("review", "accept", ids["fee"], code=1)
     assert "has no candidate" in line
-    assert "unknown bank line 424242" in one_error_line(
-        payctl("review", "accept", "424242", code=1)
-    )
-    assert one_error_line(payctl("review", "accept", "x1", code=2))
+    assert "unknown bank line 424242" in refused("review", "accept", "424242", code=1)
+    assert refused("review", "accept", "x1", code=2)
     payctl("review", "accept", ids["twin"])
-    assert "already matched" in one_error_line(payctl("review", "accept", ids["twin"], code=1))
-    assert "is not matched" in one_error_line(payctl("review", "unmatch", ids["fee"], code=1))
+    assert "already matched" in refused("review", "accept", ids["twin"], code=1)
+    assert "is not matched" in refused("review", "unmatch", ids["fee"], code=1)
 
 
 def test_review_export_csv_and_json(booked, tmp_path):
@@ -565,8 +518,12 @@ def test_review_export_csv_and_json(booked, tmp_path):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [int(r["id"]) for r in rows] == list(ids.values())
     twin = next(r for r in rows if int(r["id"]) == ids["twin"])
-    assert (twin["amount"], twin["reason"]) == ("500.00", "best score 65 is below the threshold 80")
-    assert "65: partner found by IBAN" in twin["best"]
+    listed = next(i for i in js("review", "list")["items"] if i["id"] == ids["twin"])
+    assert (twin["amount"], twin["reason"], twin["best"]) == (
+        "500.00",
+        listed["reason"],
+        listed["best"],
+    )
     target = tmp_path / "queue.csv"
     result = payctl("review", "export", "--output", target)
     assert "wrote 5 lines" in result.stderr

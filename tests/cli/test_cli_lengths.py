@@ -6,28 +6,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
-
-runner = CliRunner()
-
-
-def payctl(*args: Any, code: int = 0) -> Any:
-    argv = [str(a) for a in args]
-    result = runner.invoke(app, argv)
-    assert result.exit_code == code, (argv, result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.output and "internal error" not in result.output
-    return result
-
-
-def refused(*args: Any) -> str:
-    lines = payctl(*args, code=2).stderr.strip().splitlines()
-    assert len(lines) == 1, lines
-    return lines[0]
+from tests.conftest import payctl, refused
 
 
 def count(what: str) -> int:
@@ -42,7 +24,7 @@ def books(cli_env: dict[str, str]) -> None:
 
 def test_a_partner_name_longer_than_200_characters_is_refused(books):
     assert "name: 201 characters, at most 200" in refused(
-        "partner", "create", "N" * 201, "--kind", "customer"
+        "partner", "create", "N" * 201, "--kind", "customer", code=2
     )
     payctl("partner", "create", "N" * 200, "--kind", "customer")  # the limit itself fits
     assert count("partner") == 2
@@ -60,6 +42,7 @@ def test_an_invoice_number_longer_than_64_characters_is_refused(books):
         "10.00",
         "--date",
         "2026-11-02",
+        code=2,
     )
     assert count("invoice") == 0
 
@@ -79,6 +62,7 @@ def test_a_payment_reference_longer_than_200_characters_is_refused(books):
         "2026-11-02",
         "--ref",
         "R" * 201,
+        code=2,
     )
     assert "reference: 201 characters, at most 200" in line
     out = json.loads(payctl("list", "--format", "json").stdout)
@@ -88,7 +72,7 @@ def test_a_payment_reference_longer_than_200_characters_is_refused(books):
 def test_a_partner_file_row_too_long_names_file_row_and_field(books, tmp_path: Path):
     path = tmp_path / "partners.csv"
     path.write_text(f"name,kind\nGood Ltd,customer\n{'L' * 201},vendor\n", encoding="utf-8")
-    line = refused("partner", "import", path)
+    line = refused("partner", "import", path, code=2)
     assert f"{path}: row 3: name: 201 characters, at most 200" in line, line
     assert count("partner") == 1  # all or nothing: Good Ltd not imported either
 
@@ -100,6 +84,6 @@ def test_an_invoice_file_row_too_long_names_file_row_and_field(books, tmp_path: 
         f"{'I' * 65},ACME GmbH,5.00,2026-11-02\n",
         encoding="utf-8",
     )
-    line = refused("invoice", "import", path)
+    line = refused("invoice", "import", path, code=2)
     assert f"{path}: row 3: number: 65 characters, at most 64" in line, line
     assert count("invoice") == 0

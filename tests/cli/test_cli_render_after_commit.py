@@ -22,29 +22,13 @@ import sys
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, payctl
 
-utf8 = CliRunner()
-ascii_terminal = CliRunner(charset="ascii")  # stdout encodes ASCII only, strictly
+ASCII = "ascii"  # a stdout that encodes ASCII only, strictly
 
 NAME = "M\u00fcller [bold red]\u4e2d"  # Müller, CJK: not ASCII; markup that must stay text
 NUMBER = "INV/\u00e9/1"
-
-
-def payctl(*args: Any, code: int = 0, runner: CliRunner = utf8) -> Any:
-    argv = [str(a) for a in args]
-    result = runner.invoke(app, argv)
-    assert result.exit_code == code, (
-        f"payctl {argv!r} exited {result.exit_code}, wanted {code}\n"
-        f"stdout: {result.stdout}\nstderr: {result.stderr}\n{result.exception!r}"
-    )
-    if result.exception is not None:
-        assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert "Traceback" not in result.output and "internal error" not in result.output
-    return result
 
 
 def invoices() -> list[dict[str, Any]]:
@@ -52,14 +36,14 @@ def invoices() -> list[dict[str, Any]]:
 
 
 def test_a_name_the_terminal_cannot_encode_never_fails_after_the_commit(cli_env):
-    created = payctl("partner", "create", NAME, "--kind", "customer", runner=ascii_terminal)
+    created = payctl("partner", "create", NAME, "--kind", "customer", charset=ASCII)
     assert "M\\xfcller [bold red]\\u4e2d" in created.stdout
 
     args = ("invoice", "create", "--partner", NAME, "--number", NUMBER, "--amount", "119.00")
-    shown = payctl(*args, "--date", "2026-01-05", runner=ascii_terminal)
+    shown = payctl(*args, "--date", "2026-01-05", charset=ASCII)
     assert "INV/\\xe9/1" in shown.stdout and "M\\xfcller [bold red]\\u4e2d" in shown.stdout
     # a retry (after what looked like a failure) is refused by number, never a second invoice
-    again = payctl(*args, "--date", "2026-01-05", code=1, runner=ascii_terminal)
+    again = payctl(*args, "--date", "2026-01-05", code=1, charset=ASCII)
     assert again.stdout == ""
     assert again.stderr == "payctl: error: invoice INV/\\xe9/1 already exists\n"
     assert [(i["number"], i["partner"], i["total"]) for i in invoices()] == [
@@ -67,14 +51,12 @@ def test_a_name_the_terminal_cannot_encode_never_fails_after_the_commit(cli_env)
     ]
 
     # JSON on an ASCII stdout is still valid JSON holding the exact values
-    data = json.loads(
-        payctl("invoice", "show", NUMBER, "--format", "json", runner=ascii_terminal).stdout
-    )
+    data = json.loads(payctl("invoice", "show", NUMBER, "--format", "json", charset=ASCII).stdout)
     assert (data["number"], data["partner"]) == (NUMBER, NAME)
     # CSV and every table view: escaped, never an error
-    assert "INV/\\xe9/1" in payctl("invoice", "list", "-f", "csv", runner=ascii_terminal).stdout
+    assert "INV/\\xe9/1" in payctl("invoice", "list", "-f", "csv", charset=ASCII).stdout
     for view in (("invoice", "list"), ("partner", "show", NAME), ("partner", "list")):
-        assert "M\\xfcller [bold red]\\u4e2d" in payctl(*view, runner=ascii_terminal).stdout
+        assert "M\\xfcller [bold red]\\u4e2d" in payctl(*view, charset=ASCII).stdout
 
 
 def test_a_real_process_on_an_ascii_stdout_commits_once_and_says_so(cli_env):
@@ -101,7 +83,7 @@ def test_bulk_confirm_with_a_bad_line_reports_after_posting_and_a_retry_skips(cl
 
     for attempt, status in ((1, "ok"), (2, "skipped")):
         # exit 1: some items failed (documented); the report is shown whole, no internal error
-        run = payctl("bulk", "confirm", "--file", ids, code=1, runner=ascii_terminal)
+        run = payctl("bulk", "confirm", "--file", ids, code=1, charset=ASCII)
         assert "[/]" in run.stdout and "Zahlung-\\xfc" in run.stdout, attempt
         assert "unknown payment" in run.stdout
         data = json.loads(payctl("bulk", "confirm", "--file", ids, "-f", "json", code=1).stdout)

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from payctl.db import models as m
 from payctl.db.engine import Database
-from tests.cli.test_cli_import import js, payctl
+from tests.conftest import payctl
+from tests.conftest import payctl_json as js
 from tests.samples import BANK_SAMPLES
 
 KNAB = BANK_SAMPLES / "mt940" / "knab_fruitl00p.sta"

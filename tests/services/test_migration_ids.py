@@ -17,9 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.db.schema import SCHEMA_HEAD, current_revision, upgrade_to
@@ -29,6 +27,7 @@ from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_service import PaymentService
 from payctl.services.setup_service import SetupService
 from tests import factories
+from tests.conftest import payctl
 from tests.services.test_bank_import import ACME_IBAN, jsonl, row
 
 TABLES = [t.name for t in m.Base.metadata.sorted_tables]
@@ -156,8 +155,7 @@ def test_payctl_init_upgrades_a_0003_database_keeping_data_and_never_reusing_ids
         assert all(r[0] < gone for r in before["rows"][table]), table
 
     monkeypatch.setenv("PAYCTL_DATABASE_URL", db_url)
-    result = CliRunner().invoke(app, ["init"])
-    assert result.exit_code == 0, result.output
+    payctl("init")
     after = asyncio.run(_state(db_url))
     assert after["revision"] == SCHEMA_HEAD
 
@@ -169,8 +167,7 @@ def test_payctl_init_upgrades_a_0003_database_keeping_data_and_never_reusing_ids
     (baseline,) = trail[len(old_trail) :]
     assert (baseline.object_type, baseline.action) == ("audit_baseline", "baseline")
     assert head == [(1, baseline.hash)]
-    checked = CliRunner().invoke(app, ["check"])
-    assert checked.exit_code == 0, checked.output
+    payctl("check")
     if backend == "sqlite":
         assert after["schema"] == before["schema"]
         assert after["foreign_keys"] == before["foreign_keys"]
@@ -181,8 +178,7 @@ def test_payctl_init_upgrades_a_0003_database_keeping_data_and_never_reusing_ids
     for table, gone in deleted.items():
         assert new[table] > gone, f"{table}: id {new[table]} handed out again"
 
-    again = CliRunner().invoke(app, ["init"])  # idempotent
-    assert again.exit_code == 0, again.output
+    payctl("init")  # idempotent
 
 
 async def _audit_log_is_still_append_only(url: str) -> None:
@@ -241,6 +237,5 @@ def test_a_0003_database_that_never_had_sqlite_sequence(db_url, monkeypatch):
 
     deleted = asyncio.run(used())
     monkeypatch.setenv("PAYCTL_DATABASE_URL", db_url)
-    result = CliRunner().invoke(app, ["init"])
-    assert result.exit_code == 0, result.output
+    payctl("init")
     assert asyncio.run(new_payment()) > deleted

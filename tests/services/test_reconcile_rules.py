@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from typer.testing import CliRunner
 
-from payctl.cli.app import app
 from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.db.schema import SCHEMA_HEAD, current_revision, upgrade_to
@@ -26,6 +24,7 @@ from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_service import PaymentService
 from payctl.services.setup_service import SetupService
+from tests.conftest import payctl
 from tests.services.test_bank_import import GLOBEX_IBAN, jsonl, row
 
 LINE = jsonl(row("250.00", day="2026-02-04", iban=GLOBEX_IBAN, tx="T1"))
@@ -170,8 +169,7 @@ async def _revision(url: str) -> str | None:
 def test_upgrade_names_the_lines_to_unmatch_and_changes_nothing(db_url, monkeypatch):
     pid, line, copy = asyncio.run(_at_0004_with_a_payment_on_two_lines(db_url))
     monkeypatch.setenv("PAYCTL_DATABASE_URL", db_url)
-    result = CliRunner().invoke(app, ["init"])
-    assert result.exit_code == 1, result.output
+    result = payctl("init", code=1)
     (message,) = result.output.strip().splitlines()
     assert f"payment {pid} is on bank lines {line}, {copy}" in message
     assert f"payctl review unmatch {copy}" in message
@@ -186,6 +184,5 @@ def test_upgrade_names_the_lines_to_unmatch_and_changes_nothing(db_url, monkeypa
             await db.dispose()
 
     asyncio.run(drop_copy())
-    result = CliRunner().invoke(app, ["init"])
-    assert result.exit_code == 0, result.output
+    result = payctl("init")
     assert asyncio.run(_revision(db_url)) == SCHEMA_HEAD

@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from payctl.db import models as m
+from payctl.domain.matching import SCORE_AMBIGUOUS_PENALTY, SCORE_IBAN_AMOUNT
 from payctl.errors import InputError, NotFound, RuleViolation
+from payctl.services.bank.matching_data import THRESHOLD
 from payctl.services.bank.review_service import ReviewService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests.services.test_bank_import import (  # noqa: F401 - _integrity is an autouse fixture
@@ -77,17 +79,17 @@ async def test_list_shows_candidates_scores_and_reasons(db):
         ACME_IBAN,
         "BNK1",
     )
-    assert twin.reason == "best score 65 is below the threshold 80"
     (cand,) = twin.candidates
-    assert cand["score"] == 65 and cand["rule"] == "partner_amount"
-    assert cand["reason"] == (
-        "partner found by IBAN; amount equals the residual of INV-2026-0002 (oldest of several)"
-    )
+    # two open invoices of the amount: the oldest is offered, penalised below the threshold
+    assert cand["rule"] == "partner_amount"
+    assert cand["score"] == SCORE_IBAN_AMOUNT - SCORE_AMBIGUOUS_PENALTY
+    assert cand["score"] < THRESHOLD
+    assert f"score {cand['score']} " in twin.reason and f"threshold {THRESHOLD}" in twin.reason
+    assert "INV-2026-0002" in cand["reason"] and "IBAN" in cand["reason"]
     assert cand["partner"] == "ACME GmbH"
     assert cand["allocations"] == ["INV-2026-0002=500.00"]
-    assert by_id[ids["late"]].reason == (
-        "partner found by IBAN but no open item or payment fits the amount"
-    )
+    assert by_id[ids["late"]].candidates == []
+    assert "partner found by IBAN" in by_id[ids["late"]].reason
     assert by_id[ids["fee"]].candidates == []
     assert by_id[ids["fee"]].text == "bank fee"
     # paging and the other states
