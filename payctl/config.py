@@ -6,7 +6,6 @@ import getpass
 import math
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -232,9 +231,3 @@ def mask_url(url: str) -> str:
         return shown.render_as_string(hide_password=True)
     except Exception:
         return "<unparseable database URL>"
-
-
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    user: str
