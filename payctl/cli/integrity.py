@@ -56,9 +56,9 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Verify the books: balanced entries, one live entry per posted payment, reversal links,
-    invoice residuals, receivable/payable = open items, gapless numbers, audit chain, and
-    posted payments, their entries and bank lines against what the audit trail recorded.
+    """Verify the books: every integrity check on one consistent snapshot (double entry,
+    payment and invoice entries, reversals, residuals, open items, numbering, bank lines,
+    the audit chain and what it recorded).
 
     Prints every violation and exits 1 when there is any (for cron alerts); exits 0 with
     "ok: N checks passed" on stderr otherwise.

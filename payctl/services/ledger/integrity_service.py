@@ -59,18 +59,13 @@ class Violation:
     message: str
 
 
-CHECKS = (
-    "journal entries balanced",
-    "one live entry per posted payment",
-    "reversals linked both ways and mirrored",
-    "invoice residuals and states",
-    "invoice bookings",
-    "receivable and payable equal the open items",
-    "numbers unique and gapless",
-    "bank lines hold posted payments of their journal, each once",
-    "audit chain intact",
-    "posted payments, entries and bank lines match the audit trail",
-)
+@dataclass(frozen=True)
+class Check:
+    """One step of `payctl check`: its name and the method that runs it (see ``CHECKS``)."""
+
+    name: str
+    run: Callable[[IntegrityService], Awaitable[list[Violation]]]
+
 
 _MAX_LISTED = 5  # numbers listed in one gap message
 
@@ -140,26 +135,15 @@ class IntegrityService:
         self.head: tuple[int, str] | None = None
 
     async def check(self) -> list[Violation]:
-        """Run every check of ``CHECKS`` on one snapshot; an empty list means all passed."""
-        steps: list[Callable[[], Awaitable[list[Violation]]]] = [
-            self._balanced,
-            self._payment_entries,
-            self._reversals,
-            self._invoices,
-            self._invoice_bookings,
-            self._open_items,
-            self._numbers,
-            self._bank_lines,
-            self._audit_chain,
-            self._audit_objects,
-        ]
+        """Run every check of ``CHECKS``, in order, on one snapshot; an empty list means all
+        passed."""
         found: list[Violation] = []
         own = not self.session.in_transaction()
         async with read_snapshot(self.session):
             if own:
                 await whole_table_plans(self.session)
-            for step in steps:
-                found.extend(await step())
+            for step in CHECKS:
+                found.extend(await step.run(self))
         return found
 
     async def _rows(self, stmt: Any) -> list[Any]:
@@ -784,3 +768,24 @@ class IntegrityService:
         found = await audit_match.posted_payments(self.session)
         found += await audit_match.bank_lines(self.session)
         return [Violation(*f) for f in found]
+
+
+# The one registry of `payctl check`: every step, by name, in the order it runs.
+CHECKS = (
+    Check("journal entries balanced", IntegrityService._balanced),
+    Check("one live entry per posted payment", IntegrityService._payment_entries),
+    Check("reversals linked both ways and mirrored", IntegrityService._reversals),
+    Check("invoice residuals and states", IntegrityService._invoices),
+    Check("invoice bookings", IntegrityService._invoice_bookings),
+    Check("receivable and payable equal the open items", IntegrityService._open_items),
+    Check("numbers unique and gapless", IntegrityService._numbers),
+    Check(
+        "bank lines hold posted payments of their journal, each once",
+        IntegrityService._bank_lines,
+    ),
+    Check("audit chain intact", IntegrityService._audit_chain),
+    Check(
+        "posted payments, entries and bank lines match the audit trail",
+        IntegrityService._audit_objects,
+    ),
+)
