@@ -11,6 +11,7 @@ from typing import Any
 
 from payctl.db.models import Invoice, JournalEntry, Partner, Payment
 from payctl.domain.money import from_minor
+from payctl.services import lookups
 
 
 def plain(value: Any) -> Any:
@@ -89,7 +90,7 @@ class PaymentView:
 
     @property
     def label(self) -> str:
-        return self.number or f"#{self.id}"
+        return lookups.label(self.number, self.id)
 
 
 def payment_view(p: Payment, entries: list[EntryView] | None = None) -> PaymentView:

@@ -47,7 +47,9 @@ from payctl.db.models import (
 )
 from payctl.domain.enums import AccountRole, InvoiceState, InvoiceType, PaymentState, PaymentType
 from payctl.domain.money import format_amount
+from payctl.services import lookups
 from payctl.services.ledger import audit, audit_match, sequences
+from payctl.services.ledger.entries import live_entry
 
 
 @dataclass(frozen=True)
@@ -98,11 +100,6 @@ async def whole_table_plans(session: AsyncSession) -> None:
     ends with the transaction (check's own read snapshot)."""
     if dialect_name(session) == "postgresql":
         await session.execute(text("SET LOCAL enable_nestloop = off"))
-
-
-def _live(entry: Any) -> Any:
-    """An entry that is neither a reversal nor reversed."""
-    return and_(entry.reversal_of_id.is_(None), entry.reversed_by_id.is_(None))
 
 
 def parse_number(number: str, prefix: str = "") -> tuple[str, int, int] | None:
@@ -179,7 +176,7 @@ class IntegrityService:
             .where(
                 JournalEntry.payment_id.is_not(None),
                 JournalEntry.source_type == "payment",
-                _live(JournalEntry),
+                live_entry(),
             )
             .group_by(JournalEntry.payment_id)
             .subquery()
@@ -196,16 +193,17 @@ class IntegrityService:
             )
             .order_by(Payment.id)
         )
-        out = [
-            Violation(
-                "payment_entry",
-                number or f"#{pid}",
-                f"payment {number or f'#{pid}'} is {PaymentState(state).value} and has "
-                f"{count} live journal entries (expected "
-                f"{1 if state == PaymentState.POSTED else 0})",
+        out = []
+        for pid, number, state, count in rows:
+            label = lookups.label(number, pid)
+            out.append(
+                Violation(
+                    "payment_entry",
+                    label,
+                    f"payment {label} is {PaymentState(state).value} and has {count} live "
+                    f"journal entries (expected {1 if state == PaymentState.POSTED else 0})",
+                )
             )
-            for pid, number, state, count in rows
-        ]
         return out + await self._payment_amounts()
 
     async def _payment_amounts(self) -> list[Violation]:
@@ -229,7 +227,7 @@ class IntegrityService:
             .where(
                 JournalEntry.payment_id.is_not(None),
                 JournalEntry.source_type == "payment",
-                _live(JournalEntry),
+                live_entry(),
             ),
             select(Payment.id, zero, Payment.amount, zero, literal(1)).where(
                 Payment.state == PaymentState.POSTED
@@ -248,15 +246,18 @@ class IntegrityService:
             .join(bad, bad.c.pid == Payment.id)
             .order_by(Payment.id)
         )
-        return [
-            Violation(
-                "payment_entry_amount",
-                number or f"#{pid}",
-                f"payment {number or f'#{pid}'}: its live entry moves {_money(got)}, "
-                f"expected amount plus write-offs {_money(want)}",
+        out = []
+        for pid, number, got, want in rows:
+            label = lookups.label(number, pid)
+            out.append(
+                Violation(
+                    "payment_entry_amount",
+                    label,
+                    f"payment {label}: its live entry moves {_money(got)}, expected amount "
+                    f"plus write-offs {_money(want)}",
+                )
             )
-            for pid, number, got, want in rows
-        ]
+        return out
 
     async def _reversals(self) -> list[Violation]:
         rev, orig = aliased(JournalEntry), aliased(JournalEntry)
@@ -409,7 +410,7 @@ class IntegrityService:
             .where(
                 JournalEntry.invoice_id.is_not(None),
                 JournalEntry.source_type == "invoice",
-                _live(JournalEntry),
+                live_entry(),
             )
             .group_by(JournalEntry.invoice_id)
             .subquery()
@@ -678,7 +679,7 @@ class IntegrityService:
         )
         out = []
         for line_id, link, line_code, pid, number, state, pay_code in rows:
-            label = number or f"#{pid}"
+            label = lookups.label(number, pid)
             if line_code != pay_code:
                 out.append(
                     Violation(
@@ -722,7 +723,7 @@ class IntegrityService:
         for pid, number, line_id in held:
             lines[(pid, number)].append(line_id)
         for (pid, number), ids in lines.items():
-            label = number or f"#{pid}"
+            label = lookups.label(number, pid)
             out.append(
                 Violation(
                     "payment_on_several_lines",
