@@ -97,6 +97,13 @@ def unique_names(
     }
 
 
+def postings(entry: ExportEntry, names: dict[str, str]) -> list[tuple[str, Decimal]]:
+    """Each line of ``entry`` as (its account's name padded to the entry's longest, debit -
+    credit): the posting lines of the ledger and beancount formats."""
+    width = max((len(names[ln.account.code]) for ln in entry.lines), default=0)
+    return [(f"{names[ln.account.code]:<{width}}", ln.debit - ln.credit) for ln in entry.lines]
+
+
 def render_text(fmt: ExportFormat, data: ExportData) -> str:
     """The export in a text format (``fmt.is_text``)."""
     if fmt is ExportFormat.LEDGER:
