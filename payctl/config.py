@@ -6,7 +6,6 @@ import getpass
 import math
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -152,12 +151,18 @@ def _parse_postgres_url(url: str) -> Any:
     return parsed
 
 
-def _connect_timeout(value: str) -> float:
+def _finite(text: str) -> float | None:
+    """``text`` as a finite number, or None when it is not one."""
     try:
-        seconds = float(value)
+        value = float(text)
     except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _connect_timeout(value: str) -> float:
+    seconds = _finite(value)
+    if seconds is None or seconds <= 0:
         raise InputError(
             f"database URL option connect_timeout={value!r} is not a number of seconds above 0"
         )
@@ -199,11 +204,8 @@ def _seconds(name: str, default: float) -> float:
     raw = env(name)
     if raw is None:
         return default
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds < 0:
+    seconds = _finite(raw)
+    if seconds is None or seconds < 0:
         raise InputError(f"{name}: {raw!r} is not a number of seconds (e.g. {default:g})")
     return seconds
 
@@ -232,9 +234,3 @@ def mask_url(url: str) -> str:
         return shown.render_as_string(hide_password=True)
     except Exception:
         return "<unparseable database URL>"
-
-
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    user: str

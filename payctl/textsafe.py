@@ -29,7 +29,3 @@ def escape_controls(text: str, keep: str = "") -> str:
     if keep:
         return _CONTROL.sub(lambda m: m[0] if m[0] in keep else _visible(m), text)
     return _CONTROL.sub(_visible, text)
-
-
-def has_controls(text: str) -> bool:
-    return _CONTROL.search(text) is not None

@@ -6,7 +6,6 @@ import os
 import re
 import sys
 import tempfile
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,15 +15,9 @@ from payctl.cli import render
 from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, use_format
 from payctl.cli.runtime import abort, run, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED
+from payctl.exporters import ExportFormat
 
 VIOLATION_COLUMNS = [("code", "Check"), ("object", "Object"), ("message", "Problem")]
-
-
-class ExportFormat(StrEnum):
-    LEDGER = "ledger"
-    BEANCOUNT = "beancount"
-    CSV = "csv"
-    XLSX = "xlsx"
 
 
 _HEAD = re.compile(r"([0-9]{1,19}):([0-9a-f]{64})")
@@ -63,9 +56,9 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Verify the books: balanced entries, one live entry per posted payment, reversal links,
-    invoice residuals, receivable/payable = open items, gapless numbers, audit chain, and
-    posted payments, their entries and bank lines against what the audit trail recorded.
+    """Verify the books: every integrity check on one consistent snapshot (double entry,
+    payment and invoice entries, reversals, residuals, open items, numbering, bank lines,
+    the audit chain and what it recorded).
 
     Prints every violation and exits 1 when there is any (for cron alerts); exits 0 with
     "ok: N checks passed" on stderr otherwise.
@@ -126,7 +119,7 @@ def export(
         typer.Option(
             "--to",
             case_sensitive=False,
-            help="ledger (hledger/ledger-cli journal), beancount, csv or xlsx.",
+            help="The format (ledger: an hledger/ledger-cli journal).",
         ),
     ],
     date_from: DateFromOpt = None,
@@ -149,31 +142,25 @@ def export(
 
     Example: payctl export --to beancount --date-from 2026-01-01 -o books.beancount
     """
-    if to == ExportFormat.XLSX and output is None:
+    if not to.is_text and output is None:
         abort(
-            "--to xlsx needs --output FILE.xlsx (a workbook cannot go to standard output)",
+            f"--to {to.value} needs --output FILE.{to.value} (a workbook cannot go to "
+            "standard output)",
             EXIT_BAD_INPUT,
         )
+    from payctl import exporters
     from payctl.services.ledger.export_service import ExportService
 
     data = run(lambda s: ExportService(s, user()).export_entries(date_from, date_to))
-    if to == ExportFormat.XLSX:
-        from payctl.exporters import tabular
-
-        assert output is not None
-        _write_atomic(output, lambda path: tabular.write_xlsx(data, path))
+    if output is not None:
+        _write_atomic(output, lambda path: exporters.write(to, data, path))
     else:
-        from payctl.exporters import render_text
+        text = exporters.render_text(to, data)
+        if sys.stdout.isatty():  # a CR or ESC kept in a CSV cell must not reach a terminal
+            from payctl.textsafe import escape_controls
 
-        text = render_text(to.value, data)
-        if output is None:
-            if sys.stdout.isatty():  # a CR or ESC kept in a CSV cell must not reach a terminal
-                from payctl.textsafe import escape_controls
-
-                text = escape_controls(text, keep="\n")
-            sys.stdout.write(text)
-        else:
-            _write_atomic(output, lambda path: path.write_text(text, encoding="utf-8"))
+            text = escape_controls(text, keep="\n")
+        sys.stdout.write(text)
     where = f" to {output}" if output is not None else ""
     render.message(f"exported {len(data.entries)} journal entries ({data.line_count} lines){where}")
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli.state import state
+from payctl.domain.idents import id_digits
 
 
 class OutputFormat(StrEnum):
@@ -34,16 +35,11 @@ ReasonOpt = Annotated[
 MAX_INT = 2**63 - 1
 
 
-def _digits(value: str) -> str | None:
-    text = value.strip().lstrip("#")
-    return text if text.isascii() and text.isdigit() else None
-
-
 def checked_ids(value: Any) -> Any:
     """Callback of every argument naming payments by number or id: an id (``42``, ``#42``)
     must fit a database integer, else it is a usage error (exit 2) naming the argument."""
     for item in [value] if isinstance(value, str) else value or []:
-        digits = _digits(item)
+        digits = id_digits(item)
         if digits is not None and int(digits) > MAX_INT:
             raise typer.BadParameter(f"{item} is too large for an id (at most {MAX_INT})")
     return value
@@ -51,7 +47,7 @@ def checked_ids(value: Any) -> Any:
 
 def checked_id(value: str) -> str:
     """Callback of an argument that must be an id (a bank line): digits, at most MAX_INT."""
-    if _digits(value) is None:
+    if id_digits(value) is None:
         raise typer.BadParameter(f"{value!r} is not an id (a whole number such as 42)")
     checked_ids(value)
     return value

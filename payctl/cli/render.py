@@ -102,6 +102,14 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
 
 
+def _csv(data: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:
+    """A header of the column keys, then a row per dict."""
+    writer = Writer(sys.stdout)
+    writer.writerow([key for key, _ in columns])
+    for row in data:
+        writer.writerow([csv_cell(row.get(key)) for key, _ in columns])
+
+
 def rows(
     data: Sequence[dict[str, Any]],
     columns: Sequence[Column],
@@ -115,10 +123,7 @@ def rows(
         emit_json({"items": list(data), "total": len(data) if total is None else total})
         return
     if mode == "csv":
-        writer = Writer(sys.stdout)
-        writer.writerow([key for key, _ in columns])
-        for row in data:
-            writer.writerow([csv_cell(row.get(key)) for key, _ in columns])
+        _csv(data, columns)
         return
     from rich.table import Table
 
@@ -144,9 +149,7 @@ def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = N
         emit_json(data)
         return
     if mode == "csv":
-        writer = Writer(sys.stdout)
-        writer.writerow([k for k, _ in fields])
-        writer.writerow([csv_cell(data.get(k)) for k, _ in fields])
+        _csv([data], fields)
         return
     from rich.table import Table
 

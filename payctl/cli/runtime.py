@@ -276,10 +276,10 @@ def _cancelled(exc: BaseException) -> DatabaseError | None:
     """PostgreSQL cancelled a statement (SQLSTATE 57014): say so, not "cannot use database"."""
     from payctl.config import ENV_STATEMENT_TIMEOUT, statement_timeout_seconds
 
+    if _sqlstate(exc) != "57014":
+        return None
     orig = getattr(exc, "orig", None)
     cause = getattr(orig, "__cause__", None)
-    if "57014" not in {getattr(orig, "sqlstate", None), getattr(cause, "sqlstate", None)}:
-        return None
     if "statement timeout" in str(cause or orig):
         limit = f"{statement_timeout_seconds():g}"
         return DatabaseError(

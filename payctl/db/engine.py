@@ -75,10 +75,6 @@ def _install_sqlite_hooks(engine: AsyncEngine, timeout: float, read_only: bool =
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def dialect_name(session: AsyncSession) -> str:
     """Name of the dialect ("sqlite", "postgresql") of the engine ``session`` is bound to."""
     bind = session.bind

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import Date, DateTime, Enum, String, event
 from sqlalchemy.orm import DeclarativeBase
@@ -48,11 +48,7 @@ def check_rows(table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     if not rows:
         return
     dates = [c for c in rows[0] if _is_date(table.c[c].type)]
-    texts = [
-        (c, table.c[c].type.length)
-        for c in rows[0]
-        if isinstance(table.c[c].type, String) and not isinstance(table.c[c].type, Enum)
-    ]
+    texts = [(c, table.c[c].type.length) for c in rows[0] if _is_text(table.c[c].type)]
     for row in rows:
         for field, limit in texts:
             value = row[field]
@@ -67,6 +63,10 @@ def _is_date(type_: Any) -> bool:
     return isinstance(type_, Date) and not isinstance(type_, DateTime)
 
 
+def _is_text(type_: Any) -> TypeGuard[String]:
+    return isinstance(type_, String) and not isinstance(type_, Enum)
+
+
 def install(base: type[DeclarativeBase]) -> None:
     """Make every text attribute of every model refuse a value that does not fit its length
     or holds a NUL character."""
@@ -75,11 +75,10 @@ def install(base: type[DeclarativeBase]) -> None:
             column = attr.columns[0]
             if _is_date(column.type):
                 event.listen(getattr(mapper.class_, attr.key), "set", _date_checker(attr.key))
-            if isinstance(column.type, Enum) or not isinstance(column.type, String):
-                continue
-            event.listen(
-                getattr(mapper.class_, attr.key), "set", _checker(attr.key, column.type.length)
-            )
+            if _is_text(column.type):
+                event.listen(
+                    getattr(mapper.class_, attr.key), "set", _checker(attr.key, column.type.length)
+                )
 
 
 def _checker(field: str, limit: int | None) -> Any:

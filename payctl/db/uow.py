@@ -11,19 +11,13 @@ import functools
 import gc
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.engine import WRITE_OPTION
 
-P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class HasSession(Protocol):
-    session: AsyncSession
-
 
 BEFORE_COMMIT = "payctl_before_commit"
 

@@ -11,9 +11,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
 
-FORMATS = ("ledger", "beancount", "csv", "xlsx")
-TEXT_FORMATS = ("ledger", "beancount", "csv")
+
+class ExportFormat(StrEnum):
+    """Every export format, listed once: `payctl export --to` offers exactly these."""
+
+    LEDGER = "ledger"  # hledger/ledger-cli journal
+    BEANCOUNT = "beancount"
+    CSV = "csv"
+    XLSX = "xlsx"  # a workbook: written to a file, never to standard output
+
+    @property
+    def is_text(self) -> bool:
+        return self is not ExportFormat.XLSX
 
 
 @dataclass(frozen=True)
@@ -85,18 +97,35 @@ def unique_names(
     }
 
 
-def render_text(fmt: str, data: ExportData) -> str:
-    """The export in one of ``TEXT_FORMATS``."""
-    if fmt == "ledger":
+def postings(entry: ExportEntry, names: dict[str, str]) -> list[tuple[str, Decimal]]:
+    """Each line of ``entry`` as (its account's name padded to the entry's longest, debit -
+    credit): the posting lines of the ledger and beancount formats."""
+    width = max((len(names[ln.account.code]) for ln in entry.lines), default=0)
+    return [(f"{names[ln.account.code]:<{width}}", ln.debit - ln.credit) for ln in entry.lines]
+
+
+def render_text(fmt: ExportFormat, data: ExportData) -> str:
+    """The export in a text format (``fmt.is_text``)."""
+    if fmt is ExportFormat.LEDGER:
         from payctl.exporters import ledger
 
         return ledger.render(data)
-    if fmt == "beancount":
+    if fmt is ExportFormat.BEANCOUNT:
         from payctl.exporters import beancount
 
         return beancount.render(data)
-    if fmt == "csv":
+    if fmt is ExportFormat.CSV:
         from payctl.exporters import tabular
 
         return tabular.to_csv(data)
     raise ValueError(f"{fmt} is not a text export format")
+
+
+def write(fmt: ExportFormat, data: ExportData, path: Path) -> None:
+    """The export in any format, written to ``path``."""
+    if fmt.is_text:
+        path.write_text(render_text(fmt, data), encoding="utf-8")
+        return
+    from payctl.exporters import tabular
+
+    tabular.write_xlsx(data, path)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
+from payctl.exporters import ExportAccount, ExportData, ExportEntry, postings, unique_names
 from payctl.textsafe import escape_controls
 
 ROOTS = {
@@ -67,10 +67,7 @@ def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
     ]
     if entry.reversal_of:
         out.append(f"  reversal-of: {string(entry.reversal_of)}")
-    width = max(len(names[ln.account.code]) for ln in entry.lines) if entry.lines else 0
-    for ln in entry.lines:
-        value = ln.debit - ln.credit
-        out.append(f"  {names[ln.account.code]:<{width}}  {value:>14} {entry.currency}")
+    out += [f"  {name}  {value:>14} {entry.currency}" for name, value in postings(entry, names)]
     return out
 
 

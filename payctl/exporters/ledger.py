@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 
 from payctl.domain.money import exponent
-from payctl.exporters import ExportAccount, ExportData, ExportEntry, unique_names
+from payctl.exporters import ExportAccount, ExportData, ExportEntry, postings, unique_names
 from payctl.textsafe import escape_controls
 
 ROOTS = {
@@ -64,10 +64,9 @@ def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
     if entry.reversal_of:
         tags.append(f"reversal-of:{clean(entry.reversal_of).replace(',', ' ')}")
     out = [head, "    ; " + ", ".join(tags)]
-    width = max(len(names[ln.account.code]) for ln in entry.lines) if entry.lines else 0
-    for ln in entry.lines:
-        value = ln.debit - ln.credit
-        out.append(f"    {names[ln.account.code]:<{width}}  {amount(value, entry.currency):>16}")
+    out += [
+        f"    {name}  {amount(value, entry.currency):>16}" for name, value in postings(entry, names)
+    ]
     return out
 
 

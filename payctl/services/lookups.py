@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import Invoice, Journal, Partner, Payment
+from payctl.domain.idents import id_digits
 from payctl.errors import NotFound
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names nothing
@@ -13,10 +14,8 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger one names 
 
 def as_id(ident: str | int) -> int | None:
     """The id a user wrote (``42`` or ``#42``), or None when it is not one."""
-    text = str(ident).strip().lstrip("#")
-    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
-        return int(text)
-    return None
+    digits = id_digits(ident)
+    return int(digits) if digits is not None and int(digits) <= MAX_ID else None
 
 
 async def partner(session: AsyncSession, ident: str | int) -> Partner:
@@ -60,5 +59,10 @@ def payment_filter(ident: str | int):  # noqa: ANN201 - SQL expression
     return Payment.number == str(ident).strip()
 
 
+def label(number: str | None, pid: int) -> str:
+    """How payctl names a payment: its number, or ``#id`` while a draft has none."""
+    return number or f"#{pid}"
+
+
 def payment_label(p: Payment) -> str:
-    return p.number or f"#{p.id}"
+    return label(p.number, p.id)

@@ -11,6 +11,7 @@ from typing import Any
 
 from payctl.db.models import Invoice, JournalEntry, Partner, Payment
 from payctl.domain.money import from_minor
+from payctl.services import lookups
 
 
 def plain(value: Any) -> Any:
@@ -89,26 +90,23 @@ class PaymentView:
 
     @property
     def label(self) -> str:
-        return self.number or f"#{self.id}"
+        return lookups.label(self.number, self.id)
 
 
-def payment_view(
-    p: Payment, entries: list[EntryView] | None = None, with_allocations: bool = True
-) -> PaymentView:
+def payment_view(p: Payment, entries: list[EntryView] | None = None) -> PaymentView:
     cur = p.currency
     allocations = []
     allocated = 0
-    if with_allocations:
-        for a in p.allocations:
-            allocated += a.amount
-            allocations.append(
-                AllocationView(
-                    a.invoice.number,
-                    from_minor(a.amount, cur),
-                    from_minor(a.writeoff, cur),
-                    from_minor(a.invoice.residual, a.invoice.currency),
-                )
+    for a in p.allocations:
+        allocated += a.amount
+        allocations.append(
+            AllocationView(
+                a.invoice.number,
+                from_minor(a.amount, cur),
+                from_minor(a.writeoff, cur),
+                from_minor(a.invoice.residual, a.invoice.currency),
             )
+        )
     return PaymentView(
         id=p.id,
         number=p.number,

@@ -23,6 +23,7 @@ from payctl.db.models import (
 from payctl.domain.enums import InvoiceState, PaymentState
 from payctl.domain.matching import Matcher, OpenItem, PostedPayment
 from payctl.domain.money import to_minor
+from payctl.services.ledger.entries import live_entry
 from payctl.services.ledger.settings import writeoff_tolerance
 
 DATE_WINDOW_DAYS = 10
@@ -90,8 +91,7 @@ def booked_on_bank():  # noqa: ANN201 - SQL expression
     while a bank line it was made from held it): reconciling it would count the money twice."""
     return exists().where(
         JournalEntry.payment_id == Payment.id,
-        JournalEntry.reversal_of_id.is_(None),
-        JournalEntry.reversed_by_id.is_(None),
+        live_entry(),
         JournalLine.entry_id == JournalEntry.id,
         Journal.id == Payment.journal_id,
         JournalLine.account_id == Journal.account_id,

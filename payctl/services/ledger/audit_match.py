@@ -22,14 +22,16 @@ from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import AuditRecord, BankLine, JournalEntry, JournalLine, Payment
 from payctl.db.models import PaymentAllocation as Allocation
 from payctl.domain.enums import PaymentState
 from payctl.domain.money import format_amount
+from payctl.services import lookups
 from payctl.services.ledger import audit
+from payctl.services.ledger.entries import live_entry
 from payctl.services.payments.payment_service import snapshot
 
 Finding = tuple[str, str, str]  # (code, object, message)
@@ -80,7 +82,7 @@ async def posted_payments(session: AsyncSession) -> list[Finding]:
     )
     for row in rows:
         p = SimpleNamespace(**row._mapping)
-        label = p.number or f"#{p.id}"
+        label = lookups.label(p.number, p.id)
         if p.id not in trail:
             out.append(
                 (
@@ -169,7 +171,7 @@ async def _live_entries(session: AsyncSession, posted: Any) -> dict[int, dict[st
         .where(
             JournalEntry.payment_id.in_(posted),
             JournalEntry.source_type == "payment",
-            and_(JournalEntry.reversal_of_id.is_(None), JournalEntry.reversed_by_id.is_(None)),
+            live_entry(),
         )
     ):
         if pid is None:  # pragma: no cover - filtered in SQL

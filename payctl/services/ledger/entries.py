@@ -6,8 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
@@ -37,6 +38,12 @@ class EntryDraft:
 class PostedEntry:
     id: int
     number: str
+
+
+def live_entry(entry: Any = JournalEntry) -> Any:
+    """SQL condition: ``entry`` (the model or an alias of it) is live, neither a reversal nor
+    reversed; a posted payment or booked invoice has exactly one."""
+    return and_(entry.reversal_of_id.is_(None), entry.reversed_by_id.is_(None))
 
 
 async def account_roles(session: AsyncSession) -> dict[AccountRole, int]:

@@ -47,7 +47,9 @@ from payctl.db.models import (
 )
 from payctl.domain.enums import AccountRole, InvoiceState, InvoiceType, PaymentState, PaymentType
 from payctl.domain.money import format_amount
+from payctl.services import lookups
 from payctl.services.ledger import audit, audit_match, sequences
+from payctl.services.ledger.entries import live_entry
 
 
 @dataclass(frozen=True)
@@ -59,18 +61,13 @@ class Violation:
     message: str
 
 
-CHECKS = (
-    "journal entries balanced",
-    "one live entry per posted payment",
-    "reversals linked both ways and mirrored",
-    "invoice residuals and states",
-    "invoice bookings",
-    "receivable and payable equal the open items",
-    "numbers unique and gapless",
-    "bank lines hold posted payments of their journal, each once",
-    "audit chain intact",
-    "posted payments, entries and bank lines match the audit trail",
-)
+@dataclass(frozen=True)
+class Check:
+    """One step of `payctl check`: its name and the method that runs it (see ``CHECKS``)."""
+
+    name: str
+    run: Callable[[IntegrityService], Awaitable[list[Violation]]]
+
 
 _MAX_LISTED = 5  # numbers listed in one gap message
 
@@ -105,11 +102,6 @@ async def whole_table_plans(session: AsyncSession) -> None:
         await session.execute(text("SET LOCAL enable_nestloop = off"))
 
 
-def _live(entry: Any) -> Any:
-    """An entry that is neither a reversal nor reversed."""
-    return and_(entry.reversal_of_id.is_(None), entry.reversed_by_id.is_(None))
-
-
 def parse_number(number: str, prefix: str = "") -> tuple[str, int, int] | None:
     """``[prefix]<JOURNAL>/<YEAR>/<N>`` -> (journal code, year, N); None when malformed."""
     head, _, value = number.rpartition("/")
@@ -140,26 +132,15 @@ class IntegrityService:
         self.head: tuple[int, str] | None = None
 
     async def check(self) -> list[Violation]:
-        """Run every check of ``CHECKS`` on one snapshot; an empty list means all passed."""
-        steps: list[Callable[[], Awaitable[list[Violation]]]] = [
-            self._balanced,
-            self._payment_entries,
-            self._reversals,
-            self._invoices,
-            self._invoice_bookings,
-            self._open_items,
-            self._numbers,
-            self._bank_lines,
-            self._audit_chain,
-            self._audit_objects,
-        ]
+        """Run every check of ``CHECKS``, in order, on one snapshot; an empty list means all
+        passed."""
         found: list[Violation] = []
         own = not self.session.in_transaction()
         async with read_snapshot(self.session):
             if own:
                 await whole_table_plans(self.session)
-            for step in steps:
-                found.extend(await step())
+            for step in CHECKS:
+                found.extend(await step.run(self))
         return found
 
     async def _rows(self, stmt: Any) -> list[Any]:
@@ -195,7 +176,7 @@ class IntegrityService:
             .where(
                 JournalEntry.payment_id.is_not(None),
                 JournalEntry.source_type == "payment",
-                _live(JournalEntry),
+                live_entry(),
             )
             .group_by(JournalEntry.payment_id)
             .subquery()
@@ -212,16 +193,17 @@ class IntegrityService:
             )
             .order_by(Payment.id)
         )
-        out = [
-            Violation(
-                "payment_entry",
-                number or f"#{pid}",
-                f"payment {number or f'#{pid}'} is {PaymentState(state).value} and has "
-                f"{count} live journal entries (expected "
-                f"{1 if state == PaymentState.POSTED else 0})",
+        out = []
+        for pid, number, state, count in rows:
+            label = lookups.label(number, pid)
+            out.append(
+                Violation(
+                    "payment_entry",
+                    label,
+                    f"payment {label} is {PaymentState(state).value} and has {count} live "
+                    f"journal entries (expected {1 if state == PaymentState.POSTED else 0})",
+                )
             )
-            for pid, number, state, count in rows
-        ]
         return out + await self._payment_amounts()
 
     async def _payment_amounts(self) -> list[Violation]:
@@ -245,7 +227,7 @@ class IntegrityService:
             .where(
                 JournalEntry.payment_id.is_not(None),
                 JournalEntry.source_type == "payment",
-                _live(JournalEntry),
+                live_entry(),
             ),
             select(Payment.id, zero, Payment.amount, zero, literal(1)).where(
                 Payment.state == PaymentState.POSTED
@@ -264,15 +246,18 @@ class IntegrityService:
             .join(bad, bad.c.pid == Payment.id)
             .order_by(Payment.id)
         )
-        return [
-            Violation(
-                "payment_entry_amount",
-                number or f"#{pid}",
-                f"payment {number or f'#{pid}'}: its live entry moves {_money(got)}, "
-                f"expected amount plus write-offs {_money(want)}",
+        out = []
+        for pid, number, got, want in rows:
+            label = lookups.label(number, pid)
+            out.append(
+                Violation(
+                    "payment_entry_amount",
+                    label,
+                    f"payment {label}: its live entry moves {_money(got)}, expected amount "
+                    f"plus write-offs {_money(want)}",
+                )
             )
-            for pid, number, got, want in rows
-        ]
+        return out
 
     async def _reversals(self) -> list[Violation]:
         rev, orig = aliased(JournalEntry), aliased(JournalEntry)
@@ -425,7 +410,7 @@ class IntegrityService:
             .where(
                 JournalEntry.invoice_id.is_not(None),
                 JournalEntry.source_type == "invoice",
-                _live(JournalEntry),
+                live_entry(),
             )
             .group_by(JournalEntry.invoice_id)
             .subquery()
@@ -694,7 +679,7 @@ class IntegrityService:
         )
         out = []
         for line_id, link, line_code, pid, number, state, pay_code in rows:
-            label = number or f"#{pid}"
+            label = lookups.label(number, pid)
             if line_code != pay_code:
                 out.append(
                     Violation(
@@ -738,7 +723,7 @@ class IntegrityService:
         for pid, number, line_id in held:
             lines[(pid, number)].append(line_id)
         for (pid, number), ids in lines.items():
-            label = number or f"#{pid}"
+            label = lookups.label(number, pid)
             out.append(
                 Violation(
                     "payment_on_several_lines",
@@ -784,3 +769,24 @@ class IntegrityService:
         found = await audit_match.posted_payments(self.session)
         found += await audit_match.bank_lines(self.session)
         return [Violation(*f) for f in found]
+
+
+# The one registry of `payctl check`: every step, by name, in the order it runs.
+CHECKS = (
+    Check("journal entries balanced", IntegrityService._balanced),
+    Check("one live entry per posted payment", IntegrityService._payment_entries),
+    Check("reversals linked both ways and mirrored", IntegrityService._reversals),
+    Check("invoice residuals and states", IntegrityService._invoices),
+    Check("invoice bookings", IntegrityService._invoice_bookings),
+    Check("receivable and payable equal the open items", IntegrityService._open_items),
+    Check("numbers unique and gapless", IntegrityService._numbers),
+    Check(
+        "bank lines hold posted payments of their journal, each once",
+        IntegrityService._bank_lines,
+    ),
+    Check("audit chain intact", IntegrityService._audit_chain),
+    Check(
+        "posted payments, entries and bank lines match the audit trail",
+        IntegrityService._audit_objects,
+    ),
+)
