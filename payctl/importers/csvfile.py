@@ -22,13 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from payctl.importers.bank import BankFileError, BankStatement
-from payctl.importers.profiles import (
-    Profile,
-    ProfileError,
-    choose_profile,
-    get_profile,
-    read_table,
-)
+from payctl.importers.profiles import Profile, ProfileError, get_profile
+from payctl.importers.table import choose_profile, read_table
 
 FORMAT = "csv"
 DELIMITERS = (",", ";", "\t", "|")

@@ -2,7 +2,7 @@
 
 Cells are read as values: text stays text (the French-bank sample writes amounts as "-50,00"),
 dates are dates, and numbers are converted to Decimal from the shortest repr of the double
-Excel stored (see ``profiles._from_float``), never used as floats. ``.xlsx`` is read with
+Excel stored (see ``values.from_float``), never used as floats. ``.xlsx`` is read with
 openpyxl directly (read-only, cached formula values) rather than through a pandas DataFrame, so
 no column is coerced to float64 and big integers (Adyen's PSP references) keep every digit.
 The first sheet with a header row is read, unless the profile or ``sheet=`` names one; the
@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from payctl.importers.bank import BankFileError, BankStatement
-from payctl.importers.profiles import Profile, ProfileError, get_profile, read_table
+from payctl.importers.profiles import Profile, ProfileError, get_profile
+from payctl.importers.table import read_table
 
 FORMAT = "xlsx"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other OLE2 documents)
