@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
 from typing import Any
 
+from payctl.domain.money import AmountTooLarge, check_limit
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
 from payctl.importers.headers import ColumnMap, select
 from payctl.importers.profiles import AMOUNT_FIELDS, FIELDS, Profile, ProfileError
@@ -325,14 +326,18 @@ class TableReader:
         return code
 
     def _exact(self, number: int, value: Decimal, currency: str, fld: str) -> Decimal:
-        """The decimals rule of every bank reader (:func:`exact_amount`). A file that names no
-        currency keeps what it wrote: the importer applies the rule with the journal's."""
+        """Within the limit of every amount and with the currency's decimals (the rule of every
+        bank reader, :func:`exact_amount`). A file that names no currency keeps what it wrote:
+        the importer applies both with the journal's currency."""
+        if not value.is_finite():
+            raise self.error(number, fld, f"{value} is not an amount")
         if not currency:
-            if not value.is_finite():
-                raise self.error(number, fld, f"{value} is not an amount")
             return value
         try:
-            return exact_amount(value, currency, fld)
+            check_limit(value, currency, fld)
+            return exact_amount(value, currency)
+        except AmountTooLarge as exc:
+            raise self.error(number, fld, exc.problem) from None
         except ValueError as exc:
             raise self.error(number, fld, str(exc)) from None
 

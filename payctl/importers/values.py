@@ -16,26 +16,31 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from payctl.domain.money import AmountTooLarge, check_limit, exponent
+from payctl.domain.money import exponent
 
 
-def exact_amount(value: Decimal, currency: str, field: str = "amount") -> Decimal:
+def exact_amount(value: Decimal, currency: str) -> Decimal:
     """``value`` with the decimals of ``currency``: extra decimals that are zeros are dropped
     (``1.500`` EUR is ``1.50``); any other extra digit refuses the amount (``1.505`` EUR), as
-    does one above the limit of every amount (``check_limit``) or a NaN/infinity. Raises
-    ``ValueError`` with the problem (without file, line or field: the reader adds them).
+    does a NaN or an infinity. Raises ``ValueError`` with the problem (without file, line or
+    field: the reader adds them). The one rule of every bank reader: a bank amount is never
+    rounded.
 
-    The one rule of every bank reader: a bank amount is never rounded."""
+    Works on the digits, not with arithmetic, so it needs no context precision and cannot
+    overflow on a huge value (the limit of every amount is ``money.check_limit``'s)."""
     if not value.is_finite():
         raise ValueError(f"{value} is not an amount")
-    try:  # before quantize, which overflows on huge values
-        check_limit(value, currency, field)
-    except AmountTooLarge as exc:
-        raise ValueError(exc.problem) from None
-    exact = value.quantize(Decimal(1).scaleb(-exponent(currency)))
-    if exact != value:
-        raise ValueError(f"{abs(value)} has more decimals than {currency.upper()} allows")
-    return exact
+    places = exponent(currency)
+    sign, digits, exp = value.as_tuple()
+    extra = -places - int(exp)  # digits written beyond the currency's minor unit
+    if extra > 0 and any(digits[-extra:]):
+        unsigned = str(value).lstrip("-")
+        raise ValueError(f"{unsigned} has more decimals than {currency.upper()} allows")
+    if extra > 0:
+        return Decimal((sign, digits[:-extra] or (0,), -places))
+    if int(exp) <= 0:  # 1.5 EUR is 1.50 (a huge exponent is left to the limit check)
+        return Decimal((sign, digits + (0,) * -extra, -places))
+    return value
 
 
 def normalise_header(name: object) -> str:
