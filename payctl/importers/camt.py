@@ -63,7 +63,6 @@ def _ascii_head(head: bytes) -> str:
 
 
 def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
-    xmlsafe.check_size(len(data), source, options.get("max_bytes"))
     return _Reader(data, source, bool(options.get("reversal_flips_sign", False))).run()
 
 

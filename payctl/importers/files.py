@@ -92,18 +92,6 @@ def check_size(size: int, source: str, max_bytes: int | str | None = None) -> No
         raise _too_large(source, f"the file is {size:,} bytes", limit)
 
 
-def check_file_size(
-    path: str | os.PathLike[str], source: str | None = None, max_bytes: int | str | None = None
-) -> None:
-    """Refuse an oversized file from its size on disk, before reading it into memory."""
-    source = source or os.fspath(path)
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise cannot_read(source, exc) from None
-    check_size(size, source, max_bytes)
-
-
 def _read_limited(handle: BinaryIO, source: str, limit: int) -> bytes:
     """At most ``limit`` bytes of ``handle``: one byte more is read to know there is more, and
     then the input is refused, so memory stays bounded by the limit (``/dev/zero``, a pipe)."""
