@@ -30,6 +30,14 @@ class BankFileError(InputError):
         return cls(": ".join(parts + [problem]))
 
 
+def line_place(fmt: str | None, number: int | None) -> str | int | None:
+    """Where a line of a ``fmt`` file is, as its reader says it in messages (the ``where`` of
+    :meth:`BankFileError.at`): "row N" in a workbook, line N in a text file."""
+    if number is None:
+        return None
+    return f"row {number}" if fmt == "xlsx" else number
+
+
 def check_dates(statements: list[BankStatement], source: str) -> None:
     """Every date of every reader's statements lies in 1900–2199 (:func:`check_plausible`)."""
     from payctl.domain.dates import check_plausible

@@ -35,6 +35,7 @@ from typing import Any
 
 from payctl.importers import xmlsafe
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.values import exact_amount
 
 FORMAT = "camt"
 
@@ -62,7 +63,6 @@ def _ascii_head(head: bytes) -> str:
 
 
 def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
-    xmlsafe.check_size(len(data), source, options.get("max_bytes"))
     return _Reader(data, source, bool(options.get("reversal_flips_sign", False))).run()
 
 
@@ -174,8 +174,15 @@ class _Reader:
     # --- values -------------------------------------------------------------------------
 
     def _amount(
-        self, text: str | None, field: str, entry: int | None, signed: bool = False
+        self,
+        text: str | None,
+        field: str,
+        entry: int | None,
+        currency: str | None,
+        signed: bool = False,
     ) -> Decimal:
+        """The amount of ``text``; with its currency's decimals (:func:`exact_amount`) when the
+        element names the currency (else the account's, see :meth:`_finish_lines`)."""
         if text is None:
             raise self.fail(field, "missing", entry)
         body = text[1:] if signed and text[:1] in "+-" else text
@@ -185,6 +192,11 @@ class _Reader:
             value = Decimal(body)
         except InvalidOperation:  # pragma: no cover - the pattern already refuses it
             raise self.fail(field, f"{text!r} is not an amount", entry) from None
+        if currency:
+            try:
+                value = exact_amount(value, currency)
+            except ValueError as exc:
+                raise self.fail(field, str(exc), entry) from None
         return -value if text.startswith("-") and signed else value
 
     def _date(
@@ -222,10 +234,10 @@ class _Reader:
         if status and status.upper() in _NOT_BOOKED:
             return []
         amt = _find(ntry, ns, "Amt")
-        amount = self._amount(
-            amt.text.strip() if amt is not None and amt.text else None, "Ntry/Amt", no
-        )
         currency = (amt.get("Ccy") or "").strip().upper() if amt is not None else ""
+        amount = self._amount(
+            amt.text.strip() if amt is not None and amt.text else None, "Ntry/Amt", no, currency
+        )
         sign = self._sign(_text(ntry, ns, "CdtDbtInd"), "Ntry/CdtDbtInd", no)
         reversal = (_text(ntry, ns, "RvslInd") or "").lower() in ("true", "1")
         flip = -1 if reversal and self.flip_reversals else 1
@@ -276,7 +288,7 @@ class _Reader:
                 amt = _find(detail, ns, "AmtDtls/TxAmt/Amt")
             if amt is None or (amt.get("Ccy") or "").strip().upper() != currency:
                 return None
-            value = self._amount((amt.text or "").strip() or None, "TxDtls/Amt", no)
+            value = self._amount((amt.text or "").strip() or None, "TxDtls/Amt", no, currency)
             indicator = _text(detail, ns, "CdtDbtInd")
             sign = (
                 self._sign(indicator, "TxDtls/CdtDbtInd", no)
@@ -396,7 +408,13 @@ class _Reader:
                         "Ntry/Amt",
                         "no currency (Ccy) and none for the account",
                     )
-                line = dataclasses.replace(line, currency=currency)
+                try:
+                    amount = exact_amount(line.amount, currency)
+                except ValueError as exc:
+                    raise BankFileError.at(
+                        self.source, line.line_no, "Ntry/Amt", str(exc)
+                    ) from None
+                line = dataclasses.replace(line, currency=currency, amount=amount)
             lines[index] = line
         return lines
 
@@ -412,16 +430,17 @@ class _Reader:
         if bal is None:
             return None, None, None
         amt = _find(bal, ns, "Amt")
+        currency = (amt.get("Ccy") or "").strip().upper() or None if amt is not None else None
         amount = self._amount(
             (amt.text or "").strip() or None if amt is not None else None,
             "Bal/Amt",
             None,
+            currency,
             signed=True,
         )
         indicator = _text(bal, ns, "CdtDbtInd")
         if indicator is not None:
             amount *= self._sign(indicator, "Bal/CdtDbtInd", None)
-        currency = (amt.get("Ccy") or "").strip().upper() or None if amt is not None else None
         return amount, self._either_date(bal, ns, "Dt", None), currency
 
 

@@ -22,13 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from payctl.importers.bank import BankFileError, BankStatement
-from payctl.importers.profiles import (
-    Profile,
-    ProfileError,
-    choose_profile,
-    get_profile,
-    read_table,
-)
+from payctl.importers.files import unreadable
+from payctl.importers.profiles import Profile, ProfileError, get_profile
+from payctl.importers.table import choose_profile, read_table
 
 FORMAT = "csv"
 DELIMITERS = (",", ";", "\t", "|")
@@ -211,8 +207,11 @@ def sniff(head: bytes) -> bool:
     return fields >= 2 and rows * 10 >= len(lines) * 6
 
 
-def _rows(text: str, delimiter: str, source: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, fields) per record."""
+def records(
+    text: str, delimiter: str, source: str, what: str = "CSV file"
+) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, fields) per record of a delimited text (bank CSV, or the partner,
+    invoice and payment tables of ``tabular``); ``what`` names it in messages."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
     start = 1
     physical: list[str] | None = None  # the text's lines, split only if a record needs a look
@@ -226,7 +225,7 @@ def _rows(text: str, delimiter: str, source: str) -> Iterator[tuple[int, list[st
             yield start, row
             start = end + 1
     except csv.Error as exc:
-        raise BankFileError.at(source, start, None, f"unreadable CSV: {exc}") from None
+        raise unreadable(source, what, exc, start) from None
 
 
 def _check_quotes(held: list[str], start: int, source: str) -> None:
@@ -257,7 +256,7 @@ def detect_profile(
     """The profile :func:`read` uses for ``data`` (the auto-selected one when None)."""
     prof = get_profile(profile)
     text, delimiter = _table_text(data, source, prof)
-    return choose_profile(_rows(text, delimiter, source), source, prof)
+    return choose_profile(records(text, delimiter, source), source, prof)
 
 
 def read(
@@ -273,4 +272,6 @@ def read(
     importer uses the journal's)."""
     prof = get_profile(profile)
     text, delimiter = _table_text(data, source, prof)
-    return read_table(_rows(text, delimiter, source), source, prof, unit="line", currency=currency)
+    return read_table(
+        records(text, delimiter, source), source, prof, unit="line", currency=currency
+    )

@@ -30,6 +30,21 @@ _REASONS = {
 }
 
 
+def cannot_read(name: str, exc: OSError) -> BankFileError:
+    """ "cannot read FILE: no such file": the one message of a file the system does not give."""
+    return BankFileError(f"cannot read {name}: {os_reason(exc)}")
+
+
+def unreadable(
+    source: str, what: str, detail: object, where: int | str | None = None
+) -> BankFileError:
+    """ "FILE: not a readable WHAT (DETAIL)": the one message of a file read but not readable as
+    what it should be (``detail``: the parser's error, its first line, or a text)."""
+    text = str(detail).strip()
+    text = text.splitlines()[0] if text else type(detail).__name__
+    return BankFileError.at(source, where, None, f"not a readable {what} ({text})")
+
+
 def os_reason(exc: OSError) -> str:
     """``exc`` in a few words of our own: "no such file", "permission denied", ..."""
     if exc.errno in _REASONS:
@@ -77,18 +92,6 @@ def check_size(size: int, source: str, max_bytes: int | str | None = None) -> No
         raise _too_large(source, f"the file is {size:,} bytes", limit)
 
 
-def check_file_size(
-    path: str | os.PathLike[str], source: str | None = None, max_bytes: int | str | None = None
-) -> None:
-    """Refuse an oversized file from its size on disk, before reading it into memory."""
-    source = source or os.fspath(path)
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise BankFileError(f"cannot read {source}: {os_reason(exc)}") from None
-    check_size(size, source, max_bytes)
-
-
 def _read_limited(handle: BinaryIO, source: str, limit: int) -> bytes:
     """At most ``limit`` bytes of ``handle``: one byte more is read to know there is more, and
     then the input is refused, so memory stays bounded by the limit (``/dev/zero``, a pipe)."""
@@ -128,7 +131,7 @@ def read_input(
     except IsADirectoryError:
         raise InputError(f"{name} is a directory: give a file") from None
     except OSError as exc:
-        raise InputError(f"cannot read {name}: {os_reason(exc)}") from None
+        raise cannot_read(name, exc) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -146,7 +149,7 @@ def read_input(
         try:
             return _read_limited(handle, name, limit), name
         except OSError as exc:
-            raise InputError(f"cannot read {name}: {os_reason(exc)}") from None
+            raise cannot_read(name, exc) from None
 
 
 def decode_text(

@@ -7,8 +7,9 @@ import io
 from pathlib import Path
 
 from payctl.errors import InputError
+from payctl.importers.csvfile import DELIMITERS
 from payctl.importers.files import STDIN, read_text
-from payctl.importers.tabular import DELIMITERS, EXCEL_SUFFIXES, normalise_header, read_table
+from payctl.importers.tabular import EXCEL_SUFFIXES, normalise_header, read_table
 
 COLUMN = "payment"
 
@@ -44,10 +45,9 @@ def read_identifiers(path: str, encoding: str | None = None) -> list[str]:
     lines = [ln for ln in lines if ln and not ln.startswith("#")]
     if not lines or not looks_like_csv(lines[0]):
         return lines
-    try:
-        delimiter = csv.Sniffer().sniff(lines[0], delimiters=DELIMITERS).delimiter
-    except csv.Error:  # a lone 'payment' column, or a header the sniffer cannot read
-        delimiter = next((sep for sep in DELIMITERS if sep in lines[0]), ",")
+    from payctl.importers.csvfile import detect_delimiter
+
+    delimiter = detect_delimiter("\n".join(lines))
     reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=delimiter)
     fields = {normalise_header(f or ""): f for f in reader.fieldnames or []}
     if COLUMN not in fields:

@@ -15,6 +15,7 @@ from payctl.domain.dates import parse_date
 from payctl.errors import InputError
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
 from payctl.importers.files import decode_text
+from payctl.importers.values import exact_amount
 
 FORMAT = "jsonl"
 TEXT_FIELDS = (
@@ -48,7 +49,7 @@ def _date(value: object, source: str, line: int, field: str) -> dt.date:
     return parsed
 
 
-def _amount(value: object, source: str, line: int) -> Decimal:
+def _amount(value: object, currency: str, source: str, line: int) -> Decimal:
     if isinstance(value, float | bool):
         raise BankFileError.at(source, line, "amount", 'write amounts as strings, e.g. "12.30"')
     try:
@@ -57,7 +58,10 @@ def _amount(value: object, source: str, line: int) -> Decimal:
         raise BankFileError.at(source, line, "amount", f"{value!r} is not an amount") from None
     if not amount.is_finite():
         raise BankFileError.at(source, line, "amount", f"{value!r} is not an amount")
-    return amount
+    try:
+        return exact_amount(amount, currency)
+    except ValueError as exc:
+        raise BankFileError.at(source, line, "amount", str(exc)) from None
 
 
 def _text(obj: dict[str, object], field: str, source: str, line: int) -> str | None:
@@ -90,14 +94,15 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
                 raise BankFileError.at(source, number, required, "missing")
         account = _text(obj, "account", source, number)
         st = statements.setdefault(account, BankStatement(account=account))
+        currency = str(obj.get("currency") or "EUR").upper()
         st.lines.append(
             BankLine(
                 booking_date=_date(obj["booking_date"], source, number, "booking_date"),
                 value_date=_date(obj["value_date"], source, number, "value_date")
                 if obj.get("value_date")
                 else None,
-                amount=_amount(obj["amount"], source, number),
-                currency=str(obj.get("currency") or "EUR").upper(),
+                amount=_amount(obj["amount"], currency, source, number),
+                currency=currency,
                 line_no=number,
                 **{f: _text(obj, f, source, number) for f in TEXT_FIELDS},
             )

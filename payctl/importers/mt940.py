@@ -32,8 +32,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from payctl.domain.iban import is_valid_iban
-from payctl.domain.money import exponent
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.values import exact_amount
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -221,11 +221,10 @@ def _check_date(text: str, field_: str, shape: str = "YYMMDD", year: int = 2000)
 
 
 def _exact(amount: Decimal, currency: str, field_: str) -> Decimal:
-    places = Decimal(1).scaleb(-exponent(currency))
-    rounded = amount.quantize(places)
-    if rounded != amount:
-        raise _Fail(field_, f"{abs(amount)} has more decimals than {currency} allows")
-    return rounded
+    try:
+        return exact_amount(amount, currency)
+    except ValueError as exc:
+        raise _Fail(field_, str(exc)) from None
 
 
 def _compact(value: str) -> str:

@@ -40,6 +40,7 @@ from typing import Any
 
 from payctl.importers import xmlsafe
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.values import exact_amount
 
 FORMAT = "ofx"
 
@@ -68,8 +69,7 @@ def sniff(head: bytes) -> bool:
     return start.startswith(b"OFXHEADER") or b"<?OFX" in start or bool(_OFX_START.search(head))
 
 
-def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
-    xmlsafe.check_size(len(data), source, options.get("max_bytes"))
+def read(data: bytes, source: str, **_options: Any) -> list[BankStatement]:
     match = _OFX_START.search(data)
     if match is None:
         raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
@@ -251,7 +251,7 @@ class _Statement:
         ledger = node.child("LEDGERBAL")
         closing = closing_date = None
         if ledger is not None and ledger.text("BALAMT"):
-            closing = self._amount(ledger, "BALAMT")
+            closing = self._amount(ledger, "BALAMT", currency)
             closing_date = self._date(ledger, "DTASOF")
         return BankStatement(
             account=account,
@@ -275,7 +275,7 @@ class _Statement:
         name = trn.text("NAME") or trn.text("PAYEE/NAME")
         return BankLine(
             booking_date=booking,
-            amount=self._amount(trn, "TRNAMT"),
+            amount=self._amount(trn, "TRNAMT", line_currency),
             currency=line_currency,
             value_date=self._date(trn, "DTAVAIL"),
             counterparty_name=name,
@@ -291,14 +291,21 @@ class _Statement:
     def _fail(self, node: _Node, field: str, problem: str) -> BankFileError:
         return BankFileError.at(self.source, self._line_no(node), field, problem)
 
-    def _amount(self, node: _Node, field: str) -> Decimal:
+    def _amount(self, node: _Node, field: str, currency: str | None) -> Decimal:
+        """The amount of ``field``, with its currency's decimals (:func:`exact_amount`)."""
         text = node.text(field)
         if text is None:
             raise self._fail(node, field, "missing")
         compact = text.replace(" ", "")
         if not _AMOUNT.fullmatch(compact):
             raise self._fail(node, field, f"{text!r} is not an amount")
-        return Decimal(compact.replace(",", "."))
+        value = Decimal(compact.replace(",", "."))
+        if not currency:  # a balance of a statement without CURDEF: the importer's rule
+            return value
+        try:
+            return exact_amount(value, currency)
+        except ValueError as exc:
+            raise self._fail(node, field, str(exc)) from None
 
     def _leaf_date(self, leaf: _Node) -> dt.date | None:
         return self._to_date(leaf.value or None, leaf, leaf.name)

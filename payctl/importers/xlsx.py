@@ -2,7 +2,7 @@
 
 Cells are read as values: text stays text (the French-bank sample writes amounts as "-50,00"),
 dates are dates, and numbers are converted to Decimal from the shortest repr of the double
-Excel stored (see ``profiles._from_float``), never used as floats. ``.xlsx`` is read with
+Excel stored (see ``values.from_float``), never used as floats. ``.xlsx`` is read with
 openpyxl directly (read-only, cached formula values) rather than through a pandas DataFrame, so
 no column is coerced to float64 and big integers (Adyen's PSP references) keep every digit.
 The first sheet with a header row is read, unless the profile or ``sheet=`` names one; the
@@ -17,9 +17,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from payctl.importers.bank import BankFileError, BankStatement
-from payctl.importers.profiles import Profile, ProfileError, get_profile, read_table
+from payctl.importers.files import unreadable
+from payctl.importers.profiles import Profile, ProfileError, get_profile
+from payctl.importers.table import read_table
 
 FORMAT = "xlsx"
+WHAT = "Excel workbook"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other OLE2 documents)
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -36,22 +39,27 @@ def sniff(head: bytes) -> bool:
     )
 
 
-def _unreadable(source: str, exc: BaseException) -> BankFileError:
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return BankFileError(f"{source}: not a readable Excel workbook ({detail})")
+def sheets(data: bytes, source: str, what: str = WHAT) -> list[Sheet]:
+    """The sheets of a workbook, each ``(name, rows)``; ``what`` names the file in the message
+    of one that cannot be read (``files.unreadable``)."""
+    if data.startswith(OLE_MAGIC):
+        return _xls_sheets(data, source, what)
+    if data.startswith(ZIP_MAGIC):
+        return _xlsx_sheets(data, source, what)
+    raise unreadable(source, what, "no .xlsx/.xls signature")
 
 
 def _guarded(
-    rows: Iterable[tuple[int, Sequence[object]]], source: str
+    rows: Iterable[tuple[int, Sequence[object]]], source: str, what: str
 ) -> Iterator[tuple[int, Sequence[object]]]:
     """openpyxl parses read-only sheets lazily: its errors surface while iterating."""
     try:
         yield from rows
     except Exception as exc:  # zip/XML errors of every kind inside a damaged workbook
-        raise _unreadable(source, exc) from None
+        raise unreadable(source, what, exc) from None
 
 
-def _xlsx_sheets(data: bytes, source: str) -> list[Sheet]:
+def _xlsx_sheets(data: bytes, source: str, what: str) -> list[Sheet]:
     import openpyxl
 
     try:
@@ -59,17 +67,17 @@ def _xlsx_sheets(data: bytes, source: str) -> list[Sheet]:
             warnings.simplefilter("ignore")  # "workbook contains no default style" and similar
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # BadZipFile, KeyError (missing part), XML errors, ...
-        raise _unreadable(source, exc) from None
-    sheets: list[Sheet] = []
+        raise unreadable(source, what, exc) from None
+    found: list[Sheet] = []
     for ws in book.worksheets:
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # some writers store a wrong sheet size; read every cell
         rows = ((n, values) for n, values in enumerate(ws.iter_rows(values_only=True), start=1))
-        sheets.append((ws.title, _guarded(rows, source)))
-    return sheets
+        found.append((ws.title, _guarded(rows, source, what)))
+    return found
 
 
-def _xls_sheets(data: bytes, source: str) -> list[Sheet]:
+def _xls_sheets(data: bytes, source: str, what: str) -> list[Sheet]:
     engine = _xls_engine()
     if engine is None:
         raise BankFileError(
@@ -83,7 +91,7 @@ def _xls_sheets(data: bytes, source: str) -> list[Sheet]:
             io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine
         )
     except Exception as exc:  # the engines raise their own error types
-        raise _unreadable(source, exc) from None
+        raise unreadable(source, what, exc) from None
     return [
         (
             str(name),
@@ -132,16 +140,11 @@ def read(
 ) -> list[BankStatement]:
     """Read the first sheet holding a bank table (or the one named by ``sheet``/the profile)."""
     prof = get_profile(profile)
-    if data.startswith(OLE_MAGIC):
-        sheets = _xls_sheets(data, source)
-    elif data.startswith(ZIP_MAGIC):
-        sheets = _xlsx_sheets(data, source)
-    else:
-        raise BankFileError(f"{source}: not an Excel workbook (no .xlsx/.xls signature)")
-    chosen = _wanted(sheets, sheet if sheet is not None else (prof.sheet if prof else None), source)
+    found = sheets(data, source)
+    chosen = _wanted(found, sheet if sheet is not None else (prof.sheet if prof else None), source)
     problems = []
     for name, rows in chosen:
-        label = source if len(sheets) == 1 else f"{source}: sheet {name!r}"
+        label = source if len(found) == 1 else f"{source}: sheet {name!r}"
         try:
             return read_table(rows, label, prof, unit="row", currency=currency)
         except ProfileError as exc:  # no table on this sheet: try the next one

@@ -1,4 +1,4 @@
-"""Safe XML for bank files (the import size limit it re-exports lives in ``files``).
+"""Safe XML for bank files.
 
 Bank files come from outside, so their XML is parsed with DTDs, entity declarations (and so
 entity expansion, "billion laughs"), external entities and network access all refused. The
@@ -19,25 +19,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from payctl.importers.bank import BankFileError
-from payctl.importers.files import (
-    DEFAULT_MAX_BYTES,
-    MAX_BYTES_ENV,
-    check_file_size,
-    check_size,
-    max_import_bytes,
-)
+from payctl.importers.files import unreadable
 
 _CHUNK = 1 << 16
-
-__all__ = [
-    "DEFAULT_MAX_BYTES",
-    "MAX_BYTES_ENV",
-    "check_file_size",
-    "check_size",
-    "guard_prologue",
-    "iterparse",
-    "max_import_bytes",
-]
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -88,7 +72,7 @@ def guard_prologue(data: bytes, source: str) -> None:
     except ET.ParseError as exc:
         raise malformed(source, exc) from None
     except (ValueError, LookupError) as exc:  # "unknown encoding", "multi-byte encodings..."
-        raise BankFileError(f"{source}: unreadable XML: {exc}") from None
+        raise unreadable(source, "XML document", exc) from None
     # close() without a start tag would have raised "no element found"; stay safe regardless
     raise BankFileError(f"{source}: the XML has no root element")
 
@@ -142,5 +126,5 @@ def iterparse(
     except ET.ParseError as exc:
         raise malformed(source, exc, at_end) from None
     except (ValueError, LookupError) as exc:
-        raise BankFileError(f"{source}: unreadable XML: {exc}") from None
+        raise unreadable(source, "XML document", exc) from None
     yield from pull.read_events()

@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
@@ -33,12 +33,13 @@ from payctl.db.uow import begin, commit, gc_paused, rollback
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
-from payctl.domain.money import AmountTooLarge, exponent, format_amount, to_minor
+from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_amount, to_minor
 from payctl.errors import InputError
 from payctl.importers.bank import (
     BankFileError,
     check_dates,
     check_text,
+    line_place,
 )
 from payctl.importers.bank import (
     BankLine as ParsedLine,
@@ -46,6 +47,7 @@ from payctl.importers.bank import (
 from payctl.importers.bank import (
     BankStatement as ParsedStatement,
 )
+from payctl.importers.values import exact_amount
 from payctl.services import lookups
 from payctl.services.bank.bank_posting import BankPosting, NewLinePayment, candidate_json
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
@@ -112,11 +114,6 @@ def parse_file(
     return fmt, statements
 
 
-def _rounded(amount: Decimal, currency: str) -> Decimal:
-    """A line's amount as it is stored: rounded half to even to the currency's minor unit."""
-    return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
-
-
 def _minor(
     amount: Decimal,
     currency: str,
@@ -125,18 +122,18 @@ def _minor(
     line_no: int | None = None,
     field_: str = "amount",
 ) -> int:
-    """A file's amount in minor units: above the limit every amount has (``to_minor``), the
-    file is refused naming file, line and field; more decimals than the currency has are
-    rounded with a warning."""
+    """A file's amount in minor units: above the limit every amount has (``to_minor``) or with
+    more decimals than the currency has (the rule of every bank reader, ``exact_amount``:
+    here for the lines of a file that names no currency, read in the journal's), the file is
+    refused naming file, line (a workbook's row) and field."""
+    where = line_place(report.format, line_no)
     try:
-        return to_minor(amount, currency, field_)
+        check_limit(amount, currency, field_)  # first: the limit names a huge value best
+        return to_minor(exact_amount(amount, currency), currency, field_)
     except AmountTooLarge as exc:
-        raise BankFileError.at(source, line_no, field_, exc.problem) from None
-    except ValueError:
-        rounded = _rounded(amount, currency)
-        where = f"{source}: line {line_no}" if line_no else source
-        report.warnings.append(f"{where}: {field_} {amount} rounded to {rounded} {currency}")
-        return to_minor(rounded, currency, field_)
+        raise BankFileError.at(source, where, field_, exc.problem) from None
+    except ValueError as exc:
+        raise BankFileError.at(source, where, field_, str(exc)) from None
 
 
 class _Stored(NamedTuple):

@@ -277,11 +277,14 @@ def test_a_dtd_holding_the_ofx_tag_is_refused_too():
 
 
 def test_size_limit(monkeypatch):
+    from payctl.services.bank.bank_extract_service import parse_file
+
     data = sgml(trn()).encode()
     monkeypatch.setenv("PAYCTL_MAX_IMPORT_BYTES", "100")
     with pytest.raises(BankFileError, match=r"above the import limit of 100 bytes"):
-        ofx.read(data, "t.ofx")
-    assert ofx.read(data, "t.ofx", max_bytes=len(data))
+        parse_file(data, "t.ofx")
+    monkeypatch.setenv("PAYCTL_MAX_IMPORT_BYTES", str(len(data)))
+    assert parse_file(data, "t.ofx")[0] == "ofx"
 
 
 def test_sniff():

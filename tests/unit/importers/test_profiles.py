@@ -12,14 +12,16 @@ import pytest
 from payctl.importers import csvfile, profiles
 from payctl.importers.bank import BankFileError
 from payctl.importers.profiles import (
-    GENERIC,
-    AmountParser,
     ProfileError,
     builtin_profiles,
+    generic_profile,
     get_profile,
+    load_profile_file,
+)
+from payctl.importers.values import (
+    AmountParser,
     infer_date_formats,
     infer_decimal,
-    load_profile_file,
     normalise_header,
 )
 from tests.samples import BANK_SAMPLES
@@ -73,16 +75,14 @@ def test_profile_files_are_package_data():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     data = pyproject["tool"]["setuptools"]["package-data"]["payctl.importers"]
     assert "bank_profiles/*.toml" in data
-    assert sorted(p.stem for p in PROFILE_DIR.glob("*.toml")) == sorted(
-        (BUILTINS - {"generic"}) | {"example"}
-    )
+    assert sorted(p.stem for p in PROFILE_DIR.glob("*.toml")) == sorted(BUILTINS | {"example"})
 
 
 def test_get_profile_by_name_path_or_none():
     assert get_profile(None) is None
     assert get_profile("KBC") is builtin_profiles()["kbc"]
-    assert get_profile("generic") is GENERIC
-    assert get_profile(GENERIC) is GENERIC
+    assert get_profile("generic") is generic_profile()
+    assert get_profile(generic_profile()) is generic_profile()
     assert get_profile(str(EXAMPLE)).name == "example-bank"
     with pytest.raises(ProfileError, match=r"^unknown profile 'hsbc': use one of adyen, bunq, "):
         get_profile("hsbc")
@@ -452,3 +452,14 @@ def test_header_is_found_below_a_preamble_without_a_profile():
     )
     [st] = csvfile.read(data, "pre.csv")
     assert st.lines[0].line_no == 5 and st.lines[0].amount == D("-5.00")
+
+
+def test_generic_header_names_are_the_data_of_generic_toml():
+    # adding a language is a data change: every name of the file is a synonym of its field
+    data = tomllib.loads((PROFILE_DIR / "generic.toml").read_text(encoding="utf-8"))
+    generic = generic_profile()
+    assert generic.generic and generic.name == "generic"
+    assert set(generic.columns) == set(data["columns"])
+    for fld, names in data["columns"].items():
+        assert generic.columns[fld] == tuple(normalise_header(n) for n in names), fld
+    assert "buchungstag" in generic.columns["booking_date"]

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from payctl.importers import camt, xmlsafe
+from payctl.errors import InputError
+from payctl.importers import camt, files, xmlsafe
 from payctl.importers.bank import BankFileError
+from payctl.services.bank.bank_extract_service import parse_file
 from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -125,36 +127,37 @@ def test_malformed_xml():
     assert "not well-formed" in refused_quickly(b"<Document>\n<a b></Document>", "m.xml")
 
 
-# --- size limit -----------------------------------------------------------------------------
+# --- size limit (files: the one place of it) ----------------------------------------------
 
 
 def test_default_limit_is_50_mb(monkeypatch):
-    monkeypatch.delenv(xmlsafe.MAX_BYTES_ENV, raising=False)
-    assert xmlsafe.max_import_bytes() == 50 * 1024 * 1024
-    xmlsafe.check_size(50 * 1024 * 1024, "f")
+    monkeypatch.delenv(files.MAX_BYTES_ENV, raising=False)
+    assert files.max_import_bytes() == 50 * 1024 * 1024
+    files.check_size(50 * 1024 * 1024, "f")
     with pytest.raises(
         BankFileError,
         match=r"^f: the file is 52,428,801 bytes, above the "
         r"import limit of 52,428,800 bytes",
     ):
-        xmlsafe.check_size(50 * 1024 * 1024 + 1, "f")
+        files.check_size(50 * 1024 * 1024 + 1, "f")
 
 
 def test_limit_from_environment_and_option(monkeypatch):
-    monkeypatch.setenv(xmlsafe.MAX_BYTES_ENV, "1000")
-    assert xmlsafe.max_import_bytes() == 1000
-    assert xmlsafe.max_import_bytes(5000) == 5000  # the read option wins
+    monkeypatch.setenv(files.MAX_BYTES_ENV, "1000")
+    assert files.max_import_bytes() == 1000
+    assert files.max_import_bytes(5000) == 5000  # the read option wins
     data = (SAMPLES / "camt053/genkgo_camt053.001.08.xml").read_bytes()
     with pytest.raises(BankFileError, match="above the import limit of 1,000 bytes"):
-        camt.read(data, "big.xml")
-    assert camt.read(data, "big.xml", max_bytes=len(data))
+        parse_file(data, "big.xml")  # bytes given to the importer, not read from a file
+    monkeypatch.setenv(files.MAX_BYTES_ENV, str(len(data)))
+    assert parse_file(data, "big.xml")[0] == "camt"
 
 
 @pytest.mark.parametrize("value", ["lots", "-5", "0"])
 def test_bad_limit_setting(monkeypatch, value):
-    monkeypatch.setenv(xmlsafe.MAX_BYTES_ENV, value)
-    with pytest.raises(BankFileError, match=xmlsafe.MAX_BYTES_ENV):
-        xmlsafe.max_import_bytes()
+    monkeypatch.setenv(files.MAX_BYTES_ENV, value)
+    with pytest.raises(BankFileError, match=files.MAX_BYTES_ENV):
+        files.max_import_bytes()
 
 
 def test_oversized_file_refused_before_reading(tmp_path):
@@ -162,8 +165,8 @@ def test_oversized_file_refused_before_reading(tmp_path):
     with path.open("wb") as handle:  # sparse: 60 MB on paper, nothing on disk
         handle.seek(60 * 1024 * 1024)
         handle.write(b"\0")
-    with pytest.raises(BankFileError, match=r"huge\.xml: the file is 62,914,561 bytes"):
-        xmlsafe.check_file_size(path, max_bytes=50 * 1024 * 1024)
-    xmlsafe.check_file_size(path, max_bytes=61 * 1024 * 1024)
-    with pytest.raises(BankFileError, match=r"cannot read .*missing\.xml: no such file$"):
-        xmlsafe.check_file_size(tmp_path / "missing.xml")
+    with pytest.raises(InputError, match=r"huge\.xml: the file is 62,914,561 bytes"):
+        files.read_input(path, max_bytes=50 * 1024 * 1024)
+    assert len(files.read_input(path, max_bytes=61 * 1024 * 1024)[0]) == 60 * 1024 * 1024 + 1
+    with pytest.raises(InputError, match=r"cannot read .*missing\.xml: no such file$"):
+        files.read_input(tmp_path / "missing.xml")

@@ -1,0 +1,477 @@
+r"""The table reader: applies a profile to the rows of one bank table (CSV or a sheet).
+
+``csvfile`` and ``xlsx`` turn bytes into ``(line or row number, cells)`` rows; :func:`read_table`
+finds the header (``headers``), reads every row's cells with the value parsers (``values``) into
+:class:`~payctl.importers.bank.BankLine`\ s and groups them into statements by (account,
+currency, statement id) in order of appearance. Opening and closing balances come from the
+profile's ``[statement]`` patterns, else from the ``balance`` column when the running balance is
+consistent row after row (in file order or reversed, for newest-first exports); otherwise they
+stay unknown. A file without a currency gives lines with ``currency = ""``: the importer applies
+the journal's currency (and the decimals rule, :func:`~payctl.importers.values.exact_amount`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from itertools import chain, islice
+from typing import Any
+
+from payctl.domain.money import AmountTooLarge, check_limit
+from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.headers import ColumnMap, select
+from payctl.importers.profiles import AMOUNT_FIELDS, FIELDS, Profile, ProfileError
+from payctl.importers.values import (
+    AmountParser,
+    DateParser,
+    cell_str,
+    cell_text,
+    decimal_from_cell,
+    exact_amount,
+    first_text,
+    infer_date_formats,
+    infer_decimal,
+    joined_text,
+    normalise_header,
+)
+
+HEADER_SCAN_ROWS = 50  # the header must be among the first 50 non-empty rows
+SAMPLE_ROWS = 200  # rows looked at to infer decimal separator and date format
+Row = tuple[int, Sequence[object]]
+Rows = Iterable[Row]
+
+
+@dataclass
+class _Group:
+    account: str | None
+    currency: str
+    statement_id: str | None
+    lines: list[BankLine] = field(default_factory=list)
+    chain: list[tuple[Decimal, Decimal | None]] = field(default_factory=list)  # (row total, bal)
+
+
+class TableReader:
+    """Turns the rows of one table into statements with one profile."""
+
+    def __init__(
+        self,
+        source: str,
+        profile: Profile,
+        cmap: ColumnMap,
+        unit: str,
+        sample: Sequence[Sequence[object]],
+        currency: str | None,
+    ) -> None:
+        self.source, self.profile, self.cmap, self.unit = source, profile, cmap, unit
+        self.idx = cmap.index
+        self.width = len(cmap.header)
+        decimal = profile.decimal
+        if decimal == "auto":
+            decimal = infer_decimal(
+                cell_text(r[i])
+                for r in sample
+                for f in (*AMOUNT_FIELDS, "fee", "balance")
+                for i in self.idx.get(f, ())
+                if i < len(r) and isinstance(r[i], str)
+            )
+        thousands = profile.thousands
+        if thousands == "auto":
+            thousands = ("," if decimal == "." else ".") + "'’"
+        self.amount = AmountParser(decimal, thousands)
+        formats = profile.date_formats or infer_date_formats(
+            [
+                t
+                for r in sample
+                for i in self.idx["booking_date"][:1]
+                if i < len(r) and isinstance(r[i], str) and (t := cell_text(r[i]))
+            ],
+            profile.day_first,
+        )
+        self.date = DateParser(formats)
+        self.default_currency = (profile.currency or cmap.currency_hint or currency or "").upper()
+        self.debit_markers = set(profile.debit_markers)
+        self.credit_markers = set(profile.credit_markers)
+        names = [normalise_header(h) for h in cmap.header]
+        unknown = sorted({col for col, _ in profile.ignore} - set(names))
+        if unknown:  # a misspelt column would let the rows meant to be left out in
+            raise ProfileError(
+                f"{source}: profile {profile.name}: [ignore] names no column of "
+                f"the header: {unknown[0]!r} (found: {', '.join(cmap.header)})"
+            )
+        self.ignore = [
+            (i, pat) for col, pat in profile.ignore for i, name in enumerate(names) if name == col
+        ]
+        self.meta: dict[str, tuple[str, int]] = {}
+        self.groups: dict[tuple[str | None, str, str | None], _Group] = {}
+        self._currencies: dict[str, str] = {}
+        self.cols = {f: self.idx.get(f, ()) for f in FIELDS}
+        self.booking_col = self.idx["booking_date"][0]
+        self.date_cache: dict[str, dt.date] = {}
+        self.negate = profile.sign == "negate"
+        self.separator = profile.remittance_separator
+
+    # -- locations --------------------------------------------------------------------------
+
+    def where(self, number: int) -> str | int:
+        return number if self.unit == "line" else f"{self.unit} {number}"
+
+    def label(self, fld: str, i: int | None = None) -> str:
+        if i is None:
+            i = self.idx[fld][0] if fld in self.idx else None
+        if i is None:
+            return fld
+        col = self.cmap.header[i]
+        if self.unit == "row":
+            return f"{fld} (column {_column_letter(i)} {col!r})"
+        return f"{fld} (column {col!r})"
+
+    def error(
+        self, number: int, fld: str | None, problem: str, i: int | None = None
+    ) -> BankFileError:
+        return BankFileError.at(
+            self.source, self.where(number), self.label(fld, i) if fld else None, problem
+        )
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """After the preamble: a currency it names is the default of the rows."""
+        if not self.default_currency and "currency" in self.meta:
+            code = self.meta["currency"][0].upper()
+            if len(code) == 3 and code.isalpha():
+                self.default_currency = code
+
+    def feed_preamble(self, number: int, cells: Sequence[object]) -> None:
+        if self.profile.statement:
+            self._match_meta(number, cells)
+
+    def feed(self, number: int, cells: Sequence[object]) -> None:
+        if len(cells) < self.width:
+            cells = [*cells, *([""] * (self.width - len(cells)))]
+        if self.ignore and self._ignored(cells):
+            return
+        booking = self._booking_date(number, cells)
+        if booking is None:
+            return
+        amount, fee = self._amounts(number, cells)
+        currency = self._currency(cells, number) if self.cols["currency"] else self.default_currency
+        first, join, cols = first_text, joined_text, self.cols
+        line = BankLine(
+            booking,
+            self._exact(number, amount, currency, "amount"),
+            currency,
+            self._date(number, cells, "value_date") if cols["value_date"] else None,
+            first(cells, cols["counterparty_name"]),
+            first(cells, cols["counterparty_account"]),
+            join(cells, cols["remittance"], self.separator) or None,
+            first(cells, cols["structured_reference"]),
+            join(cells, cols["transaction_id"], "/") or None,
+            number,
+        )
+        group = self._group(cells, currency)
+        group.lines.append(line)
+        if fee or cols["balance"]:
+            self._fee_and_balance(number, cells, group, line, fee)
+
+    def _ignored(self, cells: Sequence[object]) -> bool:
+        return any(pattern.fullmatch(cell_str(cells[i])) for i, pattern in self.ignore)
+
+    def _fee_and_balance(
+        self,
+        number: int,
+        cells: Sequence[object],
+        group: _Group,
+        line: BankLine,
+        fee: Decimal | None,
+    ) -> None:
+        total = line.amount
+        if fee:
+            fee = self._exact(number, fee, line.currency, "fee")
+            total += fee
+            text = f"Fee: {line.remittance or line.transaction_id or ''}".strip()
+            group.lines.append(
+                replace(
+                    line,
+                    amount=fee,
+                    counterparty_name=None,
+                    counterparty_account=None,
+                    structured_reference=None,
+                    remittance=text,
+                    transaction_id=f"{line.transaction_id}/fee" if line.transaction_id else None,
+                )
+            )
+        if self.cols["balance"]:
+            group.chain.append((total, self._number(number, cells, "balance")))
+
+    def _booking_date(self, number: int, cells: Sequence[object]) -> dt.date | None:
+        i = self.booking_col
+        cell = cells[i]
+        if type(cell) is str:  # the fast path: a date already seen
+            hit = self.date_cache.get(cell)
+            if hit is not None:
+                return hit
+        try:
+            value = self.date.cell(cell)
+        except ValueError as exc:
+            if self._match_meta(number, cells):
+                return None
+            raise self.error(number, "booking_date", str(exc), i) from None
+        if value is None:
+            if self._match_meta(number, cells) or not self._has_amount(cells):
+                return None  # a blank separator or a meta row
+            raise self.error(number, "booking_date", "missing", i)
+        if type(cell) is str and len(self.date_cache) < 50_000:
+            self.date_cache[cell] = value
+        return value
+
+    def _has_amount(self, cells: Sequence[object]) -> bool:
+        return any(cell_str(cells[i]) for f in (*AMOUNT_FIELDS, "fee") for i in self.cols[f])
+
+    def _match_meta(self, number: int, cells: Sequence[object]) -> bool:
+        if not self.profile.statement:
+            return False
+        text = " | ".join(t for c in cells if (t := cell_text(c)))
+        hit = False
+        for key, pattern in self.profile.statement:
+            m = pattern.search(text)
+            if m and m.group(1).strip():
+                self.meta.setdefault(key, (m.group(1).strip(), number))
+                hit = True
+        return hit
+
+    def _date(self, number: int, cells: Sequence[object], fld: str) -> dt.date | None:
+        i = self.cols[fld][0]
+        cell = cells[i]
+        if type(cell) is str and (hit := self.date_cache.get(cell)) is not None:
+            return hit
+        try:
+            return self.date.cell(cell)
+        except ValueError as exc:
+            raise self.error(number, fld, str(exc), i) from None
+
+    def _number(self, number: int, cells: Sequence[object], fld: str) -> Decimal | None:
+        for i in self.cols[fld]:
+            cell = cells[i]
+            try:
+                if type(cell) is str:
+                    cell = cell.strip()
+                    if cell:
+                        return self.amount(cell)
+                else:
+                    value = decimal_from_cell(cell, self.amount)
+                    if value is not None:
+                        return value
+            except (ValueError, InvalidOperation) as exc:
+                raise self.error(number, fld, str(exc), i) from None
+        return None
+
+    def _amounts(self, number: int, cells: Sequence[object]) -> tuple[Decimal, Decimal | None]:
+        amount = self._number(number, cells, "amount") if self.cols["amount"] else None
+        if amount is not None:
+            if self.negate or self.cols["direction"]:
+                amount = self._direction(number, cells, amount)
+        else:
+            amount = self._debit_credit(number, cells)
+        if amount is None:
+            names = [self.cmap.header[i] for f in AMOUNT_FIELDS for i in self.cols[f]]
+            raise self.error(number, "amount", f"missing (empty: {', '.join(names)})")
+        return amount, self._number(number, cells, "fee") if self.cols["fee"] else None
+
+    def _direction(self, number: int, cells: Sequence[object], amount: Decimal) -> Decimal:
+        if self.negate:
+            amount = -amount
+        idx = self.cols["direction"]
+        if not idx:
+            return amount
+        marker = normalise_header(cell_str(cells[idx[0]]))
+        if marker in self.debit_markers:
+            return -abs(amount)
+        if marker in self.credit_markers:
+            return abs(amount)
+        raise self.error(
+            number,
+            "direction",
+            f"{marker!r} is neither a debit marker "
+            f"({', '.join(sorted(self.debit_markers))}) nor a credit marker "
+            f"({', '.join(sorted(self.credit_markers))})",
+            idx[0],
+        )
+
+    def _debit_credit(self, number: int, cells: Sequence[object]) -> Decimal | None:
+        debit = self._number(number, cells, "debit")
+        credit = self._number(number, cells, "credit")
+        if debit is None and credit is None:
+            return None
+        mode = self.profile.debit_sign
+        out = Decimal(0)
+        if debit is not None:
+            out -= abs(debit) if mode == "auto" else (debit if mode == "positive" else -debit)
+        if credit is not None:
+            out += abs(credit) if mode == "auto" else credit
+        return out
+
+    def _currency(self, cells: Sequence[object], number: int) -> str:
+        raw = first_text(cells, self.cols["currency"])
+        if not raw:
+            return self.default_currency
+        code = self._currencies.get(raw)
+        if code is None:
+            code = raw.upper()
+            if len(code) != 3 or not code.isalpha():
+                raise self.error(number, "currency", f"{raw!r} is not a 3-letter currency code")
+            self._currencies[raw] = code
+        return code
+
+    def _exact(self, number: int, value: Decimal, currency: str, fld: str) -> Decimal:
+        """Within the limit of every amount and with the currency's decimals (the rule of every
+        bank reader, :func:`exact_amount`). A file that names no currency keeps what it wrote:
+        the importer applies both with the journal's currency."""
+        if not value.is_finite():
+            raise self.error(number, fld, f"{value} is not an amount")
+        if not currency:
+            return value
+        try:
+            check_limit(value, currency, fld)
+            return exact_amount(value, currency)
+        except AmountTooLarge as exc:
+            raise self.error(number, fld, exc.problem) from None
+        except ValueError as exc:
+            raise self.error(number, fld, str(exc)) from None
+
+    def _group(self, cells: Sequence[object], currency: str) -> _Group:
+        account = first_text(cells, self.cols["account"]) or self.profile.account
+        sid = first_text(cells, self.cols["statement_id"])
+        key = (account, currency, sid)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = _Group(account, currency, sid)
+        return group
+
+    # -- statements -------------------------------------------------------------------------
+
+    def statements(self) -> list[BankStatement]:
+        meta = self._meta_values()
+        groups = list(self.groups.values()) or [_Group(None, self.default_currency, None)]
+        out = []
+        for g in groups:
+            opening, closing = _chain_balances(g.chain)
+            dates = [ln.booking_date for ln in g.lines]
+            st = BankStatement(
+                account=g.account or meta.get("account"),
+                currency=g.currency or meta.get("currency") or None,
+                statement_id=g.statement_id or meta.get("statement_id"),
+                opening_balance=meta.get("opening_balance", opening),
+                closing_balance=meta.get("closing_balance", closing),
+                opening_date=meta.get("opening_date", min(dates, default=None)),
+                closing_date=meta.get("closing_date", max(dates, default=None)),
+                lines=g.lines,
+            )
+            out.append(st)
+        return out
+
+    def _meta_values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, (raw, number) in self.meta.items():
+            try:
+                if key.endswith("balance"):
+                    out[key] = self.amount(raw)
+                elif key.endswith("date"):
+                    out[key] = self.date(raw)
+                elif key == "currency":
+                    out[key] = raw.upper()
+                else:
+                    out[key] = raw
+            except ValueError as exc:
+                raise self.error(number, key, str(exc)) from None
+        return out
+
+
+def _chain_balances(
+    chain: list[tuple[Decimal, Decimal | None]],
+) -> tuple[Decimal | None, Decimal | None]:
+    """Opening and closing balance from a running-balance column, when it adds up."""
+    if not chain or any(bal is None for _, bal in chain):
+        return None, None
+    totals = [t for t, _ in chain]
+    bals = [b for _, b in chain if b is not None]
+    if all(bals[i - 1] + totals[i] == bals[i] for i in range(1, len(bals))):
+        return bals[0] - totals[0], bals[-1]  # oldest first
+    if all(bals[i] + totals[i - 1] == bals[i - 1] for i in range(1, len(bals))):
+        return bals[-1] - totals[-1], bals[0]  # newest first
+    return None, None
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _refine_generic(cmap: ColumnMap, sample: Sequence[Sequence[object]]) -> None:
+    """GENERIC: a "Valuta" column holding dates is the value date, not the currency."""
+    idx = cmap.index.get("currency")
+    if not idx:
+        return
+    values = [cell_text(r[idx[0]]) for r in sample if idx[0] < len(r) and cell_text(r[idx[0]])]
+    if values and all(re.search(r"\d", v) for v in values):
+        del cmap.index["currency"]
+        if "value_date" not in cmap.index:
+            cmap.index["value_date"] = idx
+
+
+def _take_head(rows: Rows, source: str) -> tuple[list[Row], Iterator[Row]]:
+    """The first non-empty rows (where the header is searched) and an iterator on the rest."""
+    it: Iterator[Row] = iter(rows)
+    head: list[Row] = []
+    for number, cells in it:
+        if any(cell_text(c) for c in cells):
+            head.append((number, cells))
+            if len(head) >= HEADER_SCAN_ROWS:
+                break
+    if not head:
+        raise ProfileError(f"{source}: the file holds no rows")
+    return head, it
+
+
+def choose_profile(rows: Rows, source: str, profile: Profile | None = None) -> Profile:
+    """The profile :func:`read_table` would use for these rows (auto-selection when None)."""
+    head, _ = _take_head(rows, source)
+    found = select(head, profile)
+    if isinstance(found, str):
+        raise ProfileError(f"{source}: {found}")
+    return found[0]
+
+
+def read_table(
+    rows: Rows,
+    source: str,
+    profile: Profile | None = None,
+    *,
+    unit: str = "line",
+    currency: str | None = None,
+) -> list[BankStatement]:
+    """Apply ``profile`` (None: auto-select) to ``(number, cells)`` rows of one table."""
+    head, it = _take_head(rows, source)
+    found = select(head, profile)
+    if isinstance(found, str):
+        raise ProfileError(f"{source}: {found}")
+    chosen, pos, cmap = found
+    body = chain(head[pos + 1 :], it)
+    sample_rows = list(islice(body, SAMPLE_ROWS))
+    sample = [cells for _, cells in sample_rows]
+    if chosen.generic:
+        _refine_generic(cmap, sample)
+    reader = TableReader(source, chosen, cmap, unit, sample, currency)
+    for number, cells in head[:pos]:
+        reader.feed_preamble(number, cells)
+    reader.start()
+    feed = reader.feed
+    for number, cells in chain(sample_rows, body):
+        feed(number, cells)
+    return reader.statements()
