@@ -33,7 +33,7 @@ from typing import Any
 
 from payctl.domain.iban import is_valid_iban
 from payctl.domain.money import exponent
-from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 
 FORMAT = "mt940"
 
@@ -692,7 +692,7 @@ class _Reader:
             value_date, booking, signed, reference, bank_reference, supplementary, same_line
         )
 
-    def line(self, fld: _Field, details: list[str], currency: str) -> BankLine:
+    def line(self, fld: _Field, details: list[str], currency: str) -> ParsedLine:
         entry = self.entry(fld, currency)
         info = _details(details, entry.reference) if details else _Details()
         account, name = info.account, info.name
@@ -705,7 +705,7 @@ class _Reader:
             account = account or _compact(entry.supplementary)  # Rabobank: IBAN on line 2
         if reference_is_account or entry.name_in_supplementary:
             name = name or entry.supplementary
-        return BankLine(
+        return ParsedLine(
             booking_date=entry.booking_date,
             value_date=entry.value_date,
             amount=entry.amount,
@@ -720,7 +720,7 @@ class _Reader:
 
     # -- statements -----------------------------------------------------------------------
 
-    def statement(self, block: _Block) -> BankStatement:
+    def statement(self, block: _Block) -> ParsedStatement:
         parts = _Parts.collect(block)
         if parts.closing is None and not block.ended:
             raise _Fail(
@@ -729,7 +729,7 @@ class _Reader:
                 "the file looks truncated",
                 block.fields[-1].line_no,
             )
-        statement = BankStatement(statement_id=parts.statement_id)
+        statement = ParsedStatement(statement_id=parts.statement_id)
         statement.account, named_currency = _statement_account(parts.account or "")
         currencies = []
         if parts.opening is not None:
@@ -753,7 +753,7 @@ class _Reader:
             statement.lines.append(_at(fld, self.line, fld, details, statement.currency))
         return statement
 
-    def read(self, blocks: list[_Block]) -> list[BankStatement]:
+    def read(self, blocks: list[_Block]) -> list[ParsedStatement]:
         statements = []
         for block in blocks:
             try:
@@ -817,7 +817,7 @@ class _Parts:
             self.floor_currency = self.floor_currency or fld.value[:3]
 
 
-def read(data: bytes, source: str, **options: object) -> list[BankStatement]:
+def read(data: bytes, source: str, **options: object) -> list[ParsedStatement]:
     """Parse MT940 bytes into statements; invalid content raises ``BankFileError``.
 
     Option ``encoding`` forces a code page instead of detecting one; others are ignored.

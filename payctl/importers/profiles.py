@@ -77,7 +77,7 @@ list of them::
     closing_date = 'end date\\s*:\\s*(\\S+)'
 
 Statements: rows are grouped by (account, currency, statement id) in order of appearance, one
-:class:`BankStatement` each. Opening and closing balances come from ``[statement]`` patterns, else
+:class:`ParsedStatement` each. Opening and closing balances come from ``[statement]`` patterns, else
 from the ``balance`` column when the running balance is consistent row after row (in file order or
 reversed, for newest-first exports); otherwise they stay unknown. A file without a currency gives
 lines with ``currency = ""``: the importer applies the journal's currency.
@@ -101,7 +101,7 @@ from pathlib import Path
 from typing import Any
 
 from payctl.domain.money import DEFAULT_CURRENCY, AmountTooLarge, check_limit, exponent
-from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 
 # Bank-line fields a profile can map, in the order columns are claimed (under GENERIC a header
 # column serves one field only). Fields in JOIN_FIELDS join the non-empty values of all their
@@ -1031,7 +1031,7 @@ class _Group:
     account: str | None
     currency: str
     statement_id: str | None
-    lines: list[BankLine] = field(default_factory=list)
+    lines: list[ParsedLine] = field(default_factory=list)
     chain: list[tuple[Decimal, Decimal | None]] = field(default_factory=list)  # (row total, bal)
 
 
@@ -1142,7 +1142,7 @@ class TableReader:
         amount, fee = self._amounts(number, cells)
         currency = self._currency(cells, number) if self.cols["currency"] else self.default_currency
         first, join, cols = _first, _join, self.cols
-        line = BankLine(
+        line = ParsedLine(
             booking,
             self._exact(number, amount, currency, "amount"),
             currency,
@@ -1167,7 +1167,7 @@ class TableReader:
         number: int,
         cells: Sequence[object],
         group: _Group,
-        line: BankLine,
+        line: ParsedLine,
         fee: Decimal | None,
     ) -> None:
         total = line.amount
@@ -1337,14 +1337,14 @@ class TableReader:
 
     # -- statements -------------------------------------------------------------------------
 
-    def statements(self) -> list[BankStatement]:
+    def statements(self) -> list[ParsedStatement]:
         meta = self._meta_values()
         groups = list(self.groups.values()) or [_Group(None, self.default_currency, None)]
         out = []
         for g in groups:
             opening, closing = _chain_balances(g.chain)
             dates = [ln.booking_date for ln in g.lines]
-            st = BankStatement(
+            st = ParsedStatement(
                 account=g.account or meta.get("account"),
                 currency=g.currency or meta.get("currency") or None,
                 statement_id=g.statement_id or meta.get("statement_id"),
@@ -1440,7 +1440,7 @@ def read_table(
     *,
     unit: str = "line",
     currency: str | None = None,
-) -> list[BankStatement]:
+) -> list[ParsedStatement]:
     """Apply ``profile`` (None: auto-select) to ``(number, cells)`` rows of one table."""
     head, it = _take_head(rows, source)
     found = _select(head, profile)

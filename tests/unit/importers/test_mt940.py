@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from payctl.importers import mt940
-from payctl.importers.bank import BankFileError, BankStatement
+from payctl.importers.bank import BankFileError, ParsedStatement
 from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -70,7 +70,7 @@ def sample(name: str) -> bytes:
     return path.read_bytes()
 
 
-def read(name: str) -> list[BankStatement]:
+def read(name: str) -> list[ParsedStatement]:
     return mt940.read(sample(name), name)
 
 
@@ -323,7 +323,7 @@ def statement_text(*lines: str, account: str = "NL91ABNA0417164300") -> str:
     )
 
 
-def one(text: str | bytes) -> BankStatement:
+def one(text: str | bytes) -> ParsedStatement:
     data = text.encode() if isinstance(text, str) else text
     (statement,) = mt940.read(data, "x.sta")
     return statement
