@@ -2,7 +2,7 @@
 
 A reader is a module with ``FORMAT`` (its name), ``sniff(head: bytes) -> bool`` (does this
 content look like my format?) and ``read(data: bytes, source: str, **options) ->
-list[BankStatement]``. Readers do no I/O besides parsing the bytes they are given and raise only
+list[ParsedStatement]``. Readers do no I/O besides parsing the bytes they are given and raise only
 ``BankFileError`` (one line: file, line/row, field, problem).
 """
 
@@ -38,7 +38,7 @@ def line_place(fmt: str | None, number: int | None) -> str | int | None:
     return f"row {number}" if fmt == "xlsx" else number
 
 
-def check_dates(statements: list[BankStatement], source: str) -> None:
+def check_dates(statements: list[ParsedStatement], source: str) -> None:
     """Every date of every reader's statements lies in 1900–2199 (:func:`check_plausible`)."""
     from payctl.domain.dates import check_plausible
 
@@ -69,7 +69,7 @@ TEXT_FIELDS = (
 )
 
 
-def check_text(statements: list[BankStatement], source: str) -> None:
+def check_text(statements: list[ParsedStatement], source: str) -> None:
     """No text of any reader's statements holds a NUL character (see ``files.NOT_TEXT``)."""
     from payctl.importers.files import NOT_TEXT
 
@@ -84,8 +84,10 @@ def check_text(statements: list[BankStatement], source: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class BankLine:
-    """One booked movement on the account. ``amount`` is signed: + money in, - money out."""
+class ParsedLine:
+    """One booked movement on the account as a reader found it in a file (not stored yet: the
+    stored line is ``payctl.db.models.BankLine``). ``amount`` is signed: + money in, - money
+    out."""
 
     booking_date: dt.date
     amount: Decimal
@@ -100,8 +102,9 @@ class BankLine:
 
 
 @dataclass
-class BankStatement:
-    """One statement (or notification) of one account; a file can hold several."""
+class ParsedStatement:
+    """One statement (or notification) of one account as a reader found it; a file can hold
+    several (the stored statement is ``payctl.db.models.BankStatement``)."""
 
     account: str | None = None  # IBAN or account number of the statement's own account
     currency: str | None = None
@@ -110,7 +113,7 @@ class BankStatement:
     closing_balance: Decimal | None = None
     opening_date: dt.date | None = None
     closing_date: dt.date | None = None
-    lines: list[BankLine] = field(default_factory=list)
+    lines: list[ParsedLine] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:

@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from payctl.importers import xmlsafe
-from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.values import exact_amount
 
 FORMAT = "camt"
@@ -62,7 +62,7 @@ def _ascii_head(head: bytes) -> str:
     return head.decode("latin-1")
 
 
-def read(data: bytes, source: str, **options: Any) -> list[BankStatement]:
+def read(data: bytes, source: str, **options: Any) -> list[ParsedStatement]:
     return _Reader(data, source, bool(options.get("reversal_flips_sign", False))).run()
 
 
@@ -115,8 +115,8 @@ class _Reader:
         self.data = data
         self.source = source
         self.flip_reversals = reversal_flips_sign
-        self.statements: list[BankStatement] = []
-        self.pending: list[BankLine] = []
+        self.statements: list[ParsedStatement] = []
+        self.pending: list[ParsedLine] = []
         self.header_date: dt.date | None = None
         self.entry_no = 0
         self.statement_no = 0  # while a statement is being finished, else 0
@@ -124,7 +124,7 @@ class _Reader:
 
     # --- driving ------------------------------------------------------------------------
 
-    def run(self) -> list[BankStatement]:
+    def run(self) -> list[ParsedStatement]:
         for _event, elem in xmlsafe.iterparse(self.data, self.source):
             tag = elem.tag
             if not tag.endswith(_TAILS):
@@ -228,7 +228,7 @@ class _Reader:
 
     # --- entries ------------------------------------------------------------------------
 
-    def _entry(self, ntry: ET.Element, ns: str) -> list[BankLine]:
+    def _entry(self, ntry: ET.Element, ns: str) -> list[ParsedLine]:
         no = self.entry_no
         status = _first(ntry, ns, "Sts/Cd", "Sts")
         if status and status.upper() in _NOT_BOOKED:
@@ -307,7 +307,7 @@ class _Reader:
         fallback_text: str | None,
         txid: str | None,
         credit: bool,
-    ) -> BankLine:
+    ) -> ParsedLine:
         party = "Dbtr" if credit else "Cdtr"
         return self._make(
             base,
@@ -332,7 +332,7 @@ class _Reader:
         fallback_text: str | None,
         txid: str | None,
         credit: bool,
-    ) -> BankLine:
+    ) -> ParsedLine:
         """One line for an entry whose details are missing or do not add up to it: keep what
         all details agree on."""
         if not details:
@@ -354,12 +354,12 @@ class _Reader:
         )
 
     @staticmethod
-    def _make(base: dict[str, Any], amount: Decimal, **fields: Any) -> BankLine:
-        return BankLine(amount=amount, **base, **fields)
+    def _make(base: dict[str, Any], amount: Decimal, **fields: Any) -> ParsedLine:
+        return ParsedLine(amount=amount, **base, **fields)
 
     # --- statements ---------------------------------------------------------------------
 
-    def _statement(self, stmt: ET.Element, ns: str) -> BankStatement:
+    def _statement(self, stmt: ET.Element, ns: str) -> ParsedStatement:
         acct = _find(stmt, ns, "Acct")
         opening, opening_date, opening_ccy = self._balance(stmt, ns, ("OPBD", "PRCD"))
         closing, closing_date, closing_ccy = self._balance(stmt, ns, ("CLBD",))
@@ -375,7 +375,7 @@ class _Reader:
         lines = self._finish_lines(
             closing_date or period_end or created or self.header_date, currency
         )
-        return BankStatement(
+        return ParsedStatement(
             account=_first(acct, ns, "Id/IBAN", "Id/Othr/Id"),
             currency=currency,
             statement_id=_text(stmt, ns, "Id"),
@@ -386,7 +386,9 @@ class _Reader:
             lines=lines,
         )
 
-    def _finish_lines(self, statement_date: dt.date | None, currency: str | None) -> list[BankLine]:
+    def _finish_lines(
+        self, statement_date: dt.date | None, currency: str | None
+    ) -> list[ParsedLine]:
         lines, self.pending = self.pending, []
         for index, line in enumerate(lines):
             if line.booking_date is not _UNDATED and line.currency:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from payctl.importers.bank import BankFileError, BankStatement
+from payctl.importers.bank import BankFileError, ParsedStatement
 from payctl.importers.files import unreadable
 from payctl.importers.profiles import Profile, ProfileError, get_profile
 from payctl.importers.table import choose_profile, read_table
@@ -266,7 +266,7 @@ def read(
     profile: str | Path | Profile | None = None,
     currency: str | None = None,
     **_options: object,
-) -> list[BankStatement]:
+) -> list[ParsedStatement]:
     """Read a bank CSV. ``profile``: None (auto), a built-in name, a ``.toml`` path or a Profile;
     ``currency``: the currency of a file that names none (default: left empty, so the
     importer uses the journal's)."""

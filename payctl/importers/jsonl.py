@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from payctl.domain.dates import parse_date
 from payctl.errors import InputError
-from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.files import decode_text
 from payctl.importers.values import exact_amount
 
@@ -74,12 +74,12 @@ def _text(obj: dict[str, object], field: str, source: str, line: int) -> str | N
     return text
 
 
-def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
+def read(data: bytes, source: str, **_: object) -> list[ParsedStatement]:
     try:
         text = decode_text(data, source, hint="JSON lines are UTF-8")
     except InputError as exc:  # readers raise BankFileError only
         raise BankFileError(exc.message) from None
-    statements: dict[str | None, BankStatement] = {}
+    statements: dict[str | None, ParsedStatement] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -93,10 +93,10 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
             if obj.get(required) in (None, ""):
                 raise BankFileError.at(source, number, required, "missing")
         account = _text(obj, "account", source, number)
-        st = statements.setdefault(account, BankStatement(account=account))
+        st = statements.setdefault(account, ParsedStatement(account=account))
         currency = str(obj.get("currency") or "EUR").upper()
         st.lines.append(
-            BankLine(
+            ParsedLine(
                 booking_date=_date(obj["booking_date"], source, number, "booking_date"),
                 value_date=_date(obj["value_date"], source, number, "value_date")
                 if obj.get("value_date")

@@ -1,18 +1,19 @@
 """SWIFT MT940 (customer statement) reader, for the dialects banks really send.
 
-The field grammar of ``:61:`` lines and balances is parsed by the maintained ``mt-940`` package
-(import ``mt940``, WoLpH). What it does not cope with is done here:
+The whole grammar is here; no MT940 library is used. The ``mt-940`` package (WoLpH) was used
+for the ``:61:`` and balance fields until issue 9, but every value had to be checked and
+rewritten before it could be handed over (it cuts an over-long amount silently, moves 30
+February to the 28th, and raises bare errors without a line), and its ``:86:`` processors read
+the German sub-fields differently from what payctl stores (an end-to-end reference runs into
+the text after it, the purpose outside ``SVWZ+`` and the sub-fields ``?38``/``?60-63`` are
+lost, ``?32``/``?33`` names are glued). What is done here:
 
-* Splitting the file into tags. ``mt940.parse`` gives no line numbers (needed for one-line
-  errors) and raises ``RuntimeError`` on the ASN and SNS files, whose ``:61:`` carries an IBAN as
-  an 18-character customer reference and continues on a second line with the counterparty name
-  (SWIFT "supplementary details"); the library's pattern allows 16 characters there and cannot
-  skip the line break. So this module has its own tolerant splitter (SWIFT ``{1:}..{4:`` envelopes,
-  bank header lines such as ``ABNANL2A`` / ``940`` / ``:940:`` / ING's ``0000 01INGBNL2A...``,
-  ``-`` / ``-}`` / ``-XXX`` trailers, CRLF, control characters), hands mt940 only the first line
-  of a ``:61:`` and keeps the continuation lines as the supplementary details.
-* Validating fields first, so a bad file fails with the field named (the library either raises a
-  bare ``RuntimeError``/``ValueError`` or, for an over-long amount, silently cuts it).
+* Splitting the file into tags, with line numbers (for one-line errors), SWIFT ``{1:}..{4:``
+  envelopes, bank header lines such as ``ABNANL2A`` / ``940`` / ``:940:`` / ING's
+  ``0000 01INGBNL2A...``, ``-`` / ``-}`` / ``-XXX`` trailers, CRLF, control characters. A
+  ``:61:`` may continue on a second line with the counterparty name (SWIFT "supplementary
+  details", ASN and SNS); its customer reference may be longer than 16 characters (an IBAN).
+* Validating fields first, so a bad file fails with the field named.
 * ``:86:`` details: German ``?NN`` sub-fields with SEPA keywords, Dutch ``/KEY/`` fields,
   Triodos ``>NN`` sub-fields, ASN/SNS "account name" first lines, ABN AMRO GIRO/BEA text,
   Knab and mBank labels, free text otherwise.
@@ -25,18 +26,14 @@ Amounts are signed Decimals: C and RD (reversal of a debit) are money in, D and 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from payctl.domain.iban import is_valid_iban
-from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.values import exact_amount
-
-if TYPE_CHECKING:
-    from types import ModuleType
 
 FORMAT = "mt940"
 
@@ -204,10 +201,10 @@ def _check_amount(text: str, field_: str, limit: int = 15) -> str:
 
 
 def _check_date(text: str, field_: str, shape: str = "YYMMDD", year: int = 2000) -> int:
-    """YYMMDD (years 2000-2099, as mt940 reads them) or MMDD in ``year``; returns the year.
+    """YYMMDD (years 2000-2099) or MMDD in ``year``; returns the year.
 
-    A day the month does not have (30 February, 29 February of a common year) is refused: mt940
-    would silently move it to the month's last day."""
+    A day the month does not have (30 February, 29 February of a common year) is refused, not
+    moved to the month's last day."""
     if not (len(text) == len(shape) and text.isascii() and text.isdigit()):
         raise _Fail(field_, f"{text!r} is not a date ({shape})")
     if len(text) == 6:
@@ -549,7 +546,17 @@ _HEAD = re.compile(
     re.IGNORECASE,
 )
 _TYPE_AFTER_SPACE = re.compile(r" [A-Z][A-Z0-9]{3}")
+# What follows the amount: [type code (1!a3!c)] customer reference [//bank reference] [more].
+# The customer reference runs up to "//" whatever its length (ASN/SNS put an IBAN there); the
+# bank reference is 23 characters at most (SWIFT says 16; GLS/Atruvia send 23), anything after
+# it is supplementary details written on the same line.
+_REST = re.compile(
+    r"(?:[A-Z][A-Z0-9 ]{3})?(?P<customer>(?:(?!//).)*)(?://(?P<bank>.{0,23}))?(?P<more>.*)",
+    re.IGNORECASE,
+)
 _ACCOUNT_REF = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}|P?\d{7,10}")
+# An entry date (MMDD, no year) this far from the value date lies across New Year from it.
+_YEAR_BOUNDARY_DAYS = 330
 
 
 @dataclass
@@ -566,7 +573,7 @@ class _Entry:
 def _check_dates(first: str) -> None:
     """Name the date of a :61: line that is wrong, if one is. The entry date (MMDD) is checked
     in the value date's year: only 29 February depends on the year, and it is never next to a
-    year boundary, where mt940 moves the entry date to the year before or after."""
+    year boundary, where the entry date belongs to the year before or after."""
     year = _check_date(first[:6], ":61: value date")
     head = _HEAD.match(first)
     entry = (head.group("entry") or "").strip() if head else ""
@@ -584,37 +591,48 @@ def _head(first: str) -> re.Match[str]:
     return head
 
 
-def _normalised_61(first: str) -> tuple[str, str]:
-    """(the line as mt940 can parse it, the amount in it).
+def _dates(head: re.Match[str]) -> tuple[dt.date, dt.date]:
+    """(value date, booking date) of a checked :61: line (:func:`_check_dates`).
 
-    Fixes for mt940: leading zeros of the amount go (its pattern takes 15 characters and
-    silently cuts longer amounts) and a space between amount and type code (Deutsche Bank) goes
-    too. An amount without its decimal comma is refused: the amount would end at the first
-    other character, and ``1e400,00`` would be read as 1 with a transaction type ``e400``.
+    The entry date has no year: it is the value date's, or the year before or after when that
+    puts it closer (a booking on 31 December valued on 2 January)."""
+    written = head.group("date")
+    value = dt.date(2000 + int(written[:2]), int(written[2:4]), int(written[4:]))
+    entry = (head.group("entry") or "").strip()
+    if not entry:
+        return value, value
+    booking = dt.date(value.year, int(entry[:2]), int(entry[2:]))
+    if (value - booking).days >= _YEAR_BOUNDARY_DAYS:
+        booking = booking.replace(year=value.year + 1)
+    elif (booking - value).days >= _YEAR_BOUNDARY_DAYS:
+        booking = booking.replace(year=value.year - 1)
+    return value, booking
+
+
+def _amount(head: re.Match[str]) -> Decimal:
+    """The signed amount of a :61: line: C and RD are money in, D and RC money out.
+
+    An amount without its decimal comma is refused: the amount would end at the first other
+    character, and ``1e400,00`` would be read as 1 with a transaction type ``e400``.
     """
-    head = _head(first)
     written = head.group("amount")
     if written and not any(sep in written for sep in ",."):
         shown = (written + head.group("rest"))[:24]
         raise _Fail(":61: amount", f"{shown!r} is not an amount (digits with a decimal comma)")
-    amount = _check_amount(written, ":61: amount")
-    rest = head.group("rest")
-    if _TYPE_AFTER_SPACE.match(rest):
-        rest = rest[1:]
-    entry = head.group("entry") or ""
-    line = first[:6] + entry + first[head.start("mark") : head.start("space")] + amount + rest
-    return line, amount
+    amount = Decimal(_check_amount(written, ":61: amount").replace(",", "."))
+    return -amount if head.group("mark").upper() in ("D", "RC") else amount
 
 
-def _references(parsed: dict[str, Any], extra: list[str]) -> tuple[str | None, str | None, bool]:
+def _references(
+    customer: str, inline: str, extra: list[str]
+) -> tuple[str | None, str | None, bool]:
     """(customer reference, supplementary details, details were on the :61: line itself).
 
     With a second line the first one holds no details, so the reference runs up to ``//`` (any
     length: ASN/SNS put an IBAN there); alone, it is SWIFT's 16 characters and the rest is
     details (Rabobank: ``0121470966      W.P. Jansen``).
     """
-    reference = parsed.get("customer_reference") or ""
-    inline = (parsed.get("extra_details") or "").strip()
+    reference = customer
     same_line = False
     if not extra and len(reference) > 16 and " " in reference.strip():
         reference, inline = reference[:16], (reference[16:] + " " + inline)
@@ -626,73 +644,54 @@ def _references(parsed: dict[str, Any], extra: list[str]) -> tuple[str | None, s
     return reference, supplementary, same_line
 
 
+def _balance(fld: _Field) -> tuple[Decimal, str, dt.date]:
+    """(signed amount, currency, date) of a :60F:/:60M:/:62F:/:62M: value."""
+    name = f":{fld.tag}:"
+    value = fld.value.replace("\n", "")
+    if value[:1].upper() not in ("C", "D"):
+        raise _Fail(f"{name} debit/credit mark", f"{value[:1]!r} is not C or D")
+    _check_date(value[1:7], f"{name} date")
+    currency = value[7:10]
+    if not _CURRENCY.fullmatch(currency):
+        raise _Fail(f"{name} currency", f"{currency!r} is not a currency code")
+    amount = Decimal(_check_amount(value[10:], f"{name} amount", limit=17).replace(",", "."))
+    if value[:1].upper() == "D":
+        amount = -amount
+    signed = _exact(amount, currency, f"{name} amount")
+    return signed, currency, dt.date(2000 + int(value[1:3]), int(value[3:5]), int(value[5:7]))
+
+
 class _Reader:
-    """Turns split blocks into statements, with mt940 doing the field grammar."""
+    """Turns split blocks into statements."""
 
-    def __init__(self, source: str, mt940: ModuleType) -> None:
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.statement_tag = mt940.tags.StatementGLS()
-        self.balance_tag = mt940.tags.FinalOpeningBalance()
-        # RC (reversal of a credit) is money out; mt940 keeps it positive unless told.
-        options = mt940.Options(reversal_sign=True, case_insensitive_marks=True)
-        self.transactions = mt940.models.Transactions(options=options)
-
-    def library(self, field_: str, tag: Any, value: str, currency: str | None = None) -> Any:
-        """Parse one tag value with mt940; whatever it raises becomes a ``_Fail``."""
-        try:
-            data = tag.parse(self.transactions, value)
-            raw_amount = data.get("amount")
-            if currency:
-                data["currency"] = currency
-            return raw_amount, tag(self.transactions, data)
-        except Exception as exc:  # RuntimeError, ValueError, decimal errors from the library
-            raise _Fail(field_, f"{value!r} not understood ({type(exc).__name__})") from None
-
-    # -- balances -------------------------------------------------------------------------
-
-    def balance(self, fld: _Field) -> tuple[Decimal, str, dt.date]:
-        """(signed amount, currency, date) of a :60F:/:60M:/:62F:/:62M: value."""
-        name = f":{fld.tag}:"
-        value = fld.value.replace("\n", "")
-        if value[:1].upper() not in ("C", "D"):
-            raise _Fail(f"{name} debit/credit mark", f"{value[:1]!r} is not C or D")
-        _check_date(value[1:7], f"{name} date")
-        currency = value[7:10]
-        if not _CURRENCY.fullmatch(currency):
-            raise _Fail(f"{name} currency", f"{currency!r} is not a currency code")
-        amount = _check_amount(value[10:], f"{name} amount", limit=17)
-        tag = self.balance_tag
-        _, result = self.library(f"{name} balance", tag, value[:10] + amount)
-        balance = result[tag.slug]
-        signed = _exact(balance.amount.amount, currency, f"{name} amount")
-        return signed, currency, dt.date(balance.date.year, balance.date.month, balance.date.day)
 
     # -- :61: -----------------------------------------------------------------------------
 
     def entry(self, fld: _Field, currency: str) -> _Entry:
         first, *extra = [ln.strip() for ln in fld.lines if ln.strip()] or [""]
-        _check_dates(first)  # mt940 only says ValueError; name the date if it is one
-        line, amount = _normalised_61(first)
-        raw_amount, parsed = self.library(":61: statement line", self.statement_tag, line, currency)
-        if raw_amount != amount:  # mt940 split the line differently than the checks did
-            raise _Fail(":61: amount", f"{amount!r} could not be read in {first!r}")
-        value_date = dt.date(parsed["date"].year, parsed["date"].month, parsed["date"].day)
-        entry_date = parsed.get("entry_date")  # mt940 corrects the year across New Year
-        booking = (
-            value_date
-            if entry_date is None
-            else dt.date(entry_date.year, entry_date.month, entry_date.day)
+        _check_dates(first)
+        head = _head(first)
+        amount = _amount(head)
+        value_date, booking = _dates(head)
+        rest = head.group("rest")
+        if _TYPE_AFTER_SPACE.match(rest):  # Deutsche Bank: "12,35 NRTI..."
+            rest = rest[1:]
+        parts = _REST.fullmatch(rest)
+        assert parts is not None  # every group may be empty: any text matches
+        reference, supplementary, same_line = _references(
+            parts.group("customer"), parts.group("more").strip(), extra
         )
-        reference, supplementary, same_line = _references(parsed, extra)
-        bank_reference = _squash(parsed.get("bank_reference"))
+        bank_reference = _squash(parts.group("bank"))
         if bank_reference and bank_reference.upper() == "NONREF":
             bank_reference = None
-        signed = _exact(parsed["amount"].amount, currency, ":61: amount")
+        signed = _exact(amount, currency, ":61: amount")
         return _Entry(
             value_date, booking, signed, reference, bank_reference, supplementary, same_line
         )
 
-    def line(self, fld: _Field, details: list[str], currency: str) -> BankLine:
+    def line(self, fld: _Field, details: list[str], currency: str) -> ParsedLine:
         entry = self.entry(fld, currency)
         info = _details(details, entry.reference) if details else _Details()
         account, name = info.account, info.name
@@ -705,7 +704,7 @@ class _Reader:
             account = account or _compact(entry.supplementary)  # Rabobank: IBAN on line 2
         if reference_is_account or entry.name_in_supplementary:
             name = name or entry.supplementary
-        return BankLine(
+        return ParsedLine(
             booking_date=entry.booking_date,
             value_date=entry.value_date,
             amount=entry.amount,
@@ -720,7 +719,7 @@ class _Reader:
 
     # -- statements -----------------------------------------------------------------------
 
-    def statement(self, block: _Block) -> BankStatement:
+    def statement(self, block: _Block) -> ParsedStatement:
         parts = _Parts.collect(block)
         if parts.closing is None and not block.ended:
             raise _Fail(
@@ -729,17 +728,17 @@ class _Reader:
                 "the file looks truncated",
                 block.fields[-1].line_no,
             )
-        statement = BankStatement(statement_id=parts.statement_id)
+        statement = ParsedStatement(statement_id=parts.statement_id)
         statement.account, named_currency = _statement_account(parts.account or "")
         currencies = []
         if parts.opening is not None:
             statement.opening_balance, currency, statement.opening_date = _at(
-                parts.opening, self.balance, parts.opening
+                parts.opening, _balance, parts.opening
             )
             currencies.append(currency)
         if parts.closing is not None:
             statement.closing_balance, currency, statement.closing_date = _at(
-                parts.closing, self.balance, parts.closing
+                parts.closing, _balance, parts.closing
             )
             currencies.append(currency)
         statement.currency = next(iter(currencies), named_currency or parts.floor_currency)
@@ -753,7 +752,7 @@ class _Reader:
             statement.lines.append(_at(fld, self.line, fld, details, statement.currency))
         return statement
 
-    def read(self, blocks: list[_Block]) -> list[BankStatement]:
+    def read(self, blocks: list[_Block]) -> list[ParsedStatement]:
         statements = []
         for block in blocks:
             try:
@@ -817,16 +816,11 @@ class _Parts:
             self.floor_currency = self.floor_currency or fld.value[:3]
 
 
-def read(data: bytes, source: str, **options: object) -> list[BankStatement]:
+def read(data: bytes, source: str, **options: object) -> list[ParsedStatement]:
     """Parse MT940 bytes into statements; invalid content raises ``BankFileError``.
 
     Option ``encoding`` forces a code page instead of detecting one; others are ignored.
     """
-    import mt940 as mt940_library
-
-    library_log = logging.getLogger("mt940")  # its parse errors would reach stderr otherwise
-    if not library_log.handlers:
-        library_log.addHandler(logging.NullHandler())
     encoding = options.get("encoding")
     if encoding:
         try:
@@ -838,4 +832,4 @@ def read(data: bytes, source: str, **options: object) -> list[BankStatement]:
     blocks = _split(_clean(text))
     if not blocks:
         raise BankFileError.at(source, None, None, "no MT940 statement found (no :20: tag)")
-    return _Reader(source, mt940_library).read(blocks)
+    return _Reader(source).read(blocks)

@@ -39,7 +39,7 @@ from decimal import Decimal
 from typing import Any
 
 from payctl.importers import xmlsafe
-from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.values import exact_amount
 
 FORMAT = "ofx"
@@ -69,7 +69,7 @@ def sniff(head: bytes) -> bool:
     return start.startswith(b"OFXHEADER") or b"<?OFX" in start or bool(_OFX_START.search(head))
 
 
-def read(data: bytes, source: str, **_options: Any) -> list[BankStatement]:
+def read(data: bytes, source: str, **_options: Any) -> list[ParsedStatement]:
     match = _OFX_START.search(data)
     if match is None:
         raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
@@ -240,7 +240,7 @@ class _Statement:
         self.tree = tree
         self.source = tree.source
 
-    def build(self) -> BankStatement:
+    def build(self) -> ParsedStatement:
         node = self.node
         currency = (node.text("CURDEF") or "").upper() or None
         account = node.text("BANKACCTFROM/ACCTID") or node.text("CCACCTFROM/ACCTID")
@@ -253,7 +253,7 @@ class _Statement:
         if ledger is not None and ledger.text("BALAMT"):
             closing = self._amount(ledger, "BALAMT", currency)
             closing_date = self._date(ledger, "DTASOF")
-        return BankStatement(
+        return ParsedStatement(
             account=account,
             currency=currency,
             statement_id=None,
@@ -264,7 +264,7 @@ class _Statement:
             lines=lines,
         )
 
-    def _line(self, trn: _Node, currency: str | None) -> BankLine:
+    def _line(self, trn: _Node, currency: str | None) -> ParsedLine:
         own_currency = trn.text("CURRENCY/CURSYM")
         line_currency = (own_currency or currency or "").upper()
         if not line_currency:
@@ -273,7 +273,7 @@ class _Statement:
         if booking is None:
             raise self._fail(trn, "DTPOSTED", "missing")
         name = trn.text("NAME") or trn.text("PAYEE/NAME")
-        return BankLine(
+        return ParsedLine(
             booking_date=booking,
             amount=self._amount(trn, "TRNAMT", line_currency),
             currency=line_currency,

@@ -2,7 +2,7 @@ r"""The table reader: applies a profile to the rows of one bank table (CSV or a 
 
 ``csvfile`` and ``xlsx`` turn bytes into ``(line or row number, cells)`` rows; :func:`read_table`
 finds the header (``headers``), reads every row's cells with the value parsers (``values``) into
-:class:`~payctl.importers.bank.BankLine`\ s and groups them into statements by (account,
+:class:`~payctl.importers.bank.ParsedLine`\ s and groups them into statements by (account,
 currency, statement id) in order of appearance. Opening and closing balances come from the
 profile's ``[statement]`` patterns, else from the ``balance`` column when the running balance is
 consistent row after row (in file order or reversed, for newest-first exports); otherwise they
@@ -21,7 +21,7 @@ from itertools import chain, islice
 from typing import Any
 
 from payctl.domain.money import AmountTooLarge, check_limit
-from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.headers import ColumnMap, select
 from payctl.importers.profiles import AMOUNT_FIELDS, FIELDS, Profile, ProfileError
 from payctl.importers.values import (
@@ -49,7 +49,7 @@ class _Group:
     account: str | None
     currency: str
     statement_id: str | None
-    lines: list[BankLine] = field(default_factory=list)
+    lines: list[ParsedLine] = field(default_factory=list)
     chain: list[tuple[Decimal, Decimal | None]] = field(default_factory=list)  # (row total, bal)
 
 
@@ -159,7 +159,7 @@ class TableReader:
         amount, fee = self._amounts(number, cells)
         currency = self._currency(cells, number) if self.cols["currency"] else self.default_currency
         first, join, cols = first_text, joined_text, self.cols
-        line = BankLine(
+        line = ParsedLine(
             booking,
             self._exact(number, amount, currency, "amount"),
             currency,
@@ -184,7 +184,7 @@ class TableReader:
         number: int,
         cells: Sequence[object],
         group: _Group,
-        line: BankLine,
+        line: ParsedLine,
         fee: Decimal | None,
     ) -> None:
         total = line.amount
@@ -352,14 +352,14 @@ class TableReader:
 
     # -- statements -------------------------------------------------------------------------
 
-    def statements(self) -> list[BankStatement]:
+    def statements(self) -> list[ParsedStatement]:
         meta = self._meta_values()
         groups = list(self.groups.values()) or [_Group(None, self.default_currency, None)]
         out = []
         for g in groups:
             opening, closing = _chain_balances(g.chain)
             dates = [ln.booking_date for ln in g.lines]
-            st = BankStatement(
+            st = ParsedStatement(
                 account=g.account or meta.get("account"),
                 currency=g.currency or meta.get("currency") or None,
                 statement_id=g.statement_id or meta.get("statement_id"),
@@ -455,7 +455,7 @@ def read_table(
     *,
     unit: str = "line",
     currency: str | None = None,
-) -> list[BankStatement]:
+) -> list[ParsedStatement]:
     """Apply ``profile`` (None: auto-select) to ``(number, cells)`` rows of one table."""
     head, it = _take_head(rows, source)
     found = select(head, profile)

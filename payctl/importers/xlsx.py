@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from payctl.importers.bank import BankFileError, BankStatement
+from payctl.importers.bank import BankFileError, ParsedStatement
 from payctl.importers.files import unreadable
 from payctl.importers.profiles import Profile, ProfileError, get_profile
 from payctl.importers.table import read_table
@@ -137,7 +137,7 @@ def read(
     currency: str | None = None,
     sheet: str | int | None = None,
     **_options: object,
-) -> list[BankStatement]:
+) -> list[ParsedStatement]:
     """Read the first sheet holding a bank table (or the one named by ``sheet``/the profile)."""
     prof = get_profile(profile)
     found = sheets(data, source)

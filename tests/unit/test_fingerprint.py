@@ -11,7 +11,7 @@ import sys
 from decimal import Decimal
 
 from payctl.domain.fingerprint import fingerprints
-from payctl.importers.bank import BankLine
+from payctl.importers.bank import ParsedLine
 
 ACCOUNT = "DE89370400440532013000"
 
@@ -25,8 +25,8 @@ def bl(
     cp: str | None = "NL91ABNA0417164300",
     ref: str | None = None,
     currency: str = "EUR",
-) -> BankLine:
-    return BankLine(
+) -> ParsedLine:
+    return ParsedLine(
         booking_date=dt.date(2026, 2, day),
         amount=Decimal(amount),
         currency=currency,
@@ -49,9 +49,9 @@ SCRIPT = """
 import datetime as dt, json, sys
 from decimal import Decimal
 from payctl.domain.fingerprint import fingerprints
-from payctl.importers.bank import BankLine
+from payctl.importers.bank import ParsedLine
 rows = json.loads(sys.argv[1])
-lines = [BankLine(booking_date=dt.date.fromisoformat(r[0]), amount=Decimal(r[1]), currency="EUR",
+lines = [ParsedLine(booking_date=dt.date.fromisoformat(r[0]), amount=Decimal(r[1]), currency="EUR",
                   counterparty_name=r[2], counterparty_account=r[3], remittance=r[4],
                   structured_reference=None, transaction_id=r[5]) for r in rows]
 print(json.dumps(fingerprints(sys.argv[2], lines)))

@@ -37,19 +37,20 @@ from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_am
 from payctl.errors import InputError
 from payctl.importers.bank import (
     BankFileError,
+    ParsedLine,
+    ParsedStatement,
     check_dates,
     check_text,
     line_place,
 )
-from payctl.importers.bank import (
-    BankLine as ParsedLine,
-)
-from payctl.importers.bank import (
-    BankStatement as ParsedStatement,
-)
 from payctl.importers.values import exact_amount
 from payctl.services import lookups
-from payctl.services.bank.bank_posting import BankPosting, NewLinePayment, candidate_json
+from payctl.services.bank.bank_posting import (
+    BankPosting,
+    NewLinePayment,
+    Reconciliation,
+    candidate_json,
+)
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
 from payctl.services.ledger import audit
 from payctl.services.ledger.settings import lock_date
@@ -146,6 +147,17 @@ class _Stored(NamedTuple):
     currency: str
 
 
+class _NewLine(NamedTuple):
+    """A line of the file to store: no stored line and no earlier line of the file has its
+    fingerprint."""
+
+    statement: int  # its statement's position in the file (BankStatement.seq)
+    parsed: ParsedLine
+    fingerprint: str
+    amount: int  # in minor units of ``currency``
+    currency: str
+
+
 def _line_change(stored: _Stored, line: ParsedLine, minor: int, cur: str) -> LineChange | None:
     """How a line of the file differs from the stored line with its fingerprint (the same
     bank transaction id re-sent with a corrected date or amount), or None when it does not.
@@ -172,17 +184,15 @@ def _line_change(stored: _Stored, line: ParsedLine, minor: int, cur: str) -> Lin
 
 
 def line_row(
-    line: ParsedLine,
+    new: _NewLine,
     line_id: int,
     statement_id: int,
     journal_id: int,
-    fp: str,
-    minor: int,
-    currency: str,
     account: str | None,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """The bank_lines row of a parsed line, in review until a decision says otherwise."""
+    """The bank_lines row of a new line, in review until a decision says otherwise."""
+    line = new.parsed
 
     def cut(value: str | None, size: int = 200) -> str | None:
         return value[:size] if value else None
@@ -191,11 +201,11 @@ def line_row(
         "id": line_id,
         "statement_id": statement_id,
         "journal_id": journal_id,
-        "fingerprint": fp,
+        "fingerprint": new.fingerprint,
         "booking_date": line.booking_date,
         "value_date": line.value_date,
-        "amount": minor,
-        "currency": currency,
+        "amount": new.amount,
+        "currency": new.currency,
         "counterparty_name": cut(line.counterparty_name),
         "counterparty_account": account,
         "remittance": line.remittance or None,
@@ -352,7 +362,7 @@ class BankExtractService:
         await self.session.execute(
             select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
         )
-        new: list[tuple[int, ParsedLine, str, int, str]] = []  # (stmt seq, line, fp, minor, cur)
+        new: list[_NewLine] = []
         for st in statements:
             self._check_account(j, st, source)
         kinds = file_fingerprints(statements, j.code)
@@ -379,7 +389,7 @@ class BankExtractService:
                     report.duplicates += 1
                     continue
                 taken.add(fp)
-                new.append((seq, line, fp, minor, cur))
+                new.append(_NewLine(seq, line, fp, minor, cur))
         report.changed = len(report.changes)
         report.new_lines = len(new)
         # The same bytes read again (another --profile or --input-format) may give new lines:
@@ -508,7 +518,7 @@ class BankExtractService:
     async def _match_and_book(
         self,
         j: Journal,
-        new: list[tuple[int, ParsedLine, str, int, str]],
+        new: list[_NewLine],
         statement_ids: dict[int, int],
         report: FileReport,
         auto_confirm: bool,
@@ -516,14 +526,14 @@ class BankExtractService:
     ) -> None:
         if not new:
             return
-        dates = [ln.booking_date for _, ln, _, _, _ in new]
+        dates = [ln.parsed.booking_date for ln in new]
         matcher, invoices, payments = await load_matcher(self.session, j.id, min(dates), max(dates))
         lock = await lock_date(self.session)
         prime_fuzzy(
             matcher,
             [
-                (ln.counterparty_name, _account_key(ln.counterparty_account) or None)
-                for _, ln, _, _, _ in new
+                (ln.parsed.counterparty_name, _account_key(ln.parsed.counterparty_account) or None)
+                for ln in new
             ],
         )
         posting = BankPosting(self.session, self.user, invoices)
@@ -570,7 +580,7 @@ class BankExtractService:
         self,
         ctx: _Booking,
         posting: BankPosting,
-        chunk: list[tuple[int, ParsedLine, str, int, str]],
+        chunk: list[_NewLine],
         line_ids: list[int],
         report: FileReport,
     ) -> list[int]:
@@ -578,8 +588,9 @@ class BankExtractService:
         j = ctx.journal
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
-        reconcile: list[tuple[int, Any, int]] = []  # (row index, payment, amount)
-        for index, (seq, line, fp, minor, cur) in enumerate(chunk):
+        reconcile: list[Reconciliation] = []
+        for index, item in enumerate(chunk):
+            line, minor, cur = item.parsed, item.amount, item.currency
             account = _account_key(line.counterparty_account)[:64] or None
             text = " ".join(filter(None, [line.structured_reference, line.remittance]))
             result = ctx.matcher.match(
@@ -590,15 +601,7 @@ class BankExtractService:
                 result.decision, result.review_reason = None, held
             best = result.decision
             row = line_row(
-                line,
-                line_ids[index],
-                ctx.statement_ids[seq],
-                j.id,
-                fp,
-                minor,
-                cur,
-                account,
-                ctx.now,
+                item, line_ids[index], ctx.statement_ids[item.statement], j.id, account, ctx.now
             )
             row["reason"] = result.review_reason
             rows.append(row)
@@ -621,7 +624,15 @@ class BankExtractService:
             )
             if best.payment_id is not None:
                 row.update(link="reconciled", payment_id=best.payment_id)
-                reconcile.append((index, ctx.payments[best.payment_id], abs(minor)))
+                reconcile.append(
+                    Reconciliation(
+                        line_ids[index],
+                        ctx.payments[best.payment_id],
+                        abs(minor),
+                        line.booking_date,
+                        f"bank line {line_ids[index]}",
+                    )
+                )
             else:
                 row["link"] = "created"
                 drafts.append(
@@ -641,19 +652,13 @@ class BankExtractService:
             rows[index_of[line_id]]["payment_id"] = pid
         await bulk_insert(self.session, BankLine.__table__, rows)
         await self._audit_lines(rows)
-        entry_ids = await posting.reconcile(
-            j,
-            [
-                (line_ids[i], p, amount, rows[i]["booking_date"], f"bank line {line_ids[i]}")
-                for i, p, amount in reconcile
-            ],
-        )
+        entry_ids = await posting.reconcile(j, reconcile)
         if entry_ids:
             await self.session.execute(
                 update(BankLine),
                 [
-                    {"id": line_ids[i], "reconcile_entry_id": e}
-                    for (i, _, _), e in zip(reconcile, entry_ids, strict=True)
+                    {"id": r.line_id, "reconcile_entry_id": e}
+                    for r, e in zip(reconcile, entry_ids, strict=True)
                 ],
             )
         report.reconciled += len(entry_ids)

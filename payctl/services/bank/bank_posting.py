@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from payctl.db.ids import allocate_ids
 from payctl.db.models import BankLine, Journal, Partner, Payment, PaymentAllocation
 from payctl.domain.enums import INBOUND, InvoiceState, PaymentState
 from payctl.domain.journal import reconcile_lines
-from payctl.domain.matching import Candidate
+from payctl.domain.matching import Candidate, PostedPayment
 from payctl.domain.states import Action
 from payctl.domain.validation import (
     AllocationFacts,
@@ -48,6 +48,16 @@ class NewLinePayment:
     date: dt.date
     reference: str | None
     memo: str | None
+
+
+class Reconciliation(NamedTuple):
+    """A bank line that settles a posted payment: its bank entry to post."""
+
+    line_id: int
+    payment: Payment | PostedPayment
+    amount: int  # minor units, positive
+    date: dt.date
+    label: str  # of the entry's lines
 
 
 def candidate_json(candidates: Sequence[Candidate]) -> str:
@@ -191,9 +201,9 @@ class BankPosting:
     async def reconcile(
         self,
         journal: Journal,
-        items: list[tuple[int, Payment | Any, int, dt.date, str]],
+        items: list[Reconciliation],
     ) -> list[int]:
-        """(line id, payment, amount, date, label) -> post the outstanding -> bank entries."""
+        """Post the outstanding -> bank entry of each item; their ids, in order."""
         if not items:
             return []
         drafts = []

@@ -17,7 +17,7 @@ from payctl.domain.enums import INBOUND, SETTLES, PartnerKind, PaymentState, Pay
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
-from payctl.services.bank.bank_posting import BankPosting
+from payctl.services.bank.bank_posting import BankPosting, Reconciliation
 from payctl.services.bank.matching_data import booked_on_bank
 from payctl.services.ledger import audit
 from payctl.services.payments.payment_flow_service import PaymentFlowService
@@ -252,7 +252,12 @@ class ReviewService:
                 "confirm it again, then match it"
             )
         (entry_id,) = await BankPosting(self.session, self.user).reconcile(
-            journal, [(line.id, payment, payment.amount, line.booking_date, f"bank line {line.id}")]
+            journal,
+            [
+                Reconciliation(
+                    line.id, payment, payment.amount, line.booking_date, f"bank line {line.id}"
+                )
+            ],
         )
         line.state, line.link, line.payment_id = "matched", "reconciled", payment.id
         line.reconcile_entry_id, line.partner_id = entry_id, payment.partner_id
