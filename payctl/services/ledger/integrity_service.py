@@ -113,6 +113,14 @@ def parse_number(number: str, prefix: str = "") -> tuple[str, int, int] | None:
     return code[len(prefix) :], int(year), int(value)
 
 
+def _payment_violation(
+    code: str, pid: int, number: str | None, problem: str, sep: str = " "
+) -> Violation:
+    """A violation about a payment, named as payctl names a payment everywhere."""
+    label = lookups.label(number, pid)
+    return Violation(code, label, f"payment {label}{sep}{problem}")
+
+
 def _money(minor: int | None) -> str:
     return format_amount(int(minor or 0))
 
@@ -193,17 +201,16 @@ class IntegrityService:
             )
             .order_by(Payment.id)
         )
-        out = []
-        for pid, number, state, count in rows:
-            label = lookups.label(number, pid)
-            out.append(
-                Violation(
-                    "payment_entry",
-                    label,
-                    f"payment {label} is {PaymentState(state).value} and has {count} live "
-                    f"journal entries (expected {1 if state == PaymentState.POSTED else 0})",
-                )
+        out = [
+            _payment_violation(
+                "payment_entry",
+                pid,
+                number,
+                f"is {PaymentState(state).value} and has {count} live journal entries "
+                f"(expected {1 if state == PaymentState.POSTED else 0})",
             )
+            for pid, number, state, count in rows
+        ]
         return out + await self._payment_amounts()
 
     async def _payment_amounts(self) -> list[Violation]:
@@ -246,18 +253,17 @@ class IntegrityService:
             .join(bad, bad.c.pid == Payment.id)
             .order_by(Payment.id)
         )
-        out = []
-        for pid, number, got, want in rows:
-            label = lookups.label(number, pid)
-            out.append(
-                Violation(
-                    "payment_entry_amount",
-                    label,
-                    f"payment {label}: its live entry moves {_money(got)}, expected amount "
-                    f"plus write-offs {_money(want)}",
-                )
+        return [
+            _payment_violation(
+                "payment_entry_amount",
+                pid,
+                number,
+                f"its live entry moves {_money(got)}, expected amount plus write-offs "
+                f"{_money(want)}",
+                sep=": ",
             )
-        return out
+            for pid, number, got, want in rows
+        ]
 
     async def _reversals(self) -> list[Violation]:
         rev, orig = aliased(JournalEntry), aliased(JournalEntry)
@@ -723,14 +729,13 @@ class IntegrityService:
         for pid, number, line_id in held:
             lines[(pid, number)].append(line_id)
         for (pid, number), ids in lines.items():
-            label = lookups.label(number, pid)
             out.append(
-                Violation(
+                _payment_violation(
                     "payment_on_several_lines",
-                    label,
-                    f"payment {label} is held by {len(ids)} bank lines "
-                    f"({', '.join(map(str, ids))}): its money is counted "
-                    f"{len(ids)} times",
+                    pid,
+                    number,
+                    f"is held by {len(ids)} bank lines ({', '.join(map(str, ids))}): its "
+                    f"money is counted {len(ids)} times",
                 )
             )
         return out
