@@ -40,6 +40,7 @@ from typing import Any
 
 from payctl.importers import xmlsafe
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
+from payctl.importers.files import decode_text
 from payctl.importers.values import exact_amount
 
 FORMAT = "ofx"
@@ -74,7 +75,7 @@ def read(data: bytes, source: str, **_options: Any) -> list[BankStatement]:
     if match is None:
         raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
     _refuse_dtd(data[: match.start()], source)
-    text = _decode(data[match.start() :], _charset(data[: match.start()]))
+    text = _decode(data[match.start() :], _charset(data[: match.start()]), source)
     line_base = data.count(b"\n", 0, match.start())
     tree = _Tree(text, source, line_base)
     root = tree.build()
@@ -88,7 +89,8 @@ def _refuse_dtd(header: bytes, source: str) -> None:
     """Refuse a DTD, entity or external reference before ``<OFX>`` (see the module doc)."""
     if b"<" not in header:  # SGML header lines only: no markup, so no DTD
         return
-    text = _NOT_MARKUP.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), _decode(header, _charset(header)))
+    header_text = _decode(header, _charset(header), source)
+    text = _NOT_MARKUP.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), header_text)
     xmlsafe.guard_prologue((text + "<OFX>").encode("utf-8"), source)
 
 
@@ -119,15 +121,11 @@ def _codec(name: str) -> str:
         return "cp1252"
 
 
-def _decode(body: bytes, charset: str) -> str:
+def _decode(body: bytes, charset: str, source: str) -> str:
     """Valid UTF-8 is UTF-8 whatever the header says (a frequent bank mistake); else the
-    declared charset, else cp1252, else ISO-8859-1 (which decodes anything)."""
-    for codec in ("utf-8", charset, "cp1252"):
-        try:
-            return body.decode(codec)
-        except (UnicodeError, LookupError, ValueError, TypeError):  # also non-text codecs
-            continue
-    return body.decode("iso-8859-1")
+    declared charset, else cp1252, else ISO-8859-1 (which decodes anything): the one decoder
+    with those code pages, a file mixing UTF-8 and them read as the header says."""
+    return decode_text(body, source, fallback=(charset, "cp1252", "iso-8859-1"), mixed=True)
 
 
 def _value(text: str) -> str:
