@@ -54,6 +54,7 @@ _TOKENS = re.compile(
     re.S,
 )
 _OFX_START = re.compile(rb"<OFX\s*>", re.I)
+_OFX_START_TEXT = re.compile(r"<OFX\s*>", re.I)
 _XML_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _SGML_HEADER = re.compile(rb"^\s*([A-Z]+)\s*:\s*(\S*)\s*$", re.M)
 # blanked before the prologue's DTD check: the XML declaration, lines without markup
@@ -74,10 +75,13 @@ def read(data: bytes, source: str, **_options: Any) -> list[BankStatement]:
     match = _OFX_START.search(data)
     if match is None:
         raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
-    _refuse_dtd(data[: match.start()], source)
-    text = _decode(data[match.start() :], _charset(data[: match.start()]), source)
-    line_base = data.count(b"\n", 0, match.start())
-    tree = _Tree(text, source, line_base)
+    header = data[: match.start()]
+    _refuse_dtd(header, source)
+    text = _decode(data, _charset(header), source)  # whole: its messages give file lines
+    start = _OFX_START_TEXT.search(text)
+    if start is None:  # pragma: no cover - <OFX> is ASCII, found in the bytes above
+        raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
+    tree = _Tree(text[start.start() :], source, text.count("\n", 0, start.start()))
     root = tree.build()
     statements = [_Statement(node, tree).build() for node in root.walk(_STATEMENTS)]
     if not statements:
