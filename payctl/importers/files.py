@@ -5,10 +5,13 @@ or ``'utf-8' codec can't decode …``), and the one place of the input size limi
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
+import re
 import stat
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -152,30 +155,159 @@ def read_input(
             raise cannot_read(name, exc) from None
 
 
+# --- decoding -------------------------------------------------------------------------------
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_UTF8 = {"utf-8", "utf8", "utf-8-sig", "utf_8", "utf_8_sig", "u8"}
+_LABELS = {"cp1252": "Windows-1252", "cp1250": "Windows-1250"}
+# What bank CSV files are written in when not UTF-8: cp1252 (Western Europe, a superset of
+# latin-1's letters) or cp1250 (Central Europe), by the bytes where the two differ ("ł", "ą",
+# "ż", "ś" are cp1250; "à", "å", "£" are cp1252); latin-1, which reads anything, last.
+BANK_CODE_PAGES = ("cp1252", "cp1250", "latin-1")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_ASCII = bytes(range(128))
+# Bytes that decode to different letters in cp1252 and cp1250, with how strongly each points to
+# one of them: positive for cp1252 (Western), negative for cp1250 (Central European). Bytes where
+# both readings are common letters (e8 è/č, ea ê/ę, f1 ñ/ń) do not vote.
+_CODEPAGE_VOTES = {
+    0xE0: 3,
+    0xC0: 3,
+    0xE5: 2,
+    0xC5: 2,
+    0xA1: 2,
+    0xFF: 2,
+    0xA3: 1,
+    0xEF: 1,  # à À å Å ¡ ÿ £ ï
+    0xB3: -3,
+    0xB9: -3,
+    0xBF: -3,
+    0x9F: -3,
+    0xAF: -3,
+    0x9C: -2,
+    0x8C: -2,  # ł ą ż ź Ż ś Ś
+    0xA5: -2,
+    0xF8: -1,
+    0xD8: -1,
+    0xEC: -1,
+    0xCC: -1,
+    0xF9: -1,
+    0xE6: -1,  # Ą ř Ř ě Ě ů ć
+    0xC6: -1,
+    0xF5: -1,
+    0xFB: -1,
+    0x8D: -5,
+    0x8F: -5,
+    0x9D: -5,  # Ć ő ű Ť Ź ť
+}
+
+
+def _label(codec: str) -> str:
+    name = codec.lower()
+    return "UTF-8" if name in _UTF8 else _LABELS.get(name, codec)
+
+
+def _votes(data: bytes, code_pages: Sequence[str]) -> list[str]:
+    """``code_pages`` with cp1252 and cp1250 in the order the bytes they read differently vote
+    for (one pass: the votes then count in the short string of non-ASCII bytes)."""
+    order = list(code_pages)
+    if "cp1252" in order and "cp1250" in order:
+        high = data.translate(None, _ASCII)
+        score = sum(w * high.count(bytes((byte,))) for byte, w in _CODEPAGE_VOTES.items())
+        i, j = order.index("cp1252"), order.index("cp1250")
+        if (score < 0) == (i < j):
+            order[i], order[j] = order[j], order[i]
+    return order
+
+
+def detect_encoding(data: bytes, fallback: Sequence[str] = ()) -> str | None:
+    """The encoding :func:`decode_text` reads ``data`` in when none is given: the byte-order
+    mark's, else UTF-8, else the first code page of ``fallback`` that reads every byte (cp1252
+    and cp1250 in the order their votes say); None when none does."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return encoding
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in _votes(data, fallback):
+        try:
+            data.decode(encoding)
+            return encoding
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
+
+
 def decode_text(
     data: bytes,
     source: str,
     encoding: str | None = None,
     hint: str = "give --encoding",
-    label: str | None = None,
+    *,
+    fallback: Sequence[str] = (),
+    mixed: bool = False,
 ) -> str:
-    """``data`` as text in ``encoding`` (default UTF-8, a byte-order mark skipped).
+    """``data`` as text: the one decoder of every file payctl reads.
 
-    "FILE is not UTF-8 text (byte 0xde at offset 12); give --encoding"; ``label`` names
-    the encoding(s) tried in that message."""
-    codec = encoding or "utf-8-sig"
+    In ``encoding`` when one is given; else by :func:`detect_encoding` (byte-order mark, UTF-8,
+    then the 8-bit code pages of ``fallback``). A file that is UTF-8 up to a byte that is not
+    is refused as mixed encodings unless ``mixed`` (it would be read as mojibake), and a NUL
+    character as binary data. Errors (:class:`BankFileError`, exit 2) name file, line and byte:
+    "FILE: line 3: encoding: byte 0xfc is not UTF-8 text; give --encoding"."""
+    if encoding:
+        try:
+            return _no_nul(data.decode(encoding), source)
+        except LookupError:
+            raise BankFileError(f"{source}: unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as exc:
+            raise _undecodable(data, exc.start, source, _label(encoding), hint) from None
+    found = detect_encoding(data, fallback)
+    if found is None:
+        raise _strict(data, source, fallback, hint)
+    if found in fallback and not mixed:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if _UTF8_MULTIBYTE.search(data, 0, exc.start):
+                raise _undecodable(
+                    data,
+                    exc.start,
+                    source,
+                    "UTF-8",
+                    f"although the lines before are UTF-8 (mixed encodings?); {hint}",
+                    mixed=True,
+                ) from None
     try:
-        return _no_nul(data.decode(codec), source)
-    except LookupError:
-        raise InputError(f"{source}: unknown encoding {encoding!r}") from None
+        return _no_nul(data.decode(found), source)
+    except UnicodeDecodeError as exc:  # a byte-order mark the rest does not follow
+        raise _undecodable(data, exc.start, source, _label(found), hint) from None
+
+
+def _strict(data: bytes, source: str, fallback: Sequence[str], hint: str) -> BankFileError:
+    """No encoding reads ``data``: the error names the first byte the last one tried cannot
+    read (UTF-8 when there is no fallback)."""
+    last = fallback[-1] if fallback else "utf-8"
+    try:
+        data.decode(last)
     except UnicodeDecodeError as exc:
-        if label is None:
-            utf8 = codec.replace("_", "-").lower() in {"utf-8-sig", "utf-8", "utf8"}
-            label = "UTF-8" if utf8 else codec
-        raise InputError(
-            f"{source} is not {label} text (byte 0x{data[exc.start]:02x} at offset "
-            f"{exc.start}); {hint}"
-        ) from None
+        label = " or ".join(["UTF-8", *(_label(c) for c in fallback)])
+        return _undecodable(data, exc.start, source, label, hint)
+    raise AssertionError("detect_encoding found no encoding for data that decodes")
+
+
+def _undecodable(
+    data: bytes, offset: int, source: str, label: str, hint: str, mixed: bool = False
+) -> BankFileError:
+    line = data.count(b"\n", 0, offset) + 1
+    byte = f"byte 0x{data[offset]:02x}"
+    problem = f"{byte} is not {label} {hint}" if mixed else f"{byte} is not {label} text; {hint}"
+    return BankFileError.at(source, line, "encoding", problem)
 
 
 def _no_nul(text: str, source: str) -> str:
@@ -191,7 +323,7 @@ NOT_TEXT = "NUL character: binary data, not text"
 
 
 def refuse_nul(where: str) -> None:
-    raise InputError(f"{where}: {NOT_TEXT}")
+    raise BankFileError(f"{where}: {NOT_TEXT}")
 
 
 def read_text(path: str | Path, encoding: str | None = None, hint: str = "give --encoding") -> str:

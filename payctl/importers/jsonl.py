@@ -75,10 +75,7 @@ def _text(obj: dict[str, object], field: str, source: str, line: int) -> str | N
 
 
 def read(data: bytes, source: str, **_: object) -> list[ParsedStatement]:
-    try:
-        text = decode_text(data, source, hint="JSON lines are UTF-8")
-    except InputError as exc:  # readers raise BankFileError only
-        raise BankFileError(exc.message) from None
+    text = decode_text(data, source, hint="JSON lines are UTF-8")
     statements: dict[str | None, ParsedStatement] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():

@@ -40,6 +40,7 @@ from typing import Any
 
 from payctl.importers import xmlsafe
 from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
+from payctl.importers.files import decode_text
 from payctl.importers.values import exact_amount
 
 FORMAT = "ofx"
@@ -53,6 +54,7 @@ _TOKENS = re.compile(
     re.S,
 )
 _OFX_START = re.compile(rb"<OFX\s*>", re.I)
+_OFX_START_TEXT = re.compile(r"<OFX\s*>", re.I)
 _XML_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _SGML_HEADER = re.compile(rb"^\s*([A-Z]+)\s*:\s*(\S*)\s*$", re.M)
 # blanked before the prologue's DTD check: the XML declaration, lines without markup
@@ -73,10 +75,13 @@ def read(data: bytes, source: str, **_options: Any) -> list[ParsedStatement]:
     match = _OFX_START.search(data)
     if match is None:
         raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
-    _refuse_dtd(data[: match.start()], source)
-    text = _decode(data[match.start() :], _charset(data[: match.start()]))
-    line_base = data.count(b"\n", 0, match.start())
-    tree = _Tree(text, source, line_base)
+    header = data[: match.start()]
+    _refuse_dtd(header, source)
+    text = _decode(data, _charset(header), source)  # whole: its messages give file lines
+    start = _OFX_START_TEXT.search(text)
+    if start is None:  # pragma: no cover - <OFX> is ASCII, found in the bytes above
+        raise BankFileError(f"{source}: no <OFX> element: this is not an OFX file")
+    tree = _Tree(text[start.start() :], source, text.count("\n", 0, start.start()))
     root = tree.build()
     statements = [_Statement(node, tree).build() for node in root.walk(_STATEMENTS)]
     if not statements:
@@ -88,7 +93,8 @@ def _refuse_dtd(header: bytes, source: str) -> None:
     """Refuse a DTD, entity or external reference before ``<OFX>`` (see the module doc)."""
     if b"<" not in header:  # SGML header lines only: no markup, so no DTD
         return
-    text = _NOT_MARKUP.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), _decode(header, _charset(header)))
+    header_text = _decode(header, _charset(header), source)
+    text = _NOT_MARKUP.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), header_text)
     xmlsafe.guard_prologue((text + "<OFX>").encode("utf-8"), source)
 
 
@@ -119,15 +125,11 @@ def _codec(name: str) -> str:
         return "cp1252"
 
 
-def _decode(body: bytes, charset: str) -> str:
+def _decode(body: bytes, charset: str, source: str) -> str:
     """Valid UTF-8 is UTF-8 whatever the header says (a frequent bank mistake); else the
-    declared charset, else cp1252, else ISO-8859-1 (which decodes anything)."""
-    for codec in ("utf-8", charset, "cp1252"):
-        try:
-            return body.decode(codec)
-        except (UnicodeError, LookupError, ValueError, TypeError):  # also non-text codecs
-            continue
-    return body.decode("iso-8859-1")
+    declared charset, else cp1252, else ISO-8859-1 (which decodes anything): the one decoder
+    with those code pages, a file mixing UTF-8 and them read as the header says."""
+    return decode_text(body, source, fallback=(charset, "cp1252", "iso-8859-1"), mixed=True)
 
 
 def _value(text: str) -> str:

@@ -26,16 +26,6 @@ def normalise_header(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
-def _decode(data: bytes, source: str, encoding: str | None) -> str:
-    """The encoding given, else UTF-8, else Windows-1252 (what spreadsheets save as CSV)."""
-    if encoding:
-        return decode_text(data, source, encoding)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return decode_text(data, source, "cp1252", label="UTF-8 or Windows-1252")
-
-
 def read_table(
     path: str | Path,
     data: bytes | None = None,
@@ -56,7 +46,7 @@ def read_table(
     else:
         from payctl.importers import csvfile
 
-        text = _decode(data, source, encoding)
+        text = decode_text(data, source, encoding, fallback=("cp1252",))
         if not text.strip():
             raise InputError(f"{source}: the file is empty")
         rows = csvfile.records(text, csvfile.detect_delimiter(text), source, WHAT)

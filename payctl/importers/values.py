@@ -14,9 +14,20 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation
+from functools import cache
 
 from payctl.domain.money import exponent
+
+# Quantize exactly: a discarded non-zero digit raises Inexact (the amount is refused); a result
+# longer than 60 digits, InvalidOperation (a value far above the limit of every amount, which
+# ``money.check_limit`` refuses), so a huge exponent never builds a huge number.
+_EXACT = Context(prec=60, traps=[Inexact, InvalidOperation])
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-exponent(currency))
 
 
 def exact_amount(value: Decimal, currency: str) -> Decimal:
@@ -24,23 +35,16 @@ def exact_amount(value: Decimal, currency: str) -> Decimal:
     (``1.500`` EUR is ``1.50``); any other extra digit refuses the amount (``1.505`` EUR), as
     does a NaN or an infinity. Raises ``ValueError`` with the problem (without file, line or
     field: the reader adds them). The one rule of every bank reader: a bank amount is never
-    rounded.
-
-    Works on the digits, not with arithmetic, so it needs no context precision and cannot
-    overflow on a huge value (the limit of every amount is ``money.check_limit``'s)."""
+    rounded."""
     if not value.is_finite():
         raise ValueError(f"{value} is not an amount")
-    places = exponent(currency)
-    sign, digits, exp = value.as_tuple()
-    extra = -places - int(exp)  # digits written beyond the currency's minor unit
-    if extra > 0 and any(digits[-extra:]):
+    try:
+        return value.quantize(_quantum(currency), context=_EXACT)
+    except Inexact:
         unsigned = str(value).lstrip("-")
-        raise ValueError(f"{unsigned} has more decimals than {currency.upper()} allows")
-    if extra > 0:
-        return Decimal((sign, digits[:-extra] or (0,), -places))
-    if int(exp) <= 0:  # 1.5 EUR is 1.50 (a huge exponent is left to the limit check)
-        return Decimal((sign, digits + (0,) * -extra, -places))
-    return value
+        raise ValueError(f"{unsigned} has more decimals than {currency.upper()} allows") from None
+    except InvalidOperation:
+        return value
 
 
 def normalise_header(name: object) -> str:

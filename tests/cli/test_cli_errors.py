@@ -50,12 +50,13 @@ def cases(t: str) -> list[tuple[list[str], int, str]]:
         (
             ["bulk", "confirm", "--file", f"{t}/latin1.txt"],
             2,
-            f"{t}/latin1.txt is not UTF-8 text (byte 0xde at offset 8); give --encoding",
+            f"{t}/latin1.txt: line 2: encoding: byte 0xde is not UTF-8 text; give --encoding",
         ),
         (
             ["partner", "import", f"{t}/latin1.csv"],
             2,
-            "is not UTF-8 or Windows-1252 text (byte 0x81 at offset 10); give --encoding",
+            "latin1.csv: line 2: encoding: byte 0x81 is not UTF-8 or Windows-1252 text; "
+            "give --encoding",
         ),
         (
             ["bulk", "confirm", "--file", f"{t}/latin1.txt", "--encoding", "nope"],

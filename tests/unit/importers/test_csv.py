@@ -16,6 +16,7 @@ from hypothesis import strategies as strat
 
 from payctl.importers import csvfile
 from payctl.importers.bank import BankFileError
+from payctl.importers.files import BANK_CODE_PAGES, detect_encoding
 from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -365,7 +366,7 @@ def test_header_only_gives_an_empty_statement():
 
 def test_utf8_bom_is_not_part_of_the_first_header():
     data = "Datum;Betrag;Empfänger\n03.01.2024;-5,00;Jürgen Groß\n".encode("utf-8-sig")
-    assert csvfile.detect_encoding(data) == "utf-8-sig"
+    assert detect_encoding(data, BANK_CODE_PAGES) == "utf-8-sig"
     [st] = csvfile.read(data, "bom.csv")
     assert st.lines[0].counterparty_name == "Jürgen Groß"
 
@@ -389,7 +390,7 @@ def test_eight_bit_code_pages_are_told_apart(names, encoding):
         f"0{i + 1}.02.2024;-1,00;{n}\n" for i, n in enumerate(names)
     )
     data = text.encode(encoding)
-    assert csvfile.detect_encoding(data) == encoding
+    assert detect_encoding(data, BANK_CODE_PAGES) == encoding
     [st] = csvfile.read(data, "cp.csv")
     assert [ln.counterparty_name for ln in st.lines] == names
 
@@ -403,8 +404,8 @@ def test_named_encoding_that_cannot_decode_names_line_and_byte(tmp_path):
     data = "Datum;Betrag\n01.02.2024;1,00\n02.02.2024;2,00 Gebühr\n".encode("cp1252")
     with pytest.raises(
         BankFileError,
-        match=r"^w\.csv: line 3: encoding: byte 0xfc cannot be "
-        r"decoded as utf-8$",
+        match=r"^w\.csv: line 3: encoding: byte 0xfc is not UTF-8 text; "
+        r"check the profile's encoding$",
     ):
         csvfile.read(data, "w.csv", profile=str(prof))
 
@@ -419,7 +420,7 @@ def test_mixed_utf8_and_cp1252_is_refused():
 
 
 def test_nul_bytes_are_not_text():
-    with pytest.raises(BankFileError, match=r"^b\.csv: line 2: NUL byte"):
+    with pytest.raises(BankFileError, match=r"^b\.csv: line 2: NUL character: binary data"):
         csvfile.read(b"Date,Amount\n2024-01-01,\x001.00\n", "b.csv")
 
 

@@ -371,3 +371,18 @@ def test_mutated_samples_raise_only_bank_file_errors(data):
 def test_random_bytes_raise_only_bank_file_errors(data):
     read_or_refuse(b"<OFX>" + data)
     read_or_refuse(data)
+
+
+def test_decoding_errors_name_the_line_of_the_file():
+    data = sgml(trn(extra="<MEMO>a\x00b")).encode()
+    line = data[: data.index(b"\x00")].count(b"\n") + 1
+    assert line > 1  # after the header lines: counted in the file, not from <OFX>
+    with pytest.raises(BankFileError, match=rf"^t\.ofx: line {line}: NUL character"):
+        ofx.read(data, "t.ofx")
+
+
+def test_amounts_keep_the_currency_decimals():
+    (stmt,) = ofx.read(sgml(trn(amount="-1.500")).encode(), "t.ofx")
+    assert str(stmt.lines[0].amount) == "-1.50"
+    with pytest.raises(BankFileError, match=r"TRNAMT: 1\.505 has more decimals than EUR allows$"):
+        ofx.read(sgml(trn(amount="-1.505")).encode(), "t.ofx")

@@ -266,7 +266,7 @@ def test_profile_names_an_unknown_encoding(tmp_path):
     path = write(
         tmp_path, '[format]\nencoding = "klingon"\n[columns]\nbooking_date = "D"\namount = "A"\n'
     )
-    with pytest.raises(ProfileError, match=r"^x\.csv: unknown encoding 'klingon'$"):
+    with pytest.raises(BankFileError, match=r"^x\.csv: unknown encoding 'klingon'$"):
         csvfile.read(b"D,A\n2024-01-01,1\n", "x.csv", profile=path)
 
 

@@ -45,3 +45,8 @@ def test_not_a_number_is_refused():
     for text in ("NaN", "Infinity"):
         with pytest.raises(ValueError, match="is not an amount"):
             exact_amount(D(text), "EUR")
+
+
+def test_a_huge_value_is_left_to_the_limit_check_without_building_it():
+    huge = D("1E+999999999")
+    assert exact_amount(huge, "EUR") is huge  # money.check_limit refuses it, every reader's way
