@@ -97,7 +97,7 @@ def read(data: bytes, source: str, **_: object) -> list[BankStatement]:
                 if obj.get("value_date")
                 else None,
                 amount=_amount(obj["amount"], source, number),
-                currency=str(obj.get("currency") or "EUR").upper(),
+                currency=str(obj.get("currency") or "").upper(),  # "": the journal's
                 line_no=number,
                 **{f: _text(obj, f, source, number) for f in TEXT_FIELDS},
             )

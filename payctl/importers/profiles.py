@@ -100,7 +100,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from payctl.domain.money import DEFAULT_CURRENCY, AmountTooLarge, check_limit, exponent
+from payctl.domain.money import AmountTooLarge, check_limit, exponent
 from payctl.importers.bank import BankFileError, BankLine, BankStatement
 
 # Bank-line fields a profile can map, in the order columns are claimed (under GENERIC a header
@@ -1309,20 +1309,22 @@ class TableReader:
         return code
 
     def _exact(self, number: int, value: Decimal, currency: str, fld: str) -> Decimal:
-        """Rounded to the currency's minor unit only when nothing is lost; else an error."""
-        quantum = self._quanta.get(currency)
-        if quantum is None:
-            quantum = self._quanta[currency] = Decimal(1).scaleb(-exponent(currency or "EUR"))
+        """Rounded to the currency's minor unit only when nothing is lost; else an error. The
+        file names no currency (``currency`` empty): kept as written, for the importer, which
+        applies the journal's currency, its limit and its minor unit."""
         if not value.is_finite():
             raise self.error(number, fld, f"{value} is not an amount")
+        if not currency:
+            return value
+        quantum = self._quanta.get(currency)
+        if quantum is None:
+            quantum = self._quanta[currency] = Decimal(1).scaleb(-exponent(currency))
         try:  # before quantize, which overflows on huge values
-            check_limit(value, currency or DEFAULT_CURRENCY, fld)
+            check_limit(value, currency, fld)
         except AmountTooLarge as exc:
             raise self.error(number, fld, exc.problem) from None
         exact = value.quantize(quantum)
         if exact != value:
-            if not currency:  # the file names no currency: keep what it wrote
-                return value
             raise self.error(number, fld, f"{value} has more decimals than {currency} allows")
         return exact
 
