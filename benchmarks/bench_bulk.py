@@ -207,7 +207,7 @@ async def populate(url: str, n: int) -> None:
     try:
         await upgrade_to_head(db.engine)
         async with db.session() as s:
-            await SetupService(s).seed()
+            await SetupService(s).seed("EUR")
         async with db.session() as s:
             await PartnerService(s, USER).import_partners(
                 data["partners"][1], data["partners"][0], "bench"

@@ -198,7 +198,7 @@ async def build_books(url: str, plist: list, ilist: list) -> None:
     try:
         await upgrade_to_head(db.engine)
         async with db.session() as s:
-            await SetupService(s).seed()
+            await SetupService(s).seed("EUR")
             rows = [
                 SourceRow(i + 2, {"name": p["name"], "kind": p["kind"], "iban": p["iban"]})
                 for i, p in enumerate(plist)

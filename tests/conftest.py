@@ -69,7 +69,7 @@ async def init_database(url: str) -> None:
     try:
         await upgrade_to_head(db.engine)
         async with db.session() as session:
-            await SetupService(session).seed()
+            await SetupService(session).seed("EUR")
     finally:
         await db.dispose()
 

@@ -43,7 +43,12 @@ def create(
         str | None, typer.Option("--date", help="Invoice date (default today).")
     ] = None,
     due: Annotated[str | None, typer.Option("--due", help="Due date.")] = None,
-    currency: Annotated[str | None, typer.Option("--currency", help="Default EUR.")] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency", help="Default: the database's default currency (init --currency)."
+        ),
+    ] = None,
     format_: FormatOpt = None,
 ) -> None:
     """Create and book an invoice.

@@ -42,7 +42,12 @@ def journal_create(
     code: Annotated[str, typer.Argument(help="Short code, e.g. BNK2.")],
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "Bank",
     type: Annotated[str, typer.Option("--type", help="bank or cash.")] = "bank",
-    currency: Annotated[str | None, typer.Option("--currency", help="Default EUR.")] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency", help="Default: the database's default currency (init --currency)."
+        ),
+    ] = None,
     iban: Annotated[str | None, typer.Option("--iban", help="The bank account's IBAN.")] = None,
     account_number: Annotated[
         str | None, typer.Option("--account-number", help="Bank account number (non-IBAN).")

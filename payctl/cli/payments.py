@@ -160,8 +160,13 @@ def list_(
     journal: Annotated[str | None, typer.Option("--journal", help="Journal code.")] = None,
     date_from: DateFromOpt = None,
     date_to: DateToOpt = None,
-    amount_min: Annotated[str | None, typer.Option("--amount-min", help="Smallest amount.")] = None,
-    amount_max: Annotated[str | None, typer.Option("--amount-max", help="Largest amount.")] = None,
+    amount_min: Annotated[
+        str | None,
+        typer.Option("--amount-min", help="Smallest amount, in each payment's currency."),
+    ] = None,
+    amount_max: Annotated[
+        str | None, typer.Option("--amount-max", help="Largest amount, in each payment's currency.")
+    ] = None,
     search: Annotated[
         str | None, typer.Option("--search", "-s", help="Text in number, reference or memo.")
     ] = None,

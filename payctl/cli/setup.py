@@ -8,32 +8,57 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import ReasonOpt
-from payctl.cli.runtime import database_url, run, user
+from payctl.cli.runtime import abort, database_url, run, user
 
 lock_app = typer.Typer(
     help="Show or move the lock date (no posting on or before it).", no_args_is_help=True
 )
 
 
-def init() -> None:
-    """Create or upgrade the database schema and seed the default chart of accounts and the
-    BNK1 (bank), CSH1 (cash), SAL and PUR journals. Running it again changes nothing.
+# The default currency of a new database when `init` is not given --currency (README).
+NEW_DATABASE_CURRENCY = "EUR"
 
-    Example: payctl init
+
+def init(
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            metavar="CODE",
+            help="Default currency of a new database (ISO code; default EUR): the currency of "
+            "its journals and of what is recorded without one. An existing database keeps its "
+            "own; asking for another is refused.",
+        ),
+    ] = None,
+) -> None:
+    """Create or upgrade the database schema and seed the default chart of accounts and the
+    BNK1 (bank), CSH1 (cash), SAL and PUR journals in the default currency. Running it again
+    changes nothing.
+
+    Example: payctl init --currency JPY
     """
     from payctl.config import mask_url
+    from payctl.domain.money import normalise_currency
+    from payctl.errors import InputError
+
+    if currency is not None:  # a bad code is refused before the schema is touched
+        try:
+            currency = normalise_currency(currency)
+        except InputError as exc:
+            abort(f"--currency: {exc.message}", exc.exit_code)
 
     async def op(session):
         from payctl.db.schema import upgrade_to_head
         from payctl.services.setup_service import SetupService
 
         await upgrade_to_head(session.bind)
-        return await SetupService(session).seed()
+        return await SetupService(session).seed(currency, if_new=NEW_DATABASE_CURRENCY)
 
     result = run(op, needs_schema=False)
     render.message(
         f"database {mask_url(database_url())} is ready "
-        f"({result.accounts_created} accounts and {result.journals_created} journals created)"
+        f"({result.accounts_created} accounts and {result.journals_created} journals created, "
+        f"default currency {result.currency})"
     )
 
 

@@ -90,7 +90,7 @@ class Journal(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[JournalType] = mapped_column(enum_column(JournalType, "journal_type"))
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     outstanding_receipts_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     outstanding_payments_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))

@@ -12,7 +12,8 @@ Rules, each candidate carrying its reason:
       date window: the line reconciles it;
   (d) partial / over / write-off — a reference is found but the amount is below the residual
       (partial allocation), above it (residual allocated, the rest left as partner credit), or
-      within the write-off tolerance (the difference is written off).
+      within the write-off tolerance (the difference is written off; the tolerance is applied
+      in the item's currency, as confirm applies it: money.writeoff_limit).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from payctl.domain.enums import InvoiceType, PaymentType
-from payctl.domain.money import format_amount
+from payctl.domain.money import format_amount, writeoff_limit
 
 SEPARATORS = re.compile(r"[^0-9A-Z]")
 TOKENS = re.compile(r"[0-9A-Z]+")
@@ -129,10 +131,6 @@ class MatchResult:
     review_reason: str | None = None
 
 
-def _money(minor: int) -> str:
-    return format_amount(minor)
-
-
 class Matcher:
     """Holds the open items, partners and payments of one import; matches line after line.
 
@@ -154,7 +152,7 @@ class Matcher:
         partner_names: dict[int, str],
         payments: Iterable[PostedPayment],
         *,
-        writeoff_tolerance: int = 100,
+        writeoff_tolerance: Decimal,
         threshold: int = 80,
         date_window: int = 10,
         subset_limit: int = 10,
@@ -176,11 +174,18 @@ class Matcher:
         for p in payments:
             self.payments[(p.partner_id, p.amount, p.currency)].append(p)
         self.tolerance = writeoff_tolerance
+        self._limits: dict[str, int] = {}  # currency -> the tolerance in its minor units
         self.threshold = threshold
         self.window = dt.timedelta(days=date_window)
         self.subset_limit = subset_limit
         self.fuzzy = fuzzy
         self._name_cache: dict[str, tuple[int | None, str]] = {}
+
+    def writeoff_limit(self, currency: str) -> int:
+        limit = self._limits.get(currency)
+        if limit is None:
+            limit = self._limits[currency] = writeoff_limit(self.tolerance, currency)
+        return limit
 
     # ------------------------------------------------------------ look-ups
     def referenced_items(self, text: str) -> list[OpenItem]:
@@ -297,6 +302,7 @@ class Matcher:
         for item in items:
             ptype = kinds[item.type]
             gap = item.residual - amount
+            cur = item.currency
             if gap == 0:
                 out.append(
                     Candidate(
@@ -308,13 +314,13 @@ class Matcher:
                         (Allocation(item.id, item.number, amount),),
                     )
                 )
-            elif 0 < gap <= self.tolerance:
+            elif 0 < gap <= self.writeoff_limit(cur):
                 out.append(
                     Candidate(
                         "writeoff",
                         SCORE_REFERENCE_WRITEOFF,
                         f"invoice number {item.number} in the text; difference "
-                        f"{_money(gap)} within the write-off tolerance",
+                        f"{format_amount(gap, cur)} within the write-off tolerance",
                         item.partner_id,
                         ptype,
                         (Allocation(item.id, item.number, amount, gap),),
@@ -326,7 +332,7 @@ class Matcher:
                         "partial",
                         SCORE_REFERENCE_PARTIAL,
                         f"invoice number {item.number} in the text; partial payment "
-                        f"({_money(amount)} of {_money(item.residual)})",
+                        f"({format_amount(amount, cur)} of {format_amount(item.residual, cur)})",
                         item.partner_id,
                         ptype,
                         (Allocation(item.id, item.number, amount),),
@@ -338,7 +344,7 @@ class Matcher:
                         "overpayment",
                         SCORE_REFERENCE_OVER,
                         f"invoice number {item.number} in the text; overpaid by "
-                        f"{_money(-gap)}, left as partner credit",
+                        f"{format_amount(-gap, cur)}, left as partner credit",
                         item.partner_id,
                         ptype,
                         (Allocation(item.id, item.number, item.residual),),

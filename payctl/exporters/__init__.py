@@ -67,6 +67,7 @@ class ExportData:
     entries: list[ExportEntry]
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    currency: str | None = None  # the database's default currency (its operating currency)
 
     @property
     def accounts(self) -> list[ExportAccount]:
@@ -77,6 +78,12 @@ class ExportData:
     @property
     def currencies(self) -> list[str]:
         return sorted({e.currency for e in self.entries})
+
+    @property
+    def operating_currencies(self) -> list[str]:
+        """The database's default currency first, then the other currencies of the entries."""
+        first = [self.currency] if self.currency else []
+        return first + [c for c in self.currencies if c not in first]
 
     @property
     def line_count(self) -> int:

@@ -73,9 +73,8 @@ def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
 
 def render(data: ExportData) -> str:
     names = account_names(data)
-    currencies = ["EUR", *[c for c in data.currencies if c != "EUR"]]
     out = ['option "title" "payctl export"']
-    out += [f'option "operating_currency" "{cur}"' for cur in currencies]
+    out += [f'option "operating_currency" "{cur}"' for cur in data.operating_currencies]
     if data.entries:
         opened = min(e.date for e in data.entries).isoformat()
         out.append("")

@@ -74,7 +74,7 @@ def render(data: ExportData) -> str:
     names = account_names(data)
     span = f"{data.date_from or 'start'} .. {data.date_to or 'end'}"
     out = [f"; payctl export: {len(data.entries)} journal entries, {span}"]
-    for cur in data.currencies or ["EUR"]:
+    for cur in data.operating_currencies:
         places = exponent(cur)
         sample = "1000" + ("." + "0" * places if places else "")
         out += ["", f"commodity {cur}", f"    format {sample} {cur}"]

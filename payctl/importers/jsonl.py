@@ -58,6 +58,8 @@ def _amount(value: object, currency: str, source: str, line: int) -> Decimal:
         raise BankFileError.at(source, line, "amount", f"{value!r} is not an amount") from None
     if not amount.is_finite():
         raise BankFileError.at(source, line, "amount", f"{value!r} is not an amount")
+    if not currency:  # the importer applies the journal's currency, and the same rule
+        return amount
     try:
         return exact_amount(amount, currency)
     except ValueError as exc:
@@ -91,7 +93,7 @@ def read(data: bytes, source: str, **_: object) -> list[ParsedStatement]:
                 raise BankFileError.at(source, number, required, "missing")
         account = _text(obj, "account", source, number)
         st = statements.setdefault(account, ParsedStatement(account=account))
-        currency = str(obj.get("currency") or "EUR").upper()
+        currency = str(obj.get("currency") or "").upper()  # "": the journal's
         st.lines.append(
             ParsedLine(
                 booking_date=_date(obj["booking_date"], source, number, "booking_date"),

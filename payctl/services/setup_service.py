@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.models import Account, AuditHead, Journal
 from payctl.db.uow import unit_of_work
 from payctl.domain.enums import AccountRole, AccountType, JournalType
+from payctl.domain.money import normalise_currency
+from payctl.errors import InputError
+from payctl.services.ledger import settings
 from payctl.services.ledger.audit import GENESIS
 
 CHART = [
@@ -37,6 +40,7 @@ JOURNALS = [
 class InitResult:
     accounts_created: int
     journals_created: int
+    currency: str  # the database's default currency
 
 
 class SetupService:
@@ -44,8 +48,14 @@ class SetupService:
         self.session = session
 
     @unit_of_work(write=True)
-    async def seed(self) -> InitResult:
+    async def seed(self, currency: str | None = None, *, if_new: str | None = None) -> InitResult:
+        """Seed the chart, the journals and the default currency (the ``currency`` setting).
+
+        ``currency`` is the one the user asked for: refused when the database already has
+        another (its journals and records are in it); None keeps the recorded one, or takes
+        ``if_new`` for a database that has none yet."""
         s = self.session
+        default_currency = await self._currency(currency, if_new)
         existing = {a.code: a for a in (await s.execute(select(Account))).scalars()}
         created_accounts = 0
         for code, name, acc_type, role in CHART:
@@ -66,7 +76,7 @@ class SetupService:
                     code=code,
                     name=name,
                     type=j_type,
-                    currency="EUR",
+                    currency=default_currency,
                     account_id=by_role[j_role] if j_role else None,
                     outstanding_receipts_account_id=(
                         by_role[AccountRole.OUTSTANDING_RECEIPTS] if liquidity else None
@@ -80,4 +90,20 @@ class SetupService:
         if await s.get(AuditHead, 1) is None:
             s.add(AuditHead(id=1, last_hash=GENESIS))
         await s.flush()
-        return InitResult(created_accounts, created_journals)
+        return InitResult(created_accounts, created_journals, default_currency)
+
+    async def _currency(self, asked: str | None, if_new: str | None) -> str:
+        asked = normalise_currency(asked) if asked is not None else None
+        recorded = await settings.get(self.session, settings.CURRENCY)
+        if recorded is not None:
+            if asked is not None and asked != recorded:
+                raise InputError(
+                    f"currency: the database's default currency is {recorded}; "
+                    f"init does not change it to {asked}"
+                )
+            return recorded
+        code = asked or (normalise_currency(if_new) if if_new is not None else None)
+        if code is None:
+            raise InputError("currency: a new database needs its default currency")
+        await settings.put(self.session, settings.CURRENCY, code)
+        return code

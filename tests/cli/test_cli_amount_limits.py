@@ -61,7 +61,9 @@ def files(amount: str) -> dict[str, tuple[str, bytes, int]]:
 
 
 def where(fmt: str, line: int) -> str:
-    return f"row {line}" if fmt == "xlsx" else f"line {line}"
+    # The workbook and the CSV file name no currency: their amounts are in the journal's, so
+    # the importer checks the limit (in the journal's currency) and names the row "line".
+    return f"line {line}"
 
 
 FORMATS = ["camt", "ofx", "jsonl", "csv", "mt940", "xlsx"]

@@ -69,7 +69,7 @@ def _old_style(records: list[AuditRecord]) -> list[dict[str, Any]]:
 async def _built_at_0004(db: Database) -> None:
     await upgrade_to(db.engine, "0004")
     async with db.session() as s:
-        await SetupService(s).seed()
+        await SetupService(s).seed("EUR")
         await build_books(s)
         await BankExtractService(s, "tester").import_file(
             jsonl(row("12.34", text="first", tx="A1"), row("-5.00", text="fee", tx="A2")),

@@ -130,7 +130,7 @@ async def payctl_balances(
             stmt = stmt.where(JournalEntry.date >= date_from)
         if date_to:
             stmt = stmt.where(JournalEntry.date <= date_to)
-        return {code: from_minor(v) for code, v in (await s.execute(stmt)).all() if v}
+        return {code: from_minor(v, "EUR") for code, v in (await s.execute(stmt)).all() if v}
 
 
 async def entry_count(db: Database) -> int:

@@ -42,7 +42,7 @@ async def _at_0003(db: Database, with_sqlite_sequence: bool) -> None:
             await conn.execute(text("CREATE TABLE scratch (id INTEGER PRIMARY KEY AUTOINCREMENT)"))
             await conn.execute(text("DROP TABLE scratch"))
     async with db.session() as s:
-        await SetupService(s).seed()
+        await SetupService(s).seed("EUR")
 
 
 async def _used_at_0003(url: str) -> dict[str, int]:

@@ -147,7 +147,7 @@ async def _at_0004_with_a_payment_on_two_lines(url: str) -> tuple[int, int, int]
     try:
         await upgrade_to(db.engine, "0004")
         async with db.session() as s:
-            await SetupService(s).seed()
+            await SetupService(s).seed("EUR")
         pid = await _posted(db)
         await _import(db, "BNK1")
         ((line, _, _),) = await _lines(db)

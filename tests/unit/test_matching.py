@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 
@@ -44,6 +45,7 @@ SUPPLIER_IBAN = "GB29NWBK60161331926819"
 NAMES = {ACME: "ACME GmbH", GLOBEX: "Globex Corporation", SUPPLIER: "Supplier BV"}
 ACCOUNTS = {ACME_IBAN: ACME, GLOBEX_IBAN: GLOBEX, SUPPLIER_IBAN: SUPPLIER}
 DAY = dt.date(2026, 2, 10)
+TOLERANCE = Decimal("1.00")  # the default write-off tolerance, in each item's currency
 
 
 def item(
@@ -75,6 +77,7 @@ def matcher(
     fuzzy: Callable[[str], list[tuple[int, int]]] | None = None,
     **kw: object,
 ) -> Matcher:
+    kw.setdefault("writeoff_tolerance", TOLERANCE)
     return Matcher(list(items), dict(ACCOUNTS), dict(NAMES), list(payments), fuzzy=fuzzy, **kw)
 
 
@@ -207,7 +210,7 @@ def test_overpayment_leaves_the_rest_as_credit():
     ],
 )
 def test_writeoff_within_tolerance(paid, rule, writeoff):
-    m = matcher([item(10, "INV-1", 100000)], writeoff_tolerance=100)
+    m = matcher([item(10, "INV-1", 100000)], writeoff_tolerance=Decimal("1.00"))
     d = m.match(line(paid, "INV-1")).decision
     assert d is not None
     assert d.rule == rule
@@ -218,8 +221,34 @@ def test_writeoff_within_tolerance(paid, rule, writeoff):
 
 
 def test_writeoff_tolerance_zero_makes_it_partial():
-    m = matcher([item(10, "INV-1", 100000)], writeoff_tolerance=0)
+    m = matcher([item(10, "INV-1", 100000)], writeoff_tolerance=Decimal("0"))
     assert m.match(line(99999, "INV-1")).decision.rule == "partial"
+
+
+@pytest.mark.parametrize(
+    ("currency", "residual", "paid", "rule", "shown"),
+    [
+        # the tolerance 1.00 is 1 yen: 100 yen short is a partial payment, not a write-off
+        ("JPY", 100000, 99900, "partial", "partial payment (99900 of 100000)"),
+        ("JPY", 100000, 99999, "writeoff", "difference 1 within the write-off tolerance"),
+        ("KWD", 100000, 99000, "writeoff", "difference 1.000 within the write-off tolerance"),
+        ("KWD", 100000, 98999, "partial", "partial payment (98.999 of 100.000)"),
+        ("EUR", 100000, 99900, "writeoff", "difference 1.00 within the write-off tolerance"),
+    ],
+)
+def test_the_tolerance_and_the_reason_are_in_the_item_currency(
+    currency, residual, paid, rule, shown
+):
+    m = matcher([item(10, "INV-1", residual, currency=currency)])
+    d = m.match(line(paid, "INV-1", currency=currency)).decision
+    assert d is not None and d.rule == rule
+    assert d.reason == f"invoice number INV-1 in the text; {shown}"
+
+
+def test_a_fractional_tolerance_is_no_yen_and_no_error():
+    m = matcher([item(10, "INV-1", 1000, currency="JPY")], writeoff_tolerance=Decimal("0.50"))
+    assert m.match(line(999, "INV-1", currency="JPY")).decision.rule == "partial"
+    assert m.writeoff_limit("EUR") == 50
 
 
 # ------------------------------------------------------------ (b) partner + amount
@@ -490,7 +519,7 @@ def test_consume_of_a_partial_leaves_the_rest_open():
 
 
 def test_consume_counts_the_writeoff():
-    m = matcher([item(10, "INV-1", 50000)], writeoff_tolerance=100)
+    m = matcher([item(10, "INV-1", 50000)], writeoff_tolerance=Decimal("1.00"))
     d = m.match(line(49950, "INV-1")).decision
     assert d.rule == "writeoff"
     m.consume(d)

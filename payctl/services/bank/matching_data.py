@@ -22,7 +22,6 @@ from payctl.db.models import (
 )
 from payctl.domain.enums import InvoiceState, PaymentState
 from payctl.domain.matching import Matcher, OpenItem, PostedPayment
-from payctl.domain.money import to_minor
 from payctl.services.ledger.entries import live_entry
 from payctl.services.ledger.settings import writeoff_tolerance
 
@@ -172,13 +171,12 @@ async def load_matcher(
     )
     candidate_rows = [r for r in prow if locked is None or r[0] in locked]
     payments = {r[0]: PostedPayment(*r) for r in candidate_rows}
-    tolerance = to_minor(await writeoff_tolerance(session))
     matcher = Matcher(
         items,
         accounts,
         names,
         payments.values(),
-        writeoff_tolerance=tolerance,
+        writeoff_tolerance=await writeoff_tolerance(session),
         threshold=THRESHOLD,
         date_window=DATE_WINDOW_DAYS,
         fuzzy=fuzzy_finder(names) if names else None,

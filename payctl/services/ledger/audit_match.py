@@ -139,13 +139,14 @@ async def posted_payments(session: AsyncSession) -> list[Finding]:
 
 
 def _changed(label: str, keys: list[str], now: dict[str, Any], then: dict[str, Any]) -> str:
-    def show(key: str, value: Any) -> str:
-        if key == "amount" and isinstance(value, int):
-            return format_amount(value)
+    def show(key: str, value: Any, record: dict[str, Any]) -> str:
+        currency = record.get("currency") or now["currency"]  # each amount in its own record's
+        if key == "amount" and isinstance(value, int) and isinstance(currency, str):
+            return format_amount(value, currency)
         return "(none)" if value is None else str(value)
 
     parts = [
-        f"{k} is {show(k, now[k])}, recorded {show(k, then.get(k))}"
+        f"{k} is {show(k, now[k], now)}, recorded {show(k, then.get(k), then)}"
         if k in _SHOWN
         else f"{k} changed"
         for k in keys

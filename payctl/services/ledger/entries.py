@@ -8,16 +8,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
-from payctl.db.models import Account, Journal, JournalEntry, JournalLine
+from payctl.db.models import Account, Invoice, Journal, JournalEntry, JournalLine
 from payctl.domain.enums import AccountRole
 from payctl.domain.journal import Line, check_balanced, reversal_lines
 from payctl.errors import RuleViolation
 from payctl.services.ledger import sequences
 from payctl.services.ledger.settings import check_after_lock, lock_date
+
+
+def entry_currency() -> ColumnElement[str]:
+    """The currency of a journal entry's amounts: its invoice's (an invoice may be in another
+    currency than the sale or purchase journal it is booked in), else its journal's (a payment
+    is in its journal's currency). For a query that joins ``Journal`` on the entry's journal and
+    outer-joins ``Invoice`` on its invoice (:func:`with_entry_currency`)."""
+    return func.coalesce(Invoice.currency, Journal.currency)
+
+
+def with_entry_currency(stmt: Any) -> Any:
+    """``stmt`` (over ``JournalEntry``) joined to what :func:`entry_currency` reads."""
+    return stmt.join(Journal, Journal.id == JournalEntry.journal_id).outerjoin(
+        Invoice, Invoice.id == JournalEntry.invoice_id
+    )
 
 
 @dataclass

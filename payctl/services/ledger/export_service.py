@@ -17,6 +17,8 @@ from payctl.domain.dates import parse_date
 from payctl.domain.money import from_minor
 from payctl.errors import InputError
 from payctl.exporters import ExportAccount, ExportData, ExportEntry, ExportLine
+from payctl.services.ledger import settings
+from payctl.services.ledger.entries import entry_currency, with_entry_currency
 from payctl.services.ledger.integrity_service import read_snapshot
 
 
@@ -45,18 +47,18 @@ class ExportService:
             entry_rows = (
                 await self.session.execute(
                     self._in_range(
-                        select(
-                            JournalEntry.id,
-                            JournalEntry.number,
-                            JournalEntry.date,
-                            Journal.code,
-                            Journal.currency,
-                            JournalEntry.source_type,
-                            JournalEntry.memo,
-                            original.number,
-                        )
-                        .join(Journal, Journal.id == JournalEntry.journal_id)
-                        .outerjoin(original, original.id == JournalEntry.reversal_of_id),
+                        with_entry_currency(
+                            select(
+                                JournalEntry.id,
+                                JournalEntry.number,
+                                JournalEntry.date,
+                                Journal.code,
+                                entry_currency(),
+                                JournalEntry.source_type,
+                                JournalEntry.memo,
+                                original.number,
+                            )
+                        ).outerjoin(original, original.id == JournalEntry.reversal_of_id),
                         start,
                         end,
                     ).order_by(JournalEntry.date, JournalEntry.id)
@@ -98,4 +100,4 @@ class ExportService:
             )
             for entry_id, number, day, journal, cur, source, memo, reversal_of in entry_rows
         ]
-        return ExportData(entries, start, end)
+        return ExportData(entries, start, end, await settings.default_currency(self.session))

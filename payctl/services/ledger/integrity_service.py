@@ -48,8 +48,8 @@ from payctl.db.models import (
 from payctl.domain.enums import AccountRole, InvoiceState, InvoiceType, PaymentState, PaymentType
 from payctl.domain.money import format_amount
 from payctl.services import lookups
-from payctl.services.ledger import audit, audit_match, sequences
-from payctl.services.ledger.entries import live_entry
+from payctl.services.ledger import audit, audit_match, sequences, settings
+from payctl.services.ledger.entries import entry_currency, live_entry, with_entry_currency
 
 
 @dataclass(frozen=True)
@@ -121,8 +121,8 @@ def _payment_violation(
     return Violation(code, label, f"payment {label}{sep}{problem}")
 
 
-def _money(minor: int | None) -> str:
-    return format_amount(int(minor or 0))
+def _money(minor: int | None, currency: str) -> str:
+    return format_amount(int(minor or 0), currency)
 
 
 class IntegrityService:
@@ -160,20 +160,29 @@ class IntegrityService:
         credit = func.coalesce(func.sum(JournalLine.credit), 0)
         count = func.count(JournalLine.id)
         rows = await self._rows(
-            select(JournalEntry.number, count, debit, credit)
+            select(JournalEntry.id, JournalEntry.number, count, debit, credit)
             .outerjoin(JournalLine, JournalLine.entry_id == JournalEntry.id)
             .group_by(JournalEntry.id, JournalEntry.number)
             .having(or_(count < 2, debit != credit))
             .order_by(JournalEntry.id)
         )
+        currency = dict(  # of the few unbalanced entries only: the scan above stays as it was
+            await self._rows(
+                with_entry_currency(select(JournalEntry.id, entry_currency())).where(
+                    JournalEntry.id.in_([r[0] for r in rows if r[2] >= 2])
+                )
+            )
+            if rows
+            else []
+        )
         out = []
-        for number, n, d, c in rows:
+        for entry_id, number, n, d, c in rows:
             if n < 2:
                 text = f"journal entry {number} has {n} line(s); an entry needs at least two"
             else:
                 text = (
-                    f"journal entry {number} does not balance: debit {_money(d)} != "
-                    f"credit {_money(c)}"
+                    f"journal entry {number} does not balance: debit "
+                    f"{_money(d, currency[entry_id])} != credit {_money(c, currency[entry_id])}"
                 )
             out.append(Violation("entry_unbalanced", number, text))
         return out
@@ -249,7 +258,7 @@ class IntegrityService:
             .subquery()
         )
         rows = await self._rows(
-            select(Payment.id, Payment.number, bad.c.got, bad.c.want)
+            select(Payment.id, Payment.number, bad.c.got, bad.c.want, Payment.currency)
             .join(bad, bad.c.pid == Payment.id)
             .order_by(Payment.id)
         )
@@ -258,11 +267,11 @@ class IntegrityService:
                 "payment_entry_amount",
                 pid,
                 number,
-                f"its live entry moves {_money(got)}, expected amount plus write-offs "
-                f"{_money(want)}",
+                f"its live entry moves {_money(got, cur)}, expected amount plus write-offs "
+                f"{_money(want, cur)}",
                 sep=": ",
             )
-            for pid, number, got, want in rows
+            for pid, number, got, want, cur in rows
         ]
 
     async def _reversals(self) -> list[Violation]:
@@ -535,21 +544,26 @@ class IntegrityService:
         want: dict[int | None, int],
     ) -> list[Violation]:
         code = f"{role.value}_balance"
-        out = []
+        out: list[Violation] = []
         got_total, want_total = sum(ledger.values()), sum(want.values())
+        bad = sorted(
+            (p for p in set(ledger) | set(want) if ledger.get(p, 0) != want.get(p, 0)),
+            key=lambda p: (p is None, p or 0),
+        )
+        if got_total == want_total and not bad:
+            return out
+        # Sums over every currency (no exchange rates yet): shown in the database's default
+        # currency, which they are in when it is the only one.
+        cur = await settings.default_currency(self.session)
         if got_total != want_total:
             out.append(
                 Violation(
                     code,
                     role.value,
-                    f"{role.value} balance in the ledger is {_money(got_total)}, the open {side} "
-                    f"items add up to {_money(want_total)}",
+                    f"{role.value} balance in the ledger is {_money(got_total, cur)}, the open "
+                    f"{side} items add up to {_money(want_total, cur)}",
                 )
             )
-        bad = sorted(
-            (p for p in set(ledger) | set(want) if ledger.get(p, 0) != want.get(p, 0)),
-            key=lambda p: (p is None, p or 0),
-        )
         names = (
             dict(
                 await self._rows(
@@ -565,8 +579,8 @@ class IntegrityService:
                 Violation(
                     code,
                     who,
-                    f"{role.value} of {who} in the ledger is {_money(ledger.get(pid, 0))}, "
-                    f"its open {side} items add up to {_money(want.get(pid, 0))}",
+                    f"{role.value} of {who} in the ledger is {_money(ledger.get(pid, 0), cur)}, "
+                    f"its open {side} items add up to {_money(want.get(pid, 0), cur)}",
                 )
             )
         return out

@@ -13,6 +13,7 @@ from payctl.domain.enums import AccountRole, AccountType, JournalType
 from payctl.domain.iban import parse_iban
 from payctl.domain.money import normalise_currency
 from payctl.errors import InputError, RuleViolation
+from payctl.services.ledger import settings
 from payctl.services.rows import enum_value
 
 
@@ -103,7 +104,9 @@ class JournalService:
                 code=code,
                 name=name,
                 type=j_type,
-                currency=normalise_currency(currency),
+                currency=normalise_currency(
+                    currency or await settings.default_currency(self.session)
+                ),
                 account_id=account.id,
                 outstanding_receipts_account_id=roles[AccountRole.OUTSTANDING_RECEIPTS],
                 outstanding_payments_account_id=roles[AccountRole.OUTSTANDING_PAYMENTS],

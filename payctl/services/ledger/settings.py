@@ -1,4 +1,4 @@
-"""Ledger settings kept in the database: lock date, write-off tolerance."""
+"""Ledger settings kept in the database: lock date, write-off tolerance, default currency."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import Setting
-from payctl.errors import RuleViolation
+from payctl.errors import NotInitialised, RuleViolation
 
 LOCK_DATE = "lock_date"
 WRITEOFF_TOLERANCE = "writeoff_tolerance"
-DEFAULT_WRITEOFF_TOLERANCE = Decimal("1.00")
+DEFAULT_WRITEOFF_TOLERANCE = Decimal("1.00")  # applied in each payment's currency
+# The currency of the journals `init` creates, and of what is recorded without one (an invoice
+# without a currency, a new journal); written by `init`, by migration 0007 for older databases.
+CURRENCY = "currency"
 
 
 async def get(session: AsyncSession, key: str) -> str | None:
@@ -37,6 +40,14 @@ async def lock_date(session: AsyncSession) -> dt.date | None:
 async def writeoff_tolerance(session: AsyncSession) -> Decimal:
     value = await get(session, WRITEOFF_TOLERANCE)
     return Decimal(value) if value else DEFAULT_WRITEOFF_TOLERANCE
+
+
+async def default_currency(session: AsyncSession) -> str:
+    """The database's default currency (the ``currency`` setting ``init`` writes)."""
+    value = await get(session, CURRENCY)
+    if not value:
+        raise NotInitialised("the database has no default currency: run `payctl init`")
+    return value
 
 
 def check_after_lock(day: dt.date, lock: dt.date | None, what: str) -> None:

@@ -26,7 +26,7 @@ from payctl.domain.journal import invoice_lines
 from payctl.domain.money import normalise_currency, parse_amount, to_minor
 from payctl.errors import InputError, RuleViolation
 from payctl.services import lookups
-from payctl.services.ledger import entries
+from payctl.services.ledger import entries, settings
 from payctl.services.rows import (
     ImportResult,
     SourceRow,
@@ -147,7 +147,7 @@ class InvoiceService:
             raise InputError("number: must not be empty")
         if await self.session.scalar(select(Invoice.id).where(Invoice.number == number)):
             raise RuleViolation(f"invoice {number} already exists")
-        cur = normalise_currency(currency)
+        cur = normalise_currency(currency or await settings.default_currency(self.session))
         found = await lookups.partner(self.session, partner)
         inv = NewInvoice(
             number=number,
@@ -198,14 +198,21 @@ class InvoiceService:
         items = [invoice_view(inv, name) for inv, name in await self.session.execute(stmt)]
         return Page(items, total or 0, limit, offset)
 
-    def _parse_row(self, source: str, row: SourceRow, partners: dict[str, Partner]) -> NewInvoice:
+    def _parse_row(
+        self, source: str, row: SourceRow, partners: dict[str, Partner], default_currency: str
+    ) -> NewInvoice:
+        """One row; without a currency (no column, or an empty cell) the invoice is in the
+        database's ``default_currency``."""
         number = parse_field(source, row, "number", str.strip)
         partner_name = parse_field(source, row, "partner", str.strip)
         assert number and partner_name
         partner = partners.get(partner_name.lower())
         if partner is None:
             raise InputError(f"{source}: row {row.line}: partner: unknown partner {partner_name!r}")
-        cur = parse_field(source, row, "currency", normalise_currency, required=False) or "EUR"
+        cur = (
+            parse_field(source, row, "currency", normalise_currency, required=False)
+            or default_currency
+        )
         inv_type = (
             parse_field(source, row, "type", enum_value(InvoiceType, "type"), required=False)
             or InvoiceType.CUSTOMER_INVOICE
@@ -238,11 +245,12 @@ class InvoiceService:
             p.name.lower(): p for p in (await self.session.execute(select(Partner))).scalars()
         }
         existing = {i.number: i for i in (await self.session.execute(select(Invoice))).scalars()}
+        default_currency = await settings.default_currency(self.session)
         new: list[NewInvoice] = []
         seen: set[str] = set()
         unchanged = 0
         for row in rows:
-            inv = self._parse_row(source, row, partners)
+            inv = self._parse_row(source, row, partners, default_currency)
             if inv.number in seen:
                 raise InputError(f"{source}: row {row.line}: number: {inv.number} appears twice")
             seen.add(inv.number)

@@ -15,6 +15,7 @@ from payctl.domain.iban import parse_iban
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, RuleViolation
 from payctl.services import lookups
+from payctl.services.ledger import settings
 from payctl.services.rows import (
     ImportResult,
     SourceRow,
@@ -148,11 +149,14 @@ class PartnerService:
                 ).where(Payment.partner_id == partner_id, Payment.state == PaymentState.POSTED)
             )
         ).one()
+        # Sums over the partner's items whatever their currency (no exchange rates yet):
+        # shown in the database's default currency, which they are in when it is the only one.
+        cur = await settings.default_currency(self.session)
         return {
-            "open_receivable": from_minor(row[0]),
-            "open_payable": from_minor(row[1]),
-            "unallocated_credit": from_minor(credit[0]),
-            "vendor_prepayment": from_minor(credit[1]),
+            "open_receivable": from_minor(row[0], cur),
+            "open_payable": from_minor(row[1], cur),
+            "unallocated_credit": from_minor(credit[0], cur),
+            "vendor_prepayment": from_minor(credit[1], cur),
         }
 
     @unit_of_work(write=True)

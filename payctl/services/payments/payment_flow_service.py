@@ -22,7 +22,7 @@ from payctl.db.uow import unit_of_work
 from payctl.domain import states
 from payctl.domain.enums import CUSTOMER_SIDE, INBOUND, AccountRole, PaymentState, invoice_state_for
 from payctl.domain.journal import payment_lines
-from payctl.domain.money import to_minor
+from payctl.domain.money import writeoff_limit
 from payctl.errors import RuleViolation
 from payctl.services.ledger import audit, entries, sequences
 from payctl.services.ledger.settings import lock_date, writeoff_tolerance
@@ -172,7 +172,7 @@ class PaymentFlowService:
 
     @staticmethod
     def _writeoffs(p: Payment, tolerance: Decimal) -> dict[int, int]:
-        limit = to_minor(tolerance.quantize(Decimal("0.01")), p.currency)
+        limit = writeoff_limit(tolerance, p.currency)
         out = {}
         for a in p.allocations:
             gap = a.invoice.residual - a.amount

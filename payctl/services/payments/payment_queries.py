@@ -6,7 +6,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -20,7 +31,13 @@ from payctl.db.models import (
 )
 from payctl.domain.dates import parse_date
 from payctl.domain.enums import PaymentState, PaymentType
-from payctl.domain.money import from_minor, parse_amount, to_minor
+from payctl.domain.money import (
+    USUAL_EXPONENT,
+    from_minor,
+    minor_bound,
+    parse_number,
+    unusual_exponents,
+)
 from payctl.errors import InputError
 from payctl.services import lookups
 from payctl.services.rows import enum_value
@@ -63,6 +80,24 @@ class PaymentFilter:
         return all(value is None for value in vars(self).values())
 
 
+def amount_bound(text: str, field: str, *, upper: bool = False) -> ColumnElement[int]:
+    """A ``--amount-min``/``--amount-max`` bound read in each payment's own currency:
+    ``100`` is 100.00 EUR, 100 JPY and 100.000 KWD. A bound finer than a currency's minor unit
+    keeps exactly the amounts it says (``--amount-max 100.5`` is at most 100 JPY)."""
+    value = parse_number(text, field=field)
+
+    def minor(places: int) -> ColumnElement[int]:
+        return literal(minor_bound(value, places, upper=upper), BigInteger)
+
+    return case(
+        *(
+            (Payment.currency.in_(codes), minor(places))
+            for places, codes in unusual_exponents().items()
+        ),
+        else_=minor(USUAL_EXPONENT),
+    )
+
+
 def allocated_subquery() -> Any:
     return (
         select(func.coalesce(func.sum(PaymentAllocation.amount), 0))
@@ -94,11 +129,11 @@ class PaymentQueries:
         if f.date_to:
             stmt = stmt.where(Payment.date <= parse_date(f.date_to, "date_to"))
         if f.amount_min:
-            minimum = parse_amount(f.amount_min, field="amount_min", allow_zero=True)
-            stmt = stmt.where(Payment.amount >= to_minor(minimum))
+            stmt = stmt.where(Payment.amount >= amount_bound(f.amount_min, "amount_min"))
         if f.amount_max:
-            maximum = parse_amount(f.amount_max, field="amount_max", allow_zero=True)
-            stmt = stmt.where(Payment.amount <= to_minor(maximum))
+            stmt = stmt.where(
+                Payment.amount <= amount_bound(f.amount_max, "amount_max", upper=True)
+            )
         if f.text:
             pattern = f"%{f.text.lower()}%"
             stmt = stmt.where(
