@@ -42,6 +42,9 @@ def confirm(
 ) -> None:
     """Confirm (post) draft payments: number, journal entry, allocations, audit.
 
+    Runs like `payctl bulk confirm`: a payment already posted is skipped; exit 1 when one
+    failed.
+
     Example: payctl confirm 12 13 BNK1/2026/00007
     """
     use_format(format_)
@@ -51,6 +54,8 @@ def confirm(
 def reset(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
     """Reset posted payments to draft: posts a reversal entry, keeps the number.
 
+    Runs like `payctl bulk reset`: a payment already a draft is skipped.
+
     Example: payctl reset BNK1/2026/00001 --reason "wrong invoice"
     """
     use_format(format_)
@@ -59,6 +64,8 @@ def reset(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = 
 
 def cancel(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
     """Cancel payments: drafts become cancelled; posted ones get a reversal entry first.
+
+    Runs like `payctl bulk cancel`: a payment already cancelled is skipped.
 
     Example: payctl cancel BNK1/2026/00001 --reason "duplicate"
     """
