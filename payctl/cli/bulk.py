@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from payctl.cli import render
+from payctl.cli import render, transitions
 from payctl.cli.options import (
     DateFromOpt,
     DateToOpt,
@@ -17,20 +17,10 @@ from payctl.cli.options import (
     checked_ids,
     use_format,
 )
-from payctl.cli.progress import progress_bar
 from payctl.cli.runtime import abort, run, user
-from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED, PayctlError
+from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
 app = typer.Typer(no_args_is_help=True, help="Act on many payments at once (batches of 1000).")
-RESULT_COLUMNS = [
-    ("item", "Item"),
-    ("number", "Number"),
-    ("before", "Before"),
-    ("after", "After"),
-    ("status", "Status"),
-    ("message", "Message"),
-]
-
 IdentsArg = Annotated[
     list[str] | None, typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
 ]
@@ -50,38 +40,6 @@ StateOpt = Annotated[str | None, typer.Option("--state", "--status", help="Filte
 TypeOpt = Annotated[str | None, typer.Option("--type", help="Filter: payment type.")]
 PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Filter: partner.")]
 JournalOpt = Annotated[str | None, typer.Option("--journal", help="Filter: journal.")]
-
-
-def _render(report: Any) -> None:
-    from payctl.services.views import plain
-
-    items = []
-    for item in report.items:
-        row = plain(item)
-        row["status"] = "skipped" if item.skipped else ("ok" if item.ok else "failed")
-        items.append(row)
-    totals = {
-        "action": report.action,
-        "requested": len(report.items),
-        "succeeded": report.succeeded,
-        "skipped": report.skipped,
-        "failed": report.failed,
-        "batches": report.batches,
-        "atomic": report.atomic,
-        "dry_run": report.dry_run,
-        "rolled_back": report.rolled_back,
-    }
-    if render.fmt() == "json":
-        render.emit_json({"items": items, "total": len(items), "summary": totals})
-    else:
-        render.rows(items, RESULT_COLUMNS, title=f"bulk {report.action}")
-        note = " (dry run: nothing written)" if report.dry_run else ""
-        note += " — rolled back, nothing changed" if report.rolled_back else ""
-        if report.batches > 1:
-            note += f"; split into {report.batches} batches of at most 1000"
-        render.message(
-            f"{report.succeeded} ok, {report.skipped} skipped, {report.failed} failed{note}"
-        )
 
 
 def _selection(
@@ -128,26 +86,13 @@ def _command(action: str, doc: str) -> Callable[..., None]:
         format_: FormatOpt = None,
     ) -> None:
         use_format(format_)
-        from payctl.services.payments.payment_flow_service import PaymentFlowService
+        from payctl.services.payments.bulk_types import BulkOptions
         from payctl.services.payments.payment_queries import PaymentFilter
 
         filters = PaymentFilter(state_, type, partner, journal, date_from, date_to)
         selection = _selection(payments, file, encoding, filters)
-        with progress_bar("payments") as progress:
-            report = run(
-                lambda s: PaymentFlowService(s, user()).bulk(
-                    action,
-                    selection,
-                    atomic=atomic,
-                    dry_run=dry_run,
-                    reason=reason,
-                    write_off=write_off,
-                    progress=progress,
-                )
-            )
-        _render(report)
-        if report.failed:
-            raise typer.Exit(EXIT_REFUSED)
+        options = BulkOptions(atomic, dry_run, reason, write_off)
+        transitions.execute(action, selection, options, title=f"bulk {action}")
 
     command.__doc__ = doc
     return command

@@ -3,68 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from payctl.cli import render
+from payctl.cli import render, transitions
 from payctl.cli.options import FormatOpt, PaymentArg, PaymentsArg, ReasonOpt, use_format
 from payctl.cli.runtime import run, user
-from payctl.errors import EXIT_REFUSED, PayctlError
-
-RESULT_COLUMNS = [
-    ("item", "Payment"),
-    ("number", "Number"),
-    ("before", "Before"),
-    ("after", "After"),
-    ("ok", "OK"),
-    ("message", "Message"),
-]
 
 
-def _transition(idents: list[str], method: str, reason: str | None, **kwargs: Any) -> None:
-    """Run one transition per payment, each in its own transaction; report every item."""
-    from payctl.services.payments.payment_flow_service import PaymentFlowService
+def _transition(
+    action: str, idents: list[str], reason: str | None, write_off: bool = False
+) -> None:
+    """One run over the named payments, as `payctl bulk` does it: a payment already in the
+    target state is skipped, a refused one reported while the others go on (one transaction
+    per batch of 1000)."""
+    from payctl.services.payments.bulk_types import BulkOptions
+    from payctl.services.payments.selection import Selection
 
-    async def op(session: Any) -> list[dict[str, Any]]:
-        flow = PaymentFlowService(session, user())
-        call: Callable[..., Any] = getattr(flow, method)
-        results = []
-        for ident in idents:
-            before = None
-            try:
-                before = (await flow.payments.get_payment(ident, with_entries=False)).state
-                view = await call(ident, reason=reason, **kwargs)
-                results.append(
-                    {
-                        "item": ident,
-                        "number": view.number,
-                        "before": before,
-                        "after": view.state,
-                        "ok": True,
-                        "message": "ok",
-                    }
-                )
-            except PayctlError as exc:
-                if len(idents) == 1:
-                    raise
-                results.append(
-                    {
-                        "item": ident,
-                        "number": None,
-                        "before": before,
-                        "after": before,
-                        "ok": False,
-                        "message": exc.message,
-                    }
-                )
-        return results
-
-    results = run(op)
-    render.rows(results, RESULT_COLUMNS, title="Results")
-    if any(not r["ok"] for r in results):
-        raise typer.Exit(EXIT_REFUSED)
+    options = BulkOptions(reason=reason, write_off=write_off)
+    transitions.execute(
+        action, Selection(tuple(idents)), options, title=action, single=len(idents) == 1
+    )
 
 
 def confirm(
@@ -82,28 +42,35 @@ def confirm(
 ) -> None:
     """Confirm (post) draft payments: number, journal entry, allocations, audit.
 
+    Runs like `payctl bulk confirm`: a payment already posted is skipped; exit 1 when one
+    failed.
+
     Example: payctl confirm 12 13 BNK1/2026/00007
     """
     use_format(format_)
-    _transition(payments, "confirm_payment", reason, write_off=write_off)
+    _transition("confirm", payments, reason, write_off)
 
 
 def reset(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
     """Reset posted payments to draft: posts a reversal entry, keeps the number.
 
+    Runs like `payctl bulk reset`: a payment already a draft is skipped.
+
     Example: payctl reset BNK1/2026/00001 --reason "wrong invoice"
     """
     use_format(format_)
-    _transition(payments, "reset_payment_to_draft", reason)
+    _transition("reset", payments, reason)
 
 
 def cancel(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
     """Cancel payments: drafts become cancelled; posted ones get a reversal entry first.
 
+    Runs like `payctl bulk cancel`: a payment already cancelled is skipped.
+
     Example: payctl cancel BNK1/2026/00001 --reason "duplicate"
     """
     use_format(format_)
-    _transition(payments, "cancel_payment", reason)
+    _transition("cancel", payments, reason)
 
 
 def history(

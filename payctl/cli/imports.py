@@ -10,7 +10,6 @@ from payctl.cli import render
 from payctl.cli.options import FormatOpt, use_format
 from payctl.cli.progress import progress_bar
 from payctl.cli.runtime import database_failure, error_line, run, user
-from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
 COLUMNS = [
     ("file", "File"),
@@ -27,18 +26,6 @@ COLUMNS = [
     ("to_review", "To review"),
     ("unmatched", "Unmatched"),
 ]
-COUNTS = (
-    "statements",
-    "lines_read",
-    "duplicates",
-    "changed",
-    "new_lines",
-    "payments_created",
-    "payments_confirmed",
-    "reconciled",
-    "to_review",
-    "unmatched",
-)
 
 
 def import_(
@@ -77,20 +64,18 @@ def import_(
     Example: payctl import /srv/extracts/2026-11-26.xml --journal BNK1 --auto-confirm
     """
     use_format(format_)
-    inputs = ["-" if f == "-" else f for f in files]
-    options = {
-        "journal": journal,
-        "input_format": input_format,
-        "profile": profile,
-        "auto_confirm": auto_confirm,
-        "dry_run": dry_run,
-    }
+    from payctl.services.bank.bank_extract_service import BankExtractService, ImportOptions
+
+    options = ImportOptions(journal, input_format, profile, auto_confirm, dry_run)
     with progress_bar("bank lines") as progress:
-        rows = run(lambda session: _import_files(session, inputs, progress, options))
+        result = run(
+            lambda session: BankExtractService(session, user()).import_files(
+                files, options, database_failure, progress
+            )
+        )
+    rows = [_row(outcome) for outcome in result.files]
     if render.fmt() == "json":
-        totals = {k: sum(r.get(k) or 0 for r in rows) for k in COUNTS}
-        totals["failed_files"] = sum(not r.get("ok", True) for r in rows)
-        render.emit_json({"files": rows, "totals": totals})
+        render.emit_json({"files": rows, "totals": result.totals()})
     else:
         shown = [
             {
@@ -109,9 +94,8 @@ def import_(
             render.message(f"warning: {row['file']}: {warning}")
         if row.get("error"):
             error_line(row["error"])
-    failed = [r for r in rows if r.get("status") == "failed"]
-    if failed:
-        raise typer.Exit(max(r.get("exit_code", EXIT_BAD_INPUT) for r in failed))
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def changed_line(change: dict[str, Any]) -> str:
@@ -128,58 +112,24 @@ def changed_line(change: dict[str, Any]) -> str:
     )
 
 
-async def _import_files(
-    session: Any, inputs: list[str], progress: Any, options: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """One row per file, in order. Each file is its own transaction: a bad file is reported
-    and the others go on; when the database fails (disk full, connection lost) the files
-    before it stay committed and are reported as such, the rest are not tried."""
-    out = []
-    for index, file in enumerate(inputs):
-        try:
-            out.append(await _import_one(session, file, progress, options))
-        except PayctlError as exc:
-            out.append(_failed(file, exc.message, exc.exit_code))
-        except Exception as exc:
-            mapped = database_failure(exc)
-            if mapped is None:
-                raise
-            out.append(_failed(file, f"{file}: {mapped.message}", mapped.exit_code))
-            out.extend(_failed(rest, None, None) for rest in inputs[index + 1 :])
-            break
-    return out
-
-
-async def _import_one(
-    session: Any, file: str, progress: Any, options: dict[str, Any]
-) -> dict[str, Any]:
-    from payctl.importers.files import read_input
-    from payctl.services.bank.bank_extract_service import BankExtractService
+def _row(outcome: Any) -> dict[str, Any]:
+    """A file's row as the table and JSON show it: its report, or why it has none."""
     from payctl.services.views import plain
 
-    data, source = read_input(file)
-    fmt = options["input_format"] or ("jsonl" if file == "-" else None)
-    report = await BankExtractService(session, user()).import_file(
-        data,
-        source,
-        options["journal"],
-        input_format=fmt,
-        profile=options["profile"],
-        auto_confirm=options["auto_confirm"],
-        dry_run=options["dry_run"],
-        progress=progress,
-    )
-    row = plain(report)
-    row["status"] = "dry run" if options["dry_run"] else "imported"
+    if outcome.report is None:
+        if outcome.error is None:  # not tried: the database failed on an earlier file
+            return {"file": outcome.file, "ok": False, "status": outcome.status}
+        return {
+            "file": outcome.file,
+            "ok": False,
+            "error": outcome.error,
+            "status": outcome.status,
+            "exit_code": outcome.exit_code,
+        }
+    row = plain(outcome.report)
+    row["status"] = outcome.status
     row["file"] = row.pop("source")
     return row
-
-
-def _failed(file: str, error: str | None, exit_code: int | None) -> dict[str, Any]:
-    """The row of a file that failed (``error``), or was not tried after the database failed."""
-    if error is None:
-        return {"file": file, "ok": False, "status": "not imported"}
-    return {"file": file, "ok": False, "error": error, "status": "failed", "exit_code": exit_code}
 
 
 def register(app: typer.Typer) -> None:

@@ -92,12 +92,10 @@ def accept(
 
     Example: payctl review accept 42 --invoice INV/2026/0007
     """
+    from payctl.domain.allocations import parse_allocation
     from payctl.services.bank.review_service import ReviewService
 
-    invoices = []
-    for spec in invoice or []:
-        number, sep, amount = spec.partition("=")
-        invoices.append((number.strip(), amount.strip() if sep else None))
+    invoices = [parse_allocation(s, "--invoice", amount_required=False) for s in invoice or []]
     outcome = run(
         lambda s: ReviewService(s, user()).accept(line, invoices, payment, partner, auto_confirm)
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 from typing import Any
@@ -252,9 +253,16 @@ def test_update_or_delete_of_a_non_draft_exit_1(book):
     fails(["delete", "4"], 1, "has been posted before")
     fails(["allocate", "2", "INV-2", "1.00"], 1, "only drafts can be changed")
     fails(["allocate", "2", "INV-1", "--remove"], 1, "only drafts can be changed")
-    fails(["confirm", "2"], 1, "is already posted")
-    fails(["reset", "1"], 1, "is already a draft")
-    fails(["cancel", "3"], 1, "is already cancelled")
+    # already in the target state: skipped like `bulk` does, not refused (exit 0)
+    for args, state in (
+        (["confirm", "2"], "posted"),
+        (["reset", "1"], "draft"),
+        (["cancel", "3"], "cancelled"),
+    ):
+        out = json.loads(payctl(*args, "--format", "json").stdout)
+        assert [(i["status"], i["message"]) for i in out["items"]] == [
+            ("skipped", f"already {state}: skipped")
+        ], args
     assert snapshot(book) == before
 
 

@@ -147,17 +147,21 @@ def test_payment_life_cycle(cli_env):
     ok = payctl("validate", pid)
     assert "can be confirmed" in ok.stderr
 
-    confirmed = js("confirm", pid)
+    confirmed = js("confirm", pid)  # the report of `bulk confirm`
     assert confirmed["items"] == [
         {
             "item": str(pid),
+            "payment_id": pid,
             "number": "BNK1/2026/00001",
             "before": "draft",
             "after": "posted",
             "ok": True,
             "message": "ok",
+            "skipped": False,
+            "status": "ok",
         }
     ]
+    assert (confirmed["summary"]["action"], confirmed["summary"]["succeeded"]) == ("confirm", 1)
     shown = js("show", "BNK1/2026/00001")
     assert shown["id"] == pid and shown["state"] == "posted"
     assert shown["confirmed_by"] == "tester" and shown["unallocated"] == "210.00"

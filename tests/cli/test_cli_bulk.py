@@ -109,7 +109,7 @@ def test_per_item_run_with_bad_items_exits_1_and_reports_each_item(cli_env, init
     rows = statuses(data)
     for key in ("g1", "g2", "g3", "comp1"):
         assert rows[str(ids[key])] == ("ok", "ok")
-    assert rows["999999"] == ("failed", "unknown payment")
+    assert rows["999999"] == ("failed", "unknown payment '999999'")
     assert rows[f"#{ids['g1']}"] == ("skipped", "listed 2 times: handled once")
     assert rows[str(ids["cancelled"])] == (
         "failed",

@@ -89,11 +89,28 @@ def test_confirm_and_show_the_entry_and_allocations(acme):
     }
 
 
-def test_confirm_of_a_posted_payment_exits_1(acme):
+def test_confirm_of_a_posted_payment_is_skipped_like_bulk(acme):
     pid = draft()
     payctl("confirm", pid)
-    line = refused("confirm", "BNK1/2026/00001")
-    assert line == "payctl: error: payment BNK1/2026/00001 is already posted"
+    for command in (["confirm", "BNK1/2026/00001"], ["bulk", "confirm", "BNK1/2026/00001"]):
+        data = as_json(*command)
+        assert [(i["status"], i["message"]) for i in data["items"]] == [
+            ("skipped", "already posted: skipped")
+        ]
+        assert data["summary"] | {"action": None} == {
+            "action": None,
+            "requested": 1,
+            "succeeded": 0,
+            "skipped": 1,
+            "failed": 0,
+            "batches": 1,
+            "atomic": False,
+            "dry_run": False,
+            "rolled_back": False,
+        }
+    result = payctl("confirm", "BNK1/2026/00001")  # a table, and the totals on stderr
+    assert "skipped" in result.stdout
+    assert result.stderr == "0 ok, 1 skipped, 0 failed\n"
     assert len(as_json("show", pid)["entries"]) == 1
 
 
@@ -111,7 +128,7 @@ def test_reset_reverses_keeps_the_number_and_reconfirms(acme):
     assert data["allocations"][0]["invoice_residual"] == "1190.00"
     assert f"(reverses {original['number']})" in payctl("show", pid).stdout
 
-    assert "already a draft" in refused("reset", pid)
+    assert as_json("reset", pid)["items"][0]["message"] == "already draft: skipped"
     payctl("confirm", pid)
     payctl("reset-to-draft", "BNK1/2026/00001")  # the alias
     data = as_json("show", pid)
@@ -127,7 +144,7 @@ def test_cancel_draft_and_posted(acme):
     assert as_json("show", first)["state"] == "cancelled"
     data = as_json("show", second)
     assert data["state"] == "cancelled" and len(data["entries"]) == 2
-    assert "already cancelled" in refused("cancel", first)
+    assert as_json("cancel", first)["items"][0]["status"] == "skipped"
     assert "cancelled and cannot be reset" in refused("reset", second)
 
 
@@ -135,19 +152,22 @@ def test_several_payments_in_one_confirm_report_each_item(acme):
     ids = [draft("10.00"), draft("20.00"), draft("30.00")]
     payctl("confirm", ids[1])
 
-    # some items were refused: exit 1
+    # an item failed: exit 1, the one exit-code rule of `bulk`
     result = payctl("confirm", ids[0], ids[1], ids[2], "99999", "--format", "json", code=1)
-    items = json.loads(result.stdout)["items"]
-    assert [(i["item"], i["ok"]) for i in items] == [
-        (str(ids[0]), True),
-        (str(ids[1]), False),
-        (str(ids[2]), True),
-        ("99999", False),
-    ]
-    assert items[0]["number"] == "BNK1/2026/00002" and items[2]["number"] == "BNK1/2026/00003"
-    assert "already posted" in items[1]["message"]
-    assert "unknown payment" in items[3]["message"]
-    assert (items[0]["before"], items[0]["after"]) == ("draft", "posted")
+    data = json.loads(result.stdout)
+    items = {i["item"]: i for i in data["items"]}
+    assert {k: (i["ok"], i["status"]) for k, i in items.items()} == {
+        str(ids[0]): (True, "ok"),
+        str(ids[1]): (True, "skipped"),
+        str(ids[2]): (True, "ok"),
+        "99999": (False, "failed"),
+    }
+    first, third = items[str(ids[0])], items[str(ids[2])]
+    assert (first["number"], third["number"]) == ("BNK1/2026/00002", "BNK1/2026/00003")
+    assert items[str(ids[1])]["message"] == "already posted: skipped"
+    assert items["99999"]["message"] == "unknown payment '99999'"
+    assert (first["before"], first["after"]) == ("draft", "posted")
+    assert (data["summary"]["succeeded"], data["summary"]["failed"]) == (2, 1)
     assert "Traceback" not in result.stderr
 
     table = payctl("reset", "BNK1/2026/00002", "BNK1/2026/00003").stdout
@@ -187,8 +207,9 @@ def test_write_off_option(acme):
 
 
 def test_unknown_payment_exits_1(acme):
-    assert "unknown payment" in refused("confirm", "BNK1/2026/09999")
-    assert "unknown payment" in refused("cancel", "424242")
+    line = refused("confirm", "BNK1/2026/09999")
+    assert line == "payctl: error: unknown payment 'BNK1/2026/09999'"
+    assert "unknown payment '424242'" in refused("cancel", "424242")
 
 
 async def _lock_audit(url: str) -> list[tuple[str, str, str | None, dict]]:

@@ -466,7 +466,13 @@ def test_review_flow_end_to_end(booked, tmp_path):
     out = payctl("review", "accept", ids["twin"], "--auto-confirm").stdout
     assert f"bank line {ids['twin']} -> payment BNK1/2026/00002" in out
     assert js("invoice", "show", "INV-2026-0002")["state"] == "paid"
-    # --invoice: the other one
+    # --invoice: the other one (a spec without its amount is bad input, nothing booked)
+    bad = payctl("review", "accept", ids["twin2"], "--invoice", "INV-2026-0004=", code=2)
+    assert bad.stderr == (
+        "payctl: error: --invoice: 'INV-2026-0004=' is not INVOICE or INVOICE=AMOUNT "
+        "(e.g. INV/2026/0001=1190.00)\n"
+    )
+    assert js("invoice", "show", "INV-2026-0004")["state"] == "open"
     payctl("review", "accept", ids["twin2"], "--invoice", "INV-2026-0004=500.00", "--auto-confirm")
     assert js("invoice", "show", "INV-2026-0004")["state"] == "paid"
     # --payment: reconcile the old posted payment

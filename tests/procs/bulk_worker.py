@@ -386,6 +386,7 @@ async def integrity_problems(session: AsyncSession) -> list[str]:
 
 
 async def _confirm(url: str, idents: list[str], atomic: bool) -> dict[str, Any]:
+    from payctl.services.payments.bulk_types import BulkOptions
     from payctl.services.payments.payment_flow_service import PaymentFlowService
     from payctl.services.payments.selection import Selection
 
@@ -393,7 +394,7 @@ async def _confirm(url: str, idents: list[str], atomic: bool) -> dict[str, Any]:
     try:
         async with db.session() as session:
             report = await PaymentFlowService(session, "worker").bulk(
-                "confirm", Selection(tuple(idents)), atomic=atomic
+                "confirm", Selection(tuple(idents)), BulkOptions(atomic=atomic)
             )
     finally:
         await db.dispose()

@@ -25,7 +25,11 @@ from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.errors import InputError, NotFound, PayctlError
 from payctl.importers.bank import BankFileError
-from payctl.services.bank.bank_extract_service import BankExtractService, FileReport
+from payctl.services.bank.bank_extract_service import (
+    BankExtractService,
+    FileReport,
+    ImportOptions,
+)
 from payctl.services.bank.matching_data import THRESHOLD
 from payctl.services.ledger.integrity_service import IntegrityService
 from payctl.services.ledger.journal_service import JournalService
@@ -695,6 +699,47 @@ async def test_dry_run_writes_nothing(db):
     real = await imp(db, data, auto_confirm=True)  # the dry run consumed nothing
     assert (dict(real.matched), real.new_lines) == (dict(dry.matched), 3)
     assert (await counts(db))["bank_lines"] == before["bank_lines"] + 3
+
+
+# ------------------------------------------------------------------------ several files
+async def test_import_files_one_transaction_each_in_order_with_totals(db, tmp_path):
+    """A bad file is reported with its exit code and the others import; the totals add up."""
+    await books(db)
+    jan, feb = tmp_path / "jan.jsonl", tmp_path / "feb.jsonl"
+    jan.write_bytes(jsonl(row("1190.00", text="INV-2026-0001", tx="T1"), row("-1.00", tx="F")))
+    feb.write_bytes(jsonl(row("-1.00", tx="F"), row("-2.00", text="fee", tx="G")))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"booking_date": "2026-02-30", "amount": "1.00"}\n')
+    files = [str(jan), str(tmp_path / "missing.jsonl"), str(bad), str(feb)]
+
+    def not_a_database_failure(exc: BaseException) -> PayctlError | None:
+        return None
+
+    async with db.session() as s:
+        result = await BankExtractService(s, "tester").import_files(
+            files, ImportOptions("BNK1", input_format="jsonl"), not_a_database_failure
+        )
+    assert [(f.file, f.status, f.exit_code) for f in result.files] == [
+        (str(jan), "imported", 0),
+        (str(tmp_path / "missing.jsonl"), "failed", 2),
+        (str(bad), "failed", 2),
+        (str(feb), "imported", 0),
+    ]
+    assert "no such file" in (result.files[1].error or "")
+    assert str(bad) in (result.files[2].error or "")
+    assert result.exit_code == 2
+    totals = result.totals()
+    assert (totals["lines_read"], totals["new_lines"], totals["duplicates"]) == (4, 3, 1)
+    assert (totals["payments_created"], totals["failed_files"]) == (1, 2)
+    assert len(await bank_lines(db)) == 3
+
+    async with db.session() as s:  # a dry run of the good files: reported, nothing written
+        before = await counts(db)
+        dry = await BankExtractService(s, "tester").import_files(
+            [str(jan)], ImportOptions("BNK1", dry_run=True), not_a_database_failure
+        )
+    assert [(f.status, f.report and f.report.duplicates) for f in dry.files] == [("dry run", 2)]
+    assert (dry.exit_code, await counts(db)) == (0, before)
 
 
 # ------------------------------------------------------------------- the journal's account

@@ -19,7 +19,7 @@ from sqlalchemy import event, func, select
 from payctl.db.engine import Database
 from payctl.db.models import AuditRecord, Invoice, JournalEntry, PaymentAllocation
 from payctl.domain.enums import InvoiceState
-from payctl.services.payments.bulk_types import BulkReport, ItemResult
+from payctl.services.payments.bulk_types import BulkOptions, BulkReport, ItemResult
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_queries import PaymentFilter
 from payctl.services.payments.selection import Selection
@@ -51,7 +51,10 @@ async def bulk(
     **kw: Any,
 ) -> BulkReport:
     selection = Selection(tuple(str(i) for i in idents or ()), filters)
-    return await PaymentFlowService(session, "tester").bulk(action, selection, **kw)
+    progress = kw.pop("progress", None)
+    return await PaymentFlowService(session, "tester").bulk(
+        action, selection, BulkOptions(**kw), progress
+    )
 
 
 def by_item(report: BulkReport) -> dict[str, ItemResult]:
@@ -154,8 +157,8 @@ async def test_per_item_mode_posts_good_items_and_reports_each_bad_one(session, 
         item = items[str(ids[key])]
         assert (item.ok, item.skipped, item.before, item.after) == (True, False, "draft", "posted")
         assert item.number and item.number.startswith("BNK1/2026/")
-    assert items["999999"].message == "unknown payment" and not items["999999"].ok
-    assert items["BNK1/2026/99999"].message == "unknown payment"
+    assert items["999999"].message == "unknown payment '999999'" and not items["999999"].ok
+    assert items["BNK1/2026/99999"].message == "unknown payment 'BNK1/2026/99999'"
     repeated = items[f"#{ids['g1']}"]  # named twice: a duplicate, not a failure
     assert (repeated.ok, repeated.skipped, repeated.payment_id) == (True, True, ids["g1"])
     assert repeated.message == "listed 2 times: handled once"
@@ -234,7 +237,7 @@ async def test_identifier_forms_resolve_or_are_reported_unknown_never_crash(sess
     assert " " not in items  # blank lines are not items
     assert [items[i].ok for i in (f"#{ids[0]}", f"00{ids[1]}", str(ids[2]))] == [True] * 3
     for bad in ("3000000000", "99999999999999999999", "1\u00b2", "no-such-number"):
-        assert (items[bad].ok, items[bad].message) == (False, "unknown payment")
+        assert (items[bad].ok, items[bad].message) == (False, f"unknown payment {bad!r}")
     assert await _read(db, lambda s: count_state(s, "posted")) == 3
 
 
@@ -554,5 +557,5 @@ async def test_bulk_delete_can_be_repeated_already_deleted_ids_are_skipped(sessi
     assert all(items[str(i)].skipped and items[str(i)].ok for i in ids[:2])
     assert items[str(ids[0])].message == "already deleted: skipped"
     assert items[str(ids[2])].after == "deleted" and not items[str(ids[2])].skipped
-    assert items["999999"].message == "unknown payment" and not items["999999"].ok
+    assert items["999999"].message == "unknown payment '999999'" and not items["999999"].ok
     assert (again.succeeded, again.skipped, again.failed) == (1, 2, 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -29,12 +29,12 @@ from payctl.db.models import (
     PaymentAllocation,
 )
 from payctl.db.stats import analyze_loaded
-from payctl.db.uow import begin, commit, gc_paused, rollback
+from payctl.db.uow import gc_paused, transaction
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
 from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_amount, to_minor
-from payctl.errors import InputError
+from payctl.errors import EXIT_OK, InputError, PayctlError
 from payctl.importers.bank import (
     BankFileError,
     ParsedLine,
@@ -96,6 +96,69 @@ class FileReport:
     unmatched: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+
+
+# The counts of a FileReport an import of several files adds up.
+COUNTS = (
+    "statements",
+    "lines_read",
+    "duplicates",
+    "changed",
+    "new_lines",
+    "payments_created",
+    "payments_confirmed",
+    "reconciled",
+    "to_review",
+    "unmatched",
+)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How `payctl import` books its files: into ``journal``, in ``input_format`` (None:
+    detected; standard input is JSON lines), CSV/XLSX read through ``profile``, payments made
+    from matched lines posted (``auto_confirm``), or nothing written (``dry_run``)."""
+
+    journal: str
+    input_format: str | None = None
+    profile: str | None = None
+    auto_confirm: bool = False
+    dry_run: bool = False
+
+
+IMPORTED, DRY_RUN, FAILED, NOT_IMPORTED = "imported", "dry run", "failed", "not imported"
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """One file of an import: "imported" or "dry run" (``report``), "failed" (``error``, with
+    the exit code it gives), or "not imported" (the database failed on an earlier file)."""
+
+    file: str
+    status: str
+    report: FileReport | None = None
+    error: str | None = None
+    exit_code: int = EXIT_OK
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Every file of one import, in the order given."""
+
+    files: list[FileOutcome]
+
+    def totals(self) -> dict[str, int]:
+        out = {
+            k: sum(getattr(f.report, k) for f in self.files if f.report is not None) for k in COUNTS
+        }
+        out["failed_files"] = sum(f.report is None for f in self.files)
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every file imported (lines to review included), else the highest exit code
+        of a failed file: 2 a file could not be read, 3 the database failed."""
+        return max((f.exit_code for f in self.files), default=EXIT_OK)
 
 
 def parse_file(
@@ -296,6 +359,54 @@ class BankExtractService:
         self.session = session
         self.user = user
 
+    async def import_files(
+        self,
+        files: Sequence[str],
+        options: ImportOptions,
+        database_error: Callable[[BaseException], PayctlError | None],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportResult:
+        """Import each file (``-``: standard input) in its own transaction, in order: a bad
+        file is reported and the others go on. When the database fails (``database_error``
+        maps the exception to the error to report; None: not a database failure, it is
+        raised) the files before it stay committed, the rest are not tried."""
+        out: list[FileOutcome] = []
+        for index, file in enumerate(files):
+            try:
+                out.append(await self._import_path(file, options, progress))
+            except PayctlError as exc:
+                out.append(FileOutcome(file, FAILED, error=exc.message, exit_code=exc.exit_code))
+            except Exception as exc:
+                mapped = database_error(exc)
+                if mapped is None:
+                    raise
+                out.append(
+                    FileOutcome(
+                        file, FAILED, error=f"{file}: {mapped.message}", exit_code=mapped.exit_code
+                    )
+                )
+                out += [FileOutcome(rest, NOT_IMPORTED) for rest in files[index + 1 :]]
+                break
+        return ImportResult(out)
+
+    async def _import_path(
+        self, file: str, options: ImportOptions, progress: Callable[[int, int], None] | None
+    ) -> FileOutcome:
+        from payctl.importers.files import STDIN, read_input
+
+        data, source = read_input(file)
+        report = await self.import_file(
+            data,
+            source,
+            options.journal,
+            input_format=options.input_format or ("jsonl" if file == STDIN else None),
+            profile=options.profile,
+            auto_confirm=options.auto_confirm,
+            dry_run=options.dry_run,
+            progress=progress,
+        )
+        return FileOutcome(source, DRY_RUN if options.dry_run else IMPORTED, report)
+
     async def import_file(
         self,
         data: bytes,
@@ -316,19 +427,12 @@ class BankExtractService:
             report.statements = len(statements)
             report.lines_read = sum(len(s.lines) for s in statements)
             digest = hashlib.sha256(data).hexdigest()
-            await begin(self.session, write=True)
-            try:
+            async with transaction(self.session, write=True, keep=not dry_run):
                 await self._import(
                     statements, digest, source, journal, report, auto_confirm, progress
                 )
-                if dry_run:
-                    await rollback(self.session)
-                else:
+                if not dry_run:
                     analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
-                    await commit(self.session)
-            except BaseException:
-                await rollback(self.session)
-                raise
         return report
 
     def _check_account(self, j: Journal, st: ParsedStatement, source: str) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from payctl.db.engine import WRITE_OPTION, dialect_name
+from payctl.db.engine import dialect_name
 from payctl.db.models import (
     Account,
     AuditHead,
@@ -45,6 +45,7 @@ from payctl.db.models import (
     PaymentAllocation,
     Sequence,
 )
+from payctl.db.uow import transaction
 from payctl.domain.enums import AccountRole, InvoiceState, InvoiceType, PaymentState, PaymentType
 from payctl.domain.money import format_amount
 from payctl.services import lookups
@@ -75,18 +76,8 @@ _MAX_LISTED = 5  # numbers listed in one gap message
 @asynccontextmanager
 async def read_snapshot(session: AsyncSession) -> AsyncIterator[None]:
     """One consistent read-only snapshot for several queries; joins a running transaction."""
-    if session.in_transaction():
+    async with transaction(session, write=False, snapshot=True):
         yield
-        return
-    options: dict[str, Any] = {WRITE_OPTION: False}
-    bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        options["isolation_level"] = "REPEATABLE READ"
-    await session.connection(execution_options=options)
-    try:
-        yield
-    finally:
-        await session.rollback()
 
 
 async def whole_table_plans(session: AsyncSession) -> None:

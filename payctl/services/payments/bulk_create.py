@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from payctl.db.models import Payment, PaymentAllocation
 from payctl.db.stats import analyze_loaded
-from payctl.db.uow import begin, commit, rollback
+from payctl.db.uow import transaction
 from payctl.domain.allocations import parse_allocation_spec
 from payctl.domain.fingerprint import KEY_MAX, content_keys, given_key
 from payctl.errors import InputError, InputErrors, PayctlError
@@ -113,22 +113,12 @@ class BulkCreate:
         column = key_column(source, header)
         joined = self.session.in_transaction()  # inside a caller's unit of work: no retry
         for attempt in range(1, ATTEMPTS + 1):
-            if not joined:
-                await begin(self.session, write=True)
             try:
-                result = await self._once(rows, source, column, dry_run)
-                if not joined:
-                    await (rollback(self.session) if dry_run else commit(self.session))
-                return result
+                async with transaction(self.session, write=True, keep=not dry_run):
+                    return await self._once(rows, source, column, dry_run)
             except IntegrityError as exc:
-                if not joined:
-                    await rollback(self.session)
                 if joined or not _key_race(exc) or attempt == ATTEMPTS:
                     raise
-            except BaseException:
-                if not joined:
-                    await rollback(self.session)
-                raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(

@@ -9,19 +9,26 @@ transaction is rolled back.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from payctl.db.models import AuditRecord, Payment
-from payctl.db.uow import begin, commit, gc_paused, rollback
+from payctl.db.uow import Transaction, gc_paused, transaction
 from payctl.domain import states
 from payctl.domain.enums import PaymentState
 from payctl.errors import PayctlError, RuleViolation
 from payctl.services.ledger import audit
 from payctl.services.lookups import as_id
-from payctl.services.payments.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.payments.bulk_types import (
+    BulkAction,
+    BulkOptions,
+    BulkReport,
+    ItemResult,
+    refused,
+)
 from payctl.services.payments.payment_service import ensure_deletable, snapshot
 from payctl.services.payments.selection import Resolved, Selection, batches, resolve
 
@@ -66,73 +73,72 @@ class BulkFlow:
         self.flow = flow
         self.session = flow.session
 
-    async def run(self, action: BulkAction, selection: Selection, **options: Any) -> BulkReport:
+    async def run(
+        self,
+        action: BulkAction,
+        selection: Selection,
+        options: BulkOptions,
+        progress: Progress | None = None,
+    ) -> BulkReport:
         with gc_paused():
-            return await self._run(action, selection, **options)
+            return await self._run(BulkAction(action), selection, options, progress)
 
     async def _run(
         self,
         action: BulkAction,
         selection: Selection,
-        *,
-        atomic: bool = False,
-        dry_run: bool = False,
-        reason: str | None = None,
-        write_off: bool = False,
-        progress: Progress | None = None,
+        options: BulkOptions,
+        progress: Progress | None,
     ) -> BulkReport:
-        action = BulkAction(action)
-        rollback_only = dry_run or action == BulkAction.VALIDATE
-        report = BulkReport(action.value, atomic=atomic, dry_run=rollback_only)
+        keep = not (options.dry_run or action == BulkAction.VALIDATE)
+        report = BulkReport(action.value, atomic=options.atomic, dry_run=not keep)
         resolved = await self._resolve(selection, report, action)
         groups = batches(resolved.ids)
         report.batches = len(groups)
-        if atomic and report.failed:
+        if options.atomic and report.failed:
             report.rolled_back = True
             return report
         done = 0
-        if atomic:
-            await begin(self.session, write=True)
-        for group in groups:
-            results = await self._group(action, group, report, reason, write_off, rollback_only)
-            if results is None:  # an atomic run rolled back: the report says why
-                return report
-            report.items += results
-            done += len(group)
-            if progress:
-                progress(done, len(resolved.ids))
-        if atomic:
-            await (rollback(self.session) if rollback_only else commit(self.session))
+        # atomic: the run is one transaction, which each batch's joins; else each batch is one
+        async with self._whole_run(options.atomic, keep) as run:
+            for group in groups:
+                results = await self._group(action, group, report, options, run, keep)
+                if results is None:  # an atomic run rolled back: the report says why
+                    return report
+                report.items += results
+                done += len(group)
+                if progress:
+                    progress(done, len(resolved.ids))
         return report
+
+    def _whole_run(self, atomic: bool, keep: bool) -> AbstractAsyncContextManager[Any]:
+        return transaction(self.session, write=True, keep=keep) if atomic else nullcontext()
 
     async def _group(
         self,
         action: BulkAction,
         group: list[tuple[str, int]],
         report: BulkReport,
-        reason: str | None,
-        write_off: bool,
-        rollback_only: bool,
+        options: BulkOptions,
+        run: Transaction | None,
+        keep: bool,
     ) -> list[ItemResult] | None:
-        """One batch: its own transaction in per-item mode, part of the run's when atomic."""
-        atomic = report.atomic
-        if not atomic:
-            await begin(self.session, write=True)
+        """One batch: its own transaction in per-item mode, part of the run's (``run``) when
+        atomic; a failure of an atomic run discards the run's."""
         try:
-            results = await self._apply(action, group, reason, write_off)
+            async with transaction(self.session, write=True, keep=keep):
+                results = await self._apply(action, group, options)
         except PayctlError as exc:
-            await rollback(self.session)
-            if atomic:
+            if run is not None:
+                run.discard()
                 self._abort(report, group, exc.message)
                 return None
             return [ItemResult(i, pid, None, None, None, False, exc.message) for i, pid in group]
-        if atomic and any(not r.ok for r in results):
-            await rollback(self.session)
+        if run is not None and any(not r.ok for r in results):
+            run.discard()
             report.items = _not_applied(report.items + results)
             report.rolled_back = True
             return None
-        if not atomic:
-            await (rollback(self.session) if rollback_only else commit(self.session))
         return results
 
     async def _resolve(
@@ -143,22 +149,19 @@ class BulkFlow:
 
         For a delete, an id whose payment was deleted before (the audit trail says so) is
         "already deleted: skipped", so a delete run can be repeated like the others."""
-        await begin(self.session, write=False)
-        try:
+        async with transaction(self.session, write=False):
             resolved = await resolve(self.session, selection)
             deleted = (
                 await self._deleted_before(resolved.unknown)
                 if action == BulkAction.DELETE
                 else set()
             )
-        finally:
-            await rollback(self.session)
         report.items += [
             ItemResult(
                 i, None, None, "deleted", "deleted", True, "already deleted: skipped", skipped=True
             )
             if i in deleted
-            else ItemResult(i, None, None, None, None, False, "unknown payment")
+            else ItemResult(i, None, None, None, None, False, f"unknown payment {i!r}")
             for i in resolved.unknown
         ]
         report.items += [  # not a failure: the payment is acted on once, like any other
@@ -200,7 +203,7 @@ class BulkFlow:
         return report
 
     async def _apply(
-        self, action: BulkAction, group: list[tuple[str, int]], reason: str | None, write_off: bool
+        self, action: BulkAction, group: list[tuple[str, int]], options: BulkOptions
     ) -> list[ItemResult]:
         payments = await self.flow.payments.load_many([pid for _, pid in group], lock=True)
         by_id = {p.id: p for p in payments}
@@ -209,16 +212,20 @@ class BulkFlow:
         already = {p.id for p in payments if before[p.id] == _ALREADY.get(transition)}
         todo = [p for p in payments if p.id not in already]
         if transition == states.Action.DELETE:
-            failed = await self._delete(todo, reason)
+            failed = await self._delete(todo, options.reason)
         else:
-            batch = await self.flow.run_transition(todo, transition, reason, write_off)
+            batch = await self.flow.run_transition(
+                todo, transition, options.reason, options.write_off
+            )
             failed = batch.failed_by_payment()
         verb = "can be confirmed" if action == BulkAction.VALIDATE else "ok"
         out = []
         for ident, pid in group:
             p = by_id.get(pid)
             if p is None:  # deleted by someone else since the selection was resolved
-                out.append(ItemResult(ident, pid, None, None, None, False, "unknown payment"))
+                out.append(
+                    ItemResult(ident, pid, None, None, None, False, f"unknown payment {ident!r}")
+                )
             elif pid in already:
                 out.append(
                     ItemResult(

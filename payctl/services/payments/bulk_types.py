@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from payctl.errors import EXIT_OK, EXIT_REFUSED
 from payctl.services.lookups import payment_label
 
 
@@ -16,6 +17,21 @@ class BulkAction(StrEnum):
     RESET = "reset"
     CANCEL = "cancel"
     DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How a transition run goes, for `payctl confirm|reset|cancel` and `payctl bulk` alike.
+
+    ``atomic``: one transaction for the whole run, any failure rolls everything back (else one
+    per batch, failures reported per item). ``dry_run``: every check, nothing written.
+    ``reason``: recorded in the audit trail. ``write_off``: confirm closes invoices whose
+    remaining difference is within the write-off tolerance."""
+
+    atomic: bool = False
+    dry_run: bool = False
+    reason: str | None = None
+    write_off: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,3 +76,10 @@ class BulkReport:
     @property
     def skipped(self) -> int:
         return sum(i.skipped for i in self.items)
+
+    @property
+    def exit_code(self) -> int:
+        """The one exit-code rule of a transition run: 1 when an item failed (refused, or no
+        such payment), else 0. Skipped items (already in the target state, listed twice) are
+        not failures, so a run can be repeated."""
+        return EXIT_REFUSED if self.failed else EXIT_OK

@@ -27,7 +27,13 @@ from payctl.errors import RuleViolation
 from payctl.services.ledger import audit, entries, sequences
 from payctl.services.ledger.settings import lock_date, writeoff_tolerance
 from payctl.services.lookups import payment_label
-from payctl.services.payments.bulk_types import BulkAction, BulkReport, ItemResult, refused
+from payctl.services.payments.bulk_types import (
+    BulkAction,
+    BulkOptions,
+    BulkReport,
+    ItemResult,
+    refused,
+)
 from payctl.services.payments.payment_service import PaymentService, held_message, snapshot
 from payctl.services.payments.selection import Selection
 from payctl.services.views import PaymentView
@@ -87,24 +93,15 @@ class PaymentFlowService:
         self,
         action: BulkAction | str,
         selection: Selection,
-        *,
-        atomic: bool = False,
-        dry_run: bool = False,
-        reason: str | None = None,
-        write_off: bool = False,
+        options: BulkOptions | None = None,
         progress: Progress | None = None,
     ) -> BulkReport:
-        """validate / confirm / post / reset / cancel / delete many payments, in batches of 1000."""
+        """validate / confirm / post / reset / cancel / delete the selected payments, in
+        batches of 1000: `payctl bulk` and `payctl confirm|reset|cancel`."""
         from payctl.services.payments.bulk_flow import BulkFlow
 
         return await BulkFlow(self).run(
-            BulkAction(action),
-            selection,
-            atomic=atomic,
-            dry_run=dry_run,
-            reason=reason,
-            write_off=write_off,
-            progress=progress,
+            BulkAction(action), selection, options or BulkOptions(), progress
         )
 
     # ------------------------------------------------------------------ batches

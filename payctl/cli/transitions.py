@@ -1,0 +1,71 @@
+"""A transition run (`payctl confirm|reset|cancel` and `payctl bulk …`): one service call, one
+report shown one way, one exit-code rule (the report's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from payctl.cli import render
+from payctl.cli.progress import progress_bar
+from payctl.cli.runtime import abort, run, user
+
+RESULT_COLUMNS = [
+    ("item", "Item"),
+    ("number", "Number"),
+    ("before", "Before"),
+    ("after", "After"),
+    ("status", "Status"),
+    ("message", "Message"),
+]
+
+
+def execute(action: str, selection: Any, options: Any, *, title: str, single: bool = False) -> None:
+    """Run ``action`` on the selected payments, show the report and exit by its rule.
+
+    ``single``: the command named one payment, so its refusal is the one error line (exit
+    1) rather than a table."""
+    from payctl.services.payments.payment_flow_service import PaymentFlowService
+
+    with progress_bar("payments") as progress:
+        report = run(
+            lambda s: PaymentFlowService(s, user()).bulk(action, selection, options, progress)
+        )
+    if single and report.failed:
+        abort([item.message for item in report.items if not item.ok], report.exit_code)
+    _render(report, title)
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+def _render(report: Any, title: str) -> None:
+    from payctl.services.views import plain
+
+    items = []
+    for item in report.items:
+        row = plain(item)
+        row["status"] = "skipped" if item.skipped else ("ok" if item.ok else "failed")
+        items.append(row)
+    totals = {
+        "action": report.action,
+        "requested": len(report.items),
+        "succeeded": report.succeeded,
+        "skipped": report.skipped,
+        "failed": report.failed,
+        "batches": report.batches,
+        "atomic": report.atomic,
+        "dry_run": report.dry_run,
+        "rolled_back": report.rolled_back,
+    }
+    if render.fmt() == "json":
+        render.emit_json({"items": items, "total": len(items), "summary": totals})
+    else:
+        render.rows(items, RESULT_COLUMNS, title=title)
+        note = " (dry run: nothing written)" if report.dry_run else ""
+        note += " — rolled back, nothing changed" if report.rolled_back else ""
+        if report.batches > 1:
+            note += f"; split into {report.batches} batches of at most 1000"
+        render.message(
+            f"{report.succeeded} ok, {report.skipped} skipped, {report.failed} failed{note}"
+        )
