@@ -62,8 +62,9 @@ def files(amount: str) -> dict[str, tuple[str, bytes, int]]:
 
 def where(fmt: str, line: int) -> str:
     # The workbook and the CSV file name no currency: their amounts are in the journal's, so
-    # the importer checks the limit (in the journal's currency) and names the row "line".
-    return f"line {line}"
+    # the importer checks the limit (in the journal's currency), naming the place as the
+    # reader would (a workbook's "row").
+    return f"row {line}" if fmt == "xlsx" else f"line {line}"
 
 
 FORMATS = ["camt", "ofx", "jsonl", "csv", "mt940", "xlsx"]

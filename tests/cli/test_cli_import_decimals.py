@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from payctl.db import models as m
 from tests.cli.test_cli_amount_limits import FORMATS, files, where
-from tests.cli.test_cli_import import _run, booked, js, one_error_line, payctl, table_counts, write
+from tests.cli.test_cli_import import _run, booked, js, table_counts, write
+from tests.conftest import refused
 
 __all__ = ["booked"]  # a fixture
 
@@ -67,7 +68,7 @@ def test_more_decimals_than_the_currency_refuse_the_file(booked, tmp_path, fmt):
     name, data, line = sample(fmt, "1190.005")
     f = write(tmp_path, name, data)
     before = table_counts(booked)
-    error = one_error_line(payctl("import", f, "--journal", "BNK1", "--auto-confirm", code=2))
+    error = refused("import", f, "--journal", "BNK1", "--auto-confirm", code=2)
     unit = where(fmt.removesuffix("-ccy"), line)
     assert error == (
         f"payctl: error: {f}: {unit}: {FIELD[fmt]}: 1190.005 has more decimals than EUR allows"
@@ -88,5 +89,5 @@ def test_extra_decimals_that_are_zeros_are_taken(booked, tmp_path, fmt):
 def test_a_negative_amount_names_its_digits_once(booked, tmp_path):
     name, data, line = files("-1190.005")["jsonl"]
     f = write(tmp_path, name, data)
-    error = one_error_line(payctl("import", f, "--journal", "BNK1", code=2))
+    error = refused("import", f, "--journal", "BNK1", code=2)
     assert error.endswith(f"line {line}: amount: 1190.005 has more decimals than EUR allows")
