@@ -11,15 +11,16 @@ import functools
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from payctl.config import normalise_url
 from payctl.db.engine import Database
 
+T = TypeVar("T")
 PG_URL = os.environ.get("PAYCTL_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
@@ -72,6 +73,30 @@ async def init_database(url: str) -> None:
             await SetupService(session).seed("EUR")
     finally:
         await db.dispose()
+
+
+def on_database(url: str, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """``await fn(db, *args)`` on a fresh :class:`Database` of ``url`` (disposed after), from
+    synchronous test code; its result."""
+
+    async def go() -> T:
+        db = Database(url)
+        try:
+            return await fn(db, *args)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def in_session(url: str, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """``await fn(session, *args)`` in one session of a fresh database handle on ``url``."""
+
+    async def go(db: Database) -> T:
+        async with db.session() as session:
+            return await fn(session, *args)
+
+    return on_database(url, go)
 
 
 @pytest.fixture

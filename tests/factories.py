@@ -1,9 +1,14 @@
-"""Small builders for service tests: a customer, a vendor, invoices, drafts."""
+"""Small builders for service tests: a customer, a vendor, invoices, drafts; and what tests
+read back: row counts and sequence counters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import func, select
+
+from payctl.db import models as m
 from payctl.services.parties.invoice_service import InvoiceService
 from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_service import PaymentService
@@ -45,3 +50,20 @@ async def draft(
     return await PaymentService(session, "tester").create_payment(
         type, partner, journal, amount, date, allocations=allocations or [], **kw
     )
+
+
+async def row_counts(session: Any, models: Iterable[Any] | Mapping[str, Any]) -> dict[str, int]:
+    """Rows in the table of each model, by table name (or by the names a mapping gives)."""
+    named = models if isinstance(models, Mapping) else {m.__tablename__: m for m in models}
+    return {
+        name: int(await session.scalar(select(func.count()).select_from(model)))
+        for name, model in named.items()
+    }
+
+
+async def sequence_counters(session: Any) -> list[Any]:
+    """(journal, kind, last value) of every number sequence, sorted."""
+    rows = await session.execute(
+        select(m.Sequence.journal_id, m.Sequence.kind, m.Sequence.last_value)
+    )
+    return sorted(rows.all())

@@ -10,17 +10,33 @@ import sqlite3
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from payctl.db import models as m
 from payctl.db.engine import Database
+from tests import factories
 from tests.conftest import PG_URL, payctl, refused
 
 
 def fails(args: list[Any], code: int, *texts: str, env: dict[str, str] | None = None) -> str:
     """:func:`refused`, nothing on stdout, the arguments a list as the cases below are written."""
     return refused(*args, code=code, says=texts, env=env, quiet_stdout=True)
+
+
+SNAPSHOT_TABLES = (
+    m.Account,
+    m.Journal,
+    m.Partner,
+    m.PartnerBankAccount,
+    m.Invoice,
+    m.Payment,
+    m.PaymentAllocation,
+    m.JournalEntry,
+    m.JournalLine,
+    m.AuditRecord,
+    m.Setting,
+)
 
 
 def snapshot(url: str) -> dict[str, Any]:
@@ -30,29 +46,8 @@ def snapshot(url: str) -> dict[str, Any]:
         db = Database(url)
         try:
             async with db.session() as s:
-                out: dict[str, Any] = {
-                    model.__tablename__: await s.scalar(select(func.count()).select_from(model))
-                    for model in (
-                        m.Account,
-                        m.Journal,
-                        m.Partner,
-                        m.PartnerBankAccount,
-                        m.Invoice,
-                        m.Payment,
-                        m.PaymentAllocation,
-                        m.JournalEntry,
-                        m.JournalLine,
-                        m.AuditRecord,
-                        m.Setting,
-                    )
-                }
-                out["sequences"] = sorted(
-                    (
-                        await s.execute(
-                            select(m.Sequence.journal_id, m.Sequence.kind, m.Sequence.last_value)
-                        )
-                    ).all()
-                )
+                out: dict[str, Any] = await factories.row_counts(s, SNAPSHOT_TABLES)
+                out["sequences"] = await factories.sequence_counters(s)
                 out["payment_rows"] = sorted(
                     (
                         await s.execute(

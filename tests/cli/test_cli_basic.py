@@ -2,46 +2,35 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 
-from sqlalchemy import func, select
-
 from payctl.db import models as m
-from payctl.db.engine import Database
-from tests.conftest import SAMPLE, payctl
+from tests import factories
+from tests.conftest import SAMPLE, in_session, payctl
 from tests.conftest import payctl_json as js
 
 ACME_IBAN = "DE89370400440532013000"
 
 
-def table_counts(url: str) -> dict[str, int]:
-    async def read() -> dict[str, int]:
-        db = Database(url)
-        try:
-            async with db.session() as s:
-                return {
-                    model.__tablename__: await s.scalar(select(func.count()).select_from(model))
-                    for model in (
-                        m.Account,
-                        m.Journal,
-                        m.Partner,
-                        m.Invoice,
-                        m.Payment,
-                        m.PaymentAllocation,
-                        m.JournalEntry,
-                        m.JournalLine,
-                        m.AuditRecord,
-                        m.AuditHead,
-                        m.Sequence,
-                    )
-                }
-        finally:
-            await db.dispose()
+COUNTED = (
+    m.Account,
+    m.Journal,
+    m.Partner,
+    m.Invoice,
+    m.Payment,
+    m.PaymentAllocation,
+    m.JournalEntry,
+    m.JournalLine,
+    m.AuditRecord,
+    m.AuditHead,
+    m.Sequence,
+)
 
-    return asyncio.run(read())
+
+def table_counts(url: str) -> dict[str, int]:
+    return in_session(url, factories.row_counts, COUNTED)
 
 
 def acme_with_invoice() -> None:

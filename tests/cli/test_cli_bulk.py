@@ -8,20 +8,18 @@ services in separate sessions; the CLI runs in-process against the same database
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from payctl.db.engine import Database
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
 from tests.conftest import error_line as one_line_error
+from tests.conftest import in_session
 from tests.conftest import payctl as harness_payctl
 from tests.procs.bulk_worker import integrity_problems, payment_states, seed_drafts, table_counts
 from tests.services.test_bulk import mixed_set
@@ -32,18 +30,6 @@ T = TypeVar("T")
 def payctl(*args: str, input: str | None = None) -> Any:
     """payctl through the harness; each test checks the exit code it expects."""
     return harness_payctl(*args, code=None, input=input)
-
-
-def on_db(url: str, fn: Callable[[Any], Awaitable[T]]) -> T:
-    async def main() -> T:
-        db = Database(url)
-        try:
-            async with db.session() as session:
-                return await fn(session)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
 
 
 def as_json(result: Any) -> dict[str, Any]:
@@ -57,7 +43,7 @@ def statuses(data: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def snapshot(url: str) -> tuple[dict[str, int], dict[int, tuple[str, str | None]]]:
-    return on_db(url, table_counts), on_db(url, payment_states)
+    return in_session(url, table_counts), in_session(url, payment_states)
 
 
 def posted_drafts(url: str, n: int) -> tuple[list[int], list[str]]:
@@ -68,8 +54,8 @@ def posted_drafts(url: str, n: int) -> tuple[list[int], list[str]]:
         await PaymentFlowService(s, "tester").bulk("confirm", _selection(ids))
         return ids
 
-    ids = on_db(url, build)
-    states = on_db(url, payment_states)
+    ids = in_session(url, build)
+    states = in_session(url, payment_states)
     return ids, [states[i][1] or "" for i in ids]
 
 
@@ -83,7 +69,7 @@ def _selection(ids: list[int]) -> Any:
 
 
 def test_per_item_run_with_bad_items_exits_1_and_reports_each_item(cli_env, init_url):
-    ids = on_db(init_url, mixed_set)
+    ids = in_session(init_url, mixed_set)
     idents = [
         ids["g1"],
         ids["comp1"],
@@ -118,7 +104,7 @@ def test_per_item_run_with_bad_items_exits_1_and_reports_each_item(cli_env, init
     assert rows[str(ids["comp2"])][0] == "failed"
     assert "exceeds its open residual" in rows[str(ids["comp2"])][1]
     assert rows[str(ids["posted"])] == ("skipped", "already posted: skipped")
-    states = on_db(init_url, payment_states)
+    states = in_session(init_url, payment_states)
     assert [states[ids[k]][0] for k in ("g1", "g2", "g3", "comp1", "comp2", "cancelled")] == [
         "posted",
         "posted",
@@ -127,11 +113,11 @@ def test_per_item_run_with_bad_items_exits_1_and_reports_each_item(cli_env, init
         "draft",
         "cancelled",
     ]
-    assert on_db(init_url, integrity_problems) == []
+    assert in_session(init_url, integrity_problems) == []
 
 
 def test_table_output_shows_items_and_totals(cli_env, init_url):
-    ids = on_db(init_url, mixed_set)
+    ids = in_session(init_url, mixed_set)
     result = payctl("bulk", "confirm", str(ids["g1"]), str(ids["cancelled"]))
     assert result.exit_code == 1
     assert str(ids["cancelled"]) in result.stdout and "cancelled and cannot be confirmed" in (
@@ -142,7 +128,7 @@ def test_table_output_shows_items_and_totals(cli_env, init_url):
 
 
 def test_all_succeeding_exits_0_and_csv_output_is_parseable(cli_env, init_url):
-    ids = on_db(init_url, lambda s: seed_drafts(s, 3))
+    ids = in_session(init_url, lambda s: seed_drafts(s, 3))
     result = payctl("bulk", "post", *map(str, ids), "--format", "csv")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -152,7 +138,7 @@ def test_all_succeeding_exits_0_and_csv_output_is_parseable(cli_env, init_url):
 
 
 def test_atomic_run_with_one_bad_item_changes_nothing(cli_env, init_url):
-    ids = on_db(init_url, mixed_set)
+    ids = in_session(init_url, mixed_set)
     before = snapshot(init_url)
 
     result = payctl(
@@ -191,7 +177,7 @@ def test_atomic_run_with_one_bad_item_changes_nothing(cli_env, init_url):
     ],
 )
 def test_dry_run_and_validate_write_nothing(cli_env, init_url, args):
-    ids = on_db(init_url, lambda s: seed_drafts(s, 4))
+    ids = in_session(init_url, lambda s: seed_drafts(s, 4))
     before = snapshot(init_url)
 
     result = payctl("bulk", *args, *map(str, ids), "--format", "json")
@@ -203,7 +189,7 @@ def test_dry_run_and_validate_write_nothing(cli_env, init_url, args):
 
 
 def test_validate_reports_what_would_fail_and_exits_1(cli_env, init_url):
-    ids = on_db(init_url, mixed_set)
+    ids = in_session(init_url, mixed_set)
     before = snapshot(init_url)
     result = payctl("bulk", "validate", str(ids["g1"]), str(ids["cancelled"]), "--format", "json")
     assert result.exit_code == 1
@@ -217,14 +203,14 @@ def test_validate_reports_what_would_fail_and_exits_1(cli_env, init_url):
 
 
 def test_confirm_reset_cancel_then_delete_refused_but_fresh_drafts_deleted(cli_env, init_url):
-    ids = on_db(init_url, lambda s: seed_drafts(s, 4, prefix="L"))
-    fresh = on_db(init_url, lambda s: seed_drafts(s, 2, prefix="F"))
+    ids = in_session(init_url, lambda s: seed_drafts(s, 4, prefix="L"))
+    fresh = in_session(init_url, lambda s: seed_drafts(s, 2, prefix="F"))
     listed = list(map(str, ids))
     for action, state in (("confirm", "posted"), ("reset", "draft"), ("cancel", "cancelled")):
         result = payctl("bulk", action, *listed, "--format", "json")
         assert result.exit_code == 0, (action, result.stderr)
         assert as_json(result)["summary"]["succeeded"] == 4
-        assert {on_db(init_url, payment_states)[i][0] for i in ids} == {state}
+        assert {in_session(init_url, payment_states)[i][0] for i in ids} == {state}
         rerun = payctl("bulk", action, *listed, "--format", "json")
         assert rerun.exit_code == 0 and as_json(rerun)["summary"]["skipped"] == 4
 
@@ -233,9 +219,9 @@ def test_confirm_reset_cancel_then_delete_refused_but_fresh_drafts_deleted(cli_e
     rows = statuses(as_json(result))
     assert all(rows[str(i)][0] == "failed" for i in ids)
     assert all(rows[str(i)] == ("ok", "ok") for i in fresh)
-    states = on_db(init_url, payment_states)
+    states = in_session(init_url, payment_states)
     assert set(fresh).isdisjoint(states) and all(states[i][0] == "cancelled" for i in ids)
-    assert on_db(init_url, integrity_problems) == []
+    assert in_session(init_url, integrity_problems) == []
     check = payctl("check")
     assert check.exit_code == 0, check.stdout + check.stderr
 
@@ -282,13 +268,13 @@ def test_selection_from_a_file_or_stdin(cli_env, init_url, tmp_path, kind):
     assert result.exit_code == 0, result.stderr
     data = as_json(result)
     assert [r["item"] for r in data["items"]] == chosen
-    states = on_db(init_url, payment_states)
+    states = in_session(init_url, payment_states)
     assert [states[i][0] for i in ids] == ["draft", "posted", "draft", "posted", "draft", "posted"]
 
 
 def test_selection_by_filters(cli_env, init_url):
-    bank = on_db(init_url, lambda s: seed_drafts(s, 3, prefix="B"))
-    cash = on_db(init_url, lambda s: seed_drafts(s, 2, prefix="C", journal="CSH1"))
+    bank = in_session(init_url, lambda s: seed_drafts(s, 3, prefix="B"))
+    cash = in_session(init_url, lambda s: seed_drafts(s, 2, prefix="C", journal="CSH1"))
     posted, _ = posted_drafts(init_url, 1)
 
     result = payctl("bulk", "confirm", "--state", "draft", "--journal", "BNK1", "--format", "json")
@@ -296,7 +282,7 @@ def test_selection_by_filters(cli_env, init_url):
     assert result.exit_code == 0, result.stderr
     data = as_json(result)
     assert sorted(r["payment_id"] for r in data["items"]) == sorted(bank)
-    states = on_db(init_url, payment_states)
+    states = in_session(init_url, payment_states)
     assert all(states[i][0] == "posted" for i in bank + posted)
     assert all(states[i] == ("draft", None) for i in cash)
 
@@ -334,7 +320,7 @@ def test_bad_selections_fail_with_one_line(cli_env, init_url, tmp_path, args, ex
 
 
 def test_a_payment_listed_twice_is_a_duplicate_not_a_failure(cli_env, init_url, tmp_path):
-    ids = on_db(init_url, lambda s: seed_drafts(s, 2))
+    ids = in_session(init_url, lambda s: seed_drafts(s, 2))
     path = tmp_path / "approved.csv"
     path.write_text("payment,approved\n" + "".join(f"{i},yes\n" for i in [*ids, ids[0]]))
 
@@ -360,7 +346,7 @@ def test_a_payment_listed_twice_is_a_duplicate_not_a_failure(cli_env, init_url, 
             "status": "skipped",
         }
     ]
-    assert {st for st, _ in on_db(init_url, payment_states).values()} == {"posted"}
+    assert {st for st, _ in in_session(init_url, payment_states).values()} == {"posted"}
 
 
 # --------------------------------------------------------------------------- bulk create
@@ -379,7 +365,7 @@ def _invoices(url: str) -> None:
             s, "BILL-1", partner="Supplier BV", amount="80.00", type="vendor_bill"
         )
 
-    on_db(url, build)
+    in_session(url, build)
 
 
 GOOD_ROWS = [
@@ -413,11 +399,11 @@ def test_bulk_create_from_a_good_file_creates_every_row(cli_env, init_url, tmp_p
         ("vendor_payment", "BNK1", "80.00", "80.00", "draft"),
         ("customer_payment", "CSH1", "25.50", "0.00", "draft"),
     ]
-    counts = on_db(init_url, table_counts)
+    counts = in_session(init_url, table_counts)
     assert (counts["payments"], counts["payment_allocations"]) == (3, 3)
     confirm = payctl("bulk", "confirm", "--state", "draft", "--format", "json")
     assert confirm.exit_code == 0 and as_json(confirm)["summary"]["succeeded"] == 3
-    assert on_db(init_url, integrity_problems) == []
+    assert in_session(init_url, integrity_problems) == []
 
 
 @pytest.mark.parametrize(
@@ -488,7 +474,7 @@ def test_bulk_create_run_twice_creates_each_row_once_and_lists_rows_in_file_orde
     assert seen["summary"] == {"rows": 4, "created": 0, "skipped": 4, "dry_run": False}
     assert made["items"][1]["id"] != made["items"][3]["id"]
     assert table.exit_code == 0 and "0 draft payments created, 4 already there" in table.stderr
-    assert on_db(init_url, table_counts)["payments"] == 4
+    assert in_session(init_url, table_counts)["payments"] == 4
 
 
 def test_bulk_create_reports_every_bad_row_one_line_each_and_writes_nothing(

@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.db.uow import begin
-from tests.cli.test_cli_import import _run, flat, table_counts, write
-from tests.conftest import payctl, refused
+from tests.cli.test_cli_import import flat, table_counts, write
+from tests.conftest import on_database, payctl, refused
 from tests.conftest import payctl_json as js
 from tests.services.test_bank_import import GLOBEX_IBAN, books, jsonl, row
 
@@ -50,10 +50,10 @@ def drafts(cli_env: dict[str, str], tmp_path: Path) -> list[tuple[int, int]]:
     """A real import, without --auto-confirm: each line made a draft it holds (link created).
     Returns (line id, payment id) pairs."""
     url = cli_env["PAYCTL_DATABASE_URL"]
-    _run(url, books)
+    on_database(url, books)
     out = js("import", write(tmp_path, "day.jsonl", LINES), "--journal", "BNK1")
     assert out["totals"]["payments_created"] == 2
-    held = _run(url, _held)
+    held = on_database(url, _held)
     assert [(state, link, pay) for _, state, link, _, pay in held] == [
         ("matched", "created", "draft")
     ] * 2
@@ -70,13 +70,13 @@ def _refused(*args: Any, line: int) -> str:
 def test_a_draft_its_line_holds_is_not_cancelled_deleted_or_changed(cli_env, drafts):
     url = cli_env["PAYCTL_DATABASE_URL"]
     (line, pid), _ = drafts
-    counts, held = table_counts(url), _run(url, _held)
+    counts, held = table_counts(url), on_database(url, _held)
     _refused("cancel", pid, "--reason", "typo", line=line)
     _refused("delete", pid, line=line)  # no foreign-key error: the rule speaks first
     _refused("update", pid, "--amount", "1200.00", line=line)
     _refused("update", pid, "--journal", "CSH1", line=line)
     _refused("update", pid, "--type", "customer_refund", line=line)  # money the other way
-    assert (table_counts(url), _run(url, _held)) == (counts, held)
+    assert (table_counts(url), on_database(url, _held)) == (counts, held)
     assert js("show", pid)["amount"] == "1190.00"
     # what the line does not fix stays editable
     payctl("update", pid, "--memo", "paid by transfer")
@@ -85,14 +85,14 @@ def test_a_draft_its_line_holds_is_not_cancelled_deleted_or_changed(cli_env, dra
     # it and the line is back in review
     out = flat(payctl("review", "unmatch", line).stdout)
     assert f"draft payment #{pid} made from it is deleted" in out
-    assert _run(url, _held)[0][1:4] == ("review", None, None)
+    assert on_database(url, _held)[0][1:4] == ("review", None, None)
     payctl("cancel", pid, code=1)  # gone with the match
     payctl("check")
 
 
 def test_bulk_cancel_and_delete_fail_per_item(cli_env, drafts):
     url = cli_env["PAYCTL_DATABASE_URL"]
-    counts, held = table_counts(url), _run(url, _held)
+    counts, held = table_counts(url), on_database(url, _held)
     ids = [str(pid) for _, pid in drafts]
     for action in ("cancel", "delete"):
         for atomic in ([], ["--atomic"]):
@@ -101,7 +101,7 @@ def test_bulk_cancel_and_delete_fail_per_item(cli_env, drafts):
             for item, (line, _) in zip(out["items"], drafts, strict=True):
                 assert not item["ok"] and item["after"] == "draft"
                 assert item["message"].endswith(f"unmatch it first (payctl review unmatch {line})")
-    assert (table_counts(url), _run(url, _held)) == (counts, held)
+    assert (table_counts(url), on_database(url, _held)) == (counts, held)
     payctl("check")
 
 
@@ -109,7 +109,7 @@ def test_check_reports_a_line_holding_a_cancelled_payment(cli_env, drafts):
     url = cli_env["PAYCTL_DATABASE_URL"]
     (line, pid), _ = drafts
     payctl("check")
-    _run(url, _sql, f"UPDATE payments SET state = 'cancelled' WHERE id = {pid}")
+    on_database(url, _sql, f"UPDATE payments SET state = 'cancelled' WHERE id = {pid}")
     out = js("check", code=1)
     assert [(v["code"], v["object"]) for v in out["items"]] == [
         ("bank_line_payment", f"bank line {line}")

@@ -8,7 +8,6 @@ After every test the autouse ``_check`` fixture runs `payctl check` and requires
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -16,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.services.bank.matching_data import THRESHOLD
-from tests.conftest import payctl, refused
+from tests import factories
+from tests.conftest import in_session, on_database, payctl, refused
 from tests.conftest import payctl_json as js
 from tests.samples import BANK_SAMPLES
 from tests.services.test_bank_import import (
@@ -57,34 +57,19 @@ def _check(cli_env: dict[str, str]) -> Any:
     payctl("check")
 
 
-def _run(url: str, coro_fn: Any, *args: Any) -> Any:
-    async def go() -> Any:
-        db = Database(url)
-        try:
-            return await coro_fn(db, *args)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
+COUNTED = (
+    m.BankStatement,
+    m.BankLine,
+    m.Payment,
+    m.PaymentAllocation,
+    m.JournalEntry,
+    m.JournalLine,
+    m.AuditRecord,
+)
 
 
 def table_counts(url: str) -> dict[str, int]:
-    async def read(db: Database) -> dict[str, int]:
-        async with db.session() as s:
-            return {
-                t.__tablename__: await s.scalar(select(func.count()).select_from(t))
-                for t in (
-                    m.BankStatement,
-                    m.BankLine,
-                    m.Payment,
-                    m.PaymentAllocation,
-                    m.JournalEntry,
-                    m.JournalLine,
-                    m.AuditRecord,
-                )
-            }
-
-    return _run(url, read)
+    return in_session(url, factories.row_counts, COUNTED)
 
 
 def flat(text: str) -> str:
@@ -95,7 +80,7 @@ def flat(text: str) -> str:
 @pytest.fixture
 def booked(cli_env: dict[str, str]) -> str:
     url = cli_env["PAYCTL_DATABASE_URL"]
-    _run(url, books)
+    on_database(url, books)
     return url
 
 
@@ -203,7 +188,7 @@ def test_payment_rule_reconciles_through_the_cli(booked, tmp_path):
             )
             return sorted(tuple(r) for r in rows)
 
-    assert _run(booked, reconcile_lines) == [("1000", 25000, 0), ("1020", 0, 25000)]
+    assert on_database(booked, reconcile_lines) == [("1000", 25000, 0), ("1020", 0, 25000)]
 
 
 # ------------------------------------------------------------------ dedup and dry run
@@ -428,7 +413,7 @@ def _queue(booked: str, tmp_path: Path) -> dict[str, int]:
         "--date",
         "2026-01-11",
     )
-    _run(booked, posted_payment, "Globex Corporation", "250.00", "2026-01-02")
+    on_database(booked, posted_payment, "Globex Corporation", "250.00", "2026-01-02")
     f = write(
         tmp_path,
         "queue.jsonl",
@@ -552,11 +537,6 @@ def test_review_export_csv_and_json(booked, tmp_path):
 # -------------------------------------------------------------------------- samples
 @pytest.mark.parametrize("sample", SAMPLE_FILES or ["<missing>"])
 def test_every_sample_file_imports(cli_env, sample):
-    if not SAMPLES.is_dir():
-        pytest.fail(
-            f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repo",
-            pytrace=False,
-        )
     url = cli_env["PAYCTL_DATABASE_URL"]
     path = SAMPLES / sample
     out = js("import", path, "--journal", "BNK1")

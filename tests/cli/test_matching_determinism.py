@@ -25,7 +25,7 @@ from payctl.db.engine import Database
 from payctl.services.parties.invoice_service import InvoiceService
 from payctl.services.parties.partner_service import PartnerService
 from tests.cli.test_cli_subprocess import executable
-from tests.conftest import ROOT, fresh_url, init_database
+from tests.conftest import ROOT, fresh_url, init_database, on_database
 
 pytestmark = pytest.mark.slow
 
@@ -55,17 +55,6 @@ EXPECTED = [
     ("partner_subset", "customer_payment", ["INV-T-1", "INV-T-2"]),
     ("partner_subset", "customer_refund", ["CCN-T-1", "CCN-T-2"]),
 ]
-
-
-def _run(url: str, coro_fn: Any) -> Any:
-    async def go() -> Any:
-        db = Database(url)
-        try:
-            return await coro_fn(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
 
 
 async def _books(db: Database) -> None:
@@ -105,7 +94,7 @@ def _import_under_seed(backend: str, tmp_path: Path, seed: int) -> list[tuple[An
     folder.mkdir()
     url = fresh_url(backend, folder)
     asyncio.run(init_database(url))
-    _run(url, _books)
+    on_database(url, _books)
     bank = folder / "bank.csv"
     bank.write_text(BANK_CSV, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYCTL_")}
@@ -124,7 +113,7 @@ def _import_under_seed(backend: str, tmp_path: Path, seed: int) -> list[tuple[An
         timeout=120,
     )
     assert proc.returncode == 0, (seed, proc.stdout, proc.stderr)
-    return _run(url, _decisions)
+    return on_database(url, _decisions)
 
 
 def test_tie_between_invoice_types_is_decided_the_same_under_every_hash_seed(backend, tmp_path):

@@ -37,6 +37,7 @@ from payctl.services.parties.invoice_service import InvoiceService
 from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_service import PaymentService
+from tests import factories
 
 ACME_IBAN = "DE89370400440532013000"
 GLOBEX_IBAN = "NL91ABNA0417164300"
@@ -131,9 +132,7 @@ async def imp(
 
 async def counts(db: Database) -> dict[str, int]:
     async with db.session() as s:
-        return {
-            t.__tablename__: await s.scalar(select(func.count()).select_from(t)) for t in COUNTED
-        }
+        return await factories.row_counts(s, COUNTED)
 
 
 async def bank_lines(db: Database) -> list[m.BankLine]:

@@ -31,17 +31,8 @@ TABLES = {
 
 async def counts(db: Any) -> dict[str, Any]:
     async with db.session() as s:
-        out: dict[str, Any] = {
-            name: await s.scalar(select(func.count()).select_from(model))
-            for name, model in TABLES.items()
-        }
-        out["sequences"] = sorted(
-            (
-                await s.execute(
-                    select(m.Sequence.journal_id, m.Sequence.kind, m.Sequence.last_value)
-                )
-            ).all()
-        )
+        out: dict[str, Any] = await factories.row_counts(s, TABLES)
+        out["sequences"] = await factories.sequence_counters(s)
         out["partner_rows"] = sorted(
             (
                 await s.execute(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from payctl.db import models as m
 from payctl.errors import InputError, NotFound, RuleViolation
@@ -31,17 +31,8 @@ TABLES = {
 async def counts(db: Any) -> dict[str, Any]:
     """Row counts (and the sequence counters) read in a separate session."""
     async with db.session() as s:
-        out: dict[str, Any] = {
-            name: await s.scalar(select(func.count()).select_from(model))
-            for name, model in TABLES.items()
-        }
-        out["sequences"] = sorted(
-            (
-                await s.execute(
-                    select(m.Sequence.journal_id, m.Sequence.kind, m.Sequence.last_value)
-                )
-            ).all()
-        )
+        out: dict[str, Any] = await factories.row_counts(s, TABLES)
+        out["sequences"] = await factories.sequence_counters(s)
         out["payment_rows"] = sorted(
             (
                 await s.execute(

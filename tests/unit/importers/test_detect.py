@@ -15,11 +15,6 @@ from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
-if not SAMPLES.is_dir():
-    pytest.fail(
-        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-        pytrace=False,
-    )
 
 FOLDER_FORMAT = {"camt053": "camt", "camt054": "camt", "ofx": "ofx"}
 OWN = sorted(p for folder in FOLDER_FORMAT for p in (SAMPLES / folder).iterdir())

@@ -28,11 +28,6 @@ from tests.samples import BANK_SAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = BANK_SAMPLES
-if not SAMPLES.is_dir():
-    pytest.fail(
-        f"bank samples not found at {SAMPLES}: tests/data/banks is part of the repository",
-        pytrace=False,
-    )
 PROFILE_DIR = ROOT / "payctl" / "importers" / "bank_profiles"
 EXAMPLE = PROFILE_DIR / "example.toml"
 
