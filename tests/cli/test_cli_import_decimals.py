@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from payctl.db import models as m
 from tests.cli.test_cli_amount_limits import FORMATS, files, where
-from tests.cli.test_cli_import import _run, booked, js, table_counts, write
-from tests.conftest import refused
+from tests.cli.test_cli_import import booked, js, table_counts, write
+from tests.conftest import on_database, refused
 
 __all__ = ["booked"]  # a fixture
 
@@ -60,7 +60,7 @@ def stored_amounts(url: str) -> list[int]:
         async with db.session() as s:
             return list((await s.scalars(select(m.BankLine.amount))).all())
 
-    return _run(url, read)
+    return on_database(url, read)
 
 
 @pytest.mark.parametrize("fmt", ALL)
