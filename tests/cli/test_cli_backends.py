@@ -124,31 +124,31 @@ def _ofx_with_nul() -> bytes:
 
 # (file name, its bytes, the command (FILE = the file), what the one line says)
 NUL_FILES: list[tuple[str, bytes, list[str], str]] = [
-    ("p.csv", b"name,kind\nNul\x00 Co,customer\n", ["partner", "import", "FILE"], "row 2: name"),
+    ("p.csv", b"name,kind\nNul\x00 Co,customer\n", ["partner", "import", "FILE"], "line 2"),
     (
         "i.csv",
         b"number,partner,amount,date\nINV\x009,ACME GmbH,1.00,2026-01-01\n",
         ["invoice", "import", "FILE"],
-        "row 2: number",
+        "line 2",
     ),
     (
         "i2.csv",  # a look-up, not a store: PostgreSQL refused the query itself
         b"number,partner,amount,date\nINV-9,ACME\x00 GmbH,1.00,2026-01-01\n",
         ["invoice", "import", "FILE"],
-        "row 2: partner",
+        "line 2",
     ),
     (
         "b.csv",
         b"type,partner,journal,amount,date,reference\n"
         b"customer_payment,ACME GmbH,BNK1,1.00,2026-01-01,ref\x00x\n",
         ["bulk", "create", "--file", "FILE"],
-        "row 2: reference",
+        "line 2",
     ),
     (
         "b2.csv",
         b"type,partner,journal,amount,date\ncustomer_payment,ACME\x00 GmbH,BNK1,1.00,2026-01-01\n",
         ["bulk", "create", "--file", "FILE"],
-        "row 2: partner",
+        "line 2",
     ),
     ("ids.txt", b"1\n2\x00\n", ["bulk", "confirm", "--file", "FILE"], "ids.txt: line 2"),
     ("ids.csv", b"payment\n1\x00\n", ["bulk", "cancel", "--file", "FILE"], "ids.csv: line 2"),
@@ -158,7 +158,7 @@ NUL_FILES: list[tuple[str, bytes, list[str], str]] = [
         ["import", "FILE", "--journal", "BNK1"],
         "line 1: remittance",
     ),
-    ("n.ofx", _ofx_with_nul(), ["import", "FILE", "--journal", "BNK1"], "counterparty_name"),
+    ("n.ofx", _ofx_with_nul(), ["import", "FILE", "--journal", "BNK1"], "n.ofx: line 51"),
 ]
 
 
