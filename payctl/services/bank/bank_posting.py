@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.models import BankLine, Journal, Partner, Payment, PaymentAllocation
+from payctl.db.models import BankLine, Journal, Partner, Payment
 from payctl.domain import states
 from payctl.domain.enums import InvoiceState, is_inbound
 from payctl.domain.journal import outstanding_account, reconcile_lines
@@ -25,6 +25,7 @@ from payctl.errors import RuleViolation
 from payctl.services.ledger import entries
 from payctl.services.lookups import payment_label
 from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import NewAllocation
 
 CONFIRM_CHUNK = 1000
 
@@ -103,10 +104,7 @@ class BankPosting:
                 d.memo,
                 now,
             )
-            p.allocations = [
-                PaymentAllocation(invoice_id=a.invoice_id, amount=a.amount, writeoff=0)
-                for a in d.decision.allocations
-            ]
+            p.allocations = [NewAllocation(a.invoice_id, a.amount) for a in d.decision.allocations]
             service.ensure_valid(
                 p,
                 writeoffs={a.invoice_id: a.writeoff for a in d.decision.allocations},
