@@ -85,7 +85,9 @@ class NewPayment:
 
     type: PaymentType
     partner: Partner
+    partner_id: int
     journal: Journal
+    journal_id: int
     amount: int
     currency: str
     date: dt.date
@@ -101,14 +103,6 @@ class NewPayment:
     idempotency_key: str | None = None
     confirmed_by: str | None = None
     confirmed_at: dt.datetime | None = None
-
-    @property
-    def partner_id(self) -> int:
-        return self.partner.id
-
-    @property
-    def journal_id(self) -> int:
-        return self.journal.id
 
 
 AnyPayment = Payment | NewPayment
@@ -439,7 +433,9 @@ class PaymentService:
         return NewPayment(
             type,
             partner,
+            partner.id,
             journal,
+            journal.id,
             amount,
             currency,
             date,
