@@ -299,7 +299,9 @@ def validate(payment: PaymentArg, format_: FormatOpt = None) -> None:
     use_format(format_)
     from payctl.services.payments.payment_service import PaymentService
 
-    problems = run(lambda s: PaymentService(s, user()).validate_payment(payment))
+    problems = [
+        p.message for p in run(lambda s: PaymentService(s, user()).validate_payment(payment))
+    ]
     if render.fmt() == "table":
         for problem in problems:
             render.line(f"- {problem}")

@@ -52,3 +52,8 @@ def parse_date(value: str | dt.date | None, field: str = "date") -> dt.date | No
             ) from None
         raise InputError(f"{field}: {value!r} is not a date (use YYYY-MM-DD)") from None
     return check_plausible(parsed, field)
+
+
+def is_locked(day: dt.date, lock: dt.date | None) -> bool:
+    """The one lock-date rule: nothing is booked on or before the lock date (none: no lock)."""
+    return lock is not None and day <= lock

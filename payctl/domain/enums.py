@@ -87,22 +87,42 @@ SETTLES = {
     PaymentType.VENDOR_REFUND: InvoiceType.VENDOR_CREDIT_NOTE,
 }
 
-CUSTOMER_SIDE = {PaymentType.CUSTOMER_PAYMENT, PaymentType.CUSTOMER_REFUND}
-INBOUND = {PaymentType.CUSTOMER_PAYMENT, PaymentType.VENDOR_REFUND}
+_CUSTOMER_SIDE = frozenset({InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE})
+_INBOUND = frozenset({PaymentType.CUSTOMER_PAYMENT, PaymentType.VENDOR_REFUND})
+
+
+def is_customer_side(invoice_type: InvoiceType | str) -> bool:
+    """The one rule of which invoice types are the customer side (receivable) of the books;
+    the others are the vendor side (payable)."""
+    return invoice_type in _CUSTOMER_SIDE
+
+
+def is_customer_payment(payment_type: PaymentType | str) -> bool:
+    """A payment type is on the side of the invoice type it settles."""
+    return is_customer_side(SETTLES[PaymentType(payment_type)])
+
+
+def is_inbound(payment_type: PaymentType | str) -> bool:
+    """The one rule of which payment types bring money in (the others pay it out)."""
+    return payment_type in _INBOUND
+
+
+# The customer-side invoice types as a list, for SQL ``IN`` clauses.
+CUSTOMER_SIDE_INVOICE_TYPES = [t for t in InvoiceType if is_customer_side(t)]
+
+
+def _kind_allows(kind: PartnerKind, customer: bool) -> bool:
+    if kind == PartnerKind.BOTH:
+        return True
+    return kind == (PartnerKind.CUSTOMER if customer else PartnerKind.VENDOR)
 
 
 def partner_kind_allows(kind: PartnerKind, payment_type: PaymentType) -> bool:
-    if kind == PartnerKind.BOTH:
-        return True
-    wanted = PartnerKind.CUSTOMER if payment_type in CUSTOMER_SIDE else PartnerKind.VENDOR
-    return kind == wanted
+    return _kind_allows(kind, is_customer_payment(payment_type))
 
 
 def invoice_partner_kind_allows(kind: PartnerKind, invoice_type: InvoiceType) -> bool:
-    if kind == PartnerKind.BOTH:
-        return True
-    customer = invoice_type in (InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE)
-    return kind == (PartnerKind.CUSTOMER if customer else PartnerKind.VENDOR)
+    return _kind_allows(kind, is_customer_side(invoice_type))
 
 
 def invoice_state_for(total: int, residual: int) -> InvoiceState:

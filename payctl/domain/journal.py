@@ -4,9 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from payctl.domain.enums import INBOUND, InvoiceType, PaymentType
+from payctl.domain.enums import InvoiceType, PaymentType, is_inbound
 from payctl.errors import RuleViolation
+
+
+class JournalAccounts(Protocol):
+    """The accounts of a bank or cash journal (a Journal row has them)."""
+
+    @property
+    def account_id(self) -> int | None: ...
+    @property
+    def outstanding_receipts_account_id(self) -> int | None: ...
+    @property
+    def outstanding_payments_account_id(self) -> int | None: ...
+
+
+def outstanding_account(journal: JournalAccounts, payment_type: PaymentType | str) -> int | None:
+    """The one rule for the account a confirmed payment waits on until the bank shows it: the
+    journal's outstanding receipts (inbound) or payments (outbound) account; a journal without
+    one books the payment on its bank account (None: it has neither)."""
+    outstanding = (
+        journal.outstanding_receipts_account_id
+        if is_inbound(payment_type)
+        else journal.outstanding_payments_account_id
+    )
+    return outstanding or journal.account_id
 
 
 @dataclass(frozen=True)
@@ -89,7 +113,7 @@ def payment_lines(
     an invoice difference: the counterpart moves ``amount + writeoff`` and the difference
     goes to ``writeoff_account`` on the liquidity side.
     """
-    inbound = PaymentType(payment_type) in INBOUND
+    inbound = is_inbound(payment_type)
     settle = amount + writeoff
     liquidity = Line(
         liquidity_account,

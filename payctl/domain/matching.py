@@ -26,21 +26,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from payctl.domain.enums import InvoiceType, PaymentType
+from payctl.domain.enums import SETTLES, InvoiceType, PaymentType, is_inbound
 from payctl.domain.money import format_amount, writeoff_limit
 
 SEPARATORS = re.compile(r"[^0-9A-Z]")
 TOKENS = re.compile(r"[0-9A-Z]+")
 
 # Which open items a line can settle, by direction: type of item -> payment type.
-INBOUND_ITEMS = {
-    InvoiceType.CUSTOMER_INVOICE: PaymentType.CUSTOMER_PAYMENT,
-    InvoiceType.VENDOR_CREDIT_NOTE: PaymentType.VENDOR_REFUND,
-}
-OUTBOUND_ITEMS = {
-    InvoiceType.VENDOR_BILL: PaymentType.VENDOR_PAYMENT,
-    InvoiceType.CUSTOMER_CREDIT_NOTE: PaymentType.CUSTOMER_REFUND,
-}
+INBOUND_ITEMS = {SETTLES[t]: t for t in PaymentType if is_inbound(t)}
+OUTBOUND_ITEMS = {SETTLES[t]: t for t in PaymentType if not is_inbound(t)}
 
 SCORE_EXACT_REFERENCE = 100
 SCORE_REFERENCE_WRITEOFF = 95
@@ -374,8 +368,7 @@ class Matcher:
         fitting = [
             p
             for p in pool
-            if abs(p.date - line.date) <= self.window
-            and (p.type in (PaymentType.CUSTOMER_PAYMENT, PaymentType.VENDOR_REFUND)) == inbound
+            if abs(p.date - line.date) <= self.window and is_inbound(p.type) == inbound
         ]
         if not fitting:
             return []

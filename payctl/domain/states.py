@@ -16,6 +16,9 @@ class Action(StrEnum):
     EDIT = "edit"
 
 
+# The state of a new payment.
+INITIAL = PaymentState.DRAFT
+
 # (current state, action) -> new state; None means the payment disappears (delete).
 TRANSITIONS: dict[tuple[PaymentState, Action], PaymentState | None] = {
     (PaymentState.DRAFT, Action.CONFIRM): PaymentState.POSTED,
@@ -46,10 +49,25 @@ def can(state: PaymentState, action: Action) -> bool:
     return (state, action) in TRANSITIONS
 
 
-def transition(label: str, state: PaymentState, action: Action) -> PaymentState | None:
-    """Return the state after ``action``, or raise RuleViolation naming the payment."""
+def already_done(state: PaymentState, action: Action) -> bool:
+    """``state`` is where ``action`` leads and the action cannot apply again: nothing to do,
+    not a failure (a re-run of a bulk action skips these)."""
+    targets = {new for (_, act), new in TRANSITIONS.items() if act == action}
+    return state in targets and not can(state, action)
+
+
+def refusal(label: str, state: PaymentState, action: Action) -> str | None:
+    """Why ``action`` cannot apply to the payment (None: it can)."""
     key = (PaymentState(state), Action(action))
     if key in TRANSITIONS:
-        return TRANSITIONS[key]
-    reason = _REFUSALS.get(key, f"cannot {action.value} from state {state}")
-    raise RuleViolation(f"payment {label} {reason}")
+        return None
+    reason = _REFUSALS.get(key, f"cannot {key[1].value} from state {state}")
+    return f"payment {label} {reason}"
+
+
+def transition(label: str, state: PaymentState, action: Action) -> PaymentState | None:
+    """Return the state after ``action``, or raise RuleViolation naming the payment."""
+    refused = refusal(label, state, action)
+    if refused is not None:
+        raise RuleViolation(refused)
+    return TRANSITIONS[(PaymentState(state), Action(action))]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from payctl.domain import states
+from payctl.domain.dates import is_locked
 from payctl.domain.enums import (
     SETTLES,
     InvoiceState,
     InvoiceType,
     JournalType,
     PartnerKind,
+    PaymentState,
     PaymentType,
     partner_kind_allows,
 )
@@ -62,66 +65,130 @@ class PaymentFacts:
     allocations: Sequence[AllocationFacts] = ()
 
 
-def _partner_problems(p: PaymentFacts) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """One rule a payment breaks: a stable code, the field concerned and a readable message
+    (like a `payctl check` violation)."""
+
+    code: str
+    field: str
+    message: str
+
+
+def messages(problems: Sequence[Problem]) -> list[str]:
+    return [p.message for p in problems]
+
+
+def journal_currency_problem(
+    currency: str, journal_code: str, journal_currency: str
+) -> Problem | None:
+    """The one journal-currency rule: a payment is in its journal's currency."""
+    if currency == journal_currency:
+        return None
+    return Problem(
+        "journal_currency",
+        "currency",
+        f"currency {currency} differs from journal {journal_code}'s currency {journal_currency}",
+    )
+
+
+def _partner_problems(p: PaymentFacts) -> list[Problem]:
     if p.partner is None:
-        return ["partner is missing"]
+        return [Problem("partner_missing", "partner", "partner is missing")]
     if not partner_kind_allows(p.partner.kind, p.type):
-        return [f"partner {p.partner.name!r} is a {p.partner.kind}, not valid for a {p.type}"]
+        return [
+            Problem(
+                "partner_kind",
+                "partner",
+                f"partner {p.partner.name!r} is a {p.partner.kind}, not valid for a {p.type}",
+            )
+        ]
     return []
 
 
-def _journal_problems(p: PaymentFacts) -> list[str]:
+def _journal_problems(p: PaymentFacts) -> list[Problem]:
     if p.journal is None:
-        return ["journal is missing"]
+        return [Problem("journal_missing", "journal", "journal is missing")]
     problems = []
     if p.journal.type not in (JournalType.BANK, JournalType.CASH):
         problems.append(
-            f"journal {p.journal.code} is a {p.journal.type} journal, "
-            "payments need a bank or cash journal"
+            Problem(
+                "journal_type",
+                "journal",
+                f"journal {p.journal.code} is a {p.journal.type} journal, "
+                "payments need a bank or cash journal",
+            )
         )
-    if p.journal.currency != p.currency:
-        problems.append(
-            f"currency {p.currency} differs from journal {p.journal.code}'s "
-            f"currency {p.journal.currency}"
-        )
+    currency = journal_currency_problem(p.currency, p.journal.code, p.journal.currency)
+    if currency is not None:
+        problems.append(currency)
     return problems
 
 
-def _allocation_problems(p: PaymentFacts, a: AllocationFacts) -> list[str]:
+def _allocation_problems(p: PaymentFacts, a: AllocationFacts) -> list[Problem]:
     inv = a.invoice
     cur = p.currency
     problems = []
+
+    def add(code: str, message: str) -> None:
+        problems.append(Problem(code, "allocations", message))
+
     if a.amount <= 0:
-        problems.append(f"allocation to {inv.number} must be greater than zero")
+        add("allocation_amount", f"allocation to {inv.number} must be greater than zero")
     if inv.type != SETTLES[p.type]:
-        problems.append(f"{inv.number} is a {inv.type}; a {p.type} settles {SETTLES[p.type]}s")
+        add(
+            "invoice_type",
+            f"{inv.number} is a {inv.type}; a {p.type} settles {SETTLES[p.type]}s",
+        )
     if p.partner is not None and inv.partner_id != p.partner.id:
-        problems.append(f"{inv.number} belongs to another partner")
+        add("invoice_partner", f"{inv.number} belongs to another partner")
     if inv.currency != cur:
-        problems.append(f"{inv.number} is in {inv.currency}, the payment in {cur}")
+        add("invoice_currency", f"{inv.number} is in {inv.currency}, the payment in {cur}")
     if inv.state == InvoiceState.CANCELLED:
-        problems.append(f"{inv.number} is cancelled")
+        add("invoice_cancelled", f"{inv.number} is cancelled")
     elif a.amount + a.writeoff > inv.residual:
-        problems.append(
+        add(
+            "invoice_residual",
             f"allocation {format_amount(a.amount + a.writeoff, cur)} to {inv.number} exceeds "
-            f"its open residual {format_amount(inv.residual, cur)}"
+            f"its open residual {format_amount(inv.residual, cur)}",
         )
     return problems
 
 
-def validate_payment(p: PaymentFacts, lock_date: dt.date | None = None) -> list[str]:
-    """Every rule ``p`` breaks for confirmation, as human-readable messages."""
+def validate_payment(p: PaymentFacts, lock_date: dt.date | None = None) -> list[Problem]:
+    """Every rule ``p`` breaks for confirmation, as records (code, field, message)."""
     problems = _partner_problems(p) + _journal_problems(p)
     if p.amount <= 0:
-        problems.append("amount must be greater than zero")
+        problems.append(Problem("amount", "amount", "amount must be greater than zero"))
     allocated = sum(a.amount for a in p.allocations)
     if allocated > p.amount:
         problems.append(
-            f"allocations total {format_amount(allocated, p.currency)} exceeds the payment "
-            f"amount {format_amount(p.amount, p.currency)}"
+            Problem(
+                "allocations_total",
+                "allocations",
+                f"allocations total {format_amount(allocated, p.currency)} exceeds the payment "
+                f"amount {format_amount(p.amount, p.currency)}",
+            )
         )
     for allocation in p.allocations:
         problems.extend(_allocation_problems(p, allocation))
-    if lock_date is not None and p.date <= lock_date:
-        problems.append(f"date {p.date} is on or before the lock date {lock_date}")
+    if is_locked(p.date, lock_date):
+        problems.append(
+            Problem("locked", "date", f"date {p.date} is on or before the lock date {lock_date}")
+        )
     return problems
+
+
+def confirm_problems(
+    label: str,
+    state: PaymentState,
+    facts: Callable[[], PaymentFacts],
+    lock_date: dt.date | None = None,
+) -> list[Problem]:
+    """The one answer to "can this payment be confirmed": the state machine first (a payment
+    that is not a draft gets that one refusal), then every rule of ``validate_payment`` on
+    ``facts()`` (built only for a payment the state machine lets through)."""
+    refused = states.refusal(label, state, states.Action.CONFIRM)
+    if refused is not None:
+        return [Problem("state", "state", refused)]
+    return validate_payment(facts(), lock_date)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from payctl.db import models as m
+from payctl.domain.validation import messages
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services.ledger.lock_service import LockService
 from payctl.services.payments.history_service import HistoryService
@@ -288,8 +289,10 @@ async def test_non_drafts_cannot_be_changed_or_deleted(acme, db):
             await method(*args, **kwargs)
         assert text in info.value.message, (method.__name__, args, info.value.message)
         assert await counts(db) == before, (method.__name__, args)
-    assert await svc(acme).validate_payment(P) == ["payment BNK1/2026/00001 is already posted"]
-    assert await svc(acme).validate_payment(C) == [
+    assert messages(await svc(acme).validate_payment(P)) == [
+        "payment BNK1/2026/00001 is already posted"
+    ]
+    assert messages(await svc(acme).validate_payment(C)) == [
         f"payment #{C} is cancelled and cannot be confirmed"
     ]
 
@@ -364,7 +367,7 @@ async def test_validate_lists_every_problem(acme, db):
     await flow(acme).confirm_payment(second.id)  # INV-1 is now paid
     await LockService(acme, "tester").set_lock_date("2026-02-01")
     before = await counts(db)
-    problems = await svc(acme).validate_payment(first.id)
+    problems = messages(await svc(acme).validate_payment(first.id))
     assert problems == [
         "allocation 1190.00 to INV-1 exceeds its open residual 0.00",
         "date 2026-02-01 is on or before the lock date 2026-02-01",

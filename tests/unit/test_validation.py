@@ -1,18 +1,32 @@
-"""validate_payment returns every rule a payment breaks, all at once."""
+"""validate_payment returns every rule a payment breaks, all at once, as records."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import FrozenInstanceError
 
-from payctl.domain.enums import InvoiceState, InvoiceType, JournalType, PartnerKind, PaymentType
+import pytest
+
+from payctl.domain.enums import (
+    InvoiceState,
+    InvoiceType,
+    JournalType,
+    PartnerKind,
+    PaymentState,
+    PaymentType,
+)
 from payctl.domain.validation import (
     AllocationFacts,
     InvoiceFacts,
     JournalFacts,
     PartnerFacts,
     PaymentFacts,
-    validate_payment,
+    Problem,
+    confirm_problems,
+    journal_currency_problem,
+    messages,
 )
+from payctl.domain.validation import validate_payment as validate_records
 
 ACME = PartnerFacts(1, "ACME GmbH", PartnerKind.CUSTOMER)
 SUPPLIER = PartnerFacts(2, "Supplier BV", PartnerKind.VENDOR)
@@ -21,6 +35,11 @@ BNK1 = JournalFacts(1, "BNK1", JournalType.BANK, "EUR")
 CSH1 = JournalFacts(2, "CSH1", JournalType.CASH, "EUR")
 SAL = JournalFacts(3, "SAL", JournalType.SALE, "EUR")
 DAY = dt.date(2026, 2, 1)
+
+
+def validate_payment(p: PaymentFacts, lock_date: dt.date | None = None) -> list[str]:
+    """The messages of the records, as `payctl validate` shows them."""
+    return messages(validate_records(p, lock_date))
 
 
 def invoice(
@@ -139,3 +158,54 @@ def test_refund_types_settle_credit_notes():
     assert validate_payment(wrong) == [
         "INV-9 is a customer_invoice; a customer_refund settles customer_credit_notes"
     ]
+
+
+def test_problems_are_records_with_a_code_and_a_field():
+    p = payment(
+        partner=SUPPLIER,
+        journal=JournalFacts(5, "USD1", JournalType.BANK, "USD"),
+        amount=0,
+        allocations=[AllocationFacts(invoice("INV-1", residual=5000, partner_id=2), 6000)],
+        date=dt.date(2026, 1, 31),
+    )
+    records = validate_records(p, lock_date=dt.date(2026, 1, 31))
+    assert all(isinstance(r, Problem) for r in records)
+    assert [(r.code, r.field) for r in records] == [
+        ("partner_kind", "partner"),
+        ("journal_currency", "currency"),
+        ("amount", "amount"),
+        ("allocations_total", "allocations"),
+        ("invoice_residual", "allocations"),
+        ("locked", "date"),
+    ]
+    with pytest.raises(FrozenInstanceError):
+        records[0].message = "changed"  # type: ignore[misc]
+
+
+def test_journal_currency_rule():
+    assert journal_currency_problem("EUR", "BNK1", "EUR") is None
+    assert journal_currency_problem("USD", "BNK1", "EUR") == Problem(
+        "journal_currency", "currency", "currency USD differs from journal BNK1's currency EUR"
+    )
+
+
+def test_confirm_problems_asks_the_state_machine_first():
+    built = []
+
+    def facts():
+        built.append(1)
+        return payment(amount=0)
+
+    assert confirm_problems("#7", PaymentState.POSTED, facts) == [
+        Problem("state", "state", "payment #7 is already posted")
+    ]
+    assert confirm_problems("#7", PaymentState.CANCELLED, facts) == [
+        Problem("state", "state", "payment #7 is cancelled and cannot be confirmed")
+    ]
+    assert built == []  # a payment that is not a draft is not validated
+    assert messages(confirm_problems("#7", PaymentState.DRAFT, facts)) == [
+        "amount must be greater than zero"
+    ]
+    assert confirm_problems("#7", PaymentState.DRAFT, lambda: payment()) == []
+    locked = confirm_problems("#7", PaymentState.DRAFT, lambda: payment(), lock_date=DAY)
+    assert [r.code for r in locked] == ["locked"]

@@ -30,10 +30,12 @@ from payctl.db.models import (
 )
 from payctl.db.stats import analyze_loaded
 from payctl.db.uow import gc_paused, transaction
+from payctl.domain.dates import is_locked
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
 from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_amount, to_minor
+from payctl.domain.validation import journal_currency_problem
 from payctl.errors import EXIT_OK, InputError, PayctlError
 from payctl.importers.bank import (
     BankFileError,
@@ -294,9 +296,10 @@ def _held_back(
     with this reason) rather than failing the whole file."""
     if decision is None:
         return None
-    if cur != j.currency:  # a payment is in its journal's currency
-        return f"currency {cur} differs from journal {j.code}'s currency {j.currency}"
-    if decision.payment_id is not None and lock is not None and day <= lock:
+    currency = journal_currency_problem(cur, j.code, j.currency)
+    if currency is not None:
+        return currency.message
+    if decision.payment_id is not None and is_locked(day, lock):
         return (
             f"dated {day}, on or before the lock date {lock}: cannot reconcile payment "
             "automatically"

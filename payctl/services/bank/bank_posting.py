@@ -14,25 +14,18 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.bulk import bulk_insert
-from payctl.db.ids import allocate_ids
-from payctl.db.models import BankLine, Journal, Partner, Payment, PaymentAllocation
-from payctl.domain.enums import INBOUND, InvoiceState, PaymentState
-from payctl.domain.journal import reconcile_lines
+from payctl.db.models import BankLine, Journal, Partner, Payment
+from payctl.domain import states
+from payctl.domain.enums import InvoiceState, is_inbound
+from payctl.domain.journal import outstanding_account, reconcile_lines
 from payctl.domain.matching import Candidate, PostedPayment
 from payctl.domain.states import Action
-from payctl.domain.validation import (
-    AllocationFacts,
-    InvoiceFacts,
-    JournalFacts,
-    PartnerFacts,
-    PaymentFacts,
-    validate_payment,
-)
+from payctl.domain.validation import InvoiceFacts
 from payctl.errors import RuleViolation
-from payctl.services.ledger import audit, entries
+from payctl.services.ledger import entries
 from payctl.services.lookups import payment_label
 from payctl.services.payments.payment_flow_service import PaymentFlowService
+from payctl.services.payments.payment_service import NewAllocation
 
 CONFIRM_CHUNK = 1000
 
@@ -95,9 +88,11 @@ class BankPosting:
         journal: Journal,
         drafts: list[NewLinePayment],
     ) -> dict[int, int]:
-        """Insert validated drafts set-wise; return line_key -> payment id."""
+        """Make the drafts through PaymentService (its builder, validation, set-wise insert and
+        audit snapshot, like `create` and `bulk create`); return line_key -> payment id."""
         if not drafts:
             return {}
+        service = self.flow.payments
         partner_ids = {d.decision.partner_id for d in drafts}
         partners = {
             p.id: p
@@ -105,87 +100,47 @@ class BankPosting:
                 await self.session.execute(select(Partner).where(Partner.id.in_(partner_ids)))
             ).scalars()
         }
-        jfacts = JournalFacts(journal.id, journal.code, journal.type, journal.currency)
         now = dt.datetime.now(dt.UTC)
-        rows = []
+        payments = []
         for d in drafts:
-            partner = partners[d.decision.partner_id]
-            facts = PaymentFacts(
+            p = service.new_draft(
                 d.decision.payment_type,
+                partners[d.decision.partner_id],
+                journal,
                 d.amount,
                 d.currency,
                 d.date,
-                PartnerFacts(partner.id, partner.name, partner.kind),
-                jfacts,
-                [
-                    AllocationFacts(
-                        InvoiceFacts(
-                            inv.id,
-                            inv.number,
-                            inv.type,
-                            inv.partner_id,
-                            inv.currency,
-                            self.residual[inv.id],
-                            InvoiceState.OPEN,
-                        ),
-                        a.amount,
-                        a.writeoff,
-                    )
-                    for a in d.decision.allocations
-                    for inv in [self.invoices[a.invoice_id]]
-                ],
+                d.reference,
+                d.memo,
+                now,
             )
-            problems = validate_payment(facts)
-            if problems:
-                raise RuleViolation(problems)
+            p.allocations = [NewAllocation(a.invoice_id, a.amount) for a in d.decision.allocations]
+            service.ensure_valid(
+                p,
+                writeoffs={a.invoice_id: a.writeoff for a in d.decision.allocations},
+                invoices={a.invoice_id: self._open_item(a.invoice_id) for a in p.allocations},
+            )
             for a in d.decision.allocations:
                 self.residual[a.invoice_id] -= a.amount + a.writeoff
-            rows.append(
-                {
-                    "type": d.decision.payment_type,
-                    "state": PaymentState.DRAFT,
-                    "partner_id": partner.id,
-                    "journal_id": journal.id,
-                    "amount": d.amount,
-                    "currency": d.currency,
-                    "date": d.date,
-                    "reference": d.reference,
-                    "memo": d.memo,
-                    "created_by": self.user,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        ids = await allocate_ids(self.session, Payment.__table__, len(rows))
-        for pid, row in zip(ids, rows, strict=True):
-            row["id"] = pid
-        await bulk_insert(self.session, Payment.__table__, rows)
-        alloc_rows = [
-            {"payment_id": pid, "invoice_id": a.invoice_id, "amount": a.amount, "writeoff": 0}
-            for pid, d in zip(ids, drafts, strict=True)
-            for a in d.decision.allocations
-        ]
-        if alloc_rows:
-            await bulk_insert(self.session, PaymentAllocation.__table__, alloc_rows)
-        await audit.append(
-            self.session,
-            [
-                audit.AuditEvent(
-                    self.user,
-                    "create",
-                    "payment",
-                    pid,
-                    {
-                        "from_bank_line": d.line_key,
-                        "amount": row["amount"],
-                        "rule": d.decision.rule,
-                    },
-                    payment_id=pid,
-                )
-                for pid, row, d in zip(ids, rows, drafts, strict=True)
-            ],
+            payments.append(p)
+        await service.add_drafts(
+            payments,
+            [{"from_bank_line": d.line_key, "rule": d.decision.rule} for d in drafts],
         )
-        return {d.line_key: pid for d, pid in zip(drafts, ids, strict=True)}
+        return {d.line_key: p.id for d, p in zip(drafts, payments, strict=True)}
+
+    def _open_item(self, invoice_id: int) -> InvoiceFacts:
+        """An open item the matcher settles, with its residual before this import's drafts."""
+        inv = self.invoices[invoice_id]
+        return InvoiceFacts(
+            inv.id,
+            inv.number,
+            inv.type,
+            inv.partner_id,
+            inv.currency,
+            self.residual[inv.id],
+            InvoiceState.OPEN,
+        )
 
     async def confirm(self, payment_ids: list[int]) -> tuple[int, list[str]]:
         """Post payments made from bank lines through the workflow (write-offs allowed)."""
@@ -208,12 +163,7 @@ class BankPosting:
             return []
         drafts = []
         for line_id, payment, amount, day, label in items:
-            inbound = payment.type in INBOUND
-            outstanding = (
-                journal.outstanding_receipts_account_id
-                if inbound
-                else journal.outstanding_payments_account_id
-            )
+            outstanding = outstanding_account(journal, payment.type)
             if outstanding is None or journal.account_id is None:
                 raise RuleViolation(f"journal {journal.code} has no bank/outstanding accounts")
             drafts.append(
@@ -224,7 +174,12 @@ class BankPosting:
                     source_type="bank_line",
                     source_id=line_id,
                     lines=reconcile_lines(
-                        inbound, amount, journal.account_id, outstanding, payment.partner_id, label
+                        is_inbound(payment.type),
+                        amount,
+                        journal.account_id,
+                        outstanding,
+                        payment.partner_id,
+                        label,
                     ),
                     memo=f"Bank line {line_id} settles {payment.number or payment.id}",
                 )
@@ -251,10 +206,10 @@ class BankPosting:
         if link != "created":
             return f"payment {label} stays {p.state.value}, its reconciliation reversed"
         why = reason or f"bank line {line.id} unmatched"
-        if p.state == PaymentState.CANCELLED:
+        if states.already_done(p.state, Action.CANCEL):
             return f"payment {label} was already cancelled"
         never_posted = p.number is None and not await self.flow.payments.with_history([p.id])
-        if p.state == PaymentState.DRAFT and never_posted:
+        if states.can(p.state, Action.DELETE) and never_posted:
             await self.flow.payments.delete_payment(p.id, why)
             return f"draft payment {label} made from it is deleted"
         batch = await self.flow.run_transition([p], Action.CANCEL, why)

@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import BankLine, Journal, Partner, Payment
 from payctl.db.uow import unit_of_work
-from payctl.domain.enums import INBOUND, SETTLES, PartnerKind, PaymentState, PaymentType
+from payctl.domain.enums import (
+    SETTLES,
+    PartnerKind,
+    PaymentState,
+    PaymentType,
+    is_inbound,
+    partner_kind_allows,
+)
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
@@ -167,7 +174,7 @@ class ReviewService:
             partner_obj = await lookups.partner(self.session, partner)
         if ptype is None:
             ptype = self._type_for(partner_obj.kind, _inbound(line))
-        if (ptype in INBOUND) != _inbound(line):
+        if is_inbound(ptype) != _inbound(line):
             raise RuleViolation(
                 f"bank line {line.id} is {'incoming' if _inbound(line) else 'outgoing'}"
                 f" money; a {ptype} goes the other way"
@@ -201,16 +208,10 @@ class ReviewService:
 
     @staticmethod
     def _type_for(kind: PartnerKind, inbound: bool) -> PaymentType:
-        if inbound:
-            return (
-                PaymentType.VENDOR_REFUND
-                if kind == PartnerKind.VENDOR
-                else PaymentType.CUSTOMER_PAYMENT
-            )
-        return (
-            PaymentType.CUSTOMER_REFUND
-            if kind == PartnerKind.CUSTOMER
-            else PaymentType.VENDOR_PAYMENT
+        """The first payment type of the line's direction the partner may use (PaymentType
+        lists payments before refunds, so a partner of both kinds gets a payment)."""
+        return next(
+            t for t in PaymentType if is_inbound(t) == inbound and partner_kind_allows(kind, t)
         )
 
     async def _reconcile(self, line: BankLine, journal: Journal, ident: str) -> ReviewOutcome:
@@ -232,7 +233,7 @@ class ReviewService:
                 f"bank line {line.id} in {journal.code}: a bank line only reconciles payments "
                 "of its own journal"
             )
-        if payment.amount != abs(line.amount) or (payment.type in INBOUND) != _inbound(line):
+        if payment.amount != abs(line.amount) or is_inbound(payment.type) != _inbound(line):
             raise RuleViolation(
                 f"payment {label} ({from_minor(payment.amount, payment.currency)}) "
                 f"does not match bank line {line.id} "

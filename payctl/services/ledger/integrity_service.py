@@ -46,7 +46,15 @@ from payctl.db.models import (
     Sequence,
 )
 from payctl.db.uow import transaction
-from payctl.domain.enums import AccountRole, InvoiceState, InvoiceType, PaymentState, PaymentType
+from payctl.domain.enums import (
+    SETTLES,
+    AccountRole,
+    InvoiceState,
+    InvoiceType,
+    PaymentState,
+    PaymentType,
+    is_customer_side,
+)
 from payctl.domain.money import format_amount
 from payctl.services import lookups
 from payctl.services.ledger import audit, audit_match, sequences, settings
@@ -486,11 +494,13 @@ class IntegrityService:
             AccountRole.RECEIVABLE: defaultdict(int),
             AccountRole.PAYABLE: defaultdict(int),
         }
+        credit_notes = (InvoiceType.CUSTOMER_CREDIT_NOTE, InvoiceType.VENDOR_CREDIT_NOTE)
         invoice_sign = {
-            InvoiceType.CUSTOMER_INVOICE: (AccountRole.RECEIVABLE, 1),
-            InvoiceType.CUSTOMER_CREDIT_NOTE: (AccountRole.RECEIVABLE, -1),
-            InvoiceType.VENDOR_BILL: (AccountRole.PAYABLE, 1),
-            InvoiceType.VENDOR_CREDIT_NOTE: (AccountRole.PAYABLE, -1),
+            t: (
+                AccountRole.RECEIVABLE if is_customer_side(t) else AccountRole.PAYABLE,
+                -1 if t in credit_notes else 1,
+            )
+            for t in InvoiceType
         }
         for partner_id, inv_type, residual in await self._rows(
             select(Invoice.partner_id, Invoice.type, func.sum(Invoice.residual))
@@ -499,11 +509,9 @@ class IntegrityService:
         ):
             role, sign = invoice_sign[InvoiceType(inv_type)]
             want[role][partner_id] += sign * int(residual)
+        # an unallocated payment counts on the side of what it settles, the other way round
         payment_sign = {
-            PaymentType.CUSTOMER_PAYMENT: (AccountRole.RECEIVABLE, -1),
-            PaymentType.CUSTOMER_REFUND: (AccountRole.RECEIVABLE, 1),
-            PaymentType.VENDOR_PAYMENT: (AccountRole.PAYABLE, -1),
-            PaymentType.VENDOR_REFUND: (AccountRole.PAYABLE, 1),
+            t: (invoice_sign[SETTLES[t]][0], -invoice_sign[SETTLES[t]][1]) for t in PaymentType
         }
         allocated = (
             select(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import Setting
+from payctl.domain.dates import is_locked
 from payctl.errors import NotInitialised, RuleViolation
 
 LOCK_DATE = "lock_date"
@@ -51,5 +52,5 @@ async def default_currency(session: AsyncSession) -> str:
 
 
 def check_after_lock(day: dt.date, lock: dt.date | None, what: str) -> None:
-    if lock is not None and day <= lock:
+    if is_locked(day, lock):
         raise RuleViolation(f"{what} dated {day} is on or before the lock date {lock}")

@@ -21,6 +21,7 @@ from payctl.domain.enums import (
     InvoiceType,
     JournalType,
     invoice_partner_kind_allows,
+    is_customer_side,
 )
 from payctl.domain.journal import invoice_lines
 from payctl.domain.money import normalise_currency, parse_amount, to_minor
@@ -36,8 +37,6 @@ from payctl.services.rows import (
     row_context,
 )
 from payctl.services.views import InvoiceView, Page, invoice_view
-
-CUSTOMER_TYPES = (InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ class InvoiceService:
         if not invoice_partner_kind_allows(inv.partner.kind, inv.type):
             raise RuleViolation(
                 f"partner {inv.partner.name!r} is a {inv.partner.kind}; a {inv.type} needs a "
-                f"{'customer' if inv.type in CUSTOMER_TYPES else 'vendor'}"
+                f"{'customer' if is_customer_side(inv.type) else 'vendor'}"
             )
         if inv.due_date and inv.due_date < inv.date:
             raise InputError(f"due_date: {inv.due_date} is before the invoice date {inv.date}")
@@ -104,7 +103,7 @@ class InvoiceService:
         drafts = []
         for iid, inv in zip(ids, invoices, strict=True):
             journal = journals[
-                JournalType.SALE if inv.type in CUSTOMER_TYPES else JournalType.PURCHASE
+                JournalType.SALE if is_customer_side(inv.type) else JournalType.PURCHASE
             ]
             lines = invoice_lines(
                 inv.type,

@@ -10,7 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from payctl.db.models import Invoice, Partner, PartnerBankAccount, Payment, PaymentAllocation
 from payctl.db.uow import unit_of_work
-from payctl.domain.enums import InvoiceType, PartnerKind, PaymentState, PaymentType
+from payctl.domain.enums import (
+    CUSTOMER_SIDE_INVOICE_TYPES,
+    InvoiceType,
+    PartnerKind,
+    PaymentState,
+    PaymentType,
+    is_customer_payment,
+)
 from payctl.domain.iban import parse_iban
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, RuleViolation
@@ -114,9 +121,7 @@ class PartnerService:
             ),
             else_=Invoice.residual,
         )
-        customer = Invoice.type.in_(
-            [InvoiceType.CUSTOMER_INVOICE, InvoiceType.CUSTOMER_CREDIT_NOTE]
-        )
+        customer = Invoice.type.in_(CUSTOMER_SIDE_INVOICE_TYPES)
         row = (
             await self.session.execute(
                 select(
@@ -138,9 +143,7 @@ class PartnerService:
             ),
             else_=unallocated,
         )
-        customer_side = Payment.type.in_(
-            [PaymentType.CUSTOMER_PAYMENT, PaymentType.CUSTOMER_REFUND]
-        )
+        customer_side = Payment.type.in_([t for t in PaymentType if is_customer_payment(t)])
         credit = (
             await self.session.execute(
                 select(

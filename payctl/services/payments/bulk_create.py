@@ -29,6 +29,7 @@ from payctl.domain.allocations import parse_allocation_spec
 from payctl.domain.fingerprint import KEY_MAX, content_keys, given_key
 from payctl.errors import InputError, InputErrors, PayctlError
 from payctl.importers.records import SourceRow
+from payctl.services.payments.payment_service import NewPayment, draft_view
 from payctl.services.rows import require_columns, row_context
 from payctl.services.views import PaymentView, payment_view
 
@@ -70,7 +71,7 @@ class BulkCreateResult:
 @dataclass
 class _Row:
     row: SourceRow
-    payment: Payment
+    payment: NewPayment
     given: str | None  # the file's own key, if it has a key column
 
 
@@ -81,7 +82,7 @@ def key_column(source: str, header: Sequence[str]) -> str | None:
     return present[0] if present else None
 
 
-def _content(p: Payment, row: SourceRow) -> tuple[Any, ...]:
+def _content(p: NewPayment, row: SourceRow) -> tuple[Any, ...]:
     """What makes two rows the same payment: the normalised values, not their spelling.
     A row without a date counts as undated (not as today), so a re-run tomorrow matches."""
     return (
@@ -162,7 +163,7 @@ class BulkCreate:
                 )
             else:
                 message = "would be created (dry run)" if dry_run else "created"
-                out.append(CreatedRow(b.row.line, "created", key, message, payment_view(b.payment)))
+                out.append(CreatedRow(b.row.line, "created", key, message, draft_view(b.payment)))
         return BulkCreateResult(source, out, dry_run)
 
     async def _build(

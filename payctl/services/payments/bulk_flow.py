@@ -18,9 +18,7 @@ from sqlalchemy import select
 from payctl.db.models import AuditRecord, Payment
 from payctl.db.uow import Transaction, gc_paused, transaction
 from payctl.domain import states
-from payctl.domain.enums import PaymentState
 from payctl.errors import PayctlError, RuleViolation
-from payctl.services.ledger import audit
 from payctl.services.lookups import as_id
 from payctl.services.payments.bulk_types import (
     BulkAction,
@@ -29,7 +27,7 @@ from payctl.services.payments.bulk_types import (
     ItemResult,
     refused,
 )
-from payctl.services.payments.payment_service import ensure_deletable, snapshot
+from payctl.services.payments.payment_service import ensure_deletable
 from payctl.services.payments.selection import Resolved, Selection, batches, resolve
 
 if TYPE_CHECKING:
@@ -44,12 +42,6 @@ _ACTIONS = {
     BulkAction.RESET: states.Action.RESET,
     BulkAction.CANCEL: states.Action.CANCEL,
     BulkAction.DELETE: states.Action.DELETE,
-}
-# Already in the state the action leads to: nothing to do, not a failure (re-runs are safe).
-_ALREADY = {
-    states.Action.CONFIRM: PaymentState.POSTED,
-    states.Action.RESET: PaymentState.DRAFT,
-    states.Action.CANCEL: PaymentState.CANCELLED,
 }
 
 
@@ -209,7 +201,8 @@ class BulkFlow:
         by_id = {p.id: p for p in payments}
         before = {p.id: p.state for p in payments}
         transition = _ACTIONS[action]
-        already = {p.id for p in payments if before[p.id] == _ALREADY.get(transition)}
+        # already where the action leads: nothing to do, not a failure (re-runs are safe)
+        already = {p.id for p in payments if states.already_done(before[p.id], transition)}
         todo = [p for p in payments if p.id not in already]
         if transition == states.Action.DELETE:
             failed = await self._delete(todo, options.reason)
@@ -260,21 +253,7 @@ class BulkFlow:
                 failed[p.id] = refused(p, exc.message)
                 continue
             doomed.append(p)
-        await audit.append(
-            self.session,
-            [
-                audit.AuditEvent(
-                    self.flow.user,
-                    "delete",
-                    "payment",
-                    p.id,
-                    snapshot(p),
-                    payment_id=p.id,
-                    reason=reason,
-                )
-                for p in doomed
-            ],
-        )
+        await self.flow.payments.record("delete", doomed, reason=reason)
         for p in doomed:
             await self.session.delete(p)
         await self.session.flush()

@@ -20,9 +20,15 @@ from payctl.db.bulk import BatchedUpdates
 from payctl.db.models import Invoice, JournalEntry, Payment
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
-from payctl.domain.enums import CUSTOMER_SIDE, INBOUND, AccountRole, PaymentState, invoice_state_for
-from payctl.domain.journal import payment_lines
+from payctl.domain.enums import (
+    AccountRole,
+    PaymentState,
+    invoice_state_for,
+    is_customer_payment,
+)
+from payctl.domain.journal import outstanding_account, payment_lines
 from payctl.domain.money import writeoff_limit
+from payctl.domain.validation import messages
 from payctl.errors import RuleViolation
 from payctl.services.ledger import audit, entries, sequences
 from payctl.services.ledger.settings import lock_date, writeoff_tolerance
@@ -136,16 +142,12 @@ class PaymentFlowService:
         )
         batch, writes = _Batch([], []), BatchedUpdates()
         for p in payments:
-            failure = self._state_problem(p, states.Action.CONFIRM)
-            if failure is None:
-                for a in p.allocations:  # current, locked residuals
-                    set_committed_value(a, "invoice", invoices[a.invoice_id])
-                writeoffs = self._writeoffs(p, tolerance) if write_off else {}
-                problems = self.payments.problems(p, lock, writeoffs)
-                if problems:
-                    failure = refused(p, "; ".join(problems))
-            if failure is not None:
-                batch.failed.append(failure)
+            for a in p.allocations:  # current, locked residuals
+                set_committed_value(a, "invoice", invoices[a.invoice_id])
+            writeoffs = self._writeoffs(p, tolerance) if write_off else {}
+            problems = self.payments.confirm_problems(p, lock, writeoffs)
+            if problems:
+                batch.failed.append(refused(p, "; ".join(messages(problems))))
                 continue
             for a in p.allocations:
                 if a.writeoff != writeoffs.get(a.invoice_id, 0):
@@ -155,16 +157,17 @@ class PaymentFlowService:
         await self._number(batch.ok, writes)
         posted = await self._post(batch.ok)
         now = dt.datetime.now(dt.UTC)
+        before = {p.id: p.state.value for p in batch.ok}
         for p in batch.ok:
             writes.set(
                 p,
-                state=PaymentState.POSTED,
+                state=states.transition(payment_label(p), p.state, states.Action.CONFIRM),
                 confirmed_by=self.user,
                 confirmed_at=now,
                 updated_at=now,
             )
         await writes.write(self.session)
-        await self._audit(batch.ok, "confirm", reason, {p.id: "draft" for p in batch.ok}, posted)
+        await self._audit(batch.ok, "confirm", reason, before, posted)
         return batch
 
     @staticmethod
@@ -208,19 +211,12 @@ class PaymentFlowService:
         from_bank = await self.payments.held_by([p.id for p in payments], link="created")
         drafts = []
         for p in payments:
-            inbound = p.type in INBOUND
             # A payment made from a bank line is already in the bank: book it there directly.
             liquidity = (
-                (p.journal.account_id if p.id in from_bank else None)
-                or (
-                    p.journal.outstanding_receipts_account_id
-                    if inbound
-                    else p.journal.outstanding_payments_account_id
-                )
-                or p.journal.account_id
-            )
+                p.journal.account_id if p.id in from_bank else None
+            ) or outstanding_account(p.journal, p.type)
             counterpart = roles[
-                AccountRole.RECEIVABLE if p.type in CUSTOMER_SIDE else AccountRole.PAYABLE
+                AccountRole.RECEIVABLE if is_customer_payment(p.type) else AccountRole.PAYABLE
             ]
             assert liquidity is not None
             lines = payment_lines(
@@ -278,9 +274,10 @@ class PaymentFlowService:
                 if a.writeoff:
                     writes.set(a, writeoff=0)
         now = dt.datetime.now(dt.UTC)
-        target = PaymentState.DRAFT if action == states.Action.RESET else PaymentState.CANCELLED
         for p in batch.ok:
-            writes.set(p, state=target, updated_at=now)
+            writes.set(
+                p, state=states.transition(payment_label(p), p.state, action), updated_at=now
+            )
         await writes.write(self.session)
         await self._audit(
             batch.ok, "reset" if action == states.Action.RESET else "cancel", reason, before
@@ -317,24 +314,15 @@ class PaymentFlowService:
     ) -> None:
         """One record per payment; a confirm also records the entry it posted (what `payctl
         check` compares the posted payment and its entry with)."""
-        await audit.append(
-            self.session,
-            [
-                audit.AuditEvent(
-                    self.user,
-                    action,
-                    "payment",
-                    p.id,
-                    {
-                        "state": p.state.value,
-                        "state_before": before[p.id],
-                        "number": p.number,
-                        "snapshot": snapshot(p),
-                        **({"entry": entries[p.id]} if entries is not None else {}),
-                    },
-                    payment_id=p.id,
-                    reason=reason,
-                )
-                for p in payments
-            ],
+        await self.payments.record(
+            action,
+            payments,
+            lambda p: {
+                "state": p.state.value,
+                "state_before": before[p.id],
+                "number": p.number,
+                "snapshot": snapshot(p),
+                **({"entry": entries[p.id]} if entries is not None else {}),
+            },
+            reason,
         )
