@@ -13,18 +13,11 @@ from decimal import Decimal, InvalidOperation
 
 from payctl.domain.dates import parse_date
 from payctl.errors import InputError
-from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
+from payctl.importers.bank import TEXT_FIELDS, BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.files import decode_text
 from payctl.importers.values import exact_amount
 
 FORMAT = "jsonl"
-TEXT_FIELDS = (
-    "counterparty_name",
-    "counterparty_account",
-    "remittance",
-    "structured_reference",
-    "transaction_id",
-)
 
 
 def sniff(head: bytes) -> bool:
