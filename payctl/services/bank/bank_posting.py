@@ -164,7 +164,9 @@ class BankPosting:
         drafts = []
         for line_id, payment, amount, day, label in items:
             outstanding = outstanding_account(journal, payment.type)
-            if outstanding is None or journal.account_id is None:
+            if journal.account_id is None or outstanding in (None, journal.account_id):
+                # without an outstanding account confirm booked the payment on the bank account
+                # itself: there is nothing to move (a bank -> bank entry would be noise)
                 raise RuleViolation(f"journal {journal.code} has no bank/outstanding accounts")
             drafts.append(
                 entries.EntryDraft(
