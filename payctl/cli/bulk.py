@@ -180,14 +180,14 @@ def create(
     """
     use_format(format_)
     from payctl.importers.files import read_input
-    from payctl.importers.tabular import read_table
+    from payctl.importers.tabular import read_source_rows
     from payctl.services.payments.payment_service import PaymentService
 
     try:
         table = (
-            read_table("stdin.csv", *read_input("-"), encoding)
+            read_source_rows("stdin.csv", *read_input("-"), encoding)
             if file == "-"
-            else read_table(file, encoding=encoding)
+            else read_source_rows(file, encoding=encoding)
         )
     except PayctlError as exc:
         abort(exc.lines, exc.exit_code)

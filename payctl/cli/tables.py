@@ -18,11 +18,11 @@ def import_table(
 ) -> None:
     """Read ``file`` (before opening the database), hand its rows to ``load(session, table)``
     in one transaction, report."""
-    from payctl.importers.tabular import read_table
+    from payctl.importers.tabular import read_source_rows
     from payctl.services.views import plain
 
     try:
-        table = read_table(file, encoding=encoding)
+        table = read_source_rows(file, encoding=encoding)
     except PayctlError as exc:
         abort(exc.message, exc.exit_code)
 

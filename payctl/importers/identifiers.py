@@ -9,7 +9,7 @@ from pathlib import Path
 from payctl.errors import InputError
 from payctl.importers.csvfile import DELIMITERS
 from payctl.importers.files import STDIN, read_text
-from payctl.importers.tabular import EXCEL_SUFFIXES, normalise_header, read_table
+from payctl.importers.tabular import EXCEL_SUFFIXES, normalise_header, read_source_rows
 
 COLUMN = "payment"
 
@@ -36,7 +36,7 @@ def read_identifiers(path: str, encoding: str | None = None) -> list[str]:
     it is refused naming the columns it has, never read line by line as identifiers. Text is
     ``encoding``, default UTF-8."""
     if path != STDIN and Path(path).suffix.lower() in EXCEL_SUFFIXES:
-        table = read_table(path)
+        table = read_source_rows(path)
         if COLUMN not in table.header:
             raise _no_column(path, table.header)
         return [r.get(COLUMN) for r in table.rows if r.get(COLUMN)]

@@ -17,8 +17,8 @@ lost, ``?32``/``?33`` names are glued). What is done here:
 * ``:86:`` details: German ``?NN`` sub-fields with SEPA keywords, Dutch ``/KEY/`` fields,
   Triodos ``>NN`` sub-fields, ASN/SNS "account name" first lines, ABN AMRO GIRO/BEA text,
   Knab and mBank labels, free text otherwise.
-* Encodings: UTF-8, else the more plausible of cp1252, cp852 (DOS Latin-2, e.g. Raiffeisen
-  Hungary) and latin-1.
+* Encodings, by the one decoder ``files.decode_text``: UTF-8, else the more plausible of
+  cp1252, cp852 (DOS Latin-2, e.g. Raiffeisen Hungary) and latin-1.
 
 Amounts are signed Decimals: C and RD (reversal of a debit) are money in, D and RC money out.
 """
@@ -33,6 +33,7 @@ from typing import Any
 
 from payctl.domain.iban import is_valid_iban
 from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
+from payctl.importers.files import decode_text
 from payctl.importers.values import exact_amount
 
 FORMAT = "mt940"
@@ -50,48 +51,9 @@ def sniff(head: bytes) -> bool:
     return bool(_SNIFF_20.search(head) and _SNIFF_MORE.search(head))
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_BOX_OR_C1 = re.compile(r"[\x80-\x9f\u2500-\u259f]")
-_NEUTRAL = set("€£¥§°")
-
-
-def _plausibility(text: str) -> int:
-    """Higher for text whose non-ASCII characters are letters inside words."""
-    score = 0
-    for match in _NON_ASCII.finditer(text):
-        ch, at = match.group(), match.start()
-        if ch.isalpha():
-            around = text[max(at - 1, 0) : at] + text[at + 1 : at + 2]
-            score += 2 if any(c.isascii() and c.isalpha() for c in around) else 0
-        elif _BOX_OR_C1.match(ch):
-            score -= 5
-        elif ch not in _NEUTRAL:
-            score -= 1 if ch == "\u00a0" else 2
-    return score
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) when valid, else the most plausible 8-bit code page.
-
-    Ties go to cp1252 (the Western default); cp852 wins only where it turns the non-ASCII bytes
-    into letters and cp1252 does not (DOS Latin-2 exports such as Raiffeisen Hungary's).
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    candidates = []
-    for encoding in ("cp1252", "cp852", "latin-1"):
-        try:
-            candidates.append(data.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    return max(candidates, key=_plausibility)  # max keeps the first of equals: cp1252
+# What MT940 files are written in when not UTF-8: the more plausible of cp1252 (the Western
+# default, winning ties), cp852 (DOS Latin-2, e.g. Raiffeisen Hungary) and latin-1.
+CODE_PAGES = ("cp1252", "cp852", "latin-1")
 
 
 # Tabs and no-break spaces become spaces; a soft hyphen becomes the hyphen it stands for (old ING
@@ -822,13 +784,14 @@ def read(data: bytes, source: str, **options: object) -> list[ParsedStatement]:
     Option ``encoding`` forces a code page instead of detecting one; others are ignored.
     """
     encoding = options.get("encoding")
-    if encoding:
-        try:
-            text = data.decode(str(encoding))
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise BankFileError.at(source, None, "encoding", str(exc)) from None
-    else:
-        text = _decode(data)
+    text = decode_text(
+        data,
+        source,
+        str(encoding) if encoding else None,
+        fallback=CODE_PAGES,
+        mixed=True,
+        plausible=True,
+    )
     blocks = _split(_clean(text))
     if not blocks:
         raise BankFileError.at(source, None, None, "no MT940 statement found (no :20: tag)")

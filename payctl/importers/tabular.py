@@ -26,13 +26,14 @@ def normalise_header(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_")
 
 
-def read_table(
+def read_source_rows(
     path: str | Path,
     data: bytes | None = None,
     source: str | None = None,
     encoding: str | None = None,
 ) -> Table:
-    """Read a CSV (any common delimiter) or Excel file; all cells as trimmed strings.
+    """The header and :class:`SourceRow` rows of a CSV (any common delimiter) or Excel file,
+    all cells as trimmed strings (a bank file's table is ``table.read_table``'s).
 
     CSV text is ``encoding``, else UTF-8, else Windows-1252."""
     path = Path(path)

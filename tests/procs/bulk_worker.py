@@ -410,10 +410,10 @@ async def _confirm(url: str, idents: list[str], atomic: bool) -> dict[str, Any]:
 
 async def _create(url: str, path: str) -> dict[str, Any]:
     """`bulk create` of a payments file through PaymentService.create_payments."""
-    from payctl.importers.tabular import read_table
+    from payctl.importers.tabular import read_source_rows
     from payctl.services.payments.payment_service import PaymentService
 
-    table = read_table(path)
+    table = read_source_rows(path)
     db = Database(url)
     try:
         async with db.session() as session:

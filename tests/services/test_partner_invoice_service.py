@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from payctl.db import models as m
 from payctl.errors import InputError, NotFound, RuleViolation
-from payctl.importers.tabular import read_table
+from payctl.importers.tabular import read_source_rows
 from payctl.services.parties.invoice_service import InvoiceService
 from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
@@ -81,12 +81,12 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 async def import_partners_file(session: Any, path: Path) -> Any:
-    table = read_table(path)
+    table = read_source_rows(path)
     return await partners(session).import_partners(table.rows, table.header, table.source)
 
 
 async def import_invoices_file(session: Any, path: Path) -> Any:
-    table = read_table(path)
+    table = read_source_rows(path)
     return await invoices(session).import_invoices(table.rows, table.header, table.source)
 
 

@@ -463,7 +463,30 @@ def test_encoding_option_overrides_detection():
     data = sample("raiffeisen-hu_cp852_wolph.sta")
     forced = mt940.read(data, "hu.sta", encoding="latin-1")[0].lines[0].remittance
     assert "összevont" not in forced and "sszevont" in forced
-    assert error_of(b":20:X\n", encoding="no-such-codec").startswith("x.sta: encoding: ")
+    assert (
+        error_of(b":20:X\n", encoding="no-such-codec") == "x.sta: unknown encoding 'no-such-codec'"
+    )
+    # the one decoder's errors, as for every other reader: file, line and byte
+    assert error_of(b":20:X\n:25:\xe9\n", encoding="ascii") == (
+        "x.sta: line 2: encoding: byte 0xe9 is not ascii text; give --encoding"
+    )
+
+
+def test_nul_byte_is_refused_with_its_line_like_every_text_file():
+    data = sample("mbank_wolph.sta")
+    at = data.index(b":61:")
+    line = data[:at].count(b"\n") + 1
+    message = error_of(data[:at] + b"\x00" + data[at:], "mbank.sta")
+    assert message == f"mbank.sta: line {line}: NUL character: binary data, not text"
+
+
+def test_utf8_then_a_code_page_byte_is_read_in_the_code_page():
+    # MT940 keeps reading a file that is UTF-8 up to a byte that is not (the CSV reader refuses
+    # it as mixed encodings): the whole file is then read in the most plausible code page
+    text = statement_text(":61:200102D1,50NTRFNONREF", ":86:Stra\u00dfe M\u00fcller")
+    data = text.encode("cp1252").replace(b"Stra", "\u00e9".encode() + b"Stra")
+    (statement,) = mt940.read(data, "x.sta")
+    assert "Straße Müller" in statement.lines[0].remittance
 
 
 def test_statement_level_86_after_the_closing_balance_is_not_a_line_detail():
