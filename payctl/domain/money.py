@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
 
 from payctl.errors import InputError
 
@@ -74,12 +75,15 @@ def normalise_currency(value: str) -> str:
     return code
 
 
+@cache
 def _unit(places: int) -> Decimal:
     return Decimal(1).scaleb(-places)
 
 
+@cache
 def largest_amount(currency: str) -> Decimal:
-    """:data:`MAX_AMOUNT_MINOR` in ``currency``: ``9999999999.99`` for EUR."""
+    """:data:`MAX_AMOUNT_MINOR` in ``currency``: ``9999999999.99`` for EUR (computed once per
+    currency: every amount of an import is checked against it)."""
     places = exponent(currency)
     return Decimal(MAX_AMOUNT_MINOR).scaleb(-places).quantize(_unit(places))
 
