@@ -25,7 +25,7 @@ from payctl.errors import RuleViolation
 from payctl.services.ledger import entries
 from payctl.services.lookups import payment_label
 from payctl.services.payments.payment_flow_service import PaymentFlowService
-from payctl.services.payments.payment_service import NewAllocation
+from payctl.services.payments.payment_service import NewAllocation, Parties
 
 CONFIRM_CHUNK = 1000
 
@@ -102,6 +102,7 @@ class BankPosting:
         }
         now = dt.datetime.now(dt.UTC)
         payments = []
+        parties: Parties = {}  # the partners and the journal do not change during this call
         for d in drafts:
             p = service.new_draft(
                 d.decision.payment_type,
@@ -119,6 +120,7 @@ class BankPosting:
                 p,
                 writeoffs={a.invoice_id: a.writeoff for a in d.decision.allocations},
                 invoices={a.invoice_id: self._open_item(a.invoice_id) for a in p.allocations},
+                parties=parties,
             )
             for a in d.decision.allocations:
                 self.residual[a.invoice_id] -= a.amount + a.writeoff

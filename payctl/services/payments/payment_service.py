@@ -127,23 +127,47 @@ def invoice_facts(inv: Invoice) -> InvoiceFacts:
     )
 
 
+# A batch's memo of partner and journal facts: (partner id, journal id) -> their facts.
+Parties = dict[tuple[int, int], tuple[PartnerFacts, JournalFacts]]
+
+
+def _parties(p: AnyPayment, memo: Parties | None) -> tuple[PartnerFacts, JournalFacts]:
+    """The facts of ``p``'s partner and journal, read once per (partner, journal) when the
+    caller keeps a ``memo`` for drafts whose partners and journal cannot change meanwhile (the
+    bank import validates tens of thousands, of a few thousand partners and one journal)."""
+    if memo is not None:
+        hit = memo.get((p.partner_id, p.journal_id))
+        if hit is not None:
+            return hit
+    facts = (
+        PartnerFacts(p.partner.id, p.partner.name, p.partner.kind),
+        JournalFacts(p.journal.id, p.journal.code, p.journal.type, p.journal.currency),
+    )
+    if memo is not None:
+        memo[(p.partner_id, p.journal_id)] = facts
+    return facts
+
+
 def facts_of(
     p: AnyPayment,
     writeoffs: Mapping[int, int] | None = None,
     invoices: Mapping[int, InvoiceFacts] | None = None,
+    parties: Parties | None = None,
 ) -> PaymentFacts:
     """The pure-domain view of a loaded payment (partner, journal, allocations eager).
 
     ``invoices`` (invoice id -> facts) stands in for the allocations' loaded invoices: the
-    bank import validates its drafts against the residuals as they were before it."""
+    bank import validates its drafts against the residuals as they were before it;
+    ``parties`` is a batch's memo of partner and journal facts (see ``_parties``)."""
     writeoffs = writeoffs or {}
+    partner, journal = _parties(p, parties)
     return PaymentFacts(
         type=p.type,
         amount=p.amount,
         currency=p.currency,
         date=p.date,
-        partner=PartnerFacts(p.partner.id, p.partner.name, p.partner.kind),
-        journal=JournalFacts(p.journal.id, p.journal.code, p.journal.type, p.journal.currency),
+        partner=partner,
+        journal=journal,
         allocations=[
             AllocationFacts(
                 invoices[a.invoice_id] if invoices is not None else _loaded(a.invoice),
@@ -328,9 +352,10 @@ class PaymentService:
         p: AnyPayment,
         writeoffs: Mapping[int, int] | None = None,
         invoices: Mapping[int, InvoiceFacts] | None = None,
+        parties: Parties | None = None,
     ) -> None:
         """Refuse a draft that breaks a rule of ``validate_payment`` (all of them named)."""
-        problems = validate_payment(facts_of(p, writeoffs, invoices))
+        problems = validate_payment(facts_of(p, writeoffs, invoices, parties))
         if problems:
             raise RuleViolation(messages(problems))
 
