@@ -15,23 +15,3 @@ Shared by all of them: :mod:`~payctl.services.views` (the DTOs they return),
 :mod:`~payctl.services.lookups` (finding what a user names), :mod:`~payctl.services.rows`
 (all-or-nothing tabular imports) and :mod:`~payctl.services.setup_service` (``init``).
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from importlib import import_module
-from typing import Any
-
-
-def lazy_exports(package: str, public: dict[str, str]) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for ``package`` that imports a public service's module (named in
-    ``public``: service name -> module) only when the service is first asked for, so naming
-    the services in ``__init__`` costs the CLI nothing at start-up."""
-
-    def __getattr__(name: str) -> Any:
-        module = public.get(name)
-        if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        return getattr(import_module(f"{package}.{module}"), name)
-
-    return __getattr__
