@@ -375,3 +375,31 @@ class BankLine(Base):
 
 
 limits.install(Base)
+
+
+class Event(Base):
+    """The transactional outbox: one row per state change, written in the same transaction as
+    the change (payctl/services/events/outbox.py), read in id order by `payctl events` and the
+    relay. Ids are handed out under the audit chain's head lock, so they follow commit order."""
+
+    __tablename__ = "events"
+    __table_args__ = IDS_NEVER_REUSED
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    object_number: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+
+
+class EventDestination(Base):
+    """Where the relay publishes, and the last event id that destination acknowledged."""
+
+    __tablename__ = "event_destinations"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_acked_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -40,8 +40,8 @@ def before_commit(
     hooks.setdefault((last, key), hook)
 
 
-def pending_hook(session: AsyncSession, key: str) -> Any:
-    return session.info.get(BEFORE_COMMIT, {}).get((False, key))
+def pending_hook(session: AsyncSession, key: str, *, last: bool = False) -> Any:
+    return session.info.get(BEFORE_COMMIT, {}).get((last, key))
 
 
 async def commit(session: AsyncSession) -> None:

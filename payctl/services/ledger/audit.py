@@ -115,12 +115,18 @@ class _ChainWriter:
         await _write(self.session, self.events)
 
 
-async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
-    """Lock the chain head (the last lock of the transaction), hash and insert the records."""
+async def lock_head(session: AsyncSession) -> str:
+    """Lock the chain's head row until the transaction ends (the last lock a writing unit of
+    work takes; the events outbox takes its ids under it) and return the last hash."""
     head = await session.scalar(
         select(AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     )
-    prev = head or GENESIS
+    return head or GENESIS
+
+
+async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
+    """Lock the chain head (the last lock of the transaction), hash and insert the records."""
+    prev = await lock_head(session)
     rows = []
     at = utcnow()  # one moment for the whole unit of work
     for event in events:

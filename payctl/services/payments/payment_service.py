@@ -48,6 +48,8 @@ from payctl.domain.validation import (
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.importers.records import SourceRow
 from payctl.services import lookups
+from payctl.services.events import outbox
+from payctl.services.events.payloads import payment_change
 from payctl.services.ledger import audit
 from payctl.services.ledger.settings import lock_date
 from payctl.services.payments.payment_queries import PaymentFilter, PaymentQueries
@@ -341,9 +343,17 @@ class PaymentService:
         changes: Callable[[Any], dict[str, Any]] = snapshot,
         reason: str | None = None,
     ) -> None:
-        """Queue the audit records of ``action`` on ``payments`` (see ``payment_events``)."""
-        await audit.append(
-            self.session, payment_events(self.user, action, payments, changes, reason)
+        """Queue the audit records of ``action`` on ``payments`` (see ``payment_events``) and
+        their events in the outbox: the one place every change of a payment is reported."""
+        records = payment_events(self.user, action, payments, changes, reason)
+        await audit.append(self.session, records)
+        await outbox.emit(
+            self.session,
+            self.user,
+            (
+                payment_change(action, p, record.changes, reason)
+                for p, record in zip(payments, records, strict=True)
+            ),
         )
 
     # -------------------------------------------------------------- validation

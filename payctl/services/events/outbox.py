@@ -1,0 +1,161 @@
+"""The transactional outbox: events are written in the transaction of the change they report.
+
+``emit`` queues events on the session; a before-commit hook writes them as the transaction
+commits, in one set-wise insert, and a rollback drops them with everything else. So an event
+exists exactly when its change committed.
+
+Order. Readers (`payctl events`, the relay) page through the outbox by id and remember the last
+id they saw; they must never see id N+1 committed while a smaller id is still to commit, or
+they would skip it for ever. The writer therefore takes the audit chain's head lock (the row
+every writing unit of work locks last, services/ledger/audit.py) before it takes ids: on
+PostgreSQL that row lock is held until commit, and PostgreSQL makes a transaction visible
+before it releases its locks, so ids are handed out in commit order and a transaction that
+takes ids after another sees that one committed. On SQLite a writing transaction holds the
+database's write lock from its first statement (BEGIN IMMEDIATE) to its commit, which
+serialises writers the same way. Ids may have gaps (a commit that failed after taking its
+ids) but never arrive out of order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.bulk import bulk_insert
+from payctl.db.ids import allocate_ids
+from payctl.db.models import Event, Invoice, Journal, Partner, utcnow
+from payctl.db.uow import before_commit, pending_hook
+from payctl.services.events.catalog import SCHEMA_VERSION, TYPES
+from payctl.services.ledger import audit
+
+HOOK = "outbox"
+
+# Ids in a payload the writer names, set-wise: ``partner_id`` gets ``partner`` beside it.
+_NAMED = {
+    "partner_id": ("partner", Partner.__table__.c.id, Partner.__table__.c.name),
+    "journal_id": ("journal", Journal.__table__.c.id, Journal.__table__.c.code),
+    "invoice_id": ("invoice", Invoice.__table__.c.id, Invoice.__table__.c.number),
+}
+
+
+@dataclass
+class Change:
+    """An event before it has its id: what changed (``type``, one of catalog.TYPES), on which
+    object, and the object's data (JSON-ready; ids named in ``_NAMED`` get their names added
+    when the event is written)."""
+
+    type: str
+    object_type: str
+    object_id: int | None
+    number: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def emit(session: AsyncSession, actor: str, changes: Iterable[Change]) -> None:
+    """Queue ``changes`` in the running transaction: written as it commits, dropped if it
+    rolls back."""
+    queued = list(changes)
+    if not queued:
+        return
+    for change in queued:
+        if change.type not in TYPES:
+            raise ValueError(f"unknown event type {change.type!r}: add it to events/catalog.py")
+    writer = pending_hook(session, HOOK, last=True)
+    if writer is None:
+        writer = _OutboxWriter(session)
+        before_commit(session, HOOK, writer, last=True)
+    writer.queued.extend((actor, change) for change in queued)
+
+
+class _OutboxWriter:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.queued: list[tuple[str, Change]] = []
+
+    async def __call__(self) -> None:
+        await _write(self.session, self.queued)
+
+
+def _walk(value: Any) -> Iterable[dict[str, Any]]:
+    """Every dict in a JSON-ready value, the value itself first."""
+    if isinstance(value, dict):
+        yield value
+        for v in value.values():
+            yield from _walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v)
+
+
+async def _name(session: AsyncSession, changes: list[Change]) -> None:
+    """Add the names of the ids the payloads carry: one query per kind of id."""
+    dicts = [d for change in changes for d in _walk(change.data)]
+    for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
+        ids = sorted({d[key] for d in dicts if isinstance(d.get(key), int)})
+        if not ids:
+            continue
+        names: dict[int, str] = {}
+        for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
+            chunk = ids[start : start + 900]
+            rows = await session.execute(select(id_col, name_col).where(id_col.in_(chunk)))
+            names.update((int(i), n) for i, n in rows.all())
+        for d in dicts:
+            if key in d and name_key not in d:
+                d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An outbox row as consumers see it (the documented message shape, catalog.py)."""
+    at = row["occurred_at"]
+    if isinstance(at, dt.datetime) and at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "schema": SCHEMA_VERSION,
+        "occurred_at": _iso(at) if isinstance(at, dt.datetime) else at,
+        "actor": row["actor"],
+        "object": {
+            "type": row["object_type"],
+            "id": row["object_id"],
+            "number": row["object_number"],
+        },
+        "data": json.loads(row["payload"]),
+    }
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> None:
+    """Take the audit head lock (ids in commit order: see the module docstring), then the ids,
+    then insert every queued event in one statement."""
+    await audit.lock_head(session)
+    await _name(session, [change for _actor, change in queued])
+    ids = await allocate_ids(session, Event.__table__, len(queued))
+    at = utcnow()  # one moment for the whole unit of work, as the audit trail
+    rows = [
+        {
+            "id": event_id,
+            "type": change.type,
+            "occurred_at": at,
+            "actor": actor,
+            "object_type": change.object_type,
+            "object_id": change.object_id,
+            "object_number": change.number,
+            "payload": _json(change.data),
+        }
+        for event_id, (actor, change) in zip(ids, queued, strict=True)
+    ]
+    await bulk_insert(session, Event.__table__, rows)
