@@ -33,4 +33,4 @@ async def after(
     if types:
         query = query.where(Event.type.in_(sorted(set(types))))
     rows = await session.execute(query)
-    return [envelope(row._mapping) for row in rows]
+    return [envelope(dict(row._mapping)) for row in rows]
