@@ -11,6 +11,27 @@ Every event is one row of the outbox (``events``) and one message on a broker:
 to their ``currency``, dates ISO 8601, names next to ids (``partner_id`` and ``partner``).
 ``schema`` is the version of this shape: a change that could break a consumer raises it.
 README.md ("Events") documents every type and its data field by field.
+
+The data of each type (schema 1). Every ``*_id`` of a partner, journal, invoice or payment has
+its name beside it (``partner``, ``journal``, ``invoice``, ``payment``: the partner's name, the
+journal's code, the invoice's or payment's number), added when the event is written.
+
+- ``payment.created|updated|deleted|confirmed|reset|cancelled|allocation_changed``: the payment
+  after the change (before it, for ``deleted``): ``id, number, type, state, partner_id,
+  journal_id, amount, currency, date, reference, memo, allocations`` (a list of ``invoice_id,
+  amount``); a transition adds ``previous_state``, an update or allocation change ``changed``
+  (the names of the fields that changed), and any change made with a reason ``reason``.
+- ``invoice.created|paid|reopened``: ``id, number, type, state, partner_id, currency, total,
+  residual, date, due_date``; ``paid`` (residual reached zero) and ``reopened`` (it left zero)
+  add ``payment_id``, the payment whose posting, reset or cancellation did it.
+- ``bank_statement.imported``: ``id, journal_id, account, currency, opening_balance,
+  closing_balance, opening_date, closing_date, file, lines`` and the counts ``matched, booked,
+  review, ignored`` of its lines.
+- ``bank_line.matched`` (reconciled with an existing payment), ``bank_line.booked`` (a payment
+  was made from it), ``bank_line.unmatched``, ``bank_line.ignored``: ``id, statement_id,
+  journal_id, booking_date, value_date, amount, currency, counterparty_name,
+  counterparty_account, remittance, state, link, rule, payment_id, partner_id, reason``.
+- ``lock_date.moved``: ``lock_date, previous_lock_date, forced``, and ``reason`` when given.
 """
 
 from __future__ import annotations

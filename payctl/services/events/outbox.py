@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
-from payctl.db.models import Event, Invoice, Journal, Partner, utcnow
+from payctl.db.models import Event, Invoice, Journal, Partner, Payment, utcnow
 from payctl.db.uow import before_commit, pending_hook
 from payctl.services.events.catalog import SCHEMA_VERSION, TYPES
 from payctl.services.ledger import audit
@@ -41,6 +41,7 @@ _NAMED = {
     "partner_id": ("partner", Partner.__table__.c.id, Partner.__table__.c.name),
     "journal_id": ("journal", Journal.__table__.c.id, Journal.__table__.c.code),
     "invoice_id": ("invoice", Invoice.__table__.c.id, Invoice.__table__.c.number),
+    "payment_id": ("payment", Payment.__table__.c.id, Payment.__table__.c.number),
 }
 
 
