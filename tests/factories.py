@@ -3,12 +3,15 @@ read back: row counts and sequence counters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from payctl.db import models as m
+from payctl.services.events import outbox
 from payctl.services.parties.invoice_service import InvoiceService
 from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_service import PaymentService
@@ -67,3 +70,16 @@ async def sequence_counters(session: Any) -> list[Any]:
         select(m.Sequence.journal_id, m.Sequence.kind, m.Sequence.last_value)
     )
     return sorted(rows.all())
+
+
+@contextmanager
+def payctl_before_outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Today's services building a database at a revision before 0008, as the payctl of that
+    time did: without writing events (that database has no outbox table yet)."""
+
+    async def no_events(*_args: Any, **_kwargs: Any) -> None:
+        return None
+
+    with monkeypatch.context() as old:
+        old.setattr(outbox, "emit", no_events)
+        yield

@@ -25,6 +25,7 @@ from payctl.services.bank.bank_extract_service import BankExtractService
 from payctl.services.ledger import audit
 from payctl.services.ledger.integrity_service import IntegrityService, Violation
 from payctl.services.setup_service import SetupService
+from tests import factories
 from tests.services.test_bank_import import jsonl, row
 from tests.services.test_check import build_books, tamper
 
@@ -102,10 +103,11 @@ async def _built_at_0004(db: Database) -> None:
         await s.commit()
 
 
-async def test_the_upgrade_records_what_older_records_lack(db_url):
+async def test_the_upgrade_records_what_older_records_lack(db_url, monkeypatch):
     db = Database(db_url)
     try:
-        await _built_at_0004(db)
+        with factories.payctl_before_outbox(monkeypatch):
+            await _built_at_0004(db)
         await upgrade_to_head(db.engine)
         assert await _check(db) == []
         async with db.session() as s:

@@ -24,6 +24,7 @@ from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_service import PaymentService
 from payctl.services.setup_service import SetupService
+from tests import factories
 from tests.conftest import payctl
 from tests.services.test_bank_import import GLOBEX_IBAN, jsonl, row
 
@@ -167,7 +168,8 @@ async def _revision(url: str) -> str | None:
 
 
 def test_upgrade_names_the_lines_to_unmatch_and_changes_nothing(db_url, monkeypatch):
-    pid, line, copy = asyncio.run(_at_0004_with_a_payment_on_two_lines(db_url))
+    with factories.payctl_before_outbox(monkeypatch):
+        pid, line, copy = asyncio.run(_at_0004_with_a_payment_on_two_lines(db_url))
     monkeypatch.setenv("PAYCTL_DATABASE_URL", db_url)
     result = payctl("init", code=1)
     (message,) = result.output.strip().splitlines()
