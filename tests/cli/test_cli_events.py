@@ -471,3 +471,43 @@ def test_destinations_show_what_waits(cli_env):
     assert all(d["updated_at"].endswith("Z") for d in items)
     table = payctl("events", "destinations").stdout
     assert "rabbitmq" in table and "Pending" in table
+
+
+# --- the README's cron consumer -------------------------------------------------------------
+
+
+def _readme_cron_job() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Consuming events from cron", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_cron_job_hands_every_event_on_once(cli_env, tmp_path):
+    url = cli_env["PAYCTL_DATABASE_URL"]
+    script = _readme_cron_job()
+    assert "/var/lib/payctl/events.last-id" in script and "erp-import-events" in script
+    job = tmp_path / "job.sh"
+    job.write_text(
+        script.replace("/var/lib/payctl/events.last-id", str(tmp_path / "last-id")).replace(
+            "erp-import-events", f"cat >> '{tmp_path / 'consumed.jsonl'}'"
+        )
+    )
+    env = {**cli_env, "PATH": f"{os.path.dirname(executable())}:{os.environ['PATH']}"}
+
+    def run_job() -> list[int]:
+        proc = subprocess.run(
+            ["sh", str(job)], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert (proc.returncode, proc.stderr) == (0, ""), proc
+        consumed = tmp_path / "consumed.jsonl"
+        lines = consumed.read_text().splitlines() if consumed.exists() else []
+        return [json.loads(line)["id"] for line in lines]
+
+    assert run_job() == []  # nothing yet
+    many(url, 3)
+    assert run_job() == [1, 2, 3]
+    assert (tmp_path / "last-id").read_text() == "3\n"
+    assert run_job() == [1, 2, 3]  # nothing new: nothing handed on again
+    emit(url, [change(4, reference='{"id":99,'), change(5)])
+    assert run_job() == [1, 2, 3, 4, 5]
+    assert (tmp_path / "last-id").read_text() == "5\n"
