@@ -69,9 +69,10 @@ def list_events(
     ] = 100,
     format_: FormatOpt = None,
 ) -> None:
-    """List events in id order: those after --since, at most --limit of them. JSON gives the
-    events as consumers get them (a list of envelopes); CSV one row each with the data as
-    JSON.
+    """List events in id order.
+
+    The events after --since, at most --limit of them. JSON gives the events as consumers get
+    them (a list of envelopes); CSV one row each, with the data as JSON.
 
     Example: payctl events list --since 1200 --type payment.confirmed --format json
     """
@@ -105,8 +106,10 @@ def tail(
     ] = 1.0,
     types: TypesOpt = None,
 ) -> None:
-    """Print the events after --since as JSON lines (one envelope a line, whatever --format),
-    then exit; with --follow keep printing new ones until Ctrl-C or SIGTERM (exit 0).
+    """Print events as JSON lines, and with --follow new ones as they commit.
+
+    One compact envelope a line, whatever --format says, for the events after --since; then
+    exit, or with --follow keep printing new ones until Ctrl-C or SIGTERM (exit 0).
 
     Example: payctl events tail --since "$(cat last-id)" --type payment.confirmed
     """
@@ -179,8 +182,10 @@ def prune(
     ] = False,
     format_: FormatOpt = None,
 ) -> None:
-    """Delete old events that every relay destination has acknowledged; events not yet
-    acknowledged by all of them are kept.
+    """Delete old events every relay destination has acknowledged.
+
+    Events --before names that some destination has not acknowledged yet are kept. Without a
+    relay, pass --unpublished.
 
     Example: payctl events prune --before 2026-01-01 --dry-run
     """
@@ -200,8 +205,7 @@ def prune(
 
 @app.command("destinations")
 def destinations(format_: FormatOpt = None) -> None:
-    """List where the relay publishes: the last event id each destination acknowledged and
-    how many events wait for it.
+    """List the relay's destinations: acknowledged through which id, how many pending.
 
     Example: payctl events destinations --format json
     """
