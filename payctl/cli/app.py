@@ -9,6 +9,7 @@ import typer
 from payctl import __version__
 from payctl.cli import (
     bulk,
+    events,
     flow,
     imports,
     integrity,
@@ -104,3 +105,4 @@ app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
 app.add_typer(journals.account_app, name="account", help="The chart of accounts.")
+app.add_typer(events.app, name="events", help="The events every change publishes (the outbox).")

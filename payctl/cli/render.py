@@ -93,13 +93,23 @@ def csv_cell(value: Any) -> str:
 _JSON_RAW = re.compile(f"[{BEYOND_C0}]")
 
 
-def emit_json(data: Any) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False)
+def _json_text(data: Any, indent: int | None) -> str:
+    separators = None if indent else (",", ":")
+    text = json.dumps(data, indent=indent, ensure_ascii=False, separators=separators)
     try:
         text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
     except UnicodeEncodeError:  # an ASCII/Latin-1 stdout: JSON's own \u escapes, still valid
-        text = json.dumps(data, indent=2, ensure_ascii=True)
-    sys.stdout.write(_JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n")
+        text = json.dumps(data, indent=indent, ensure_ascii=True, separators=separators)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(_json_text(data, indent=2) + "\n")
+
+
+def json_line(data: Any) -> str:
+    """``data`` as one compact line of JSON (JSON lines), escaped as :func:`emit_json`."""
+    return _json_text(data, indent=None)
 
 
 def _csv(data: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:

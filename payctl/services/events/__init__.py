@@ -6,4 +6,6 @@ Public pieces:
 - ``outbox.emit`` (:mod:`payctl.services.events.outbox`): queue events in the running
   transaction; they are written when it commits, never when it rolls back.
 - ``catalog`` (:mod:`payctl.services.events.catalog`): the event types and the payload schema.
+- ``EventService`` (:mod:`payctl.services.events.event_service`): listing, tailing and pruning
+  the outbox, and the relay's destinations (`payctl events list|tail|prune|destinations`).
 """
