@@ -9,6 +9,7 @@ import typer
 from payctl import __version__
 from payctl.cli import (
     bulk,
+    events,
     flow,
     imports,
     integrity,
@@ -99,6 +100,7 @@ integrity.register(app)
 reports.register(app)
 imports.register(app)
 app.add_typer(bulk.app, name="bulk")
+app.add_typer(events.app, name="events")
 app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
