@@ -66,7 +66,7 @@ async def write_events(db: Any, count: int, types: tuple[str, ...] = ("payment.c
                     "object_type": "payment",
                     "object_id": i,
                     "object_number": None,
-                    "payload": '{"n":%d}' % n,
+                    "payload": f'{{"n":{n}}}',
                 }
                 for n, i in enumerate(ids)
             ],
