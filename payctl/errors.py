@@ -72,3 +72,9 @@ class DatabaseError(PayctlError):
 
 class NotInitialised(PayctlError):
     exit_code = EXIT_BAD_INPUT
+
+
+class BrokerError(PayctlError):
+    """A message broker unreachable, refusing the login, or failing mid-run (the relay)."""
+
+    exit_code = EXIT_DATABASE  # 3: a server payctl needs is unavailable

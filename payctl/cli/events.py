@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from payctl.cli import render
+from payctl.cli import relay, render
 from payctl.cli.options import MAX_INT, FormatOpt, use_format
 from payctl.cli.runtime import run, user
 
@@ -227,3 +227,6 @@ def destinations(format_: FormatOpt = None) -> None:
         title="Event destinations",
         right=("last_acked_id", "pending"),
     )
+
+
+relay.register(app)

@@ -78,7 +78,8 @@ def test_cli_start_up_does_not_import_heavy_modules(statement):
     heavy = sorted(
         m
         for m in loaded
-        if m.split(".")[0] in {"pandas", "openpyxl", "sqlalchemy", "alembic", "numpy"}
+        if m.split(".")[0]
+        in {"pandas", "openpyxl", "sqlalchemy", "alembic", "numpy", "nats", "aio_pika", "aiormq"}
         or m.startswith(("payctl.services", "payctl.db", "payctl.importers"))
     )
     assert not heavy, f"`{statement}` loads {heavy[:8]}: import them inside the command functions"
