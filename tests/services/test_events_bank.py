@@ -9,6 +9,7 @@ The data is checked field by field against the contract (services/events/catalog
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -346,3 +347,22 @@ async def test_refused_review_commands_write_no_event(db):
     with pytest.raises(NotFound):
         await call(db, "ignore", 999_999)
     assert await events(db, before) == []
+
+
+async def test_standard_input_is_named_as_the_import_names_it(db, cli_env):
+    """Through the CLI: `payctl import -` reads JSON lines from standard input."""
+    from tests.conftest import payctl
+
+    await books(db)
+    before = await last_id(db)
+    data = jsonl(row("1190.00", text="INV-2026-0001", tx="S1"), row("-2.00", tx="S2"))
+    await asyncio.to_thread(payctl, "import", "-", "--journal", "BNK1", input=data)
+    found = bank(await events(db, before))
+    assert [e["type"] for e in found] == ["bank_line.booked", "bank_statement.imported"]
+    assert found[1]["actor"] == "tester"
+    assert {k: found[1]["data"][k] for k in ("file", "lines", "booked", "review")} == {
+        "file": "<stdin>",
+        "lines": 2,
+        "booked": 1,
+        "review": 1,
+    }
