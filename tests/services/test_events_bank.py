@@ -9,7 +9,6 @@ The data is checked field by field against the contract (services/events/catalog
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from payctl.errors import NotFound, RuleViolation
 from payctl.importers.bank import BankFileError
 from payctl.services.events import reader
 from payctl.services.ledger.journal_service import JournalService
+from tests.conftest import on_database, payctl
 from tests.services.test_bank_import import (  # noqa: F401 - _integrity is an autouse fixture
     BAD_FILES,
     GLOBEX_IBAN,
@@ -349,15 +349,13 @@ async def test_refused_review_commands_write_no_event(db):
     assert await events(db, before) == []
 
 
-async def test_standard_input_is_named_as_the_import_names_it(db, cli_env):
+def test_standard_input_is_named_as_the_import_names_it(init_url, cli_env):
     """Through the CLI: `payctl import -` reads JSON lines from standard input."""
-    from tests.conftest import payctl
-
-    await books(db)
-    before = await last_id(db)
+    on_database(init_url, books)
+    before = on_database(init_url, last_id)
     data = jsonl(row("1190.00", text="INV-2026-0001", tx="S1"), row("-2.00", tx="S2"))
-    await asyncio.to_thread(payctl, "import", "-", "--journal", "BNK1", input=data)
-    found = bank(await events(db, before))
+    payctl("import", "-", "--journal", "BNK1", input=data)
+    found = bank(on_database(init_url, events, before))
     assert [e["type"] for e in found] == ["bank_line.booked", "bank_statement.imported"]
     assert found[1]["actor"] == "tester"
     assert {k: found[1]["data"][k] for k in ("file", "lines", "booked", "review")} == {
