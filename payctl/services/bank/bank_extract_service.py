@@ -54,6 +54,8 @@ from payctl.services.bank.bank_posting import (
     candidate_json,
 )
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
+from payctl.services.events import payloads
+from payctl.services.events.outbox import emit
 from payctl.services.ledger import audit
 from payctl.services.ledger.settings import lock_date
 
@@ -355,6 +357,8 @@ class _Booking:
     lock: dt.date | None
     statement_ids: dict[int, int]
     now: dt.datetime
+    # statement id -> its new lines counted by outcome (payloads.line_outcome)
+    outcomes: dict[int, Counter[str]]
 
 
 class BankExtractService:
@@ -502,10 +506,32 @@ class BankExtractService:
         # The same bytes read again (another --profile or --input-format) may give new lines:
         # they join the statement stored for that file and position, which is unique.
         fresh = [seq for seq in range(len(statements)) if seq not in known]
-        statement_ids = known | await self._insert_statements(
-            j, statements, fresh, digest, source, report
+        added = await self._insert_statements(j, statements, fresh, digest, source, report)
+        statement_ids = known | {seq: st.id for seq, st in added.items()}
+        outcomes: dict[int, Counter[str]] = {}
+        await self._match_and_book(j, new, statement_ids, outcomes, report, auto_confirm, progress)
+        await self._statement_events(list(added.values()), outcomes, source)
+
+    async def _statement_events(
+        self, stored: list[BankStatement], outcomes: dict[int, Counter[str]], source: str
+    ) -> None:
+        """One bank_statement.imported per statement the import stored, or stored lines in
+        (the same bytes read again through another profile), after the events of its lines."""
+        statements = {st.id: st for st in stored}
+        joined = sorted(outcomes.keys() - statements.keys())
+        if joined:
+            rows = await self.session.scalars(
+                select(BankStatement).where(BankStatement.id.in_(joined))
+            )
+            statements.update((st.id, st) for st in rows)
+        await emit(
+            self.session,
+            self.user,
+            [
+                payloads.bank_statement_change(statements[sid], source, outcomes.get(sid, {}))
+                for sid in sorted(statements)
+            ],
         )
-        await self._match_and_book(j, new, statement_ids, report, auto_confirm, progress)
 
     async def _existing(
         self, journal_id: int, statements: list[ParsedStatement], undated: list[str]
@@ -554,8 +580,9 @@ class BankExtractService:
         digest: str,
         source: str,
         report: FileReport,
-    ) -> dict[int, int]:
-        ids: dict[int, int] = {}
+    ) -> dict[int, BankStatement]:
+        """Store the statements at positions ``seqs``: position -> the stored statement."""
+        stored: dict[int, BankStatement] = {}
         for seq in seqs:
             st = statements[seq]
             cur = (st.currency or j.currency).upper()
@@ -593,8 +620,8 @@ class BankExtractService:
             )
             self.session.add(row)
             await self.session.flush()
-            ids[seq] = row.id
-        return ids
+            stored[seq] = row
+        return stored
 
     async def _continuity(
         self, j: Journal, st: ParsedStatement, opening: int | None, cur: str, report: FileReport
@@ -627,6 +654,7 @@ class BankExtractService:
         j: Journal,
         new: list[_NewLine],
         statement_ids: dict[int, int],
+        outcomes: dict[int, Counter[str]],
         report: FileReport,
         auto_confirm: bool,
         progress: Callable[[int, int], None] | None = None,
@@ -645,7 +673,9 @@ class BankExtractService:
         )
         posting = BankPosting(self.session, self.user, invoices)
         line_ids = await allocate_ids(self.session, BankLine.__table__, len(new))
-        context = _Booking(j, matcher, payments, lock, statement_ids, dt.datetime.now(dt.UTC))
+        context = _Booking(
+            j, matcher, payments, lock, statement_ids, dt.datetime.now(dt.UTC), outcomes
+        )
         created: list[int] = []
         for start in range(0, len(new), BOOK_CHUNK):  # bounded memory, one transaction
             if progress:
@@ -769,4 +799,18 @@ class BankExtractService:
                 ],
             )
         report.reconciled += len(entry_ids)
+        await self._line_events(ctx, rows)
         return list(created.values())
+
+    async def _line_events(self, ctx: _Booking, rows: list[dict[str, Any]]) -> None:
+        """Count the chunk's lines for their statements' events; one event per line matched
+        (payloads.LINE_EVENTS), from the rows just stored. Lines left in review are no change
+        beyond their statement's import: its event counts them."""
+        changes = []
+        outcome = payloads.line_outcome
+        for row in rows:
+            kind = outcome(row["state"], row["link"])
+            ctx.outcomes.setdefault(row["statement_id"], Counter())[kind] += 1
+            if kind != "review":
+                changes.append(payloads.bank_line_change(row))
+        await emit(self.session, self.user, changes)

@@ -26,6 +26,8 @@ from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
 from payctl.services.bank.bank_posting import BankPosting, Reconciliation
 from payctl.services.bank.matching_data import booked_on_bank
+from payctl.services.events import payloads
+from payctl.services.events.outbox import emit
 from payctl.services.ledger import audit
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_service import PaymentService
@@ -299,6 +301,9 @@ class ReviewService:
     async def _audit(
         self, line: BankLine, action: str, changes: dict[str, Any], reason: str | None = None
     ) -> None:
+        """The audit record of a review command and its event: every command that changes a
+        line writes exactly one, named for the state it leaves the line in (catalog.py)."""
+        await emit(self.session, self.user, [payloads.bank_line_change(line)])
         await audit.append(
             self.session,
             [

@@ -99,8 +99,6 @@ async def _name(session: AsyncSession, changes: list[Change]) -> None:
     dicts = [d for change in changes for d in _walk(change.data)]
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
         ids = sorted({d[key] for d in dicts if isinstance(d.get(key), int)})
-        if not ids:
-            continue
         names: dict[int, str] = {}
         for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
             chunk = ids[start : start + 900]

@@ -6,6 +6,7 @@ partners, journals and invoices get their names added when the event is written 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,3 +51,77 @@ def payment_change(action: str, p: Any, audited: Mapping[str, Any], reason: str 
     if reason is not None:
         data["reason"] = reason
     return Change(PAYMENT_ACTIONS[action], "payment", p.id, p.number, data)
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _maybe_amount(minor: int | None, currency: str | None) -> str | None:
+    return None if minor is None or currency is None else amount(minor, currency)
+
+
+# The outcomes of bank lines: what a statement's lines are counted by (bank_statement.imported),
+# and the event a line's change writes, named for the outcome it is left in (catalog.py).
+LINE_OUTCOMES = ("matched", "booked", "review", "ignored")
+LINE_EVENTS = {
+    "matched": "bank_line.matched",
+    "booked": "bank_line.booked",
+    "review": "bank_line.unmatched",
+    "ignored": "bank_line.ignored",
+}
+
+
+def line_outcome(state: str, link: str | None) -> str:
+    """``booked`` (matched, a payment was made from it), ``matched`` (reconciled with an
+    existing payment), or the line's state (review, ignored)."""
+    if state == "matched":
+        return "booked" if link == "created" else "matched"
+    return state
+
+
+def bank_line_change(line: Mapping[str, Any] | Any) -> Change:
+    """The event of a bank line after its state changed: ``line`` is a stored ``BankLine`` or
+    the row the import inserts (a mapping with the same names, amounts in minor units)."""
+    get = line.__getitem__ if isinstance(line, Mapping) else lambda name: getattr(line, name)
+    cur = get("currency")
+    data = {
+        "id": get("id"),
+        "statement_id": get("statement_id"),
+        "journal_id": get("journal_id"),
+        "booking_date": _day(get("booking_date")),
+        "value_date": _day(get("value_date")),
+        "amount": amount(get("amount"), cur),
+        "currency": cur,
+        "counterparty_name": get("counterparty_name"),
+        "counterparty_account": get("counterparty_account"),
+        "remittance": get("remittance"),
+        "state": get("state"),
+        "link": get("link"),
+        "rule": get("rule"),
+        "payment_id": get("payment_id"),
+        "partner_id": get("partner_id"),
+        "reason": get("reason"),
+    }
+    event = LINE_EVENTS[line_outcome(data["state"], data["link"])]
+    return Change(event, "bank_line", data["id"], None, data)
+
+
+def bank_statement_change(st: Any, file: str, outcomes: Mapping[str, int]) -> Change:
+    """The import of statement ``st`` (a stored ``BankStatement``) from ``file`` (its name as
+    the user gave it), with the lines the import stored in it counted by outcome."""
+    cur = st.currency
+    data: dict[str, Any] = {
+        "id": st.id,
+        "journal_id": st.journal_id,
+        "account": st.account,
+        "currency": cur,
+        "opening_balance": _maybe_amount(st.opening_balance, cur),
+        "closing_balance": _maybe_amount(st.closing_balance, cur),
+        "opening_date": _day(st.opening_date),
+        "closing_date": _day(st.closing_date),
+        "file": file,
+        "lines": sum(outcomes.get(k, 0) for k in LINE_OUTCOMES),
+    }
+    data.update((k, outcomes.get(k, 0)) for k in LINE_OUTCOMES)
+    return Change("bank_statement.imported", "bank_statement", st.id, None, data)
