@@ -17,6 +17,7 @@ from payctl.cli import (
     journals,
     partners,
     payments,
+    report,
     reports,
     review,
     setup,
@@ -100,6 +101,7 @@ integrity.register(app)
 reports.register(app)
 imports.register(app)
 app.add_typer(bulk.app, name="bulk")
+app.add_typer(report.app, name="report", help="Reports for the accountant.")
 app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")

@@ -81,6 +81,17 @@ def _on_terminal(stream: IO[str]) -> bool:
     return bool(isatty and isatty())
 
 
+def on_terminal() -> bool:
+    """stdout is a terminal: what only a person reads (a chart) may be shown."""
+    return _on_terminal(sys.stdout)
+
+
+def show(renderable: Any) -> None:
+    """A Rich renderable built by a command (a chart) on stdout; its text cells must be
+    ``as_text`` values."""
+    _console().print(renderable)
+
+
 def csv_cell(value: Any) -> str:
     """A CSV cell: the exact text when piped, escaped like a table on a terminal."""
     text = _cell(value)

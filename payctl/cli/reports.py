@@ -2,51 +2,99 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import typer
 
 from payctl.cli import render
 from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, use_format
-from payctl.cli.runtime import run, user
+from payctl.cli.runtime import run
 
-GROUP_COLUMNS = [("count", "Count"), ("total", "Total"), ("currency", "Cur")]
+FLOW_COLUMNS = [
+    ("currency", "Cur"),
+    ("count", "Count"),
+    ("money_in", "In"),
+    ("money_out", "Out"),
+    ("net", "Net"),
+]
+FIGURES = ("count", "money_in", "money_out", "net")
+# (section, its key, title in a table)
+SECTIONS = (
+    ("totals", None, "Totals"),
+    ("by_type", "type", "By type"),
+    ("by_journal", "journal", "By journal"),
+    ("by_month", "month", "By month"),
+    ("not_counted", "state", "Not counted above"),
+    ("unallocated", "type", "Posted, not allocated to invoices"),
+)
+StateOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--state",
+        help="Count payments in this state: draft, posted or cancelled; repeat for several "
+        "(default: posted).",
+    ),
+]
 
 
 def summary(
-    date_from: DateFromOpt = None, date_to: DateToOpt = None, format_: FormatOpt = None
+    state: StateOpt = None,
+    date_from: DateFromOpt = None,
+    date_to: DateToOpt = None,
+    format_: FormatOpt = None,
 ) -> None:
-    """Counts and totals of payments by state, type, journal and month, and unallocated totals.
+    """Money in and out of posted payments, per currency, by type, journal and month.
 
-    Example: payctl summary --date-from 2026-01-01 --date-to 2026-12-31
+    Money in (customer payments, vendor refunds) is positive, money out (vendor payments,
+    customer refunds) negative, net their sum; amounts of different currencies are never
+    added. Payments in the states not counted (draft and cancelled by default) are shown apart.
+    On a terminal a bar chart shows money in and out per month.
+
+    Example: payctl summary --date-from 2026-01-01 --date-to 2026-12-31 --state posted
     """
     use_format(format_)
-    from payctl.services.payments.payment_service import PaymentService
+    from payctl.services.reports.summary import SummaryService
     from payctl.services.views import plain
 
-    data = plain(run(lambda s: PaymentService(s, user()).get_payment_summary(date_from, date_to)))
+    view = run(lambda s: SummaryService(s).payment_summary(state or [], date_from, date_to))
+    data = plain(view)
     if render.fmt() == "json":
         render.emit_json(data)
         return
     if render.fmt() == "csv":
         rows = [
-            {"group": group, "key": next(iter(item.values())), **item}
-            for group in ("by_state", "by_type", "by_journal", "by_month", "unallocated_posted")
-            for item in data[group]
+            {"section": section.removeprefix("by_"), "key": item.get(key) if key else "", **item}
+            for section, key, _title in SECTIONS
+            for item in data[section]
         ]
-        render.rows(rows, [("group", "group"), ("key", "key"), *GROUP_COLUMNS])
+        render.rows(rows, [("section", "section"), ("key", "key"), *FLOW_COLUMNS])
         return
-    for group, key, title in (
-        ("by_state", "state", "By state"),
-        ("by_type", "type", "By type"),
-        ("by_journal", "journal", "By journal"),
-        ("by_month", "month", "By month"),
-        ("unallocated_posted", "type", "Unallocated (posted payments)"),
-    ):
-        render.rows(
-            data[group],
-            [(key, key.capitalize()), *GROUP_COLUMNS],
-            title=title,
-            right=("count", "total"),
-        )
+    chart = None
+    if view.by_month and render.on_terminal():  # for a person only, never for a pipe
+        from payctl.cli.charts import month_chart
+
+        chart = month_chart(view.by_month)
+    _summary_tables(data, chart)
+
+
+def _summary_tables(data: dict[str, Any], chart: Any) -> None:
+    """The sections as tables, the chart (if any) after the months."""
+    states = data["states"]
+    what = "Posted payments" if states == ["posted"] else f"Payments: {', '.join(states)}"
+    start, end = data["date_from"], data["date_to"]
+    period = f"{start or '…'} to {end or '…'}" if start or end else "all dates"
+    for section, key, title in SECTIONS:
+        if section == "totals":
+            title = f"{what}, {period}"
+            if not data[section]:
+                render.line(f"{title}: none")
+                continue
+        elif not data[section]:
+            continue
+        columns = [(key, key.capitalize())] if key else []
+        render.rows(data[section], [*columns, *FLOW_COLUMNS], title=title, right=FIGURES)
+        if section == "by_month" and chart is not None:
+            render.show(chart)
 
 
 def types(format_: FormatOpt = None) -> None:

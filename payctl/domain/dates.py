@@ -10,6 +10,8 @@ from payctl.errors import InputError
 # No booking happens before or after these: a date outside is a typo (20226-01-01, 1026-...).
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2199, 12, 31)
+# The longest cash forecast, in weeks: ten years; a longer horizon is a typo.
+MAX_FORECAST_WEEKS = 520
 
 # What a spreadsheet writes for a date cell read as text: the date at midnight.
 _MIDNIGHT = re.compile(r"(\d{4}-\d{2}-\d{2})[T ]00:00(?::00(?:\.0+)?)?")

@@ -109,6 +109,10 @@ def is_inbound(payment_type: PaymentType | str) -> bool:
 
 # The customer-side invoice types as a list, for SQL ``IN`` clauses.
 CUSTOMER_SIDE_INVOICE_TYPES = [t for t in InvoiceType if is_customer_side(t)]
+# The payment types that bring money in, and the invoice types whose settlement does (a
+# customer invoice, a vendor credit note), as lists for SQL ``IN`` clauses.
+INBOUND_PAYMENT_TYPES = [t for t in PaymentType if is_inbound(t)]
+INBOUND_INVOICE_TYPES = [SETTLES[t] for t in INBOUND_PAYMENT_TYPES]
 
 
 def _kind_allows(kind: PartnerKind, customer: bool) -> bool:

@@ -117,6 +117,7 @@ def build(tmp_path: Path) -> dict[str, list[dict[str, str]]]:
         run(name)
     for name in ("journal list", "account list", "summary", "types", "statuses", "check"):
         run(name)
+    run("report forecast", "--as-of", "2026-01-01")
     run("show", pid)
     run("history", pid)
     run("partner show", HYPERLINK)
@@ -148,7 +149,15 @@ def test_no_csv_or_xlsx_cell_starts_a_formula(cli_env, tmp_path):
     assert "'" + MINUS in cells(out["show"], "memo")
     # amounts stay plain numbers, negative ones too
     assert "-12.50" in cells(out["review list"], "amount")
-    for name, key in (("list", "amount"), ("invoice list", "total"), ("summary", "total")):
+    for name, key in (
+        ("list", "amount"),
+        ("invoice list", "total"),
+        ("summary", "money_in"),
+        ("summary", "money_out"),
+        ("summary", "net"),
+        ("report forecast", "net"),
+        ("report forecast", "money_out"),
+    ):
         assert all(AMOUNT.fullmatch(v) for v in cells(out[name], key)), (name, out[name])
 
     # review export to a file, export --to csv to stdout and a file, --to xlsx

@@ -122,11 +122,11 @@ def test_readme_tour(env):
     )
 
     summary = run_json(env, "summary")
-    assert [(r["state"], r["count"], r["total"]) for r in summary["by_state"]] == [
-        ("posted", 1, "1190.00")
+    assert [(r["currency"], r["count"], r["net"]) for r in summary["totals"]] == [
+        ("EUR", 1, "1190.00")
     ]
-    assert [(r["month"], r["total"]) for r in summary["by_month"]] == [("2026-02", "1190.00")]
-    assert [(r["type"], r["total"]) for r in summary["by_type"]] == [
+    assert [(r["month"], r["money_in"]) for r in summary["by_month"]] == [("2026-02", "1190.00")]
+    assert [(r["type"], r["money_in"]) for r in summary["by_type"]] == [
         ("customer_payment", "1190.00")
     ]
 

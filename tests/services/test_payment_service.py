@@ -17,6 +17,7 @@ from payctl.services.payments.history_service import HistoryService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_queries import PaymentFilter
 from payctl.services.payments.payment_service import PaymentService
+from payctl.services.reports.summary import SummaryService
 from tests import factories
 
 TABLES = {
@@ -533,36 +534,47 @@ async def test_get_payments_sort_limit_offset_and_total(book, session):
         await svc(session).get_payments(PaymentFilter(journal="ZZZ"))
 
 
-def _keyed(rows: list[dict[str, Any]], key: str) -> dict[str, tuple[int, Decimal]]:
+def _keyed(rows: list[dict[str, Any]], key: str) -> dict[str, tuple[int, str, str, str]]:
+    """Each row's figures by its key: count, money in, money out, net (all EUR here)."""
     assert all(r["currency"] == "EUR" for r in rows)
-    return {r[key]: (r["count"], r["total"]) for r in rows}
+    return {
+        r.get(key, ""): (r["count"], str(r["money_in"]), str(r["money_out"]), str(r["net"]))
+        for r in rows
+    }
+
+
+def summary(session: Any) -> SummaryService:
+    return SummaryService(session)
 
 
 async def test_summary_numbers(book, session):
-    s = await svc(session).get_payment_summary()
-    assert _keyed(s["by_state"], "state") == {
-        "cancelled": (1, Decimal("1190.00")),
-        "draft": (3, Decimal("355.00")),
-        "posted": (1, Decimal("800.00")),
+    s = await summary(session).payment_summary()
+    # posted payments count: c (vendor payment, money out)
+    assert s.states == ["posted"]
+    assert _keyed(s.totals, "") == {"": (1, "0.00", "-800.00", "-800.00")}
+    assert _keyed(s.by_type, "type") == {"vendor_payment": (1, "0.00", "-800.00", "-800.00")}
+    assert _keyed(s.by_journal, "journal") == {"BNK1": (1, "0.00", "-800.00", "-800.00")}
+    assert _keyed(s.by_month, "month") == {"2026-03": (1, "0.00", "-800.00", "-800.00")}
+    # drafts and cancelled apart, never added in
+    assert _keyed(s.not_counted, "state") == {
+        "cancelled": (1, "1190.00", "0.00", "1190.00"),
+        "draft": (3, "350.00", "-5.00", "345.00"),
     }
-    assert _keyed(s["by_type"], "type") == {
-        "customer_payment": (3, Decimal("1540.00")),
-        "customer_refund": (1, Decimal("5.00")),
-        "vendor_payment": (1, Decimal("800.00")),
+    assert s.unallocated == []  # c is fully allocated
+
+    every = await summary(session).payment_summary(["draft", "POSTED", "cancelled", "draft"])
+    assert every.states == ["draft", "posted", "cancelled"] and every.not_counted == []
+    assert _keyed(every.totals, "") == {"": (5, "1540.00", "-805.00", "735.00")}
+    assert _keyed(every.by_type, "type") == {
+        "customer_payment": (3, "1540.00", "0.00", "1540.00"),
+        "customer_refund": (1, "0.00", "-5.00", "-5.00"),
+        "vendor_payment": (1, "0.00", "-800.00", "-800.00"),
     }
-    assert _keyed(s["by_journal"], "journal") == {
-        "BNK1": (4, Decimal("2095.00")),
-        "CSH1": (1, Decimal("250.00")),
+    assert _keyed(every.by_journal, "journal") == {
+        "BNK1": (4, "1290.00", "-805.00", "485.00"),
+        "CSH1": (1, "250.00", "0.00", "250.00"),
     }
-    assert _keyed(s["by_month"], "month") == {
-        "2026-01": (1, Decimal("100.00")),
-        "2026-02": (1, Decimal("250.00")),
-        "2026-03": (2, Decimal("1990.00")),
-        "2026-04": (1, Decimal("5.00")),
-    }
-    assert [r["month"] for r in s["by_month"]] == ["2026-01", "2026-02", "2026-03", "2026-04"]
-    # only posted payments with money left to allocate count; c is fully allocated
-    assert s["unallocated_posted"] == []
+    assert [r["month"] for r in every.by_month] == ["2026-01", "2026-02", "2026-03", "2026-04"]
 
     # more posted payments in February, one partly allocated; then a date range
     await factories.invoice(session, "INV-9", amount="300.00", date="2026-02-01")
@@ -572,21 +584,25 @@ async def test_summary_numbers(book, session):
     q = await factories.draft(session, "40.00", type="customer_refund", date="2026-02-21")
     await flow(session).confirm_payment(p.id)
     await flow(session).confirm_payment(q.id)
-    s = await svc(session).get_payment_summary("2026-02-01", "2026-02-28")
-    assert s["date_from"] == dt.date(2026, 2, 1) and s["date_to"] == dt.date(2026, 2, 28)
-    assert _keyed(s["by_state"], "state") == {
-        "draft": (1, Decimal("250.00")),
-        "posted": (2, Decimal("1040.00")),
+    s = await summary(session).payment_summary([], "2026-02-01", "2026-02-28")
+    assert s.date_from == dt.date(2026, 2, 1) and s.date_to == dt.date(2026, 2, 28)
+    assert _keyed(s.totals, "") == {"": (2, "1000.00", "-40.00", "960.00")}
+    assert _keyed(s.by_month, "month") == {"2026-02": (2, "1000.00", "-40.00", "960.00")}
+    assert _keyed(s.not_counted, "state") == {"draft": (1, "250.00", "0.00", "250.00")}
+    assert _keyed(s.unallocated, "type") == {
+        "customer_payment": (1, "700.00", "0.00", "700.00"),
+        "customer_refund": (1, "0.00", "-40.00", "-40.00"),
     }
-    assert _keyed(s["by_month"], "month") == {"2026-02": (3, Decimal("1290.00"))}
-    assert _keyed(s["unallocated_posted"], "type") == {
-        "customer_payment": (1, Decimal("700.00")),
-        "customer_refund": (1, Decimal("40.00")),
-    }
-    empty = await svc(session).get_payment_summary("2027-01-01", "2027-12-31")
+    drafts = await summary(session).payment_summary(["draft"], "2026-02-01", "2026-02-28")
+    assert drafts.unallocated == []  # what is left to allocate is a posted payment's
+    empty = await summary(session).payment_summary([], "2027-01-01", "2027-12-31")
     assert all(
-        empty[k] == []
-        for k in ("by_state", "by_type", "by_journal", "by_month", "unallocated_posted")
+        getattr(empty, k) == []
+        for k in ("totals", "by_type", "by_journal", "by_month", "not_counted", "unallocated")
     )
     with pytest.raises(InputError, match="date_from"):
-        await svc(session).get_payment_summary("last year")
+        await summary(session).payment_summary([], "last year")
+    with pytest.raises(InputError, match="date_from: 2026-03-01 is after date_to 2026-02-01"):
+        await summary(session).payment_summary([], "2026-03-01", "2026-02-01")
+    with pytest.raises(InputError, match="state: 'booked' is not one of draft, posted"):
+        await summary(session).payment_summary(["posted", "booked"])

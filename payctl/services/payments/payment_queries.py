@@ -1,8 +1,8 @@
-"""Read-side queries over payments: filtered pages, the SQL-aggregated summary, entries."""
+"""Read-side queries over payments: filtered pages, entries. (The summary is a report:
+:mod:`payctl.services.reports.summary`.)"""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,65 +193,6 @@ class PaymentQueries:
             for p, partner, journal, alloc in await self.session.execute(stmt)
         ]
         return Page(items, total or 0, limit, offset)
-
-    async def summary(self, date_from: dt.date | None, date_to: dt.date | None) -> dict[str, Any]:
-        """Counts and totals by state, type, journal and month, by SQL aggregation."""
-        where = []
-        if date_from:
-            where.append(Payment.date >= date_from)
-        if date_to:
-            where.append(Payment.date <= date_to)
-        count, total = func.count(Payment.id), func.coalesce(func.sum(Payment.amount), 0)
-
-        async def grouped(*keys: Any, join_journal: bool = False) -> list[tuple[Any, ...]]:
-            stmt = select(*keys, Payment.currency, count, total).where(*where)
-            if join_journal:
-                stmt = stmt.join(Journal, Journal.id == Payment.journal_id)
-            stmt = stmt.group_by(*keys, Payment.currency).order_by(*keys, Payment.currency)
-            return list((await self.session.execute(stmt)).all())
-
-        def rows(result: list[tuple[Any, ...]], names: list[str]) -> list[dict[str, Any]]:
-            out = []
-            for *keys, currency, n, amount in result:
-                item = {
-                    name: (k.value if hasattr(k, "value") else k)
-                    for name, k in zip(names, keys, strict=True)
-                }
-                item.update(currency=currency, count=n, total=from_minor(amount, currency))
-                out.append(item)
-            return out
-
-        year, month = func.extract("year", Payment.date), func.extract("month", Payment.date)
-        by_month = [
-            {
-                "month": f"{int(r['year']):04d}-{int(r['m']):02d}",
-                **{k: v for k, v in r.items() if k not in ("year", "m")},
-            }
-            for r in rows(await grouped(year, month), ["year", "m"])
-        ]
-        allocated = allocated_subquery()
-        unalloc_stmt = (
-            select(
-                Payment.type,
-                Payment.currency,
-                count,
-                func.coalesce(func.sum(Payment.amount - allocated), 0),
-            )
-            .where(Payment.state == PaymentState.POSTED, Payment.amount > allocated, *where)
-            .group_by(Payment.type, Payment.currency)
-            .order_by(Payment.type)
-        )
-        return {
-            "date_from": date_from,
-            "date_to": date_to,
-            "by_state": rows(await grouped(Payment.state), ["state"]),
-            "by_type": rows(await grouped(Payment.type), ["type"]),
-            "by_journal": rows(await grouped(Journal.code, join_journal=True), ["journal"]),
-            "by_month": by_month,
-            "unallocated_posted": rows(
-                list((await self.session.execute(unalloc_stmt)).all()), ["type"]
-            ),
-        }
 
     async def entries_of(self, p: Payment) -> list[EntryView]:
         entries = (

@@ -1,4 +1,4 @@
-"""PaymentService: payment CRUD, allocations on drafts, validation, queries and summary.
+"""PaymentService: payment CRUD, allocations on drafts, validation and queries.
 
 It holds each payment rule once; PaymentFlowService calls it for loading, validating and
 numbering and adds the accounting orchestration.
@@ -654,11 +654,3 @@ class PaymentService:
         offset: int = 0,
     ) -> Page:
         return await self.queries.page(filters or PaymentFilter(), sort, limit, offset)
-
-    @unit_of_work(write=False)
-    async def get_payment_summary(
-        self, date_from: str | None = None, date_to: str | None = None
-    ) -> dict[str, Any]:
-        return await self.queries.summary(
-            parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
-        )
