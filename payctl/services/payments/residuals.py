@@ -1,0 +1,36 @@
+"""Invoice residuals moved by payments (confirm gives them down, reset and cancel give them
+back): the one place they change, written with the batch's other updates, and the invoices
+that became paid or were reopened reported as events (one per invoice and crossing of zero,
+naming the payment that did it)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payctl.db.bulk import BatchedUpdates
+from payctl.db.models import Invoice
+from payctl.domain.enums import invoice_state_for
+from payctl.services.events import outbox
+from payctl.services.events.payloads import INVOICE_FIELDS, invoice_change, residual_event
+
+
+class ResidualMoves:
+    def __init__(self, writes: BatchedUpdates) -> None:
+        self.writes = writes
+        self.changes: list[outbox.Change] = []
+
+    def move(self, invoice: Invoice, delta: int, payment_id: int) -> None:
+        """Move ``invoice``'s residual by ``delta`` (minor units) for payment ``payment_id``."""
+        before = invoice.residual
+        residual = before + delta
+        state = invoice_state_for(invoice.total, residual)
+        self.writes.set(invoice, residual=residual, state=state)
+        event = residual_event(before, residual)
+        if event is not None:
+            columns = {f: getattr(invoice, f) for f in INVOICE_FIELDS}
+            self.changes.append(invoice_change(event, columns, payment_id))
+
+    async def emit(self, session: AsyncSession, actor: str) -> None:
+        """Queue the events of the moves so far (after the payments' own, which come first)."""
+        await outbox.emit(session, actor, self.changes)
+        self.changes = []
