@@ -71,9 +71,10 @@ INVOICE_FIELDS = (
 )
 
 
-def invoice_change(type: str, inv: Mapping[str, Any], payment_id: int | None = None) -> Change:
+def invoice_change(type: str, inv: Mapping[str, Any], payment: Any = None) -> Change:
     """The event ``type`` (``invoice.created|paid|reopened``) of an invoice given by its
-    columns (INVOICE_FIELDS); ``paid`` and ``reopened`` name the payment that did it."""
+    columns (INVOICE_FIELDS); ``paid`` and ``reopened`` name the ``payment`` (a posted one,
+    so it has its number: the writer need not look it up) that did it."""
     cur = inv["currency"]
     due: dt.date | None = inv["due_date"]
     data: dict[str, Any] = {
@@ -88,8 +89,8 @@ def invoice_change(type: str, inv: Mapping[str, Any], payment_id: int | None = N
         "date": inv["date"].isoformat(),
         "due_date": due.isoformat() if due else None,
     }
-    if payment_id is not None:
-        data["payment_id"] = payment_id
+    if payment is not None:
+        data["payment_id"], data["payment"] = payment.id, payment.number
     return Change(type, "invoice", inv["id"], inv["number"], data)
 
 

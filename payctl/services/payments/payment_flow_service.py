@@ -149,7 +149,7 @@ class PaymentFlowService:
             for a in p.allocations:
                 if a.writeoff != writeoffs.get(a.invoice_id, 0):
                     writes.set(a, writeoff=writeoffs.get(a.invoice_id, 0))
-                residuals.move(a.invoice, -(a.amount + a.writeoff), p.id)
+                residuals.move(a.invoice, -(a.amount + a.writeoff), p)
             batch.ok.append(p)
         await self._number(batch.ok, writes)
         posted = await self._post(batch.ok)
@@ -264,7 +264,7 @@ class PaymentFlowService:
         residuals = ResidualMoves(writes)
         for p in posted:
             for a in p.allocations:
-                residuals.move(invoices[a.invoice_id], a.amount + a.writeoff, p.id)
+                residuals.move(invoices[a.invoice_id], a.amount + a.writeoff, p)
                 if a.writeoff:
                     writes.set(a, writeoff=0)
         now = dt.datetime.now(dt.UTC)
