@@ -9,6 +9,7 @@ with the reader `payctl events` and the relay use (events/reader.py).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ def payment_data(
     number: str | None = None,
     state: str = "draft",
     amount: str = "1190.00",
-    allocations: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    allocations: Sequence[tuple[str, str]] = (),
     date: str = "2026-02-01",
     **extra: Any,
 ) -> dict[str, Any]:
