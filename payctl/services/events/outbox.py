@@ -83,22 +83,27 @@ class _OutboxWriter:
         await _write(self.session, self.queued)
 
 
-def _walk(value: Any) -> Iterable[dict[str, Any]]:
-    """Every dict in a JSON-ready value, the value itself first."""
-    if isinstance(value, dict):
-        yield value
-        for v in value.values():
-            yield from _walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _walk(v)
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """Every dict in a JSON-ready value (a loop, not a recursive generator: the writer walks
+    thousands of payloads per batch)."""
+    out: list[dict[str, Any]] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            out.append(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return out
 
 
 async def _name(session: AsyncSession, changes: list[Change]) -> None:
-    """Add the names of the ids the payloads carry: one query per kind of id."""
-    dicts = [d for change in changes for d in _walk(change.data)]
+    """Add the names of the ids the payloads carry (those their emitter did not give): one
+    query per kind of id."""
+    dicts = [d for change in changes for d in _dicts(change.data)]
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        ids = sorted({d[key] for d in dicts if isinstance(d.get(key), int)})
+        ids = sorted({d[key] for d in dicts if isinstance(d.get(key), int) and name_key not in d})
         names: dict[int, str] = {}
         for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
             chunk = ids[start : start + 900]
@@ -133,8 +138,9 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# One encoder for every payload: json.dumps with options builds a new one per call, which
+# costs as much as the encoding of a small payload.
+_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.uow import unit_of_work
 from payctl.domain.dates import parse_date
 from payctl.errors import InputError, RuleViolation
+from payctl.services.events import outbox
+from payctl.services.events.payloads import lock_date_change
 from payctl.services.ledger import audit, settings
 
 
@@ -34,6 +36,7 @@ class LockService:
                 f"moving the lock date back from {old} to {new} reopens a closed "
                 "period: repeat with --force (it is audited)"
             )
+        forced = bool(old and new < old)
         await settings.put(self.session, settings.LOCK_DATE, new.isoformat())
         await audit.append(
             self.session,
@@ -45,10 +48,12 @@ class LockService:
                     None,
                     {
                         "lock_date": [old.isoformat() if old else None, new.isoformat()],
-                        "forced": bool(old and new < old),
+                        "forced": forced,
                     },
                     reason=reason,
                 )
             ],
         )
+        if new != old:  # setting the date it already has changes nothing: no event
+            await outbox.emit(self.session, self.user, [lock_date_change(new, old, forced, reason)])
         return new

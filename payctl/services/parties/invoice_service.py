@@ -27,6 +27,8 @@ from payctl.domain.journal import invoice_lines
 from payctl.domain.money import normalise_currency, parse_amount, to_minor
 from payctl.errors import InputError, RuleViolation
 from payctl.services import lookups
+from payctl.services.events import outbox
+from payctl.services.events.payloads import invoice_change
 from payctl.services.ledger import entries, settings
 from payctl.services.rows import (
     ImportResult,
@@ -80,25 +82,25 @@ class InvoiceService:
         }
         ids = await allocate_ids(self.session, Invoice.__table__, len(invoices))
         now = dt.datetime.now(dt.UTC)
-        await bulk_insert(
-            self.session,
-            Invoice.__table__,
-            [
-                {
-                    "id": iid,
-                    "number": inv.number,
-                    "type": inv.type,
-                    "partner_id": inv.partner.id,
-                    "date": inv.date,
-                    "due_date": inv.due_date,
-                    "currency": inv.currency,
-                    "total": inv.total,
-                    "residual": inv.total,
-                    "state": InvoiceState.OPEN,
-                    "created_at": now,
-                }
-                for iid, inv in zip(ids, invoices, strict=True)
-            ],
+        rows = [
+            {
+                "id": iid,
+                "number": inv.number,
+                "type": inv.type,
+                "partner_id": inv.partner.id,
+                "date": inv.date,
+                "due_date": inv.due_date,
+                "currency": inv.currency,
+                "total": inv.total,
+                "residual": inv.total,
+                "state": InvoiceState.OPEN,
+                "created_at": now,
+            }
+            for iid, inv in zip(ids, invoices, strict=True)
+        ]
+        await bulk_insert(self.session, Invoice.__table__, rows)
+        await outbox.emit(
+            self.session, self.user, [invoice_change("invoice.created", row) for row in rows]
         )
         drafts = []
         for iid, inv in zip(ids, invoices, strict=True):

@@ -17,15 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from payctl.db.bulk import BatchedUpdates
-from payctl.db.models import Invoice, JournalEntry, Payment
+from payctl.db.models import JournalEntry, Payment
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
-from payctl.domain.enums import (
-    AccountRole,
-    PaymentState,
-    invoice_state_for,
-    is_customer_payment,
-)
+from payctl.domain.enums import AccountRole, PaymentState, is_customer_payment
 from payctl.domain.journal import outstanding_account, payment_lines
 from payctl.domain.money import writeoff_limit
 from payctl.domain.validation import messages
@@ -41,6 +36,7 @@ from payctl.services.payments.bulk_types import (
     refused,
 )
 from payctl.services.payments.payment_service import PaymentService, held_message, snapshot
+from payctl.services.payments.residuals import ResidualMoves
 from payctl.services.payments.selection import Selection
 from payctl.services.views import PaymentView
 
@@ -141,6 +137,7 @@ class PaymentFlowService:
             [a.invoice_id for p in payments for a in p.allocations]
         )
         batch, writes = _Batch([], []), BatchedUpdates()
+        residuals = ResidualMoves(writes)
         for p in payments:
             for a in p.allocations:  # current, locked residuals
                 set_committed_value(a, "invoice", invoices[a.invoice_id])
@@ -152,7 +149,7 @@ class PaymentFlowService:
             for a in p.allocations:
                 if a.writeoff != writeoffs.get(a.invoice_id, 0):
                     writes.set(a, writeoff=writeoffs.get(a.invoice_id, 0))
-                self._move_residual(writes, a.invoice, -(a.amount + a.writeoff))
+                residuals.move(a.invoice, -(a.amount + a.writeoff), p)
             batch.ok.append(p)
         await self._number(batch.ok, writes)
         posted = await self._post(batch.ok)
@@ -168,6 +165,7 @@ class PaymentFlowService:
             )
         await writes.write(self.session)
         await self._audit(batch.ok, "confirm", reason, before, posted)
+        await residuals.emit(self.session, self.user)
         return batch
 
     @staticmethod
@@ -179,11 +177,6 @@ class PaymentFlowService:
             if 0 < gap <= limit:
                 out[a.invoice_id] = gap
         return out
-
-    @staticmethod
-    def _move_residual(writes: BatchedUpdates, invoice: Invoice, delta: int) -> None:
-        residual = invoice.residual + delta
-        writes.set(invoice, residual=residual, state=invoice_state_for(invoice.total, residual))
 
     async def _number(self, payments: list[Payment], writes: BatchedUpdates) -> None:
         """Give first-time confirms their numbers: one counter update per journal and year."""
@@ -268,9 +261,10 @@ class PaymentFlowService:
         )
         await self._reverse(posted)
         writes = BatchedUpdates()
+        residuals = ResidualMoves(writes)
         for p in posted:
             for a in p.allocations:
-                self._move_residual(writes, invoices[a.invoice_id], a.amount + a.writeoff)
+                residuals.move(invoices[a.invoice_id], a.amount + a.writeoff, p)
                 if a.writeoff:
                     writes.set(a, writeoff=0)
         now = dt.datetime.now(dt.UTC)
@@ -282,6 +276,7 @@ class PaymentFlowService:
         await self._audit(
             batch.ok, "reset" if action == states.Action.RESET else "cancel", reason, before
         )
+        await residuals.emit(self.session, self.user)
         return batch
 
     async def _reverse(self, payments: list[Payment]) -> None:
