@@ -12,7 +12,14 @@ The writers are held still for a random moment right after the outbox took their
 (``--pause-after-ids``), so that a writer whose ids were not taken in commit order would
 commit after a later one and the reader would skip its ids; with the ids taken under the
 audit head lock (services/events/outbox.py) that cannot happen. The writers' payments are on
-two journals and half their transactions create drafts, so nothing but that lock orders them.
+two journals and a third of their transactions create drafts, so nothing but that lock orders
+them.
+
+The test was checked against a broken outbox on PostgreSQL: with the ids taken before the
+head lock (``audit.lock_head`` removed from ``outbox._write`` and the commit hooks run in
+reverse, so the outbox writes before the audit trail) the reader skipped 15 of the 680
+events. Removing only the outbox's ``lock_head`` is not enough to break it: the audit
+trail's hook runs first and already holds the head lock when the outbox takes its ids.
 """
 
 from __future__ import annotations
@@ -146,9 +153,7 @@ async def _stored(url: str) -> tuple[list[tuple[int, str, int]], list[tuple[str,
                     )
                 )
             ).all()
-            posted = (
-                await s.execute(select(Payment.id).where(Payment.state == "posted"))
-            ).all()
+            posted = (await s.execute(select(Payment.id).where(Payment.state == "posted"))).all()
             return (
                 [(int(i), t, int(o)) for i, t, o in events],
                 [(a, int(o)) for a, o in audited],
