@@ -83,32 +83,55 @@ class _OutboxWriter:
         await _write(self.session, self.queued)
 
 
-def _walk(value: Any) -> Iterable[dict[str, Any]]:
-    """Every dict in a JSON-ready value, the value itself first."""
+def _dicts(value: Any, out: list[dict[str, Any]]) -> None:
+    """Append every dict in a JSON-ready value to ``out``, the value itself first (only
+    containers are descended into: a bulk run walks thousands of payloads)."""
     if isinstance(value, dict):
-        yield value
+        out.append(value)
         for v in value.values():
-            yield from _walk(v)
+            if isinstance(v, dict | list):
+                _dicts(v, out)
     elif isinstance(value, list):
         for v in value:
-            yield from _walk(v)
+            if isinstance(v, dict | list):
+                _dicts(v, out)
 
 
 async def _name(session: AsyncSession, changes: list[Change]) -> None:
     """Add the names of the ids the payloads carry: one query per kind of id."""
-    dicts = [d for change in changes for d in _walk(change.data)]
+    dicts: list[dict[str, Any]] = []
+    for change in changes:
+        _dicts(change.data, dicts)
+    unnamed: dict[str, list[dict[str, Any]]] = {key: [] for key in _NAMED}
+    for d in dicts:
+        for key, named in unnamed.items():
+            if key in d and _NAMED[key][0] not in d:
+                named.append(d)
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        ids = sorted({d[key] for d in dicts if isinstance(d.get(key), int)})
-        if not ids:
-            continue
-        names: dict[int, str] = {}
-        for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            rows = await session.execute(select(id_col, name_col).where(id_col.in_(chunk)))
-            names.update((int(i), n) for i, n in rows.all())
-        for d in dicts:
-            if key in d and name_key not in d:
-                d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
+        ids = sorted({i for d in unnamed[key] if isinstance(i := d[key], int)})
+        names = await _names_of(session, id_col, name_col, ids) if ids else {}
+        for d in unnamed[key]:
+            d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
+
+
+async def _names_of(session: AsyncSession, id_col: Any, name_col: Any, ids: list[int]) -> Any:
+    """id -> name for ``ids`` (sorted, distinct). Ids close together (a bulk run's invoices,
+    partners) are read by their range: one statement with two parameters instead of a list
+    of a thousand to compile; the few other rows in the range are dropped. Scattered ids are
+    read by list, in chunks below SQLite's bound-parameter limit."""
+    names: dict[int, str] = {}
+    if ids[-1] - ids[0] < 2 * len(ids):
+        wanted = set(ids)
+        rows = await session.execute(
+            select(id_col, name_col).where(id_col.between(ids[0], ids[-1]))
+        )
+        names.update((int(i), n) for i, n in rows.all() if i in wanted)
+        return names
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = await session.execute(select(id_col, name_col).where(id_col.in_(chunk)))
+        names.update((int(i), n) for i, n in rows.all())
+    return names
 
 
 def _iso(at: dt.datetime) -> str:
@@ -135,8 +158,8 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# json.dumps with these arguments builds a new encoder for every call: one, made once.
+_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> None:
