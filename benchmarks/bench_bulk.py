@@ -96,6 +96,7 @@ class Measurement:
     samples: list[float] = field(default_factory=list)  # wall seconds
     cpu: list[float] = field(default_factory=list)  # CPU seconds of this process / the child
     statements: list[int] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)  # rows the step added to the outbox
     target: float | None = None
 
     @property
@@ -105,6 +106,13 @@ class Measurement:
     @property
     def cpu_median(self) -> float:
         return statistics.median(self.cpu)
+
+    @property
+    def events_per_second(self) -> float | None:
+        """Outbox rows written per second of the step (median rows / median wall)."""
+        if not self.events:
+            return None
+        return statistics.median(self.events) / self.median
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -116,6 +124,8 @@ class Measurement:
             "cpu_median_s": round(self.cpu_median, 4),
             "cpu_samples_s": [round(s, 4) for s in self.cpu],
             "statements": statistics.median(self.statements) if self.statements else None,
+            "events": statistics.median(self.events) if self.events else None,
+            "events_per_s": round(eps, 1) if (eps := self.events_per_second) else None,
             "target_s": self.target,
             "result": verdict(self.median, self.target),
         }
@@ -279,12 +289,25 @@ def expect(ok: bool, what: str) -> None:
         raise SystemExit(f"bench_bulk: error: {what}")
 
 
+async def count_events(db: Any) -> int | None:
+    """Rows in the events outbox (issue 13), None before it existed (an older checkout)."""
+    from sqlalchemy import inspect, text
+
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: inspect(sync).get_table_names())
+        if "events" not in tables:
+            return None
+        return int((await conn.execute(text("SELECT count(*) FROM events"))).scalar_one())
+
+
 async def service_run(
     url: str,
     n: int,
     profile: Callable[[str, Any], Any] | None = None,
-) -> dict[str, tuple[float, float, int]]:
-    """Time each step through PaymentFlowService.bulk: label -> (wall s, CPU s, statements).
+) -> dict[str, tuple[float, float, int, int | None]]:
+    """Time each step through PaymentFlowService.bulk: label -> (wall s, CPU s, statements,
+    events written: outbox rows added by the step, counted outside the timer; None when the
+    schema has no outbox).
 
     CPU time is the whole process's (the aiosqlite worker thread included; a PostgreSQL
     server's is not): less disturbed than wall time by other work on the machine."""
@@ -302,12 +325,13 @@ async def service_run(
         count[0] += 1
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
-    out: dict[str, tuple[float, float, int]] = {}
+    out: dict[str, tuple[float, float, int, int | None]] = {}
     try:
         async with db.engine.connect() as conn:  # open the pooled connection outside the timer
             await conn.execute(text("SELECT 1"))
         for label, action, state in SERVICE_STEPS:
             selection = Selection(filters=PaymentFilter(state=state))
+            events_before = await count_events(db)
             count[0] = 0
             hook = profile(label, db.engine) if profile else None
             start, cpu = time.perf_counter(), time.process_time()
@@ -321,7 +345,10 @@ async def service_run(
                 f"service {label}: {report.succeeded} ok, {report.failed} failed of {n}: "
                 + "; ".join(i.message for i in report.items if not i.ok)[:300],
             )
-            out[label] = (elapsed, cpu, count[0])
+            statements = count[0]
+            events_after = await count_events(db)
+            written = None if events_before is None else (events_after or 0) - events_before
+            out[label] = (elapsed, cpu, statements, written)
     finally:
         await db.dispose()
     return out
@@ -611,6 +638,79 @@ class Profiler:
         return out.getvalue()
 
 
+# ----------------------------------------------------------------------------- paired
+def against_command(checkout: Path) -> list[str]:
+    """The other checkout's bench_bulk.py under its own virtualenv (else this interpreter)."""
+    python = checkout / ".venv" / "bin" / "python"
+    script = checkout / "benchmarks" / "bench_bulk.py"
+    if not script.exists():
+        raise SystemExit(f"bench_bulk: error: --against {checkout}: no benchmarks/bench_bulk.py")
+    return [str(python if python.exists() else Path(sys.executable)), str(script)]
+
+
+def paired_runs(
+    args: argparse.Namespace, log: Callable[[str], None]
+) -> dict[str, dict[str, list[float]]]:
+    """``--against DIR``: this checkout's and DIR's bench_bulk.py run one after the other,
+    ``--repeat`` pairs of one run each (whole fresh data every run), the order swapped from
+    pair to pair so that both see the same drift of the machine's load. Returns, for
+    "this" and "against", each service step's wall and CPU seconds, run by run."""
+    common = ["--n", str(args.n), "--repeat", "1", "--no-cli", "--json"]
+    if args.database_url:
+        common += ["--database-url", args.database_url, "--i-know-this-drops-everything"]
+    commands = {
+        "this": [sys.executable, str(Path(__file__).resolve())],
+        "against": against_command(Path(args.against)),
+    }
+    out: dict[str, dict[str, list[float]]] = {
+        side: defaultdict(list) for side in ("this", "against")
+    }
+    for pair in range(args.repeat):
+        order = ("against", "this") if pair % 2 == 0 else ("this", "against")
+        for side in order:
+            log(f"pair {pair + 1}/{args.repeat}: {side}")
+            env = dict(os.environ)
+            env.pop("PYTHONPATH", None)  # each checkout imports its own payctl
+            proc = subprocess.run(
+                commands[side] + common, capture_output=True, text=True, check=False, env=env
+            )
+            expect(
+                proc.returncode == 0, f"{side} run exited {proc.returncode}: {proc.stderr[-300:]}"
+            )
+            measured = json.loads(proc.stdout)["measurements"]
+            for label, _a, _s in SERVICE_STEPS:
+                item = measured[f"service.{label}"]
+                out[side][f"{label}.wall"].append(item["median_s"])
+                out[side][f"{label}.cpu"].append(item["cpu_median_s"])
+    return out
+
+
+def render_pairs(pairs: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> str:
+    lines = [
+        f"paired runs: this checkout ({revision()}) against {args.against} "
+        f"({revision(Path(args.against))}), {args.repeat} pairs, N={args.n}, "
+        f"{'PostgreSQL' if args.database_url else 'SQLite'}; medians, ratio this / against",
+        f"{'service step':<14} {'wall':>8} {'against':>8} {'ratio':>6}   "
+        f"{'cpu':>8} {'against':>8} {'ratio':>6}   {'cpu ratio per pair (min-median-max)':>36}",
+    ]
+    for label, _a, _s in SERVICE_STEPS:
+        row = f"{label:<14}"
+        for kind in ("wall", "cpu"):
+            mine = statistics.median(pairs["this"][f"{label}.{kind}"])
+            theirs = statistics.median(pairs["against"][f"{label}.{kind}"])
+            row += f" {mine:>8.3f} {theirs:>8.3f} {mine / theirs:>6.2f}  "
+        per_pair = sorted(
+            a / b
+            for a, b in zip(
+                pairs["this"][f"{label}.cpu"], pairs["against"][f"{label}.cpu"], strict=True
+            )
+        )
+        row += f" {per_pair[0]:>10.2f} - {statistics.median(per_pair):.2f} - {per_pair[-1]:.2f}"
+        lines.append(row)
+    lines.append(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- running
 def add(item: Measurement, wall_cpu: tuple[float, float]) -> None:
     item.samples.append(wall_cpu[0])
@@ -643,10 +743,12 @@ def measure(
         url = fixtures.fresh()
         timings = asyncio.run(service_run(url, args.n))
         fixtures.discard(url)
-        for label, (seconds, cpu, statements) in timings.items():
+        for label, (seconds, cpu, statements, written) in timings.items():
             m[f"service.{label}"].samples.append(seconds)
             m[f"service.{label}"].cpu.append(cpu)
             m[f"service.{label}"].statements.append(statements)
+            if written is not None:
+                m[f"service.{label}"].events.append(written)
         if not args.no_cli:
             log(f"run {run}/{args.repeat}: CLI")
             url = fixtures.fresh()
@@ -723,20 +825,26 @@ def render_table(m: dict[str, Measurement], info: dict[str, Any]) -> str:
         )
     if info["n"] != TARGET_N:
         lines.append(f"time targets are stated for N={TARGET_N}; not judged for N={info['n']}")
+    for item in m.values():
+        if item.events_per_second is not None:
+            lines.append(
+                f"events outbox, {item.label}: {statistics.median(item.events):.0f} events "
+                f"written, {item.events_per_second:,.0f} events/s (median wall)"
+            )
     return "\n".join(lines)
 
 
-def revision() -> str:
+def revision(root: Path = ROOT) -> str:
     """The checked-out commit, "+dirty" when the working tree differs (figures depend on it)."""
     try:
         head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "payctl"],
+            ["git", "-C", str(root), "status", "--porcelain", "--", "payctl"],
             capture_output=True,
             text=True,
             check=True,
@@ -776,6 +884,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "its SQL time down per statement; printed after the figures",
     )
     parser.add_argument("--top", type=int, default=25, help="profile rows to show (default 25)")
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="instead: paired runs of this checkout and the checkout DIR (its "
+        "benchmarks/bench_bulk.py under DIR/.venv), --repeat pairs, order swapped each pair; "
+        "prints the medians of each service step and the ratios this / DIR",
+    )
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeat < 1:
         parser.error("--n and --repeat must be at least 1")
@@ -798,6 +913,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from payctl.config import mask_url, normalise_url
 
+    if args.against:
+        pairs = paired_runs(args, log)
+        if args.json:
+            print(json.dumps({side: dict(v) for side, v in pairs.items()}, indent=2))
+        else:
+            print(render_pairs(pairs, args))
+        return 0
     if args.database_url:
         try:
             asyncio.run(reset_postgres(normalise_url(args.database_url)))

@@ -206,5 +206,12 @@ def from_minor(minor: int, currency: str) -> Decimal:
 
 
 def format_amount(minor: int, currency: str) -> str:
-    """Plain string form used in JSON/CSV output: ``1190.00``."""
-    return str(from_minor(minor, currency))
+    """Plain string form used in JSON/CSV output and event payloads: ``1190.00``, ``-0.05``,
+    ``1190`` (yen): ``str(from_minor(minor, currency))``, written with integer arithmetic
+    (a bulk run formats thousands of amounts; a Decimal each costs several times more)."""
+    minor = int(minor)
+    places = exponent(currency)
+    if places == 0:
+        return str(minor)
+    whole, part = divmod(abs(minor), 10**places)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"

@@ -134,6 +134,17 @@ def test_to_minor_and_from_minor():
     assert format_amount(100, "JPY") == "100"
 
 
+@given(
+    st.integers(min_value=-MAX_AMOUNT_MINOR, max_value=MAX_AMOUNT_MINOR)
+    | st.integers(min_value=-1000, max_value=1000),
+    st.sampled_from(["EUR", "JPY", "KWD", "CLF", "usd"]),
+)
+def test_format_amount_is_the_decimal_written_out(minor, currency):
+    """format_amount writes with integers what str(from_minor(...)) writes (small amounts and
+    negatives included: ``0.05``, ``-0.05``, ``0.000``)."""
+    assert format_amount(minor, currency) == str(from_minor(minor, currency))
+
+
 def test_to_minor_refuses_lost_precision():
     with pytest.raises(ValueError, match="whole number of minor units"):
         to_minor(Decimal("10.001"), "EUR")

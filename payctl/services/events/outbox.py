@@ -83,35 +83,55 @@ class _OutboxWriter:
         await _write(self.session, self.queued)
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    """Every dict in a JSON-ready value (a loop, not a recursive generator: the writer walks
-    thousands of payloads per batch)."""
-    out: list[dict[str, Any]] = []
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, dict):
-            out.append(v)
-            stack.extend(v.values())
-        elif isinstance(v, list):
-            stack.extend(v)
-    return out
+def _dicts(value: Any, out: list[dict[str, Any]]) -> None:
+    """Append every dict in a JSON-ready value to ``out``, the value itself first (only
+    containers are descended into: a bulk run walks thousands of payloads)."""
+    if isinstance(value, dict):
+        out.append(value)
+        for v in value.values():
+            if isinstance(v, dict | list):
+                _dicts(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, dict | list):
+                _dicts(v, out)
 
 
 async def _name(session: AsyncSession, changes: list[Change]) -> None:
-    """Add the names of the ids the payloads carry (those their emitter did not give): one
-    query per kind of id."""
-    dicts = [d for change in changes for d in _dicts(change.data)]
+    """Add the names of the ids the payloads carry: one query per kind of id."""
+    dicts: list[dict[str, Any]] = []
+    for change in changes:
+        _dicts(change.data, dicts)
+    unnamed: dict[str, list[dict[str, Any]]] = {key: [] for key in _NAMED}
+    for d in dicts:
+        for key, named in unnamed.items():
+            if key in d and _NAMED[key][0] not in d:
+                named.append(d)
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        ids = sorted({d[key] for d in dicts if isinstance(d.get(key), int) and name_key not in d})
-        names: dict[int, str] = {}
-        for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            rows = await session.execute(select(id_col, name_col).where(id_col.in_(chunk)))
-            names.update((int(i), n) for i, n in rows.all())
-        for d in dicts:
-            if key in d and name_key not in d:
-                d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
+        ids = sorted({i for d in unnamed[key] if isinstance(i := d[key], int)})
+        names = await _names_of(session, id_col, name_col, ids) if ids else {}
+        for d in unnamed[key]:
+            d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
+
+
+async def _names_of(session: AsyncSession, id_col: Any, name_col: Any, ids: list[int]) -> Any:
+    """id -> name for ``ids`` (sorted, distinct). Ids close together (a bulk run's invoices,
+    partners) are read by their range: one statement with two parameters instead of a list
+    of a thousand to compile; the few other rows in the range are dropped. Scattered ids are
+    read by list, in chunks below SQLite's bound-parameter limit."""
+    names: dict[int, str] = {}
+    if ids[-1] - ids[0] < 2 * len(ids):
+        wanted = set(ids)
+        rows = await session.execute(
+            select(id_col, name_col).where(id_col.between(ids[0], ids[-1]))
+        )
+        names.update((int(i), n) for i, n in rows.all() if i in wanted)
+        return names
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = await session.execute(select(id_col, name_col).where(id_col.in_(chunk)))
+        names.update((int(i), n) for i, n in rows.all())
+    return names
 
 
 def _iso(at: dt.datetime) -> str:
@@ -138,8 +158,7 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-# One encoder for every payload: json.dumps with options builds a new one per call, which
-# costs as much as the encoding of a small payload.
+# json.dumps with these arguments builds a new encoder for every call: one, made once.
 _json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 

@@ -10,14 +10,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from payctl.domain.money import from_minor
+from payctl.domain.money import format_amount as amount
 from payctl.services.events.catalog import PAYMENT_ACTIONS
 from payctl.services.events.outbox import Change
-
-
-def amount(minor: int, currency: str) -> str:
-    return str(from_minor(int(minor), currency))
-
 
 # Payment actions whose audit record is the diff of the fields they changed ("changed").
 _CHANGES = ("update", "allocate", "unallocate")
