@@ -18,8 +18,9 @@ Data: one database (``payctl init``), then ``--events`` outbox rows (default 10,
 set-wise in one transaction (``payment.confirmed`` events shaped as the catalog says, about
 400 bytes of payload each). The outbox stays the same for every run; each run relays to a
 stream (NATS) or exchange (RabbitMQ) of its own, named ``payctl_bench_<pid>_<run>``, so it is
-a new destination for the relay and starts from the first event. The URL of each destination
-is ``--nats-url`` / ``--amqp-url`` with ``{name}`` replaced by that name.
+a new destination for the relay and starts from the first event: the relay gets the broker's
+URL (``--nats-url`` / ``--amqp-url``) and ``--stream NAME --subject 'NAME.{type}'`` (NATS) or
+``--exchange NAME`` (RabbitMQ).
 
 Checked after every run: the relay exited 0 and ``event_destinations`` (the relay's record of
 what each destination acknowledged) holds exactly one new destination whose last
@@ -53,8 +54,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEFAULT_URLS = {
-    "nats": "nats://127.0.0.1:4222/{name}",
-    "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/{name}",
+    "nats": "nats://127.0.0.1:4222",
+    "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/",
 }
 USER = "bench"
 
@@ -215,8 +216,12 @@ def _children_cpu() -> float:
 
 def relay_run(url: str, env: dict[str, str], broker: str, template: str, name: str) -> dict:
     before = asyncio.run(destinations(url))
-    cmd = payctl_command() + ["--quiet", "events", "relay", "--to", template.format(name=name)]
-    cmd.append("--once")
+    where = (
+        ["--stream", name, "--subject", name + ".{type}"]
+        if broker == "nats"
+        else ["--exchange", name]
+    )
+    cmd = payctl_command() + ["--quiet", "events", "relay", "--to", template, *where, "--once"]
     start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
@@ -284,12 +289,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per broker (default 3)")
     parser.add_argument("--only", action="append", choices=["nats", "rabbitmq"])
     parser.add_argument(
-        "--nats-url", default=DEFAULT_URLS["nats"], help="destination URL, {name}: the stream"
+        "--nats-url", default=DEFAULT_URLS["nats"], help="the NATS server (a stream per run)"
     )
     parser.add_argument(
         "--amqp-url",
         default=DEFAULT_URLS["rabbitmq"],
-        help="destination URL, {name}: the exchange",
+        help="the RabbitMQ server (an exchange per run)",
     )
     parser.add_argument("--keep", action="store_true", help="leave the streams and exchanges")
     parser.add_argument("--database-url", help="postgresql://... (default: a SQLite temp file)")
@@ -298,9 +303,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.events < 1 or args.repeat < 1:
         parser.error("--events and --repeat must be at least 1")
-    for option, template in (("--nats-url", args.nats_url), ("--amqp-url", args.amqp_url)):
-        if "{name}" not in template:
-            parser.error(f"{option} must contain {{name}}: each run needs a destination of its own")
     if args.database_url and not args.i_know_this_drops_everything:
         parser.error(
             "--database-url: schema public of that database is dropped; "
