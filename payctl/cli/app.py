@@ -16,6 +16,7 @@ from payctl.cli import (
     journals,
     partners,
     payments,
+    report,
     reports,
     review,
     setup,
@@ -104,3 +105,9 @@ app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
 app.add_typer(journals.account_app, name="account", help="The chart of accounts.")
+app.add_typer(
+    report.app,
+    name="report",
+    help="Reports: aged receivables and payables, the trial balance, a partner's statement. "
+    "Example: payctl report aging --receivable",
+)

@@ -116,8 +116,10 @@ def rows(
     title: str | None = None,
     total: int | None = None,
     right: Sequence[str] = (),
+    footer: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Print a list of plain dicts in the chosen format."""
+    """Print a list of plain dicts in the chosen format; a table shows the ``footer`` rows
+    (totals) below a rule, JSON and CSV leave them to the caller."""
     mode = fmt()
     if mode == "json":
         emit_json({"items": list(data), "total": len(data) if total is None else total})
@@ -134,8 +136,13 @@ def rows(
         table.add_column(
             as_text(header), justify="right" if key in right else "left", overflow="fold"
         )
-    for row in data:
-        table.add_row(*[as_text(row.get(key)) for key, _ in columns])
+    for index, row in enumerate(data):
+        table.add_row(
+            *[as_text(row.get(key)) for key, _ in columns],
+            end_section=bool(footer) and index == len(data) - 1,
+        )
+    for row in footer:
+        table.add_row(*[as_text(row.get(key), style="bold") for key, _ in columns])
     console = _console()
     console.print(table)
     if total is not None and total > len(data):
