@@ -87,7 +87,8 @@ async def _invoice_sums(
     buckets: Sequence[Bucket],
     partner_id: int | None,
 ) -> list[tuple[str, str, int, int]]:
-    """(partner, currency, bucket or CREDIT_NOTES, open minor units) of the side's items."""
+    """(partner, currency, bucket or CREDIT_NOTES, signed open minor units) of the side's
+    items: credit notes negative."""
     invoice_types, _ = side_types(side)
     column = case(
         (Invoice.type.in_(_CREDIT_NOTES), literal(CREDIT_NOTES)),
@@ -111,8 +112,10 @@ async def _invoice_sums(
         open_amount = Invoice.total - func.coalesce(applied.c.done, 0)
         source = Invoice.__table__.outerjoin(applied, applied.c.iid == Invoice.id)
         where.append(Invoice.date <= as_of)
+    # a credit note lowers what is open
+    signed = case((Invoice.type.in_(_CREDIT_NOTES), -open_amount), else_=open_amount)
     stmt = (
-        select(Partner.name, Invoice.currency, column, func.sum(open_amount))
+        select(Partner.name, Invoice.currency, column, func.sum(signed))
         .select_from(source)
         .join(Partner, Partner.id == Invoice.partner_id)
         .where(*where, open_amount != 0)
