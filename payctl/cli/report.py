@@ -53,7 +53,9 @@ def aging(
     ] = None,
     format_: FormatOpt = None,
 ) -> None:
-    """Aged receivables or payables: per partner and currency, what is not yet due and what
+    """Aged receivables or payables, by days overdue.
+
+    Per partner and currency: what is not yet due and what
     is overdue by bucket of days (from the due date, else the invoice date), with open credit
     notes and unallocated payments in columns of their own, and totals per currency. With
     --as-of, what was open on that day.
@@ -118,7 +120,9 @@ def trial_balance(
     date_to: ToOpt = None,
     format_: FormatOpt = None,
 ) -> None:
-    """Trial balance: per account and currency, the opening balance, debits, credits and
+    """Trial balance: per account and currency, debits, credits and balances.
+
+    Per account and currency: the opening balance, debits, credits and
     closing balance (debit minus credit) of every posted entry, reversals included; totals per
     currency and whether debits equal credits. --as-of: everything up to that day; --from/--to:
     a period, the opening balance being what came before it.
@@ -173,7 +177,9 @@ def partner(
     date_to: ToOpt = None,
     format_: FormatOpt = None,
 ) -> None:
-    """A partner's statement: the opening balance, every invoice, credit note, payment,
+    """A partner's statement, with the running balance.
+
+    The opening balance, every invoice, credit note, payment,
     reversal (reset or cancel) and write-off in date order with the running balance (what the
     partner owes us; negative: what we owe), and the closing balance, per currency.
 
