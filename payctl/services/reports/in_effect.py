@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import aliased
 
 from payctl.db.models import JournalEntry, Payment
@@ -26,18 +26,21 @@ PAYMENT_SOURCE = "payment"
 
 
 def counted(as_of: dt.date | None, payment: Any = Payment) -> ColumnElement[bool]:
-    """SQL condition: ``payment`` counted on ``as_of`` (None: now, i.e. it is posted)."""
+    """SQL condition: ``payment`` counted on ``as_of`` (None: now, i.e. it is posted).
+
+    The payments counted on a past day are one uncorrelated subquery (read once, by the entry
+    date index), never a lookup per payment."""
     if as_of is None:
         return payment.state == PaymentState.POSTED
     entry, reversal = aliased(JournalEntry), aliased(JournalEntry)
-    return exists(
-        select(entry.id)
+    ids = (
+        select(entry.payment_id)
         .outerjoin(reversal, reversal.id == entry.reversed_by_id)
         .where(
-            entry.payment_id == payment.id,
+            entry.date <= as_of,
             entry.source_type == PAYMENT_SOURCE,
             entry.reversal_of_id.is_(None),
-            entry.date <= as_of,
-            or_(reversal.id.is_(None), and_(reversal.date > as_of)),
+            or_(reversal.id.is_(None), reversal.date > as_of),
         )
     )
+    return payment.id.in_(ids)
