@@ -182,6 +182,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--plans", action="store_true", help="print SQLite's query plans")
+    ap.add_argument("--keep", type=Path, help="build the SQLite books in this file, kept")
     ap.add_argument("--database-url", help="PostgreSQL database too (its schema public is dropped)")
     ap.add_argument("--i-know-this-drops-everything", action="store_true")
     args = ap.parse_args()
@@ -196,7 +197,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="payctl-bench-reports-") as tmp:
         csv_path = Path(tmp) / "extract.csv"
         write_csv(csv_path, rows)
-        db_path = Path(tmp) / "reports.db"
+        db_path = args.keep or Path(tmp) / "reports.db"
+        if db_path.exists():
+            raise SystemExit(f"{db_path} exists: give a new file to --keep")
         urls = {"sqlite": normalise_url(f"sqlite:///{db_path}")}
         if args.database_url:
             urls["postgresql"] = normalise_url(args.database_url)

@@ -127,6 +127,9 @@ def rows(
     if mode == "csv":
         _csv(data, columns)
         return
+    if _plain_table(data, columns, title, right, footer):
+        _shown_of(total, len(data))
+        return
     from rich.table import Table
 
     table = Table(
@@ -143,10 +146,45 @@ def rows(
         )
     for row in footer:
         table.add_row(*[as_text(row.get(key), style="bold") for key, _ in columns])
-    console = _console()
-    console.print(table)
-    if total is not None and total > len(data):
-        console.print(as_text(f"{len(data)} of {total} shown (use --limit/--offset for more)"))
+    _console().print(table)
+    _shown_of(total, len(data))
+
+
+def _shown_of(total: int | None, shown: int) -> None:
+    if total is not None and total > shown:
+        _console().print(as_text(f"{shown} of {total} shown (use --limit/--offset for more)"))
+
+
+def _plain_table(
+    data: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    title: str | None,
+    right: Sequence[str],
+    footer: Sequence[dict[str, Any]],
+) -> bool:
+    """Piped, the table Rich would write, written directly (:mod:`payctl.cli.plain_table`);
+    False when Rich is to write it (a terminal, COLUMNS set, a table too wide)."""
+    import os
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    if _on_terminal(sys.stdout) or os.environ.get("COLUMNS") or encoding != "utf8":
+        return False  # Rich's to write: styles, another width, or ASCII boxes
+    from payctl.cli import plain_table
+
+    def texts(row: dict[str, Any]) -> list[str]:
+        return [escape_controls(_cell(row.get(key))) for key, _ in columns]
+
+    lines = plain_table.draw(
+        None if title is None else escape_controls(title),
+        [escape_controls(header) for _, header in columns],
+        [key in right for key, _ in columns],
+        [texts(row) for row in data],
+        [texts(row) for row in footer],
+    )
+    if lines is None:
+        return False
+    sys.stdout.write("\n".join(lines) + "\n")
+    return True
 
 
 def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = None) -> None:

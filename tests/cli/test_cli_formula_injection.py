@@ -121,6 +121,10 @@ def build(tmp_path: Path) -> dict[str, list[dict[str, str]]]:
     run("history", pid)
     run("partner show", HYPERLINK)
     run("invoice show", CMD)
+    run("report aging")
+    run("report aging", "--payable", "--as-of", "2026-01-31")
+    run("report trial-balance")
+    run("report partner", HYPERLINK)
     run("cancel", pid, "--reason", SUM)
     return out
 
