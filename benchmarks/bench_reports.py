@@ -172,6 +172,15 @@ def line(name: str, runs: list[float], cpu: list[float] | None = None) -> str:
     return text
 
 
+def build(url: str, csv_path: Path, plist: list, ilist: list, backend: str) -> None:
+    t0 = time.perf_counter()
+    asyncio.run(fresh_books(url, plist, ilist))
+    _, proc = payctl(url, "import", str(csv_path), "--journal", "BNK1", "--auto-confirm")
+    if proc.returncode != 0:
+        raise SystemExit(f"payctl import failed: {proc.stderr.decode()[-2000:]}")
+    print(f"{backend}: books built in {time.perf_counter() - t0:.0f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -182,7 +191,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--plans", action="store_true", help="print SQLite's query plans")
-    ap.add_argument("--keep", type=Path, help="build the SQLite books in this file, kept")
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite books in this file: built there and kept when it does not exist, else "
+        "used as they are (the same --invoices/--lines/--partners/--seed)",
+    )
     ap.add_argument("--database-url", help="PostgreSQL database too (its schema public is dropped)")
     ap.add_argument("--i-know-this-drops-everything", action="store_true")
     args = ap.parse_args()
@@ -198,8 +212,6 @@ def main() -> None:
         csv_path = Path(tmp) / "extract.csv"
         write_csv(csv_path, rows)
         db_path = args.keep or Path(tmp) / "reports.db"
-        if db_path.exists():
-            raise SystemExit(f"{db_path} exists: give a new file to --keep")
         urls = {"sqlite": normalise_url(f"sqlite:///{db_path}")}
         if args.database_url:
             urls["postgresql"] = normalise_url(args.database_url)
@@ -209,14 +221,10 @@ def main() -> None:
             f"{args.repeat} runs (load average {os.getloadavg()[0]:.1f})"
         )
         for backend, url in urls.items():
-            t0 = time.perf_counter()
-            asyncio.run(fresh_books(url, plist, ilist))
-            seconds, proc = payctl(
-                url, "import", str(csv_path), "--journal", "BNK1", "--auto-confirm"
-            )
-            if proc.returncode != 0:
-                raise SystemExit(f"payctl import failed: {proc.stderr.decode()[-2000:]}")
-            print(f"{backend}: books built in {time.perf_counter() - t0:.0f} s")
+            if backend == "sqlite" and db_path.exists():
+                print(f"{backend}: the books in {db_path}")
+            else:
+                build(url, csv_path, plist, ilist, backend)
             results, cpu = measure(url, args.repeat)
             for name, runs in results.items():
                 print(line(name, runs, cpu[name]))
