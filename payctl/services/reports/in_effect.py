@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import aliased
 
 from payctl.db.models import JournalEntry, Payment
@@ -28,19 +28,21 @@ PAYMENT_SOURCE = "payment"
 def counted(as_of: dt.date | None, payment: Any = Payment) -> ColumnElement[bool]:
     """SQL condition: ``payment`` counted on ``as_of`` (None: now, i.e. it is posted).
 
-    The payments counted on a past day are one uncorrelated subquery (read once, by the entry
-    date index), never a lookup per payment."""
+    The payments counted on a past day are one uncorrelated subquery, read once (never a
+    lookup per payment), its "not reversed by then" an anti-join (a left join on the reversals
+    dated by then, keeping the entries without one): an ``OR`` over the outer join made
+    PostgreSQL's planner expect one row and loop over it per invoice."""
     if as_of is None:
         return payment.state == PaymentState.POSTED
     entry, reversal = aliased(JournalEntry), aliased(JournalEntry)
     ids = (
         select(entry.payment_id)
-        .outerjoin(reversal, reversal.id == entry.reversed_by_id)
+        .outerjoin(reversal, and_(reversal.id == entry.reversed_by_id, reversal.date <= as_of))
         .where(
             entry.date <= as_of,
             entry.source_type == PAYMENT_SOURCE,
             entry.reversal_of_id.is_(None),
-            or_(reversal.id.is_(None), reversal.date > as_of),
+            reversal.id.is_(None),  # an anti-join: not reversed by then
         )
     )
     return payment.id.in_(ids)

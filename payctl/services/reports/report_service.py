@@ -14,7 +14,7 @@ from payctl.domain.aging import parse_buckets
 from payctl.domain.dates import parse_date
 from payctl.errors import InputError
 from payctl.services import lookups
-from payctl.services.ledger.integrity_service import read_snapshot
+from payctl.services.ledger.integrity_service import read_snapshot, whole_table_plans
 from payctl.services.reports.aging import PAYABLE, RECEIVABLE, AgingReport, aging
 from payctl.services.reports.partner_statement import PartnerStatement, partner_statement
 from payctl.services.reports.trial_balance import TrialBalance, trial_balance
@@ -55,6 +55,7 @@ class ReportService:
         day = parse_date(as_of, "--as-of")
         partner = _named(partner, "--partner")
         async with read_snapshot(self.session):
+            await whole_table_plans(self.session)  # whole tables: no nested loops (PostgreSQL)
             partner_id = None
             if partner is not None:
                 partner_id = (await lookups.partner(self.session, partner)).id
@@ -73,6 +74,7 @@ class ReportService:
         if as_of is not None:
             end = parse_date(as_of, "--as-of")
         async with read_snapshot(self.session):
+            await whole_table_plans(self.session)
             return await trial_balance(self.session, start, end)
 
     async def partner_statement(
