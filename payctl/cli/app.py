@@ -101,10 +101,16 @@ integrity.register(app)
 reports.register(app)
 imports.register(app)
 app.add_typer(bulk.app, name="bulk")
-app.add_typer(report.app, name="report", help="Reports for the accountant.")
 app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
 app.add_typer(journals.account_app, name="account", help="The chart of accounts.")
 app.add_typer(events.app, name="events", help="The events every change publishes (the outbox).")
+app.add_typer(
+    report.app,
+    name="report",
+    help="Reports: aged receivables and payables, the trial balance, a partner's statement, "
+    "the cash forecast. "
+    "Example: payctl report aging --receivable",
+)

@@ -137,14 +137,19 @@ def rows(
     title: str | None = None,
     total: int | None = None,
     right: Sequence[str] = (),
+    footer: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Print a list of plain dicts in the chosen format."""
+    """Print a list of plain dicts in the chosen format; a table shows the ``footer`` rows
+    (totals) below a rule, JSON and CSV leave them to the caller."""
     mode = fmt()
     if mode == "json":
         emit_json({"items": list(data), "total": len(data) if total is None else total})
         return
     if mode == "csv":
         _csv(data, columns)
+        return
+    if _plain_table(data, columns, title, right, footer):
+        _shown_of(total, len(data))
         return
     from rich.table import Table
 
@@ -155,12 +160,52 @@ def rows(
         table.add_column(
             as_text(header), justify="right" if key in right else "left", overflow="fold"
         )
-    for row in data:
-        table.add_row(*[as_text(row.get(key)) for key, _ in columns])
-    console = _console()
-    console.print(table)
-    if total is not None and total > len(data):
-        console.print(as_text(f"{len(data)} of {total} shown (use --limit/--offset for more)"))
+    for index, row in enumerate(data):
+        table.add_row(
+            *[as_text(row.get(key)) for key, _ in columns],
+            end_section=bool(footer) and index == len(data) - 1,
+        )
+    for row in footer:
+        table.add_row(*[as_text(row.get(key), style="bold") for key, _ in columns])
+    _console().print(table)
+    _shown_of(total, len(data))
+
+
+def _shown_of(total: int | None, shown: int) -> None:
+    if total is not None and total > shown:
+        _console().print(as_text(f"{shown} of {total} shown (use --limit/--offset for more)"))
+
+
+def _plain_table(
+    data: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    title: str | None,
+    right: Sequence[str],
+    footer: Sequence[dict[str, Any]],
+) -> bool:
+    """Piped, the table Rich would write, written directly (:mod:`payctl.cli.plain_table`);
+    False when Rich is to write it (a terminal, COLUMNS set, a table too wide)."""
+    import os
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    if _on_terminal(sys.stdout) or os.environ.get("COLUMNS") or encoding != "utf8":
+        return False  # Rich's to write: styles, another width, or ASCII boxes
+    from payctl.cli import plain_table
+
+    def texts(row: dict[str, Any]) -> list[str]:
+        return [escape_controls(_cell(row.get(key))) for key, _ in columns]
+
+    lines = plain_table.draw(
+        None if title is None else escape_controls(title),
+        [escape_controls(header) for _, header in columns],
+        [key in right for key, _ in columns],
+        [texts(row) for row in data],
+        [texts(row) for row in footer],
+    )
+    if lines is None:
+        return False
+    sys.stdout.write("\n".join(lines) + "\n")
+    return True
 
 
 def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = None) -> None:

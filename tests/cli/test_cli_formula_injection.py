@@ -24,6 +24,7 @@ import pytest
 
 from payctl.cli.app import app
 from payctl.csvout import spreadsheet_safe
+from tests import brokers
 from tests.conftest import payctl
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -122,6 +123,16 @@ def build(tmp_path: Path) -> dict[str, list[dict[str, str]]]:
     run("history", pid)
     run("partner show", HYPERLINK)
     run("invoice show", CMD)
+    run("report aging")
+    run("report aging", "--payable", "--as-of", "2026-01-31")
+    run("report trial-balance")
+    run("report partner", HYPERLINK)
+    run("events list", "--limit", "1000")
+    stream = brokers.unique("formula")
+    relay = ["--to", brokers.broker(brokers.NATS_URL), "--stream", stream, "--once"]
+    run("events relay", *relay, "--subject", f"{stream}.{{type}}")
+    run("events destinations")
+    run("events prune", "--before", "3", "--dry-run")
     run("cancel", pid, "--reason", SUM)
     return out
 
