@@ -295,7 +295,7 @@ def baseline_run(
     out = json.loads(proc.stdout)
     if out["acked"] != out["published"] or out["last_id"] != last:
         fail(f"{broker}: the baseline acknowledged {out}, expected every event up to {last}")
-    return {"wall": wall, "cpu": cpu, "events": out["acked"]}
+    return {"wall": wall, "cpu": cpu, "events": out["acked"], "reported": float(out["seconds"])}
 
 
 async def payctl_digest(url: str, batch: int) -> dict[str, Any]:
@@ -387,6 +387,10 @@ def measure(args: argparse.Namespace, url: str, env: dict[str, str], log: Any) -
             statistics.median(r["reported"] for r in relays), 3
         )
         results[broker]["baseline"] = base
+        base["reported_median_s"] = round(statistics.median(r["reported"] for r in bases), 3)
+        results[broker]["ratio_reported"] = round(
+            results[broker]["relay_reported_median_s"] / base["reported_median_s"], 2
+        )
         results[broker]["ratio_wall"] = round(relay["median_s"] / base["median_s"], 2)
         results[broker]["ratio_cpu"] = round(relay["cpu_median_s"] / base["cpu_median_s"], 2)
     startup = summary(starts, 0)
@@ -429,17 +433,22 @@ def render(out: dict[str, Any], info: dict[str, Any]) -> str:
         f"median {st['median_s']:.3f} s (min {st['min_s']:.3f}, max {st['max_s']:.3f}), "
         f"cpu {st['cpu_median_s']:.3f} s"
     )
-    lines.append(
-        "relay in process, estimated (relay median wall - start-up median), "
-        "and the relay's own `seconds` (median):"
-    )
+    lines += [
+        "in process: the relay estimated as its median wall - the start-up median; and the "
+        "seconds each reports itself, from connecting (the relay: taking its lock) to closing",
+        f"{'broker':<10} {'estimate s':>10} {'events/s':>10} {'relay s':>9} {'baseline s':>10} "
+        f"{'ratio':>6}",
+    ]
     for broker, r in out["brokers"].items():
         rate = r["in_process_estimate_events_per_s"]
-        lines.append(
-            f"{broker:<10} ~{r['in_process_estimate_s']:.3f} s, "
-            f"~{rate:,.0f} events/s; reported {r['relay_reported_median_s']:.3f} s"
+        estimate = (
+            f"{r['in_process_estimate_s']:>10.3f} {rate:>10,.0f}"
             if rate
-            else f"{broker:<10} start-up exceeds the relay's median: no estimate"
+            else f"{'-':>10} {'-':>10}"
+        )
+        lines.append(
+            f"{broker:<10} {estimate} {r['relay_reported_median_s']:>9.3f} "
+            f"{r['baseline']['reported_median_s']:>10.3f} {r['ratio_reported']:>5.2f}x"
         )
     lines.extend(f"note: {note}" for note in out["notes"])
     return "\n".join(lines)

@@ -20,7 +20,8 @@ the way the relay does (payctl/services/events/relay.py and brokers.py) and noth
 
 What it leaves out: payctl's CLI, settings, schema check and engine, the relay's lock and the
 write that records each batch's last acknowledged id. Prints one JSON object: events
-published, acknowledged, the last id.
+published, acknowledged, the last id, and ``seconds`` from connecting to closing (the
+counterpart of the relay's own ``seconds``: start-up and imports left out).
 
     python benchmarks/relay_baseline.py nats nats://127.0.0.1:4222 NAME sqlite:///x.db
 """
@@ -33,6 +34,7 @@ import datetime as dt
 import hashlib
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -186,8 +188,10 @@ def main() -> int:
         print(json.dumps(asyncio.run(digest(args))))
         return 0
     run = publish_nats if args.broker == "nats" else publish_amqp
+    started = time.perf_counter()
     published, acked, last = asyncio.run(run(args))
-    print(json.dumps({"published": published, "acked": acked, "last_id": last}))
+    seconds = round(time.perf_counter() - started, 3)
+    print(json.dumps({"published": published, "acked": acked, "last_id": last, "seconds": seconds}))
     return 0
 
 
