@@ -206,5 +206,19 @@ def from_minor(minor: int, currency: str) -> Decimal:
 
 
 def format_amount(minor: int, currency: str) -> str:
-    """Plain string form used in JSON/CSV output: ``1190.00``."""
-    return str(from_minor(minor, currency))
+    """Plain string form used in JSON/CSV output: ``1190.00``; the text of
+    ``str(from_minor(minor, currency))``, made with integer arithmetic (imports, events and
+    the matcher's reasons format tens of thousands of amounts)."""
+    minor = int(minor)
+    places = exponent(currency)
+    if abs(minor) > MAX_MINOR:  # beyond any stored amount: Decimal says what it makes of it
+        return str(from_minor(minor, currency))
+    if places == 0:
+        return str(minor)
+    whole, part = divmod(-minor if minor < 0 else minor, _scale(places))
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"
+
+
+@cache
+def _scale(places: int) -> int:
+    return 10**places

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.bulk import bulk_insert
+from payctl.db.bulk import insert_rows
 from payctl.db.ids import allocate_ids
 from payctl.db.models import Event, Invoice, Journal, Partner, Payment, utcnow
 from payctl.db.uow import before_commit, pending_hook
@@ -83,32 +83,34 @@ class _OutboxWriter:
         await _write(self.session, self.queued)
 
 
-def _walk(value: Any) -> Iterable[dict[str, Any]]:
-    """Every dict in a JSON-ready value, the value itself first."""
-    if isinstance(value, dict):
-        yield value
-        for v in value.values():
-            yield from _walk(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _walk(v)
+def _dicts(changes: list[Change]) -> list[dict[str, Any]]:
+    """Every dict in the payloads of ``changes`` (the payloads themselves and the dicts nested
+    in them, lists included)."""
+    out: list[dict[str, Any]] = []
+    stack: list[Any] = [change.data for change in changes]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            out.append(value)
+            stack.extend(v for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend(v for v in value if isinstance(v, dict | list))
+    return out
 
 
 async def _name(session: AsyncSession, changes: list[Change]) -> None:
-    """Add the names of the ids the payloads carry: one query per kind of id."""
-    dicts = [d for change in changes for d in _walk(change.data)]
+    """Add the names of the ids the payloads carry: one query per kind of id (per 900 ids)."""
+    dicts = _dicts(changes)
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        ids = sorted({d[key] for d in dicts if isinstance(d.get(key), int)})
-        if not ids:
-            continue
+        holders = [d for d in dicts if key in d and name_key not in d]
+        ids = sorted({i for d in holders if isinstance(i := d[key], int)})
         names: dict[int, str] = {}
         for start in range(0, len(ids), 900):  # below SQLite's bound-parameter limit
             chunk = ids[start : start + 900]
             rows = await session.execute(select(id_col, name_col).where(id_col.in_(chunk)))
             names.update((int(i), n) for i, n in rows.all())
-        for d in dicts:
-            if key in d and name_key not in d:
-                d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
+        for d in holders:
+            d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
 
 
 def _iso(at: dt.datetime) -> str:
@@ -135,8 +137,12 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# One encoder for every payload (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> None:
@@ -146,17 +152,30 @@ async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> Non
     await _name(session, [change for _actor, change in queued])
     ids = await allocate_ids(session, Event.__table__, len(queued))
     at = utcnow()  # one moment for the whole unit of work, as the audit trail
+    encode = _ENCODER.encode
     rows = [
-        {
-            "id": event_id,
-            "type": change.type,
-            "occurred_at": at,
-            "actor": actor,
-            "object_type": change.object_type,
-            "object_id": change.object_id,
-            "object_number": change.number,
-            "payload": _json(change.data),
-        }
+        (
+            event_id,
+            change.type,
+            at,
+            actor,
+            change.object_type,
+            change.object_id,
+            change.number,
+            encode(change.data),
+        )
         for event_id, (actor, change) in zip(ids, queued, strict=True)
     ]
-    await bulk_insert(session, Event.__table__, rows)
+    await insert_rows(session, Event.__table__, _EVENT_COLUMNS, rows)
+
+
+_EVENT_COLUMNS = (
+    "id",
+    "type",
+    "occurred_at",
+    "actor",
+    "object_type",
+    "object_id",
+    "object_number",
+    "payload",
+)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payctl.domain.money import from_minor
+from payctl.domain.money import format_amount
 from payctl.services.events.catalog import PAYMENT_ACTIONS
 from payctl.services.events.outbox import Change
 
 
 def amount(minor: int, currency: str) -> str:
-    return str(from_minor(int(minor), currency))
+    return format_amount(minor, currency)
 
 
 def payment_data(p: Any) -> dict[str, Any]:
