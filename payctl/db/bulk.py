@@ -72,7 +72,7 @@ async def insert_rows(
         raise KeyError(f"{table.name} has no column(s) {unknown}")
     by_column = list(zip(*params, strict=True))
     if len(by_column) != len(columns):
-        raise ValueError(f"{table.name}: rows of {len(by_column)} values for {len(columns)} columns")
+        raise ValueError(f"{table.name}: rows of {len(by_column)} values, {len(columns)} columns")
     # the text rule of every ORM attribute (db/limits.py)
     check_columns(table, columns, params, by_column)
     if dialect_name(session) != "sqlite":
@@ -84,28 +84,37 @@ async def insert_rows(
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    # Convert only the columns whose values need it; dates and timestamps repeat a lot, so
-    # each distinct value is converted once.
+    connection = await session.connection()
+    await connection.exec_driver_sql(sql, _sqlite_params(table, columns, params, by_column))
+
+
+def _sqlite_params(
+    table: Table,
+    columns: Sequence[str],
+    params: Sequence[Sequence[Any]],
+    by_column: list[tuple[Any, ...]],
+) -> Sequence[Sequence[Any]]:
+    """The rows with their values converted as SQLAlchemy's SQLite types store them. Only the
+    columns whose values need it are touched, a column at a time (zip transposes at C speed);
+    dates and timestamps repeat a lot, so each distinct value is converted once."""
     converted = [
         i for i, c in enumerate(columns) if isinstance(table.c[c].type, (Date, DateTime, SAEnum))
     ]
-    if converted:
-        cache: dict[Any, Any] = {}
+    if not converted:
+        return params
+    cache: dict[Any, Any] = {}
 
-        def convert(value: Any) -> Any:
-            if value is None:
-                return None
-            try:
-                return cache[value]
-            except KeyError:
-                return cache.setdefault(value, _sqlite_value(value))
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return cache[value]
+        except KeyError:
+            return cache.setdefault(value, _sqlite_value(value))
 
-        # Column-wise (zip transposes at C speed): only the date/enum columns are touched.
-        for i in converted:
-            by_column[i] = tuple(map(convert, by_column[i]))
-        params = list(zip(*by_column, strict=True))
-    connection = await session.connection()
-    await connection.exec_driver_sql(sql, params)
+    for i in converted:
+        by_column[i] = tuple(map(convert, by_column[i]))
+    return list(zip(*by_column, strict=True))
 
 
 class BatchedUpdates:

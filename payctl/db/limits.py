@@ -66,9 +66,7 @@ def check_columns(
         return
     dates = [(i, c) for i, c in enumerate(columns) if _is_date(table.c[c].type)]
     texts = [
-        (i, c, table.c[c].type.length)
-        for i, c in enumerate(columns)
-        if _is_text(table.c[c].type)
+        (i, c, table.c[c].type.length) for i, c in enumerate(columns) if _is_text(table.c[c].type)
     ]
     if not texts and not dates:
         return
@@ -94,23 +92,8 @@ def _all_fit(
     """The quick answer for the usual case, a column at a time (an import checks hundreds of
     thousands of values): True when every value obeys the rule of :func:`_refuse` and
     :func:`check_plausible`; False on any doubt, for the row-by-row loop to name the value."""
-    for i, _field, limit in texts:
-        column = by_column[i]
-        try:  # the usual column: text and None only, joined and measured at C speed
-            joined = "".join(filter(None, column))
-        except TypeError:  # something else than text in it: only its text values count
-            joined = "".join(v for v in column if isinstance(v, str))
-            values = [v for v in column if isinstance(v, str)]
-        else:
-            values = None
-        if not joined:
-            continue
-        if "\x00" in joined:
-            return False
-        if limit is not None:
-            longest = max(map(len, filter(None, column) if values is None else values))
-            if longest > limit:
-                return False
+    if not all(_texts_fit(by_column[i], limit) for i, _field, limit in texts):
+        return False
     for i, _field in dates:
         days = [v for v in by_column[i] if v is not None]
         try:
@@ -119,6 +102,20 @@ def _all_fit(
         except TypeError:  # not comparable with a date: let check_plausible say so
             return False
     return True
+
+
+def _texts_fit(column: Sequence[Any], limit: int | None) -> bool:
+    """The text values of a column (others are not this rule's) hold no NUL and are at most
+    ``limit`` long: joined and measured at C speed."""
+    try:  # the usual column: text and None only
+        values: Any = list(filter(None, column))
+        joined = "".join(values)
+    except TypeError:  # something else than text in it
+        values = [v for v in column if isinstance(v, str)]
+        joined = "".join(values)
+    if "\x00" in joined:
+        return False
+    return limit is None or not values or max(map(len, values)) <= limit
 
 
 def _is_date(type_: Any) -> bool:

@@ -31,6 +31,7 @@ from payctl.db.bulk import insert_rows
 from payctl.db.ids import allocate_ids
 from payctl.db.models import Event, Invoice, Journal, Partner, Payment, utcnow
 from payctl.db.uow import before_commit, pending_hook
+from payctl.jsontext import sorted_compact
 from payctl.services.events.catalog import SCHEMA_VERSION, TYPES
 from payctl.services.ledger import audit
 
@@ -88,13 +89,15 @@ def _dicts(changes: list[Change]) -> list[dict[str, Any]]:
     in them, lists included)."""
     out: list[dict[str, Any]] = []
     stack: list[Any] = [change.data for change in changes]
+    pop, push, keep = stack.pop, stack.append, out.append
     while stack:
-        value = stack.pop()
+        value = pop()
         if isinstance(value, dict):
-            out.append(value)
-            stack.extend(v for v in value.values() if isinstance(v, dict | list))
-        elif isinstance(value, list):
-            stack.extend(v for v in value if isinstance(v, dict | list))
+            keep(value)
+            value = value.values()
+        for v in value:
+            if isinstance(v, dict | list):
+                push(v)
     return out
 
 
@@ -137,12 +140,9 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-# One encoder for every payload (json.dumps with options builds a new one per call).
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _json(value: Any) -> str:
-    return _ENCODER.encode(value)
+# The text of json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+# from an encoder made once.
+_json = sorted_compact()
 
 
 async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> None:
@@ -152,7 +152,7 @@ async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> Non
     await _name(session, [change for _actor, change in queued])
     ids = await allocate_ids(session, Event.__table__, len(queued))
     at = utcnow()  # one moment for the whole unit of work, as the audit trail
-    encode = _ENCODER.encode
+    encode = _json
     rows = [
         (
             event_id,

@@ -28,13 +28,14 @@ def payment_data(p: Any) -> dict[str, Any]:
         "state": p.state.value,
         "partner_id": p.partner_id,
         "journal_id": p.journal_id,
-        "amount": amount(p.amount, cur),
+        "amount": format_amount(p.amount, cur),
         "currency": cur,
         "date": p.date.isoformat(),
         "reference": p.reference,
         "memo": p.memo,
         "allocations": [
-            {"invoice_id": a.invoice_id, "amount": amount(a.amount, cur)} for a in p.allocations
+            {"invoice_id": a.invoice_id, "amount": format_amount(a.amount, cur)}
+            for a in p.allocations
         ],
     }
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from hashlib import sha256
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import select, update
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.bulk import insert_rows
 from payctl.db.models import AuditHead, AuditRecord, utcnow
 from payctl.db.uow import before_commit, pending_hook
+from payctl.jsontext import sorted_compact
 
 GENESIS = "0" * 64
 
@@ -118,12 +118,13 @@ def bank_line_digest(
     return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
 
 
-# One encoder for every record (json.dumps with options builds a new one per call).
-_ENCODER = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
+# The text of json.dumps(value, sort_keys=True, default=str, separators=(",", ":"),
+# ensure_ascii=False), from an encoder made once.
+_encode = sorted_compact(default=str)
 
 
 def _json(value: Any) -> str:
-    return _ENCODER.encode(value)
+    return _encode(value)
 
 
 async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
@@ -161,7 +162,7 @@ async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
     rows = []
     at = utcnow()  # one moment for the whole unit of work
     time_text = _canonical_time(at)
-    encode = _ENCODER.encode
+    encode = _encode
     for event in events:
         changes = encode(event.changes)
         digest = _digest(
