@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from payctl.db.engine import dialect_name
-from payctl.db.limits import check_rows
+from payctl.db.limits import check_columns
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -47,43 +47,74 @@ async def bulk_insert(
         raise TypeError(f"bulk_insert needs a Table, got {type(table).__name__}")
     if not rows:
         return
-    check_rows(table, rows)  # the text rule of every ORM attribute (db/limits.py)
-    if dialect_name(session) != "sqlite":
-        await session.execute(insert(table), list(rows))
-        return
     columns = list(rows[0])
+    getter = itemgetter(*columns)
+    params = [getter(row) for row in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
+    await insert_rows(session, table, columns, params, rows)
+
+
+async def insert_rows(
+    session: AsyncSession,
+    table: FromClause,
+    columns: Sequence[str],
+    params: Sequence[Sequence[Any]],
+    mappings: Sequence[dict[str, Any]] | None = None,
+) -> None:
+    """:func:`bulk_insert` for rows given as tuples of the values of ``columns``, in that order
+    (the big inserts build tuples: a dict per row costs more than the row's SQL on SQLite).
+    ``mappings``: the same rows as dicts, if the caller has them (PostgreSQL takes dicts)."""
+    if not isinstance(table, Table):
+        raise TypeError(f"bulk_insert needs a Table, got {type(table).__name__}")
+    if not params:
+        return
     unknown = [c for c in columns if c not in table.c]
     if unknown:
         raise KeyError(f"{table.name} has no column(s) {unknown}")
+    by_column = list(zip(*params, strict=True))
+    if len(by_column) != len(columns):
+        raise ValueError(f"{table.name}: rows of {len(by_column)} values, {len(columns)} columns")
+    # the text rule of every ORM attribute (db/limits.py)
+    check_columns(table, columns, params, by_column)
+    if dialect_name(session) != "sqlite":
+        if mappings is None:
+            mappings = [dict(zip(columns, row, strict=True)) for row in params]
+        await session.execute(insert(table), list(mappings))
+        return
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
-    getter = itemgetter(*columns)
-    params = [getter(row) for row in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
-    # Convert only the columns whose values need it; dates and timestamps repeat a lot, so
-    # each distinct value is converted once.
-    converted = {
-        i for i, c in enumerate(columns) if isinstance(table.c[c].type, (Date, DateTime, SAEnum))
-    }
-    if converted:
-        cache: dict[Any, Any] = {}
-
-        def convert(value: Any) -> Any:
-            if value is None:
-                return None
-            try:
-                return cache[value]
-            except KeyError:
-                return cache.setdefault(value, _sqlite_value(value))
-
-        # Column-wise (zip transposes at C speed): only the date/enum columns are touched.
-        by_column = list(zip(*params, strict=True))
-        for i in converted:
-            by_column[i] = tuple(map(convert, by_column[i]))
-        params = list(zip(*by_column, strict=True))
     connection = await session.connection()
-    await connection.exec_driver_sql(sql, params)
+    await connection.exec_driver_sql(sql, _sqlite_params(table, columns, params, by_column))
+
+
+def _sqlite_params(
+    table: Table,
+    columns: Sequence[str],
+    params: Sequence[Sequence[Any]],
+    by_column: list[tuple[Any, ...]],
+) -> Sequence[Sequence[Any]]:
+    """The rows with their values converted as SQLAlchemy's SQLite types store them. Only the
+    columns whose values need it are touched, a column at a time (zip transposes at C speed);
+    dates and timestamps repeat a lot, so each distinct value is converted once."""
+    converted = [
+        i for i, c in enumerate(columns) if isinstance(table.c[c].type, (Date, DateTime, SAEnum))
+    ]
+    if not converted:
+        return params
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return cache[value]
+        except KeyError:
+            return cache.setdefault(value, _sqlite_value(value))
+
+    for i in converted:
+        by_column[i] = tuple(map(convert, by_column[i]))
+    return list(zip(*by_column, strict=True))
 
 
 class BatchedUpdates:

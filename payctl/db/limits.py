@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, TypeGuard
 
 from sqlalchemy import Date, DateTime, Enum, String, event
@@ -47,42 +48,74 @@ def check_rows(table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     objects: every text value of ``rows`` obeys the same rule as an ORM attribute."""
     if not rows:
         return
-    dates = [c for c in rows[0] if _is_date(table.c[c].type)]
-    texts = [(c, table.c[c].type.length) for c in rows[0] if _is_text(table.c[c].type)]
-    if _all_fit(rows, texts, dates):
+    columns = list(rows[0])
+    getter = itemgetter(*columns)
+    tuples = [getter(row) for row in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
+    check_columns(table, columns, tuples)
+
+
+def check_columns(
+    table: Any,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    by_column: Sequence[Sequence[Any]] | None = None,
+) -> None:
+    """:func:`check_rows` for rows given as tuples of the values of ``columns`` (and, if the
+    caller has it, the same values a column at a time: ``by_column``)."""
+    if not rows:
+        return
+    dates = [(i, c) for i, c in enumerate(columns) if _is_date(table.c[c].type)]
+    texts = [
+        (i, c, table.c[c].type.length) for i, c in enumerate(columns) if _is_text(table.c[c].type)
+    ]
+    if not texts and not dates:
+        return
+    if by_column is None:
+        by_column = list(zip(*rows, strict=True))
+    if _all_fit(by_column, texts, dates):
         return
     for row in rows:  # something does not fit: find the first value, as an attribute would
-        for field, limit in texts:
-            value = row[field]
+        for i, field, limit in texts:
+            value = row[i]
             if isinstance(value, str):
                 _refuse(field, value, limit)
-        for field in dates:
-            if row[field] is not None:
-                check_plausible(row[field], field)
+        for i, field in dates:
+            if row[i] is not None:
+                check_plausible(row[i], field)
 
 
 def _all_fit(
-    rows: Sequence[Mapping[str, Any]], texts: list[tuple[str, int | None]], dates: list[str]
+    by_column: Sequence[Sequence[Any]],
+    texts: list[tuple[int, str, int | None]],
+    dates: list[tuple[int, str]],
 ) -> bool:
     """The quick answer for the usual case, a column at a time (an import checks hundreds of
     thousands of values): True when every value obeys the rule of :func:`_refuse` and
     :func:`check_plausible`; False on any doubt, for the row-by-row loop to name the value."""
-    for field, limit in texts:
-        values = [v for row in rows if isinstance(v := row[field], str)]
-        if not values:
-            continue
-        if limit is not None and max(map(len, values)) > limit:
-            return False
-        if "\x00" in "".join(values):
-            return False
-    for field in dates:
-        days = [v for row in rows if (v := row[field]) is not None]
+    if not all(_texts_fit(by_column[i], limit) for i, _field, limit in texts):
+        return False
+    for i, _field in dates:
+        days = [v for v in by_column[i] if v is not None]
         try:
             if days and not (min(days) >= EARLIEST and max(days) <= LATEST):
                 return False
         except TypeError:  # not comparable with a date: let check_plausible say so
             return False
     return True
+
+
+def _texts_fit(column: Sequence[Any], limit: int | None) -> bool:
+    """The text values of a column (others are not this rule's) hold no NUL and are at most
+    ``limit`` long: joined and measured at C speed."""
+    try:  # the usual column: text and None only
+        values: Any = list(filter(None, column))
+        joined = "".join(values)
+    except TypeError:  # something else than text in it
+        values = [v for v in column if isinstance(v, str)]
+        joined = "".join(values)
+    if "\x00" in joined:
+        return False
+    return limit is None or not values or max(map(len, values)) <= limit
 
 
 def _is_date(type_: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 
 class PaymentType(StrEnum):
@@ -121,6 +122,7 @@ def _kind_allows(kind: PartnerKind, customer: bool) -> bool:
     return kind == (PartnerKind.CUSTOMER if customer else PartnerKind.VENDOR)
 
 
+@cache  # a few kinds and types; validating tens of thousands of imported drafts asks each time
 def partner_kind_allows(kind: PartnerKind, payment_type: PaymentType) -> bool:
     return _kind_allows(kind, is_customer_payment(payment_type))
 

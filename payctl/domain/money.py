@@ -206,12 +206,19 @@ def from_minor(minor: int, currency: str) -> Decimal:
 
 
 def format_amount(minor: int, currency: str) -> str:
-    """Plain string form used in JSON/CSV output and event payloads: ``1190.00``, ``-0.05``,
-    ``1190`` (yen): ``str(from_minor(minor, currency))``, written with integer arithmetic
-    (a bulk run formats thousands of amounts; a Decimal each costs several times more)."""
+    """Plain string form used in JSON/CSV output: ``1190.00``; the text of
+    ``str(from_minor(minor, currency))``, made with integer arithmetic (imports, events and
+    the matcher's reasons format tens of thousands of amounts)."""
     minor = int(minor)
     places = exponent(currency)
+    if abs(minor) > MAX_MINOR:  # beyond any stored amount: Decimal says what it makes of it
+        return str(from_minor(minor, currency))
     if places == 0:
         return str(minor)
-    whole, part = divmod(abs(minor), 10**places)
+    whole, part = divmod(-minor if minor < 0 else minor, _scale(places))
     return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"
+
+
+@cache
+def _scale(places: int) -> int:
+    return 10**places

@@ -27,10 +27,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.bulk import bulk_insert
+from payctl.db.bulk import insert_rows
 from payctl.db.ids import allocate_ids
 from payctl.db.models import Event, Invoice, Journal, Partner, Payment, utcnow
 from payctl.db.uow import before_commit, pending_hook
+from payctl.jsontext import sorted_compact
 from payctl.services.events.catalog import SCHEMA_VERSION, TYPES
 from payctl.services.ledger import audit
 
@@ -83,49 +84,48 @@ class _OutboxWriter:
         await _write(self.session, self.queued)
 
 
-def _dicts(value: Any, out: list[dict[str, Any]]) -> None:
-    """Append every dict in a JSON-ready value to ``out``, the value itself first (only
-    containers are descended into: a bulk run walks thousands of payloads)."""
-    if isinstance(value, dict):
-        out.append(value)
-        for v in value.values():
-            if isinstance(v, dict | list):
-                _dicts(v, out)
-    elif isinstance(value, list):
+def _dicts(changes: list[Change]) -> list[dict[str, Any]]:
+    """Every dict in the payloads of ``changes`` (the payloads themselves and the dicts nested
+    in them, lists included)."""
+    out: list[dict[str, Any]] = []
+    stack: list[Any] = [change.data for change in changes]
+    pop, push, keep = stack.pop, stack.append, out.append
+    while stack:
+        value = pop()
+        if isinstance(value, dict):
+            keep(value)
+            value = value.values()
         for v in value:
             if isinstance(v, dict | list):
-                _dicts(v, out)
+                push(v)
+    return out
 
 
 async def _name(session: AsyncSession, changes: list[Change]) -> None:
-    """Add the names of the ids the payloads carry: one query per kind of id."""
-    dicts: list[dict[str, Any]] = []
-    for change in changes:
-        _dicts(change.data, dicts)
-    unnamed: dict[str, list[dict[str, Any]]] = {key: [] for key in _NAMED}
-    for d in dicts:
-        for key, named in unnamed.items():
-            if key in d and _NAMED[key][0] not in d:
-                named.append(d)
+    """Add the names of the ids the payloads carry, set-wise: a kind of id at a time."""
+    dicts = _dicts(changes)
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        ids = sorted({i for d in unnamed[key] if isinstance(i := d[key], int)})
-        names = await _names_of(session, id_col, name_col, ids) if ids else {}
-        for d in unnamed[key]:
+        holders = [d for d in dicts if key in d and name_key not in d]
+        ids = sorted({i for d in holders if isinstance(i := d[key], int)})
+        names = await _names(session, id_col, name_col, ids) if ids else {}
+        for d in holders:
             d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
 
 
-async def _names_of(session: AsyncSession, id_col: Any, name_col: Any, ids: list[int]) -> Any:
-    """id -> name for ``ids`` (sorted, distinct). Ids close together (a bulk run's invoices,
-    partners) are read by their range: one statement with two parameters instead of a list
-    of a thousand to compile; the few other rows in the range are dropped. Scattered ids are
-    read by list, in chunks below SQLite's bound-parameter limit."""
+async def _names(
+    session: AsyncSession, id_col: Any, name_col: Any, ids: list[int]
+) -> dict[int, str]:
+    """id -> name of ``ids`` (sorted, distinct). Ids that lie close together (an import names
+    thousands of consecutive invoices) are read in one range scan; scattered ones in IN lists
+    of 900, below SQLite's bound-parameter limit (binding thousands of values costs more than
+    reading the few rows between them)."""
     names: dict[int, str] = {}
-    if ids[-1] - ids[0] < 2 * len(ids):
+    if ids[-1] - ids[0] < 2 * len(ids) + 1000:
         wanted = set(ids)
         rows = await session.execute(
-            select(id_col, name_col).where(id_col.between(ids[0], ids[-1]))
+            select(id_col, name_col).where(id_col >= ids[0], id_col <= ids[-1])
         )
-        names.update((int(i), n) for i, n in rows.all() if i in wanted)
+        names.update((int(i), n) for i, n in rows.all() if int(i) in wanted)
         return names
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
@@ -158,8 +158,9 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-# json.dumps with these arguments builds a new encoder for every call: one, made once.
-_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# The text of json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+# from an encoder made once.
+_json = sorted_compact()
 
 
 async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> None:
@@ -169,17 +170,30 @@ async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> Non
     await _name(session, [change for _actor, change in queued])
     ids = await allocate_ids(session, Event.__table__, len(queued))
     at = utcnow()  # one moment for the whole unit of work, as the audit trail
+    encode = _json
     rows = [
-        {
-            "id": event_id,
-            "type": change.type,
-            "occurred_at": at,
-            "actor": actor,
-            "object_type": change.object_type,
-            "object_id": change.object_id,
-            "object_number": change.number,
-            "payload": _json(change.data),
-        }
+        (
+            event_id,
+            change.type,
+            at,
+            actor,
+            change.object_type,
+            change.object_id,
+            change.number,
+            encode(change.data),
+        )
         for event_id, (actor, change) in zip(ids, queued, strict=True)
     ]
-    await bulk_insert(session, Event.__table__, rows)
+    await insert_rows(session, Event.__table__, _EVENT_COLUMNS, rows)
+
+
+_EVENT_COLUMNS = (
+    "id",
+    "type",
+    "occurred_at",
+    "actor",
+    "object_type",
+    "object_id",
+    "object_number",
+    "payload",
+)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.bulk import bulk_insert
+from payctl.db.bulk import insert_rows
 from payctl.db.models import AuditHead, AuditRecord, utcnow
 from payctl.db.uow import before_commit, pending_hook
+from payctl.jsontext import sorted_compact
 
 GENESIS = "0" * 64
 
@@ -47,9 +48,35 @@ def record_hash(
     reason: str | None,
 ) -> str:
     """sha256 over the record's fields, each length-prefixed (unambiguous, no escaping)."""
-    fields = (
+    return _digest(
         prev_hash,
         _canonical_time(at),
+        user,
+        action,
+        object_type,
+        object_id,
+        payment_id,
+        changes,
+        reason,
+    )
+
+
+def _digest(
+    prev_hash: str,
+    at: str,
+    user: str,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    payment_id: int | None,
+    changes: str,
+    reason: str | None,
+) -> str:
+    """:func:`record_hash` of a record whose time is already in its canonical text (a unit of
+    work writes all its records with one time)."""
+    fields = (
+        prev_hash,
+        at,
         user,
         action,
         object_type,
@@ -58,8 +85,8 @@ def record_hash(
         changes,
         "\x00" if reason is None else reason,
     )
-    payload = "".join(f"{len(f)}:{f}" for f in fields)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    payload = "".join([f"{len(f)}:{f}" for f in fields])
+    return sha256(payload.encode()).hexdigest()
 
 
 # What the trail records of an object so that `payctl check` can compare the object with it
@@ -91,8 +118,13 @@ def bank_line_digest(
     return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
 
 
+# The text of json.dumps(value, sort_keys=True, default=str, separators=(",", ":"),
+# ensure_ascii=False), from an encoder made once.
+_encode = sorted_compact(default=str)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"), ensure_ascii=False)
+    return _encode(value)
 
 
 async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
@@ -129,11 +161,13 @@ async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
     prev = await lock_head(session)
     rows = []
     at = utcnow()  # one moment for the whole unit of work
+    time_text = _canonical_time(at)
+    encode = _encode
     for event in events:
-        changes = _json(event.changes)
-        digest = record_hash(
+        changes = encode(event.changes)
+        digest = _digest(
             prev,
-            at,
+            time_text,
             event.user,
             event.action,
             event.object_type,
@@ -143,22 +177,36 @@ async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
             event.reason,
         )
         rows.append(
-            {
-                "at": at,
-                "user": event.user,
-                "action": event.action,
-                "object_type": event.object_type,
-                "object_id": event.object_id,
-                "payment_id": event.payment_id,
-                "changes": changes,
-                "reason": event.reason,
-                "prev_hash": prev,
-                "hash": digest,
-            }
+            (
+                at,
+                event.user,
+                event.action,
+                event.object_type,
+                event.object_id,
+                event.payment_id,
+                changes,
+                event.reason,
+                prev,
+                digest,
+            )
         )
         prev = digest
-    await bulk_insert(session, AuditRecord.__table__, rows)
+    await insert_rows(session, AuditRecord.__table__, _RECORD_COLUMNS, rows)
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
+
+
+_RECORD_COLUMNS = (
+    "at",
+    "user",
+    "action",
+    "object_type",
+    "object_id",
+    "payment_id",
+    "changes",
+    "reason",
+    "prev_hash",
+    "hash",
+)
 
 
 def head_problem(records: list[Any], count: int, digest: str) -> str | None:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
-from payctl.db.bulk import bulk_insert
+from payctl.db.bulk import insert_rows
 from payctl.db.engine import dialect_name
 from payctl.db.ids import allocate_ids
 from payctl.db.models import (
@@ -64,6 +65,9 @@ AllocationInput = tuple[str, str | Decimal]
 
 _PAYMENT_COLUMNS = [c.key for c in Payment.__table__.c]
 _ALLOCATION_COLUMNS = [c.key for c in PaymentAllocation.__table__.c if c.key != "id"]
+# A new draft's (allocation's) row: its values of those columns, in their order.
+_payment_row = attrgetter(*_PAYMENT_COLUMNS)
+_allocation_row = attrgetter(*_ALLOCATION_COLUMNS)
 
 
 @dataclass(slots=True)
@@ -495,20 +499,22 @@ class PaymentService:
             p.id = pid
             for a in p.allocations:
                 a.payment_id = pid
-        await bulk_insert(
-            self.session,
-            Payment.__table__,
-            [{c: getattr(p, c) for c in _PAYMENT_COLUMNS} for p in payments],
+        await insert_rows(
+            self.session, Payment.__table__, _PAYMENT_COLUMNS, list(map(_payment_row, payments))
         )
         allocations = [a for p in payments for a in p.allocations]
         if allocations:
-            await bulk_insert(
+            await insert_rows(
                 self.session,
                 PaymentAllocation.__table__,
-                [{c: getattr(a, c) for c in _ALLOCATION_COLUMNS} for a in allocations],
+                _ALLOCATION_COLUMNS,
+                list(map(_allocation_row, allocations)),
             )
-        made_from = {p.id: o for p, o in zip(payments, origin, strict=True)} if origin else {}
-        await self.record("create", payments, lambda p: {**snapshot(p), **made_from.get(p.id, {})})
+        if origin:
+            made_from = {p.id: o for p, o in zip(payments, origin, strict=True)}
+            await self.record("create", payments, lambda p: snapshot(p) | made_from[p.id])
+        else:
+            await self.record("create", payments)
 
     @unit_of_work(write=True)
     async def create_payment(
