@@ -1,15 +1,18 @@
-"""Issue 13's concurrency check with the real relay: 4 processes confirm payments (and reset
-and confirm some again) in many small transactions while `payctl events relay` runs as its
-own process, publishing in small batches; then the relay is stopped (SIGTERM), drained
-(``--once``) and the broker's copy is compared with the outbox, on both database backends and
-both brokers: every event published once (after the broker's or the consumer's dedup by
-event id), in increasing id order, no id skipped, the position at the last id.
+"""Issue 13's concurrency check with the real relay: 4 processes confirm payments (reset and
+confirm some again, and create invoices) in many small transactions while `payctl events
+relay` runs as its own process, publishing in small batches; then the relay is stopped
+(SIGTERM), drained (``--once``) and the broker's copy is compared with the outbox, on both
+database backends and both brokers: every event published once (after the broker's or the
+consumer's dedup by event id), in increasing id order, no id skipped, the position at the
+last id.
 
-The writers' journals and years differ (BNK1/CSH1 x 2025/2026), so their gapless number
-counters do not serialise them: only the outbox's rule (ids taken under the audit head lock,
-outbox.py) keeps ids in commit order. The workers hold some transactions still for a moment
-after the outbox took its ids (tests/procs/flow_worker.py ``--hold-ms``), which is where a
-reader would see a later id commit first if that rule were broken.
+What keeps ids in commit order is the audit head lock the outbox takes its ids under
+(outbox.py); a payment's transaction also writes audit records, whose writer takes that lock
+earlier, but an invoice's writes none, so the invoices are there to race the outbox's own
+lock. The writers' journals and years differ (BNK1/CSH1 x 2025/2026), so the gapless number
+counters do not serialise them instead. The workers hold some transactions still for a moment
+after the outbox took its ids (tests/procs/flow_worker.py ``--hold-ms``), where a reader
+would see a later id commit first if that rule were broken.
 """
 
 from __future__ import annotations
@@ -50,12 +53,17 @@ from tests.procs.startline import release
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = ROOT / "tests" / "procs" / "flow_worker.py"
 WORKERS = 4
-PER_WORKER = 60
+PER_WORKER = 50
 RESET_EVERY = 4  # every 4th payment of a share is also reset and confirmed again
+INVOICE_EVERY = 3  # an invoice is created after every 3rd payment of a share
 HOLD_MS = 3
 RELAY = ["--batch", "20", "--interval", "0.05"]
 
 pytestmark = pytest.mark.slow
+
+
+def _year(worker: int) -> int:
+    return 2025 + worker // 2
 
 
 async def _make_drafts(session: Any) -> list[list[int]]:
@@ -65,7 +73,7 @@ async def _make_drafts(session: Any) -> list[list[int]]:
     await begin(session, write=True)  # one transaction: the services join it
     shares: list[list[int]] = []
     for n in range(WORKERS):
-        journal, year = ("BNK1", "CSH1")[n % 2], 2025 + n // 2
+        journal, year = ("BNK1", "CSH1")[n % 2], _year(n)
         shares.append([])
         for i in range(PER_WORKER):
             view = await payments.create_payment(
@@ -144,6 +152,10 @@ def _race(env: dict[str, str], url: str, relay_args: list[str]) -> dict[str, Any
                         f"worker{n}",
                         "--reset-every",
                         str(RESET_EVERY),
+                        "--invoice-every",
+                        str(INVOICE_EVERY),
+                        "--invoice-date",
+                        f"{_year(n)}-03-02",
                         "--hold-ms",
                         str(HOLD_MS),
                         "--seed",
@@ -188,15 +200,21 @@ def _check_race(url: str, race: dict[str, Any]) -> list[tuple[int, str]]:
     results = race["results"]
     bad = [r for r in results if not r["ok"]]
     assert bad == [], bad[:5]  # disjoint shares: every action succeeds
-    done = Counter(r["action"] for r in results)
+    done = Counter(r["action"] for r in results if r["ok"])  # what the workers report done
     resets = len(range(0, PER_WORKER, RESET_EVERY)) * WORKERS
-    assert done == {"confirm": WORKERS * PER_WORKER + resets, "reset": resets}
+    invoices = len(range(0, PER_WORKER, INVOICE_EVERY)) * WORKERS
+    assert done == {
+        "confirm": WORKERS * PER_WORKER + resets,
+        "reset": resets,
+        "invoice": invoices,
+    }
     events = _outbox(url)
     types = Counter(t for _, t in events)
     assert types == {
         "payment.created": WORKERS * PER_WORKER,
         "payment.confirmed": done["confirm"],
         "payment.reset": done["reset"],
+        "invoice.created": done["invoice"],
     }
     top = events[-1][0]
     # the relay published the workers' events while they were still writing
