@@ -39,17 +39,49 @@ def payment_data(p: Any) -> dict[str, Any]:
     }
 
 
+def snapshot_data(payment_id: int, snap: Mapping[str, Any]) -> dict[str, Any]:
+    """``payment_data`` from a payment's audit snapshot (``payment_service.snapshot``: the
+    same fields, amounts in minor units): a bulk run reads each payment once, not twice."""
+    cur = snap["currency"]
+    return {
+        "id": payment_id,
+        "number": snap["number"],
+        "type": snap["type"],
+        "state": snap["state"],
+        "partner_id": snap["partner_id"],
+        "journal_id": snap["journal_id"],
+        "amount": amount(snap["amount"], cur),
+        "currency": cur,
+        "date": snap["date"],
+        "reference": snap["reference"],
+        "memo": snap["memo"],
+        "allocations": [
+            {"invoice_id": int(invoice_id), "amount": amount(minor, cur)}
+            for invoice_id, minor in snap["allocations"].items()
+        ],
+    }
+
+
+# Payment actions whose audit record is the payment's snapshot itself (with extra keys for a
+# payment made from a bank line); a transition's record holds it under "snapshot".
+_SNAPSHOT_RECORDS = ("create", "delete")
+
+
 def payment_change(action: str, p: Any, audited: Mapping[str, Any], reason: str | None) -> Change:
     """The event of ``action`` on payment ``p``; ``audited`` is what its audit record says
-    changed (a transition's ``state_before``, an update's fields as [before, after])."""
-    data = payment_data(p)
+    changed (a transition's ``state_before`` and ``snapshot``, an update's fields as [before,
+    after], a creation's or deletion's snapshot)."""
+    snap = audited.get("snapshot")
+    if snap is None and action in _SNAPSHOT_RECORDS and "allocations" in audited:
+        snap = audited
+    data = payment_data(p) if snap is None else snapshot_data(p.id, snap)
     if "state_before" in audited:
         data["previous_state"] = audited["state_before"]
     if action in _CHANGES:
         data["changed"] = sorted(audited)
     if reason is not None:
         data["reason"] = reason
-    return Change(PAYMENT_ACTIONS[action], "payment", p.id, p.number, data)
+    return Change(PAYMENT_ACTIONS[action], "payment", data["id"], data["number"], data)
 
 
 def _day(value: dt.date | None) -> str | None:

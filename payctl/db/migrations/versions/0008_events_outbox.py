@@ -28,8 +28,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_events_type"), "events", ["type"])
-    op.create_index(op.f("ix_events_occurred_at"), "events", ["occurred_at"])
     op.create_table(
         "event_destinations",
         sa.Column("name", sa.String(length=255), nullable=False),
@@ -41,6 +39,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("event_destinations")
-    op.drop_index(op.f("ix_events_occurred_at"), table_name="events")
-    op.drop_index(op.f("ix_events_type"), table_name="events")
     op.drop_table("events")
