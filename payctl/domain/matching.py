@@ -160,8 +160,8 @@ class Matcher:
         for item in sorted(self.items.values(), key=age):
             self.by_key[normalise_reference(item.number)].append(item)
             self.by_partner[item.partner_id].append(item)
-        self.starts = {k[:2] for k in self.by_key if len(k) >= 2}
-        self.max_key = max((len(k) for k in self.by_key), default=0)
+        # Every start of a key: a run of tokens that is none can grow into no key.
+        self.prefixes = {k[:n] for k in self.by_key for n in range(1, len(k) + 1)}
         self.partner_accounts = partner_accounts
         self.partner_names = partner_names
         self.payments: dict[tuple[int, int, str], list[PostedPayment]] = defaultdict(list)
@@ -188,15 +188,16 @@ class Matcher:
             return []
         tokens = TOKENS.findall(text.upper())
         found: dict[int, OpenItem] = {}
+        prefixes, by_key = self.prefixes, self.by_key
         for i, token in enumerate(tokens):
-            if token[:2] not in self.starts and len(token) >= 2:
+            if token not in prefixes:
                 continue
             key = ""
             for nxt in tokens[i : i + 6]:
                 key += nxt
-                if len(key) > self.max_key:
+                if key not in prefixes:
                     break
-                for item in self.by_key.get(key, ()):
+                for item in by_key.get(key, ()):
                     if item.residual > 0:
                         found.setdefault(item.id, item)
         return list(found.values())

@@ -210,13 +210,22 @@ def format_amount(minor: int, currency: str) -> str:
     ``str(from_minor(minor, currency))``, made with integer arithmetic (imports, events and
     the matcher's reasons format tens of thousands of amounts)."""
     minor = int(minor)
-    places = exponent(currency)
+    places = _PLACES.get(currency)
+    if places is None:
+        places = exponent(currency)
+        if len(_PLACES) < 1000:  # bounded: the codes come from files
+            _PLACES[currency] = places
     if abs(minor) > MAX_MINOR:  # beyond any stored amount: Decimal says what it makes of it
         return str(from_minor(minor, currency))
     if places == 0:
         return str(minor)
     whole, part = divmod(-minor if minor < 0 else minor, _scale(places))
     return f"{'-' if minor < 0 else ''}{whole}.{part:0{places}d}"
+
+
+# currency code as given -> exponent(code): format_amount is called tens of thousands of times
+# per import with the same one or two codes.
+_PLACES: dict[str, int] = {}
 
 
 @cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from payctl.errors import InputError
 
@@ -42,6 +43,7 @@ def check_dates(statements: list[ParsedStatement], source: str) -> None:
     """Every date of every reader's statements lies in 1900–2199 (:func:`check_plausible`)."""
     from payctl.domain.dates import check_plausible
 
+    plausible: set[dt.date] = set()  # dates already checked (a file repeats few dates)
     for st in statements:
         for name in ("opening_date", "closing_date"):
             value = getattr(st, name)
@@ -51,6 +53,10 @@ def check_dates(statements: list[ParsedStatement], source: str) -> None:
                 except InputError as exc:
                     raise BankFileError.at(source, None, None, exc.message) from None
         for ln in st.lines:
+            if ln.booking_date in plausible and (
+                ln.value_date is None or ln.value_date in plausible
+            ):
+                continue
             for name in ("booking_date", "value_date"):
                 value = getattr(ln, name)
                 if value is not None:
@@ -58,6 +64,7 @@ def check_dates(statements: list[ParsedStatement], source: str) -> None:
                         check_plausible(value, name)
                     except InputError as exc:
                         raise BankFileError.at(source, ln.line_no, None, exc.message) from None
+                    plausible.add(value)
 
 
 TEXT_FIELDS = (
@@ -73,11 +80,14 @@ def check_text(statements: list[ParsedStatement], source: str) -> None:
     """No text of any reader's statements holds a NUL character (see ``files.NOT_TEXT``)."""
     from payctl.importers.files import NOT_TEXT
 
+    texts = attrgetter("currency", *TEXT_FIELDS)
     for st in statements:
         for name in ("account", "currency", "statement_id"):
             if "\x00" in (getattr(st, name) or ""):
                 raise BankFileError.at(source, None, name, NOT_TEXT)
         for ln in st.lines:
+            if "\x00" not in "".join(filter(None, texts(ln))):  # the usual case: one look
+                continue
             for name in ("currency", *TEXT_FIELDS):
                 if "\x00" in (getattr(ln, name) or ""):
                     raise BankFileError.at(source, ln.line_no, name, NOT_TEXT)

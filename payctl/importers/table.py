@@ -108,6 +108,16 @@ class TableReader:
         self.groups: dict[tuple[str | None, str, str | None], _Group] = {}
         self._currencies: dict[str, str] = {}
         self.cols = {f: self.idx.get(f, ()) for f in FIELDS}
+        self.text_cols = tuple(
+            self.cols[f]
+            for f in (
+                "counterparty_name",
+                "counterparty_account",
+                "remittance",
+                "structured_reference",
+                "transaction_id",
+            )
+        )
         self.booking_col = self.idx["booking_date"][0]
         self.date_cache: dict[str, dt.date] = {}
         self.negate = profile.sign == "negate"
@@ -157,18 +167,21 @@ class TableReader:
         if booking is None:
             return
         amount, fee = self._amounts(number, cells)
-        currency = self._currency(cells, number) if self.cols["currency"] else self.default_currency
-        first, join, cols = first_text, joined_text, self.cols
+        cols = self.cols
+        currency = self._currency(cells, number) if cols["currency"] else self.default_currency
+        # A field without a column is None without a call: most profiles map few of them.
+        first, join = first_text, joined_text
+        name, acct, remit, ref, txn = self.text_cols
         line = ParsedLine(
             booking,
             self._exact(number, amount, currency, "amount"),
             currency,
             self._date(number, cells, "value_date") if cols["value_date"] else None,
-            first(cells, cols["counterparty_name"]),
-            first(cells, cols["counterparty_account"]),
-            join(cells, cols["remittance"], self.separator) or None,
-            first(cells, cols["structured_reference"]),
-            join(cells, cols["transaction_id"], "/") or None,
+            first(cells, name) if name else None,
+            first(cells, acct) if acct else None,
+            (join(cells, remit, self.separator) or None) if remit else None,
+            first(cells, ref) if ref else None,
+            (join(cells, txn, "/") or None) if txn else None,
             number,
         )
         group = self._group(cells, currency)
@@ -342,8 +355,11 @@ class TableReader:
             raise self.error(number, fld, str(exc)) from None
 
     def _group(self, cells: Sequence[object], currency: str) -> _Group:
-        account = first_text(cells, self.cols["account"]) or self.profile.account
-        sid = first_text(cells, self.cols["statement_id"])
+        cols = self.cols
+        account = (first_text(cells, cols["account"]) if cols["account"] else None) or (
+            self.profile.account
+        )
+        sid = first_text(cells, cols["statement_id"]) if cols["statement_id"] else None
         key = (account, currency, sid)
         group = self.groups.get(key)
         if group is None:

@@ -260,11 +260,8 @@ def line_row(
 ) -> dict[str, Any]:
     """The bank_lines row of a new line, in review until a decision says otherwise."""
     line = new.parsed
-
-    def cut(value: str | None, size: int = 200) -> str | None:
-        return value[:size] if value else None
-
-    return {
+    name, ref, txn = line.counterparty_name, line.structured_reference, line.transaction_id
+    return {  # texts cut to their columns' 200 characters
         "id": line_id,
         "statement_id": statement_id,
         "journal_id": journal_id,
@@ -273,11 +270,11 @@ def line_row(
         "value_date": line.value_date,
         "amount": new.amount,
         "currency": new.currency,
-        "counterparty_name": cut(line.counterparty_name),
+        "counterparty_name": name[:200] if name else None,
         "counterparty_account": account,
         "remittance": line.remittance or None,
-        "structured_reference": cut(line.structured_reference),
-        "transaction_id": cut(line.transaction_id),
+        "structured_reference": ref[:200] if ref else None,
+        "transaction_id": txn[:200] if txn else None,
         "state": "review",
         "link": None,
         "rule": None,

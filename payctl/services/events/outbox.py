@@ -96,7 +96,7 @@ def _dicts(changes: list[Change]) -> list[dict[str, Any]]:
             keep(value)
             value = value.values()
         for v in value:
-            if isinstance(v, dict | list):
+            if isinstance(v, (dict, list)):  # a tuple: faster than the union dict | list
                 push(v)
     return out
 
