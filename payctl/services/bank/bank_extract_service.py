@@ -54,8 +54,7 @@ from payctl.services.bank.bank_posting import (
     candidate_json,
 )
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
-from payctl.services.events import payloads
-from payctl.services.events.outbox import emit
+from payctl.services.events import outbox, payloads
 from payctl.services.ledger import audit
 from payctl.services.ledger.settings import lock_date
 
@@ -521,7 +520,7 @@ class BankExtractService:
                 select(BankStatement).where(BankStatement.id.in_(joined))
             )
             statements.update((st.id, st) for st in rows)
-        await emit(
+        await outbox.emit(
             self.session,
             self.user,
             [
@@ -810,4 +809,4 @@ class BankExtractService:
             ctx.outcomes.setdefault(row["statement_id"], Counter())[kind] += 1
             if kind != "review":
                 changes.append(payloads.bank_line_change(row))
-        await emit(self.session, self.user, changes)
+        await outbox.emit(self.session, self.user, changes)

@@ -26,8 +26,7 @@ from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
 from payctl.services.bank.bank_posting import BankPosting, Reconciliation
 from payctl.services.bank.matching_data import booked_on_bank
-from payctl.services.events import payloads
-from payctl.services.events.outbox import emit
+from payctl.services.events import outbox, payloads
 from payctl.services.ledger import audit
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_service import PaymentService
@@ -303,7 +302,7 @@ class ReviewService:
     ) -> None:
         """The audit record of a review command and its event: every command that changes a
         line writes exactly one, named for the state it leaves the line in (catalog.py)."""
-        await emit(self.session, self.user, [payloads.bank_line_change(line)])
+        await outbox.emit(self.session, self.user, [payloads.bank_line_change(line)])
         await audit.append(
             self.session,
             [
