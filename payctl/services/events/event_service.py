@@ -24,7 +24,7 @@ from payctl.db.models import Event, EventDestination
 from payctl.db.uow import transaction, unit_of_work
 from payctl.domain.dates import parse_date
 from payctl.errors import InputError, RuleViolation
-from payctl.services.events import reader
+from payctl.services.events import outbox, reader
 from payctl.services.events.catalog import TYPES
 
 PAGE = 500  # events a tail reads per query
@@ -90,13 +90,6 @@ class PruneReport:
     kept_first: int | None
     kept_last: int | None
     dry_run: bool
-
-
-def _utc_iso(at: dt.datetime) -> str:
-    """A stored moment in UTC, as the envelope's ``occurred_at`` (SQLite returns it naive)."""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 class EventService:
@@ -188,7 +181,7 @@ class EventService:
                 "name": name,
                 "last_acked_id": acked,
                 "pending": int(count),
-                "updated_at": _utc_iso(at),
+                "updated_at": outbox.utc_iso(at),
             }
             for name, acked, at, count in rows.all()
         ]

@@ -134,20 +134,22 @@ async def _names(
     return names
 
 
-def _iso(at: dt.datetime) -> str:
+def utc_iso(at: dt.datetime) -> str:
+    """A stored moment in UTC, as events show it (``...T19:00:00.123456Z``); SQLite returns
+    it naive."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
     """An outbox row as consumers see it (the documented message shape, catalog.py)."""
     at = row["occurred_at"]
-    if isinstance(at, dt.datetime) and at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
     return {
         "id": row["id"],
         "type": row["type"],
         "schema": SCHEMA_VERSION,
-        "occurred_at": _iso(at) if isinstance(at, dt.datetime) else at,
+        "occurred_at": utc_iso(at) if isinstance(at, dt.datetime) else at,
         "actor": row["actor"],
         "object": {
             "type": row["object_type"],
