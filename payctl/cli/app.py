@@ -21,6 +21,7 @@ from payctl.cli import (
     reports,
     review,
     setup,
+    statements,
 )
 from payctl.cli.options import OutputFormat
 from payctl.cli.runtime import PayctlGroup
@@ -106,6 +107,11 @@ app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
 app.add_typer(journals.account_app, name="account", help="The chart of accounts.")
+app.add_typer(
+    statements.app,
+    name="statement",
+    help="Imported bank statements. Example: payctl statement list --journal BNK1",
+)
 app.add_typer(events.app, name="events", help="The events every change publishes (the outbox).")
 app.add_typer(
     report.app,

@@ -32,7 +32,7 @@ from payctl.db.stats import analyze_loaded
 from payctl.db.uow import gc_paused, transaction
 from payctl.domain.dates import is_locked
 from payctl.domain.fingerprint import fingerprint_kinds
-from payctl.domain.iban import normalise_iban
+from payctl.domain.iban import is_valid_iban, normalise_iban, statement_belongs
 from payctl.domain.matching import LineFacts, Matcher
 from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_amount, to_minor
 from payctl.domain.validation import journal_currency_problem
@@ -438,20 +438,39 @@ class BankExtractService:
                     analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
         return report
 
-    def _check_account(self, j: Journal, st: ParsedStatement, source: str) -> None:
+    def _check_accounts(
+        self, j: Journal, statements: list[ParsedStatement], source: str, report: FileReport
+    ) -> None:
+        """A statement lands only in the journal of its bank account. A journal that has no
+        bank account yet takes the one its first file's statements carry, and the report says
+        so (a file of several accounts gives it none, and says that too)."""
         own = {_account_key(j.iban), _account_key(j.bank_account_number)} - {""}
-        theirs = _account_key(st.account)
-        if (
-            own
-            and theirs
-            and theirs not in own
-            and not any(theirs.endswith(o) or o.endswith(theirs) for o in own)
-        ):
-            raise InputError(
-                f"{source}: statement of account {st.account} does not belong to "
-                f"journal {j.code} ({', '.join(sorted(own))}): choose the right "
-                "--journal"
-            )
+        if not own:
+            accounts = sorted({_account_key(st.account) for st in statements} - {""})
+            if len(accounts) == 1:
+                if is_valid_iban(accounts[0]):
+                    j.iban = accounts[0]
+                else:
+                    j.bank_account_number = accounts[0][:64]
+                report.warnings.append(
+                    f"journal {j.code} had no bank account: it now belongs to {accounts[0]}, "
+                    "the account of these statements (change it with payctl journal update "
+                    f"{j.code})"
+                )
+            elif accounts:
+                report.warnings.append(
+                    f"journal {j.code} has no bank account and {source} holds statements of "
+                    f"{len(accounts)} accounts ({', '.join(accounts)}): give the journal its "
+                    f"own with payctl journal update {j.code} --iban …"
+                )
+            return
+        for st in statements:
+            if st.account and not statement_belongs(st.account, own):
+                raise InputError(
+                    f"{source}: statement of account {st.account} does not belong to "
+                    f"journal {j.code} ({', '.join(sorted(own))}): choose the right "
+                    "--journal"
+                )
 
     async def _import(
         self,
@@ -470,8 +489,7 @@ class BankExtractService:
             select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
         )
         new: list[_NewLine] = []
-        for st in statements:
-            self._check_account(j, st, source)
+        self._check_accounts(j, statements, source, report)
         kinds = file_fingerprints(statements, j.code)
         undated = [fp for per in kinds for fp, dated in per if not dated]
         existing = await self._existing(j.id, statements, undated)

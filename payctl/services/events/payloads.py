@@ -218,3 +218,12 @@ def lock_date_change(new: dt.date, old: dt.date | None, forced: bool, reason: st
     if reason is not None:
         data["reason"] = reason
     return Change("lock_date.moved", "lock_date", None, None, data)
+
+
+def journal_change(
+    journal_id: int, after: dict[str, str | None], changed: list[str], reason: str | None
+) -> Change:
+    data: dict[str, Any] = {**after, "changed": changed}
+    if reason is not None:
+        data["reason"] = reason
+    return Change("journal.updated", "journal", journal_id, after["code"], data)
