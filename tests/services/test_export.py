@@ -293,9 +293,9 @@ async def test_date_range_exports_only_entries_in_it(db, session):
 
 
 async def test_reversed_range_and_bad_dates_are_refused(db):
-    with pytest.raises(InputError, match="after date_to"):
+    with pytest.raises(InputError, match="after --date-to"):
         await export(db, "2026-03-01", "2026-02-01")
-    with pytest.raises(InputError, match="date_from"):
+    with pytest.raises(InputError, match="--date-from"):
         await export(db, "2026-02-30")
 
 
