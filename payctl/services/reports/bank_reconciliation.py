@@ -5,11 +5,17 @@ the ledger's bank balance, the difference explained line by line, and the items 
   before the day (the bank's figure).
 - **Ledger balance**: debits minus credits of every entry dated on or before the day on the
   journal's bank account.
-- **Not in the ledger** (the difference, explained): the statement opening balance while no
-  opening balance is booked, and the bank lines no entry has brought into the ledger.
+- **The difference, explained**: the statement opening balance while no opening balance is
+  booked; the bank lines up to the statement's date that no entry has brought into the ledger;
+  and, taken off, the lines dated after the statement (up to the day) the ledger already holds
+  but the statement's balance does not. What remains is unexplained (a statement missing, or
+  something booked on the bank account by other means).
 - **Waiting in suspense**: lines nobody has decided yet (in review, or ignored), each with
   why; the ledger holds them on the bank suspense account until they are decided.
-- **In transit**: posted payments of the journal that no bank line has reconciled yet: on the
+- **Matched to drafts**: lines matched to a payment that is still a draft (imported without
+  ``--auto-confirm``): in the ledger once the payment is confirmed.
+- **In transit**: payments of the journal counted on the day (:mod:`.in_effect`) that no bank
+  line dated by then has reconciled or created: on the
   outstanding receipts / payments accounts, not yet seen on a statement. Money in counts
   positive, money out negative; the ledger balance plus them is the bank balance to expect once
   they clear.
@@ -23,7 +29,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import (
@@ -37,6 +43,7 @@ from payctl.db.models import (
 )
 from payctl.domain.enums import PaymentState, is_inbound
 from payctl.domain.money import from_minor
+from payctl.services.reports.in_effect import counted
 
 # The states of a bank line nobody has decided yet.
 UNDECIDED = ("review", "ignored")
@@ -69,25 +76,30 @@ class BankReconciliation:
     journal: str
     account: str | None
     currency: str
-    as_of: dt.date
+    as_of: dt.date | None
     statement_id: int | None
     statement_date: dt.date | None
     statement_balance: Decimal | None
     ledger_balance: Decimal
     difference: Decimal | None  # statement balance - ledger balance
     opening_not_booked: Decimal  # the first statement's opening balance, while none is booked
-    lines_not_in_ledger: Decimal
-    unexplained: Decimal | None  # difference - opening_not_booked - lines_not_in_ledger
+    lines_not_in_ledger: Decimal  # up to the statement's date
+    lines_after_statement: Decimal  # in the ledger, dated after the statement, up to the day
+    unexplained: Decimal | None  # difference - the three above
     waiting: list[WaitingLine]
     waiting_total: Decimal
+    # matched to a payment still a draft: in the ledger once it is confirmed
+    matched_to_drafts: list[WaitingLine]
     in_transit: list[TransitItem]
     in_transit_total: Decimal
     expected_balance: Decimal  # ledger balance + in transit
 
 
-def _not_in_ledger() -> object:
-    """The bank lines no entry has brought into the ledger (the one place that says so)."""
-    return BankLine.state.in_(UNDECIDED)
+def _not_in_ledger() -> ColumnElement[bool]:
+    """The bank lines no entry has brought into the ledger (the one place that says so): the
+    undecided ones, and those matched to a payment that is still a draft."""
+    drafts = select(Payment.id).where(Payment.state == PaymentState.DRAFT)
+    return or_(BankLine.state.in_(UNDECIDED), BankLine.payment_id.in_(drafts))
 
 
 async def opening_booked(session: AsyncSession, journal: Journal) -> bool:
@@ -103,9 +115,11 @@ async def opening_booked(session: AsyncSession, journal: Journal) -> bool:
 
 
 async def bank_reconciliation(
-    session: AsyncSession, journal: Journal, account_code: str | None, day: dt.date
+    session: AsyncSession, journal: Journal, account_code: str | None, as_of: dt.date | None
 ) -> BankReconciliation:
+    """The reconciliation of ``journal`` on ``as_of`` (None: now, everything booked so far)."""
     cur = journal.currency
+    day = as_of or dt.date.max
     statement = (
         await session.execute(
             select(BankStatement.id, BankStatement.closing_date, BankStatement.closing_balance)
@@ -139,10 +153,22 @@ async def bank_reconciliation(
             or 0
         )
     not_in_ledger = and_(_not_in_ledger(), BankLine.journal_id == journal.id)
+    last = statement.closing_date if statement is not None else day
     missing = int(
         await session.scalar(
             select(func.coalesce(func.sum(BankLine.amount), 0)).where(
-                not_in_ledger, BankLine.booking_date <= day
+                not_in_ledger, BankLine.booking_date <= last
+            )
+        )
+        or 0
+    )
+    after = int(
+        await session.scalar(
+            select(func.coalesce(func.sum(BankLine.amount), 0)).where(
+                BankLine.journal_id == journal.id,
+                ~_not_in_ledger(),
+                BankLine.booking_date > last,
+                BankLine.booking_date <= day,
             )
         )
         or 0
@@ -151,35 +177,39 @@ async def bank_reconciliation(
         select(BankLine, not_in_ledger)
         .where(
             BankLine.journal_id == journal.id,
-            BankLine.state.in_(UNDECIDED),
+            or_(BankLine.state.in_(UNDECIDED), _not_in_ledger()),
             BankLine.booking_date <= day,
         )
         .order_by(BankLine.booking_date, BankLine.id)
     )
     waiting_minor = 0
-    waiting = []
+    waiting: list[WaitingLine] = []
+    drafts: list[WaitingLine] = []
     for ln, outside in lines:
-        waiting_minor += ln.amount
-        waiting.append(
-            WaitingLine(
-                ln.id,
-                ln.booking_date,
-                from_minor(ln.amount, ln.currency),
-                ln.state,
-                not outside,
-                ln.counterparty_name,
-                ln.remittance,
-                ln.reason,
-            )
+        item = WaitingLine(
+            ln.id,
+            ln.booking_date,
+            from_minor(ln.amount, ln.currency),
+            ln.state,
+            not outside,
+            ln.counterparty_name,
+            ln.remittance,
+            ln.reason,
         )
-    reconciled = select(BankLine.payment_id).where(BankLine.payment_id.is_not(None))
+        if ln.state in UNDECIDED:
+            waiting_minor += ln.amount
+            waiting.append(item)
+        else:
+            drafts.append(item)
+    reconciled = select(BankLine.payment_id).where(
+        BankLine.payment_id.is_not(None), BankLine.booking_date <= day
+    )
     payments = await session.execute(
         select(Payment, Partner.name)
         .outerjoin(Partner, Partner.id == Payment.partner_id)
         .where(
             Payment.journal_id == journal.id,
-            Payment.state == PaymentState.POSTED,
-            Payment.date <= day,
+            counted(as_of),
             Payment.id.not_in(reconciled),
         )
         .order_by(Payment.date, Payment.id)
@@ -207,7 +237,7 @@ async def bank_reconciliation(
         journal.code,
         account_code,
         cur,
-        day,
+        as_of,
         None if statement is None else statement.id,
         None if statement is None else statement.closing_date,
         None if statement is None else from_minor(statement.closing_balance, cur),
@@ -215,9 +245,11 @@ async def bank_reconciliation(
         None if difference is None else from_minor(difference, cur),
         from_minor(opening, cur),
         from_minor(missing, cur),
-        None if difference is None else from_minor(difference - opening - missing, cur),
+        from_minor(-after, cur),
+        None if difference is None else from_minor(difference - opening - missing + after, cur),
         waiting,
         from_minor(waiting_minor, cur),
+        drafts,
         transit,
         from_minor(transit_minor, cur),
         from_minor(ledger + transit_minor, cur),
