@@ -17,6 +17,7 @@ from payctl.cli import (
     journals,
     partners,
     payments,
+    reconcile,
     report,
     reports,
     review,
@@ -101,6 +102,7 @@ flow.register(app)
 integrity.register(app)
 reports.register(app)
 imports.register(app)
+app.command("reconcile")(reconcile.reconcile)
 app.add_typer(bulk.app, name="bulk")
 app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")

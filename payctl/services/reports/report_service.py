@@ -6,14 +6,17 @@ Parses what the user gave (dates, buckets, partner) and hands the SQL to the rep
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.models import Account
 from payctl.domain.aging import parse_buckets
 from payctl.domain.dates import parse_date, parse_period
 from payctl.errors import InputError
 from payctl.services import lookups
 from payctl.services.ledger.integrity_service import read_snapshot, whole_table_plans
 from payctl.services.reports.aging import PAYABLE, RECEIVABLE, AgingReport, aging
+from payctl.services.reports.bank_reconciliation import BankReconciliation, bank_reconciliation
 from payctl.services.reports.partner_statement import PartnerStatement, partner_statement
 from payctl.services.reports.trial_balance import TrialBalance, trial_balance
 
@@ -75,3 +78,13 @@ class ReportService:
         async with read_snapshot(self.session):
             found = await lookups.partner(self.session, partner)
             return await partner_statement(self.session, found, start, end)
+
+    async def bank_reconciliation(
+        self, journal: str, as_of: str | None = None
+    ) -> BankReconciliation:
+        """The bank reconciliation of ``journal`` on ``as_of`` (None: now)."""
+        day = parse_date(as_of, "--as-of")
+        async with read_snapshot(self.session):
+            j = await lookups.journal(self.session, journal)
+            code = await self.session.scalar(select(Account.code).where(Account.id == j.account_id))
+            return await bank_reconciliation(self.session, j, code, day)
