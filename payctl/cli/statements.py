@@ -1,4 +1,5 @@
-"""`payctl statement list|show`: the imported bank statements and what became of their lines."""
+"""`payctl statement list|show|delete`: the imported bank statements and what became of their
+lines."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, use_format
+from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, ReasonOpt, use_format
 from payctl.cli.runtime import run, user
 
 app = typer.Typer(no_args_is_help=True)
@@ -123,3 +124,32 @@ def show(
         data["difference"] += " (lines stored with an overlapping statement, or missing)"
     render.record(data, FIELDS, title=f"Statement {data['id']}")
     render.section(lines, LINE_COLUMNS, title="Lines", right=("id", "amount"))
+
+
+@app.command("delete")
+def delete(
+    statement: Annotated[str, typer.Argument(help="Statement id (see `payctl statement list`).")],
+    reason: ReasonOpt = None,
+    format_: FormatOpt = None,
+) -> None:
+    """Undo an import: delete a statement whose lines are all undecided, so it can be imported
+    again. A statement with a matched or booked line is refused, naming the lines to unmatch
+    first (`payctl review unmatch LINE`). The audit trail keeps what it removes.
+
+    Example: payctl statement delete 3 --reason "wrong journal"
+    """
+    use_format(format_)
+    from payctl.services.bank.statement_service import StatementService
+    from payctl.services.views import plain
+
+    done = run(lambda s: StatementService(s, user()).delete_statement(statement, reason))
+    if render.fmt() == "table":
+        render.line(
+            f"statement {done.id} of {done.journal} ({done.source}) deleted with its "
+            f"{done.lines} lines"
+        )
+        return
+    render.record(
+        plain(done),
+        [("id", "Statement"), ("journal", "Journal"), ("source", "File"), ("lines", "Lines")],
+    )

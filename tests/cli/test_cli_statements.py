@@ -100,3 +100,74 @@ def test_bad_input(init_url, cli_env):
     refused("statement", "show", "99999999999999999999", code=1, says="unknown statement")
     refused("statement", "list", "--journal", "NOPE", code=1, says="unknown journal 'NOPE'")
     refused("statement", "list", "--limit", "-1", code=2, says="--limit")
+
+
+def table_counts(url: str) -> dict[str, int]:
+    async def go(s: Any) -> dict[str, int]:
+        out = {}
+        for model in (m.BankStatement, m.BankLine, m.Payment, m.JournalEntry, m.AuditRecord):
+            out[model.__tablename__] = await s.scalar(select(func.count()).select_from(model))
+        out["events"] = await s.scalar(select(func.count()).select_from(m.Event))
+        return out
+
+    return in_session(url, go)
+
+
+def test_delete_an_undecided_statement_then_import_it_again(init_url, cli_env, tmp_path):
+    imported(init_url, tmp_path)
+    undecided = js("statement", "list")["items"][1]  # the JSON lines: both in review
+    payctl("review", "ignore", "3", "--reason", "noise")  # ignored is undecided too
+    before = table_counts(init_url)
+    out = js("statement", "delete", str(undecided["id"]), "--reason", "wrong journal")
+    assert out == {"id": undecided["id"], "journal": "BNK1", "source": "<stdin>", "lines": 2}
+    after = table_counts(init_url)
+    assert after["bank_statements"] == before["bank_statements"] - 1
+    assert after["bank_lines"] == before["bank_lines"] - 2
+    assert after["audit_log"] == before["audit_log"] + 1
+    assert after["events"] == before["events"] + 1
+    (event,) = js("events", "list", "--type", "bank_statement.deleted")
+    assert event["data"]["lines"] == 2 and event["data"]["reason"] == "wrong journal"
+    assert event["data"]["journal"] == "BNK1"
+
+    async def record(s: Any) -> Any:
+        return await s.scalar(
+            select(m.AuditRecord.changes).where(
+                m.AuditRecord.object_type == "bank_statement", m.AuditRecord.action == "delete"
+            )
+        )
+
+    import json
+
+    kept = json.loads(in_session(init_url, record))
+    assert sorted(kept["lines"]) == ["2", "3"]
+    assert kept["lines"]["3"]["state"] == "ignored" and kept["lines"]["2"]["amount"] == -1250
+    assert kept["statement"]["journal"] == "BNK1"
+    refused("statement", "show", str(undecided["id"]), code=1, says="unknown statement")
+    # the same lines import again as new lines (new ids: ids are never reused)
+    lines = jsonl(
+        row("-12.50", day="2026-02-04", text="bank fee \x1b[31m", name="Bank\x07"),
+        row("77.00", day="2026-02-05", text="who knows"),
+    )
+    again = js("import", "-", "--journal", "BNK1", "--input-format", "jsonl", input=lines)
+    assert again["files"][0]["new_lines"] == 2
+    assert js("review", "list")["items"][0]["id"] > 3
+
+
+def test_a_statement_with_decided_lines_is_refused(init_url, cli_env, tmp_path):
+    imported(init_url, tmp_path)
+    matched = js("statement", "list")["items"][0]  # the camt line is matched
+    before = table_counts(init_url)
+    refused(
+        "statement",
+        "delete",
+        str(matched["id"]),
+        code=1,
+        says=("has decided lines (1)", "payctl review unmatch"),
+    )
+    assert table_counts(init_url) == before
+    refused("statement", "delete", "x", code=2, says="'x' is not a statement id")
+    refused("statement", "delete", "42", code=1, says="unknown statement 42")
+    assert table_counts(init_url) == before
+    # unmatch the line, and the statement can go
+    payctl("review", "unmatch", "1")
+    assert js("statement", "delete", str(matched["id"]))["lines"] == 1

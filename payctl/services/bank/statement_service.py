@@ -6,15 +6,25 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import BankLine, BankStatement, Journal, Payment
 from payctl.db.uow import unit_of_work
 from payctl.domain.money import from_minor
-from payctl.errors import InputError, NotFound
+from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
+from payctl.services.events import outbox, payloads
+from payctl.services.ledger import audit
 from payctl.services.views import Page
+
+# The states of a line nobody has decided yet: a statement of only such lines can be deleted.
+UNDECIDED = ("review", "ignored")
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
 
 # What a line's state says about its decision, in the order statements list them.
 DECISIONS = {
@@ -76,6 +86,24 @@ class StatementDetail:
     lines: list[StatementLineView]
 
 
+def _statement_id(ident: str) -> int:
+    try:
+        sid = int(str(ident).strip().lstrip("#"))
+    except ValueError:
+        raise InputError(f"statement: {ident!r} is not a statement id") from None
+    if not 0 < sid <= lookups.MAX_ID:
+        raise NotFound(f"unknown statement {ident}: see `payctl statement list`")
+    return sid
+
+
+@dataclass(frozen=True)
+class DeletedStatement:
+    id: int
+    journal: str
+    source: str
+    lines: int
+
+
 class StatementService:
     def __init__(self, session: AsyncSession, user: str = "system") -> None:
         self.session = session
@@ -108,12 +136,7 @@ class StatementService:
 
     @unit_of_work(write=False)
     async def show_statement(self, ident: str) -> StatementDetail:
-        try:
-            sid = int(str(ident).lstrip("#"))
-        except ValueError:
-            raise InputError(f"statement: {ident!r} is not a statement id") from None
-        if not 0 < sid <= lookups.MAX_ID:
-            raise NotFound(f"unknown statement {ident}: see `payctl statement list`")
+        sid = _statement_id(ident)
         found = (
             await self.session.execute(
                 select(BankStatement, Journal.code, Journal.currency)
@@ -202,3 +225,73 @@ class StatementService:
                 )
             )
         return views
+
+    @unit_of_work(write=True)
+    async def delete_statement(self, ident: str, reason: str | None = None) -> DeletedStatement:
+        """Undo an import: remove a statement whose lines nobody has decided (all in review or
+        ignored), with its lines, so the file can be imported again. A statement with a decided
+        line is refused, naming the lines to unmatch first. The audit trail keeps the statement
+        and every line it removes; one ``bank_statement.deleted`` event."""
+        sid = _statement_id(ident)
+        st = await self.session.scalar(
+            select(BankStatement).where(BankStatement.id == sid).with_for_update()
+        )
+        if st is None:
+            raise NotFound(f"unknown statement {ident}: see `payctl statement list`")
+        code = await self.session.scalar(select(Journal.code).where(Journal.id == st.journal_id))
+        lines = list(
+            (
+                await self.session.scalars(
+                    select(BankLine)
+                    .where(BankLine.statement_id == sid)
+                    .order_by(BankLine.id)
+                    .with_for_update()
+                )
+            ).all()
+        )
+        decided = [ln.id for ln in lines if ln.state not in UNDECIDED]
+        if decided:
+            shown = ", ".join(str(i) for i in decided[:10])
+            more = f" and {len(decided) - 10} more" if len(decided) > 10 else ""
+            raise RuleViolation(
+                f"statement {sid} has decided lines ({shown}{more}): undo them first with "
+                "payctl review unmatch LINE"
+            )
+        record = {
+            "statement": {
+                "journal": code,
+                "source": st.source_name,
+                "source_hash": st.source_hash,
+                "format": st.format,
+                "account": st.account,
+                "currency": st.currency,
+                "opening_balance": st.opening_balance,
+                "closing_balance": st.closing_balance,
+                "opening_date": _day(st.opening_date),
+                "closing_date": _day(st.closing_date),
+            },
+            "lines": {
+                str(ln.id): {
+                    "booking_date": ln.booking_date.isoformat(),
+                    "amount": ln.amount,
+                    "currency": ln.currency,
+                    "fingerprint": ln.fingerprint,
+                    "state": ln.state,
+                    "counterparty_name": ln.counterparty_name,
+                    "remittance": ln.remittance,
+                }
+                for ln in lines
+            },
+        }
+        await audit.append(
+            self.session,
+            [audit.AuditEvent(self.user, "delete", "bank_statement", sid, record, reason=reason)],
+        )
+        await outbox.emit(
+            self.session,
+            self.user,
+            [payloads.bank_statement_deleted(st, len(lines), reason)],
+        )
+        await self.session.execute(delete(BankLine).where(BankLine.statement_id == sid))
+        await self.session.execute(delete(BankStatement).where(BankStatement.id == sid))
+        return DeletedStatement(sid, code or "", st.source_name, len(lines))
