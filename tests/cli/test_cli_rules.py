@@ -145,7 +145,10 @@ def test_rules_test_shows_the_rule_and_why_writing_nothing(booked, tmp_path):
     assert out["total"] == 3
     fee, acme, nobody = out["items"]
     assert (fee["line"], fee["rule"], fee["action"], fee["target"]) == (
-        asked[0], "bank fees", "account", "5000"
+        asked[0],
+        "bank fees",
+        "account",
+        "5000",
     )
     assert fee["reason"] == (
         "rule 'bank fees' proposes account 5000 (Bank fees): text matches 'KONTOFUEHRUNG', outbound"
@@ -234,9 +237,20 @@ def test_default_rules_file_beside_the_default_database(booked, tmp_path):
     lines = jsonl(row("-9.50", text="KONTOFUEHRUNG 03/2026", tx="M2"))
     chosen = js("import", write(tmp_path, "c.jsonl", lines), "--rules", other)
     assert chosen["rules"] == str(other) and chosen["files"][0]["ruled"] == {"all": 1}
-    refused("import", write(tmp_path, "d.jsonl", lines), "--rules", other, "--no-rules", code=2,
-            says="--rules and --no-rules")
+    refused(
+        "import",
+        write(tmp_path, "d.jsonl", lines),
+        "--rules",
+        other,
+        "--no-rules",
+        code=2,
+        says="--rules and --no-rules",
+    )
     # a broken default file refuses the import (exit 2), it is never silently skipped
     default.write_text('[[rule]]\nname = "x"\naccount = "0000"\n', encoding="utf-8")
-    refused("import", write(tmp_path, "e.jsonl", lines), code=2,
-            says=f"{default}:3: account: unknown account '0000'")
+    refused(
+        "import",
+        write(tmp_path, "e.jsonl", lines),
+        code=2,
+        says=f"{default}:3: account: unknown account '0000'",
+    )

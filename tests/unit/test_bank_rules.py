@@ -47,8 +47,14 @@ transfer_to = "BNK2"
 """
 
 
-def view(amount: str, text: str = "", name: str | None = None, iban: str | None = None,
-         journal: str = "BNK1", currency: str = "EUR") -> LineView:
+def view(
+    amount: str,
+    text: str = "",
+    name: str | None = None,
+    iban: str | None = None,
+    journal: str = "BNK1",
+    currency: str = "EUR",
+) -> LineView:
     return LineView(Decimal(amount), currency, journal, text, name, iban)
 
 
@@ -82,15 +88,14 @@ def test_conditions_on_journal_iban_and_zero():
 
 def test_deterministic():
     rules = parse_rules(RULES, "r.toml").rules
-    lines = [view(a, t, n) for a in ("-1", "1", "150") for t in ("", "Entgelt") for n in
-             (None, "acme")]
+    lines = [
+        view(a, t, n) for a in ("-1", "1", "150") for t in ("", "Entgelt") for n in (None, "acme")
+    ]
     first = [first_match(rules, ln) for ln in lines]
     assert all([first_match(rules, ln) for ln in lines] == first for _ in range(3))
 
 
-@pytest.mark.parametrize(
-    "pattern", ["(a+)+", "(.*)*", "((ab)*)+", "(x|y+)*z", "a" * 201, "[", ""]
-)
+@pytest.mark.parametrize("pattern", ["(a+)+", "(.*)*", "((ab)*)+", "(x|y+)*z", "a" * 201, "[", ""])
 def test_refused_patterns(pattern):
     assert pattern_problem(pattern)
 
@@ -151,8 +156,9 @@ review = true
     assert any(ln.startswith("r.toml:19: review: say exactly one of") for ln in lines)
     assert any(ln.startswith("r.toml:21: rule: name: every rule needs a name") for ln in lines)
     assert "r.toml:27: amount_min: 1.005 has more decimals than EUR has" in lines
-    assert any(ln.startswith("r.toml:33: amount_max: an amount range needs its currency")
-               for ln in lines)
+    assert any(
+        ln.startswith("r.toml:33: amount_max: an amount range needs its currency") for ln in lines
+    )
 
 
 def test_toml_syntax_error_names_its_line_and_duplicate_names():
@@ -166,7 +172,8 @@ def test_toml_syntax_error_names_its_line_and_duplicate_names():
 
 def test_amounts_are_exact_never_floats():
     rules = parse_rules(
-        '[[rule]]\nname = "x"\namount_min = 0.1\namount_max = 0.30\ncurrency = "eur"\nreview = true\n',
+        '[[rule]]\nname = "x"\namount_min = 0.1\namount_max = 0.30\ncurrency = "eur"\n'
+        "review = true\n",
         "r.toml",
     ).rules
     assert rules[0].when.amount_min == Decimal("0.1")
@@ -178,5 +185,9 @@ def test_the_shipped_example_parses():
     entry = resources.files("payctl.importers").joinpath("bank_rules", "example.toml")
     rules = parse_rules(entry.read_text(encoding="utf-8"), "example.toml").rules
     assert [r.then.action for r in rules] == [
-        Action.ACCOUNT, Action.ACCOUNT, Action.REVIEW, Action.TRANSFER, Action.PAYMENT
+        Action.ACCOUNT,
+        Action.ACCOUNT,
+        Action.REVIEW,
+        Action.TRANSFER,
+        Action.PAYMENT,
     ]
