@@ -357,10 +357,11 @@ def _account_key(value: str | None) -> str:
 def _rule_decision(
     ctx: _Booking, item: _NewLine, row: dict[str, Any], account: str | None
 ) -> NewLinePayment | RuleDecision | None:
-    """Ask the rules about a line matching left undecided, and record the answer on its row:
-    a payment on account to make (the line matched, linked to it), a booking to propose (the
-    line stays in review with the proposal as its reason), or the rule that leaves it for
-    review. None when no rule takes the line."""
+    """Ask the rules about a line matching left undecided, and record the answer on its row
+    (its ``rule`` and ``reason``): a payment on account to make (the line matched, linked to
+    it), a booking for ``apply_rule_decisions`` (the line in review with the rule's proposal
+    as its reason until it books), or None: no rule takes the line, or the rule leaves it
+    for review (or its payment cannot be made, the reason says why)."""
     from payctl.services.bank.rules_service import line_view, payment_type_for
 
     if ctx.rules is None:
@@ -381,23 +382,13 @@ def _rule_decision(
     rule, why = decided
     then = rule.then
     row.update(rule=rule.name, reason=proposal(rule, why))
-    if then.action is Action.PAYMENT and item.amount != 0:
-        partner = ctx.rules.partners[str(then.target)]
+    if then.action is Action.PAYMENT:
         problem = journal_currency_problem(item.currency, j.code, j.currency)
-        if problem is not None:
-            row["reason"] = f"{row['reason']}; not made: {problem.message}"
-            return RuleDecision(
-                row["id"],
-                j.id,
-                rule.name,
-                then.action,
-                then.target,
-                None,
-                why,
-                item.amount,
-                item.currency,
-                line.booking_date,
-            )
+        refusal = "a zero amount" if item.amount == 0 else problem.message if problem else None
+        if refusal:  # the line stays in review, saying why the rule's payment is not made
+            row["reason"] = f"{row['reason']}; not made: {refusal}"
+            return None
+        partner = ctx.rules.partners[str(then.target)]
         ptype = payment_type_for(partner.kind, item.amount > 0)
         row.update(
             state="matched", link="created", reason=why, partner_id=partner.id, candidates=None
@@ -411,6 +402,8 @@ def _rule_decision(
             (line.structured_reference or line.transaction_id or None),
             line.remittance,
         )
+    if then.action is Action.REVIEW:
+        return None
     return RuleDecision(
         row["id"],
         j.id,
@@ -423,6 +416,34 @@ def _rule_decision(
         item.currency,
         line.booking_date,
     )
+
+
+@dataclass
+class _Ruled:
+    """What the rules decided about one chunk's lines."""
+
+    bookings: list[RuleDecision] = field(default_factory=list)
+    names: Counter[str] = field(default_factory=Counter)  # lines decided, by rule
+
+    def ask(
+        self,
+        ctx: _Booking,
+        item: _NewLine,
+        row: dict[str, Any],
+        account: str | None,
+        drafts: list[NewLinePayment],
+    ) -> bool:
+        """Ask the rules about an undecided line (_rule_decision); True when it is matched
+        to a payment on account, added to ``drafts`` (the chunk's payments, in line order)."""
+        ruled = _rule_decision(ctx, item, row, account)
+        if row["rule"] is not None:
+            self.names[row["rule"]] += 1
+        if isinstance(ruled, NewLinePayment):
+            drafts.append(ruled)
+            return True
+        if ruled is not None:
+            self.bookings.append(ruled)
+        return False
 
 
 # What an import writes: its lines and statements, the payments it creates with their
@@ -881,7 +902,7 @@ class BankExtractService:
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
         reconcile: list[Reconciliation] = []
-        decisions: list[RuleDecision] = []
+        ruled = _Ruled()
         for index, item in enumerate(chunk):
             line, minor, cur = item.parsed, item.amount, item.currency
             account = _account_key(line.counterparty_account)[:64] or None
@@ -901,14 +922,8 @@ class BankExtractService:
             if best is None:
                 row["candidates"] = candidate_json(result.candidates)
                 row["partner_id"] = result.candidates[0].partner_id if result.candidates else None
-                ruled = _rule_decision(ctx, item, row, account) if not held else None
-                if isinstance(ruled, NewLinePayment):
-                    drafts.append(ruled)
-                    report.ruled[ruled.decision.rule] += 1
+                if not held and ruled.ask(ctx, item, row, account, drafts):
                     continue
-                if ruled is not None:
-                    decisions.append(ruled)
-                    report.ruled[ruled.rule] += 1
                 if result.candidates:
                     report.to_review += 1
                 else:
@@ -947,6 +962,7 @@ class BankExtractService:
                         line.remittance,
                     )
                 )
+        report.ruled.update(ruled.names)
         created = await posting.create_payments(j, drafts)
         index_of = {line_id: index for index, line_id in enumerate(line_ids)}
         for line_id, pid in created.items():
@@ -964,7 +980,7 @@ class BankExtractService:
             )
         report.reconciled += len(entry_ids)
         # Booking to an account / as a transfer: the booking service's (rule_decisions).
-        await apply_rule_decisions(self.session, self.user, decisions)
+        await apply_rule_decisions(self.session, self.user, ruled.bookings)
         await self._line_events(ctx, rows)
         return list(created.values())
 
