@@ -11,7 +11,12 @@ from payctl.cli.options import FormatOpt, checked_id, use_format
 from payctl.cli.runtime import run, user
 
 app = typer.Typer(no_args_is_help=True)
-FileArg = Annotated[str, typer.Argument(help="A rules file (TOML), see `payctl rules --help`.")]
+FileArg = Annotated[
+    str,
+    typer.Argument(
+        help="A rules file (TOML); a commented example: payctl/importers/bank_rules/example.toml."
+    ),
+]
 COLUMNS = [
     ("line", "Line"),
     ("journal", "Journal"),
