@@ -21,6 +21,7 @@ from payctl.cli import (
     report,
     reports,
     review,
+    rules,
     setup,
     statements,
 )
@@ -105,6 +106,12 @@ imports.register(app)
 app.command("reconcile")(reconcile.reconcile)
 app.add_typer(bulk.app, name="bulk")
 app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
+app.add_typer(
+    rules.app,
+    name="rules",
+    help="Bank rules: what to do with the lines matching leaves undecided. "
+    "Example: payctl rules check rules.toml",
+)
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
