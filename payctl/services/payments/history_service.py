@@ -158,7 +158,7 @@ class HistoryService:
         if not ids:
             return {}
         rows = await self.session.execute(select(key, value).where(key.in_(sorted(ids))))
-        return {k: v for k, v in rows.tuples()}
+        return {k: v for k, v in rows}
 
 
 def _is_pair(changes: dict[str, Any]) -> bool:
