@@ -136,8 +136,9 @@ class HistoryService:
         invoices: set[int] = set()
         entries: set[int] = set()
         for changes in raw:
+            pair = _is_pair(changes)
             for key, value in changes.items():
-                values = value if _is_pair(changes) else [value]
+                values = value if pair else [value]
                 for v in values:
                     if key == "partner_id" and v is not None:
                         partners.add(int(v))
