@@ -202,6 +202,8 @@ def list_(
         title="Payments",
         total=page.total,
         right=("amount", "allocated"),
+        empty="no payments match",
+        money=True,
     )
 
 

@@ -1,0 +1,205 @@
+"""What a table column holds, and how wide it may be: the one rule every table follows.
+
+A column's *kind* comes from its key (:data:`KINDS`; a key a command marks ``right`` is an
+amount or count):
+
+- ``amount`` (money) and ``number`` (counts, line numbers): right-aligned, never wrapped nor cut;
+- ``date`` and ``code`` (ids, payment and invoice numbers, journal codes, currencies): never
+  wrapped nor cut;
+- ``text`` (partner names, references, bank texts, reasons…): one line, shortened with an
+  ellipsis when the table is wider than the console;
+- ``wrap`` (messages, errors, anything not listed): folded over lines, never lost.
+
+When the table is wider than the console: the text columns shrink (to :data:`MIN_TEXT`), then
+the table drops its borders (:data:`COMPACT`), then the columns of :data:`DROP` go, in that
+order, and the command says which on stderr. Amounts, dates and numbers stay whole.
+
+A list of money (``totals``) shows the outbound amounts of a list that mixes directions
+(payments, invoices) negative and ends with a total per currency, in integer minor units
+(:mod:`payctl.domain.money`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rich.cells import cell_len
+
+AMOUNT, NUMBER, DATE, CODE, TEXT, WRAP = "amount", "number", "date", "code", "text", "wrap"
+FIXED = frozenset({AMOUNT, NUMBER, DATE, CODE})  # never wrapped, never cut
+
+_AMOUNTS = (
+    "amount allocated unallocated total residual writeoff invoice_residual debit credit "
+    "balance opening debits credits closing not_due credit_notes money_in money_out net"
+)
+_NUMBERS = (
+    "count line lines_read duplicates changed new_lines payments_created payments_confirmed "
+    "reconciled to_review unmatched pending last_acked_id"
+)
+_DATES = "date due_date from to month occurred_at created_at updated_at confirmed_at as_of"
+_CODES = (
+    "id number invoice entry document reverses code currency journal item before after "
+    "status format iban ibans vat role row section key account"
+)
+_TEXTS = (
+    "partner name account_name reference memo counterparty text reason best description "
+    "email actor object kind type state file matched period settles destination"
+)
+KINDS: dict[str, str] = {
+    **dict.fromkeys(_AMOUNTS.split(), AMOUNT),
+    **dict.fromkeys(_NUMBERS.split(), NUMBER),
+    **dict.fromkeys(_DATES.split(), DATE),
+    **dict.fromkeys(_CODES.split(), CODE),
+    **dict.fromkeys(_TEXTS.split(), TEXT),
+}
+MIN_TEXT = 10  # a text column shrinks to this (or its own width, when narrower)
+# The columns a table too wide for the console leaves out first, in order (what the others
+# already say: the sign of an amount says its direction).
+DROP = ("allocated", "journal", "type", "reference", "memo", "due_date", "best", "reverses")
+CHROME, COMPACT_CHROME = 3, 2  # cells a column costs: HEAVY_HEAD box, borderless
+
+
+def kind(key: str, right: Sequence[str] = ()) -> str:
+    """The kind of the column ``key``: the one rule, for every table."""
+    found = KINDS.get(key)
+    if found is None and key in right:
+        return AMOUNT
+    return found or WRAP
+
+
+def is_right(key: str, right: Sequence[str] = ()) -> bool:
+    return key in right or kind(key, right) in (AMOUNT, NUMBER)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The columns a table shows (indexes into its columns), their widths, and its box."""
+
+    shown: list[int]
+    widths: list[int]
+    compact: bool
+
+
+def label_column(keys: Sequence[str], right: Sequence[str] = ()) -> str:
+    """Where a totals row says "Total": the first text column a narrow table keeps."""
+    texts = [k for k in keys if kind(k, right) == TEXT and k not in DROP]
+    return texts[0] if texts else keys[0]
+
+
+def _table_width(widths: Sequence[int], compact: bool) -> int:
+    n = len(widths)
+    return sum(widths) + (COMPACT_CHROME * (n - 1) if compact else CHROME * n + 1)
+
+
+def _shrink(widths: list[int], floors: Sequence[int], excess: int) -> int:
+    """Take up to ``excess`` cells from the widest shrinkable columns; what is left over."""
+    while excess > 0:
+        room = [w - f for w, f in zip(widths, floors, strict=True)]
+        widest = max(range(len(widths)), key=lambda i: (room[i] > 0, widths[i]))
+        if room[widest] <= 0:
+            break
+        widths[widest] -= 1
+        excess -= 1
+    return excess
+
+
+def plan(keys: Sequence[str], natural: Sequence[int], kinds: Sequence[str], width: int) -> Plan:
+    """Fit columns of ``natural`` widths (cells, header included) into ``width`` cells."""
+    shown = list(range(len(keys)))
+    for compact in (False, True):
+        widths = [natural[i] for i in shown]
+        floors = [natural[i] if kinds[i] in FIXED else min(natural[i], MIN_TEXT) for i in shown]
+        if _shrink(widths, floors, _table_width(widths, compact) - width) <= 0:
+            return Plan(shown, widths, compact)
+    for key in DROP:
+        if key not in keys or len(shown) == 1:
+            continue
+        shown.remove(keys.index(key))
+        widths = [natural[i] for i in shown]
+        floors = [natural[i] if kinds[i] in FIXED else min(natural[i], MIN_TEXT) for i in shown]
+        if _shrink(widths, floors, _table_width(widths, True) - width) <= 0:
+            return Plan(shown, widths, True)
+    # Still too wide: text goes down to a few cells; what remains is Rich's to fold.
+    widths = [natural[i] for i in shown]
+    floors = [natural[i] if kinds[i] in FIXED else min(natural[i], 4) for i in shown]
+    _shrink(widths, floors, _table_width(widths, True) - width)
+    return Plan(shown, widths, True)
+
+
+def natural_widths(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[int]:
+    """The width of each column's widest cell (escaped text: one line each)."""
+    widths = [cell_len(h) for h in headers]
+    for row in body:
+        widths = [max(w, cell_len(c)) for w, c in zip(widths, row, strict=True)]
+    return widths
+
+
+# --- lists of money: signs by direction, totals per currency ------------------------------
+
+
+def _outbound(row: dict[str, Any]) -> bool:
+    """A payment that pays money out, an invoice whose settlement does (a vendor bill, a
+    customer credit note): the domain's rule of direction."""
+    from payctl.domain.enums import INBOUND_INVOICE_TYPES, InvoiceType, PaymentType, is_inbound
+
+    value = row.get("type")
+    if value in PaymentType._value2member_map_:
+        return not is_inbound(value)
+    if value in InvoiceType._value2member_map_:
+        return value not in INBOUND_INVOICE_TYPES
+    return False
+
+
+def _minor(value: Any, currency: str) -> int | None:
+    from payctl.domain.money import to_minor
+    from payctl.errors import PayctlError
+
+    if value is None or value == "":
+        return None
+    try:
+        return to_minor(Decimal(str(value)), currency)
+    except (InvalidOperation, ValueError, ArithmeticError, PayctlError):
+        return None
+
+
+def signed(data: Sequence[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows with the amounts of outbound ones negative (a copy; the data is untouched)."""
+    from payctl.domain.money import format_amount
+
+    out = []
+    for row in data:
+        currency = row.get("currency")
+        if currency and _outbound(row):
+            row = dict(row)
+            for key in keys:
+                minor = _minor(row.get(key), currency)
+                if minor is not None:
+                    row[key] = format_amount(-minor, currency)
+        out.append(row)
+    return out
+
+
+def totals(
+    data: Sequence[dict[str, Any]], keys: Sequence[str], label_key: str, label: str
+) -> list[dict[str, Any]]:
+    """One row per currency (in order of appearance) with the sum of each amount column;
+    amounts of different currencies are never added."""
+    from payctl.domain.money import format_amount
+
+    sums: dict[str, dict[str, int]] = {}
+    for row in data:
+        currency = row.get("currency")
+        if not currency:
+            continue
+        per = sums.setdefault(currency, {})
+        for key in keys:
+            minor = _minor(row.get(key), currency)
+            if minor is not None:
+                per[key] = per.get(key, 0) + minor
+    return [
+        {label_key: label, "currency": currency, **{k: format_amount(v, currency) for k, v in per.items()}}
+        for currency, per in sums.items()
+    ]
