@@ -10,9 +10,10 @@ amount or count):
   ellipsis when the table is wider than the console;
 - ``wrap`` (messages, errors, anything not listed): folded over lines, never lost.
 
-When the table is wider than the console: the text columns shrink (to :data:`MIN_TEXT`), then
-the table drops its borders (:data:`COMPACT`), then the columns of :data:`DROP` go, in that
-order, and the command says which on stderr. Amounts, dates and numbers stay whole.
+When the table is wider than the console (:func:`plan`): the text columns shrink (to
+:data:`MIN_TEXT`) and long headers take two lines, then the table drops its borders, then the
+columns of :data:`DROP` go, in that order (the command says which on stderr), then the space
+between columns narrows. Amounts, dates and numbers stay whole.
 
 A list of money (``totals``) shows the outbound amounts of a list that mixes directions
 (payments, invoices) negative and ends with a total per currency, in integer minor units
@@ -58,8 +59,17 @@ KINDS: dict[str, str] = {
 MIN_TEXT = 10  # a text column shrinks to this (or its own width, when narrower)
 # The columns a table too wide for the console leaves out first, in order (what the others
 # already say: the sign of an amount says its direction).
-DROP = ("allocated", "journal", "type", "reference", "memo", "due_date", "best", "reverses")
-CHROME, COMPACT_CHROME = 3, 2  # cells a column costs: HEAVY_HEAD box, borderless
+DROP = (
+    "allocated",
+    "journal",
+    "type",
+    "reference",
+    "memo",
+    "due_date",
+    "best",
+    "reverses",
+    "entry",
+)
 
 
 def kind(key: str, right: Sequence[str] = ()) -> str:
@@ -76,11 +86,67 @@ def is_right(key: str, right: Sequence[str] = ()) -> bool:
 
 @dataclass(frozen=True)
 class Plan:
-    """The columns a table shows (indexes into its columns), their widths, and its box."""
+    """The columns a table shows (indexes into its columns), their widths, and its box:
+    0 the usual borders, 1 none (two cells between columns), 2 none and one cell between."""
 
     shown: list[int]
     widths: list[int]
-    compact: bool
+    style: int
+
+
+_CHROME = (
+    lambda n: 3 * n + 1,  # HEAVY_HEAD: a border and two cells of padding per column
+    lambda n: 2 * (n - 1),  # borderless, a space and a cell of padding between columns
+    lambda n: n - 1,  # borderless, a space between columns
+)
+
+
+def _fit(
+    shown: list[int], natural: Sequence[int], floors: Sequence[int], style: int, width: int
+) -> Plan | None:
+    """The widths of ``shown`` within ``width``, taking from the widest first; None if the
+    floors do not fit."""
+    widths = [natural[i] for i in shown]
+    excess = sum(widths) + _CHROME[style](len(shown)) - width
+    while excess > 0:
+        room = [w - floors[i] for w, i in zip(widths, shown, strict=True)]
+        widest = max(range(len(widths)), key=lambda j: (room[j] > 0, widths[j]))
+        if room[widest] <= 0:
+            return None
+        widths[widest] -= 1
+        excess -= 1
+    return Plan(shown, widths, style)
+
+
+def plan(
+    keys: Sequence[str],
+    natural: Sequence[int],
+    floors: Sequence[int],
+    values: Sequence[int],
+    kinds: Sequence[str],
+    width: int,
+) -> Plan:
+    """Fit columns of ``natural`` widths into ``width`` cells: borders first, then the
+    :data:`DROP` columns, then the space between columns; text down to :data:`MIN_TEXT`
+    (``floors``: what a column cannot go under, its widest value or word of its header; as a
+    last resort its widest value, ``values``)."""
+    texts = [f if k in FIXED else min(n, MIN_TEXT) for n, f, k in zip(natural, floors, kinds, strict=True)]
+    shown = list(range(len(keys)))
+    attempts = [(list(shown), 0), (list(shown), 1)]
+    for key in DROP:
+        if key in keys and len(shown) > 1:
+            shown.remove(keys.index(key))
+            attempts.append((list(shown), 1))
+    attempts.append((shown, 2))
+    for columns, style in attempts:
+        found = _fit(columns, natural, texts, style, width)
+        if found is not None:
+            return found
+    # Still too wide: headers folded to the width of the values, text down to a few cells;
+    # what remains is Rich's to fold.
+    least = [v if k in FIXED else n for n, v, k in zip(natural, values, kinds, strict=True)]
+    last = [v if k in FIXED else min(n, 4) for n, v, k in zip(natural, values, kinds, strict=True)]
+    return _fit(shown, least, last, 2, width) or Plan(shown, [last[i] for i in shown], 2)
 
 
 def label_column(keys: Sequence[str], right: Sequence[str] = ()) -> str:
@@ -89,52 +155,19 @@ def label_column(keys: Sequence[str], right: Sequence[str] = ()) -> str:
     return texts[0] if texts else keys[0]
 
 
-def _table_width(widths: Sequence[int], compact: bool) -> int:
-    n = len(widths)
-    return sum(widths) + (COMPACT_CHROME * (n - 1) if compact else CHROME * n + 1)
-
-
-def _shrink(widths: list[int], floors: Sequence[int], excess: int) -> int:
-    """Take up to ``excess`` cells from the widest shrinkable columns; what is left over."""
-    while excess > 0:
-        room = [w - f for w, f in zip(widths, floors, strict=True)]
-        widest = max(range(len(widths)), key=lambda i: (room[i] > 0, widths[i]))
-        if room[widest] <= 0:
-            break
-        widths[widest] -= 1
-        excess -= 1
-    return excess
-
-
-def plan(keys: Sequence[str], natural: Sequence[int], kinds: Sequence[str], width: int) -> Plan:
-    """Fit columns of ``natural`` widths (cells, header included) into ``width`` cells."""
-    shown = list(range(len(keys)))
-    for compact in (False, True):
-        widths = [natural[i] for i in shown]
-        floors = [natural[i] if kinds[i] in FIXED else min(natural[i], MIN_TEXT) for i in shown]
-        if _shrink(widths, floors, _table_width(widths, compact) - width) <= 0:
-            return Plan(shown, widths, compact)
-    for key in DROP:
-        if key not in keys or len(shown) == 1:
-            continue
-        shown.remove(keys.index(key))
-        widths = [natural[i] for i in shown]
-        floors = [natural[i] if kinds[i] in FIXED else min(natural[i], MIN_TEXT) for i in shown]
-        if _shrink(widths, floors, _table_width(widths, True) - width) <= 0:
-            return Plan(shown, widths, True)
-    # Still too wide: text goes down to a few cells; what remains is Rich's to fold.
-    widths = [natural[i] for i in shown]
-    floors = [natural[i] if kinds[i] in FIXED else min(natural[i], 4) for i in shown]
-    _shrink(widths, floors, _table_width(widths, True) - width)
-    return Plan(shown, widths, True)
-
-
-def natural_widths(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[int]:
-    """The width of each column's widest cell (escaped text: one line each)."""
-    widths = [cell_len(h) for h in headers]
+def widths(
+    headers: Sequence[str], body: Sequence[Sequence[str]]
+) -> tuple[list[int], list[int], list[int]]:
+    """Each column's natural width (its widest cell, header included), its floor (its
+    widest value, or the longest word of its header: a header may take two lines) and its
+    widest value."""
+    values = [0] * len(headers)
     for row in body:
-        widths = [max(w, cell_len(c)) for w, c in zip(widths, row, strict=True)]
-    return widths
+        values = [max(w, cell_len(c)) for w, c in zip(values, row, strict=True)]
+    natural = [max(v, cell_len(h)) for v, h in zip(values, headers, strict=True)]
+    words = [max((cell_len(w) for w in h.split()), default=0) for h in headers]
+    floors = [max(v, w, 1) for v, w in zip(values, words, strict=True)]
+    return natural, floors, [max(v, 1) for v in values]
 
 
 # --- lists of money: signs by direction, totals per currency ------------------------------

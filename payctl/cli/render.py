@@ -207,21 +207,20 @@ def _rich_table(
     headers = [escape_controls(header) for _, header in columns]
     kind = [kinds.kind(key, right) for key in keys]
     console = _console()
-    layout = kinds.plan(keys, kinds.natural_widths(headers, [*body, *foot]), kind, console.width)
+    natural, floors, values = kinds.widths(headers, [*body, *foot])
+    layout = kinds.plan(keys, natural, floors, values, kind, console.width)
+    borderless = {"box": box.SIMPLE_HEAVY, "show_edge": False, "pad_edge": False}
     table = Table(
         title=None if title is None else as_text(title),
         show_lines=False,
         header_style="bold",
-        **(
-            {"box": box.SIMPLE_HEAVY, "show_edge": False, "pad_edge": False}
-            | {"collapse_padding": True}
-            if layout.compact
-            else {}
-        ),
+        **({} if layout.style == 0 else borderless | {"collapse_padding": True}),
+        **({"padding": 0} if layout.style == 2 else {}),
     )
     for index, width in zip(layout.shown, layout.widths, strict=True):
+        fixed = kind[index] in kinds.FIXED
         table.add_column(
-            as_text(headers[index]),
+            Text(headers[index], no_wrap=not fixed, overflow="fold" if fixed else "ellipsis"),
             justify="right" if kinds.is_right(keys[index], right) else "left",
             width=width,
             no_wrap=kind[index] != kinds.WRAP,
