@@ -130,7 +130,10 @@ def plan(
     :data:`DROP` columns, then the space between columns; text down to :data:`MIN_TEXT`
     (``floors``: what a column cannot go under, its widest value or word of its header; as a
     last resort its widest value, ``values``)."""
-    texts = [f if k in FIXED else min(n, MIN_TEXT) for n, f, k in zip(natural, floors, kinds, strict=True)]
+    texts = [
+        f if k in FIXED else min(n, MIN_TEXT)
+        for n, f, k in zip(natural, floors, kinds, strict=True)
+    ]
     shown = list(range(len(keys)))
     attempts = [(list(shown), 0), (list(shown), 1)]
     for key in DROP:
@@ -179,9 +182,11 @@ def _outbound(row: dict[str, Any]) -> bool:
     from payctl.domain.enums import INBOUND_INVOICE_TYPES, InvoiceType, PaymentType, is_inbound
 
     value = row.get("type")
-    if value in PaymentType._value2member_map_:
+    if not isinstance(value, str):
+        return False
+    if value in {t.value for t in PaymentType}:
         return not is_inbound(value)
-    if value in InvoiceType._value2member_map_:
+    if value in {t.value for t in InvoiceType}:
         return value not in INBOUND_INVOICE_TYPES
     return False
 
@@ -233,6 +238,10 @@ def totals(
             if minor is not None:
                 per[key] = per.get(key, 0) + minor
     return [
-        {label_key: label, "currency": currency, **{k: format_amount(v, currency) for k, v in per.items()}}
+        {
+            label_key: label,
+            "currency": currency,
+            **{k: format_amount(v, currency) for k, v in per.items()},
+        }
         for currency, per in sums.items()
     ]

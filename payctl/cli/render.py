@@ -209,13 +209,15 @@ def _rich_table(
     console = _console()
     natural, floors, values = kinds.widths(headers, [*body, *foot])
     layout = kinds.plan(keys, natural, floors, values, kind, console.width)
-    borderless = {"box": box.SIMPLE_HEAVY, "show_edge": False, "pad_edge": False}
     table = Table(
         title=None if title is None else as_text(title),
         show_lines=False,
         header_style="bold",
-        **({} if layout.style == 0 else borderless | {"collapse_padding": True}),
-        **({"padding": 0} if layout.style == 2 else {}),
+        box=box.HEAVY_HEAD if layout.style == 0 else box.SIMPLE_HEAVY,
+        show_edge=layout.style == 0,
+        pad_edge=layout.style == 0,
+        collapse_padding=layout.style > 0,
+        padding=(0, 1) if layout.style < 2 else 0,
     )
     for index, width in zip(layout.shown, layout.widths, strict=True):
         fixed = kind[index] in kinds.FIXED

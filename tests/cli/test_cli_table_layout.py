@@ -26,6 +26,11 @@ from tests.conftest import BACKENDS, SAMPLE, fresh_url, init_database, payctl
 
 LONG_NAME = "Vereinigte Hüttenwerke und Maschinenfabriken Augsburg-Nürnberg Aktiengesellschaft"
 LONG_REF = "RE-2026-11-SAMMELZAHLUNG-RAHMENVERTRAG-WARTUNG-UND-ERSATZTEILE-Q4"
+USD_INVOICE = "--number INV/2026/9001 --amount 123456.78 --date 2026-11-20 --currency USD"
+USD_BILL = "--number BILL/2026/9002 --amount 2000.00 --date 2026-11-21 --currency USD"
+USD_BILL += " --type vendor_bill"
+OUT = "-t vendor_payment -j BNK1 -a 98765.43 --date 2026-11-28"
+IN = "-t customer_payment -j BNK1 -a 10.05 --date 2026-11-29"
 WIDTHS = (80, 120)
 AMOUNT = re.compile(r"-?\d+\.\d{2,3}")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -46,15 +51,10 @@ def books(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         ("bulk", "confirm", "--state", "draft"),
         ("import", SAMPLE / "bank" / "2026-11_bnk1.csv", "--journal", "BNK1", "--auto-confirm"),
         ("partner", "create", LONG_NAME, "--kind", "both"),
-        ("invoice", "create", "--partner", LONG_NAME, "--number", "INV/2026/9001",
-         "--amount", "123456.78", "--date", "2026-11-20", "--currency", "USD"),
-        ("invoice", "create", "--partner", LONG_NAME, "--number", "BILL/2026/9002",
-         "--amount", "2000.00", "--type", "vendor_bill", "--date", "2026-11-21",
-         "--currency", "USD"),
-        ("create", "-t", "vendor_payment", "-p", LONG_NAME, "-j", "BNK1", "-a", "98765.43",
-         "--date", "2026-11-28", "--ref", LONG_REF),
-        ("create", "-t", "customer_payment", "-p", LONG_NAME, "-j", "BNK1", "-a", "10.05",
-         "--date", "2026-11-29", "--ref", "short"),
+        ("invoice", "create", "--partner", LONG_NAME, *USD_INVOICE.split()),
+        ("invoice", "create", "--partner", LONG_NAME, *USD_BILL.split()),
+        ("create", "-p", LONG_NAME, "--ref", LONG_REF, *OUT.split()),
+        ("create", "-p", LONG_NAME, "--ref", "short", *IN.split()),
         ("bulk", "confirm", "--state", "draft"),
     ):
         payctl("--quiet", *args, env=env)
@@ -184,7 +184,8 @@ def expected_totals(items: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[
     sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for item in items:
         for key in keys:
-            sums[item["currency"]][key] += Decimal(signed(item, key) if "type" in item else item[key])
+            value = signed(item, key) if "type" in item else item[key]
+            sums[item["currency"]][key] += Decimal(value)
     return {cur: [str(v) for v in per.values()] for cur, per in sums.items()}
 
 
