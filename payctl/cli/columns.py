@@ -13,7 +13,8 @@ amount or count):
 When the table is wider than the console (:func:`plan`): the text columns shrink (to
 :data:`MIN_TEXT`) and long headers take two lines, then the table drops its borders, then the
 columns of :data:`DROP` go, in that order (the command says which on stderr), then the space
-between columns narrows. Amounts, dates and numbers stay whole.
+between columns narrows; at worst long header words are shortened. A table that still does
+not fit is shown as one record per row. Amounts, dates and numbers stay whole.
 
 A list of money (``totals``) shows the outbound amounts of a list that mixes directions
 (payments, invoices) negative and ends with a total per currency, in integer minor units
@@ -57,6 +58,7 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(_TEXTS.split(), TEXT),
 }
 MIN_TEXT = 10  # a text column shrinks to this (or its own width, when narrower)
+ABBREVIATED = 6  # at worst, a header is shortened to this (or its values' width)
 # The columns a table too wide for the console leaves out first, in order (what the others
 # already say: the sign of an amount says its direction).
 DROP = (
@@ -125,11 +127,12 @@ def plan(
     values: Sequence[int],
     kinds: Sequence[str],
     width: int,
-) -> Plan:
+) -> Plan | None:
     """Fit columns of ``natural`` widths into ``width`` cells: borders first, then the
     :data:`DROP` columns, then the space between columns; text down to :data:`MIN_TEXT`
     (``floors``: what a column cannot go under, its widest value or word of its header; as a
-    last resort its widest value, ``values``)."""
+    last resort its widest value, ``values``). None: no table of these columns fits, the
+    rows are to be shown one by one as records, every value whole."""
     texts = [
         f if k in FIXED else min(n, MIN_TEXT)
         for n, f, k in zip(natural, floors, kinds, strict=True)
@@ -145,11 +148,17 @@ def plan(
         found = _fit(columns, natural, texts, style, width)
         if found is not None:
             return found
-    # Still too wide: headers folded to the width of the values, text down to a few cells;
-    # what remains is Rich's to fold.
-    least = [v if k in FIXED else n for n, v, k in zip(natural, values, kinds, strict=True)]
-    last = [v if k in FIXED else min(n, 4) for n, v, k in zip(natural, values, kinds, strict=True)]
-    return _fit(shown, least, last, 2, width) or Plan(shown, [last[i] for i in shown], 2)
+    # Still too wide: long header words shortened (to ABBREVIATED) over narrower values,
+    # text down to half; else no table (the rows as records).
+    least = [
+        min(f, max(v, ABBREVIATED)) if k in FIXED else n
+        for n, f, v, k in zip(natural, floors, values, kinds, strict=True)
+    ]
+    last = [
+        m if k in FIXED else min(n, MIN_TEXT // 2)
+        for n, m, k in zip(natural, least, kinds, strict=True)
+    ]
+    return _fit(shown, least, last, 2, width)
 
 
 def label_column(keys: Sequence[str], right: Sequence[str] = ()) -> str:

@@ -209,6 +209,9 @@ def _rich_table(
     console = _console()
     natural, floors, values = kinds.widths(headers, [*body, *foot])
     layout = kinds.plan(keys, natural, floors, values, kind, console.width)
+    if layout is None:
+        _records(console, title, headers, body, foot)
+        return
     table = Table(
         title=None if title is None else as_text(title),
         show_lines=False,
@@ -222,7 +225,7 @@ def _rich_table(
     for index, width in zip(layout.shown, layout.widths, strict=True):
         fixed = kind[index] in kinds.FIXED
         table.add_column(
-            Text(headers[index], no_wrap=not fixed, overflow="fold" if fixed else "ellipsis"),
+            Text(headers[index], no_wrap=not fixed, overflow="ellipsis"),
             justify="right" if kinds.is_right(keys[index], right) else "left",
             width=width,
             no_wrap=kind[index] != kinds.WRAP,
@@ -239,6 +242,31 @@ def _rich_table(
     left_out = [headers[i] for i in range(len(keys)) if i not in layout.shown]
     if left_out:
         message(f"not shown at {console.width} columns: {', '.join(left_out)} (see --format csv)")
+
+
+def _records(
+    console: Any,
+    title: str | None,
+    headers: Sequence[str],
+    body: Sequence[Sequence[str]],
+    foot: Sequence[Sequence[str]],
+) -> None:
+    """A table too wide for the console as one record per row (header, value), every value
+    whole (long ones folded), a blank line between records."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if title is not None:
+        console.print(as_text(title, style="bold"))
+    for number, cells in enumerate([*body, *foot]):
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(overflow="fold")
+        for header, cell in zip(headers, cells, strict=True):
+            table.add_row(Text(header), Text(cell, style="bold" if number >= len(body) else ""))
+        if number:
+            console.print()
+        console.print(table)
 
 
 def _shown_of(total: int | None, shown: int) -> None:

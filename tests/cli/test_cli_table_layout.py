@@ -112,11 +112,12 @@ LISTS = [
     ("events", "list", "--limit", "30"),
     ("types",),
     ("statuses",),
+    ("import", SAMPLE / "bank" / "2026-11_bnk1.csv", "--journal", "BNK1", "--dry-run"),
 ]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("args", LISTS, ids=lambda a: "-".join(a[:2]))
+@pytest.mark.parametrize("args", LISTS, ids=lambda a: "-".join(map(str, a[:2])))
 def test_every_table_fits_and_keeps_amounts_and_dates_whole(books, args, width):
     """At 80 and 120 columns no line is wider, and every amount and date the wide table shows
     is still there, whole (a split one would be two other words)."""
@@ -242,3 +243,32 @@ def test_piped_tables_are_not_padded_to_a_width(books):
     assert len({cell_len(line) for line in lines}) == 1  # one width: the table's
     assert LONG_NAME in out and LONG_REF in out and "…" not in out
     assert lines_with(out, "Total", "EUR")
+
+
+def test_a_table_that_cannot_fit_is_shown_as_records(books):
+    """The import report has a dozen columns of counts: at 80 columns, one record per file,
+    every value whole on its line."""
+    args = ("import", SAMPLE / "bank" / "2026-11_bnk1.csv", "--journal", "BNK1", "--dry-run")
+    out = run(books, *args, columns=80).stdout
+    assert_fits(out, 80)
+    assert lines_with(out, "Duplicates", "28") and lines_with(out, "Status", "dry", "run")
+    assert "┃" not in out
+
+
+def test_the_width_plan_keeps_fixed_columns_whole():
+    from payctl.cli import columns
+
+    keys = ["id", "number", "date", "partner", "amount", "currency", "reference", "allocated"]
+    kinds = [columns.kind(k) for k in keys]
+    assert kinds == ["code", "code", "date", "text", "amount", "code", "text", "amount"]
+    natural = [3, 15, 10, 60, 9, 3, 40, 9]
+    for width in (60, 80, 120, 200):
+        plan = columns.plan(keys, natural, natural, natural, kinds, width)
+        assert plan is not None
+        shown = dict(zip([keys[i] for i in plan.shown], plan.widths, strict=True))
+        for key in ("id", "number", "date", "amount", "currency"):
+            assert shown[key] == natural[keys.index(key)]
+        assert 10 <= shown["partner"] <= 60
+        chrome = 3 * len(shown) + 1 if plan.style == 0 else (len(shown) - 1) * (3 - plan.style)
+        assert sum(shown.values()) + chrome <= width
+    assert columns.plan(keys, natural, natural, natural, kinds, 30) is None  # as records
