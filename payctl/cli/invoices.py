@@ -155,6 +155,8 @@ def list_(
         title="Invoices",
         total=page.total,
         right=("total", "residual"),
+        empty="no invoices match",
+        money=True,
     )
 
 

@@ -195,6 +195,8 @@ def list_(
         title="Payments",
         total=page.total,
         right=("amount", "allocated"),
+        empty="no payments match",
+        money=True,
     )
 
 
