@@ -41,7 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -692,7 +692,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     ap.add_argument("--i-know-this-drops-everything", action="store_true")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
+    ap.add_argument(
+        "--render", type=Path, metavar="FILE", help="only print the table of an earlier --json"
+    )
     args = ap.parse_args(argv)
+    if args.render:
+        return args
     if args.repeat < 3:
         ap.error("--repeat must be at least 3 (medians of at least 3 runs)")
     only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -719,8 +724,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def render_saved(path: Path) -> str:
+    """The table of a saved --json output."""
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    names = {f.name for f in fields(Row)}
+    rows = [Row(**{k: v for k, v in r.items() if k in names}) for r in saved["rows"]]
+    for g in saved["growth"]:
+        g["us_per_unit"] = {int(k): v for k, v in g["us_per_unit"].items()}
+    return render(rows, saved["postgresql_vs_sqlite"], saved["growth"], saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.render:
+        print(render_saved(args.render))
+        return 0
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="payctl-bench-targets-") as tmp:
         work = Path(tmp)
