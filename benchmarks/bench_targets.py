@@ -461,9 +461,10 @@ def bulk_rows(backend: Backend, sizes: list[int], repeat: int) -> list[Row]:
         log(f"{backend.name}: bulk confirm {n}: creating the drafts")
         asyncio.run(bench_bulk.populate(backend.template(), n))
         backend.seal()
+        batches = -(-n // 1000)
         row = Row(
             "bulk confirm",
-            f"bulk confirm of {n} drafts ({-(-n // 1000)} batches)",
+            f"bulk confirm of {n} drafts ({batches} batch{'es' if batches > 1 else ''})",
             backend.name,
             n,
             "drafts",
