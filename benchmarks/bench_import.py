@@ -27,7 +27,6 @@ import random
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import run_process  # noqa: E402
 
 WORDS = [
     "Alpha",
@@ -239,9 +241,8 @@ def payctl_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "payctl"]
 
 
-def run_import(db: Path, csv_path: Path) -> dict:
-    env = dict(os.environ, PAYCTL_DATABASE_URL=f"sqlite:///{db}", PAYCTL_USER="bench")
-    cmd = payctl_command() + [
+def import_command(csv_path: Path, *extra: str) -> list[str]:
+    return payctl_command() + [
         "--quiet",
         "--format",
         "json",
@@ -249,40 +250,22 @@ def run_import(db: Path, csv_path: Path) -> dict:
         str(csv_path),
         "--journal",
         "BNK1",
+        *extra,
     ]
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = proc.communicate()
-    wall = time.perf_counter() - start
-    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
-    if proc.returncode != 0:
-        raise SystemExit(f"payctl import failed ({proc.returncode}): {err.decode()[-2000:]}")
-    report = json.loads(out)
-    return {"seconds": wall, "report": report["totals"]}
+
+
+def run_import(db: Path, csv_path: Path) -> dict:
+    env = dict(os.environ, PAYCTL_DATABASE_URL=f"sqlite:///{db}", PAYCTL_USER="bench")
+    run = run_process(import_command(csv_path), env)
+    if run.returncode != 0:
+        raise SystemExit(f"payctl import failed ({run.returncode}): {run.stderr.decode()[-2000:]}")
+    report = json.loads(run.stdout)
+    return {"seconds": run.wall, "rss_mb": run.rss_mb, "report": report["totals"]}
 
 
 def peak_rss_mb(db: Path, csv_path: Path) -> float:
     """Peak RSS of one import process, from the kernel's accounting (/usr/bin/time-like)."""
-    env = dict(os.environ, PAYCTL_DATABASE_URL=f"sqlite:///{db}", PAYCTL_USER="bench")
-    cmd = payctl_command() + [
-        "--quiet",
-        "--format",
-        "json",
-        "import",
-        str(csv_path),
-        "--journal",
-        "BNK1",
-    ]
-    pid = os.fork()
-    if pid == 0:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.execve(cmd[0], cmd, env)
-    _, status, usage = os.wait4(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit("payctl import failed while measuring memory")
-    return usage.ru_maxrss / 1024
+    return float(run_import(db, csv_path)["rss_mb"])
 
 
 def baseline(csv_path: Path, work: Path) -> float:
