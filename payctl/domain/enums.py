@@ -57,6 +57,7 @@ class AccountRole(StrEnum):
     SALES = "sales"
     PURCHASES = "purchases"
     PAYMENT_DIFFERENCES = "payment_differences"
+    OPENING_EQUITY = "opening_equity"
 
 
 class AccountType(StrEnum):

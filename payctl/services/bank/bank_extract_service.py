@@ -47,6 +47,7 @@ from payctl.importers.bank import (
 )
 from payctl.importers.values import exact_amount
 from payctl.services import lookups
+from payctl.services.bank import suspense
 from payctl.services.bank.bank_posting import (
     BankPosting,
     NewLinePayment,
@@ -785,6 +786,17 @@ class BankExtractService:
             rows[index_of[line_id]]["payment_id"] = pid
         await bulk_insert(self.session, BankLine.__table__, rows)
         await self._audit_lines(rows)
+        await suspense.book(
+            self.session,
+            self.user,
+            [
+                suspense.SuspenseLine(
+                    r["id"], r["journal_id"], r["amount"], r["currency"], r["booking_date"]
+                )
+                for r in rows
+                if r["state"] in suspense.UNDECIDED
+            ],
+        )
         entry_ids = await posting.reconcile(j, reconcile)
         if entry_ids:
             await self.session.execute(
