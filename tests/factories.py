@@ -75,11 +75,35 @@ async def sequence_counters(session: Any) -> list[Any]:
 @contextmanager
 def payctl_before_outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Today's services building a database at a revision before 0008, as the payctl of that
-    time did: without writing events (that database has no outbox table yet)."""
+    time did: without writing events (that database has no outbox table yet), and as before
+    0009 (payctl_before_suspense)."""
 
     async def no_events(*_args: Any, **_kwargs: Any) -> None:
         return None
 
-    with monkeypatch.context() as old:
+    with monkeypatch.context() as old, payctl_before_suspense(monkeypatch):
         old.setattr(outbox, "emit", no_events)
+        yield
+
+
+@contextmanager
+def payctl_before_suspense(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Today's services building a database at a revision before 0009, as the payctl of that
+    time did: undecided bank lines book nothing (no bank_lines.suspense_entry_id yet), and the
+    chart has no opening balance equity account (its role is not allowed yet)."""
+    from payctl.domain.enums import AccountRole
+    from payctl.services import setup_service
+    from payctl.services.bank import suspense
+
+    async def nothing_booked(*_args: Any, **_kwargs: Any) -> dict[int, int]:
+        return {}
+
+    async def none_pending(*_args: Any, **_kwargs: Any) -> int:
+        return 0
+
+    chart = [a for a in setup_service.CHART if a[3] != AccountRole.OPENING_EQUITY]
+    with monkeypatch.context() as old:
+        old.setattr(suspense, "book", nothing_booked)
+        old.setattr(suspense, "book_pending", none_pending)
+        old.setattr(setup_service, "CHART", chart)
         yield

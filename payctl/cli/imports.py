@@ -53,20 +53,29 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Match and report, write nothing.")
     ] = False,
+    book_opening: Annotated[
+        bool,
+        typer.Option(
+            "--book-opening",
+            help="Book the journal's opening balance from its first statement (when none is "
+            "booked yet); without it the report says how to book it.",
+        ),
+    ] = False,
     format_: FormatOpt = None,
 ) -> None:
     """Import bank extracts: deduplicate, match each line to invoices or payments, book it.
 
     Lines that match well become draft payments (or posted ones with --auto-confirm) or
     reconcile posted payments; the rest wait in `payctl review list`. Importing a file again
-    adds nothing. Each file is its own transaction.
+    adds nothing. Each file is its own transaction. Every line is booked: the undecided
+    ones wait in the bank suspense account.
 
     Example: payctl import /srv/extracts/2026-11-26.xml --journal BNK1 --auto-confirm
     """
     use_format(format_)
     from payctl.services.bank.bank_extract_service import BankExtractService, ImportOptions
 
-    options = ImportOptions(journal, input_format, profile, auto_confirm, dry_run)
+    options = ImportOptions(journal, input_format, profile, auto_confirm, dry_run, book_opening)
     with progress_bar("bank lines") as progress:
         result = run(
             lambda session: BankExtractService(session, user()).import_files(
@@ -88,6 +97,8 @@ def import_(
         ]
         render.rows(shown, COLUMNS, title="Import")
     for row in rows:
+        if row.get("opening_balance"):
+            render.message(f"{row['file']}: {row['opening_balance']}")
         for change in row.get("changes") or []:
             render.message(f"warning: {row['file']}: {changed_line(change)}")
         for warning in row.get("warnings") or []:

@@ -34,7 +34,14 @@ from payctl.domain.dates import is_locked
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import normalise_iban
 from payctl.domain.matching import LineFacts, Matcher
-from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_amount, to_minor
+from payctl.domain.money import (
+    AmountTooLarge,
+    check_limit,
+    exponent,
+    format_amount,
+    from_minor,
+    to_minor,
+)
 from payctl.domain.validation import journal_currency_problem
 from payctl.errors import EXIT_OK, InputError, PayctlError
 from payctl.importers.bank import (
@@ -56,7 +63,7 @@ from payctl.services.bank.bank_posting import (
 )
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
 from payctl.services.events import outbox, payloads
-from payctl.services.ledger import audit
+from payctl.services.ledger import audit, opening_balance
 from payctl.services.ledger.settings import lock_date
 
 
@@ -100,6 +107,8 @@ class FileReport:
     unmatched: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # The journal's opening balance this import booked (--book-opening), in words
+    opening_balance: str | None = None
 
 
 # The counts of a FileReport an import of several files adds up.
@@ -128,6 +137,7 @@ class ImportOptions:
     profile: str | None = None
     auto_confirm: bool = False
     dry_run: bool = False
+    book_opening: bool = False
 
 
 IMPORTED, DRY_RUN, FAILED, NOT_IMPORTED = "imported", "dry run", "failed", "not imported"
@@ -408,6 +418,7 @@ class BankExtractService:
             auto_confirm=options.auto_confirm,
             dry_run=options.dry_run,
             progress=progress,
+            book_opening=options.book_opening,
         )
         return FileOutcome(source, DRY_RUN if options.dry_run else IMPORTED, report)
 
@@ -422,6 +433,7 @@ class BankExtractService:
         auto_confirm: bool = False,
         dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        book_opening: bool = False,
     ) -> FileReport:
         report = FileReport(source, dry_run=dry_run)
         # Parsing and booking make ~10 objects per line, all short-lived and acyclic: the
@@ -435,6 +447,7 @@ class BankExtractService:
                 await self._import(
                     statements, digest, source, journal, report, auto_confirm, progress
                 )
+                await self._opening(journal, statements, digest, report, book_opening)
                 if not dry_run:
                     analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
         return report
@@ -508,6 +521,49 @@ class BankExtractService:
         outcomes: dict[int, Counter[str]] = {}
         await self._match_and_book(j, new, statement_ids, outcomes, report, auto_confirm, progress)
         await self._statement_events(list(added.values()), outcomes, source)
+
+    async def _opening(
+        self,
+        journal: str,
+        statements: list[ParsedStatement],
+        digest: str,
+        report: FileReport,
+        book_opening: bool,
+    ) -> None:
+        """The first statement of a journal that opens at a balance other than zero, while no
+        opening balance is booked: book it (``book_opening``) or say how, never silently."""
+        j = await lookups.journal(self.session, journal)
+        if await opening_balance.booked(self.session, j.id) is not None:
+            return
+        first = await opening_balance.first_opening(self.session, j.id)
+        if (
+            first is None
+            or first.source_hash != digest  # this file holds the journal's first statement
+            or first.opening_balance in (None, 0)
+            or first.currency != j.currency
+        ):
+            return
+        parsed = statements[first.seq] if first.seq < len(statements) else None
+        dates = [ln.booking_date for ln in parsed.lines] if parsed else []
+        day = first.opening_date or (min(dates) if dates else first.closing_date)
+        if day is None:
+            return
+        amount = format_amount(first.opening_balance, j.currency)
+        if book_opening:
+            done = await opening_balance.book(
+                self.session, self.user, j, day, first.opening_balance
+            )
+            report.opening_balance = (
+                f"opening balance {amount} of journal {j.code} on {day} booked ({done.entry})"
+            )
+            return
+        plain = str(from_minor(first.opening_balance, j.currency))
+        report.warnings.append(
+            f"journal {j.code} has no opening balance booked and its first statement opens at "
+            f"{amount} on {day}: book it with `payctl journal opening-balance {j.code} "
+            f"--date {day} --amount {plain}` (or import with --book-opening), else `payctl "
+            "check` cannot hold its bank account to the statements"
+        )
 
     async def _statement_events(
         self, stored: list[BankStatement], outcomes: dict[int, Counter[str]], source: str
