@@ -83,7 +83,7 @@ def test_upgrade_books_the_undecided_lines_of_an_old_database(db_url, monkeypatc
     assert "2 bank lines in review or ignored booked into the bank suspense" in result.output
     payctl("check")
     result = payctl("init")  # again: nothing more to book
-    assert "suspense" not in result.output
+    assert "booked into the bank suspense" not in result.output
 
     async def state(db: Database) -> tuple[Any, ...]:
         async with db.session() as s:

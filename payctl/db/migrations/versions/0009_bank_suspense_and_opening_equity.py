@@ -68,9 +68,12 @@ def upgrade() -> None:
         _sqlite_role_check(bind)
     else:
         op.add_column("bank_lines", sa.Column("suspense_entry_id", sa.Integer(), nullable=True))
-        op.create_foreign_key(FK, "bank_lines", "journal_entries", ["suspense_entry_id"], ["id"])
-        op.drop_constraint(CHECK, "accounts", type_="check")
-        op.create_check_constraint(CHECK, "accounts", f"role IN ({_in_list(NEW_ROLES)})")
+        # op.f: the names as they are (the naming convention would prefix them again)
+        op.create_foreign_key(
+            op.f(FK), "bank_lines", "journal_entries", ["suspense_entry_id"], ["id"]
+        )
+        op.drop_constraint(op.f(CHECK), "accounts", type_="check")
+        op.create_check_constraint(op.f(CHECK), "accounts", f"role IN ({_in_list(NEW_ROLES)})")
     _opening_account(bind)
 
 
