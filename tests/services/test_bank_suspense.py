@@ -291,3 +291,14 @@ def test_two_processes_importing_different_statements_keep_the_invariant(init_ur
 
     held, in_suspense, waiting = on_database(init_url, balances)
     assert held == 30 and in_suspense == -waiting == 30 * 150
+
+
+async def test_a_line_of_zero_books_nothing_and_check_passes(db):
+    await imp(db, jsonl(row("0.00", text="zero", tx="z"), row("-3.00", text="fee", tx="f")))
+    zero, fee = await bank_lines(db)
+    assert (zero.state, zero.suspense_entry_id) == ("review", None)
+    assert fee.suspense_entry_id is not None
+    assert await ledger_balance(db, "1090") == 300
+    await journals(db, "create_account", "6270", "Bank fees", "expense")
+    with pytest.raises(RuleViolation, match="moves no money"):
+        await call(db, "accept", zero.id, account="6270")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import (
@@ -126,7 +126,7 @@ async def _lines(session: AsyncSession, journals: dict[int, _Journal]) -> None:
             BankLine.state,
             BankLine.currency,
             held,
-            func.count(),
+            func.sum(case((BankLine.amount != 0, 1), else_=0)),  # a line of zero books nothing
             func.sum(BankLine.amount),
             func.max(BankLine.booking_date),
         ).group_by(BankLine.journal_id, BankLine.state, BankLine.currency, held)
@@ -137,10 +137,11 @@ async def _lines(session: AsyncSession, journals: dict[int, _Journal]) -> None:
             continue
         total = int(total or 0)
         j.lines += total
-        j.last_line = max(j.last_line, last) if j.last_line else last  # type: ignore[call-overload]
+        j.last_line = max(j.last_line, last) if j.last_line else last
+        count = int(count or 0)
         if state in suspense.UNDECIDED:
             j.undecided += total
-            if not in_suspense:
+            if not in_suspense and count:
                 j.not_in_suspense[0] += count
                 j.not_in_suspense[1] += total
         elif in_suspense:
