@@ -807,9 +807,14 @@ async def test_statement_continuity_warning(db):
         "S1", "1000,00", "2190,00", "260201", "260202", [("260202", "C1190,00", "INV-2026-0001")]
     )
     report = await imp(db, first, source="s1.sta")
-    # the journal's first statement: only how to book its opening balance (issue 10)
-    (opening,) = report.warnings
+    # the journal's first statement: it takes the statement's account and says how to book
+    # its opening balance (issue 10)
+    took, opening = report.warnings
     assert report.format == "mt940"
+    assert took == (
+        "journal BNK1 had no bank account: it now belongs to BE68539007547034, the account "
+        "of these statements (change it with payctl journal update BNK1)"
+    )
     assert "payctl journal opening-balance BNK1 --date 2026-02-01 --amount 1000.00" in opening
     follows = mt940("S2", "2190,00", "2175,00", "260203", "260203", [("260203", "D15,00", "fee")])
     assert (await imp(db, follows, source="s2.sta")).warnings == []

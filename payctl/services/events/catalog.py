@@ -58,6 +58,12 @@ journal's code, the invoice's or payment's number), added when the event is writ
 - ``journal.opening_balance_booked``: ``journal_id, journal, date, amount, currency,
   entry_id, entry_number``, and ``replaced_entry_id`` when it replaced an earlier one.
 - ``lock_date.moved``: ``lock_date, previous_lock_date, forced``, and ``reason`` when given.
+- ``bank_statement.deleted``: ``id, journal_id, account, currency, opening_balance,
+  closing_balance, opening_date, closing_date, file, lines`` (the number of lines deleted with
+  it), and ``reason`` when given: `payctl statement delete` undid its import.
+- ``journal.updated``: ``code, name, currency, iban, bank_account_number, account,
+  outstanding_receipts_account, outstanding_payments_account`` after the change (accounts by
+  code), ``changed`` (the names of the fields that changed), and ``reason`` when given.
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ TYPES = (
     "invoice.paid",
     "invoice.reopened",
     "bank_statement.imported",
+    "bank_statement.deleted",
     "bank_line.matched",
     "bank_line.booked",
     "bank_line.unmatched",
@@ -91,4 +98,5 @@ TYPES = (
     "account.updated",
     "journal.opening_balance_booked",
     "lock_date.moved",
+    "journal.updated",
 )
