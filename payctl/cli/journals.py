@@ -160,6 +160,8 @@ def account_update(
 
     view = run(lambda s: JournalService(s, user()).update_account(code, name, type, role, no_role))
     render.record(plain(view), ACCOUNT_COLUMNS, title=f"Account {view.code}")
+
+
 @journal_app.command("update")
 def journal_update(
     code: Annotated[str, typer.Argument(help="The journal's code, e.g. BNK1.")],

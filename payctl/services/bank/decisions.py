@@ -26,6 +26,7 @@ from payctl.services.ledger import audit, entries
 from payctl.services.ledger.settings import lock_date
 
 BOOKED, LINK = "booked", "account"
+MANUAL = "manual"  # the rule a person's decision records
 
 # Accounts a line is never booked to by hand or by a rule: each has its own path.
 NOT_POSTABLE = {
@@ -87,7 +88,7 @@ class BankDecisions:
         account: Account,
         label: str | None,
         reason: str,
-        rule: str = "manual",
+        rule: str = MANUAL,
     ) -> list[Booked]:
         """Book undecided ``lines`` (loaded, locked by the caller: state review or ignored)
         to ``account`` (checked by :meth:`postable_account`), set-wise, in the caller's
