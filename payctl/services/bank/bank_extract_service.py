@@ -63,6 +63,8 @@ from payctl.services.bank.bank_posting import (
     Reconciliation,
     candidate_json,
 )
+from payctl.services.bank.decisions import BOOKED
+from payctl.services.bank.decisions import LINK as BOOKED_LINK
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
 from payctl.services.bank.rule_decisions import RuleDecision, apply_rule_decisions
 from payctl.services.events import outbox, payloads
@@ -1044,6 +1046,7 @@ class BankExtractService:
             rows[index_of[line_id]]["payment_id"] = pid
         await bulk_insert(self.session, BankLine.__table__, rows)
         await self._audit_lines(rows)
+        booked = await self._book_by_rules(ruled, rows, report)
         await suspense.book(
             self.session,
             self.user,
@@ -1065,12 +1068,27 @@ class BankExtractService:
                 ],
             )
         report.reconciled += len(entry_ids)
-        # Booking to an account / as a transfer: the booking service's (rule_decisions).
-        await apply_rule_decisions(self.session, self.user, ruled.bookings)
-        await self._line_events(ctx, rows)
+        await self._line_events(ctx, rows, booked)
         return list(created.values())
 
-    async def _line_events(self, ctx: _Booking, rows: list[dict[str, Any]]) -> None:
+    async def _book_by_rules(
+        self, ruled: _Ruled, rows: list[dict[str, Any]], report: FileReport
+    ) -> set[int]:
+        """Book the stored lines a rule books to an account; their ids. They never wait in
+        suspense, and their events are the booking's own (BankDecisions.book_to_account)."""
+        booked = set(await apply_rule_decisions(self.session, self.user, ruled.bookings))
+        for row in rows:
+            if row["id"] in booked:
+                if row["candidates"] and row["candidates"] != "[]":
+                    report.to_review -= 1
+                else:
+                    report.unmatched -= 1
+                row.update(state=BOOKED, link=BOOKED_LINK)
+        return booked
+
+    async def _line_events(
+        self, ctx: _Booking, rows: list[dict[str, Any]], evented: set[int]
+    ) -> None:
         """Count the chunk's lines for their statements' events; one event per line matched
         (payloads.LINE_EVENTS), from the rows just stored. Lines left in review are no change
         beyond their statement's import: its event counts them."""
@@ -1079,6 +1097,6 @@ class BankExtractService:
         for row in rows:
             kind = outcome(row["state"], row["link"])
             ctx.outcomes.setdefault(row["statement_id"], Counter())[kind] += 1
-            if kind != "review":
+            if kind != "review" and row["id"] not in evented:
                 changes.append(payloads.bank_line_change(row))
         await outbox.emit(self.session, self.user, changes)
