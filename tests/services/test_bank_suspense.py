@@ -214,7 +214,9 @@ async def test_opening_balance_once_per_journal(db):
     assert await ledger_balance(db, "1000") == -5000
     with pytest.raises(InputError, match="--amount"):
         await journals(db, "book_opening_balance", "BNK1", "2026-01-01", "abc")
-    with pytest.raises(RuleViolation, match="zero"):
+    zero = await journals(db, "book_opening_balance", "CSH1", "2026-01-01", "0")
+    assert (zero.amount, zero.entry) == ("0.00", None)  # recorded, no entry
+    with pytest.raises(RuleViolation, match="already has its opening balance 0.00"):
         await journals(db, "book_opening_balance", "CSH1", "2026-01-01", "0")
 
 

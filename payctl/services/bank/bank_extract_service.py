@@ -732,7 +732,7 @@ class BankExtractService:
         """The first statement of a journal that opens at a balance other than zero, while no
         opening balance is booked: book it (``book_opening``) or say how, never silently."""
         j = await lookups.journal(self.session, journal)
-        if await opening_balance.booked(self.session, j.id) is not None:
+        if await opening_balance.is_booked(self.session, j.id):
             return
         first = await opening_balance.first_opening(self.session, j.id)
         if (

@@ -5,8 +5,8 @@ lines and the bank balance"), in a handful of aggregate queries:
     (review and ignored): money in waits as a credit, money out as a debit; and every
     undecided line is in suspense (a database upgraded from schema 0008 gets its lines booked
     by `payctl init`);
-(b) once the journal's opening balance is booked (`payctl journal opening-balance`; a journal
-    whose first statement opens at zero needs none), the ledger balance of its bank account
+(b) once the journal's opening balance is booked (`payctl journal opening-balance`, zero
+    included: opening_balance.py), the ledger balance of its bank account
     equals the opening balance plus every imported line, and equals the closing balance of
     its last statement when that statement carries one and no line is later.
 
@@ -31,14 +31,15 @@ from payctl.db.models import (
     JournalEntry,
     JournalLine,
     Payment,
+    Setting,
 )
 from payctl.domain.enums import AccountRole, PaymentState
 from payctl.domain.money import format_amount
 from payctl.services.bank import suspense
-from payctl.services.ledger.entries import live_entry
+from payctl.services.ledger import opening_balance
 
 Finding = tuple[str, str, str]  # (code, object, message)
-OPENING = "opening_balance"  # journal_entries.source_type of an opening balance
+OPENING = opening_balance.SOURCE
 
 
 @dataclass
@@ -49,7 +50,6 @@ class _Journal:
     ledger_bank: int = 0
     ledger_suspense: int = 0
     opening: int = 0
-    has_opening: bool = False
     lines: int = 0  # sum of every line in the journal's currency
     undecided: int = 0
     not_in_suspense: list[int] = field(default_factory=lambda: [0, 0])  # count, sum
@@ -80,10 +80,15 @@ async def findings(session: AsyncSession) -> list[Finding]:
     await _lines(session, journals)
     out: list[Finding] = []
     closing = await _last_closing(session)
-    zero_start = await _opens_at_zero(session)
+    opened = {
+        k[len(opening_balance.KEY) :]
+        for k in await session.scalars(
+            select(Setting.key).where(Setting.key.like(f"{opening_balance.KEY}%"))
+        )
+    }
     for jid, j in sorted(journals.items(), key=lambda kv: kv[1].code):
         out += _suspense_findings(j, suspense_id)
-        if j.has_opening or jid in zero_start:
+        if str(jid) in opened:
             out += _bank_findings(j, closing.get(jid))
     return out
 
@@ -109,13 +114,6 @@ async def _ledger(
                 j.opening += int(amount or 0)
         if suspense_id is not None and account_id == suspense_id:
             j.ledger_suspense += int(amount or 0)
-    for (jid,) in await session.execute(
-        select(JournalEntry.journal_id)
-        .where(JournalEntry.source_type == OPENING, live_entry())
-        .distinct()
-    ):
-        if jid in journals:
-            journals[jid].has_opening = True
 
 
 async def _lines(session: AsyncSession, journals: dict[int, _Journal]) -> None:
@@ -179,20 +177,6 @@ async def _last_closing(session: AsyncSession) -> dict[int, tuple[int, object, i
         .order_by(BankStatement.closing_date, BankStatement.id)
     )
     return {jid: (sid, day, int(bal or 0)) for jid, sid, day, bal in rows}
-
-
-async def _opens_at_zero(session: AsyncSession) -> set[int]:
-    """Journals whose first statement (by date) opens at zero: they need no opening entry."""
-    first: dict[int, int | None] = {}
-    for jid, balance in await session.execute(
-        select(BankStatement.journal_id, BankStatement.opening_balance).order_by(
-            BankStatement.journal_id,
-            func.coalesce(BankStatement.opening_date, BankStatement.closing_date),
-            BankStatement.id,
-        )
-    ):
-        first.setdefault(jid, balance)
-    return {jid for jid, balance in first.items() if balance == 0}
 
 
 def _suspense_findings(j: _Journal, suspense_id: int | None) -> list[Finding]:

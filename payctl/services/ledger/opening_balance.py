@@ -1,10 +1,11 @@
 """A journal's opening balance: what its bank account held before its first imported line.
 
 Booked once per journal against the opening balance equity account (role ``opening_equity``):
-a positive balance Dr bank / Cr opening equity, a negative one the reverse. From then on
-`payctl check` holds the journal's bank account to its statements (bank_balance_check.py). A
-second booking is refused; ``replace`` reverses the first (on its own date) and books the new
-one, both audited.
+a positive balance Dr bank / Cr opening equity, a negative one the reverse, zero no entry. The
+setting ``opening_balance:<journal id>`` (``DATE AMOUNT``) records that it is booked (zero
+included): from then on `payctl check` holds the journal's bank account to its statements
+(bank_balance_check.py). A second booking is refused; ``replace`` reverses the first (on its
+own date) and books the new one, both audited.
 """
 
 from __future__ import annotations
@@ -15,16 +16,21 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.models import BankStatement, Journal, JournalEntry, JournalLine
+from payctl.db.models import BankStatement, Journal, JournalEntry
 from payctl.domain.enums import AccountRole
 from payctl.domain.journal import Line
 from payctl.domain.money import format_amount, from_minor
 from payctl.errors import RuleViolation
 from payctl.services.events import outbox
 from payctl.services.events.outbox import Change
-from payctl.services.ledger import audit, entries
+from payctl.services.ledger import audit, entries, settings
 
 SOURCE = "opening_balance"  # journal_entries.source_type
+KEY = "opening_balance:"  # + journal id: the settings row saying the opening balance is booked
+
+
+def key(journal_id: int) -> str:
+    return f"{KEY}{journal_id}"
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,12 @@ class OpeningBalance:
     date: dt.date
     amount: str  # decimal text
     currency: str
-    entry: str  # the entry's number
+    entry: str | None  # the entry's number (None: a balance of zero books no entry)
     replaced: str | None  # the number of the entry it replaced
+
+
+async def is_booked(session: AsyncSession, journal_id: int) -> bool:
+    return await settings.get(session, key(journal_id)) is not None
 
 
 async def booked(session: AsyncSession, journal_id: int) -> JournalEntry | None:
@@ -46,15 +56,6 @@ async def booked(session: AsyncSession, journal_id: int) -> JournalEntry | None:
             entries.live_entry(),
         )
     )
-
-
-async def _amount_of(session: AsyncSession, entry: JournalEntry, bank: int) -> int:
-    rows = await session.execute(
-        select(JournalLine.debit, JournalLine.credit).where(
-            JournalLine.entry_id == entry.id, JournalLine.account_id == bank
-        )
-    )
-    return sum(int(d) - int(c) for d, c in rows)
 
 
 async def first_opening(session: AsyncSession, journal_id: int) -> BankStatement | None:
@@ -81,26 +82,29 @@ async def book(
     cur = journal.currency
     if journal.account_id is None:
         raise RuleViolation(f"journal {journal.code} has no bank account to open")
-    if amount == 0:
-        raise RuleViolation("--amount: an opening balance of zero needs no booking")
     equity = (await entries.account_roles(session)).get(AccountRole.OPENING_EQUITY)
     if equity is None:
         raise RuleViolation(
             "the chart has no opening balance equity account: create one with `payctl account "
             "create CODE --name 'Opening balance equity' --type equity --role opening_equity`"
         )
+    recorded = await settings.get(session, key(journal.id))
     old = await booked(session, journal.id)
-    if old is not None and not replace:
-        was = await _amount_of(session, old, journal.account_id)
+    if recorded is not None and not replace:
+        day_was, _, minor_was = recorded.partition(" ")
         raise RuleViolation(
-            f"journal {journal.code} already has its opening balance {format_amount(was, cur)} "
-            f"on {old.date} (entry {old.number}): to correct it, run the command again with "
-            "--replace (its entry is reversed and the new one booked)"
+            f"journal {journal.code} already has its opening balance "
+            f"{format_amount(int(minor_was or 0), cur)} on {day_was}"
+            f"{f' (entry {old.number})' if old is not None else ''}: to correct it, run the "
+            "command again with --replace (its entry is reversed and the new one booked)"
         )
     replaced = None
     if old is not None:
         await entries.reverse_entries(session, [old.id], user, on=old.date)
         replaced = old
+    await settings.put(session, key(journal.id), f"{day.isoformat()} {amount}")
+    if amount == 0:  # nothing to book: the setting says the journal opens at zero
+        return await _recorded(session, user, journal, day, amount, None, replaced)
     label = f"Opening balance of {journal.code}"
     value = abs(amount)
     bank = journal.account_id
@@ -124,13 +128,27 @@ async def book(
         ],
         user,
     )
-    data = {
+    return await _recorded(session, user, journal, day, amount, posted, replaced)
+
+
+async def _recorded(
+    session: AsyncSession,
+    user: str,
+    journal: Journal,
+    day: dt.date,
+    amount: int,
+    posted: entries.PostedEntry | None,
+    replaced: JournalEntry | None,
+) -> OpeningBalance:
+    """The event and audit record of a booked opening balance, and what the caller shows."""
+    cur = journal.currency
+    data: dict[str, object] = {
         "journal_id": journal.id,
         "date": day.isoformat(),
         "amount": str(from_minor(amount, cur)),
         "currency": cur,
-        "entry_id": posted.id,
-        "entry_number": posted.number,
+        "entry_id": posted.id if posted else None,
+        "entry_number": posted.number if posted else None,
     }
     if replaced is not None:
         data["replaced_entry_id"] = replaced.id
@@ -148,6 +166,6 @@ async def book(
         day,
         str(from_minor(amount, cur)),
         cur,
-        posted.number,
+        posted.number if posted else None,
         replaced.number if replaced is not None else None,
     )
