@@ -375,6 +375,10 @@ class BankLine(Base):
     # The entry that holds this line in the bank suspense account while it is undecided
     # (review or ignored; services/bank/suspense.py); NULL once a decision released it.
     suspense_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    # An internal transfer: the journal the money went to (or came from), and the line on
+    # that journal's statement it is paired with once both have arrived.
+    transfer_journal_id: Mapped[int | None] = mapped_column(ForeignKey("journals.id"))
+    transfer_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -58,6 +58,7 @@ class AccountRole(StrEnum):
     PURCHASES = "purchases"
     PAYMENT_DIFFERENCES = "payment_differences"
     OPENING_EQUITY = "opening_equity"
+    INTERNAL_TRANSFER = "internal_transfer"
 
 
 class AccountType(StrEnum):

@@ -25,6 +25,7 @@ CHART = [
     ("1100", "Accounts receivable", AccountType.ASSET, AccountRole.RECEIVABLE),
     ("2000", "Accounts payable", AccountType.LIABILITY, AccountRole.PAYABLE),
     ("3000", "Opening balance equity", AccountType.EQUITY, AccountRole.OPENING_EQUITY),
+    ("1095", "Internal transfers", AccountType.ASSET, AccountRole.INTERNAL_TRANSFER),
     ("4000", "Sales", AccountType.INCOME, AccountRole.SALES),
     ("5000", "Purchases", AccountType.EXPENSE, AccountRole.PURCHASES),
     ("6900", "Payment differences", AccountType.EXPENSE, AccountRole.PAYMENT_DIFFERENCES),

@@ -56,7 +56,7 @@ from payctl.importers.bank import (
 )
 from payctl.importers.values import exact_amount
 from payctl.services import lookups
-from payctl.services.bank import suspense
+from payctl.services.bank import suspense, transfers
 from payctl.services.bank.bank_posting import (
     BankPosting,
     NewLinePayment,
@@ -1076,7 +1076,10 @@ class BankExtractService:
     ) -> set[int]:
         """Book the stored lines a rule books to an account; their ids. They never wait in
         suspense, and their events are the booking's own (BankDecisions.book_to_account)."""
-        booked = set(await apply_rule_decisions(self.session, self.user, ruled.bookings))
+        own = await self._own_transfers(rows)
+        report.ruled.update(d.rule for d in own)
+        decisions = ruled.bookings + own
+        booked = set(await apply_rule_decisions(self.session, self.user, decisions))
         for row in rows:
             if row["id"] in booked:
                 if row["candidates"] and row["candidates"] != "[]":
@@ -1085,6 +1088,43 @@ class BankExtractService:
                     report.unmatched -= 1
                 row.update(state=BOOKED, link=BOOKED_LINK)
         return booked
+
+    async def _own_transfers(self, rows: list[dict[str, Any]]) -> list[RuleDecision]:
+        """Lines nothing decided whose counterparty account is another own journal's: internal
+        transfers to (from) that journal, without any rule (transfers.py)."""
+        open_rows = [
+            r
+            for r in rows
+            if r["state"] == "review" and r["rule"] is None and r["counterparty_account"]
+        ]
+        if not open_rows:
+            return []
+        own = await transfers.own_accounts(self.session)
+        codes = dict((await self.session.execute(select(Journal.id, Journal.code))).all())
+        out = []
+        for r in open_rows:
+            other = transfers.journal_of(r["counterparty_account"], r["journal_id"], own)
+            if other is None:
+                continue
+            reason = (
+                f"counterparty account {r['counterparty_account']} is journal "
+                f"{codes[other]}'s: an internal transfer"
+            )
+            out.append(
+                RuleDecision(
+                    r["id"],
+                    r["journal_id"],
+                    transfers.LINK,
+                    Action.TRANSFER,
+                    codes[other],
+                    None,
+                    reason,
+                    r["amount"],
+                    r["currency"],
+                    r["booking_date"],
+                )
+            )
+        return out
 
     async def _line_events(
         self, ctx: _Booking, rows: list[dict[str, Any]], evented: set[int]

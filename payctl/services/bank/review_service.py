@@ -24,7 +24,7 @@ from payctl.domain.enums import (
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
-from payctl.services.bank import suspense
+from payctl.services.bank import suspense, transfers
 from payctl.services.bank.bank_posting import BankPosting, Reconciliation
 from payctl.services.bank.decisions import BOOKED, BankDecisions
 from payctl.services.bank.matching_data import booked_on_bank
@@ -318,6 +318,7 @@ class ReviewService:
             raise RuleViolation(f"bank line {line.id} is not matched")
         payment_id, link = line.payment_id, line.link
         if line.state == BOOKED:
+            await transfers.unpair(self.session, line)
             done = await BankDecisions(self.session, self.user).undo(line)
         else:
             done = await BankPosting(self.session, self.user).undo(line, reason)

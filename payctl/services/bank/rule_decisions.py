@@ -12,8 +12,9 @@ undecided and records the decision on the line (its ``rule`` and ``reason``):
   account, and becomes ``booked`` with the rule's name and reason. An account a line may not
   be booked to (``BankDecisions.postable_account``) leaves the line in review, its reason
   saying why;
-- TRANSFER: the line stays in review with the rule's proposal as its reason ("rule 'to
-  savings' proposes a transfer to BNK2: …"), and a person accepts it.
+- TRANSFER: the line is booked as an internal transfer to the rule's journal and paired with
+  its other half once that has arrived (services/bank/transfers.py). A line whose
+  counterparty account is another own journal's is such a transfer without any rule.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.models import BankLine, Journal
 from payctl.domain.bank_rules import Action
 from payctl.errors import PayctlError
+from payctl.services.bank import transfers
 from payctl.services.bank.decisions import BankDecisions
 
 
@@ -48,7 +50,7 @@ class RuleDecision:
     date: dt.date
 
 
-BOOKED_BY_SERVICE = (Action.ACCOUNT,)
+BOOKED_BY_SERVICE = (Action.ACCOUNT,)  # TRANSFER: transfers.book_transfers
 
 
 async def apply_rule_decisions(
@@ -57,9 +59,10 @@ async def apply_rule_decisions(
     """Book the ACCOUNT decisions of stored lines (in the caller's transaction); the ids of
     the lines booked (the caller leaves the others in review, their reason the rule's
     proposal, and books them into suspense)."""
+    booked = await _transfers(session, user, decisions)
     todo = [d for d in decisions if d.action in BOOKED_BY_SERVICE and d.target is not None]
     if not todo:
-        return []
+        return booked
     booking = BankDecisions(session, user)
     lines = {
         ln.id: ln
@@ -68,7 +71,6 @@ async def apply_rule_decisions(
         )
     }
     ledger = await _ledgers(session, {d.journal_id for d in todo})
-    booked: list[int] = []
     by_account: dict[str, list[RuleDecision]] = defaultdict(list)
     for d in todo:
         by_account[str(d.target)].append(d)
@@ -94,6 +96,28 @@ async def apply_rule_decisions(
             booked += [line.id for line in members]
     await session.flush()
     return sorted(booked)
+
+
+async def _transfers(
+    session: AsyncSession, user: str, decisions: Sequence[RuleDecision]
+) -> list[int]:
+    """Book the TRANSFER decisions (target: the other journal's code)."""
+    wanted = [d for d in decisions if d.action is Action.TRANSFER and d.target is not None]
+    if not wanted:
+        return []
+    ids = {
+        code.upper(): jid for jid, code in await session.execute(select(Journal.id, Journal.code))
+    }
+    ledger = await _ledgers(session, {d.journal_id for d in wanted})
+    todo = [
+        transfers.TransferDecision(d.line_id, ids[str(d.target).upper()], d.rule, d.reason)
+        for d in wanted
+        if str(d.target).upper() in ids
+        and d.amount != 0
+        and ledger.get(d.journal_id) == d.currency
+        and ids[str(d.target).upper()] != d.journal_id
+    ]
+    return await transfers.book_transfers(session, user, todo)
 
 
 async def _ledgers(session: AsyncSession, journal_ids: set[int]) -> dict[int, str]:

@@ -759,6 +759,13 @@ class IntegrityService:
         (bank_balance_check.py)."""
         return [Violation(*f) for f in await bank_balance_check.findings(self.session)]
 
+    async def _transfers(self) -> list[Violation]:
+        """The internal transfer account holds the transfers on their way; pairs are one
+        amount out and in (services/bank/transfers.py)."""
+        from payctl.services.bank import transfers
+
+        return [Violation(*f) for f in await transfers.findings(self.session)]
+
     async def _audit_chain(self) -> list[Violation]:
         c = AuditRecord.__table__.c
         records = await self._rows(
@@ -811,6 +818,10 @@ CHECKS = (
     Check(
         "bank suspense and bank balances follow the bank lines",
         IntegrityService._bank_balances,
+    ),
+    Check(
+        "internal transfers on their way equal the transfer account",
+        IntegrityService._transfers,
     ),
     Check("audit chain intact", IntegrityService._audit_chain),
     Check(

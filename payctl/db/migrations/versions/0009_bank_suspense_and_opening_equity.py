@@ -10,7 +10,10 @@ Create Date: 2026-12-06 23:00:00
   still undecided into suspense right after this migration (through the service layer, so the
   entries get their numbers from the journals' sequences like every other entry); `payctl
   check` names the lines still waiting for that.
-- The account role ``opening_equity`` (the counterpart of a journal's opening balance, `payctl
+- ``bank_lines.transfer_journal_id`` and ``transfer_line_id``: an internal transfer's other
+  journal, and the line there it is paired with (payctl/services/bank/transfers.py).
+- The account role ``internal_transfer`` (transfers on their way between two own journals;
+  ``1095 Internal transfers`` in a chart without one) and the role ``opening_equity`` (the counterpart of a journal's opening balance, `payctl
   journal opening-balance`): the CHECK constraint of ``accounts.role`` takes the new value
   (SQLite rebuilds the table, following https://sqlite.org/lang_altertable.html, foreign keys
   off as payctl.db.schema runs every migration), and a chart without an account in that role
@@ -41,9 +44,13 @@ OLD_ROLES = (
     "purchases",
     "payment_differences",
 )
-NEW_ROLES = (*OLD_ROLES, "opening_equity")
+NEW_ROLES = (*OLD_ROLES, "opening_equity", "internal_transfer")
 CHECK = "ck_accounts_account_role"
 FK = "fk_bank_lines_suspense_entry_id_journal_entries"
+TRANSFER_FKS = (
+    ("transfer_journal_id", "fk_bank_lines_transfer_journal_id_journals", "journals"),
+    ("transfer_line_id", "fk_bank_lines_transfer_line_id_bank_lines", "bank_lines"),
+)
 
 _accounts = sa.table(
     "accounts",
@@ -65,6 +72,11 @@ def upgrade() -> None:
             "ALTER TABLE bank_lines ADD COLUMN suspense_entry_id INTEGER "
             f"CONSTRAINT {FK} REFERENCES journal_entries (id)"
         )
+        for column, fk, table in TRANSFER_FKS:
+            bind.exec_driver_sql(
+                f"ALTER TABLE bank_lines ADD COLUMN {column} INTEGER "
+                f"CONSTRAINT {fk} REFERENCES {table} (id)"
+            )
         _sqlite_role_check(bind)
     else:
         op.add_column("bank_lines", sa.Column("suspense_entry_id", sa.Integer(), nullable=True))
@@ -72,23 +84,24 @@ def upgrade() -> None:
         op.create_foreign_key(
             op.f(FK), "bank_lines", "journal_entries", ["suspense_entry_id"], ["id"]
         )
+        for column, fk, table in TRANSFER_FKS:
+            op.add_column("bank_lines", sa.Column(column, sa.Integer(), nullable=True))
+            op.create_foreign_key(op.f(fk), "bank_lines", table, [column], ["id"])
         op.drop_constraint(op.f(CHECK), "accounts", type_="check")
         op.create_check_constraint(op.f(CHECK), "accounts", f"role IN ({_in_list(NEW_ROLES)})")
-    _opening_account(bind)
+    _role_account(bind, "opening_equity", "Opening balance equity", "equity", "3000", "OB")
+    _role_account(bind, "internal_transfer", "Internal transfers", "asset", "1095", "TR")
 
 
-def _opening_account(bind: Any) -> None:
-    if bind.execute(sa.select(_accounts.c.code).where(_accounts.c.role == "opening_equity")).first():
+def _role_account(bind: Any, role: str, name: str, type_: str, code: str, tag: str) -> None:
+    """A chart without an account in ``role`` gets one (``code``, else a tagged code)."""
+    if bind.execute(sa.select(_accounts.c.code).where(_accounts.c.role == role)).first():
         return
     if not bind.execute(sa.select(_accounts.c.code).limit(1)).first():
         return  # never seeded: `payctl init` creates the whole chart
     taken = set(bind.execute(sa.select(_accounts.c.code)).scalars())
-    code = next(c for c in ("3000", "3000-OB", "3999-OB") if c not in taken)
-    bind.execute(
-        sa.insert(_accounts).values(
-            code=code, name="Opening balance equity", type="equity", role="opening_equity"
-        )
-    )
+    free = next(c for c in (code, f"{code}-{tag}", f"{code[0]}999-{tag}") if c not in taken)
+    bind.execute(sa.insert(_accounts).values(code=free, name=name, type=type_, role=role))
 
 
 def _sqlite_role_check(bind: Any) -> None:
