@@ -13,7 +13,7 @@ from tests.conftest import payctl
 from tests.conftest import payctl_json as js
 from tests.services.test_bank_import import jsonl, row
 
-BNK1_IBAN = "DE89370400440532013000"
+BNK1_IBAN = "DE02120300000000202051"
 BNK2_IBAN = "BE68539007547034"
 
 
