@@ -99,6 +99,14 @@ def accept(
         str | None,
         typer.Option("--label", help="Label of the booking (with --account)."),
     ] = None,
+    transfer: Annotated[
+        str | None,
+        typer.Option(
+            "--transfer",
+            help="An internal transfer to (or from) this own journal, e.g. BNK2: booked "
+            "through the internal transfer account and paired with its other half.",
+        ),
+    ] = None,
 ) -> None:
     """Accept a line: its best candidate, the invoice(s), payment or partner you name, or
     book it to an account (--account). The line leaves the bank suspense account.
@@ -106,6 +114,8 @@ def accept(
     Example: payctl review accept 42 --invoice INV/2026/0007
 
     Example: payctl review accept 43 --account 6270 --label "bank fees March"
+
+    Example: payctl review accept 44 --transfer BNK2
     """
     from payctl.domain.allocations import parse_allocation
     from payctl.services.bank.review_service import ReviewService
@@ -113,7 +123,7 @@ def accept(
     invoices = [parse_allocation(s, "--invoice", amount_required=False) for s in invoice or []]
     outcome = run(
         lambda s: ReviewService(s, user()).accept(
-            line, invoices, payment, partner, auto_confirm, account, label
+            line, invoices, payment, partner, auto_confirm, account, label, transfer
         )
     )
     render.line(outcome.message)

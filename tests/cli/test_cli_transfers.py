@@ -95,3 +95,27 @@ def test_a_rule_books_a_transfer(tmp_path):
     assert items[out]["state"] == "booked" and items[out]["reason"].startswith("rule 'sweep'")
     assert items[into]["state"] == "review"  # nothing says it is a transfer: a person decides
     assert transfer_balance() == "250.00"
+    done = payctl("review", "accept", str(into), "--transfer", "BNK1").stdout
+    assert done == f"bank line {into} booked as a transfer from BNK1, paired with bank line {out}\n"
+    assert transfer_balance() == "0.00"
+
+
+def test_accept_as_a_transfer_by_hand_and_bad_input():
+    imp("BNK1", row("-90.00", day="2026-03-02", text="?"))
+    (line,) = lines()
+    refused_line = payctl("review", "accept", str(line), "--transfer", "BNK1", code=1).stderr
+    assert "a transfer goes to another journal" in refused_line
+    assert (
+        "unknown journal 'NOPE'"
+        in payctl("review", "accept", str(line), "--transfer", "NOPE", code=1).stderr
+    )
+    assert (
+        "leave out"
+        in payctl(
+            "review", "accept", str(line), "--transfer", "BNK2", "--account", "6900", code=2
+        ).stderr
+    )
+    assert lines()[line]["state"] == "review"
+    out = payctl("review", "accept", str(line), "--transfer", "BNK2").stdout
+    assert "waits on the transfer account for its other half" in out
+    assert transfer_balance() == "90.00"

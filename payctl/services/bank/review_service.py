@@ -26,7 +26,7 @@ from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
 from payctl.services.bank import suspense, transfers
 from payctl.services.bank.bank_posting import BankPosting, Reconciliation
-from payctl.services.bank.decisions import BOOKED, BankDecisions
+from payctl.services.bank.decisions import BOOKED, MANUAL, BankDecisions
 from payctl.services.bank.matching_data import booked_on_bank
 from payctl.services.events import outbox, payloads
 from payctl.services.ledger import audit
@@ -135,13 +135,22 @@ class ReviewService:
         auto_confirm: bool = False,
         account: str | None = None,
         label: str | None = None,
+        transfer: str | None = None,
     ) -> ReviewOutcome:
         """Decide a line in review (or ignored): the payment it settles, the invoice(s) or
-        partner a new payment is made for, or (``account``) the account it is booked to. The
-        line leaves the bank suspense account (suspense.release) in the same transaction."""
+        partner a new payment is made for, (``account``) the account it is booked to, or
+        (``transfer``) the own journal it is an internal transfer to or from. The line leaves
+        the bank suspense account (suspense.release) in the same transaction."""
         line = await self._line(line_id)
         if line.state not in suspense.UNDECIDED:
             raise RuleViolation(f"bank line {line.id} is already {line.state}")
+        if transfer is not None:
+            if invoices or payment or partner or account is not None:
+                raise InputError(
+                    "--transfer books the line as an internal transfer: leave out --invoice, "
+                    "--payment, --partner and --account"
+                )
+            return await self._transfer(line, transfer)
         if account is not None:
             if invoices or payment or partner:
                 raise InputError(
@@ -282,6 +291,29 @@ class ReviewService:
         await self.session.flush()
         await self._audit(line, "accept", {"payment_id": payment.id, "entry_id": entry_id})
         return ReviewOutcome(line.id, "reconciled", label, f"bank line {line.id} settles {label}")
+
+    async def _transfer(self, line: BankLine, journal: str) -> ReviewOutcome:
+        other = await lookups.journal(self.session, journal)
+        if other.id == line.journal_id:
+            raise RuleViolation(
+                f"--transfer: bank line {line.id} is on journal {other.code} already: a "
+                "transfer goes to another journal"
+            )
+        way = "to" if line.amount < 0 else "from"
+        reason = f"transfer {way} {other.code} by {self.user}"
+        decision = transfers.TransferDecision(line.id, other.id, MANUAL, reason)
+        await transfers.book_transfers(self.session, self.user, [decision])
+        paired = (
+            f", paired with bank line {line.transfer_line_id}"
+            if line.transfer_line_id is not None
+            else ": it waits on the transfer account for its other half"
+        )
+        return ReviewOutcome(
+            line.id,
+            "transfer",
+            None,
+            f"bank line {line.id} booked as a transfer {way} {other.code}{paired}",
+        )
 
     async def _book(self, line: BankLine, code: str, label: str | None) -> ReviewOutcome:
         decisions = BankDecisions(self.session, self.user)
