@@ -93,14 +93,18 @@ def test_upgrade_books_the_undecided_lines_of_an_old_database(db_url, monkeypatc
             opening = await s.scalar(
                 select(m.Account.code).where(m.Account.role == "opening_equity")
             )
+            transfer = await s.scalar(
+                select(m.Account.code).where(m.Account.role == "internal_transfer")
+            )
         return (
             await current_revision(db.engine),
             held,
             opening,
+            transfer,
             await ledger_balance(db, "1090"),
         )
 
-    assert on_database(db_url, state) == (SCHEMA_HEAD, 2, "3000", -(9900 - 500))
+    assert on_database(db_url, state) == (SCHEMA_HEAD, 2, "3000", "1095", -(9900 - 500))
 
 
 def test_review_accept_account_from_the_command_line(init_url, monkeypatch):
