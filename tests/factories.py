@@ -75,11 +75,52 @@ async def sequence_counters(session: Any) -> list[Any]:
 @contextmanager
 def payctl_before_outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Today's services building a database at a revision before 0008, as the payctl of that
-    time did: without writing events (that database has no outbox table yet)."""
+    time did: without writing events (that database has no outbox table yet), and as before
+    0009 (payctl_before_suspense)."""
 
     async def no_events(*_args: Any, **_kwargs: Any) -> None:
         return None
 
-    with monkeypatch.context() as old:
+    with monkeypatch.context() as old, payctl_before_suspense(monkeypatch):
         old.setattr(outbox, "emit", no_events)
+        yield
+
+
+@contextmanager
+def payctl_before_suspense(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Today's services building a database at a revision before 0009, as the payctl of that
+    time did: undecided bank lines book nothing (no bank_lines.suspense_entry_id yet: the review
+    queue loads its line without that column, enough for `review ignore`), and the chart has
+    no opening balance equity account (its role is not allowed yet)."""
+    from sqlalchemy.orm import defer
+
+    from payctl.domain.enums import AccountRole
+    from payctl.services import setup_service
+    from payctl.services.bank import suspense
+    from payctl.services.bank.review_service import ReviewService
+
+    async def line_before_0009(self: ReviewService, line_id: int | str) -> m.BankLine:
+        line = await self.session.scalar(
+            select(m.BankLine)
+            .where(m.BankLine.id == int(str(line_id).lstrip("#")))
+            .options(defer(m.BankLine.suspense_entry_id, raiseload=True))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert line is not None
+        return line
+
+    async def nothing_booked(*_args: Any, **_kwargs: Any) -> dict[int, int]:
+        return {}
+
+    async def none_pending(*_args: Any, **_kwargs: Any) -> int:
+        return 0
+
+    new_roles = (AccountRole.OPENING_EQUITY, AccountRole.INTERNAL_TRANSFER)  # schema 0009's
+    chart = [a for a in setup_service.CHART if a[3] not in new_roles]
+    with monkeypatch.context() as old:
+        old.setattr(suspense, "book", nothing_booked)
+        old.setattr(suspense, "book_pending", none_pending)
+        old.setattr(setup_service, "CHART", chart)
+        old.setattr(ReviewService, "_line", line_before_0009)
         yield

@@ -55,6 +55,14 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Match and report, write nothing.")
     ] = False,
+    book_opening: Annotated[
+        bool,
+        typer.Option(
+            "--book-opening",
+            help="Book the journal's opening balance from its first statement (when none is "
+            "booked yet); without it the report says how to book it.",
+        ),
+    ] = False,
     rules: Annotated[
         str | None,
         typer.Option(
@@ -80,7 +88,8 @@ def import_(
 
     Lines that match well become draft payments (or posted ones with --auto-confirm) or
     reconcile posted payments; the rest wait in `payctl review list`. Importing a file again
-    adds nothing. Each file is its own transaction. Lines still undecided go to the rules
+    adds nothing. Each file is its own transaction. Every line is booked: the undecided
+    ones wait in the bank suspense account. Lines still undecided go to the rules
     file (`payctl rules check`), in its order, first match wins. A directory imports its bank
     files in name order; with --archive / --failed each is moved once decided, so a nightly
     run never takes a file twice. Exit 2 when a file failed.
@@ -101,6 +110,7 @@ def import_(
         profile,
         auto_confirm,
         dry_run,
+        book_opening=book_opening,
         rules=rules,
         default_rules=not no_rules,
         archive=archive,
@@ -128,6 +138,8 @@ def import_(
         ]
         render.rows(shown, COLUMNS, title="Import")
     for row in rows:
+        if row.get("opening_balance"):
+            render.message(f"{row['file']}: {row['opening_balance']}")
         for change in row.get("changes") or []:
             render.message(f"warning: {row['file']}: {changed_line(change)}")
         for warning in row.get("warnings") or []:

@@ -1,4 +1,5 @@
-"""`payctl journal list|create|update` and `payctl account list`."""
+"""`payctl journal list|create|update|opening-balance` and `payctl account
+list|create|update`."""
 
 from __future__ import annotations
 
@@ -70,6 +71,97 @@ def journal_create(
     render.record(plain(view), JOURNAL_COLUMNS, title=f"Journal {view.code}")
 
 
+@journal_app.command("opening-balance")
+def journal_opening_balance(
+    code: Annotated[str, typer.Argument(help="The journal, e.g. BNK1.")],
+    date: Annotated[str, typer.Option("--date", help="The day of the balance (YYYY-MM-DD).")],
+    amount: Annotated[
+        str,
+        typer.Option("--amount", help="What the bank account held then (negative: overdrawn)."),
+    ],
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Reverse the opening balance booked before; book this."),
+    ] = False,
+    format_: FormatOpt = None,
+) -> None:
+    """Book a journal's opening balance against the opening balance equity account (once per
+    journal; --replace corrects it). From then on `payctl check` holds the journal's bank
+    account to its statements.
+
+    Example: payctl journal opening-balance BNK1 --date 2026-01-01 --amount 12500.00
+    """
+    use_format(format_)
+    from payctl.services.ledger.journal_service import JournalService
+    from payctl.services.views import plain
+
+    view = run(
+        lambda s: JournalService(s, user()).book_opening_balance(code, date, amount, replace)
+    )
+    render.record(
+        plain(view),
+        [
+            ("journal", "Journal"),
+            ("date", "Date"),
+            ("amount", "Amount"),
+            ("currency", "Currency"),
+            ("entry", "Entry"),
+            ("replaced", "Replaced entry"),
+        ],
+        title=f"Opening balance of {view.journal}",
+    )
+
+
+ACCOUNT_COLUMNS = [("code", "Code"), ("name", "Name"), ("type", "Type"), ("role", "Role")]
+TypeHelp = "asset, liability, income, expense or equity."
+RoleHelp = (
+    "What payctl uses the account for (bank, cash, outstanding_receipts, outstanding_payments, "
+    "receivable, payable, bank_suspense, sales, purchases, payment_differences, "
+    "opening_equity); each role is held by one account."
+)
+
+
+@account_app.command("create")
+def account_create(
+    code: Annotated[str, typer.Argument(help="The account's code, e.g. 6270.")],
+    name: Annotated[str, typer.Option("--name", help="Display name.")],
+    type: Annotated[str, typer.Option("--type", help=TypeHelp)],
+    role: Annotated[str | None, typer.Option("--role", help=RoleHelp)] = None,
+    format_: FormatOpt = None,
+) -> None:
+    """Add an account to the chart (e.g. for bank fees, salaries, taxes, interest).
+
+    Example: payctl account create 6270 --name "Bank fees" --type expense
+    """
+    use_format(format_)
+    from payctl.services.ledger.journal_service import JournalService
+    from payctl.services.views import plain
+
+    view = run(lambda s: JournalService(s, user()).create_account(code, name, type, role))
+    render.record(plain(view), ACCOUNT_COLUMNS, title=f"Account {view.code}")
+
+
+@account_app.command("update")
+def account_update(
+    code: Annotated[str, typer.Argument(help="The account's code.")],
+    name: Annotated[str | None, typer.Option("--name", help="New display name.")] = None,
+    type: Annotated[str | None, typer.Option("--type", help=TypeHelp)] = None,
+    role: Annotated[str | None, typer.Option("--role", help=RoleHelp)] = None,
+    no_role: Annotated[bool, typer.Option("--no-role", help="Take its role away.")] = False,
+    format_: FormatOpt = None,
+) -> None:
+    """Rename an account, or change its type or role while nothing is posted on it.
+
+    Example: payctl account update 6270 --name "Bank charges"
+    """
+    use_format(format_)
+    from payctl.services.ledger.journal_service import JournalService
+    from payctl.services.views import plain
+
+    view = run(lambda s: JournalService(s, user()).update_account(code, name, type, role, no_role))
+    render.record(plain(view), ACCOUNT_COLUMNS, title=f"Account {view.code}")
+
+
 @journal_app.command("update")
 def journal_update(
     code: Annotated[str, typer.Argument(help="The journal's code, e.g. BNK1.")],
@@ -126,8 +218,4 @@ def account_list(format_: FormatOpt = None) -> None:
     from payctl.services.views import plain
 
     items = run(lambda s: JournalService(s, user()).list_accounts())
-    render.rows(
-        [plain(i) for i in items],
-        [("code", "Code"), ("name", "Name"), ("type", "Type"), ("role", "Role")],
-        title="Accounts",
-    )
+    render.rows([plain(i) for i in items], ACCOUNT_COLUMNS, title="Accounts")

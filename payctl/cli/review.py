@@ -49,7 +49,7 @@ def _rows(page: Any) -> list[dict[str, Any]]:
 @app.command("list")
 def list_(
     state: Annotated[
-        str, typer.Option("--state", help="review, ignored, matched or all.")
+        str, typer.Option("--state", help="review, ignored, matched, booked or all.")
     ] = "review",
     limit: LimitOpt = 50,
     offset: OffsetOpt = 0,
@@ -95,24 +95,52 @@ def accept(
         str | None, typer.Option("--partner", help="Partner, for a payment on account.")
     ] = None,
     auto_confirm: Annotated[bool, typer.Option("--auto-confirm", help="Post the payment.")] = False,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--account",
+            help="Book the line to this account instead (bank fees, salaries, taxes, "
+            "interest; see `payctl account list`).",
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option("--label", help="Label of the booking (with --account)."),
+    ] = None,
+    transfer: Annotated[
+        str | None,
+        typer.Option(
+            "--transfer",
+            help="An internal transfer to (or from) this own journal, e.g. BNK2: booked "
+            "through the internal transfer account and paired with its other half.",
+        ),
+    ] = None,
 ) -> None:
-    """Accept a line: its best candidate, or the invoice(s), payment or partner you name.
+    """Accept a line: its best candidate, the invoice(s), payment or partner you name, or
+    book it to an account (--account). The line leaves the bank suspense account.
 
     Example: payctl review accept 42 --invoice INV/2026/0007
+
+    Example: payctl review accept 43 --account 6270 --label "bank fees March"
+
+    Example: payctl review accept 44 --transfer BNK2
     """
     from payctl.domain.allocations import parse_allocation
     from payctl.services.bank.review_service import ReviewService
 
     invoices = [parse_allocation(s, "--invoice", amount_required=False) for s in invoice or []]
     outcome = run(
-        lambda s: ReviewService(s, user()).accept(line, invoices, payment, partner, auto_confirm)
+        lambda s: ReviewService(s, user()).accept(
+            line, invoices, payment, partner, auto_confirm, account, label, transfer
+        )
     )
     render.line(outcome.message)
 
 
 @app.command("ignore")
 def ignore(line: LineArg, reason: ReasonOpt = None) -> None:
-    """Take a line out of the queue without booking anything (fees, internal transfers…).
+    """Take a line out of the queue: it stays in the bank suspense account (decided to wait
+    there). To book it (fees, salaries…) use `review accept LINE --account CODE` instead.
 
     Example: payctl review ignore 42 --reason "bank fee, booked by hand"
     """
@@ -123,10 +151,11 @@ def ignore(line: LineArg, reason: ReasonOpt = None) -> None:
 
 @app.command("unmatch")
 def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
-    """Undo a line's match and put it back in review.
+    """Undo a line's match or booking and put it back in review (and in bank suspense).
 
     A reconciled payment stays posted (the reconciliation is reversed); a payment the match
-    created is deleted while a draft, cancelled (reversal entry) once posted.
+    created is deleted while a draft, cancelled (reversal entry) once posted; a booking to an
+    account is reversed.
 
     Example: payctl review unmatch 42
     """
@@ -141,7 +170,7 @@ def export(
         Path | None, typer.Option("--output", "-o", help="File (default stdout).")
     ] = None,
     state: Annotated[
-        str, typer.Option("--state", help="review, ignored, matched or all.")
+        str, typer.Option("--state", help="review, ignored, matched, booked or all.")
     ] = "review",
     format_: FormatOpt = None,
 ) -> None:

@@ -52,7 +52,7 @@ def init(
         from payctl.services.setup_service import SetupService
 
         await upgrade_to_head(session.bind)
-        return await SetupService(session).seed(currency, if_new=NEW_DATABASE_CURRENCY)
+        return await SetupService(session, user()).seed(currency, if_new=NEW_DATABASE_CURRENCY)
 
     result = run(op, needs_schema=False)
     render.message(
@@ -60,6 +60,11 @@ def init(
         f"({result.accounts_created} accounts and {result.journals_created} journals created, "
         f"default currency {result.currency})"
     )
+    if result.lines_booked:
+        render.message(
+            f"{result.lines_booked} bank lines in review or ignored booked into the bank "
+            "suspense account (every bank line is booked since schema 0009)"
+        )
 
 
 @lock_app.command("show")

@@ -340,8 +340,9 @@ class BankStatement(Base):
 
 
 class BankLine(Base):
-    """A bank statement line: matched (to a payment it created or reconciled), in review, or
-    ignored."""
+    """A bank statement line: matched (to a payment it created or reconciled), booked (to an
+    account, by hand or by a rule), in review, or ignored (review and ignored lines wait in the
+    bank suspense account)."""
 
     __tablename__ = "bank_lines"
     __table_args__ = (UniqueConstraint("journal_id", "fingerprint"), IDS_NEVER_REUSED)
@@ -359,8 +360,8 @@ class BankLine(Base):
     remittance: Mapped[str | None] = mapped_column(Text)
     structured_reference: Mapped[str | None] = mapped_column(String(200))
     transaction_id: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(16), index=True)  # matched | review | ignored
-    link: Mapped[str | None] = mapped_column(String(16))  # created | reconciled
+    state: Mapped[str] = mapped_column(String(16), index=True)  # matched|booked|review|ignored
+    link: Mapped[str | None] = mapped_column(String(16))  # created | reconciled | account
     rule: Mapped[str | None] = mapped_column(String(32))
     score: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -371,6 +372,13 @@ class BankLine(Base):
         ForeignKey("payments.id"), index=True, unique=True
     )
     reconcile_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    # The entry that holds this line in the bank suspense account while it is undecided
+    # (review or ignored; services/bank/suspense.py); NULL once a decision released it.
+    suspense_entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    # An internal transfer: the journal the money went to (or came from), and the line on
+    # that journal's statement it is paired with once both have arrived.
+    transfer_journal_id: Mapped[int | None] = mapped_column(ForeignKey("journals.id"))
+    transfer_line_id: Mapped[int | None] = mapped_column(ForeignKey("bank_lines.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

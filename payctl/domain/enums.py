@@ -57,6 +57,8 @@ class AccountRole(StrEnum):
     SALES = "sales"
     PURCHASES = "purchases"
     PAYMENT_DIFFERENCES = "payment_differences"
+    OPENING_EQUITY = "opening_equity"
+    INTERNAL_TRANSFER = "internal_transfer"
 
 
 class AccountType(StrEnum):

@@ -12,7 +12,8 @@ from payctl.db.uow import unit_of_work
 from payctl.domain.enums import AccountRole, AccountType, JournalType
 from payctl.domain.money import normalise_currency
 from payctl.errors import InputError
-from payctl.services.ledger import settings
+from payctl.services.bank import suspense
+from payctl.services.ledger import audit, settings
 from payctl.services.ledger.audit import GENESIS
 
 CHART = [
@@ -23,6 +24,8 @@ CHART = [
     ("1090", "Bank suspense", AccountType.ASSET, AccountRole.BANK_SUSPENSE),
     ("1100", "Accounts receivable", AccountType.ASSET, AccountRole.RECEIVABLE),
     ("2000", "Accounts payable", AccountType.LIABILITY, AccountRole.PAYABLE),
+    ("3000", "Opening balance equity", AccountType.EQUITY, AccountRole.OPENING_EQUITY),
+    ("1095", "Internal transfers", AccountType.ASSET, AccountRole.INTERNAL_TRANSFER),
     ("4000", "Sales", AccountType.INCOME, AccountRole.SALES),
     ("5000", "Purchases", AccountType.EXPENSE, AccountRole.PURCHASES),
     ("6900", "Payment differences", AccountType.EXPENSE, AccountRole.PAYMENT_DIFFERENCES),
@@ -41,11 +44,13 @@ class InitResult:
     accounts_created: int
     journals_created: int
     currency: str  # the database's default currency
+    lines_booked: int = 0  # undecided bank lines of an upgraded database booked into suspense
 
 
 class SetupService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, user: str = "system") -> None:
         self.session = session
+        self.user = user
 
     @unit_of_work(write=True)
     async def seed(self, currency: str | None = None, *, if_new: str | None = None) -> InitResult:
@@ -90,7 +95,24 @@ class SetupService:
         if await s.get(AuditHead, 1) is None:
             s.add(AuditHead(id=1, last_hash=GENESIS))
         await s.flush()
-        return InitResult(created_accounts, created_journals, default_currency)
+        booked = await self._book_undecided_lines()
+        return InitResult(created_accounts, created_journals, default_currency, booked)
+
+    async def _book_undecided_lines(self) -> int:
+        """A database upgraded from schema 0008 has lines in review or ignored that booked
+        nothing: they go into the bank suspense account now (suspense.book_pending), with
+        their entries numbered like every other, and one audit record says so."""
+        booked = await suspense.book_pending(self.session, self.user)
+        if booked:
+            await audit.append(
+                self.session,
+                [
+                    audit.AuditEvent(
+                        self.user, "suspense", "bank_lines", None, {"lines_booked": booked}
+                    )
+                ],
+            )
+        return booked
 
     async def _currency(self, asked: str | None, if_new: str | None) -> str:
         asked = normalise_currency(asked) if asked is not None else None

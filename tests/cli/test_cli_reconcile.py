@@ -89,10 +89,17 @@ def test_every_figure_against_sql(sample):
     ]
     assert "ignored" in {w["state"] for w in r["waiting"]}
     assert cents(r["waiting_total"]) == sum(w[1] for w in waiting)
-    # today, undecided lines are not in the ledger: they and the unbooked opening balance
-    # explain the difference to the cent
-    assert cents(r["lines_not_in_ledger"]) == sum(w[1] for w in waiting)
-    assert r["unexplained"] == "0.00"
+    # undecided lines are in the ledger (waiting in suspense): the unbooked opening balance
+    # explains the whole difference, to the cent
+    assert all(w["in_ledger"] for w in r["waiting"])
+    assert r["lines_not_in_ledger"] == "0.00" and r["lines_after_statement"] == "0.00"
+    assert r["difference"] == r["opening_not_booked"] and r["unexplained"] == "0.00"
+    ((suspense,),) = sql(
+        sample,
+        "SELECT COALESCE(SUM(l.credit - l.debit), 0) FROM journal_lines l "
+        "JOIN accounts a ON a.id = l.account_id WHERE a.role = 'bank_suspense'",
+    )
+    assert cents(r["waiting_total"]) == suspense  # money in waits as a credit
     transit = sql(
         sample,
         "SELECT p.id, CASE WHEN p.type IN ('customer_payment', 'vendor_refund') THEN p.amount "
@@ -145,13 +152,19 @@ def test_lines_without_statement_balances(init_url, cli_env, tmp_path: Path):
     # the camt line made a draft payment: not in the ledger until it is confirmed
     (draft,) = r["matched_to_drafts"]
     assert (draft["amount"], draft["state"], draft["in_ledger"]) == ("1190.00", "matched", False)
-    assert r["lines_not_in_ledger"] == "1190.00" and r["ledger_balance"] == "0.00"
+    assert r["lines_not_in_ledger"] == "1190.00" and r["ledger_balance"] == "64.50"
     assert r["unexplained"] == "0.00"
     assert "Matched to draft payments (confirm them): 1 lines" in payctl("reconcile", "BNK1").stdout
     payctl("confirm", "1")
     r = js("reconcile", "BNK1")
-    assert r["matched_to_drafts"] == [] and r["ledger_balance"] == "1190.00"
+    assert r["matched_to_drafts"] == [] and r["ledger_balance"] == "1254.50"
     assert r["lines_not_in_ledger"] == "0.00" and r["unexplained"] == "0.00"
+    payctl("journal", "opening-balance", "BNK1", "--date", "2026-02-01", "--amount", "1000.00")
+    r = js("reconcile", "BNK1")
+    assert r["opening_not_booked"] == "0.00" and r["unexplained"] == "0.00"
+    # the two lines after the statement are in the ledger, not in its closing balance
+    assert r["difference"] == r["lines_after_statement"] == "-64.50"
+    payctl("check")
 
 
 def test_bad_input(init_url, cli_env):

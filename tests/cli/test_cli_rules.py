@@ -190,18 +190,36 @@ def test_import_records_proposals_and_makes_payments_on_account(booked, tmp_path
     assert file["matched"] == {"reference": 1}
     assert (file["payments_created"], file["payments_confirmed"]) == (2, 2)
     review = {i["text"]: i for i in js("review", "list", "--limit", "0")["items"]}
-    assert set(review) == {
-        "KONTOFUEHRUNG 01/2026",
-        "USt 12/2025",
-        "Cash withdrawal",
-        "nobody knows",
+    assert set(review) == {"USt 12/2025", "nobody knows"}
+    # the bank fee is booked to the rule's account: never in suspense, undone on its own
+    assert file["to_review"] + file["unmatched"] == 2
+    (booked_line,) = [
+        i
+        for i in js("review", "list", "--state", "all", "--limit", "0")["items"]
+        if i["text"] == "KONTOFUEHRUNG 01/2026"
+    ]
+    assert booked_line["state"] == "booked"
+    assert booked_line["reason"].startswith("rule 'bank fees': text matches 'KONTOFUEHRUNG'")
+    (event,) = [
+        e
+        for e in js("events", "list", "--type", "bank_line.booked_to_account")
+        if e["object"]["id"] == booked_line["id"]
+    ]
+    assert event["data"]["account"] == "5000" and event["data"]["rule"] == "bank fees"
+    # booked on its own day: 5000's debits that day are the fee
+    day = {
+        r["code"]: r
+        for r in js("report", "trial-balance", "--from", "2026-02-03", "--to", "2026-02-03")[
+            "items"
+        ]
     }
-    assert review["KONTOFUEHRUNG 01/2026"]["reason"].startswith(
-        "rule 'bank fees' proposes account 5000 (Bank fees): text matches"
-    )
-    assert review["Cash withdrawal"]["reason"].startswith(
-        "rule 'to the till' proposes an internal transfer to journal CSH1:"
-    )
+    assert day["5000"]["debits"] == "4.50"
+    (till,) = [
+        i
+        for i in js("review", "list", "--state", "all", "--limit", "0")["items"]
+        if i["text"] == "Cash withdrawal"
+    ]  # booked as a transfer to the till, waiting there for the cash journal's line
+    assert till["state"] == "booked" and till["reason"].startswith("rule 'to the till'")
     assert review["USt 12/2025"]["reason"] == (
         "rule 'tax office' leaves it for review: counterparty matches 'Finanzamt'"
     )

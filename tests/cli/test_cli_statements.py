@@ -151,6 +151,7 @@ def test_delete_an_undecided_statement_then_import_it_again(init_url, cli_env, t
     again = js("import", "-", "--journal", "BNK1", "--input-format", "jsonl", input=lines)
     assert again["files"][0]["new_lines"] == 2
     assert js("review", "list")["items"][0]["id"] > 3
+    payctl("check")  # the deleted lines left suspense with their statement
 
 
 def test_a_statement_with_decided_lines_is_refused(init_url, cli_env, tmp_path):
@@ -171,3 +172,16 @@ def test_a_statement_with_decided_lines_is_refused(init_url, cli_env, tmp_path):
     # unmatch the line, and the statement can go
     payctl("review", "unmatch", "1")
     assert js("statement", "delete", str(matched["id"]))["lines"] == 1
+    payctl("check")
+
+
+def test_lines_booked_by_hand_and_by_rule_are_told_apart(init_url, cli_env, tmp_path):
+    imported(init_url, tmp_path)
+    payctl("account", "create", "6270", "--name", "Bank fees", "--type", "expense")
+    payctl("review", "accept", "2", "--account", "6270")
+    (st,) = [s for s in js("statement", "list")["items"] if s["format"] == "jsonl"]
+    assert st["by_decision"] == {"booked_by_hand": 1, "review": 1}
+    shown = js("statement", "show", str(st["id"]))
+    assert [ln["decision"] for ln in shown["lines"]] == ["booked by hand", "in review"]
+    refused("statement", "delete", str(st["id"]), code=1, says="has decided lines (2)")
+    payctl("check")

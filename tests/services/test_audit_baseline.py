@@ -109,9 +109,16 @@ async def test_the_upgrade_records_what_older_records_lack(db_url, monkeypatch):
         with factories.payctl_before_outbox(monkeypatch):
             await _built_at_0004(db)
         await upgrade_to_head(db.engine)
+        async with db.session() as s:  # and the rest of `payctl init`: lines into suspense (0009)
+            await SetupService(s).seed()
         assert await _check(db) == []
         async with db.session() as s:
-            last = await s.scalar(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1))
+            last = await s.scalar(
+                select(AuditRecord)
+                .where(AuditRecord.object_type == audit.BASELINE)
+                .order_by(AuditRecord.id.desc())
+                .limit(1)
+            )
             assert last is not None and last.object_type == audit.BASELINE
             baseline = json.loads(last.changes)
         assert len(baseline["bank_lines"]) == 2 and len(baseline["entries"]) == 5

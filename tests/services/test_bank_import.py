@@ -556,7 +556,9 @@ async def test_one_file_of_every_kind(db):
     assert "oldest of several" in json.loads(lines[5].candidates)[0]["reason"]
     assert json.loads(lines[6].candidates or "[]") == []
     assert "no invoice number" in lines[6].reason and "no partner" in lines[6].reason
-    assert await ledger_balance(db, "1000") == 119000 - 45000 + 40000 + 80000 + 25000
+    # every line is on the bank account: the two in review against the bank suspense account
+    assert await ledger_balance(db, "1000") == 119000 - 45000 + 40000 + 80000 + 25000 + 7000 - 1500
+    assert await ledger_balance(db, "1090") == -(7000 - 1500)
 
 
 # -------------------------------------------------------------------------- CSV input
@@ -805,10 +807,15 @@ async def test_statement_continuity_warning(db):
         "S1", "1000,00", "2190,00", "260201", "260202", [("260202", "C1190,00", "INV-2026-0001")]
     )
     report = await imp(db, first, source="s1.sta")
-    assert report.format == "mt940" and report.warnings == [
+    # the journal's first statement: it takes the statement's account and says how to book
+    # its opening balance (issue 10)
+    took, opening = report.warnings
+    assert report.format == "mt940"
+    assert took == (
         "journal BNK1 had no bank account: it now belongs to BE68539007547034, the account "
         "of these statements (change it with payctl journal update BNK1)"
-    ]
+    )
+    assert "payctl journal opening-balance BNK1 --date 2026-02-01 --amount 1000.00" in opening
     follows = mt940("S2", "2190,00", "2175,00", "260203", "260203", [("260203", "D15,00", "fee")])
     assert (await imp(db, follows, source="s2.sta")).warnings == []
     gap = mt940("S4", "2000,00", "1990,00", "260210", "260210", [("260210", "D10,00", "fee")])

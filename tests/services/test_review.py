@@ -262,10 +262,13 @@ async def test_unmatch_reverses_a_reconciliation(db):
     assert reversal is not None and entry.reversed_by_id == reversal.id
     assert await entry_lines(db, entry_id=reversal.id) == [("1000", 0, 25000), ("1020", 25000, 0)]
     assert await ledger_balance(db, "1020") == 25000  # back in outstanding receipts
-    assert await ledger_balance(db, "1000") == 0
+    # every line is back in review: the bank holds them, against the bank suspense account
+    undecided = sum(bl.amount for bl in await bank_lines(db) if bl.state == "review")
+    assert await ledger_balance(db, "1000") == undecided == -await ledger_balance(db, "1090")
     # and it can be matched again
     await call(db, "accept", ids["late"], payment=pay["number"])
-    assert await ledger_balance(db, "1000") == 25000
+    assert await ledger_balance(db, "1000") == 50000 + 25000 + 9900 - 1200  # every line
+    assert await ledger_balance(db, "1090") == -(50000 + 9900 - 1200)  # those in review
     with pytest.raises(RuleViolation, match="is not matched"):
         await call(db, "unmatch", ids["fee"])
 
@@ -355,7 +358,8 @@ async def test_unmatch_cancels_the_posted_payment_it_created(db):
     (after,) = await payments(db)
     assert after["state"] == "cancelled" and after["number"] == p["number"]
     assert await invoice_state(db, "INV-2026-0001") == ("open", 119000)
-    assert await ledger_balance(db, "1000") == 0
+    # the line is back in review: still on the bank, now against the bank suspense account
+    assert await ledger_balance(db, "1000") == 119000 == -await ledger_balance(db, "1090")
     assert await ledger_balance(db, "1100") == receivable  # the receivable is back
     assert await audit_actions(db, "payment", p["id"]) == ["create", "confirm", "cancel"]
     with pytest.raises(RuleViolation, match="is cancelled"):

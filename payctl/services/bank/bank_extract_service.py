@@ -36,7 +36,14 @@ from payctl.domain.dates import is_locked
 from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import is_valid_iban, normalise_iban, statement_belongs
 from payctl.domain.matching import Candidate, LineFacts, Matcher
-from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_amount, to_minor
+from payctl.domain.money import (
+    AmountTooLarge,
+    check_limit,
+    exponent,
+    format_amount,
+    from_minor,
+    to_minor,
+)
 from payctl.domain.validation import journal_currency_problem
 from payctl.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, PayctlError
 from payctl.importers.bank import (
@@ -49,16 +56,19 @@ from payctl.importers.bank import (
 )
 from payctl.importers.values import exact_amount
 from payctl.services import lookups
+from payctl.services.bank import suspense, transfers
 from payctl.services.bank.bank_posting import (
     BankPosting,
     NewLinePayment,
     Reconciliation,
     candidate_json,
 )
+from payctl.services.bank.decisions import BOOKED
+from payctl.services.bank.decisions import LINK as BOOKED_LINK
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
 from payctl.services.bank.rule_decisions import RuleDecision, apply_rule_decisions
 from payctl.services.events import outbox, payloads
-from payctl.services.ledger import audit
+from payctl.services.ledger import audit, opening_balance
 from payctl.services.ledger.settings import lock_date
 
 if TYPE_CHECKING:
@@ -105,6 +115,8 @@ class FileReport:
     unmatched: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # The journal's opening balance this import booked (--book-opening), in words
+    opening_balance: str | None = None
     # lines the rules file decided (rule name -> lines): payments on account made, proposals
     # recorded, or left for review by a rule
     ruled: Counter[str] = field(default_factory=Counter)
@@ -139,6 +151,7 @@ class ImportOptions:
     profile: str | None = None
     auto_confirm: bool = False
     dry_run: bool = False
+    book_opening: bool = False
     rules: str | None = None
     default_rules: bool = True
     archive: str | None = None
@@ -579,6 +592,7 @@ class BankExtractService:
             auto_confirm=options.auto_confirm,
             dry_run=options.dry_run,
             progress=progress,
+            book_opening=options.book_opening,
             rules=rules,
         )
         return FileOutcome(source, DRY_RUN if options.dry_run else IMPORTED, report)
@@ -594,6 +608,7 @@ class BankExtractService:
         auto_confirm: bool = False,
         dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        book_opening: bool = False,
         rules: ResolvedRules | None = None,
     ) -> FileReport:
         """Import one file in one transaction; ``rules`` decide the lines matching leaves
@@ -610,6 +625,7 @@ class BankExtractService:
                 await self._import(
                     statements, digest, source, journal, report, auto_confirm, progress, rules
                 )
+                await self._opening(journal, statements, digest, report, book_opening)
                 if not dry_run:
                     analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
         return report
@@ -704,6 +720,49 @@ class BankExtractService:
             j, new, statement_ids, outcomes, report, auto_confirm, progress, rules
         )
         await self._statement_events(list(added.values()), outcomes, source)
+
+    async def _opening(
+        self,
+        journal: str,
+        statements: list[ParsedStatement],
+        digest: str,
+        report: FileReport,
+        book_opening: bool,
+    ) -> None:
+        """The first statement of a journal that opens at a balance other than zero, while no
+        opening balance is booked: book it (``book_opening``) or say how, never silently."""
+        j = await lookups.journal(self.session, journal)
+        if await opening_balance.is_booked(self.session, j.id):
+            return
+        first = await opening_balance.first_opening(self.session, j.id)
+        if (
+            first is None
+            or first.source_hash != digest  # this file holds the journal's first statement
+            or first.opening_balance in (None, 0)
+            or first.currency != j.currency
+        ):
+            return
+        parsed = statements[first.seq] if first.seq < len(statements) else None
+        dates = [ln.booking_date for ln in parsed.lines] if parsed else []
+        day = first.opening_date or (min(dates) if dates else first.closing_date)
+        if day is None:
+            return
+        amount = format_amount(first.opening_balance, j.currency)
+        if book_opening:
+            done = await opening_balance.book(
+                self.session, self.user, j, day, first.opening_balance
+            )
+            report.opening_balance = (
+                f"opening balance {amount} of journal {j.code} on {day} booked ({done.entry})"
+            )
+            return
+        plain = str(from_minor(first.opening_balance, j.currency))
+        report.warnings.append(
+            f"journal {j.code} has no opening balance booked and its first statement opens at "
+            f"{amount} on {day}: book it with `payctl journal opening-balance {j.code} "
+            f"--date {day} --amount {plain}` (or import with --book-opening), else `payctl "
+            "check` cannot hold its bank account to the statements"
+        )
 
     async def _statement_events(
         self, stored: list[BankStatement], outcomes: dict[int, Counter[str]], source: str
@@ -987,6 +1046,18 @@ class BankExtractService:
             rows[index_of[line_id]]["payment_id"] = pid
         await bulk_insert(self.session, BankLine.__table__, rows)
         await self._audit_lines(rows)
+        booked = await self._book_by_rules(ruled, rows, report)
+        await suspense.book(
+            self.session,
+            self.user,
+            [
+                suspense.SuspenseLine(
+                    r["id"], r["journal_id"], r["amount"], r["currency"], r["booking_date"]
+                )
+                for r in rows
+                if r["state"] in suspense.UNDECIDED
+            ],
+        )
         entry_ids = await posting.reconcile(j, reconcile)
         if entry_ids:
             await self.session.execute(
@@ -997,12 +1068,67 @@ class BankExtractService:
                 ],
             )
         report.reconciled += len(entry_ids)
-        # Booking to an account / as a transfer: the booking service's (rule_decisions).
-        await apply_rule_decisions(self.session, self.user, ruled.bookings)
-        await self._line_events(ctx, rows)
+        await self._line_events(ctx, rows, booked)
         return list(created.values())
 
-    async def _line_events(self, ctx: _Booking, rows: list[dict[str, Any]]) -> None:
+    async def _book_by_rules(
+        self, ruled: _Ruled, rows: list[dict[str, Any]], report: FileReport
+    ) -> set[int]:
+        """Book the stored lines a rule books to an account; their ids. They never wait in
+        suspense, and their events are the booking's own (BankDecisions.book_to_account)."""
+        own = await self._own_transfers(rows)
+        report.ruled.update(d.rule for d in own)
+        decisions = ruled.bookings + own
+        booked = set(await apply_rule_decisions(self.session, self.user, decisions))
+        for row in rows:
+            if row["id"] in booked:
+                if row["candidates"] and row["candidates"] != "[]":
+                    report.to_review -= 1
+                else:
+                    report.unmatched -= 1
+                row.update(state=BOOKED, link=BOOKED_LINK)
+        return booked
+
+    async def _own_transfers(self, rows: list[dict[str, Any]]) -> list[RuleDecision]:
+        """Lines nothing decided whose counterparty account is another own journal's: internal
+        transfers to (from) that journal, without any rule (transfers.py)."""
+        open_rows = [
+            r
+            for r in rows
+            if r["state"] == "review" and r["rule"] is None and r["counterparty_account"]
+        ]
+        if not open_rows:
+            return []
+        own = await transfers.own_accounts(self.session)
+        codes = dict((await self.session.execute(select(Journal.id, Journal.code))).all())
+        out = []
+        for r in open_rows:
+            other = transfers.journal_of(r["counterparty_account"], r["journal_id"], own)
+            if other is None:
+                continue
+            reason = (
+                f"counterparty account {r['counterparty_account']} is journal "
+                f"{codes[other]}'s: an internal transfer"
+            )
+            out.append(
+                RuleDecision(
+                    r["id"],
+                    r["journal_id"],
+                    transfers.LINK,
+                    Action.TRANSFER,
+                    codes[other],
+                    None,
+                    reason,
+                    r["amount"],
+                    r["currency"],
+                    r["booking_date"],
+                )
+            )
+        return out
+
+    async def _line_events(
+        self, ctx: _Booking, rows: list[dict[str, Any]], evented: set[int]
+    ) -> None:
         """Count the chunk's lines for their statements' events; one event per line matched
         (payloads.LINE_EVENTS), from the rows just stored. Lines left in review are no change
         beyond their statement's import: its event counts them."""
@@ -1011,6 +1137,6 @@ class BankExtractService:
         for row in rows:
             kind = outcome(row["state"], row["link"])
             ctx.outcomes.setdefault(row["statement_id"], Counter())[kind] += 1
-            if kind != "review":
+            if kind != "review" and row["id"] not in evented:
                 changes.append(payloads.bank_line_change(row))
         await outbox.emit(self.session, self.user, changes)

@@ -24,7 +24,9 @@ from payctl.domain.enums import (
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
+from payctl.services.bank import suspense, transfers
 from payctl.services.bank.bank_posting import BankPosting, Reconciliation
+from payctl.services.bank.decisions import BOOKED, MANUAL, BankDecisions
 from payctl.services.bank.matching_data import booked_on_bank
 from payctl.services.events import outbox, payloads
 from payctl.services.ledger import audit
@@ -131,12 +133,34 @@ class ReviewService:
         payment: str | None = None,
         partner: str | None = None,
         auto_confirm: bool = False,
+        account: str | None = None,
+        label: str | None = None,
+        transfer: str | None = None,
     ) -> ReviewOutcome:
+        """Decide a line in review (or ignored): the payment it settles, the invoice(s) or
+        partner a new payment is made for, (``account``) the account it is booked to, or
+        (``transfer``) the own journal it is an internal transfer to or from. The line leaves
+        the bank suspense account (suspense.release) in the same transaction."""
         line = await self._line(line_id)
-        if line.state == "matched":
-            raise RuleViolation(f"bank line {line.id} is already matched")
+        if line.state not in suspense.UNDECIDED:
+            raise RuleViolation(f"bank line {line.id} is already {line.state}")
+        if transfer is not None:
+            if invoices or payment or partner or account is not None:
+                raise InputError(
+                    "--transfer books the line as an internal transfer: leave out --invoice, "
+                    "--payment, --partner and --account"
+                )
+            return await self._transfer(line, transfer)
+        if account is not None:
+            if invoices or payment or partner:
+                raise InputError(
+                    "--account books the line to an account: leave out --invoice, "
+                    "--payment and --partner"
+                )
+            return await self._book(line, account, label)
         journal = await self.session.get(Journal, line.journal_id)
         assert journal is not None
+        await suspense.release(self.session, self.user, [line])
         if payment:
             return await self._reconcile(line, journal, payment)
         if not invoices and not partner:
@@ -268,11 +292,49 @@ class ReviewService:
         await self._audit(line, "accept", {"payment_id": payment.id, "entry_id": entry_id})
         return ReviewOutcome(line.id, "reconciled", label, f"bank line {line.id} settles {label}")
 
+    async def _transfer(self, line: BankLine, journal: str) -> ReviewOutcome:
+        other = await lookups.journal(self.session, journal)
+        if other.id == line.journal_id:
+            raise RuleViolation(
+                f"--transfer: bank line {line.id} is on journal {other.code} already: a "
+                "transfer goes to another journal"
+            )
+        way = "to" if line.amount < 0 else "from"
+        reason = f"transfer {way} {other.code} by {self.user}"
+        decision = transfers.TransferDecision(line.id, other.id, MANUAL, reason)
+        await transfers.book_transfers(self.session, self.user, [decision])
+        paired = (
+            f", paired with bank line {line.transfer_line_id}"
+            if line.transfer_line_id is not None
+            else ": it waits on the transfer account for its other half"
+        )
+        return ReviewOutcome(
+            line.id,
+            "transfer",
+            None,
+            f"bank line {line.id} booked as a transfer {way} {other.code}{paired}",
+        )
+
+    async def _book(self, line: BankLine, code: str, label: str | None) -> ReviewOutcome:
+        decisions = BankDecisions(self.session, self.user)
+        account = await decisions.postable_account(code)
+        reason = f"booked by hand to {account.code} by {self.user}"
+        (booked,) = await decisions.book_to_account([line], account, label, reason)
+        return ReviewOutcome(
+            line.id,
+            "booked",
+            None,
+            f"bank line {line.id} booked to {account.code} {account.name} "
+            f"(entry {booked.entry_number})",
+        )
+
     @unit_of_work(write=True)
     async def ignore(self, line_id: int | str, reason: str | None = None) -> ReviewOutcome:
         line = await self._line(line_id)
-        if line.state == "matched":
-            raise RuleViolation(f"bank line {line.id} is matched: unmatch it first")
+        if line.state not in suspense.UNDECIDED:
+            raise RuleViolation(f"bank line {line.id} is {line.state}: unmatch it first")
+        # An ignored line stays in the bank suspense account: decided to wait there, out of
+        # the review queue (accept it later to book it elsewhere).
         line.state, line.reason = "ignored", reason or f"ignored by {self.user}"
         await self.session.flush()
         await self._audit(line, "ignore", {}, reason)
@@ -280,15 +342,23 @@ class ReviewService:
 
     @unit_of_work(write=True)
     async def unmatch(self, line_id: int | str, reason: str | None = None) -> ReviewOutcome:
-        """Put a matched line back in review, undoing what the match booked (BankPosting.undo):
-        accept -> unmatch -> accept leaves one payment, not two."""
+        """Put a matched or booked line back in review, undoing what the decision booked
+        (BankPosting.undo, BankDecisions.undo) and booking it into the bank suspense account
+        again: accept -> unmatch -> accept leaves one payment, not two."""
         line = await self._line(line_id)
-        if line.state != "matched":
+        if line.state not in ("matched", BOOKED):
             raise RuleViolation(f"bank line {line.id} is not matched")
         payment_id, link = line.payment_id, line.link
-        done = await BankPosting(self.session, self.user).undo(line, reason)
+        if line.state == BOOKED:
+            await transfers.unpair(self.session, line)
+            done = await BankDecisions(self.session, self.user).undo(line)
+        else:
+            done = await BankPosting(self.session, self.user).undo(line, reason)
         line.state, line.rule, line.score = "review", None, None
         line.reason = f"unmatched by {self.user}"
+        await self.session.flush()
+        entry_of = await suspense.book(self.session, self.user, [suspense.of(line)])
+        line.suspense_entry_id = entry_of.get(line.id)
         await self.session.flush()
         await self._audit(
             line, "unmatch", {"payment_id": payment_id, "link": link, "payment": done}, reason

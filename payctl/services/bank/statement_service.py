@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import BankLine, BankStatement, Journal, Payment
@@ -14,12 +14,12 @@ from payctl.db.uow import unit_of_work
 from payctl.domain.money import from_minor
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
+from payctl.services.bank import suspense
+from payctl.services.bank.decisions import BOOKED, MANUAL
+from payctl.services.bank.suspense import UNDECIDED
 from payctl.services.events import outbox, payloads
 from payctl.services.ledger import audit
 from payctl.services.views import Page
-
-# The states of a line nobody has decided yet: a statement of only such lines can be deleted.
-UNDECIDED = ("review", "ignored")
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -37,9 +37,10 @@ DECISIONS = {
 
 
 def decision(state: str, rule: str | None) -> str:
-    """The decision key (of DECISIONS) of a line in ``state`` decided by ``rule``."""
-    if state == "booked":
-        return "booked_by_rule" if rule else "booked_by_hand"
+    """The decision key (of DECISIONS) of a line in ``state`` decided by ``rule`` (a person's
+    decisions record the rule ``manual``)."""
+    if state == BOOKED:
+        return "booked_by_hand" if rule in (None, MANUAL) else "booked_by_rule"
     return state
 
 
@@ -175,7 +176,9 @@ class StatementService:
         counts: dict[int, dict[str, int]] = {i: {} for i in ids}
         sums: dict[int, int] = dict.fromkeys(ids, 0)
         if ids:
-            booked_by_rule = case((BankLine.rule.is_not(None), 1), else_=0)
+            booked_by_rule = case(
+                (and_(BankLine.rule.is_not(None), BankLine.rule != MANUAL), 1), else_=0
+            )
             grouped = await self.session.execute(
                 select(
                     BankLine.statement_id,
@@ -188,7 +191,7 @@ class StatementService:
                 .group_by(BankLine.statement_id, BankLine.state, booked_by_rule)
             )
             for sid, state, by_rule, n, amount in grouped:
-                key = decision(state, "rule" if by_rule else None)
+                key = decision(state, "a rule" if by_rule else None)
                 counts[sid][key] = counts[sid].get(key, 0) + int(n)
                 sums[sid] += int(amount)
         views = []
@@ -229,7 +232,8 @@ class StatementService:
     @unit_of_work(write=True)
     async def delete_statement(self, ident: str, reason: str | None = None) -> DeletedStatement:
         """Undo an import: remove a statement whose lines nobody has decided (all in review or
-        ignored), with its lines, so the file can be imported again. A statement with a decided
+        ignored), with its lines and their suspense booking (reversed), so the file can be
+        imported again. A statement with a decided
         line is refused, naming the lines to unmatch first. The audit trail keeps the statement
         and every line it removes; one ``bank_statement.deleted`` event."""
         sid = _statement_id(ident)
@@ -292,6 +296,7 @@ class StatementService:
             self.user,
             [payloads.bank_statement_deleted(st, len(lines), reason)],
         )
+        await suspense.release(self.session, self.user, lines)  # they leave the ledger too
         await self.session.execute(delete(BankLine).where(BankLine.statement_id == sid))
         await self.session.execute(delete(BankStatement).where(BankStatement.id == sid))
         return DeletedStatement(sid, code or "", st.source_name, len(lines))

@@ -48,6 +48,15 @@ journal's code, the invoice's or payment's number), added when the event is writ
   its reason changed), ``review unmatch`` unmatched (back in review; its ``link`` and
   ``payment_id`` are then null, and the payment's own event says what became of it). A
   refused command writes none. Lines never go from ignored back to review: accept one instead.
+- ``bank_line.booked_to_account``: the line's data as above (``state`` ``booked``, ``link``
+  ``account``, ``rule`` ``manual`` or the rule's name, ``reason`` who or what decided) and
+  ``account``, the code of the account it was booked to. Written by ``review accept LINE
+  --account CODE`` (and by rules); ``review unmatch`` of such a line writes
+  ``bank_line.unmatched``. The line left the bank suspense account for that account.
+- ``account.created``, ``account.updated``: ``id, code, name, type, role`` after the change;
+  ``updated`` adds ``changed`` (the names of the fields that changed).
+- ``journal.opening_balance_booked``: ``journal_id, journal, date, amount, currency,
+  entry_id, entry_number``, and ``replaced_entry_id`` when it replaced an earlier one.
 - ``lock_date.moved``: ``lock_date, previous_lock_date, forced``, and ``reason`` when given.
 - ``bank_statement.deleted``: ``id, journal_id, account, currency, opening_balance,
   closing_balance, opening_date, closing_date, file, lines`` (the number of lines deleted with
@@ -84,6 +93,10 @@ TYPES = (
     "bank_line.booked",
     "bank_line.unmatched",
     "bank_line.ignored",
+    "bank_line.booked_to_account",
+    "account.created",
+    "account.updated",
+    "journal.opening_balance_booked",
     "lock_date.moved",
     "journal.updated",
 )

@@ -100,6 +100,7 @@ LINE_EVENTS = {
     "booked": "bank_line.booked",
     "review": "bank_line.unmatched",
     "ignored": "bank_line.ignored",
+    "booked_to_account": "bank_line.booked_to_account",
 }
 
 
@@ -108,6 +109,8 @@ def line_outcome(state: str, link: str | None) -> str:
     existing payment), or the line's state (review, ignored)."""
     if state == "matched":
         return "booked" if link == "created" else "matched"
+    if state == "booked":  # to an account (services/bank/decisions.py)
+        return "booked_to_account"
     return state
 
 

@@ -57,7 +57,7 @@ from payctl.domain.enums import (
 )
 from payctl.domain.money import format_amount
 from payctl.services import lookups
-from payctl.services.ledger import audit, audit_match, sequences, settings
+from payctl.services.ledger import audit, audit_match, bank_balance_check, sequences, settings
 from payctl.services.ledger.entries import entry_currency, live_entry, with_entry_currency
 
 
@@ -753,6 +753,19 @@ class IntegrityService:
             )
         return out
 
+    async def _bank_balances(self) -> list[Violation]:
+        """Per journal: the bank suspense account equals the undecided lines, the bank
+        account the opening balance plus the lines and the last closing balance
+        (bank_balance_check.py)."""
+        return [Violation(*f) for f in await bank_balance_check.findings(self.session)]
+
+    async def _transfers(self) -> list[Violation]:
+        """The internal transfer account holds the transfers on their way; pairs are one
+        amount out and in (services/bank/transfers.py)."""
+        from payctl.services.bank import transfers
+
+        return [Violation(*f) for f in await transfers.findings(self.session)]
+
     async def _audit_chain(self) -> list[Violation]:
         c = AuditRecord.__table__.c
         records = await self._rows(
@@ -801,6 +814,14 @@ CHECKS = (
     Check(
         "bank lines hold posted payments of their journal, each once",
         IntegrityService._bank_lines,
+    ),
+    Check(
+        "bank suspense and bank balances follow the bank lines",
+        IntegrityService._bank_balances,
+    ),
+    Check(
+        "internal transfers on their way equal the transfer account",
+        IntegrityService._transfers,
     ),
     Check("audit chain intact", IntegrityService._audit_chain),
     Check(

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import Account, BankStatement, Journal, JournalLine
 from payctl.db.uow import unit_of_work
+from payctl.domain.dates import parse_date
 from payctl.domain.enums import AccountRole, AccountType, JournalType
 from payctl.domain.iban import normalise_iban, parse_iban, statement_belongs
-from payctl.domain.money import normalise_currency
-from payctl.errors import InputError, RuleViolation
+from payctl.domain.money import normalise_currency, parse_amount, to_minor
+from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
 from payctl.services.events import outbox
+from payctl.services.events.outbox import Change
 from payctl.services.events.payloads import journal_change
-from payctl.services.ledger import audit, settings
+from payctl.services.ledger import audit, opening_balance, settings
+from payctl.services.ledger.opening_balance import OpeningBalance
 from payctl.services.rows import enum_value
 
 
@@ -142,6 +147,124 @@ class JournalService:
         )
         await self.session.flush()
         return next(v for v in await self._views() if v.code == code)
+
+    @unit_of_work(write=True)
+    async def book_opening_balance(
+        self, code: str, date: str | dt.date, amount: str, replace: bool = False
+    ) -> OpeningBalance:
+        """`payctl journal opening-balance`: the journal's bank balance before its first
+        imported line, against the opening balance equity account (opening_balance.py)."""
+        j = await lookups.journal(self.session, code)
+        day = parse_date(date, "--date")
+        assert day is not None
+        value = parse_amount(
+            amount, j.currency, field="--amount", allow_negative=True, allow_zero=True
+        )
+        return await opening_balance.book(
+            self.session, self.user, j, day, to_minor(value, j.currency), replace
+        )
+
+    @unit_of_work(write=True)
+    async def create_account(
+        self, code: str, name: str, type: str, role: str | None = None
+    ) -> AccountView:
+        """`payctl account create`: a new account of the chart; a role at most once."""
+        code = code.strip()
+        if not code or len(code) > 32:
+            raise InputError("code: 1-32 characters (e.g. 6270)")
+        name = name.strip()
+        if not name:
+            raise InputError("--name: give the account's name")
+        acc_type = enum_value(AccountType, "--type")(type)
+        acc_role = enum_value(AccountRole, "--role")(role) if role else None
+        if await self.session.scalar(select(Account.id).where(Account.code == code)):
+            raise RuleViolation(f"account {code} already exists: see `payctl account list`")
+        await self._role_free(acc_role, None)
+        account = Account(code=code, name=name, type=acc_type, role=acc_role)
+        self.session.add(account)
+        await self.session.flush()
+        await self._record_account("create", account, {})
+        return _account_view(account)
+
+    @unit_of_work(write=True)
+    async def update_account(
+        self,
+        code: str,
+        name: str | None = None,
+        type: str | None = None,
+        role: str | None = None,
+        clear_role: bool = False,
+    ) -> AccountView:
+        """`payctl account update`: rename an account, or change its type or role while
+        nothing is posted on it (its postings were made under the old meaning)."""
+        account = await self.session.scalar(
+            select(Account).where(Account.code == code.strip()).with_for_update()
+        )
+        if account is None:
+            raise NotFound(f"unknown account {code!r}: see `payctl account list`")
+        if role and clear_role:
+            raise InputError("--role and --no-role: give one")
+        before = _account_view(account)
+        if name is not None:
+            if not name.strip():
+                raise InputError("--name: give the account's name")
+            account.name = name.strip()
+        new_type = enum_value(AccountType, "--type")(type) if type else account.type
+        new_role = (
+            None
+            if clear_role
+            else (enum_value(AccountRole, "--role")(role) if role else account.role)
+        )
+        if new_type != account.type or new_role != account.role:
+            posted = await self.session.scalar(
+                select(func.count())
+                .select_from(JournalLine)
+                .where(JournalLine.account_id == account.id)
+            )
+            if posted:
+                raise RuleViolation(
+                    f"account {account.code} has {posted} journal lines: its type and role "
+                    "stay as they were booked (create a new account instead)"
+                )
+            await self._role_free(new_role, account.id)
+            account.type, account.role = new_type, new_role
+        await self.session.flush()
+        after = _account_view(account)
+        changed = [k for k in ("name", "type", "role") if getattr(before, k) != getattr(after, k)]
+        if changed:
+            await self._record_account("update", account, {"changed": changed})
+        return after
+
+    async def _role_free(self, role: AccountRole | None, own_id: int | None) -> None:
+        if role is None:
+            return
+        holder = await self.session.scalar(select(Account).where(Account.role == role))
+        if holder is not None and holder.id != own_id:
+            raise RuleViolation(
+                f"--role: account {holder.code} already has the role {role.value} "
+                "(a role is held by one account)"
+            )
+
+    async def _record_account(
+        self, action: str, account: Account, extra: dict[str, object]
+    ) -> None:
+        data: dict[str, Any] = {
+            "id": account.id,
+            "code": account.code,
+            "name": account.name,
+            "type": account.type.value,
+            "role": account.role.value if account.role else None,
+            **extra,
+        }
+        await outbox.emit(
+            self.session,
+            self.user,
+            [Change(f"account.{action}d", "account", account.id, account.code, data)],
+        )
+        await audit.append(
+            self.session,
+            [audit.AuditEvent(self.user, action, "account", account.id, dict(data))],
+        )
 
     @unit_of_work(write=True)
     async def update_journal(self, code: str, changes: JournalChanges) -> JournalView:
@@ -271,7 +394,8 @@ class JournalService:
     @unit_of_work(write=False)
     async def list_accounts(self) -> list[AccountView]:
         rows = (await self.session.execute(select(Account).order_by(Account.code))).scalars()
-        return [
-            AccountView(a.code, a.name, a.type.value, a.role.value if a.role else None)
-            for a in rows
-        ]
+        return [_account_view(a) for a in rows]
+
+
+def _account_view(a: Account) -> AccountView:
+    return AccountView(a.code, a.name, a.type.value, a.role.value if a.role else None)

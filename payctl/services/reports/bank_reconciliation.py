@@ -43,10 +43,9 @@ from payctl.db.models import (
 )
 from payctl.domain.enums import PaymentState, is_inbound
 from payctl.domain.money import from_minor
+from payctl.services.bank.suspense import UNDECIDED
+from payctl.services.ledger import opening_balance
 from payctl.services.reports.in_effect import counted
-
-# The states of a bank line nobody has decided yet.
-UNDECIDED = ("review", "ignored")
 
 
 @dataclass(frozen=True)
@@ -97,9 +96,14 @@ class BankReconciliation:
 
 def _not_in_ledger() -> ColumnElement[bool]:
     """The bank lines no entry has brought into the ledger (the one place that says so): the
-    undecided ones, and those matched to a payment that is still a draft."""
+    undecided ones not booked into suspense (a database upgraded from schema 0008 before
+    `payctl init` booked them), and those matched to a payment that is still a draft."""
     drafts = select(Payment.id).where(Payment.state == PaymentState.DRAFT)
-    return or_(BankLine.state.in_(UNDECIDED), BankLine.payment_id.in_(drafts))
+    return or_(
+        and_(BankLine.state.in_(UNDECIDED), BankLine.suspense_entry_id.is_(None)),
+        # never NULL (a line without a payment is FALSE here, not unknown), so NOT works
+        and_(BankLine.payment_id.is_not(None), BankLine.payment_id.in_(drafts)),
+    )
 
 
 async def opening_booked(session: AsyncSession, journal: Journal) -> bool:
@@ -107,7 +111,7 @@ async def opening_booked(session: AsyncSession, journal: Journal) -> bool:
         select(JournalEntry.id)
         .where(
             JournalEntry.journal_id == journal.id,
-            JournalEntry.source_type == "opening_balance",
+            JournalEntry.source_type == opening_balance.SOURCE,
         )
         .limit(1)
     )
