@@ -17,12 +17,15 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+# hledger's spelling of an output format, -O/--output-format, is an alias of --format (-f is
+# --format here, not hledger's input file: README "Global options").
+FORMAT_NAMES = ("--format", "-f", "--output-format", "-O")
 FormatOpt = Annotated[
     OutputFormat | None,
     typer.Option(
-        "--format",
-        "-f",
-        help="Output format: table (default on a terminal), json or csv.",
+        *FORMAT_NAMES,
+        help="Output format: table (default), json or csv; also accepted before the command "
+        "name. -O/--output-format is the same option.",
         case_sensitive=False,
         show_default=False,
     ),

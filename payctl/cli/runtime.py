@@ -93,7 +93,23 @@ class PayctlGroup(TyperGroup):
 
     Usage errors (click's) become one line, exit 2; payctl's own errors raised outside
     :func:`run` one line with their exit code; output that cannot be written (a closed pipe,
-    a full disk) :func:`output_failed`; anything else "internal error", exit 1."""
+    a full disk) :func:`output_failed`; anything else "internal error", exit 1.
+
+    Every command under it gets the options all commands share (:mod:`conventions`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from payctl.cli import conventions
+
+        super().__init__(*args, **kwargs)
+        conventions.apply(self)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from payctl.cli import conventions
+
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:  # a command registered later (loaded on demand) too
+            conventions.apply_under(self, command)
+        return command
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
