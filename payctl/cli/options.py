@@ -33,6 +33,14 @@ FormatOpt = Annotated[
 ReasonOpt = Annotated[
     str | None, typer.Option("--reason", help="Why: recorded in the audit trail.")
 ]
+WriteOffOpt = Annotated[
+    bool,
+    typer.Option(
+        "--write-off",
+        help="Close invoices whose remaining difference is within the write-off tolerance, "
+        "booking it to payment differences.",
+    ),
+]
 # The largest integer a database column holds (SQLite's and PostgreSQL's bigint): every
 # integer option and id argument is checked against it, so a huge one is a usage error.
 MAX_INT = 2**63 - 1

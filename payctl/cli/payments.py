@@ -14,6 +14,7 @@ from payctl.cli.options import (
     LimitOpt,
     OffsetOpt,
     PaymentArg,
+    PaymentsArg,
     ReasonOpt,
     use_format,
 )
@@ -252,15 +253,18 @@ def update(
     show_payment(view)
 
 
-def delete(payment: PaymentArg, reason: ReasonOpt = None) -> None:
-    """Delete a draft payment that was never posted.
+def delete(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
+    """Delete draft payments that were never posted.
 
-    Example: payctl delete 12
+    Runs like `payctl bulk delete`, with the same result: a payment already deleted is
+    skipped; exit 1 when one could not be deleted.
+
+    Example: payctl delete 12 --reason duplicate
     """
-    from payctl.services.payments.payment_service import PaymentService
+    use_format(format_)
+    from payctl.cli import transitions
 
-    label = run(lambda s: PaymentService(s, user()).delete_payment(payment, reason))
-    render.message(f"deleted payment {label}")
+    transitions.named("delete", payments, reason)
 
 
 def allocate(

@@ -35,6 +35,24 @@ COLUMNS = [
 ]
 
 
+OUTCOME_FIELDS = [
+    ("line", "Line"),
+    ("action", "Action"),
+    ("payment", "Payment"),
+    ("message", "Message"),
+]
+
+
+def _outcome(outcome: Any) -> None:
+    """What accept/ignore/unmatch did: a sentence in a table, an object in JSON, a row in CSV."""
+    from payctl.services.views import plain
+
+    if render.fmt() == "table":
+        render.line(outcome.message)
+    else:
+        render.record(plain(outcome), OUTCOME_FIELDS)
+
+
 def _rows(page: Any) -> list[dict[str, Any]]:
     from payctl.services.views import plain
 
@@ -87,11 +105,13 @@ def accept(
         str | None, typer.Option("--partner", help="Partner, for a payment on account.")
     ] = None,
     auto_confirm: Annotated[bool, typer.Option("--auto-confirm", help="Post the payment.")] = False,
+    format_: FormatOpt = None,
 ) -> None:
     """Accept a line: its best candidate, or the invoice(s), payment or partner you name.
 
     Example: payctl review accept 42 --invoice INV/2026/0007
     """
+    use_format(format_)
     from payctl.domain.allocations import parse_allocation
     from payctl.services.bank.review_service import ReviewService
 
@@ -99,22 +119,23 @@ def accept(
     outcome = run(
         lambda s: ReviewService(s, user()).accept(line, invoices, payment, partner, auto_confirm)
     )
-    render.line(outcome.message)
+    _outcome(outcome)
 
 
 @app.command("ignore")
-def ignore(line: LineArg, reason: ReasonOpt = None) -> None:
+def ignore(line: LineArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
     """Take a line out of the queue without booking anything (fees, internal transfers…).
 
     Example: payctl review ignore 42 --reason "bank fee, booked by hand"
     """
+    use_format(format_)
     from payctl.services.bank.review_service import ReviewService
 
-    render.line(run(lambda s: ReviewService(s, user()).ignore(line, reason)).message)
+    _outcome(run(lambda s: ReviewService(s, user()).ignore(line, reason)))
 
 
 @app.command("unmatch")
-def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
+def unmatch(line: LineArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
     """Undo a line's match and put it back in review.
 
     A reconciled payment stays posted (the reconciliation is reversed); a payment the match
@@ -122,9 +143,10 @@ def unmatch(line: LineArg, reason: ReasonOpt = None) -> None:
 
     Example: payctl review unmatch 42
     """
+    use_format(format_)
     from payctl.services.bank.review_service import ReviewService
 
-    render.line(run(lambda s: ReviewService(s, user()).unmatch(line, reason)).message)
+    _outcome(run(lambda s: ReviewService(s, user()).unmatch(line, reason)))
 
 
 @app.command("export")
