@@ -21,7 +21,11 @@ from payctl.cli.options import (
 from payctl.cli.runtime import abort, run, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
-app = typer.Typer(no_args_is_help=True, help="Act on many payments at once (batches of 1000).")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Act on many payments at once (batches of 1000).",
+    epilog="Example: payctl bulk confirm --state draft --journal BNK1 --dry-run",
+)
 IdentsArg = Annotated[
     list[str] | None, typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
 ]

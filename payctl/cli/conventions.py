@@ -12,6 +12,7 @@ declares :data:`payctl.cli.options.FormatOpt` and renders accordingly).
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from payctl.cli.state import state
@@ -23,6 +24,8 @@ _APPLIED = "_payctl_conventions"
 
 
 def _quiet(ctx: Any, param: Any, value: bool) -> bool:
+    """Every command's --quiet: click calls it given or not, so it also notes the command."""
+    state().command = ctx.command
     if value:
         state().quiet = True
     return value
@@ -71,3 +74,30 @@ def _apply(command: Any, quiet: Any) -> None:
         if param is not None and _is_flag(param):
             param.metavar = ""  # typer's rich help shows the metavar in place of "<bool>"
     setattr(command, _APPLIED, True)
+
+
+def flag_names(text: str) -> str:
+    """A service's message about one of the running command's options, naming the flag the
+    user typed (``--date-from``) where it names the value (``date_from: 'x' is not a date``).
+
+    Services name a value by its field; the CLI knows which flag carried it. A leading
+    ``field:`` becomes ``--flag:``; a field with an underscore is renamed anywhere in the text
+    (``date_from: … is after date_to …``). File rows (``payments.csv line 3: date: …``)
+    begin with their file and are left alone."""
+    command = state().command
+    if command is None:
+        return text
+    flags: dict[str, str] = {}
+    for p in command.params:
+        if p.name and p.param_type_name == "option" and p.opts and p.opts[0].startswith("--"):
+            name = p.name.rstrip("_")
+            flags[name] = p.opts[0]
+            if p.multiple and name.endswith("s"):  # --type (repeatable) held in ``types``
+                flags.setdefault(name[:-1], p.opts[0])
+    field, colon, rest = text.partition(": ")
+    if colon and field in flags:
+        text = f"{flags[field]}: {rest}"
+    for name, flag in flags.items():
+        if "_" in name:
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?!\w)", flag, text)
+    return text

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import EncodingOpt, FormatOpt, LimitOpt, OffsetOpt, use_format
+from payctl.cli.options import LIST_LIMIT, EncodingOpt, FormatOpt, LimitOpt, OffsetOpt, use_format
 from payctl.cli.runtime import run, user
 from payctl.cli.tables import import_table
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, epilog="Example: payctl invoice list --open")
 COLUMNS = [
     ("id", "Id"),
     ("number", "Number"),
@@ -77,7 +77,7 @@ def list_(
     open_only: Annotated[bool, typer.Option("--open", help="Only open and partial ones.")] = False,
     partner: Annotated[str | None, typer.Option("--partner", help="Partner name or id.")] = None,
     type: Annotated[str | None, typer.Option("--type", help="Invoice type.")] = None,
-    limit: LimitOpt = 100,
+    limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:

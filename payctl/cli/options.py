@@ -71,6 +71,8 @@ PaymentArg = Annotated[
 PaymentsArg = Annotated[
     list[str], typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
 ]
+# Every list shows this many rows unless --limit says otherwise (0: all).
+LIST_LIMIT = 50
 LimitOpt = Annotated[
     int, typer.Option("--limit", min=0, max=MAX_INT, help="Rows to show at most (0: all).")
 ]

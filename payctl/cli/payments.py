@@ -8,6 +8,7 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import (
+    LIST_LIMIT,
     DateFromOpt,
     DateToOpt,
     FormatOpt,
@@ -178,7 +179,7 @@ def list_(
             help="date, amount, number, id, state, partner, created; prefix - for descending.",
         ),
     ] = "-date",
-    limit: LimitOpt = 50,
+    limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:

@@ -9,6 +9,7 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import (
+    LIST_LIMIT,
     FormatOpt,
     LimitOpt,
     OffsetOpt,
@@ -19,7 +20,7 @@ from payctl.cli.options import (
 )
 from payctl.cli.runtime import run, user
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, epilog="Example: payctl review list --format json")
 LineArg = Annotated[
     str, typer.Argument(help="Bank line id (see `payctl review list`).", callback=checked_id)
 ]
@@ -69,7 +70,7 @@ def list_(
     state: Annotated[
         str, typer.Option("--state", help="review, ignored, matched or all.")
     ] = "review",
-    limit: LimitOpt = 50,
+    limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:

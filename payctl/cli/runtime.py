@@ -179,7 +179,9 @@ class PayctlGroup(TyperGroup):
             sys.stderr.write("payctl: interrupted\n")
             raise typer.Exit(130) from None
         except PayctlError as exc:
-            abort(exc.lines, exc.exit_code)
+            from payctl.cli.conventions import flag_names
+
+            abort([flag_names(line) for line in exc.lines], exc.exit_code)
         except ClosedPipe as exc:
             raise typer.Exit(output_failed(exc.exc)) from None
         except (typer.Exit, SystemExit, KeyboardInterrupt):
@@ -395,7 +397,9 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
     try:
         return asyncio.run(main())
     except PayctlError as exc:
-        abort([_mask_in(line, url) for line in exc.lines], exc.exit_code)
+        from payctl.cli.conventions import flag_names
+
+        abort([flag_names(_mask_in(line, url)) for line in exc.lines], exc.exit_code)
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # a database failure, or the unexpected

@@ -11,7 +11,9 @@ from payctl.cli.options import FormatOpt, ReasonOpt, use_format
 from payctl.cli.runtime import abort, database_url, run, user
 
 lock_app = typer.Typer(
-    help="Show or move the lock date (no posting on or before it).", no_args_is_help=True
+    help="Show or move the lock date (no posting on or before it).",
+    epilog="Example: payctl lock-date set 2026-06-30 --reason 'H1 closed'",
+    no_args_is_help=True,
 )
 
 

@@ -82,7 +82,7 @@ def cases(t: str) -> list[tuple[list[str], int, str]]:
             2,
             "due_date: the value is empty",
         ),
-        (["list", "--date-from", ""], 2, "date_from: the value is empty"),
+        (["list", "--date-from", ""], 2, "--date-from: the value is empty"),
         (["bulk", "delete", "--state", "draft", "--partner", ""], 2, "partner: the value is"),
         (["--database-url", "", "list"], 2, "--database-url is empty"),
         (["--user", "", "list"], 2, "--user is empty"),
