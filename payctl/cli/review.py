@@ -13,6 +13,7 @@ from payctl.cli.options import (
     FormatOpt,
     LimitOpt,
     OffsetOpt,
+    OutputFormat,
     ReasonOpt,
     checked_id,
     checked_ids,
@@ -150,23 +151,63 @@ def unmatch(line: LineArg, reason: ReasonOpt = None, format_: FormatOpt = None) 
     _outcome(run(lambda s: ReviewService(s, user()).unmatch(line, reason)))
 
 
+# What `review export --output FILE` writes, by FILE's extension.
+EXPORT_KINDS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
+
+
+def _export_kind(output: Path, given: OutputFormat | None) -> str:
+    """The format a file gets: its extension's; a --format saying otherwise, or an extension
+    payctl does not write, is a usage error (exit 2) before anything is read or written."""
+    from payctl.cli.runtime import abort
+    from payctl.errors import EXIT_BAD_INPUT
+
+    kind = EXPORT_KINDS.get(output.suffix.lower())
+    if kind is None:
+        abort(
+            f"--output: {output}: unknown extension {output.suffix or '(none)'!r}; "
+            f"give a file ending in {', '.join(EXPORT_KINDS)} (see `payctl review export --help`)",
+            EXIT_BAD_INPUT,
+        )
+    if given is not None and given.value != kind and given is not OutputFormat.TABLE:
+        abort(
+            f"--format {given.value} does not match --output {output} (a {kind} file)",
+            EXIT_BAD_INPUT,
+        )
+    return kind
+
+
 @app.command("export")
 def export(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File (default stdout).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write, .csv, .json or .xlsx (its extension chooses the format); "
+            "default: standard output.",
+        ),
     ] = None,
     state: Annotated[
         str, typer.Option("--state", help="review, ignored, matched or all.")
     ] = "review",
     format_: FormatOpt = None,
 ) -> None:
-    """Export the review queue as CSV (default) or JSON for a spreadsheet or another tool.
+    """Export the review queue as CSV (default), JSON or an XLSX workbook for a spreadsheet
+    or another tool.
 
-    Example: payctl review export --output review.csv
+    Example: payctl review export --output review.xlsx
     """
+    import contextlib
+
+    from payctl.cli.runtime import abort
+    from payctl.errors import EXIT_BAD_INPUT
+    from payctl.importers.files import os_reason
+
     use_format(format_)
-    if render.fmt() == "table":
-        render.state().format = "csv"
+    kind = render.fmt() if output is None else _export_kind(output, format_)
+    render.state().format = "csv" if kind == "table" else kind
+    if output is not None and output.is_dir():
+        abort(f"--output: {output} is a directory: give a file", EXIT_BAD_INPUT)
     from payctl.services.bank.review_service import ReviewService
 
     page = run(lambda s: ReviewService(s, user()).list_lines(state, None, 0))
@@ -174,18 +215,17 @@ def export(
     if output is None:
         render.rows(rows, COLUMNS, total=page.total)
         return
-    import contextlib
-
-    from payctl.cli.runtime import abort
-    from payctl.errors import EXIT_BAD_INPUT
-    from payctl.importers.files import os_reason
-
-    if output.is_dir():
-        abort(f"--output: {output} is a directory: give a file", EXIT_BAD_INPUT)
     try:
-        handle = output.open("w", encoding="utf-8", newline="")
+        if kind == "xlsx":
+            from payctl.exporters.tabular import write_table_xlsx
+
+            write_table_xlsx(output, "Review", [k for k, _ in COLUMNS], rows, {"amount"})
+        else:
+            with (
+                output.open("w", encoding="utf-8", newline="") as handle,
+                contextlib.redirect_stdout(handle),
+            ):
+                render.rows(rows, COLUMNS, total=page.total)
     except OSError as exc:
         abort(f"--output: cannot write {output}: {os_reason(exc)}", EXIT_BAD_INPUT)
-    with handle, contextlib.redirect_stdout(handle):
-        render.rows(rows, COLUMNS, total=page.total)
     render.message(f"wrote {len(rows)} lines to {output}")
