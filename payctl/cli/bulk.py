@@ -18,7 +18,7 @@ from payctl.cli.options import (
     checked_ids,
     use_format,
 )
-from payctl.cli.runtime import abort, run, user
+from payctl.cli.runtime import abort, run, usage_error, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
 app = typer.Typer(
@@ -63,12 +63,9 @@ def _selection(
     if file and not names:
         abort(f"{file}: no payments listed", EXIT_BAD_INPUT)
     if names and not filters.is_empty():
-        abort("give payments OR filters, not both", EXIT_BAD_INPUT)
+        usage_error("give payments OR filters, not both")
     if not names and filters.is_empty():
-        abort(
-            "name payments (arguments or --file) or give a filter such as --state draft",
-            EXIT_BAD_INPUT,
-        )
+        usage_error("name payments (arguments or --file) or give a filter such as --state draft")
     return Selection(tuple(names), None if names else filters)
 
 

@@ -25,7 +25,7 @@ _APPLIED = "_payctl_conventions"
 
 def _quiet(ctx: Any, param: Any, value: bool) -> bool:
     """Every command's --quiet: click calls it given or not, so it also notes the command."""
-    state().command = ctx.command
+    state().command, state().command_path = ctx.command, ctx.command_path
     if value:
         state().quiet = True
     return value

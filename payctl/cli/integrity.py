@@ -13,7 +13,7 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import FORMAT_NAMES, DateFromOpt, DateToOpt, FormatOpt, use_format
-from payctl.cli.runtime import abort, run, user
+from payctl.cli.runtime import abort, run, usage_error, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED
 from payctl.exporters import ExportFormat
 
@@ -119,11 +119,7 @@ def _export_format() -> ExportFormat:
     try:
         return ExportFormat(render.fmt())
     except ValueError:
-        abort(
-            "--to: give the export format (--to/--format ledger, beancount, csv or xlsx) "
-            "(see `payctl export --help`)",
-            EXIT_BAD_INPUT,
-        )
+        usage_error("--to: give the export format (--to/--format ledger, beancount, csv or xlsx)")
 
 
 def export(
@@ -160,10 +156,9 @@ def export(
     """
     to = to or _export_format()
     if not to.is_text and output is None:
-        abort(
+        usage_error(
             f"--to {to.value} needs --output FILE.{to.value} (a workbook cannot go to "
-            "standard output)",
-            EXIT_BAD_INPUT,
+            "standard output)"
         )
     from payctl import exporters
     from payctl.services.ledger.export_service import ExportService

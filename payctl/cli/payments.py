@@ -19,7 +19,7 @@ from payctl.cli.options import (
     ReasonOpt,
     use_format,
 )
-from payctl.cli.runtime import abort, run, user
+from payctl.cli.runtime import abort, run, usage_error, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED
 
 PAYMENT_FIELDS = [
@@ -288,7 +288,7 @@ def allocate(
     if remove:
         view = run(lambda s: PaymentService(s, user()).remove_allocation(payment, invoice, reason))
     elif amount is None:
-        abort("give an AMOUNT to allocate, or --remove", EXIT_BAD_INPUT)
+        usage_error("give an AMOUNT to allocate, or --remove")
     else:
         view = run(
             lambda s: PaymentService(s, user()).set_allocation(payment, invoice, amount, reason)

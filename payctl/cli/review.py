@@ -158,21 +158,16 @@ EXPORT_KINDS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx"}
 def _export_kind(output: Path, given: OutputFormat | None) -> str:
     """The format a file gets: its extension's; a --format saying otherwise, or an extension
     payctl does not write, is a usage error (exit 2) before anything is read or written."""
-    from payctl.cli.runtime import abort
-    from payctl.errors import EXIT_BAD_INPUT
+    from payctl.cli.runtime import usage_error
 
     kind = EXPORT_KINDS.get(output.suffix.lower())
     if kind is None:
-        abort(
+        usage_error(
             f"--output: {output}: unknown extension {output.suffix or '(none)'!r}; "
-            f"give a file ending in {', '.join(EXPORT_KINDS)} (see `payctl review export --help`)",
-            EXIT_BAD_INPUT,
+            f"give a file ending in {', '.join(EXPORT_KINDS)}"
         )
     if given is not None and given.value != kind and given is not OutputFormat.TABLE:
-        abort(
-            f"--format {given.value} does not match --output {output} (a {kind} file)",
-            EXIT_BAD_INPUT,
-        )
+        usage_error(f"--format {given.value} does not match --output {output} (a {kind} file)")
     return kind
 
 
@@ -204,10 +199,10 @@ def export(
     from payctl.importers.files import os_reason
 
     use_format(format_)
-    kind = render.fmt() if output is None else _export_kind(output, format_)
-    render.state().format = "csv" if kind == "table" else kind
     if output is not None and output.is_dir():
         abort(f"--output: {output} is a directory: give a file", EXIT_BAD_INPUT)
+    kind = render.fmt() if output is None else _export_kind(output, format_)
+    render.state().format = "csv" if kind == "table" else kind
     from payctl.services.bank.review_service import ReviewService
 
     page = run(lambda s: ReviewService(s, user()).list_lines(state, None, 0))

@@ -49,6 +49,12 @@ def abort(text: str | list[str], code: int = EXIT_REFUSED) -> NoReturn:
     raise typer.Exit(code)
 
 
+def usage_error(text: str) -> NoReturn:
+    """A command used wrongly (exit 2): the one line ends with the help to read, as click's
+    own usage errors do."""
+    abort(f"{text} (see `{state().command_path} --help`)", EXIT_BAD_INPUT)
+
+
 def _debugging(args: Sequence[str] | None = None) -> bool:
     """--debug given: the root callback may not have run yet when option parsing fails."""
     return state().debug or "--debug" in (sys.argv[1:] if args is None else args)

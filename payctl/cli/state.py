@@ -18,6 +18,7 @@ class State:
     # the command being run (its click command, once its options are parsed): messages name
     # its flags (``cli.conventions.flag_names``)
     command: Any = None
+    command_path: str = "payctl"
 
 
 _STATE = State()

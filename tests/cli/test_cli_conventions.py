@@ -64,9 +64,7 @@ def test_quiet_before_or_after_the_command(cli_env, init_url, where):
 def test_every_command_accepts_quiet_and_a_group_does_not_need_it(cli_env):
     assert payctl("lock-date", "show", "-q").stdout == "no lock date set\n"
     assert payctl("-q", "lock-date", "show").stdout == "no lock date set\n"
-    assert json.loads(payctl("lock-date", "show", "-q", "-O", "json").stdout) == {
-        "lock_date": None
-    }
+    assert json.loads(payctl("lock-date", "show", "-q", "-O", "json").stdout) == {"lock_date": None}
 
 
 def test_bulk_create_dry_run_checks_every_row_and_writes_nothing(cli_env, init_url, tmp_path):
@@ -130,6 +128,11 @@ def test_a_usage_error_is_one_line_with_a_pointer_to_help(cli_env):
         (("list", "--bogus"), "payctl list --help"),
         (("bulk", "confirm", "--limit", "3"), "payctl bulk confirm --help"),
         (("review", "accept"), "payctl review accept --help"),
+        (("bulk", "cancel"), "payctl bulk cancel --help"),  # payctl's own usage checks too
+        (("bulk", "cancel", "1", "--state", "draft"), "payctl bulk cancel --help"),
+        (("allocate", "1", "INV-1"), "payctl allocate --help"),
+        (("export", "--to", "xlsx"), "payctl export --help"),
+        (("review", "export", "-o", "x.txt"), "payctl review export --help"),
     ]:
         assert refused(*args, code=2).endswith(f"(see `{where}`)")
 

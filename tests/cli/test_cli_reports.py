@@ -214,7 +214,7 @@ def test_summary_csv_and_table(ledger):
 
 def test_summary_bad_input(ledger):
     refused("summary", "--state", "booked", code=2, says="state: 'booked' is not one of")
-    refused("summary", "--date-from", "2026-13-01", code=2, says="date_from")
+    refused("summary", "--date-from", "2026-13-01", code=2, says="--date-from")
     refused(
         "summary",
         "--date-from",
@@ -222,7 +222,7 @@ def test_summary_bad_input(ledger):
         "--date-to",
         "2026-02-01",
         code=2,
-        says="date_from: 2026-03-01 is after date_to 2026-02-01",
+        says="--date-from: 2026-03-01 is after --date-to 2026-02-01",
     )
 
 
