@@ -340,7 +340,7 @@ def test_forecast_figures_are_the_open_residuals(ledger):
 def test_forecast_bad_input_and_nothing_open(cli_env):
     for weeks in ("0", "-1", "two", "1.5", "521"):
         refused("report", "forecast", "--weeks", weeks, code=2, says="--weeks")
-    refused("report", "forecast", "--as-of", "2026-02-30", code=2, says="as_of")
+    refused("report", "forecast", "--as-of", "2026-02-30", code=2, says="--as-of")
     assert js("report", "forecast") == {
         "as_of": dt.date.today().isoformat(),
         "weeks": 8,
