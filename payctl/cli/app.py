@@ -17,10 +17,13 @@ from payctl.cli import (
     journals,
     partners,
     payments,
+    reconcile,
     report,
     reports,
     review,
+    rules,
     setup,
+    statements,
 )
 from payctl.cli.options import FORMAT_NAMES, OutputFormat
 from payctl.cli.runtime import PayctlGroup
@@ -105,12 +108,24 @@ flow.register(app)
 integrity.register(app)
 reports.register(app)
 imports.register(app)
+app.command("reconcile")(reconcile.reconcile)
 app.add_typer(bulk.app, name="bulk")
 app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
+app.add_typer(
+    rules.app,
+    name="rules",
+    help="Bank rules: what to do with the lines matching leaves undecided. "
+    "Example: payctl rules check rules.toml",
+)
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
 app.add_typer(journals.account_app, name="account", help="The chart of accounts.")
+app.add_typer(
+    statements.app,
+    name="statement",
+    help="Imported bank statements. Example: payctl statement list --journal BNK1",
+)
 app.add_typer(events.app, name="events", help="The events every change publishes (the outbox).")
 app.add_typer(
     report.app,

@@ -9,6 +9,8 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import (
     LIST_LIMIT,
+    AmountMaxOpt,
+    AmountMinOpt,
     DateFromOpt,
     DateToOpt,
     FormatOpt,
@@ -17,6 +19,8 @@ from payctl.cli.options import (
     PaymentArg,
     PaymentsArg,
     ReasonOpt,
+    search_option,
+    sort_option,
     use_format,
 )
 from payctl.cli.runtime import abort, run, usage_error, user
@@ -162,22 +166,11 @@ def list_(
     journal: Annotated[str | None, typer.Option("--journal", help="Journal code.")] = None,
     date_from: DateFromOpt = None,
     date_to: DateToOpt = None,
-    amount_min: Annotated[
-        str | None,
-        typer.Option("--amount-min", help="Smallest amount, in each payment's currency."),
-    ] = None,
-    amount_max: Annotated[
-        str | None, typer.Option("--amount-max", help="Largest amount, in each payment's currency.")
-    ] = None,
-    search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Text in number, reference or memo.")
-    ] = None,
+    amount_min: AmountMinOpt = None,
+    amount_max: AmountMaxOpt = None,
+    search: Annotated[str | None, search_option("number, reference or memo")] = None,
     sort: Annotated[
-        str,
-        typer.Option(
-            "--sort",
-            help="date, amount, number, id, state, partner, created; prefix - for descending.",
-        ),
+        str, sort_option("date, amount, number, id, state, partner, created")
     ] = "-date",
     limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
@@ -204,6 +197,8 @@ def list_(
         title="Payments",
         total=page.total,
         right=("amount", "allocated"),
+        empty="no payments match",
+        money=True,
     )
 
 
