@@ -121,6 +121,18 @@ def build(tmp_path: Path) -> dict[str, list[dict[str, str]]]:
     run("review unmatch", waiting["'" + SUM])
     run("review ignore", waiting["'" + TAB], "--reason", CMD)
     run("lock-date show")
+    # the commands other branches added (issue 10, 11): statements, rules, reconcile, journals
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rule]]\nname = "=HYPERLINK(1)"\ncounterparty = "SUM"\nreview = true\n',
+        encoding="utf-8",
+    )
+    run("rules check", rules)
+    run("rules test", rules, *waiting.values())
+    run("statement list")
+    run("statement show", run("statement list")[0]["id"])
+    run("reconcile", "BNK1")
+    run("journal update", "BNK9", "--name", SUM, "--reason", CMD)
     run("export")  # --format csv: export's --to csv
     for name in ("journal list", "account list", "summary", "types", "statuses", "check"):
         run(name)
@@ -142,6 +154,12 @@ def build(tmp_path: Path) -> dict[str, list[dict[str, str]]]:
     run("cancel", pid, "--reason", SUM)
     doomed = run("create", "--type", "customer_payment", "--partner", HYPERLINK, *draft)[-1]
     run("delete", doomed["id"], "--reason", HYPERLINK)
+    extra = tmp_path / "extra.jsonl"
+    line = dict(zip(keys, ("2026-01-23", "1.00", "Nobody", "no reference", "TX-9"), strict=True))
+    extra.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    run("import", extra, "--journal", "BNK1", "--input-format", "jsonl")
+    newest = max(int(row["id"]) for row in run("statement list"))
+    run("statement delete", newest, "--reason", SUM)  # nothing decided on it yet
     return out
 
 
