@@ -25,7 +25,7 @@ from payctl.cli import (
     setup,
     statements,
 )
-from payctl.cli.options import OutputFormat
+from payctl.cli.options import FORMAT_NAMES, OutputFormat
 from payctl.cli.runtime import PayctlGroup
 from payctl.cli.state import reset_state, state
 
@@ -70,10 +70,15 @@ def root(
     output: Annotated[
         OutputFormat,
         typer.Option(
-            "--format", "-f", case_sensitive=False, help="Default output format for every command."
+            *FORMAT_NAMES,
+            case_sensitive=False,
+            help="Output format of every command that prints data (-O/--output-format: the "
+            "same option); a command's own --format wins.",
         ),
     ] = OutputFormat.TABLE,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No messages, only data.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No messages, only data (stdout only).")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[
         bool,

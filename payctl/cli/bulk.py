@@ -14,13 +14,18 @@ from payctl.cli.options import (
     EncodingOpt,
     FormatOpt,
     ReasonOpt,
+    WriteOffOpt,
     checked_ids,
     use_format,
 )
-from payctl.cli.runtime import abort, run, user
+from payctl.cli.runtime import abort, run, usage_error, user
 from payctl.errors import EXIT_BAD_INPUT, PayctlError
 
-app = typer.Typer(no_args_is_help=True, help="Act on many payments at once (batches of 1000).")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Act on many payments at once (batches of 1000).",
+    epilog="Example: payctl bulk confirm --state draft --journal BNK1 --dry-run",
+)
 IdentsArg = Annotated[
     list[str] | None, typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
 ]
@@ -40,6 +45,7 @@ StateOpt = Annotated[str | None, typer.Option("--state", "--status", help="Filte
 TypeOpt = Annotated[str | None, typer.Option("--type", help="Filter: payment type.")]
 PartnerOpt = Annotated[str | None, typer.Option("--partner", help="Filter: partner.")]
 JournalOpt = Annotated[str | None, typer.Option("--journal", help="Filter: journal.")]
+WRITE_OFF_ACTIONS = ("validate", "confirm", "post")
 
 
 def _selection(
@@ -57,16 +63,38 @@ def _selection(
     if file and not names:
         abort(f"{file}: no payments listed", EXIT_BAD_INPUT)
     if names and not filters.is_empty():
-        abort("give payments OR filters, not both", EXIT_BAD_INPUT)
+        usage_error("give payments OR filters, not both")
     if not names and filters.is_empty():
-        abort(
-            "name payments (arguments or --file) or give a filter such as --state draft",
-            EXIT_BAD_INPUT,
-        )
+        usage_error("name payments (arguments or --file) or give a filter such as --state draft")
     return Selection(tuple(names), None if names else filters)
 
 
+def _run(action: str, given: dict[str, Any]) -> None:
+    """One bulk transition (the command's arguments, ``given``): the selection (names or
+    filters), the options, the report."""
+    use_format(given["format_"])
+    from payctl.services.payments.bulk_types import BulkOptions
+    from payctl.services.payments.payment_queries import PaymentFilter
+
+    filters = PaymentFilter(
+        given["state_"],
+        given["type"],
+        given["partner"],
+        given["journal"],
+        given["date_from"],
+        given["date_to"],
+    )
+    selection = _selection(given["payments"], given["file"], given["encoding"], filters)
+    options = BulkOptions(
+        given["atomic"], given["dry_run"], given["reason"], given.get("write_off", False)
+    )
+    transitions.execute(action, selection, options, title=f"bulk {action}")
+
+
 def _command(action: str, doc: str) -> Callable[..., None]:
+    """The command of ``action``: --write-off only where a payment is posted (it means
+    nothing to a reset, a cancel or a delete, so those do not offer it)."""
+
     def command(
         payments: IdentsArg = None,
         file: FileOpt = None,
@@ -80,22 +108,31 @@ def _command(action: str, doc: str) -> Callable[..., None]:
         atomic: AtomicOpt = False,
         dry_run: DryRunOpt = False,
         reason: ReasonOpt = None,
-        write_off: Annotated[
-            bool, typer.Option("--write-off", help="confirm/post: write off small differences.")
-        ] = False,
         format_: FormatOpt = None,
     ) -> None:
-        use_format(format_)
-        from payctl.services.payments.bulk_types import BulkOptions
-        from payctl.services.payments.payment_queries import PaymentFilter
+        _run(action, locals())
 
-        filters = PaymentFilter(state_, type, partner, journal, date_from, date_to)
-        selection = _selection(payments, file, encoding, filters)
-        options = BulkOptions(atomic, dry_run, reason, write_off)
-        transitions.execute(action, selection, options, title=f"bulk {action}")
+    def posting(
+        payments: IdentsArg = None,
+        file: FileOpt = None,
+        encoding: EncodingOpt = None,
+        state_: StateOpt = None,
+        type: TypeOpt = None,
+        partner: PartnerOpt = None,
+        journal: JournalOpt = None,
+        date_from: DateFromOpt = None,
+        date_to: DateToOpt = None,
+        atomic: AtomicOpt = False,
+        dry_run: DryRunOpt = False,
+        reason: ReasonOpt = None,
+        write_off: WriteOffOpt = False,
+        format_: FormatOpt = None,
+    ) -> None:
+        _run(action, locals())
 
-    command.__doc__ = doc
-    return command
+    chosen = posting if action in WRITE_OFF_ACTIONS else command
+    chosen.__doc__ = doc
+    return chosen
 
 
 for _action, _doc in {

@@ -10,10 +10,12 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import relay, render
-from payctl.cli.options import MAX_INT, FormatOpt, use_format
+from payctl.cli.options import LIST_LIMIT, MAX_INT, FormatOpt, use_format
 from payctl.cli.runtime import run, user
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(
+    no_args_is_help=True, epilog="Example: payctl events list --since 0 --format json"
+)
 
 SinceOpt = Annotated[
     int,
@@ -66,7 +68,7 @@ def list_events(
     types: TypesOpt = None,
     limit: Annotated[
         int, typer.Option("--limit", min=1, max=MAX_INT, help="Events to show at most.")
-    ] = 100,
+    ] = LIST_LIMIT,
     format_: FormatOpt = None,
 ) -> None:
     """List events in id order.

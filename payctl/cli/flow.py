@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from payctl.cli import render, transitions
-from payctl.cli.options import FormatOpt, PaymentArg, PaymentsArg, ReasonOpt, use_format
+from payctl.cli.options import (
+    FormatOpt,
+    PaymentArg,
+    PaymentsArg,
+    ReasonOpt,
+    WriteOffOpt,
+    use_format,
+)
 from payctl.cli.runtime import run, user
-
-
-def _transition(
-    action: str, idents: list[str], reason: str | None, write_off: bool = False
-) -> None:
-    """One run over the named payments, as `payctl bulk` does it: a payment already in the
-    target state is skipped, a refused one reported while the others go on (one transaction
-    per batch of 1000)."""
-    from payctl.services.payments.bulk_types import BulkOptions
-    from payctl.services.payments.selection import Selection
-
-    options = BulkOptions(reason=reason, write_off=write_off)
-    transitions.execute(
-        action, Selection(tuple(idents)), options, title=action, single=len(idents) == 1
-    )
 
 
 def confirm(
     payments: PaymentsArg,
-    write_off: Annotated[
-        bool,
-        typer.Option(
-            "--write-off",
-            help="Close invoices whose remaining difference is within the write-off "
-            "tolerance, booking it to payment differences.",
-        ),
-    ] = False,
+    write_off: WriteOffOpt = False,
     reason: ReasonOpt = None,
     format_: FormatOpt = None,
 ) -> None:
@@ -47,7 +30,7 @@ def confirm(
     Example: payctl confirm 12 13 BNK1/2026/00007
     """
     use_format(format_)
-    _transition("confirm", payments, reason, write_off)
+    transitions.named("confirm", payments, reason, write_off)
 
 
 def reset(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
@@ -58,7 +41,7 @@ def reset(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = 
     Example: payctl reset BNK1/2026/00001 --reason "wrong invoice"
     """
     use_format(format_)
-    _transition("reset", payments, reason)
+    transitions.named("reset", payments, reason)
 
 
 def cancel(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
@@ -69,7 +52,7 @@ def cancel(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt =
     Example: payctl cancel BNK1/2026/00001 --reason "duplicate"
     """
     use_format(format_)
-    _transition("cancel", payments, reason)
+    transitions.named("cancel", payments, reason)
 
 
 HISTORY_COLUMNS = [

@@ -136,7 +136,10 @@ def import_(
             }
             for r in rows
         ]
-        render.rows(shown, COLUMNS, title="Import")
+        # CSV is data for a program: a failed file's reason is a column, as in JSON (a
+        # table has it on stderr, below)
+        columns = [*COLUMNS, ("error", "Error")] if render.fmt() == "csv" else COLUMNS
+        render.rows(shown, columns, title="Import")
     for row in rows:
         if row.get("opening_balance"):
             render.message(f"{row['file']}: {row['opening_balance']}")

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import DateFromOpt, DateToOpt, FormatOpt, use_format
-from payctl.cli.runtime import abort, run, user
+from payctl.cli.options import FORMAT_NAMES, DateFromOpt, DateToOpt, FormatOpt, use_format
+from payctl.cli.runtime import abort, run, usage_error, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED
 from payctl.exporters import ExportFormat
 
@@ -113,15 +113,27 @@ def _write_atomic(target: Path, write: Any) -> None:
             os.unlink(tmp)
 
 
+def _export_format() -> ExportFormat:
+    """The export format given before the command name (``payctl -f csv export``), else a
+    usage error: export has no default format."""
+    try:
+        return ExportFormat(render.fmt())
+    except ValueError:
+        usage_error("--to: give the export format (--to/--format ledger, beancount, csv or xlsx)")
+
+
 def export(
     to: Annotated[
-        ExportFormat,
+        ExportFormat | None,
         typer.Option(
             "--to",
+            *FORMAT_NAMES,
             case_sensitive=False,
-            help="The format (ledger: an hledger/ledger-cli journal).",
+            show_default=False,
+            help="The format (ledger: an hledger/ledger-cli journal). --format, -f, -O and "
+            "--output-format name the same option; a global --format csv is taken too.",
         ),
-    ],
+    ] = None,
     date_from: DateFromOpt = None,
     date_to: DateToOpt = None,
     output: Annotated[
@@ -153,11 +165,11 @@ def export(
 
     Example: payctl export --to beancount --date-from 2026-11-01 -o november.beancount
     """
+    to = to or _export_format()
     if not to.is_text and output is None:
-        abort(
+        usage_error(
             f"--to {to.value} needs --output FILE.{to.value} (a workbook cannot go to "
-            "standard output)",
-            EXIT_BAD_INPUT,
+            "standard output)"
         )
     from payctl import exporters
     from payctl.services.ledger.export_service import ExportService

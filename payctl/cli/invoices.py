@@ -9,6 +9,7 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import (
+    LIST_LIMIT,
     AmountMaxOpt,
     AmountMinOpt,
     DateFromOpt,
@@ -24,7 +25,7 @@ from payctl.cli.options import (
 from payctl.cli.runtime import run, user
 from payctl.cli.tables import import_table
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, epilog="Example: payctl invoice list --open")
 COLUMNS = [
     ("id", "Id"),
     ("number", "Number"),
@@ -119,7 +120,7 @@ def list_(
         str,
         sort_option("date, due, amount (the total), residual, number, id, state, partner, created"),
     ] = "date",
-    limit: LimitOpt = 100,
+    limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:

@@ -11,8 +11,8 @@ from payctl.cli import render
 from payctl.cli.options import FormatOpt, use_format
 from payctl.cli.runtime import run, user
 
-journal_app = typer.Typer(no_args_is_help=True)
-account_app = typer.Typer(no_args_is_help=True)
+journal_app = typer.Typer(no_args_is_help=True, epilog="Example: payctl journal list")
+account_app = typer.Typer(no_args_is_help=True, epilog="Example: payctl account list --format csv")
 JOURNAL_COLUMNS = [
     ("code", "Code"),
     ("name", "Name"),

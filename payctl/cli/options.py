@@ -17,18 +17,29 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+# hledger's spelling of an output format, -O/--output-format, is an alias of --format (-f is
+# --format here, not hledger's input file: README "Global options").
+FORMAT_NAMES = ("--format", "-f", "--output-format", "-O")
 FormatOpt = Annotated[
     OutputFormat | None,
     typer.Option(
-        "--format",
-        "-f",
-        help="Output format: table (default on a terminal), json or csv.",
+        *FORMAT_NAMES,
+        help="Output format: table (default), json or csv; also accepted before the command "
+        "name. -O/--output-format is the same option.",
         case_sensitive=False,
         show_default=False,
     ),
 ]
 ReasonOpt = Annotated[
     str | None, typer.Option("--reason", help="Why: recorded in the audit trail.")
+]
+WriteOffOpt = Annotated[
+    bool,
+    typer.Option(
+        "--write-off",
+        help="Close invoices whose remaining difference is within the write-off tolerance, "
+        "booking it to payment differences.",
+    ),
 ]
 # The largest integer a database column holds (SQLite's and PostgreSQL's bigint): every
 # integer option and id argument is checked against it, so a huge one is a usage error.
@@ -60,6 +71,8 @@ PaymentArg = Annotated[
 PaymentsArg = Annotated[
     list[str], typer.Argument(help="Payment numbers or ids.", callback=checked_ids)
 ]
+# Every list shows this many rows unless --limit says otherwise (0: all).
+LIST_LIMIT = 50
 LimitOpt = Annotated[
     int, typer.Option("--limit", min=0, max=MAX_INT, help="Rows to show at most (0: all).")
 ]

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import EncodingOpt, FormatOpt, LimitOpt, OffsetOpt, use_format
+from payctl.cli.options import LIST_LIMIT, EncodingOpt, FormatOpt, LimitOpt, OffsetOpt, use_format
 from payctl.cli.runtime import run, user
 from payctl.cli.tables import import_table
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, epilog="Example: payctl partner list --search acme")
 COLUMNS = [
     ("id", "Id"),
     ("name", "Name"),
@@ -54,7 +54,7 @@ def create(
 def list_(
     kind: Annotated[str | None, typer.Option("--kind", help="customer, vendor or both.")] = None,
     search: Annotated[str | None, typer.Option("--search", "-s", help="Text in the name.")] = None,
-    limit: LimitOpt = 100,
+    limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:

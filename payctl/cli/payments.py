@@ -8,6 +8,7 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import (
+    LIST_LIMIT,
     AmountMaxOpt,
     AmountMinOpt,
     DateFromOpt,
@@ -16,12 +17,13 @@ from payctl.cli.options import (
     LimitOpt,
     OffsetOpt,
     PaymentArg,
+    PaymentsArg,
     ReasonOpt,
     search_option,
     sort_option,
     use_format,
 )
-from payctl.cli.runtime import abort, run, user
+from payctl.cli.runtime import abort, run, usage_error, user
 from payctl.errors import EXIT_BAD_INPUT, EXIT_REFUSED
 
 PAYMENT_FIELDS = [
@@ -170,7 +172,7 @@ def list_(
     sort: Annotated[
         str, sort_option("date, amount, number, id, state, partner, created")
     ] = "-date",
-    limit: LimitOpt = 50,
+    limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:
@@ -247,15 +249,18 @@ def update(
     show_payment(view)
 
 
-def delete(payment: PaymentArg, reason: ReasonOpt = None) -> None:
-    """Delete a draft payment that was never posted.
+def delete(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt = None) -> None:
+    """Delete draft payments that were never posted.
 
-    Example: payctl delete 12
+    Runs like `payctl bulk delete`, with the same result: a payment already deleted is
+    skipped; exit 1 when one could not be deleted.
+
+    Example: payctl delete 12 --reason duplicate
     """
-    from payctl.services.payments.payment_service import PaymentService
+    use_format(format_)
+    from payctl.cli import transitions
 
-    label = run(lambda s: PaymentService(s, user()).delete_payment(payment, reason))
-    render.message(f"deleted payment {label}")
+    transitions.named("delete", payments, reason)
 
 
 def allocate(
@@ -278,7 +283,7 @@ def allocate(
     if remove:
         view = run(lambda s: PaymentService(s, user()).remove_allocation(payment, invoice, reason))
     elif amount is None:
-        abort("give an AMOUNT to allocate, or --remove", EXIT_BAD_INPUT)
+        usage_error("give an AMOUNT to allocate, or --remove")
     else:
         view = run(
             lambda s: PaymentService(s, user()).set_allocation(payment, invoice, amount, reason)

@@ -10,7 +10,7 @@ from payctl.cli import forecast, render
 from payctl.cli.options import FormatOpt, use_format
 from payctl.cli.runtime import run, user
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, epilog="Example: payctl report trial-balance --format csv")
 
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="As on this day (YYYY-MM-DD or today).")

@@ -49,6 +49,12 @@ def abort(text: str | list[str], code: int = EXIT_REFUSED) -> NoReturn:
     raise typer.Exit(code)
 
 
+def usage_error(text: str) -> NoReturn:
+    """A command used wrongly (exit 2): the one line ends with the help to read, as click's
+    own usage errors do."""
+    abort(f"{text} (see `{state().command_path} --help`)", EXIT_BAD_INPUT)
+
+
 def _debugging(args: Sequence[str] | None = None) -> bool:
     """--debug given: the root callback may not have run yet when option parsing fails."""
     return state().debug or "--debug" in (sys.argv[1:] if args is None else args)
@@ -93,7 +99,23 @@ class PayctlGroup(TyperGroup):
 
     Usage errors (click's) become one line, exit 2; payctl's own errors raised outside
     :func:`run` one line with their exit code; output that cannot be written (a closed pipe,
-    a full disk) :func:`output_failed`; anything else "internal error", exit 1."""
+    a full disk) :func:`output_failed`; anything else "internal error", exit 1.
+
+    Every command under it gets the options all commands share (:mod:`conventions`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from payctl.cli import conventions
+
+        super().__init__(*args, **kwargs)
+        conventions.apply(self)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from payctl.cli import conventions
+
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:  # a command registered later (loaded on demand) too
+            conventions.apply_under(self, command)
+        return command
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -163,7 +185,9 @@ class PayctlGroup(TyperGroup):
             sys.stderr.write("payctl: interrupted\n")
             raise typer.Exit(130) from None
         except PayctlError as exc:
-            abort(exc.lines, exc.exit_code)
+            from payctl.cli.conventions import flag_names
+
+            abort([flag_names(line) for line in exc.lines], exc.exit_code)
         except ClosedPipe as exc:
             raise typer.Exit(output_failed(exc.exc)) from None
         except (typer.Exit, SystemExit, KeyboardInterrupt):
@@ -379,7 +403,9 @@ def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
     try:
         return asyncio.run(main())
     except PayctlError as exc:
-        abort([_mask_in(line, url) for line in exc.lines], exc.exit_code)
+        from payctl.cli.conventions import flag_names
+
+        abort([flag_names(_mask_in(line, url)) for line in exc.lines], exc.exit_code)
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # a database failure, or the unexpected

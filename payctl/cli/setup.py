@@ -7,11 +7,13 @@ from typing import Annotated
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import ReasonOpt
+from payctl.cli.options import FormatOpt, ReasonOpt, use_format
 from payctl.cli.runtime import abort, database_url, run, user
 
 lock_app = typer.Typer(
-    help="Show or move the lock date (no posting on or before it).", no_args_is_help=True
+    help="Show or move the lock date (no posting on or before it).",
+    epilog="Example: payctl lock-date set 2026-06-30 --reason 'H1 closed'",
+    no_args_is_help=True,
 )
 
 
@@ -67,16 +69,23 @@ def init(
         )
 
 
-@lock_app.command("show")
-def lock_show() -> None:
-    """Show the current lock date.
+LOCK_FIELDS = [("lock_date", "Lock date")]
 
-    Example: payctl lock-date show
+
+@lock_app.command("show")
+def lock_show(format_: FormatOpt = None) -> None:
+    """Show the current lock date (JSON: {"lock_date": "YYYY-MM-DD"}, null when none is set).
+
+    Example: payctl lock-date show --format json
     """
+    use_format(format_)
     from payctl.services.ledger.lock_service import LockService
 
     value = run(lambda s: LockService(s, user()).get_lock_date())
-    typer.echo(value.isoformat() if value else "no lock date set")
+    if render.fmt() == "table":
+        typer.echo(value.isoformat() if value else "no lock date set")
+    else:
+        render.record({"lock_date": value.isoformat() if value else None}, LOCK_FIELDS)
 
 
 @lock_app.command("set")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -14,6 +15,10 @@ class State:
     debug: bool = False
     # a write transaction committed: an output error after it must say the change was made
     committed: bool = False
+    # the command being run (its click command, once its options are parsed): messages name
+    # its flags (``cli.conventions.flag_names``)
+    command: Any = None
+    command_path: str = "payctl"
 
 
 _STATE = State()

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import FormatOpt, LimitOpt, OffsetOpt, ReasonOpt, use_format
+from payctl.cli.options import (
+    LIST_LIMIT,
+    FormatOpt,
+    LimitOpt,
+    OffsetOpt,
+    ReasonOpt,
+    use_format,
+)
 from payctl.cli.runtime import run, user
 
 app = typer.Typer(no_args_is_help=True)
@@ -67,7 +74,7 @@ def list_(
     journal: Annotated[
         str | None, typer.Option("--journal", help="Only this journal's statements.")
     ] = None,
-    limit: LimitOpt = 50,
+    limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:

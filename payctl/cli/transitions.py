@@ -39,6 +39,18 @@ def execute(action: str, selection: Any, options: Any, *, title: str, single: bo
         raise typer.Exit(report.exit_code)
 
 
+def named(action: str, idents: list[str], reason: str | None, write_off: bool = False) -> None:
+    """`payctl confirm|reset|cancel|delete PAY…`: one run over the named payments, as
+    `payctl bulk` does it, with the same result: a payment already in the target state is
+    skipped, a refused one reported while the others go on (one transaction per batch of
+    1000); one payment named and refused is the one error line."""
+    from payctl.services.payments.bulk_types import BulkOptions
+    from payctl.services.payments.selection import Selection
+
+    options = BulkOptions(reason=reason, write_off=write_off)
+    execute(action, Selection(tuple(idents)), options, title=action, single=len(idents) == 1)
+
+
 def _render(report: Any, title: str) -> None:
     from payctl.services.views import plain
 

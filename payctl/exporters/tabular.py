@@ -107,3 +107,41 @@ def write_xlsx(data: ExportData, path: Path) -> None:
                 cells.append(cell)
             ws.append(cells)
     wb.save(path)
+
+
+def write_table_xlsx(
+    path: Path, sheet: str, columns: list[str], rows: list[dict[str, Any]], amounts: set[str]
+) -> None:
+    """Rows of a listing (``payctl review export``) as a workbook: a bold header of the column
+    keys, text cells escaped and formula-safe like every cell payctl writes, the ``amounts``
+    columns as number cells with their row's currency decimals (``currency`` key)."""
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for row in rows:
+        cells = []
+        for name in columns:
+            value = row.get(name)
+            if name in amounts and value not in (None, ""):
+                cell = WriteOnlyCell(ws, value=Decimal(str(value)))
+                places = exponent(row["currency"]) if row.get("currency") else 2
+                cell.number_format = "#,##0" + ("." + "0" * places if places else "")
+            else:
+                text = "" if value is None else str(value)
+                cell = WriteOnlyCell(ws, value=spreadsheet_safe(escape_cell(text)))
+            cells.append(cell)
+        ws.append(cells)
+    wb.save(path)

@@ -332,9 +332,9 @@ def test_other_bad_input_exit_2(book):
     )
     fails(["list", "--sort", "colour"], 2, "sort: 'colour'")
     fails(["list", "--state", "lost"], 2, "state: 'lost'")
-    fails(["list", "--date-from", "yesterday"], 2, "date_from")
-    fails(["list", "--amount-min", "lots"], 2, "amount_min")
-    fails(["summary", "--date-to", "soon"], 2, "date_to")
+    fails(["list", "--date-from", "yesterday"], 2, "--date-from")
+    fails(["list", "--amount-min", "lots"], 2, "--amount-min")
+    fails(["summary", "--date-to", "soon"], 2, "--date-to")
     fails(["journal", "create", "A/B"], 2, "without '/'")
     # usage errors are click's: exit 2, no traceback, nothing written
     for args in (

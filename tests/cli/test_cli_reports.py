@@ -214,7 +214,7 @@ def test_summary_csv_and_table(ledger):
 
 def test_summary_bad_input(ledger):
     refused("summary", "--state", "booked", code=2, says="state: 'booked' is not one of")
-    refused("summary", "--date-from", "2026-13-01", code=2, says="date_from")
+    refused("summary", "--date-from", "2026-13-01", code=2, says="--date-from")
     refused(
         "summary",
         "--date-from",
@@ -222,7 +222,7 @@ def test_summary_bad_input(ledger):
         "--date-to",
         "2026-02-01",
         code=2,
-        says="date_from: 2026-03-01 is after date_to 2026-02-01",
+        says="--date-from: 2026-03-01 is after --date-to 2026-02-01",
     )
 
 
@@ -340,7 +340,7 @@ def test_forecast_figures_are_the_open_residuals(ledger):
 def test_forecast_bad_input_and_nothing_open(cli_env):
     for weeks in ("0", "-1", "two", "1.5", "521"):
         refused("report", "forecast", "--weeks", weeks, code=2, says="--weeks")
-    refused("report", "forecast", "--as-of", "2026-02-30", code=2, says="as_of")
+    refused("report", "forecast", "--as-of", "2026-02-30", code=2, says="--as-of")
     assert js("report", "forecast") == {
         "as_of": dt.date.today().isoformat(),
         "weeks": 8,

@@ -140,7 +140,7 @@ def test_error_exit_codes_of_the_real_process(env, tmp_path):
     assert "payctl init" in missing.stderr and missing.stdout == ""
     run(env, "init")
     bad = run(env, "list", "--amount-min", "1e3", code=2)
-    assert bad.stderr.startswith("payctl: error: amount_min: '1e3' is not a number")
+    assert bad.stderr.startswith("payctl: error: --amount-min: '1e3' is not a number")
     unknown = run(env, "show", "42", code=1)
     assert unknown.stderr.strip() == "payctl: error: unknown payment '42': see `payctl list`"
     secret_env = dict(env, PAYCTL_DATABASE_URL="postgresql+asyncpg://postgres:secret@127.0.0.1:1/x")
