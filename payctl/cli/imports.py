@@ -74,6 +74,16 @@ def import_(
     no_rules: Annotated[
         bool, typer.Option("--no-rules", help="Apply no rules file, not even the default.")
     ] = False,
+    transfer_days: Annotated[
+        int | None,
+        typer.Option(
+            "--transfer-days",
+            min=0,
+            max=366,
+            help="How many days apart the two halves of an internal transfer may be booked "
+            "(default 5).",
+        ),
+    ] = None,
     archive: Annotated[
         str | None,
         typer.Option("--archive", help="Move each file imported (or already known) here."),
@@ -115,6 +125,7 @@ def import_(
         default_rules=not no_rules,
         archive=archive,
         failed=failed,
+        transfer_days=transfer_days,
     )
     with progress_bar("bank lines") as progress:
         result = run(

@@ -82,6 +82,19 @@ def test_too_far_apart_or_another_amount_stays_unpaired():
     assert transfer_balance() == "-499.00"  # 500 out on its way, 999 in waiting for theirs
 
 
+def test_transfer_days_widen_the_window():
+    imp("BNK1", row("-500.00", day="2026-03-02", iban=BNK2_IBAN, account=BNK1_IBAN))
+    imp(
+        "BNK2",
+        row("500.00", day="2026-03-20", iban=BNK1_IBAN, account=BNK2_IBAN),
+        extra=("--transfer-days", "18"),
+    )
+    assert all("paired with" in item["reason"] for item in lines().values())
+    assert transfer_balance() == "0.00"
+    bad = payctl("import", "-", "--transfer-days", "-1", code=2, input="").stderr
+    assert "--transfer-days" in bad
+
+
 def test_a_rule_books_a_transfer(tmp_path):
     rules = tmp_path / "rules.toml"
     rules.write_text(

@@ -156,6 +156,7 @@ class ImportOptions:
     default_rules: bool = True
     archive: str | None = None
     failed: str | None = None
+    transfer_days: int | None = None  # None: transfers.TRANSFER_DAYS
 
 
 IMPORTED, DRY_RUN, FAILED, NOT_IMPORTED = "imported", "dry run", "failed", "not imported"
@@ -512,6 +513,9 @@ class BankExtractService:
     def __init__(self, session: AsyncSession, user: str = "system") -> None:
         self.session = session
         self.user = user
+        # how far apart the two halves of an internal transfer may be booked (import_files
+        # takes it from ImportOptions)
+        self.transfer_days = transfers.TRANSFER_DAYS
 
     async def import_files(
         self,
@@ -530,6 +534,10 @@ class BankExtractService:
 
         if options.dry_run and (options.archive or options.failed):
             raise InputError("--archive and --failed move files: not with --dry-run")
+        if options.transfer_days is not None:
+            if not 0 <= options.transfer_days <= 366:
+                raise InputError("--transfer-days: give a number of days from 0 to 366")
+            self.transfer_days = options.transfer_days
         archive = folder.check_folder(options.archive, "--archive")
         failed = folder.check_folder(options.failed, "--failed")
         rules = await self._rules(options)
@@ -1079,7 +1087,9 @@ class BankExtractService:
         own = await self._own_transfers(rows)
         report.ruled.update(d.rule for d in own)
         decisions = ruled.bookings + own
-        booked = set(await apply_rule_decisions(self.session, self.user, decisions))
+        booked = set(
+            await apply_rule_decisions(self.session, self.user, decisions, self.transfer_days)
+        )
         for row in rows:
             if row["id"] in booked:
                 if row["candidates"] and row["candidates"] != "[]":

@@ -54,12 +54,15 @@ BOOKED_BY_SERVICE = (Action.ACCOUNT,)  # TRANSFER: transfers.book_transfers
 
 
 async def apply_rule_decisions(
-    session: AsyncSession, user: str, decisions: Sequence[RuleDecision]
+    session: AsyncSession,
+    user: str,
+    decisions: Sequence[RuleDecision],
+    transfer_days: int = transfers.TRANSFER_DAYS,
 ) -> list[int]:
     """Book the ACCOUNT decisions of stored lines (in the caller's transaction); the ids of
     the lines booked (the caller leaves the others in review, their reason the rule's
     proposal, and books them into suspense)."""
-    booked = await _transfers(session, user, decisions)
+    booked = await _transfers(session, user, decisions, transfer_days)
     todo = [d for d in decisions if d.action in BOOKED_BY_SERVICE and d.target is not None]
     if not todo:
         return booked
@@ -99,7 +102,7 @@ async def apply_rule_decisions(
 
 
 async def _transfers(
-    session: AsyncSession, user: str, decisions: Sequence[RuleDecision]
+    session: AsyncSession, user: str, decisions: Sequence[RuleDecision], days: int
 ) -> list[int]:
     """Book the TRANSFER decisions (target: the other journal's code)."""
     wanted = [d for d in decisions if d.action is Action.TRANSFER and d.target is not None]
@@ -117,7 +120,7 @@ async def _transfers(
         and ledger.get(d.journal_id) == d.currency
         and ids[str(d.target).upper()] != d.journal_id
     ]
-    return await transfers.book_transfers(session, user, todo)
+    return await transfers.book_transfers(session, user, todo, days)
 
 
 async def _ledgers(session: AsyncSession, journal_ids: set[int]) -> dict[int, str]:
