@@ -116,6 +116,9 @@ class LazyGroup(TyperGroup):
         self.commands = lazy
         self._listing = False
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names: typer's own reads every command
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if self._listing and isinstance(self.commands, LazyCommands):
             return self.commands.listed(cmd_name)
