@@ -19,6 +19,8 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from payctl.cli import quick_params
+
 
 @dataclass(frozen=True)
 class Lazy:
@@ -48,11 +50,16 @@ def _build(entry: Lazy) -> dict[str, Any]:
     defined = getattr(importlib.import_module(module_name), attribute)
     holder = typer.Typer()
     if isinstance(defined, typer.Typer):
-        extra = {} if entry.help is None else {"help": entry.help}
-        holder.add_typer(defined, name=entry.name, **extra)
+        if entry.help is None:
+            holder.add_typer(defined, name=entry.name)
+        else:
+            holder.add_typer(defined, name=entry.name, help=entry.help)
     else:
         defined(holder)
-    return dict(typer.main.get_group(holder).commands)
+    built = dict(typer.main.get_group(holder).commands)
+    for command in built.values():
+        quick_params.install_tree(command)
+    return built
 
 
 class LazyCommands(MutableMapping[str, Any]):
@@ -110,6 +117,8 @@ class LazyGroup(TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        quick_params.install(self.params)
+        quick_params.install_help(self)
         lazy = LazyCommands(self.lazy_commands())
         for name, command in self.commands.items():  # any added the usual way
             lazy[name] = command

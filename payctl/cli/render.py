@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from payctl.cli.state import state
-from payctl.csvout import Writer
 from payctl.textsafe import BEYOND_C0, escape_controls
 
 Column = tuple[str, str]  # (key in the row dict, header shown in a table)
@@ -125,6 +124,8 @@ def json_line(data: Any) -> str:
 
 def _csv(data: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:
     """A header of the column keys, then a row per dict."""
+    from payctl.csvout import Writer
+
     writer = Writer(sys.stdout)
     writer.writerow([key for key, _ in columns])
     for row in data:
@@ -149,7 +150,7 @@ def rows(
         _csv(data, columns)
         return
     if _plain_table(data, columns, title, right, footer):
-        _shown_of(total, len(data))
+        _shown_of(total, len(data), plain=True)
         return
     from rich.table import Table
 
@@ -171,9 +172,15 @@ def rows(
     _shown_of(total, len(data))
 
 
-def _shown_of(total: int | None, shown: int) -> None:
+def _shown_of(total: int | None, shown: int, plain: bool = False) -> None:
+    """The "N of M shown" line; ``plain`` (piped, the table written without Rich): the line
+    Rich would write, written directly so a piped listing never imports Rich's console."""
     if total is not None and total > shown:
-        _console().print(as_text(f"{shown} of {total} shown (use --limit/--offset for more)"))
+        text = f"{shown} of {total} shown (use --limit/--offset for more)"
+        if plain:
+            sys.stdout.write(text + "\n")
+        else:
+            _console().print(as_text(text))
 
 
 def _plain_table(
