@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,13 +33,15 @@ from payctl.services.events.payloads import invoice_change
 from payctl.services.ledger import entries, settings
 from payctl.services.rows import (
     ImportResult,
-    SourceRow,
     enum_value,
     parse_field,
     require_columns,
     row_context,
 )
 from payctl.services.views import InvoiceView, Page, invoice_view
+
+if TYPE_CHECKING:  # payctl.importers only in the commands that read files (issue 12)
+    from payctl.importers.records import SourceRow
 
 
 @dataclass(frozen=True)
