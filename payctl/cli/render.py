@@ -183,6 +183,14 @@ def _shown_of(total: int | None, shown: int, plain: bool = False) -> None:
             _console().print(as_text(text))
 
 
+def _plain_output() -> bool:
+    """stdout is piped as UTF-8 with no COLUMNS: Rich would write plain text 400 wide."""
+    import os
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return not (_on_terminal(sys.stdout) or os.environ.get("COLUMNS") or encoding != "utf8")
+
+
 def _plain_table(
     data: Sequence[dict[str, Any]],
     columns: Sequence[Column],
@@ -192,10 +200,7 @@ def _plain_table(
 ) -> bool:
     """Piped, the table Rich would write, written directly (:mod:`payctl.cli.plain_table`);
     False when Rich is to write it (a terminal, COLUMNS set, a table too wide)."""
-    import os
-
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
-    if _on_terminal(sys.stdout) or os.environ.get("COLUMNS") or encoding != "utf8":
+    if not _plain_output():
         return False  # Rich's to write: styles, another width, or ASCII boxes
     from payctl.cli import plain_table
 
@@ -215,6 +220,23 @@ def _plain_table(
     return True
 
 
+def _plain_record(data: dict[str, Any], fields: Sequence[Column], title: str | None) -> bool:
+    """Piped, :func:`record`'s table written as Rich writes it, without Rich (like
+    :func:`_plain_table`); False when Rich is to write it."""
+    if not _plain_output():
+        return False
+    from payctl.cli import plain_table
+
+    lines = plain_table.draw_record(
+        None if title is None else escape_controls(title),
+        [(escape_controls(label), escape_controls(_cell(data.get(key)))) for key, label in fields],
+    )
+    if lines is None:
+        return False
+    sys.stdout.write("\n".join(lines) + "\n")
+    return True
+
+
 def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = None) -> None:
     """Print one object: key/value table, or JSON object, or a one-row CSV."""
     mode = fmt()
@@ -223,6 +245,8 @@ def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = N
         return
     if mode == "csv":
         _csv([data], fields)
+        return
+    if _plain_record(data, fields, title):
         return
     from rich.table import Table
 
