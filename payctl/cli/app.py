@@ -152,9 +152,20 @@ COMMANDS = (
         "payctl.cli.imports:register",
         "Import bank extracts: deduplicate, match each line to invoices or payments, book it.",
     ),
+    Lazy(
+        "reconcile",
+        "payctl.cli.reconcile:reconcile",
+        "Bank reconciliation: the bank's balance against the ledger's, explained.",
+    ),
     Lazy("lock-date", _SETUP, "Show or move the lock date (no posting on or before it)."),
     Lazy("bulk", "payctl.cli.bulk:app", "Act on many payments at once (batches of 1000)."),
     Lazy("review", "payctl.cli.review:app", help="Bank lines waiting for a decision."),
+    Lazy(
+        "rules",
+        "payctl.cli.rules:app",
+        help="Bank rules: what to do with the lines matching leaves undecided. "
+        "Example: payctl rules check rules.toml",
+    ),
     Lazy("partner", "payctl.cli.partners:app", help="Customers and vendors."),
     Lazy(
         "invoice",
@@ -163,6 +174,11 @@ COMMANDS = (
     ),
     Lazy("journal", "payctl.cli.journals:journal_app", help="Bank and cash journals."),
     Lazy("account", "payctl.cli.journals:account_app", help="The chart of accounts."),
+    Lazy(
+        "statement",
+        "payctl.cli.statements:app",
+        help="Imported bank statements. Example: payctl statement list --journal BNK1",
+    ),
     Lazy(
         "events",
         "payctl.cli.events:app",

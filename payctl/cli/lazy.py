@@ -26,10 +26,11 @@ from payctl.cli import quick_params
 class Lazy:
     """One command or group of the root, defined in a module imported on first use.
 
-    ``target`` is ``"module:attribute"``: either a ``typer.Typer`` added as the group ``name``
-    (with ``help``, as ``add_typer`` takes it), or a ``register(app)`` function adding one or
-    more commands (all named in the table). ``summary`` is the line the root's ``--help``
-    lists: the first paragraph of the command's help (a group's comes from ``help``)."""
+    ``target`` is ``"module:attribute"``: a ``typer.Typer`` added as the group ``name`` (with
+    ``help``, as ``add_typer`` takes it), a ``register(app)`` function adding one or more
+    commands (all named in the table), or any other function: the command ``name`` itself.
+    ``summary`` is the line the root's ``--help`` lists: the first paragraph of the command's
+    help (a group's comes from ``help``)."""
 
     name: str
     target: str
@@ -54,8 +55,10 @@ def _build(entry: Lazy) -> dict[str, Any]:
             holder.add_typer(defined, name=entry.name)
         else:
             holder.add_typer(defined, name=entry.name, help=entry.help)
-    else:
+    elif attribute == "register":
         defined(holder)
+    else:
+        holder.command(entry.name)(defined)
     built = dict(typer.main.get_group(holder).commands)
     for command in built.values():
         quick_params.install_tree(command)
