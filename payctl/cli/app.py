@@ -131,7 +131,11 @@ COMMANDS = (
         _FLOW,
         "Cancel payments: drafts become cancelled; posted ones get a reversal entry first.",
     ),
-    Lazy("history", _FLOW, "Show the audit trail of a payment: who changed what, when and why."),
+    Lazy(
+        "history",
+        _FLOW,
+        "Show the audit trail of a payment: who changed what, when and why, one line per change.",
+    ),
     Lazy(
         "check",
         _INTEGRITY,
