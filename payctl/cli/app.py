@@ -1,4 +1,5 @@
-"""The root command: global options and the registry of commands and groups."""
+"""The root command: global options and the registry of commands and groups (each imported
+only when it runs or shows its own help: payctl/cli/lazy.py)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,19 @@ from typing import Annotated
 import typer
 
 from payctl import __version__
-from payctl.cli import (
-    bulk,
-    events,
-    flow,
-    imports,
-    integrity,
-    invoices,
-    journals,
-    partners,
-    payments,
-    reconcile,
-    report,
-    reports,
-    review,
-    rules,
-    setup,
-    statements,
-)
+from payctl.cli.lazy import Lazy, LazyGroup
 from payctl.cli.options import FORMAT_NAMES, OutputFormat
 from payctl.cli.runtime import PayctlGroup
 from payctl.cli.state import reset_state, state
 
+
+class Root(LazyGroup, PayctlGroup):
+    def lazy_commands(self) -> tuple[Lazy, ...]:
+        return COMMANDS
+
+
 app = typer.Typer(
-    cls=PayctlGroup,
+    cls=Root,
     name="payctl",
     help="payctl: a command-line payments ledger — payments, double-entry journal entries, "
     "reconciliation against invoices, bulk operations.\n\n"
@@ -102,35 +92,112 @@ def root(
     )
 
 
-setup.register(app)
-payments.register(app)
-flow.register(app)
-integrity.register(app)
-reports.register(app)
-imports.register(app)
-app.command("reconcile")(reconcile.reconcile)
-app.add_typer(bulk.app, name="bulk")
-app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
-app.add_typer(
-    rules.app,
-    name="rules",
-    help="Bank rules: what to do with the lines matching leaves undecided. "
-    "Example: payctl rules check rules.toml",
-)
-app.add_typer(partners.app, name="partner", help="Customers and vendors.")
-app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
-app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
-app.add_typer(journals.account_app, name="account", help="The chart of accounts.")
-app.add_typer(
-    statements.app,
-    name="statement",
-    help="Imported bank statements. Example: payctl statement list --journal BNK1",
-)
-app.add_typer(events.app, name="events", help="The events every change publishes (the outbox).")
-app.add_typer(
-    report.app,
-    name="report",
-    help="Reports: aged receivables and payables, the trial balance, a partner's statement, "
-    "the cash forecast. "
-    "Example: payctl report aging --receivable",
+# Every command and group of the root, in the order `payctl --help` lists them (commands, then
+# groups). A command's summary is the first paragraph of its docstring;
+# tests/cli/test_startup_imports.py keeps the two equal.
+_SETUP = "payctl.cli.setup:register"
+_PAYMENTS = "payctl.cli.payments:register"
+_FLOW = "payctl.cli.flow:register"
+_INTEGRITY = "payctl.cli.integrity:register"
+_REPORTS = "payctl.cli.reports:register"
+_RESET = "Reset posted payments to draft: posts a reversal entry, keeps the number."
+COMMANDS = (
+    Lazy(
+        "init",
+        _SETUP,
+        "Create or upgrade the database schema and seed the default chart of accounts and the\n"
+        "BNK1 (bank), CSH1 (cash), SAL and PUR journals in the default currency. Running it again\n"
+        "changes nothing.",
+    ),
+    Lazy("create", _PAYMENTS, "Create a draft payment, optionally allocated to invoices."),
+    Lazy("list", _PAYMENTS, "List payments, newest first, with filters and pagination."),
+    Lazy("show", _PAYMENTS, "Show a payment with its allocations and journal entries."),
+    Lazy("update", _PAYMENTS, "Change a draft payment (posted ones must be reset first)."),
+    Lazy("delete", _PAYMENTS, "Delete draft payments that were never posted."),
+    Lazy(
+        "allocate",
+        _PAYMENTS,
+        "Add, change or remove an allocation of a draft payment to an invoice.",
+    ),
+    Lazy(
+        "validate",
+        _PAYMENTS,
+        "Check whether a payment can be confirmed; list every rule it breaks.",
+    ),
+    Lazy(
+        "confirm",
+        _FLOW,
+        "Confirm (post) draft payments: number, journal entry, allocations, audit.",
+    ),
+    Lazy("reset", _FLOW, _RESET),
+    Lazy("reset-to-draft", _FLOW, _RESET, hidden=True),
+    Lazy(
+        "cancel",
+        _FLOW,
+        "Cancel payments: drafts become cancelled; posted ones get a reversal entry first.",
+    ),
+    Lazy(
+        "history",
+        _FLOW,
+        "Show the audit trail of a payment: who changed what, when and why, one line per change.",
+    ),
+    Lazy(
+        "check",
+        _INTEGRITY,
+        "Verify the books: every integrity check on one consistent snapshot (double entry,\n"
+        "payment and invoice entries, reversals, residuals, open items, numbering, bank lines,\n"
+        "the audit chain and what it recorded).",
+    ),
+    Lazy("export", _INTEGRITY, "Export journal entries (with their lines) for a date range."),
+    Lazy(
+        "summary",
+        _REPORTS,
+        "Money in and out of posted payments, per currency, by type, journal and month.",
+    ),
+    Lazy("types", _REPORTS, "List the payment types and what each settles."),
+    Lazy("statuses", _REPORTS, "List the payment states and what can happen in each."),
+    Lazy(
+        "import",
+        "payctl.cli.imports:register",
+        "Import bank extracts: deduplicate, match each line to invoices or payments, book it.",
+    ),
+    Lazy(
+        "reconcile",
+        "payctl.cli.reconcile:reconcile",
+        "Bank reconciliation: the bank's balance against the ledger's, explained.",
+    ),
+    Lazy("lock-date", _SETUP, "Show or move the lock date (no posting on or before it)."),
+    Lazy("bulk", "payctl.cli.bulk:app", "Act on many payments at once (batches of 1000)."),
+    Lazy("review", "payctl.cli.review:app", help="Bank lines waiting for a decision."),
+    Lazy(
+        "rules",
+        "payctl.cli.rules:app",
+        help="Bank rules: what to do with the lines matching leaves undecided. "
+        "Example: payctl rules check rules.toml",
+    ),
+    Lazy("partner", "payctl.cli.partners:app", help="Customers and vendors."),
+    Lazy(
+        "invoice",
+        "payctl.cli.invoices:app",
+        help="Customer invoices, vendor bills, credit notes.",
+    ),
+    Lazy("journal", "payctl.cli.journals:journal_app", help="Bank and cash journals."),
+    Lazy("account", "payctl.cli.journals:account_app", help="The chart of accounts."),
+    Lazy(
+        "statement",
+        "payctl.cli.statements:app",
+        help="Imported bank statements. Example: payctl statement list --journal BNK1",
+    ),
+    Lazy(
+        "events",
+        "payctl.cli.events:app",
+        help="The events every change publishes (the outbox).",
+    ),
+    Lazy(
+        "report",
+        "payctl.cli.report:app",
+        help="Reports: aged receivables and payables, the trial balance, a partner's statement, "
+        "the cash forecast. "
+        "Example: payctl report aging --receivable",
+    ),
 )

@@ -28,8 +28,6 @@ def argument_problem(group: Any, args: Sequence[str]) -> str | None:
     arguments cannot hold one; a program calling payctl in-process can pass one). Refused here,
     before parsing, so no command ever stores or compares them. The option a value belongs to
     is found by walking the command names given before it."""
-    from payctl.importers.files import NOT_TEXT
-
     for i, arg in enumerate(args):
         utf8 = _is_utf8(arg)
         if utf8 and "\x00" not in arg:
@@ -43,6 +41,8 @@ def argument_problem(group: Any, args: Sequence[str]) -> str | None:
             shown = f"the value of {option} ('{_shown(value)}')" if option else None
             shown = shown or f"command-line argument '{_shown(value)}'"
             return f"{shown} is not UTF-8 text; command-line arguments must be UTF-8"
+        from payctl.importers.files import NOT_TEXT  # only for a bad argument: it is heavy
+
         return f"{option or f'argument {arg!r}'}: {NOT_TEXT}"
     return None
 

@@ -60,3 +60,21 @@ def draw(
         lines.extend(_line(row, widths, right, "│") for row in footer)
     lines.append(_rule(widths, "└", "┴", "┘", "─"))
     return lines
+
+
+def draw_record(title: str | None, pairs: Sequence[tuple[str, str]]) -> list[str] | None:
+    """One object's lines as ``render.record``'s Rich table writes them piped (no box, no
+    header, padding 1 between the two columns, none at the edges), the title above; None when
+    it is not for this module (no rows, wider than WIDTH)."""
+    if not pairs:
+        return None
+    label_width = max(cell_len(label) for label, _ in pairs)
+    value_width = max(cell_len(value) for _, value in pairs)
+    if label_width + 2 + value_width > WIDTH or (title is not None and cell_len(title) > WIDTH):
+        return None
+    lines = [title] if title else []
+    for label, value in pairs:
+        label_pad = " " * (label_width - cell_len(label))
+        value_pad = " " * (value_width - cell_len(value))
+        lines.append(f"{label}{label_pad}  {value}{value_pad}")
+    return lines

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from payctl.cli.state import state
-from payctl.csvout import Writer
 from payctl.textsafe import BEYOND_C0, escape_controls
 
 Column = tuple[str, str]  # (key in the row dict, header shown in a table)
@@ -125,6 +124,8 @@ def json_line(data: Any) -> str:
 
 def _csv(data: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:
     """A header of the column keys, then a row per dict."""
+    from payctl.csvout import Writer
+
     writer = Writer(sys.stdout)
     writer.writerow([key for key, _ in columns])
     for row in data:
@@ -161,9 +162,10 @@ def rows(
         return
     if money:
         data, footer = _money(data, columns, total, right, footer)
-    if not _plain_table(data, columns, title, right, footer):
+    plain = _plain_table(data, columns, title, right, footer)
+    if not plain:
         _rich_table(data, columns, title, right, footer)
-    _shown_of(total, len(data))
+    _shown_of(total, len(data), plain=plain)
 
 
 def _money(
@@ -269,9 +271,23 @@ def _records(
         console.print(table)
 
 
-def _shown_of(total: int | None, shown: int) -> None:
+def _shown_of(total: int | None, shown: int, plain: bool = False) -> None:
+    """The "N of M shown" line; ``plain`` (piped, the table written without Rich): the line
+    Rich would write, written directly so a piped listing never imports Rich's console."""
     if total is not None and total > shown:
-        _console().print(as_text(f"{shown} of {total} shown (use --limit/--offset for more)"))
+        text = f"{shown} of {total} shown (use --limit/--offset for more)"
+        if plain:
+            sys.stdout.write(text + "\n")
+        else:
+            _console().print(as_text(text))
+
+
+def _plain_output() -> bool:
+    """stdout is piped as UTF-8 with no COLUMNS: Rich would write plain text 400 wide."""
+    import os
+
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return not (_on_terminal(sys.stdout) or os.environ.get("COLUMNS") or encoding != "utf8")
 
 
 def _plain_table(
@@ -283,10 +299,7 @@ def _plain_table(
 ) -> bool:
     """Piped, the table Rich would write, written directly (:mod:`payctl.cli.plain_table`);
     False when Rich is to write it (a terminal, COLUMNS set, a table too wide)."""
-    import os
-
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
-    if _on_terminal(sys.stdout) or os.environ.get("COLUMNS") or encoding != "utf8":
+    if not _plain_output():
         return False  # Rich's to write: styles, another width, or ASCII boxes
     from payctl.cli import columns as kinds
     from payctl.cli import plain_table
@@ -307,6 +320,23 @@ def _plain_table(
     return True
 
 
+def _plain_record(data: dict[str, Any], fields: Sequence[Column], title: str | None) -> bool:
+    """Piped, :func:`record`'s table written as Rich writes it, without Rich (like
+    :func:`_plain_table`); False when Rich is to write it."""
+    if not _plain_output():
+        return False
+    from payctl.cli import plain_table
+
+    lines = plain_table.draw_record(
+        None if title is None else escape_controls(title),
+        [(escape_controls(label), escape_controls(_cell(data.get(key)))) for key, label in fields],
+    )
+    if lines is None:
+        return False
+    sys.stdout.write("\n".join(lines) + "\n")
+    return True
+
+
 def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = None) -> None:
     """Print one object: key/value table, or JSON object, or a one-row CSV."""
     mode = fmt()
@@ -315,6 +345,8 @@ def record(data: dict[str, Any], fields: Sequence[Column], title: str | None = N
         return
     if mode == "csv":
         _csv([data], fields)
+        return
+    if _plain_record(data, fields, title):
         return
     from rich.table import Table
 

@@ -110,12 +110,16 @@ class PayctlGroup(TyperGroup):
         conventions.apply(self)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        from payctl.cli import conventions
-
         command = super().get_command(ctx, cmd_name)
         if command is not None:  # a command registered later (loaded on demand) too
-            conventions.apply_under(self, command)
+            self.prepare_command(command)
         return command
+
+    def prepare_command(self, command: Any) -> None:
+        """Give a command (one loaded on demand too) the options every command shares."""
+        from payctl.cli import conventions
+
+        conventions.apply_under(self, command)
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:

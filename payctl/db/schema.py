@@ -70,16 +70,29 @@ async def upgrade_to(engine: AsyncEngine, revision: str) -> None:
         await conn.run_sync(_upgrade, revision)
 
 
+def _read_revision(conn: Any) -> str | None:
+    """The schema revision: one read of alembic_version's row. Only when that read fails is
+    the table looked for first, as before (None when it is missing: not initialised), and
+    read again: a locked or unreachable database fails the way it always did."""
+    import contextlib
+
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy import inspect
+
+    read = text("SELECT version_num FROM alembic_version")
+    try:
+        return conn.execute(read).scalar()
+    except sa_exc.DBAPIError:
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            conn.rollback()  # PostgreSQL refuses anything more in the failed transaction
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(read).scalar()
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
-    def _read(conn: Any) -> str | None:
-        from sqlalchemy import inspect
-
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-
     async with engine.connect() as conn:
-        return await conn.run_sync(_read)
+        return await conn.run_sync(_read_revision)
 
 
 async def ensure_initialised(engine: AsyncEngine, where: str) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from payctl.errors import InputError, PayctlError
-from payctl.importers.records import SourceRow
+
+if TYPE_CHECKING:  # payctl.importers only in the commands that read files (issue 12)
+    from payctl.importers.records import SourceRow
 
 T = TypeVar("T")
 

@@ -52,3 +52,40 @@ def test_what_it_leaves_to_rich():
     assert plain_table.draw("t", ["a"], [False], []) is None  # no rows
     assert plain_table.draw("t", ["a"], [False], [["x" * 400]]) is None  # wider than 400
     assert plain_table.draw("a long title", ["a"], [False], [["x"]]) is None
+
+
+def rich_record(title, pairs) -> str:
+    # render.record's Rich table
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in pairs:
+        table.add_row(Text(label), Text(value))
+    out = io.StringIO()
+    console = Console(
+        file=out, markup=False, emoji=False, highlight=False, soft_wrap=False, width=400
+    )
+    if title:
+        console.print(Text(title, style="bold"))
+    console.print(table)
+    return out.getvalue()
+
+
+RECORDS = [
+    ("Payment BNK1/2026/00112", [("Id", "115"), ("Memo", "Factuur INV/2026/0173"), ("Date", "")]),
+    (None, [("Name", WIDE), ("Cur", "EUR"), ("Confirmed by", "a  b  c")]),
+    ("Partner 東京", [("x", " leading and trailing "), ("y", "x" * 380)]),
+    ("t", [("only", "")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", RECORDS)
+def test_a_record_in_the_same_bytes_as_rich(case):
+    lines = plain_table.draw_record(*case)
+    assert lines is not None
+    assert "\n".join(lines) + "\n" == rich_record(*case)
+
+
+def test_what_a_record_leaves_to_rich():
+    assert plain_table.draw_record("t", []) is None
+    assert plain_table.draw_record("t", [("a", "x" * 398)]) is None  # wider than 400

@@ -15,6 +15,7 @@ from payctl.db.engine import Database
 from payctl.db.schema import upgrade_to, upgrade_to_head
 from payctl.db.uow import begin
 from payctl.errors import InputError
+from payctl.importers.records import SourceRow
 from payctl.services.bank.bank_extract_service import BankExtractService
 from payctl.services.ledger import settings
 from payctl.services.ledger.export_service import ExportService
@@ -25,7 +26,6 @@ from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from payctl.services.payments.payment_queries import PaymentFilter
 from payctl.services.payments.payment_service import PaymentService
-from payctl.services.rows import SourceRow
 from payctl.services.setup_service import SetupService
 from tests.services.test_bank_import import jsonl, row
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +44,6 @@ from payctl.services.ledger import entries, settings
 from payctl.services.listing import RawFilter
 from payctl.services.rows import (
     ImportResult,
-    SourceRow,
     enum_value,
     parse_field,
     require_columns,
@@ -56,6 +56,9 @@ from payctl.services.views import (
     SettlementView,
     invoice_view,
 )
+
+if TYPE_CHECKING:  # payctl.importers only in the commands that read files (issue 12)
+    from payctl.importers.records import SourceRow
 
 
 @dataclass(frozen=True)

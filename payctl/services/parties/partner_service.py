@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,13 +26,15 @@ from payctl.services import lookups
 from payctl.services.ledger import settings
 from payctl.services.rows import (
     ImportResult,
-    SourceRow,
     enum_value,
     parse_field,
     require_columns,
     row_context,
 )
 from payctl.services.views import Page, PartnerView, partner_view
+
+if TYPE_CHECKING:  # payctl.importers only in the commands that read files (issue 12)
+    from payctl.importers.records import SourceRow
 
 
 def _clean(value: str | None) -> str | None:

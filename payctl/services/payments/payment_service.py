@@ -47,7 +47,6 @@ from payctl.domain.validation import (
     validate_payment,
 )
 from payctl.errors import InputError, NotFound, RuleViolation
-from payctl.importers.records import SourceRow
 from payctl.services import lookups
 from payctl.services.events import outbox
 from payctl.services.events.payloads import payment_change
@@ -57,7 +56,8 @@ from payctl.services.payments.payment_queries import PaymentFilter, PaymentQueri
 from payctl.services.rows import enum_value
 from payctl.services.views import Page, PaymentView, payment_view
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # payctl.importers only in the commands that read files (issue 12)
+    from payctl.importers.records import SourceRow
     from payctl.services.payments.bulk_create import BulkCreateResult
 
 AllocationInput = tuple[str, str | Decimal]

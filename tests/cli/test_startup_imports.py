@@ -1,0 +1,155 @@
+"""Start-up of the read commands (issue 12): what a process running one imports, the table of
+commands the root lists without importing them, and the option values converted without
+Pydantic."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, payctl, payctl_json
+
+# What only the commands reading files, migrating or relaying need.
+HEAVY = ("pandas", "openpyxl", "alembic", "nats", "aio_pika", "aiormq")
+HEAVY_PAYCTL = ("payctl.importers",)
+
+# Runs payctl as the console script does, then writes the modules it loaded (at exit: the
+# root command leaves through sys.exit).
+RUN_AND_LIST = """
+import atexit, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+sys.argv[0] = "payctl"
+from payctl.cli.main import main
+main()
+"""
+
+
+def loaded_by(tmp_path: Any, env: dict[str, str], *args: str) -> set[str]:
+    out = tmp_path / "modules.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST, str(out), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+    return set(json.loads(out.read_text()))
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in HEAVY or m.startswith(HEAVY_PAYCTL))
+
+
+@pytest.fixture
+def payment(cli_env: dict[str, str]) -> str:
+    payctl("partner", "create", "ACME GmbH", "--kind", "customer")
+    created = payctl_json(
+        "create", "--type", "customer_payment", "--partner", "ACME GmbH", "--journal", "BNK1",
+        "--amount", "10.00", "--currency", "EUR",
+    )  # fmt: skip
+    return str(created["id"])
+
+
+READS = [
+    ("list",),
+    ("show", "{id}"),
+    ("summary",),
+    ("--help",),
+    ("history", "{id}"),
+    ("list", "--format", "json"),
+    ("show", "{id}", "--help"),
+]
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+def test_a_read_command_imports_nothing_heavy(tmp_path, cli_env, payment, args):
+    modules = loaded_by(tmp_path, cli_env, *(a.format(id=payment) for a in args))
+    assert "payctl.cli.main" in modules  # the command really ran
+    assert not heavy(modules), f"payctl {' '.join(args)} imports {heavy(modules)[:8]}"
+    # Typer's Pydantic adapters are not built for values that need no judgement
+    assert "pydantic" not in modules, f"payctl {' '.join(args)} imports pydantic"
+
+
+def test_a_command_imports_only_its_own_module(tmp_path, cli_env, payment):
+    modules = loaded_by(tmp_path, cli_env, "list")
+    others = sorted(
+        f"payctl.cli.{name}"
+        for name in ("bulk", "events", "imports", "integrity", "review", "invoices", "report")
+    )
+    assert not set(others) & modules, sorted(set(others) & modules)
+
+
+def test_help_lists_every_command_without_importing_it(tmp_path, cli_env):
+    modules = loaded_by(tmp_path, cli_env, "--help")
+    assert not [m for m in modules if m.startswith(("payctl.cli.payments", "payctl.cli.bulk"))]
+    assert not [m for m in modules if m.split(".")[0] == "sqlalchemy"]
+
+
+def test_the_table_lists_what_each_command_says():
+    """Each line `payctl --help` lists from the table is the first paragraph of the command's
+    own help, its hidden flag the same; every command a module defines is in the table."""
+    from payctl.cli import lazy
+    from payctl.cli.app import COMMANDS
+
+    names = [entry.name for entry in COMMANDS]
+    assert len(names) == len(set(names))
+    for entry in COMMANDS:
+        built = lazy._build(entry)
+        assert set(built) <= set(names), f"{entry.target} defines {sorted(set(built) - set(names))}"
+        command = built[entry.name]
+        shown = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
+        assert entry.listed == shown, entry.name
+        assert entry.hidden == command.hidden, entry.name
+
+
+def test_help_is_the_same_before_and_after_every_command_is_loaded():
+    before = payctl("--help").stdout
+    from tests.conftest import _payctl_command
+
+    group = _payctl_command()
+    for name in list(group.commands):
+        group.commands[name]  # noqa: B018 - loads it
+    assert payctl("--help").stdout == before
+
+
+VALUES = [
+    "5", "007", "0", " 5", "5 ", "+5", "-1", "5.0", "1_0", "0x5", "", "abc", "٣",
+    "9223372036854775807", "9223372036854775808", "99999999999999999999999",
+    "table", "JSON", "Csv", "xml", "Müller", "a\udcfcb",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["list", "summary", "show"])
+def test_quick_conversion_gives_what_typer_gives(command):
+    """For every option of the read commands, each value converts to exactly what Typer's own
+    (Pydantic) conversion returns, or is left to it."""
+    import typer.main
+    from typer._coercion import build_runtime_param
+
+    from payctl.cli import quick_params
+    from payctl.cli.app import app
+
+    root = typer.main.get_command(app)
+    ctx = root.make_context("payctl", ["--help"], resilient_parsing=True)
+    cmd: Any = root.get_command(ctx, command)  # type: ignore[attr-defined]
+    for param in [*root.params, *cmd.params]:
+        descriptor = param.type_descriptor
+        full = build_runtime_param(descriptor)
+        for value in [*VALUES, param.default, ("a", "b")]:
+            if value is None:
+                continue
+            quick = quick_params._quick(
+                descriptor.annotation, descriptor.parameter_info, value, ctx
+            )
+            if quick is quick_params._UNDECIDED:
+                continue
+            assert quick == full._coerce_value(value, param=param, ctx=ctx), (param.name, value)
+            assert type(quick) is type(full._coerce_value(value, param=param, ctx=ctx))
