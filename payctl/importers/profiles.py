@@ -193,6 +193,12 @@ class Profile:
     statement: tuple[tuple[str, re.Pattern[str]], ...] = ()
     generic: bool = False  # synonym lists: only date and amount are required
     origin: str = "built-in"
+    # GENERIC only (the vocabulary of ``generic.toml``): status columns and their values for
+    # rows that are not booked, labels of balance/summary rows, words telling a card export.
+    status_columns: tuple[str, ...] = ()
+    not_booked: frozenset[str] = frozenset()
+    summary: tuple[str, ...] = ()
+    card_words: tuple[str, ...] = ()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -401,11 +407,71 @@ def _shipped(name: str) -> Profile:
     return profile_from_mapping(data, f"built-in {name}", name[:-5])
 
 
+# The keys of a language table of generic.toml besides the fields of [columns].
+VOCABULARY_KEYS = ("debit_markers", "credit_markers", "status", "not_booked", "summary", "card")
+
+
+def _merge_words(words: Mapping[str, Any], origin: str) -> dict[str, list[str]]:
+    """The language tables of generic.toml merged key by key (languages in file order, names in
+    list order, duplicates dropped); a header name meaning two fields is refused."""
+    merged: dict[str, list[str]] = {}
+    for lang, table in words.items():
+        if not isinstance(table, dict):
+            raise _fail(origin, f"[words.{lang}] must be a table")
+        unknown = sorted(set(table) - set(FIELDS) - set(VOCABULARY_KEYS))
+        if unknown:
+            raise _fail(origin, f"unknown key {unknown[0]!r} in [words.{lang}]")
+        for key, names in table.items():
+            for name in _pattern_list(names, origin, f"[words.{lang}] {key}"):
+                bucket = merged.setdefault(key, [])
+                if normalise_header(name) not in (normalise_header(n) for n in bucket):
+                    bucket.append(name)
+    owner: dict[str, str] = {}
+    for key in (*FIELDS, "status"):
+        for name in merged.get(key, ()):
+            norm = normalise_header(name)
+            if owner.setdefault(norm, key) != key:
+                raise _fail(origin, f"header name {name!r} is in both {owner[norm]} and {key}")
+    for a, b in (("debit_markers", "credit_markers"),):
+        both = {normalise_header(n) for n in merged.get(a, ())} & {
+            normalise_header(n) for n in merged.get(b, ())
+        }
+        if both:
+            raise _fail(origin, f"marker {sorted(both)[0]!r} is in both {a} and {b}")
+    return merged
+
+
+def generic_from_mapping(data: Mapping[str, Any], origin: str) -> Profile:
+    """The GENERIC profile from generic.toml: ``[words.LANG]`` tables merged into [columns]
+    and the vocabulary of markers, status values, summary labels and card words."""
+    rest = {k: v for k, v in data.items() if k != "words"}
+    words = _merge_words(_table(data, "words", origin), origin)
+    rest["columns"] = {f: words[f] for f in FIELDS if words.get(f)}
+    fmt = dict(_table(rest, "format", origin))
+    for key in ("debit_markers", "credit_markers"):
+        if words.get(key):
+            fmt[key] = words[key]
+    rest["format"] = fmt
+    prof = profile_from_mapping(rest, origin, "generic")
+    norm = normalise_header
+    return replace(
+        prof,
+        generic=True,
+        status_columns=tuple(norm(n) for n in words.get("status", ())),
+        not_booked=frozenset(norm(n) for n in words.get("not_booked", ())),
+        summary=tuple(norm(n) for n in words.get("summary", ())),
+        card_words=tuple(norm(n) for n in words.get("card", ())),
+    )
+
+
 @cache
 def generic_profile() -> Profile:
-    """GENERIC: the header names of ``bank_profiles/generic.toml``, any of which may be missing
-    from a file except a booking date and an amount (see ``headers``)."""
-    return replace(_shipped(GENERIC_FILE), generic=True)
+    """GENERIC: the header vocabulary of ``bank_profiles/generic.toml`` (one table per
+    language), any of whose names may be missing from a file except a booking date and an
+    amount (see ``headers``)."""
+    entry = resources.files("payctl.importers").joinpath("bank_profiles", GENERIC_FILE)
+    data = tomllib.loads(entry.read_text(encoding="utf-8"))
+    return generic_from_mapping(data, f"built-in {GENERIC_FILE}")
 
 
 @cache
