@@ -426,19 +426,21 @@ def _merge_words(words: Mapping[str, Any], origin: str) -> dict[str, list[str]]:
                 bucket = merged.setdefault(key, [])
                 if normalise_header(name) not in (normalise_header(n) for n in bucket):
                     bucket.append(name)
+    _check_words(merged, origin)
+    return merged
+
+
+def _check_words(merged: Mapping[str, list[str]], origin: str) -> None:
     owner: dict[str, str] = {}
     for key in (*FIELDS, "status"):
         for name in merged.get(key, ()):
             norm = normalise_header(name)
             if owner.setdefault(norm, key) != key:
                 raise _fail(origin, f"header name {name!r} is in both {owner[norm]} and {key}")
-    for a, b in (("debit_markers", "credit_markers"),):
-        both = {normalise_header(n) for n in merged.get(a, ())} & {
-            normalise_header(n) for n in merged.get(b, ())
-        }
-        if both:
-            raise _fail(origin, f"marker {sorted(both)[0]!r} is in both {a} and {b}")
-    return merged
+    debit = {normalise_header(n) for n in merged.get("debit_markers", ())}
+    both = debit & {normalise_header(n) for n in merged.get("credit_markers", ())}
+    if both:
+        raise _fail(origin, f"marker {sorted(both)[0]!r} is in both debit and credit markers")
 
 
 def generic_from_mapping(data: Mapping[str, Any], origin: str) -> Profile:

@@ -455,8 +455,27 @@ def test_generic_header_names_are_the_data_of_generic_toml():
     data = tomllib.loads((PROFILE_DIR / "generic.toml").read_text(encoding="utf-8"))
     generic = generic_profile()
     assert generic.generic and generic.name == "generic"
-    assert {"en", "de", "fr", "nl", "pl", "cs", "sk", "hu", "ro", "hr", "sl", "sv", "da", "no",
-            "fi", "es", "pt", "ca", "it"} <= set(data["words"])
+    assert {
+        "en",
+        "de",
+        "fr",
+        "nl",
+        "pl",
+        "cs",
+        "sk",
+        "hu",
+        "ro",
+        "hr",
+        "sl",
+        "sv",
+        "da",
+        "no",
+        "fi",
+        "es",
+        "pt",
+        "ca",
+        "it",
+    } <= set(data["words"])
     for lang, table in data["words"].items():
         for fld, names in table.items():
             if fld in profiles.FIELDS:
@@ -468,11 +487,25 @@ def test_generic_header_names_are_the_data_of_generic_toml():
 
 
 def test_generic_vocabulary_refuses_a_name_meaning_two_fields():
-    data = {"name": "g", "words": {"en": {"booking_date": ["date"], "amount": ["x"]},
-                                   "xx": {"remittance": ["Date"]}}}
+    data = {
+        "name": "g",
+        "words": {
+            "en": {"booking_date": ["date"], "amount": ["x"]},
+            "xx": {"remittance": ["Date"]},
+        },
+    }
     with pytest.raises(ProfileError, match="'Date' is in both booking_date and remittance"):
         profiles.generic_from_mapping(data, "t")
-    data = {"name": "g", "words": {"en": {"booking_date": ["date"], "amount": ["x"],
-                                          "debit_markers": ["d"], "credit_markers": ["D"]}}}
-    with pytest.raises(ProfileError, match="marker 'd' is in both"):
+    data = {
+        "name": "g",
+        "words": {
+            "en": {
+                "booking_date": ["date"],
+                "amount": ["x"],
+                "debit_markers": ["d"],
+                "credit_markers": ["D"],
+            }
+        },
+    }
+    with pytest.raises(ProfileError, match="marker 'd' is in both debit and credit"):
         profiles.generic_from_mapping(data, "t")
