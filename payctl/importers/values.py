@@ -111,10 +111,13 @@ def joined_text(cells: Sequence[object], cols: tuple[int, ...], sep: str) -> str
     return sep.join(t for i in cols if (t := first_text(cells, (i,))))
 
 
+# A currency beside the number: a code ("EUR"), a symbol ("€", "$") or a short word of letters
+# ("zł", "Kč", "kr", "Ft", "lei", "kn"), but not the "CR"/"DR" suffix that signs the amount.
+_CUR = r"(?:[A-Z]{3}|(?!(?:CR|DR|Cr|Dr|cr|dr)\)?$)[^\W\d_]{1,3}\.?|[^\w\s().,'’+\-\u2212])"
 _NUMBER = re.compile(
-    r"(?P<open>\()?(?P<s1>[+\-\u2212])?(?:[A-Z]{3}|[^\w\s().,'’+\-\u2212])?(?P<s2>[+\-\u2212])?"
+    rf"(?P<open>\()?(?P<s1>[+\-\u2212])?{_CUR}?(?P<s2>[+\-\u2212])?"
     r"(?P<num>[\d.,'’]*\d[\d.,'’]*)"
-    r"(?:[A-Z]{3}|[^\w\s().,'’+\-\u2212])?(?P<s3>[+\-\u2212]|CR|DR|Cr|Dr|cr|dr)?(?P<close>\))?"
+    rf"{_CUR}?(?P<s3>[+\-\u2212]|CR|DR|Cr|Dr|cr|dr)?(?P<close>\))?"
 )
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
