@@ -17,6 +17,7 @@ from payctl.cli import (
     journals,
     partners,
     payments,
+    profiles,
     report,
     reports,
     review,
@@ -106,6 +107,11 @@ app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
 app.add_typer(journals.account_app, name="account", help="The chart of accounts.")
+app.add_typer(
+    profiles.app,
+    name="profile",
+    help="Bank profiles for CSV/XLSX exports. Example: payctl profile draft export.csv",
+)
 app.add_typer(events.app, name="events", help="The events every change publishes (the outbox).")
 app.add_typer(
     report.app,
