@@ -21,9 +21,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from payctl.importers.bank import BankFileError, ParsedStatement
-from payctl.importers.files import BANK_CODE_PAGES, BOMS, decode_text, unreadable
-from payctl.importers.profiles import Profile, get_profile
+from payctl.importers.files import (
+    BANK_CODE_PAGES,
+    BOMS,
+    decode_text,
+    detect_encoding,
+    unreadable,
+)
+from payctl.importers.profiles import Profile, generic_words, get_profile
 from payctl.importers.table import choose_profile, read_table
+from payctl.importers.values import normalise_header
 
 FORMAT = "csv"
 DELIMITERS = (",", ";", "\t", "|")
@@ -122,12 +129,42 @@ def _check_quotes(held: list[str], start: int, source: str) -> None:
         )
 
 
+_PAIR = {"cp1252": "cp1250", "cp1250": "cp1252"}
+_TOKENS = re.compile(r'[;,\t|"\r\n]+')
+
+
+def _known_words(text: str) -> int:
+    words = generic_words()
+    return sum(1 for t in _TOKENS.split(text) if not t.isascii() and normalise_header(t) in words)
+
+
+def _by_vocabulary(data: bytes, text: str) -> str:
+    """cp1252 and cp1250 read some bytes as different letters ("ø"/"ř", "è"/"č"), and the
+    byte votes of ``files`` cannot tell Danish from Czech or Slovenian from French: the code
+    page whose first 64 KB hold more words of the generic vocabulary (header names, markers)
+    wins; on a tie the votes stand. Deterministic; once per file."""
+    found = detect_encoding(data, BANK_CODE_PAGES)
+    other = _PAIR.get(found or "")
+    if other is None:
+        return text
+    head = data[:_SAMPLE_CHARS]
+    try:
+        alt = data.decode(other)
+    except UnicodeDecodeError:
+        return text
+    if _known_words(head.decode(other, "replace")) > _known_words(text[: len(head)]):
+        return alt
+    return text
+
+
 def _table_text(data: bytes, source: str, prof: Profile | None) -> tuple[str, str]:
     if not data.strip():
         raise BankFileError(f"{source}: the file is empty")
     encoding = prof.encoding if prof else None
     hint = "check the profile's encoding" if encoding else "name the encoding in a profile"
     text = decode_text(data, source, encoding, hint, fallback=BANK_CODE_PAGES)
+    if encoding is None and not text.isascii():
+        text = _by_vocabulary(data, text)
     if "\r\r\n" in text:
         text = text.replace("\r\r\n", "\r\n")
     return text, (prof.delimiter if prof else None) or detect_delimiter(text)

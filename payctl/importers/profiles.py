@@ -505,3 +505,14 @@ def get_profile(spec: str | Path | Profile | None) -> Profile | None:
             "or a path to a .toml profile file"
         )
     return profiles[text.lower()]
+
+
+@cache
+def generic_words() -> frozenset[str]:
+    """Every normalised word of the generic vocabulary: header names, markers, status values
+    and summary labels (what ``csvfile`` tells two code pages apart by)."""
+    g = generic_profile()
+    return frozenset(
+        [n for names in g.columns.values() for n in names]
+        + [*g.debit_markers, *g.credit_markers, *g.status_columns, *g.not_booked, *g.summary]
+    )

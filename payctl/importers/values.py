@@ -112,8 +112,9 @@ def joined_text(cells: Sequence[object], cols: tuple[int, ...], sep: str) -> str
 
 
 # A currency beside the number: a code ("EUR"), a symbol ("€", "$") or a short word of letters
-# ("zł", "Kč", "kr", "Ft", "lei", "kn"), but not the "CR"/"DR" suffix that signs the amount.
-_CUR = r"(?:[A-Z]{3}|(?!(?:CR|DR|Cr|Dr|cr|dr)\)?$)[^\W\d_]{1,3}\.?|[^\w\s().,'’+\-\u2212])"
+# of the currencies written so ("zł", "Kč", "kr", "Ft", "lei", "kn"): not any letters, so that
+# "12x" stays no amount and the "CR"/"DR" suffix keeps signing it.
+_CUR = r"(?:[A-Z]{3}|(?:zł|zl|Kč|Kc|kr|Kr|Ft|lei|Lei|kn|Kn|din|Din|лв|Sk|Rs|Rp)\.?|[^\w\s().,'’+\-\u2212])"
 _NUMBER = re.compile(
     rf"(?P<open>\()?(?P<s1>[+\-\u2212])?{_CUR}?(?P<s2>[+\-\u2212])?"
     r"(?P<num>[\d.,'’]*\d[\d.,'’]*)"
@@ -210,6 +211,9 @@ _DATE_CANDIDATES = (
     "%Y%m%d",
     "%d.%m.%Y",
     "%d.%m.%y",
+    "%Y.%m.%d.",
+    "%Y.%m.%d",
+    "%d.%m.%Y.",
     "%d/%m/%Y",
     "%m/%d/%Y",
     "%d/%m/%y",
