@@ -114,7 +114,8 @@ def joined_text(cells: Sequence[object], cols: tuple[int, ...], sep: str) -> str
 # A currency beside the number: a code ("EUR"), a symbol ("€", "$") or a short word of letters
 # of the currencies written so ("zł", "Kč", "kr", "Ft", "lei", "kn"): not any letters, so that
 # "12x" stays no amount and the "CR"/"DR" suffix keeps signing it.
-_CUR = r"(?:[A-Z]{3}|(?:zł|zl|Kč|Kc|kr|Kr|Ft|lei|Lei|kn|Kn|din|Din|лв|Sk|Rs|Rp)\.?|[^\w\s().,'’+\-\u2212])"
+_CURRENCY_WORDS = "zł|zl|Kč|Kc|kr|Kr|Ft|lei|Lei|kn|Kn|din|Din|лв|Sk|Rs|Rp"
+_CUR = rf"(?:[A-Z]{{3}}|(?:{_CURRENCY_WORDS})\.?|[^\w\s().,'’+\-\u2212])"
 _NUMBER = re.compile(
     rf"(?P<open>\()?(?P<s1>[+\-\u2212])?{_CUR}?(?P<s2>[+\-\u2212])?"
     r"(?P<num>[\d.,'’]*\d[\d.,'’]*)"
