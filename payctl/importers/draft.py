@@ -99,7 +99,10 @@ def _rows_of(data: bytes, source: str) -> _Layout:
     from payctl.importers import csvfile, xlsx
     from payctl.importers.detect import detect
 
-    kind = detect(data, source)
+    try:
+        kind = detect(data, source)
+    except BankFileError:  # a table the sniffer doubts (quoted newlines): read it as CSV
+        kind = "csv"
     if kind == "xlsx":
         errors = []
         for name, rows in xlsx.sheets(data, source):
@@ -152,7 +155,14 @@ def _format(lay: _Layout) -> list[str]:
     dates = [cell_text(v) for v in lay.values(date_col)] if date_col is not None else []
     if dates and all(isinstance(v, str) for v in lay.values(date_col or 0)):
         fmt = infer_date_formats(dates)[0]
-        out.append(f"date_formats = [{_q(fmt)}]   # inferred from {_q(dates[0])}: CHECK")
+        bad = next((d for d in dates if not DateParser([fmt])._parse(d)), None)
+        if bad is None:
+            out.append(f"date_formats = [{_q(fmt)}]   # inferred from {_q(dates[0])}: CHECK")
+        else:
+            out.append(
+                f'date_formats = ["{FILL}"]   # FILL IN: the strptime format of dates like '
+                f'{_q(bad)} (e.g. "%d.%m.%Y")'
+            )
     out += _sign(lay)
     out += _markers(lay)
     return out

@@ -198,6 +198,7 @@ class Profile:
     status_columns: tuple[str, ...] = ()
     not_booked: frozenset[str] = frozenset()
     summary: tuple[str, ...] = ()
+    summary_as_written: tuple[str, ...] = ()  # casefolded, accents kept
     card_words: tuple[str, ...] = ()
 
 
@@ -462,6 +463,7 @@ def generic_from_mapping(data: Mapping[str, Any], origin: str) -> Profile:
         status_columns=tuple(norm(n) for n in words.get("status", ())),
         not_booked=frozenset(norm(n) for n in words.get("not_booked", ())),
         summary=tuple(norm(n) for n in words.get("summary", ())),
+        summary_as_written=tuple(n.casefold() for n in words.get("summary", ())),
         card_words=tuple(norm(n) for n in words.get("card", ())),
     )
 

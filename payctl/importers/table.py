@@ -137,6 +137,14 @@ class TableReader:
             if profile.summary
             else None
         )
+        # The same labels as written (casefolded, accents kept): a row with a date and an
+        # amount but no counterparty whose whole description is a summary label (and maybe a
+        # date or a number) is a balance row, not a transaction. "Total Station 12" is not.
+        self.summary_text = (
+            re.compile(rf"(?:{'|'.join(map(re.escape, profile.summary_as_written))})[\W\d_]*")
+            if profile.summary_as_written
+            else None
+        )
         self.last_group: _Group | None = None
         self.continuation_cols = frozenset(
             i
@@ -210,6 +218,14 @@ class TableReader:
             (join(cells, txn, "/") or None) if txn else None,
             number,
         )
+        if (
+            self.summary_text is not None
+            and line.counterparty_name is None
+            and line.counterparty_account is None
+            and line.remittance
+            and self.summary_text.fullmatch(line.remittance.casefold())
+        ):
+            return  # a dated balance or turnover row ("Opening balance", "Likutis pradžiai")
         group = self.last_group = self._group(cells, currency)
         group.lines.append(line)
         if fee or cols["balance"]:
