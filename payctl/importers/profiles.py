@@ -9,8 +9,9 @@ Choosing a profile (``--profile``):
 
 - nothing: the header row is searched in the first 50 rows; a built-in profile is selected when
   all the header names of its ``signature`` are in one row (the longest signature wins), else
-  the GENERIC profile maps common English, German, French and Dutch header names (its lists
-  are data: ``bank_profiles/generic.toml``);
+  the GENERIC profile maps the header names of 22 European languages (its vocabulary is data:
+  ``bank_profiles/generic.toml``, one table per language, with direction markers, status values
+  of rows not booked, labels of balance rows and words telling a card export);
 - a name (``kbc``, ``rabobank``, ``generic``...): that built-in profile;
 - a path ending in ``.toml``: the user's own profile file (read with the standard ``tomllib``).
 
