@@ -45,6 +45,9 @@ Row = tuple[int, Sequence[object]]
 Rows = Iterable[Row]
 
 
+_LABEL_TAIL = " :.,-/0123456789"  # "Closing balance: 31.01.2024"
+
+
 class _Skip(Exception):
     """A row found not to be a transaction (a summary row) after its date was read."""
 
@@ -138,13 +141,13 @@ class TableReader:
             else None
         )
         # The same labels as written (casefolded, accents kept): a row with a date and an
-        # amount but no counterparty whose whole description is a summary label (and maybe a
-        # date or a number) is a balance row, not a transaction. "Total Station 12" is not.
-        self.summary_text = (
-            re.compile(rf"(?:{'|'.join(map(re.escape, profile.summary_as_written))})[\W\d_]*")
-            if profile.summary_as_written
-            else None
-        )
+        # amount but no counterparty whose whole description is a summary label (a trailing
+        # date or number aside) is a balance row, not a transaction. "Total Station" is not.
+        # Checked on every line only when the sample holds such a row (``watch_summary``: once
+        # per file, so other files keep the per-line path as it was); trailing ones are
+        # dropped at the end (``statements``).
+        self.summary_labels = frozenset(profile.summary_as_written)
+        self.summary_text: frozenset[str] | None = None
         self.last_group: _Group | None = None
         self.continuation_cols = frozenset(
             i
@@ -223,13 +226,34 @@ class TableReader:
             and line.counterparty_name is None
             and line.counterparty_account is None
             and line.remittance
-            and self.summary_text.fullmatch(line.remittance.casefold())
+            and line.remittance.casefold().rstrip(_LABEL_TAIL) in self.summary_text
         ):
             return  # a dated balance or turnover row ("Opening balance", "Likutis pradžiai")
         group = self.last_group = self._group(cells, currency)
         group.lines.append(line)
         if fee or cols["balance"]:
             self._fee_and_balance(number, cells, group, line, fee)
+
+    def is_summary_line(self, line: ParsedLine) -> bool:
+        text = line.remittance
+        return (
+            bool(text)
+            and line.counterparty_name is None
+            and line.counterparty_account is None
+            and text is not None
+            and text.casefold().rstrip(_LABEL_TAIL) in self.summary_labels
+        )
+
+    def watch_summary(self, sample: Sequence[Sequence[object]]) -> None:
+        """Turn on the per-line check of dated balance rows when the sample holds one."""
+        remit = self.cols["remittance"]
+        if not self.summary_labels or not remit:
+            return
+        for cells in sample:
+            text = joined_text(cells, tuple(i for i in remit if i < len(cells)), self.separator)
+            if text and text.casefold().rstrip(_LABEL_TAIL) in self.summary_labels:
+                self.summary_text = self.summary_labels
+                return
 
     def _not_booked(self, cell: object) -> bool:
         text = cell_str(cell)
@@ -456,6 +480,10 @@ class TableReader:
         groups = list(self.groups.values()) or [_Group(None, self.default_currency, None)]
         out = []
         for g in groups:
+            while self.summary_labels and g.lines and self.is_summary_line(g.lines[-1]):
+                if len(g.chain) == len(g.lines):
+                    g.chain.pop()
+                g.lines.pop()  # a closing balance or total row after the last line
             opening, closing = _chain_balances(g.chain)
             dates = [ln.booking_date for ln in g.lines]
             st = ParsedStatement(
@@ -612,6 +640,7 @@ def read_table(
     reader = TableReader(source, chosen, cmap, unit, sample, currency)
     if chosen.generic:
         _refuse_unknown_sign(reader, sample)
+        reader.watch_summary(sample)
     for number, cells in head[:pos]:
         reader.feed_preamble(number, cells)
     reader.start()
