@@ -11,6 +11,7 @@ from payctl.db import models as m
 from tests import factories
 from tests.conftest import in_session, payctl, refused
 from tests.conftest import payctl_json as js
+from tests.samples import GENERIC_SAMPLES
 from tests.unit.importers.test_generic_reader import CARD, MT940
 
 POLISH = (
@@ -92,3 +93,12 @@ def test_mt940_without_currency_takes_the_journals_and_says_so(cli_env, tmp_path
         "its balances name no currency: read in journal BNK1's currency EUR" in w
         for w in file["warnings"]
     ), file["warnings"]
+
+
+def test_real_export_without_a_profile_imports_and_again_adds_nothing(cli_env):
+    path = GENERIC_SAMPLES / "swedbank-lt_dk-balance-rows.csv"
+    first = js("import", path, "--journal", "BNK1")["files"][0]
+    assert (first["status"], first["lines_read"], first["new_lines"]) == ("imported", 5, 5)
+    again = js("import", path, "--journal", "BNK1")["files"][0]
+    assert again["duplicates"] == again["lines_read"] == 5
+    assert lines(cli_env["PAYCTL_DATABASE_URL"]) == 5

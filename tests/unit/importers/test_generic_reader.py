@@ -532,3 +532,15 @@ def test_real_cp1257_export_is_refused_then_read_with_a_finished_draft():
     assert st.currency == "LTL" and len(st.lines) == 4
     assert st.lines[0].amount == D("-7.80") and st.lines[2].amount == D("-0.46")
     assert st.lines[0].counterparty_name.startswith("Paslaugų ir komisinių pajamos")
+
+
+def test_dated_balance_rows_with_amounts_are_not_lines_but_shop_names_are():
+    rows = ["Date;Description;Amount"]
+    rows.append("01.01.2024;Opening balance;1000,00")
+    rows += [f"02.01.2024;Total Station {i};-1,00" for i in range(250)]
+    rows.append("31.01.2024;Closing balance;750,00")
+    st = read("\n".join(rows) + "\n")
+    assert len(st.lines) == 250 and st.total == D("-250.00")
+    # past the sampled rows, without one in the sample: the trailing one is still dropped
+    st = read("\n".join(rows[:1] + rows[2:]) + "\n")
+    assert len(st.lines) == 250 and st.lines[-1].remittance == "Total Station 249"
