@@ -143,7 +143,9 @@ def _check_quotes(held: list[str], start: int, source: str) -> None:
         )
 
 
-_PAIR = {"cp1252": "cp1250", "cp1250": "cp1252"}
+# 8-bit code pages that read the same bytes as different letters; the byte votes of ``files``
+# choose between cp1252 and cp1250, the vocabulary settles what they cannot (and cp1257).
+_RIVALS = ("cp1252", "cp1250", "cp1257")
 _TOKENS = re.compile(r'[;,\t|"\r\n]+')
 
 
@@ -153,22 +155,27 @@ def _known_words(text: str) -> int:
 
 
 def _by_vocabulary(data: bytes, text: str) -> str:
-    """cp1252 and cp1250 read some bytes as different letters ("ø"/"ř", "è"/"č"), and the
-    byte votes of ``files`` cannot tell Danish from Czech or Slovenian from French: the code
-    page whose first 64 KB hold more words of the generic vocabulary (header names, markers)
-    wins; on a tie the votes stand. Deterministic; once per file."""
+    """cp1252, cp1250 and cp1257 read some bytes as different letters ("ø"/"ř"/"ų", "è"/"č"/
+    "č"), and the byte votes of ``files`` cannot tell Danish from Czech or Slovenian from
+    French: the code page whose first 64 KB hold more words of the generic vocabulary (header
+    names, markers, labels) wins; on a tie the votes stand. Deterministic; once per file."""
     found = detect_encoding(data, BANK_CODE_PAGES)
-    other = _PAIR.get(found or "")
-    if other is None:
+    if found not in _RIVALS:
         return text
     head = data[:_SAMPLE_CHARS]
+    best, best_score = None, _known_words(text[: len(head)])
+    for other in _RIVALS:
+        if other == found:
+            continue
+        score = _known_words(head.decode(other, "replace"))
+        if score > best_score:
+            best, best_score = other, score
+    if best is None:
+        return text
     try:
-        alt = data.decode(other)
+        return data.decode(best)
     except UnicodeDecodeError:
         return text
-    if _known_words(head.decode(other, "replace")) > _known_words(text[: len(head)]):
-        return alt
-    return text
 
 
 def _table_text(data: bytes, source: str, prof: Profile | None) -> tuple[str, str]:

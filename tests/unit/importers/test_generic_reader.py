@@ -354,13 +354,22 @@ def test_encodings_are_detected(encoding, name):
     assert st.lines[0].counterparty_name == name
 
 
+def test_cp1257_is_told_by_the_header_words_it_reads():
+    data = "Data;Gavėjas;Paaiškinimai;Suma\n2024-01-03;Žilvinas Šimkus;Už sąskaitą;1,00\n"
+    [st] = csvfile.read(data.encode("cp1257"), "lt.csv")
+    assert st.lines[0].counterparty_name == "Žilvinas Šimkus"
+    assert st.lines[0].remittance == "Už sąskaitą"
+
+
 def test_an_encoding_the_detection_cannot_tell_is_named_in_a_profile():
-    # cp1257 (Baltic) reads as cp1252 letters: deterministic, so the profile says it
-    data = "Data;Gavėjas;Suma\n2024-01-03;Žilvinas Šimkus;1,00\n".encode("cp1257")
+    # an English header reads the same in every code page: the profile names cp1257
+    data = "Date;Name;Amount\n2024-01-03;Žilvinas Šimkus;1,00\n".encode("cp1257")
+    [st] = csvfile.read(data, "lt.csv")
+    assert st.lines[0].counterparty_name != "Žilvinas Šimkus"  # read as cp1252 letters
     prof = profile_from_mapping(
         {
             "format": {"encoding": "cp1257"},
-            "columns": {"booking_date": "Data", "amount": "Suma", "counterparty_name": "Gavėjas"},
+            "columns": {"booking_date": "Date", "amount": "Amount", "counterparty_name": "Name"},
         },
         "lt",
     )
