@@ -155,9 +155,16 @@ def _format(lay: _Layout) -> list[str]:
     dates = [cell_text(v) for v in lay.values(date_col)] if date_col is not None else []
     if dates and all(isinstance(v, str) for v in lay.values(date_col or 0)):
         fmt = infer_date_formats(dates)[0]
-        bad = next((d for d in dates if not DateParser([fmt])._parse(d)), None)
-        if bad is None:
-            out.append(f"date_formats = [{_q(fmt)}]   # inferred from {_q(dates[0])}: CHECK")
+        parser = DateParser([fmt])
+        good = [d for d in dates if parser._parse(d)]
+        bad = next((d for d in dates if not parser._parse(d)), None)
+        if bad is None or len(good) * 2 > len(dates):
+            out.append(f"date_formats = [{_q(fmt)}]   # inferred from {_q(good[0])}: CHECK")
+            if bad is not None:
+                out.append(
+                    f"# CHECK: {_shown(bad)} in the date column is no date: leave such rows "
+                    "out with [ignore] or read them with [statement]"
+                )
         else:
             out.append(
                 f'date_formats = ["{FILL}"]   # FILL IN: the strptime format of dates like '

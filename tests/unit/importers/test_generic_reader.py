@@ -553,3 +553,15 @@ def test_dated_balance_rows_with_amounts_are_not_lines_but_shop_names_are():
     # past the sampled rows, without one in the sample: the trailing one is still dropped
     st = read("\n".join(rows[:1] + rows[2:]) + "\n")
     assert len(st.lines) == 250 and st.lines[-1].remittance == "Total Station 249"
+
+
+def test_draft_of_an_excel_export_names_the_sheet_the_header_row_and_rows_to_leave_out():
+    from tests.samples import BANK_SAMPLES
+
+    data = (BANK_SAMPLES / "xlsx" / "fr-bank_metadata-header.xlsx").read_bytes()
+    text = draft.draft(data, "fr.xlsx")
+    assert "header_row = 5   # the row of the header" in text
+    assert 'date_formats = ["%d/%m/%y"]' in text
+    assert '# CHECK: "Balance at start of period" in the date column is no date' in text
+    parsed = tomllib.loads(text)
+    assert parsed["columns"]["debit"] == "Debit" and parsed["format"]["sheet"]
