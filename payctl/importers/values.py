@@ -48,9 +48,11 @@ def exact_amount(value: Decimal, currency: str) -> Decimal:
 
 
 def normalise_header(name: object) -> str:
-    """``" Débit_Amount "`` -> ``"debit amount"``: case, accents, spaces, ``_``/``-`` ignored."""
+    """``" Débit_Amount "`` -> ``"debit amount"``: case, accents, spaces, ``_``/``-`` ignored,
+    and a leading ``#`` (mBank writes ``#Data operacji``)."""
     text = "" if name is None else str(name)
-    text = unicodedata.normalize("NFKD", text.replace("\ufeff", "").strip().casefold())
+    text = text.replace("\ufeff", "").strip().lstrip("#")
+    text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[\s_\-]+", " ", text).strip()
 

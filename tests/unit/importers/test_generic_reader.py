@@ -565,3 +565,21 @@ def test_draft_of_an_excel_export_names_the_sheet_the_header_row_and_rows_to_lea
     assert '# CHECK: "Balance at start of period" in the date column is no date' in text
     parsed = tomllib.loads(text)
     assert parsed["columns"]["debit"] == "Debit" and parsed["format"]["sheet"]
+
+
+def test_hash_prefixed_headers_below_a_summary_preamble():
+    # mBank (PL) style: "#" before every header name, a currency/totals block above the header,
+    # amounts with the currency, a description over two lines inside quotes
+    st = read(
+        "mBank S.A. Bankowość Detaliczna;\r\n\r\n"
+        "#Waluta;#Wpływy;#Wydatki;\r\n"
+        "PLN;50,00;-132,72;\r\n\r\n"
+        "#Data operacji;#Opis operacji;#Rachunek;#Kategoria;#Kwota;\r\n"
+        '2026-09-18;"LIDL ZAKUP PRZY UŻYCIU KARTY";"Moje konto";"Żywność";-118,72 PLN;;\r\n'
+        '2026-09-19;"Skycash WWW.SKYCASH.COM\r\n     BLIK ZAKUP";"Moje konto";"Przejazdy";'
+        "-14,00 PLN;;\r\n"
+        '2026-09-20;"PRZELEW PRZYCHODZĄCY";"Moje konto";"Wpływy";50,00 PLN;;\r\n'
+    )
+    assert [ln.amount for ln in st.lines] == [D("-118.72"), D("-14.00"), D("50.00")]
+    assert [ln.line_no for ln in st.lines] == [7, 8, 10]
+    assert st.lines[1].remittance == "Skycash WWW.SKYCASH.COM BLIK ZAKUP"
