@@ -583,3 +583,36 @@ def test_hash_prefixed_headers_below_a_summary_preamble():
     assert [ln.amount for ln in st.lines] == [D("-118.72"), D("-14.00"), D("50.00")]
     assert [ln.line_no for ln in st.lines] == [7, 8, 10]
     assert st.lines[1].remittance == "Skycash WWW.SKYCASH.COM BLIK ZAKUP"
+
+
+def test_excel_export_in_swedish_with_a_preamble_and_text_amounts():
+    from payctl.importers import xlsx
+    from tests.unit.importers.test_xlsx import workbook
+
+    data = workbook(
+        (
+            "Transaktioner",
+            {
+                "A1": "Kontoutdrag",
+                "A2": "Konto",
+                "B2": "SE45 5000 0000 0583 9825 7466",
+                "A4": "Bokföringsdatum",
+                "B4": "Text",
+                "C4": "Belopp",
+                "D4": "Saldo",
+                "A5": dt.date(2024, 1, 3),
+                "B5": "Lön",
+                "C5": "25 000,00 kr",
+                "D5": 30000,
+                "A6": dt.date(2024, 1, 4),
+                "B6": "ICA",
+                "C6": -452.5,
+                "D6": 29547.5,
+                "A7": "Utgående saldo",
+                "D7": 29547.5,
+            },
+        )
+    )
+    [st] = xlsx.read(data, "se.xlsx")
+    assert [ln.amount for ln in st.lines] == [D("25000.00"), D("-452.5")]
+    assert st.closing_balance == D("29547.5")
