@@ -417,6 +417,7 @@ def _merge_words(words: Mapping[str, Any], origin: str) -> dict[str, list[str]]:
     """The language tables of generic.toml merged key by key (languages in file order, names in
     list order, duplicates dropped); a header name meaning two fields is refused."""
     merged: dict[str, list[str]] = {}
+    seen: dict[str, set[str]] = {}
     for lang, table in words.items():
         if not isinstance(table, dict):
             raise _fail(origin, f"[words.{lang}] must be a table")
@@ -425,9 +426,10 @@ def _merge_words(words: Mapping[str, Any], origin: str) -> dict[str, list[str]]:
             raise _fail(origin, f"unknown key {unknown[0]!r} in [words.{lang}]")
         for key, names in table.items():
             for name in _pattern_list(names, origin, f"[words.{lang}] {key}"):
-                bucket = merged.setdefault(key, [])
-                if normalise_header(name) not in (normalise_header(n) for n in bucket):
-                    bucket.append(name)
+                norm = normalise_header(name)
+                if norm not in seen.setdefault(key, set()):
+                    seen[key].add(norm)
+                    merged.setdefault(key, []).append(name)
     _check_words(merged, origin)
     return merged
 
