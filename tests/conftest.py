@@ -120,9 +120,13 @@ async def session(db: Database) -> AsyncIterator[object]:
 
 
 @pytest.fixture
-def cli_env(init_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Environment for running payctl (in-process or as a subprocess) on the test database."""
+def cli_env(
+    init_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    """Environment for running payctl (in-process or as a subprocess) on the test database;
+    its own data directory, so no default file of the user's (rules.toml) is read."""
     monkeypatch.setenv("PAYCTL_DATABASE_URL", init_url)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("PAYCTL_USER", "tester")
     env = dict(os.environ)
     yield env

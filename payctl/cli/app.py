@@ -18,10 +18,13 @@ from payctl.cli import (
     partners,
     payments,
     profiles,
+    reconcile,
     report,
     reports,
     review,
+    rules,
     setup,
+    statements,
 )
 from payctl.cli.options import OutputFormat
 from payctl.cli.runtime import PayctlGroup
@@ -101,8 +104,15 @@ flow.register(app)
 integrity.register(app)
 reports.register(app)
 imports.register(app)
+app.command("reconcile")(reconcile.reconcile)
 app.add_typer(bulk.app, name="bulk")
 app.add_typer(review.app, name="review", help="Bank lines waiting for a decision.")
+app.add_typer(
+    rules.app,
+    name="rules",
+    help="Bank rules: what to do with the lines matching leaves undecided. "
+    "Example: payctl rules check rules.toml",
+)
 app.add_typer(partners.app, name="partner", help="Customers and vendors.")
 app.add_typer(invoices.app, name="invoice", help="Customer invoices, vendor bills, credit notes.")
 app.add_typer(journals.journal_app, name="journal", help="Bank and cash journals.")
@@ -111,6 +121,11 @@ app.add_typer(
     profiles.app,
     name="profile",
     help="Bank profiles for CSV/XLSX exports. Example: payctl profile draft export.csv",
+)
+app.add_typer(
+    statements.app,
+    name="statement",
+    help="Imported bank statements. Example: payctl statement list --journal BNK1",
 )
 app.add_typer(events.app, name="events", help="The events every change publishes (the outbox).")
 app.add_typer(

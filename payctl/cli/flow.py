@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -73,11 +72,37 @@ def cancel(payments: PaymentsArg, reason: ReasonOpt = None, format_: FormatOpt =
     _transition("cancel", payments, reason)
 
 
+HISTORY_COLUMNS = [
+    ("at", "When"),
+    ("user", "User"),
+    ("action", "Action"),
+    ("change", "Change"),
+    ("reason", "Reason"),
+]
+# CSV: one row per change, every row complete (a program reads it).
+HISTORY_CSV = [
+    ("id", "Record"),
+    ("payment", "Payment"),
+    ("at", "When"),
+    ("user", "User"),
+    ("action", "Action"),
+    ("field", "Field"),
+    ("item", "Item"),
+    ("before", "Before"),
+    ("after", "After"),
+    ("currency", "Currency"),
+    ("change", "Change"),
+    ("reason", "Reason"),
+]
+
+
 def history(
     payment: PaymentArg,
     format_: FormatOpt = None,
 ) -> None:
-    """Show the audit trail of a payment: who changed what, when and why.
+    """Show the audit trail of a payment: who changed what, when and why, one line per change.
+
+    Amounts are decimals with their currency, partners, journals and invoices by name.
 
     Example: payctl history BNK1/2026/00001
     """
@@ -86,19 +111,19 @@ def history(
     from payctl.services.views import plain
 
     items = [plain(i) for i in run(lambda s: HistoryService(s, user()).payment_history(payment))]
-    if render.fmt() != "json":
-        for item in items:
-            item["changes"] = json.dumps(item["changes"], sort_keys=True, ensure_ascii=False)
+    if render.fmt() == "json":
+        render.rows(items, HISTORY_CSV)
+        return
+    csv = render.fmt() == "csv"
+    rows = []
+    for item in items:
+        for index, change in enumerate(item["changes"] or [{}]):
+            row = item | change | {"change": change.get("text")}
+            if index and not csv:  # a table says who, when and why once per record
+                row = {"change": change.get("text")}
+            rows.append(row)
     render.rows(
-        items,
-        [
-            ("at", "When"),
-            ("user", "User"),
-            ("action", "Action"),
-            ("changes", "Changes"),
-            ("reason", "Reason"),
-        ],
-        title=f"History of {payment}",
+        rows, HISTORY_CSV if csv else HISTORY_COLUMNS, title=f"History of {items[0]['payment']}"
     )
 
 

@@ -25,6 +25,8 @@ COLUMNS = [
     ("reconciled", "Reconciled"),
     ("to_review", "To review"),
     ("unmatched", "Unmatched"),
+    ("ruled", "Decided by rules"),
+    ("moved_to", "Moved to"),
 ]
 
 
@@ -32,8 +34,8 @@ def import_(
     files: Annotated[
         list[str],
         typer.Argument(
-            help="Bank files (camt.053/054, MT940, OFX, CSV, "
-            "XLSX); '-' reads JSON lines from stdin."
+            help="Bank files (camt.053/054, MT940, OFX, CSV, XLSX) or directories (their "
+            "bank files, in name order); '-' reads JSON lines from stdin."
         ),
     ],
     journal: Annotated[str, typer.Option("--journal", "-j", help="Bank journal.")] = "BNK1",
@@ -53,20 +55,57 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Match and report, write nothing.")
     ] = False,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules",
+            help="Rules file (TOML) for the lines matching leaves undecided; default: "
+            "rules.toml beside the default database, when there is one.",
+        ),
+    ] = None,
+    no_rules: Annotated[
+        bool, typer.Option("--no-rules", help="Apply no rules file, not even the default.")
+    ] = False,
+    archive: Annotated[
+        str | None,
+        typer.Option("--archive", help="Move each file imported (or already known) here."),
+    ] = None,
+    failed: Annotated[
+        str | None,
+        typer.Option("--failed", help="Move each file that could not be read here."),
+    ] = None,
     format_: FormatOpt = None,
 ) -> None:
     """Import bank extracts: deduplicate, match each line to invoices or payments, book it.
 
     Lines that match well become draft payments (or posted ones with --auto-confirm) or
     reconcile posted payments; the rest wait in `payctl review list`. Importing a file again
-    adds nothing. Each file is its own transaction.
+    adds nothing. Each file is its own transaction. Lines still undecided go to the rules
+    file (`payctl rules check`), in its order, first match wins. A directory imports its bank
+    files in name order; with --archive / --failed each is moved once decided, so a nightly
+    run never takes a file twice. Exit 2 when a file failed.
 
-    Example: payctl import /srv/extracts/2026-11-26.xml --journal BNK1 --auto-confirm
+    Example: payctl import /srv/extracts --journal BNK1 --archive /srv/done --failed /srv/bad
     """
     use_format(format_)
     from payctl.services.bank.bank_extract_service import BankExtractService, ImportOptions
 
-    options = ImportOptions(journal, input_format, profile, auto_confirm, dry_run)
+    if rules is not None and no_rules:
+        from payctl.cli.runtime import abort
+        from payctl.errors import EXIT_BAD_INPUT
+
+        abort("--rules and --no-rules: say one", EXIT_BAD_INPUT)
+    options = ImportOptions(
+        journal,
+        input_format,
+        profile,
+        auto_confirm,
+        dry_run,
+        rules=rules,
+        default_rules=not no_rules,
+        archive=archive,
+        failed=failed,
+    )
     with progress_bar("bank lines") as progress:
         result = run(
             lambda session: BankExtractService(session, user()).import_files(
@@ -75,7 +114,7 @@ def import_(
         )
     rows = [_row(outcome) for outcome in result.files]
     if render.fmt() == "json":
-        render.emit_json({"files": rows, "totals": result.totals()})
+        render.emit_json({"files": rows, "totals": result.totals(), "rules": result.rules})
     else:
         shown = [
             {
@@ -83,6 +122,7 @@ def import_(
                 "matched": ", ".join(
                     f"{k} {v}" for k, v in sorted((r.get("matched") or {}).items())
                 ),
+                "ruled": ", ".join(f"{k} {v}" for k, v in sorted((r.get("ruled") or {}).items())),
             }
             for r in rows
         ]
@@ -94,6 +134,8 @@ def import_(
             render.message(f"warning: {row['file']}: {warning}")
         if row.get("error"):
             error_line(row["error"])
+        if row.get("move_error"):
+            render.message(f"warning: {row['file']}: {row['move_error']}")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
@@ -116,20 +158,22 @@ def _row(outcome: Any) -> dict[str, Any]:
     """A file's row as the table and JSON show it: its report, or why it has none."""
     from payctl.services.views import plain
 
+    moved = {"moved_to": outcome.moved_to, "move_error": outcome.move_error}
     if outcome.report is None:
-        if outcome.error is None:  # not tried: the database failed on an earlier file
-            return {"file": outcome.file, "ok": False, "status": outcome.status}
+        if outcome.error is None:  # not tried (the database failed before), or gone
+            return {"file": outcome.file, "ok": outcome.status == "gone", "status": outcome.status}
         return {
             "file": outcome.file,
             "ok": False,
             "error": outcome.error,
             "status": outcome.status,
             "exit_code": outcome.exit_code,
+            **moved,
         }
     row = plain(outcome.report)
     row["status"] = outcome.status
     row["file"] = row.pop("source")
-    return row
+    return {**row, **moved}
 
 
 def register(app: typer.Typer) -> None:

@@ -133,14 +133,25 @@ def export(
             help="Write to this file (required for xlsx); default: standard output.",
         ),
     ] = None,
+    no_opening: Annotated[
+        bool,
+        typer.Option(
+            "--no-opening",
+            help="ledger/beancount with --date-from: leave out the opening balances (only "
+            "the period's entries, e.g. to append to an earlier export).",
+        ),
+    ] = False,
 ) -> None:
     """Export journal entries (with their lines) for a date range.
 
     ledger and beancount files pass `hledger check` and `bean-check` and give the same
-    account balances as payctl; csv/xlsx have one row per journal line, with text cells that
-    a spreadsheet would run as a formula neutralised by a leading quote.
+    account balances as payctl: with --date-from they open with one "opening balances"
+    transaction per currency (every account's balance before that day, against
+    equity:opening-balances / Equity:Opening-Balances). csv/xlsx have one row per journal line
+    of the range, with text cells that a spreadsheet would run as a formula neutralised by a
+    leading quote.
 
-    Example: payctl export --to beancount --date-from 2026-01-01 -o books.beancount
+    Example: payctl export --to beancount --date-from 2026-11-01 -o november.beancount
     """
     if not to.is_text and output is None:
         abort(
@@ -151,7 +162,8 @@ def export(
     from payctl import exporters
     from payctl.services.ledger.export_service import ExportService
 
-    data = run(lambda s: ExportService(s, user()).export_entries(date_from, date_to))
+    openings = to.has_openings and not no_opening
+    data = run(lambda s: ExportService(s, user()).export_entries(date_from, date_to, openings))
     if output is not None:
         _write_atomic(output, lambda path: exporters.write(to, data, path))
     else:
@@ -162,7 +174,11 @@ def export(
             text = escape_controls(text, keep="\n")
         sys.stdout.write(text)
     where = f" to {output}" if output is not None else ""
-    render.message(f"exported {len(data.entries)} journal entries ({data.line_count} lines){where}")
+    balances = sum(len(o.balances) for o in data.openings)
+    opened = f", opening balances of {balances} account(s)" if data.openings else ""
+    render.message(
+        f"exported {len(data.entries)} journal entries ({data.line_count} lines){opened}{where}"
+    )
 
 
 def register(app: typer.Typer) -> None:

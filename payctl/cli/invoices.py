@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 
 from payctl.cli import render
-from payctl.cli.options import EncodingOpt, FormatOpt, LimitOpt, OffsetOpt, use_format
+from payctl.cli.options import (
+    AmountMaxOpt,
+    AmountMinOpt,
+    DateFromOpt,
+    DateToOpt,
+    EncodingOpt,
+    FormatOpt,
+    LimitOpt,
+    OffsetOpt,
+    search_option,
+    sort_option,
+    use_format,
+)
 from payctl.cli.runtime import run, user
 from payctl.cli.tables import import_table
 
@@ -25,6 +37,27 @@ COLUMNS = [
     ("currency", "Cur"),
     ("state", "State"),
 ]
+# The payments allocated to an invoice (`invoice show`); in CSV their columns follow the
+# invoice's, renamed where a name would clash (SETTLEMENT_CSV).
+SETTLEMENT_COLUMNS = [
+    ("payment", "Payment"),
+    ("payment_id", "Id"),
+    ("date", "Date"),
+    ("state", "State"),
+    ("amount", "Allocated"),
+    ("writeoff", "Write-off"),
+    ("currency", "Cur"),
+    ("bank_line", "Bank line"),
+    ("bank_line_date", "Booked"),
+    ("statement", "Statement"),
+    ("statement_id", "Statement id"),
+]
+SETTLEMENT_CSV = {
+    "date": "payment_date",
+    "state": "payment_state",
+    "amount": "allocated",
+    "currency": "allocated_currency",
+}
 
 
 @app.command("create")
@@ -77,21 +110,43 @@ def list_(
     open_only: Annotated[bool, typer.Option("--open", help="Only open and partial ones.")] = False,
     partner: Annotated[str | None, typer.Option("--partner", help="Partner name or id.")] = None,
     type: Annotated[str | None, typer.Option("--type", help="Invoice type.")] = None,
+    date_from: DateFromOpt = None,
+    date_to: DateToOpt = None,
+    amount_min: AmountMinOpt = None,
+    amount_max: AmountMaxOpt = None,
+    search: Annotated[str | None, search_option("the number")] = None,
+    sort: Annotated[
+        str,
+        sort_option("date, due, amount (the total), residual, number, id, state, partner, created"),
+    ] = "date",
     limit: LimitOpt = 100,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:
-    """List invoices, oldest first.
+    """List invoices, oldest first, with the filters, sort and pagination of `payctl list`.
 
-    Example: payctl invoice list --open --partner "ACME GmbH"
+    Example: payctl invoice list --open --partner "ACME GmbH" --amount-min 1000 --sort -due
     """
     use_format(format_)
-    from payctl.services.parties.invoice_service import InvoiceService
+    from payctl.services.parties.invoice_service import InvoiceFilter, InvoiceService
     from payctl.services.views import plain
 
     page = run(
         lambda s: InvoiceService(s, user()).list_invoices(
-            state_, partner, type, open_only, limit or None, offset
+            InvoiceFilter(
+                state_,
+                partner,
+                type,
+                date_from,
+                date_to,
+                amount_min,
+                amount_max,
+                search,
+                open_only,
+            ),
+            sort,
+            limit or None,
+            offset,
         )
     )
     render.rows(
@@ -100,6 +155,8 @@ def list_(
         title="Invoices",
         total=page.total,
         right=("total", "residual"),
+        empty="no invoices match",
+        money=True,
     )
 
 
@@ -107,7 +164,7 @@ def list_(
 def show(
     invoice: Annotated[str, typer.Argument(help="Invoice number or id.")], format_: FormatOpt = None
 ) -> None:
-    """Show one invoice with its residual.
+    """Show one invoice with its residual and the payments (and bank lines) settling it.
 
     Example: payctl invoice show INV/2026/0001
     """
@@ -115,8 +172,31 @@ def show(
     from payctl.services.parties.invoice_service import InvoiceService
     from payctl.services.views import plain
 
-    view = run(lambda s: InvoiceService(s, user()).get_invoice(invoice))
-    render.record(plain(view), COLUMNS, title=f"Invoice {view.number}")
+    data = plain(run(lambda s: InvoiceService(s, user()).get_invoice(invoice)))
+    settlements = data["settlements"]
+    if render.fmt() == "csv":
+        # One flat table: the invoice's columns, then one row per payment (or one row with
+        # empty payment columns when nothing settles it).
+        invoice_row = {key: data[key] for key, _ in COLUMNS}
+        render.rows(
+            [
+                invoice_row | {SETTLEMENT_CSV.get(k, k): v for k, v in item.items()}
+                for item in settlements or [{}]
+            ],
+            COLUMNS + [(SETTLEMENT_CSV.get(k, k), header) for k, header in SETTLEMENT_COLUMNS],
+        )
+        return
+    render.record(data, COLUMNS, title=f"Invoice {data['number']}")
+    if render.fmt() == "table":
+        if settlements:
+            render.section(
+                settlements,
+                SETTLEMENT_COLUMNS,
+                title="Payments and bank lines",
+                right=("amount", "writeoff"),
+            )
+        else:
+            render.line("No payment is allocated to it.")
 
 
 @app.command("import")

@@ -1,4 +1,4 @@
-"""`payctl journal list|create` and `payctl account list`."""
+"""`payctl journal list|create|update` and `payctl account list`."""
 
 from __future__ import annotations
 
@@ -67,6 +67,51 @@ def journal_create(
             code, name, type, currency, iban, account_number
         )
     )
+    render.record(plain(view), JOURNAL_COLUMNS, title=f"Journal {view.code}")
+
+
+@journal_app.command("update")
+def journal_update(
+    code: Annotated[str, typer.Argument(help="The journal's code, e.g. BNK1.")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    iban: Annotated[
+        str | None,
+        typer.Option("--iban", help="The bank account's IBAN (an empty value clears it)."),
+    ] = None,
+    account_number: Annotated[
+        str | None,
+        typer.Option("--account-number", help="Bank account number (non-IBAN; empty clears)."),
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="Ledger account code of the bank (or cash) account."),
+    ] = None,
+    receipts: Annotated[
+        str | None,
+        typer.Option("--outstanding-receipts", help="Account code for outstanding receipts."),
+    ] = None,
+    payments: Annotated[
+        str | None,
+        typer.Option("--outstanding-payments", help="Account code for outstanding payments."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (kept in the audit trail).")
+    ] = None,
+    format_: FormatOpt = None,
+) -> None:
+    """Change a journal's name, bank account or ledger accounts (audited).
+
+    A bank account that statements already imported into the journal do not carry is refused;
+    so is moving a ledger account that already has postings.
+
+    Example: payctl journal update BNK1 --iban DE89370400440532013000
+    """
+    use_format(format_)
+    from payctl.services.ledger.journal_service import JournalChanges, JournalService
+    from payctl.services.views import plain
+
+    changes = JournalChanges(name, iban, account_number, account, receipts, payments, reason)
+    view = run(lambda s: JournalService(s, user()).update_journal(code, changes))
     render.record(plain(view), JOURNAL_COLUMNS, title=f"Journal {view.code}")
 
 

@@ -68,6 +68,32 @@ DateFromOpt = Annotated[
     str | None, typer.Option("--date-from", help="From this date (YYYY-MM-DD).")
 ]
 DateToOpt = Annotated[str | None, typer.Option("--date-to", help="Up to this date (YYYY-MM-DD).")]
+AmountMinOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--amount-min",
+        help="Smallest amount, in each row's own currency (100: 100.00 EUR, 100 JPY).",
+    ),
+]
+AmountMaxOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--amount-max",
+        help="Largest amount, in each row's own currency (100: 100.00 EUR, 100 JPY).",
+    ),
+]
+
+
+def search_option(where: str) -> Any:
+    """The ``--search`` option of a listing that looks for text in ``where``."""
+    return typer.Option("--search", "-s", help=f"Text in {where} (any case), or the id.")
+
+
+def sort_option(keys: str) -> Any:
+    """The ``--sort`` option of a listing sortable by ``keys``."""
+    return typer.Option("--sort", help=f"{keys}; prefix - for descending.")
+
+
 EncodingOpt = Annotated[
     str | None,
     typer.Option(

@@ -69,7 +69,13 @@ def list_(
     page = run(
         lambda s: PartnerService(s, user()).list_partners(kind, search, limit or None, offset)
     )
-    render.rows([plain(i) for i in page.items], COLUMNS, title="Partners", total=page.total)
+    render.rows(
+        [plain(i) for i in page.items],
+        COLUMNS,
+        title="Partners",
+        total=page.total,
+        empty="no partners match",
+    )
 
 
 @app.command("show")

@@ -8,6 +8,8 @@ import typer
 
 from payctl.cli import render
 from payctl.cli.options import (
+    AmountMaxOpt,
+    AmountMinOpt,
     DateFromOpt,
     DateToOpt,
     FormatOpt,
@@ -15,6 +17,8 @@ from payctl.cli.options import (
     OffsetOpt,
     PaymentArg,
     ReasonOpt,
+    search_option,
+    sort_option,
     use_format,
 )
 from payctl.cli.runtime import abort, run, user
@@ -160,22 +164,11 @@ def list_(
     journal: Annotated[str | None, typer.Option("--journal", help="Journal code.")] = None,
     date_from: DateFromOpt = None,
     date_to: DateToOpt = None,
-    amount_min: Annotated[
-        str | None,
-        typer.Option("--amount-min", help="Smallest amount, in each payment's currency."),
-    ] = None,
-    amount_max: Annotated[
-        str | None, typer.Option("--amount-max", help="Largest amount, in each payment's currency.")
-    ] = None,
-    search: Annotated[
-        str | None, typer.Option("--search", "-s", help="Text in number, reference or memo.")
-    ] = None,
+    amount_min: AmountMinOpt = None,
+    amount_max: AmountMaxOpt = None,
+    search: Annotated[str | None, search_option("number, reference or memo")] = None,
     sort: Annotated[
-        str,
-        typer.Option(
-            "--sort",
-            help="date, amount, number, id, state, partner, created; prefix - for descending.",
-        ),
+        str, sort_option("date, amount, number, id, state, partner, created")
     ] = "-date",
     limit: LimitOpt = 50,
     offset: OffsetOpt = 0,
@@ -202,6 +195,8 @@ def list_(
         title="Payments",
         total=page.total,
         right=("amount", "allocated"),
+        empty="no payments match",
+        money=True,
     )
 
 

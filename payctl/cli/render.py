@@ -138,9 +138,16 @@ def rows(
     total: int | None = None,
     right: Sequence[str] = (),
     footer: Sequence[dict[str, Any]] = (),
+    *,
+    empty: str | None = None,
+    money: bool = False,
 ) -> None:
     """Print a list of plain dicts in the chosen format; a table shows the ``footer`` rows
-    (totals) below a rule, JSON and CSV leave them to the caller."""
+    (totals) below a rule, JSON and CSV leave them to the caller.
+
+    A table follows :mod:`payctl.cli.columns` (what each column may do at the console's
+    width); ``money``: a list of money, with outbound amounts negative and a total per
+    currency. No rows: the one line ``empty`` (else "TITLE: none") instead of a table."""
     mode = fmt()
     if mode == "json":
         emit_json({"items": list(data), "total": len(data) if total is None else total})
@@ -148,27 +155,118 @@ def rows(
     if mode == "csv":
         _csv(data, columns)
         return
-    if _plain_table(data, columns, title, right, footer):
-        _shown_of(total, len(data))
+    if not data:
+        line(empty or (f"{title}: none" if title else "none"))
+        _shown_of(total, 0)
         return
-    from rich.table import Table
-
-    table = Table(
-        title=None if title is None else as_text(title), show_lines=False, header_style="bold"
-    )
-    for key, header in columns:
-        table.add_column(
-            as_text(header), justify="right" if key in right else "left", overflow="fold"
-        )
-    for index, row in enumerate(data):
-        table.add_row(
-            *[as_text(row.get(key)) for key, _ in columns],
-            end_section=bool(footer) and index == len(data) - 1,
-        )
-    for row in footer:
-        table.add_row(*[as_text(row.get(key), style="bold") for key, _ in columns])
-    _console().print(table)
+    if money:
+        data, footer = _money(data, columns, total, right, footer)
+    if not _plain_table(data, columns, title, right, footer):
+        _rich_table(data, columns, title, right, footer)
     _shown_of(total, len(data))
+
+
+def _money(
+    data: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    total: int | None,
+    right: Sequence[str],
+    footer: Sequence[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows with outbound amounts negative, and the footer with a total per currency."""
+    from payctl.cli import columns as kinds
+
+    amounts = [key for key, _ in columns if kinds.kind(key, right) == kinds.AMOUNT]
+    signed = kinds.signed(data, amounts)
+    if len(signed) < 2:
+        return signed, list(footer)
+    label = "Total" if total is None or total <= len(signed) else "Page total"
+    sums = kinds.totals(signed, amounts, kinds.label_column([k for k, _ in columns], right), label)
+    return signed, [*footer, *sums]
+
+
+def _rich_table(
+    data: Sequence[dict[str, Any]],
+    columns: Sequence[Column],
+    title: str | None,
+    right: Sequence[str],
+    footer: Sequence[dict[str, Any]],
+) -> None:
+    """The table at the console's width: columns of each kind as :mod:`columns` says."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from payctl.cli import columns as kinds
+
+    def texts(row: dict[str, Any]) -> list[str]:
+        return [escape_controls(_cell(row.get(key))) for key, _ in columns]
+
+    keys = [key for key, _ in columns]
+    body, foot = [texts(row) for row in data], [texts(row) for row in footer]
+    headers = [escape_controls(header) for _, header in columns]
+    kind = [kinds.kind(key, right) for key in keys]
+    console = _console()
+    natural, floors, values = kinds.widths(headers, [*body, *foot])
+    layout = kinds.plan(keys, natural, floors, values, kind, console.width)
+    if layout is None:
+        _records(console, title, headers, body, foot)
+        return
+    table = Table(
+        title=None if title is None else as_text(title),
+        show_lines=False,
+        header_style="bold",
+        box=box.HEAVY_HEAD if layout.style == 0 else box.SIMPLE_HEAVY,
+        show_edge=layout.style == 0,
+        pad_edge=layout.style == 0,
+        collapse_padding=layout.style > 0,
+        padding=(0, 1) if layout.style < 2 else 0,
+    )
+    for index, width in zip(layout.shown, layout.widths, strict=True):
+        fixed = kind[index] in kinds.FIXED
+        table.add_column(
+            Text(headers[index], no_wrap=not fixed, overflow="ellipsis"),
+            justify="right" if kinds.is_right(keys[index], right) else "left",
+            width=width,
+            no_wrap=kind[index] != kinds.WRAP,
+            overflow="fold" if kind[index] == kinds.WRAP else "ellipsis",
+        )
+    for number, cells in enumerate(body):
+        table.add_row(
+            *[Text(cells[i]) for i in layout.shown],
+            end_section=bool(foot) and number == len(body) - 1,
+        )
+    for cells in foot:
+        table.add_row(*[Text(cells[i], style="bold") for i in layout.shown])
+    console.print(table)
+    left_out = [headers[i] for i in range(len(keys)) if i not in layout.shown]
+    if left_out:
+        message(f"not shown at {console.width} columns: {', '.join(left_out)} (see --format csv)")
+
+
+def _records(
+    console: Any,
+    title: str | None,
+    headers: Sequence[str],
+    body: Sequence[Sequence[str]],
+    foot: Sequence[Sequence[str]],
+) -> None:
+    """A table too wide for the console as one record per row (header, value), every value
+    whole (long ones folded), a blank line between records."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if title is not None:
+        console.print(as_text(title, style="bold"))
+    for number, cells in enumerate([*body, *foot]):
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(overflow="fold")
+        for header, cell in zip(headers, cells, strict=True):
+            table.add_row(Text(header), Text(cell, style="bold" if number >= len(body) else ""))
+        if number:
+            console.print()
+        console.print(table)
 
 
 def _shown_of(total: int | None, shown: int) -> None:
@@ -190,6 +288,7 @@ def _plain_table(
     encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
     if _on_terminal(sys.stdout) or os.environ.get("COLUMNS") or encoding != "utf8":
         return False  # Rich's to write: styles, another width, or ASCII boxes
+    from payctl.cli import columns as kinds
     from payctl.cli import plain_table
 
     def texts(row: dict[str, Any]) -> list[str]:
@@ -198,7 +297,7 @@ def _plain_table(
     lines = plain_table.draw(
         None if title is None else escape_controls(title),
         [escape_controls(header) for _, header in columns],
-        [key in right for key, _ in columns],
+        [kinds.is_right(key, right) for key, _ in columns],
         [texts(row) for row in data],
         [texts(row) for row in footer],
     )

@@ -63,7 +63,15 @@ def list_(
     from payctl.services.bank.review_service import ReviewService
 
     page = run(lambda s: ReviewService(s, user()).list_lines(state, limit or None, offset))
-    render.rows(_rows(page), COLUMNS, title="Review queue", total=page.total, right=("amount",))
+    render.rows(
+        _rows(page),
+        COLUMNS,
+        title="Review queue",
+        total=page.total,
+        right=("amount",),
+        empty="no bank lines match",
+        money=True,
+    )
 
 
 @app.command("accept")

@@ -56,6 +56,19 @@ def parse_date(value: str | dt.date | None, field: str = "date") -> dt.date | No
     return check_plausible(parsed, field)
 
 
+def parse_period(
+    date_from: str | dt.date | None,
+    date_to: str | dt.date | None,
+    names: tuple[str, str] = ("--from", "--to"),
+) -> tuple[dt.date | None, dt.date | None]:
+    """A period's first and last day (each optional, both included), parsed by
+    :func:`parse_date` naming the options ``names``; a first day after the last is refused."""
+    start, end = parse_date(date_from, names[0]), parse_date(date_to, names[1])
+    if start and end and start > end:
+        raise InputError(f"{names[0]} {start} is after {names[1]} {end}")
+    return start, end
+
+
 def is_locked(day: dt.date, lock: dt.date | None) -> bool:
     """The one lock-date rule: nothing is booked on or before the lock date (none: no lock)."""
     return lock is not None and day <= lock

@@ -27,3 +27,11 @@ def parse_iban(value: str, field: str = "iban") -> str:
     if not is_valid_iban(iban):
         raise InputError(f"{field}: {value!r} is not a valid IBAN (check digits or format)")
     return iban
+
+
+def statement_belongs(account: str, own: set[str]) -> bool:
+    """Whether a statement of ``account`` belongs to a journal whose bank accounts are ``own``
+    (normalised). Banks write an account in full (IBAN) or only its national part, so one may
+    end with the other."""
+    theirs = normalise_iban(account)
+    return not own or not theirs or any(theirs.endswith(o) or o.endswith(theirs) for o in own)

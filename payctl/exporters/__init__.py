@@ -27,6 +27,12 @@ class ExportFormat(StrEnum):
     def is_text(self) -> bool:
         return self is not ExportFormat.XLSX
 
+    @property
+    def has_openings(self) -> bool:
+        """A journal for a tool (ledger, beancount) that starts after the first entry opens
+        with the balances before it; csv/xlsx rows are the period's journal lines only."""
+        return self in (ExportFormat.LEDGER, ExportFormat.BEANCOUNT)
+
 
 @dataclass(frozen=True)
 class ExportAccount:
@@ -62,22 +68,54 @@ class ExportEntry:
         return names.pop() if len(names) == 1 else None
 
 
+# The counter-account of the opening balances (hledger's and beancount's convention): not an
+# account of payctl's chart, so its code is empty (no chart account has an empty code).
+OPENING_ACCOUNT = ExportAccount("", "Opening balances", "equity")
+
+
+@dataclass(frozen=True)
+class ExportOpening:
+    """One currency's opening balances on ``date`` (the export's first day): per account, what
+    the entries dated before it left (debit minus credit, never zero), by account code. The
+    opening transaction posts each against ``OPENING_ACCOUNT``, which takes what is left: zero,
+    as every entry balances in its currency."""
+
+    date: dt.date
+    currency: str
+    balances: list[tuple[ExportAccount, Decimal]]
+
+    @property
+    def remainder(self) -> Decimal:
+        """What ``OPENING_ACCOUNT`` takes: minus the sum of the balances."""
+        return -sum((value for _, value in self.balances), Decimal(0))
+
+
 @dataclass(frozen=True)
 class ExportData:
     entries: list[ExportEntry]
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     currency: str | None = None  # the database's default currency (its operating currency)
+    openings: list[ExportOpening] = field(default_factory=list)  # by currency
 
     @property
     def accounts(self) -> list[ExportAccount]:
-        """Accounts used by the exported lines, by code."""
+        """Accounts used by the exported lines and opening balances, by code (the opening
+        balances' counter-account, whose code is empty, first)."""
         seen = {ln.account.code: ln.account for e in self.entries for ln in e.lines}
+        for opening in self.openings:
+            seen.update({acc.code: acc for acc, _ in opening.balances})
+            seen[OPENING_ACCOUNT.code] = OPENING_ACCOUNT
         return [seen[code] for code in sorted(seen)]
 
     @property
+    def first_date(self) -> dt.date | None:
+        """The date of the first transaction written (the opening balances' when any)."""
+        return min([o.date for o in self.openings] + [e.date for e in self.entries], default=None)
+
+    @property
     def currencies(self) -> list[str]:
-        return sorted({e.currency for e in self.entries})
+        return sorted({e.currency for e in self.entries} | {o.currency for o in self.openings})
 
     @property
     def operating_currencies(self) -> list[str]:

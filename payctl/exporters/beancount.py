@@ -10,7 +10,13 @@
 
 Account names are ``<Root>:<CamelCasedName>`` with components of ASCII letters, digits and
 dashes starting with a capital or digit; every account used is opened on the first exported
-date.
+date. An export from a date on opens with the balances before it (``ExportData.openings``):
+
+    2026-11-01 * "Opening balances"
+      source: "opening"
+      Assets:Bank                      1190.00 EUR
+      Income:Sales                    -1190.00 EUR
+      Equity:Opening-Balances
 """
 
 from __future__ import annotations
@@ -18,7 +24,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from payctl.exporters import ExportAccount, ExportData, ExportEntry, postings, unique_names
+from payctl.exporters import (
+    OPENING_ACCOUNT,
+    ExportAccount,
+    ExportData,
+    ExportEntry,
+    ExportOpening,
+    postings,
+    unique_names,
+)
 from payctl.textsafe import escape_controls
 
 ROOTS = {
@@ -29,6 +43,7 @@ ROOTS = {
     "expense": "Expenses",
 }
 _WORD = re.compile(r"[A-Za-z0-9]+")
+OPENING_NAME = "Equity:Opening-Balances"  # beancount's own examples name it so
 
 
 def _ascii(text: str) -> str:
@@ -41,6 +56,8 @@ def component(text: str) -> str:
 
 
 def account_name(account: ExportAccount) -> str:
+    if account is OPENING_ACCOUNT:
+        return OPENING_NAME
     root = ROOTS.get(account.type, "Assets")
     return f"{root}:{component(account.name) or 'Account' + component(account.code)}"
 
@@ -71,14 +88,30 @@ def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
     return out
 
 
+def _opening(opening: ExportOpening, names: dict[str, str]) -> list[str]:
+    """A plain transaction (not ``pad``): every balance against the counter-account, whose
+    amount is left out (beancount infers it: zero on balanced books)."""
+    equity = names[OPENING_ACCOUNT.code]
+    width = max([len(equity)] + [len(names[acc.code]) for acc, _ in opening.balances])
+    out = [f'{opening.date.isoformat()} * "Opening balances"', '  source: "opening"']
+    out += [
+        f"  {names[acc.code]:<{width}}  {value:>14} {opening.currency}"
+        for acc, value in opening.balances
+    ]
+    return [*out, f"  {equity}"]
+
+
 def render(data: ExportData) -> str:
     names = account_names(data)
     out = ['option "title" "payctl export"']
     out += [f'option "operating_currency" "{cur}"' for cur in data.operating_currencies]
-    if data.entries:
-        opened = min(e.date for e in data.entries).isoformat()
+    if data.first_date is not None:
+        opened = data.first_date.isoformat()
         out.append("")
         out += [f"{opened} open {names[acc.code]}" for acc in data.accounts]
+    for opening in data.openings:
+        out.append("")
+        out.extend(_opening(opening, names))
     for entry in data.entries:
         out.append("")
         out.extend(_entry(entry, names))

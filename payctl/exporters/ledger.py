@@ -7,7 +7,15 @@
 
 Accounts are ``<type root>:<slug of the name>`` (``assets:bank``, ``liabilities:accounts-payable``)
 and are declared with their hledger type, commodities with their format (decimal point and
-places), so ``hledger check --strict`` and ``ledger --pedantic`` accept the file.
+places), so ``hledger check --strict`` and ``ledger --pedantic`` accept the file. An export
+from a date on opens with the balances before it (``ExportData.openings``), as ``hledger close
+--open`` writes them:
+
+    2026-11-01 opening balances
+        ; source:opening
+        assets:bank                  1190.00 EUR
+        income:sales                -1190.00 EUR
+        equity:opening-balances
 """
 
 from __future__ import annotations
@@ -16,7 +24,15 @@ import re
 from decimal import Decimal
 
 from payctl.domain.money import exponent
-from payctl.exporters import ExportAccount, ExportData, ExportEntry, postings, unique_names
+from payctl.exporters import (
+    OPENING_ACCOUNT,
+    ExportAccount,
+    ExportData,
+    ExportEntry,
+    ExportOpening,
+    postings,
+    unique_names,
+)
 from payctl.textsafe import escape_controls
 
 ROOTS = {
@@ -70,10 +86,25 @@ def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
     return out
 
 
+def _opening(opening: ExportOpening, names: dict[str, str]) -> list[str]:
+    """hledger's `close --open` transaction: every balance against the counter-account, whose
+    amount is left out (hledger and ledger-cli infer it: zero on balanced books)."""
+    equity = names[OPENING_ACCOUNT.code]
+    width = max([len(equity)] + [len(names[acc.code]) for acc, _ in opening.balances])
+    out = [f"{opening.date.isoformat()} opening balances", "    ; source:opening"]
+    out += [
+        f"    {names[acc.code]:<{width}}  {amount(value, opening.currency):>16}"
+        for acc, value in opening.balances
+    ]
+    return [*out, f"    {equity}"]
+
+
 def render(data: ExportData) -> str:
     names = account_names(data)
     span = f"{data.date_from or 'start'} .. {data.date_to or 'end'}"
     out = [f"; payctl export: {len(data.entries)} journal entries, {span}"]
+    if data.openings:
+        out.append(f"; opening balances: what the entries before {data.date_from} left")
     for cur in data.operating_currencies:
         places = exponent(cur)
         sample = "1000" + ("." + "0" * places if places else "")
@@ -81,6 +112,9 @@ def render(data: ExportData) -> str:
     out.append("")
     for acc in data.accounts:  # type tag on its own comment line: ledger-cli reads it too
         out += [f"account {names[acc.code]}", f"    ; type: {ROOTS.get(acc.type, ('', 'A'))[1]}"]
+    for opening in data.openings:
+        out.append("")
+        out.extend(_opening(opening, names))
     for entry in data.entries:
         out.append("")
         out.extend(_entry(entry, names))

@@ -190,6 +190,32 @@ class InvoiceView:
     state: str
 
 
+@dataclass(frozen=True)
+class SettlementView:
+    """A payment allocated to an invoice (`payctl invoice show`): the payment (its number, or
+    ``draft #id``), the allocated amount and write-off in the payment's currency, and the bank
+    line the payment came from or was reconciled by, with its statement, when there is one."""
+
+    payment: str
+    payment_id: int
+    date: dt.date
+    state: str
+    amount: Decimal
+    writeoff: Decimal
+    currency: str
+    bank_line: int | None
+    bank_line_date: dt.date | None
+    statement: str | None
+    statement_id: int | None
+
+
+@dataclass(frozen=True)
+class InvoiceDetail(InvoiceView):
+    """An invoice with the payments that settle it."""
+
+    settlements: list[SettlementView] = field(default_factory=list)
+
+
 def invoice_view(inv: Invoice, partner_name: str) -> InvoiceView:
     cur = inv.currency
     return InvoiceView(

@@ -451,7 +451,7 @@ def _date_cases(d: str, t: Path) -> list[tuple[list[str], str]]:
         (["list", "--date-to", d], "date_to"),
         (["summary", "--date-from", d], "date_from"),
         (["bulk", "validate", "--date-to", d], "date_to"),
-        (["export", "--to", "beancount", "--date-from", d, "-o", str(t / "x")], "date_from"),
+        (["export", "--to", "beancount", "--date-from", d, "-o", str(t / "x")], "--date-from"),
         (["lock-date", "set", d], "lock date"),
         (["invoice", "import", str(inv)], f"{inv}: row 2: date"),
         (["invoice", "import", str(due)], f"{due}: row 2: due_date"),

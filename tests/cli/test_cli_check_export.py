@@ -191,10 +191,10 @@ def test_export_xlsx_needs_an_output_file(books, out_dir, monkeypatch):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--to", "csv", "--date-from", "2026-02-30"], "date_from: '2026-02-30' is not a date"),
+        (["--to", "csv", "--date-from", "2026-02-30"], "--date-from: '2026-02-30' is not a date"),
         (
             ["--to", "csv", "--date-from", "2026-03-01", "--date-to", "2026-01-01"],
-            "is after date_to",
+            "--date-from 2026-03-01 is after --date-to 2026-01-01",
         ),
         (["--to", "csv", "--output", "no/such/dir/x.csv"], "does not exist"),
     ],

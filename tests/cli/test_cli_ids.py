@@ -43,4 +43,4 @@ def test_repeated_bulk_delete_and_history_never_touch_a_newer_payment(cli_env):
 
     assert [h["action"] for h in js("history", doomed)["items"]] == ["create", "delete"]
     assert [h["action"] for h in js("history", newer)["items"]] == ["create"]
-    assert all(h["changes"].get("memo") != "newer" for h in js("history", doomed)["items"])
+    assert all(c["after"] != "newer" for h in js("history", doomed)["items"] for c in h["changes"])

@@ -246,9 +246,17 @@ def test_journal_with_iban_refuses_another_accounts_statement(booked, tmp_path):
         line = refused("import", f, "--journal", "BNK2", *fmt, code=2)
         assert str(f) in line and "does not belong to journal BNK2" in line
         assert table_counts(booked) == before
-    # a journal without an account number accepts both
-    payctl("import", camt, "--journal", "BNK1")
-    payctl("import", other, "--journal", "BNK1", "--input-format", "jsonl")
+    # a journal without an account number takes the first statement's, says so, and then
+    # refuses another account's statement
+    took = js("import", camt, "--journal", "BNK1")["files"][0]["warnings"]
+    assert (
+        "journal BNK1 had no bank account: it now belongs to NL77ABNA0574908765, the account "
+        "of these statements (change it with payctl journal update BNK1)"
+    ) in took
+    journals = js("journal", "list")["items"]
+    assert {j["code"]: j["iban"] for j in journals}["BNK1"] == "NL77ABNA0574908765"
+    line = refused("import", other, "--journal", "BNK1", "--input-format", "jsonl", code=2)
+    assert "does not belong to journal BNK1 (NL77ABNA0574908765)" in line
     # and BNK2 its own statement
     own = write(tmp_path, "own.jsonl", jsonl(row("-5.00", text="x", account=OWN_IBAN)))
     assert (
@@ -301,6 +309,7 @@ def test_continuity_warning_for_a_camt_pair(booked, tmp_path):
         "feb9.xml",
         camt("S3", "5000.00", "4990.00", "2026-02-09", "2026-02-09", "10.00", "DBIT"),
     )
+    payctl("journal", "update", "BNK1", "--iban", OWN_IBAN)
     result = payctl("import", first, good)
     assert "warning" not in result.stderr
     out = js("import", gap)
@@ -395,8 +404,9 @@ def test_ofx2_with_a_dtd_is_refused(booked, tmp_path, sample):
     assert table_counts(booked) == before
     good = write(tmp_path, sample, raw)
     sgml = SAMPLES / "ofx" / "ofxparse_checking_v102.ofx"
-    out = js("import", good, sgml, "--journal", "BNK1")
-    assert [f["status"] for f in out["files"]] == ["imported", "imported"]
+    payctl("journal", "create", "BNK3")  # another account: its own journal
+    assert js("import", good, "--journal", "BNK1")["files"][0]["status"] == "imported"
+    assert js("import", sgml, "--journal", "BNK3")["files"][0]["status"] == "imported"
 
 
 # ----------------------------------------------------------------------- review flow

@@ -239,6 +239,25 @@ def test_trial_balance_agrees_with_hledger(sample, tmp_path):
     }
 
 
+def test_november_export_with_opening_balances_agrees_with_hledger(sample, tmp_path):
+    """`export --date-from` of the sample books (issue 11, point 7): the opening balances
+    bring every account to the trial balance's closing."""
+    if HLEDGER is None:
+        if os.environ.get("CI"):
+            pytest.fail("hledger is not installed")
+        pytest.skip("hledger is not installed")
+    journal = tmp_path / "november.journal"
+    journal.write_text(
+        on(sample, "--quiet", "export", "--to", "ledger", "--date-from", "2026-11-01").stdout,
+        encoding="utf-8",
+    )
+    assert "\n2026-11-01 opening balances\n" in journal.read_text(encoding="utf-8")
+    everything = js(sample, "report", "trial-balance")
+    assert by_ledger_name(everything["items"], "closing") == hledger_bal(journal)
+    period = js(sample, "report", "trial-balance", "--from", "2026-11-01", "--to", "2026-11-15")
+    assert by_ledger_name(period["items"], "closing") == hledger_bal(journal, "-e", "2026-11-16")
+
+
 def test_trial_balance_in_every_format(sample):
     data = js(sample, "report", "trial-balance")
     (total,) = data["totals"]

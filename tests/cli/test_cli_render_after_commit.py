@@ -220,7 +220,7 @@ def test_markup_and_controls_on_a_forced_colour_terminal(cli_env, tmp_path):
         (("partner", "list"), 0, SHOWN),
         (("invoice", "list"), 0, SHOWN),
         (("review", "list"), 0, SHOWN),
-        (("history", "1"), 0, json.dumps(HOSTILE)[1:-1]),  # changes are JSON: its escapes
+        (("history", "1"), 0, SHOWN),
         (("bulk", "confirm", "--file", str(ids)), 1, PAYLOADS["link"]),
         # error messages quote the value as a Python literal: the markup shows as typed
         (("show", HOSTILE), 1, PAYLOADS["link"]),

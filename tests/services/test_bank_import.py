@@ -805,7 +805,10 @@ async def test_statement_continuity_warning(db):
         "S1", "1000,00", "2190,00", "260201", "260202", [("260202", "C1190,00", "INV-2026-0001")]
     )
     report = await imp(db, first, source="s1.sta")
-    assert report.format == "mt940" and report.warnings == []
+    assert report.format == "mt940" and report.warnings == [
+        "journal BNK1 had no bank account: it now belongs to BE68539007547034, the account "
+        "of these statements (change it with payctl journal update BNK1)"
+    ]
     follows = mt940("S2", "2190,00", "2175,00", "260203", "260203", [("260203", "D15,00", "fee")])
     assert (await imp(db, follows, source="s2.sta")).warnings == []
     gap = mt940("S4", "2000,00", "1990,00", "260210", "260210", [("260210", "D10,00", "fee")])

@@ -34,6 +34,7 @@ from payctl.exporters import (
     ExportData,
     ExportEntry,
     ExportLine,
+    ExportOpening,
     beancount,
     ledger,
     tabular,
@@ -292,10 +293,25 @@ async def test_date_range_exports_only_entries_in_it(db, session):
     assert [e.partner for e in only_march.entries] == [HYPERLINK]
 
 
+async def test_openings_are_the_balances_before_the_first_day(db, session):
+    await rich_books(session)
+    start = dt.date(2026, 3, 1)
+    async with db.session() as s:
+        data = await ExportService(s, "tester").export_entries(start, None, openings=True)
+        assert (await ExportService(s, "tester").export_entries(start)).openings == []
+        assert (await ExportService(s, "tester").export_entries(None, openings=True)).openings == []
+    (opening,) = data.openings
+    assert opening.date == start and opening.currency == "EUR" and opening.remainder == 0
+    before = await payctl_balances(db, None, start - dt.timedelta(days=1))
+    assert {acc.code: value for acc, value in opening.balances} == before
+    assert [acc.code for acc, _ in opening.balances] == sorted(before)
+    assert all(e.date >= start for e in data.entries)
+
+
 async def test_reversed_range_and_bad_dates_are_refused(db):
-    with pytest.raises(InputError, match="after date_to"):
+    with pytest.raises(InputError, match="after --date-to"):
         await export(db, "2026-03-01", "2026-02-01")
-    with pytest.raises(InputError, match="date_from"):
+    with pytest.raises(InputError, match="--date-from"):
         await export(db, "2026-02-30")
 
 
@@ -536,3 +552,43 @@ def test_synthetic_csv_and_xlsx_neutralise_labels(tmp_path):
     sheet = list(load_workbook(tmp_path / "x.xlsx").active.iter_rows(min_row=2, values_only=True))
     assert [r[-1] for r in sheet] == ["'=1+1", "\\x01@x"]
     assert sheet[0][6] == 1.1 and sheet[1][7] == 1.1
+
+
+def test_opening_balances_counter_account_keeps_a_name_of_its_own(tmp_path):
+    """A chart account named like the counter-account: both get distinct names, and the
+    opening transaction (its counter-posting amountless, zero) passes the real tools."""
+    own = ExportAccount("3100", "Opening balances", "equity")
+    opening = ExportOpening(
+        dt.date(2026, 11, 1),
+        "EUR",
+        [(TWO_BANKS[0], Decimal("10.00")), (own, Decimal("-10.00"))],
+    )
+    data = ExportData([], dt.date(2026, 11, 1), None, "EUR", [opening])
+    assert opening.remainder == 0 and data.first_date == dt.date(2026, 11, 1)
+    assert ledger.account_names(data) == {
+        "": "equity:opening-balances-x",
+        "1000": "assets:bank",
+        "3100": "equity:opening-balances-3100",
+    }
+    assert beancount.account_names(data)[""] == "Equity:Opening-Balances"
+    assert beancount.account_names(data)["3100"] == "Equity:OpeningBalances"
+    assert beancount_balances(beancount.render(data)) == {
+        "Assets:Bank": Decimal("10.00"),
+        "Equity:OpeningBalances": Decimal("-10.00"),
+    }
+    if shutil.which("hledger"):
+        path = tmp_path / "opening.journal"
+        path.write_text(ledger.render(data), encoding="utf-8")
+        out = subprocess.run(
+            ["hledger", "-f", str(path), "check", "--strict"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr
+    check = tool("bean-check")
+    if check is not None:
+        path = tmp_path / "opening.beancount"
+        path.write_text(beancount.render(data), encoding="utf-8")
+        out = subprocess.run([check, str(path)], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr

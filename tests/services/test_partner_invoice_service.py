@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from payctl.db import models as m
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.importers.tabular import read_source_rows
-from payctl.services.parties.invoice_service import InvoiceService
+from payctl.services.parties.invoice_service import InvoiceFilter, InvoiceService
 from payctl.services.parties.partner_service import PartnerService
 from payctl.services.payments.payment_flow_service import PaymentFlowService
 from tests import factories
@@ -210,12 +210,14 @@ async def test_create_invoice_books_the_entry(session, db):
     assert None not in partners_on_lines
     got = await invoices(session).get_invoice("BILL-1")
     assert (got.partner, got.total, got.type) == ("Supplier BV", Decimal("415.31"), "vendor_bill")
-    page = await invoices(session).list_invoices(type="vendor_bill")
+    page = await invoices(session).list_invoices(InvoiceFilter(type="vendor_bill"))
     assert [i.number for i in page.items] == ["BILL-1"] and page.total == 1
-    page = await invoices(session).list_invoices(partner="ACME GmbH")
+    page = await invoices(session).list_invoices(InvoiceFilter(partner="ACME GmbH"))
     assert [i.number for i in page.items] == ["INV-1", "RINV-1"]
-    assert (await invoices(session).list_invoices(state="paid")).total == 0
-    assert (await invoices(session).list_invoices(open_only=True, limit=2)).total == 4
+    assert (await invoices(session).list_invoices(InvoiceFilter(state="paid"))).total == 0
+    assert (
+        await invoices(session).list_invoices(InvoiceFilter(open_only=True), limit=2)
+    ).total == 4
 
 
 async def test_invoice_refusals_write_nothing(session, db):

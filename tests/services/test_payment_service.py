@@ -215,7 +215,9 @@ async def test_update_draft(acme, db):
     assert again.amount == Decimal("120.00") and again.partner == "Other Co"
     history = await HistoryService(acme, "tester").payment_history(draft.id)
     assert [h.action for h in history] == ["create", "update"]
-    assert history[1].changes["amount"] == [10000, 12000]
+    amount = next(c for c in history[1].changes if c.field == "amount")
+    assert (amount.before, amount.after, amount.currency) == ("100.00", "120.00", "EUR")
+    assert amount.text == "amount 100.00 → 120.00 EUR"
     assert history[1].reason == "typo"
     # clearing texts with ""
     cleared = await svc(acme).update_payment(draft.id, reference="", memo="")

@@ -9,9 +9,10 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,13 +31,14 @@ from payctl.db.models import (
 )
 from payctl.db.stats import analyze_loaded
 from payctl.db.uow import gc_paused, transaction
+from payctl.domain.bank_rules import Action, proposal
 from payctl.domain.dates import is_locked
 from payctl.domain.fingerprint import fingerprint_kinds
-from payctl.domain.iban import normalise_iban
-from payctl.domain.matching import LineFacts, Matcher
+from payctl.domain.iban import is_valid_iban, normalise_iban, statement_belongs
+from payctl.domain.matching import Candidate, LineFacts, Matcher
 from payctl.domain.money import AmountTooLarge, check_limit, exponent, format_amount, to_minor
 from payctl.domain.validation import journal_currency_problem
-from payctl.errors import EXIT_OK, InputError, PayctlError
+from payctl.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, PayctlError
 from payctl.importers.bank import (
     BankFileError,
     ParsedLine,
@@ -54,9 +56,13 @@ from payctl.services.bank.bank_posting import (
     candidate_json,
 )
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
+from payctl.services.bank.rule_decisions import RuleDecision, apply_rule_decisions
 from payctl.services.events import outbox, payloads
 from payctl.services.ledger import audit
 from payctl.services.ledger.settings import lock_date
+
+if TYPE_CHECKING:
+    from payctl.services.bank.rules_service import ResolvedRules
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,9 @@ class FileReport:
     unmatched: int = 0
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # lines the rules file decided (rule name -> lines): payments on account made, proposals
+    # recorded, or left for review by a rule
+    ruled: Counter[str] = field(default_factory=Counter)
 
 
 # The counts of a FileReport an import of several files adds up.
@@ -120,41 +129,55 @@ COUNTS = (
 class ImportOptions:
     """How `payctl import` books its files: into ``journal``, in ``input_format`` (None:
     detected; standard input is JSON lines), CSV/XLSX read through ``profile``, payments made
-    from matched lines posted (``auto_confirm``), or nothing written (``dry_run``)."""
+    from matched lines posted (``auto_confirm``), or nothing written (``dry_run``). Lines
+    matching leaves undecided go to the rules of ``rules`` (a file), else to those of the
+    default rules file when there is one and ``default_rules``. Each file imported (or
+    completely known) is moved to ``archive``, each that could not be read to ``failed``."""
 
     journal: str
     input_format: str | None = None
     profile: str | None = None
     auto_confirm: bool = False
     dry_run: bool = False
+    rules: str | None = None
+    default_rules: bool = True
+    archive: str | None = None
+    failed: str | None = None
 
 
 IMPORTED, DRY_RUN, FAILED, NOT_IMPORTED = "imported", "dry run", "failed", "not imported"
+GONE = "gone"  # a file of a directory another run took (moved) before this one read it
 
 
 @dataclass(frozen=True)
 class FileOutcome:
     """One file of an import: "imported" or "dry run" (``report``), "failed" (``error``, with
-    the exit code it gives), or "not imported" (the database failed on an earlier file)."""
+    the exit code it gives), "not imported" (the database failed on an earlier file), or
+    "gone" (listed in a directory, then moved by another run before this one read it).
+    ``moved_to``: where --archive / --failed moved it; ``move_error``: why it could not be."""
 
     file: str
     status: str
     report: FileReport | None = None
     error: str | None = None
     exit_code: int = EXIT_OK
+    moved_to: str | None = None
+    move_error: str | None = None
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """Every file of one import, in the order given."""
+    """Every file of one import, in the order given (a directory's in name order), and the
+    rules file the import used."""
 
     files: list[FileOutcome]
+    rules: str | None = None
 
     def totals(self) -> dict[str, int]:
         out = {
             k: sum(getattr(f.report, k) for f in self.files if f.report is not None) for k in COUNTS
         }
-        out["failed_files"] = sum(f.report is None for f in self.files)
+        out["failed_files"] = sum(f.status in (FAILED, NOT_IMPORTED) for f in self.files)
         return out
 
     @property
@@ -162,6 +185,28 @@ class ImportResult:
         """0 when every file imported (lines to review included), else the highest exit code
         of a failed file: 2 a file could not be read, 3 the database failed."""
         return max((f.exit_code for f in self.files), default=EXIT_OK)
+
+
+def _moved(outcome: FileOutcome, archive: Path | None, failed: Path | None) -> FileOutcome:
+    """Move a file whose import is decided, so the next run does not take it again: imported
+    (or completely known) to ``archive``, unreadable (exit 2) to ``failed``. A file another run
+    moved first is no error; one that cannot be moved is said in ``move_error``."""
+    from payctl.importers.files import STDIN
+    from payctl.services.bank import folder
+
+    if outcome.file == STDIN:
+        return outcome
+    to = None
+    if outcome.status == IMPORTED:
+        to = archive
+    elif outcome.status == FAILED and outcome.exit_code == EXIT_BAD_INPUT:
+        to = failed
+    if to is None:
+        return outcome
+    try:
+        return replace(outcome, moved_to=folder.move_to(outcome.file, to))
+    except OSError as exc:
+        return replace(outcome, move_error=f"cannot move it to {to}: {exc.strerror or exc}")
 
 
 def parse_file(
@@ -309,6 +354,98 @@ def _account_key(value: str | None) -> str:
     return normalise_iban(value) if value else ""
 
 
+def _rule_decision(
+    ctx: _Booking, item: _NewLine, row: dict[str, Any], account: str | None
+) -> NewLinePayment | RuleDecision | None:
+    """Ask the rules about a line matching left undecided, and record the answer on its row
+    (its ``rule`` and ``reason``): a payment on account to make (the line matched, linked to
+    it), a booking for ``apply_rule_decisions`` (the line in review with the rule's proposal
+    as its reason until it books), or None: no rule takes the line, or the rule leaves it
+    for review (or its payment cannot be made, the reason says why)."""
+    from payctl.services.bank.rules_service import line_view, payment_type_for
+
+    if ctx.rules is None:
+        return None
+    line, j = item.parsed, ctx.journal
+    view = line_view(
+        j.code,
+        item.amount,
+        item.currency,
+        line.structured_reference,
+        line.remittance,
+        line.counterparty_name,
+        account,
+    )
+    decided = ctx.rules.decide(view)
+    if decided is None:
+        return None
+    rule, why = decided
+    then = rule.then
+    row.update(rule=rule.name, reason=proposal(rule, why))
+    if then.action is Action.PAYMENT:
+        problem = journal_currency_problem(item.currency, j.code, j.currency)
+        refusal = "a zero amount" if item.amount == 0 else problem.message if problem else None
+        if refusal:  # the line stays in review, saying why the rule's payment is not made
+            row["reason"] = f"{row['reason']}; not made: {refusal}"
+            return None
+        partner = ctx.rules.partners[str(then.target)]
+        ptype = payment_type_for(partner.kind, item.amount > 0)
+        row.update(
+            state="matched", link="created", reason=why, partner_id=partner.id, candidates=None
+        )
+        return NewLinePayment(
+            row["id"],
+            Candidate(rule.name, 100, why, partner.id, ptype),
+            abs(item.amount),
+            item.currency,
+            line.booking_date,
+            (line.structured_reference or line.transaction_id or None),
+            line.remittance,
+        )
+    if then.action is Action.REVIEW:
+        return None
+    return RuleDecision(
+        row["id"],
+        j.id,
+        rule.name,
+        then.action,
+        then.target,
+        then.label,
+        why,
+        item.amount,
+        item.currency,
+        line.booking_date,
+    )
+
+
+@dataclass
+class _Ruled:
+    """What the rules decided about one chunk's lines."""
+
+    bookings: list[RuleDecision] = field(default_factory=list)
+    names: Counter[str] = field(default_factory=Counter)  # lines decided, by rule
+
+    def ask(
+        self,
+        ctx: _Booking,
+        item: _NewLine,
+        row: dict[str, Any],
+        account: str | None,
+        drafts: list[NewLinePayment],
+    ) -> bool:
+        """Ask the rules about an undecided line (_rule_decision); True when it is matched
+        to a payment on account, added to ``drafts`` (the chunk's payments, in line order)."""
+        ruled = _rule_decision(ctx, item, row, account)
+        if row["rule"] is not None:
+            self.names[row["rule"]] += 1
+        if isinstance(ruled, NewLinePayment):
+            drafts.append(ruled)
+            return True
+        if ruled is not None:
+            self.bookings.append(ruled)
+        return False
+
+
 # What an import writes: its lines and statements, the payments it creates with their
 # allocations and (with --auto-confirm or reconciling) entries, and the invoices they pay.
 LOADED_TABLES = (
@@ -355,6 +492,7 @@ class _Booking:
     now: dt.datetime
     # statement id -> its new lines counted by outcome (payloads.line_outcome)
     outcomes: dict[int, Counter[str]]
+    rules: ResolvedRules | None = None
 
 
 class BankExtractService:
@@ -369,16 +507,31 @@ class BankExtractService:
         database_error: Callable[[BaseException], PayctlError | None],
         progress: Callable[[int, int], None] | None = None,
     ) -> ImportResult:
-        """Import each file (``-``: standard input) in its own transaction, in order: a bad
-        file is reported and the others go on. When the database fails (``database_error``
-        maps the exception to the error to report; None: not a database failure, it is
-        raised) the files before it stay committed, the rest are not tried."""
+        """Import each file (``-``: standard input; a directory: its bank files in name
+        order) in its own transaction, in order: a bad file is reported and the others go on.
+        When the database fails (``database_error`` maps the exception to the error to report;
+        None: not a database failure, it is raised) the files before it stay committed, the
+        rest are not tried. A bad rules file (or --archive / --failed folder) refuses the whole
+        import before any file is read (InputError, exit 2)."""
+        from payctl.services.bank import folder
+
+        if options.dry_run and (options.archive or options.failed):
+            raise InputError("--archive and --failed move files: not with --dry-run")
+        archive = folder.check_folder(options.archive, "--archive")
+        failed = folder.check_folder(options.failed, "--failed")
+        rules = await self._rules(options)
+        paths, listed = folder.expand(files)
         out: list[FileOutcome] = []
-        for index, file in enumerate(files):
+        for index, file in enumerate(paths):
             try:
-                out.append(await self._import_path(file, options, progress))
+                outcome = await self._import_path(file, options, rules, progress)
             except PayctlError as exc:
-                out.append(FileOutcome(file, FAILED, error=exc.message, exit_code=exc.exit_code))
+                gone = file in listed and not Path(file).exists()
+                outcome = (
+                    FileOutcome(file, GONE)
+                    if gone
+                    else FileOutcome(file, FAILED, error=exc.message, exit_code=exc.exit_code)
+                )
             except Exception as exc:
                 mapped = database_error(exc)
                 if mapped is None:
@@ -388,12 +541,31 @@ class BankExtractService:
                         file, FAILED, error=f"{file}: {mapped.message}", exit_code=mapped.exit_code
                     )
                 )
-                out += [FileOutcome(rest, NOT_IMPORTED) for rest in files[index + 1 :]]
+                out += [FileOutcome(rest, NOT_IMPORTED) for rest in paths[index + 1 :]]
                 break
-        return ImportResult(out)
+            out.append(_moved(outcome, archive, failed))
+        return ImportResult(out, rules.path if rules else None)
+
+    async def _rules(self, options: ImportOptions) -> ResolvedRules | None:
+        """The rules the import applies: ``options.rules``, else the default rules file when
+        there is one; checked against the database (RulesFileError, exit 2)."""
+        from payctl.services.bank.rules_service import default_rules_path, load_resolved
+
+        path = options.rules
+        if path is None and options.default_rules:
+            default = default_rules_path()
+            path = str(default) if default.is_file() else None
+        if path is None:
+            return None
+        async with transaction(self.session, write=False):
+            return await load_resolved(self.session, path)
 
     async def _import_path(
-        self, file: str, options: ImportOptions, progress: Callable[[int, int], None] | None
+        self,
+        file: str,
+        options: ImportOptions,
+        rules: ResolvedRules | None,
+        progress: Callable[[int, int], None] | None,
     ) -> FileOutcome:
         from payctl.importers.files import STDIN, read_input
 
@@ -407,6 +579,7 @@ class BankExtractService:
             auto_confirm=options.auto_confirm,
             dry_run=options.dry_run,
             progress=progress,
+            rules=rules,
         )
         return FileOutcome(source, DRY_RUN if options.dry_run else IMPORTED, report)
 
@@ -421,7 +594,10 @@ class BankExtractService:
         auto_confirm: bool = False,
         dry_run: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        rules: ResolvedRules | None = None,
     ) -> FileReport:
+        """Import one file in one transaction; ``rules`` decide the lines matching leaves
+        undecided (rules_service.ResolvedRules)."""
         report = FileReport(source, dry_run=dry_run)
         # Parsing and booking make ~10 objects per line, all short-lived and acyclic: the
         # collector's passes over them would cost more than the work (memory stays bounded).
@@ -432,26 +608,45 @@ class BankExtractService:
             digest = hashlib.sha256(data).hexdigest()
             async with transaction(self.session, write=True, keep=not dry_run):
                 await self._import(
-                    statements, digest, source, journal, report, auto_confirm, progress
+                    statements, digest, source, journal, report, auto_confirm, progress, rules
                 )
                 if not dry_run:
                     analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
         return report
 
-    def _check_account(self, j: Journal, st: ParsedStatement, source: str) -> None:
+    def _check_accounts(
+        self, j: Journal, statements: list[ParsedStatement], source: str, report: FileReport
+    ) -> None:
+        """A statement lands only in the journal of its bank account. A journal that has no
+        bank account yet takes the one its first file's statements carry, and the report says
+        so (a file of several accounts gives it none, and says that too)."""
         own = {_account_key(j.iban), _account_key(j.bank_account_number)} - {""}
-        theirs = _account_key(st.account)
-        if (
-            own
-            and theirs
-            and theirs not in own
-            and not any(theirs.endswith(o) or o.endswith(theirs) for o in own)
-        ):
-            raise InputError(
-                f"{source}: statement of account {st.account} does not belong to "
-                f"journal {j.code} ({', '.join(sorted(own))}): choose the right "
-                "--journal"
-            )
+        if not own:
+            accounts = sorted({_account_key(st.account) for st in statements} - {""})
+            if len(accounts) == 1:
+                if is_valid_iban(accounts[0]):
+                    j.iban = accounts[0]
+                else:
+                    j.bank_account_number = accounts[0][:64]
+                report.warnings.append(
+                    f"journal {j.code} had no bank account: it now belongs to {accounts[0]}, "
+                    "the account of these statements (change it with payctl journal update "
+                    f"{j.code})"
+                )
+            elif accounts:
+                report.warnings.append(
+                    f"journal {j.code} has no bank account and {source} holds statements of "
+                    f"{len(accounts)} accounts ({', '.join(accounts)}): give the journal its "
+                    f"own with payctl journal update {j.code} --iban …"
+                )
+            return
+        for st in statements:
+            if st.account and not statement_belongs(st.account, own):
+                raise InputError(
+                    f"{source}: statement of account {st.account} does not belong to "
+                    f"journal {j.code} ({', '.join(sorted(own))}): choose the right "
+                    "--journal"
+                )
 
     async def _import(
         self,
@@ -462,6 +657,7 @@ class BankExtractService:
         report: FileReport,
         auto_confirm: bool,
         progress: Callable[[int, int], None] | None = None,
+        rules: ResolvedRules | None = None,
     ) -> None:
         j = await lookups.journal(self.session, journal)
         # One import per journal at a time (PostgreSQL; SQLite's write lock already serialises):
@@ -470,8 +666,7 @@ class BankExtractService:
             select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
         )
         new: list[_NewLine] = []
-        for st in statements:
-            self._check_account(j, st, source)
+        self._check_accounts(j, statements, source, report)
         kinds = file_fingerprints(statements, j.code)
         undated = [fp for per in kinds for fp, dated in per if not dated]
         existing = await self._existing(j.id, statements, undated)
@@ -505,7 +700,9 @@ class BankExtractService:
         added = await self._insert_statements(j, statements, fresh, digest, source, report)
         statement_ids = known | {seq: st.id for seq, st in added.items()}
         outcomes: dict[int, Counter[str]] = {}
-        await self._match_and_book(j, new, statement_ids, outcomes, report, auto_confirm, progress)
+        await self._match_and_book(
+            j, new, statement_ids, outcomes, report, auto_confirm, progress, rules
+        )
         await self._statement_events(list(added.values()), outcomes, source)
 
     async def _statement_events(
@@ -659,6 +856,7 @@ class BankExtractService:
         report: FileReport,
         auto_confirm: bool,
         progress: Callable[[int, int], None] | None = None,
+        rules: ResolvedRules | None = None,
     ) -> None:
         if not new:
             return
@@ -675,7 +873,7 @@ class BankExtractService:
         posting = BankPosting(self.session, self.user, invoices)
         line_ids = await allocate_ids(self.session, BankLine.__table__, len(new))
         context = _Booking(
-            j, matcher, payments, lock, statement_ids, dt.datetime.now(dt.UTC), outcomes
+            j, matcher, payments, lock, statement_ids, dt.datetime.now(dt.UTC), outcomes, rules
         )
         created: list[int] = []
         for start in range(0, len(new), BOOK_CHUNK):  # bounded memory, one transaction
@@ -727,6 +925,7 @@ class BankExtractService:
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
         reconcile: list[Reconciliation] = []
+        ruled = _Ruled()
         for index, item in enumerate(chunk):
             line, minor, cur = item.parsed, item.amount, item.currency
             account = _account_key(line.counterparty_account)[:64] or None
@@ -746,6 +945,8 @@ class BankExtractService:
             if best is None:
                 row["candidates"] = candidate_json(result.candidates)
                 row["partner_id"] = result.candidates[0].partner_id if result.candidates else None
+                if not held and ruled.ask(ctx, item, row, account, drafts):
+                    continue
                 if result.candidates:
                     report.to_review += 1
                 else:
@@ -784,6 +985,7 @@ class BankExtractService:
                         line.remittance,
                     )
                 )
+        report.ruled.update(ruled.names)
         created = await posting.create_payments(j, drafts)
         index_of = {line_id: index for index, line_id in enumerate(line_ids)}
         for line_id, pid in created.items():
@@ -800,6 +1002,8 @@ class BankExtractService:
                 ],
             )
         report.reconciled += len(entry_ids)
+        # Booking to an account / as a transfer: the booking service's (rule_decisions).
+        await apply_rule_decisions(self.session, self.user, ruled.bookings)
         await self._line_events(ctx, rows)
         return list(created.values())
 

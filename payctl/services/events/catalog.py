@@ -49,6 +49,12 @@ journal's code, the invoice's or payment's number), added when the event is writ
   ``payment_id`` are then null, and the payment's own event says what became of it). A
   refused command writes none. Lines never go from ignored back to review: accept one instead.
 - ``lock_date.moved``: ``lock_date, previous_lock_date, forced``, and ``reason`` when given.
+- ``bank_statement.deleted``: ``id, journal_id, account, currency, opening_balance,
+  closing_balance, opening_date, closing_date, file, lines`` (the number of lines deleted with
+  it), and ``reason`` when given: `payctl statement delete` undid its import.
+- ``journal.updated``: ``code, name, currency, iban, bank_account_number, account,
+  outstanding_receipts_account, outstanding_payments_account`` after the change (accounts by
+  code), ``changed`` (the names of the fields that changed), and ``reason`` when given.
 """
 
 from __future__ import annotations
@@ -73,9 +79,11 @@ TYPES = (
     "invoice.paid",
     "invoice.reopened",
     "bank_statement.imported",
+    "bank_statement.deleted",
     "bank_line.matched",
     "bank_line.booked",
     "bank_line.unmatched",
     "bank_line.ignored",
     "lock_date.moved",
+    "journal.updated",
 )

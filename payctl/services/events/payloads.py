@@ -218,3 +218,33 @@ def lock_date_change(new: dt.date, old: dt.date | None, forced: bool, reason: st
     if reason is not None:
         data["reason"] = reason
     return Change("lock_date.moved", "lock_date", None, None, data)
+
+
+def journal_change(
+    journal_id: int, after: dict[str, str | None], changed: list[str], reason: str | None
+) -> Change:
+    data: dict[str, Any] = {**after, "changed": changed}
+    if reason is not None:
+        data["reason"] = reason
+    return Change("journal.updated", "journal", journal_id, after["code"], data)
+
+
+def bank_statement_deleted(st: Any, lines: int, reason: str | None) -> Change:
+    """Statement ``st`` (a stored ``BankStatement``) deleted with its ``lines`` undecided
+    lines (`payctl statement delete`)."""
+    cur = st.currency
+    data: dict[str, Any] = {
+        "id": st.id,
+        "journal_id": st.journal_id,
+        "account": st.account,
+        "currency": cur,
+        "opening_balance": _maybe_amount(st.opening_balance, cur),
+        "closing_balance": _maybe_amount(st.closing_balance, cur),
+        "opening_date": _day(st.opening_date),
+        "closing_date": _day(st.closing_date),
+        "file": st.source_name,
+        "lines": lines,
+    }
+    if reason is not None:
+        data["reason"] = reason
+    return Change("bank_statement.deleted", "bank_statement", st.id, None, data)

@@ -1,22 +1,24 @@
 """ExportService: journal entries of a date range as plain records for the exporters.
 
 Two queries, whatever the size: the entries (with journal and reversal link) and their lines
-(with account and partner), both filtered by the entry date, read in one snapshot.
+(with account and partner), both filtered by the entry date, read in one snapshot. An export
+from a date on, when asked for its opening balances, adds a third: the balance of every
+account and currency before that date, summed by the database (GROUP BY account, currency).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from payctl.db.models import Account, Journal, JournalEntry, JournalLine, Partner
-from payctl.domain.dates import parse_date
+from payctl.domain.dates import parse_period
 from payctl.domain.money import from_minor
-from payctl.errors import InputError
-from payctl.exporters import ExportAccount, ExportData, ExportEntry, ExportLine
+from payctl.exporters import ExportAccount, ExportData, ExportEntry, ExportLine, ExportOpening
 from payctl.services.ledger import settings
 from payctl.services.ledger.entries import entry_currency, with_entry_currency
 from payctl.services.ledger.integrity_service import read_snapshot
@@ -35,15 +37,42 @@ class ExportService:
             stmt = stmt.where(JournalEntry.date <= end)
         return stmt
 
+    async def _openings(self, start: dt.date) -> list[ExportOpening]:
+        """Per currency, the non-zero balance of each account before ``start``, by code."""
+        currency = entry_currency().label("currency")
+        balance = func.sum(JournalLine.debit - JournalLine.credit)
+        stmt = (
+            with_entry_currency(
+                select(Account.code, Account.name, Account.type, currency, balance)
+                .select_from(JournalLine)
+                .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+                .join(Account, Account.id == JournalLine.account_id)
+            )
+            .where(JournalEntry.date < start)
+            .group_by(Account.code, Account.name, Account.type, currency)
+            .having(balance != 0)
+        )
+        found: dict[str, list[tuple[ExportAccount, Decimal]]] = {}
+        for code, name, acc_type, cur, value in await self.session.execute(stmt):
+            account = ExportAccount(code, name, str(acc_type.value))
+            found.setdefault(cur, []).append((account, from_minor(int(value), cur)))
+        return [
+            ExportOpening(start, cur, sorted(found[cur], key=lambda item: item[0].code))
+            for cur in sorted(found)
+        ]
+
     async def export_entries(
-        self, date_from: str | dt.date | None = None, date_to: str | dt.date | None = None
+        self,
+        date_from: str | dt.date | None = None,
+        date_to: str | dt.date | None = None,
+        openings: bool = False,
     ) -> ExportData:
-        """Entries dated within [date_from, date_to] (both optional), in date and posting order."""
-        start, end = parse_date(date_from, "date_from"), parse_date(date_to, "date_to")
-        if start and end and start > end:
-            raise InputError(f"date_from {start} is after date_to {end}")
+        """Entries dated within [date_from, date_to] (both optional), in date and posting order;
+        with ``openings`` and a ``date_from``, the balances before it too."""
+        start, end = parse_period(date_from, date_to, ("--date-from", "--date-to"))
         original = aliased(JournalEntry)
         async with read_snapshot(self.session):
+            opening = await self._openings(start) if openings and start is not None else []
             entry_rows = (
                 await self.session.execute(
                     self._in_range(
@@ -100,4 +129,6 @@ class ExportService:
             )
             for entry_id, number, day, journal, cur, source, memo, reversal_of in entry_rows
         ]
-        return ExportData(entries, start, end, await settings.default_currency(self.session))
+        return ExportData(
+            entries, start, end, await settings.default_currency(self.session), opening
+        )

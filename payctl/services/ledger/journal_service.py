@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.models import Account, Journal
+from payctl.db.models import Account, BankStatement, Journal, JournalLine
 from payctl.db.uow import unit_of_work
 from payctl.domain.enums import AccountRole, AccountType, JournalType
-from payctl.domain.iban import parse_iban
+from payctl.domain.iban import normalise_iban, parse_iban, statement_belongs
 from payctl.domain.money import normalise_currency
 from payctl.errors import InputError, RuleViolation
-from payctl.services.ledger import settings
+from payctl.services import lookups
+from payctl.services.events import outbox
+from payctl.services.events.payloads import journal_change
+from payctl.services.ledger import audit, settings
 from payctl.services.rows import enum_value
 
 
@@ -34,6 +37,29 @@ class AccountView:
     name: str
     type: str
     role: str | None
+
+
+@dataclass(frozen=True)
+class JournalChanges:
+    """What `payctl journal update` changes (None: unchanged; an empty text clears a bank
+    account). Ledger accounts are named by code."""
+
+    name: str | None = None
+    iban: str | None = None
+    account_number: str | None = None
+    account: str | None = None
+    receipts: str | None = None
+    payments: str | None = None
+    reason: str | None = None
+
+
+# Roles an account may hold and still be a journal's own (bank or outstanding) account.
+_JOURNAL_ROLES = (
+    AccountRole.BANK,
+    AccountRole.CASH,
+    AccountRole.OUTSTANDING_RECEIPTS,
+    AccountRole.OUTSTANDING_PAYMENTS,
+)
 
 
 class JournalService:
@@ -116,6 +142,131 @@ class JournalService:
         )
         await self.session.flush()
         return next(v for v in await self._views() if v.code == code)
+
+    @unit_of_work(write=True)
+    async def update_journal(self, code: str, changes: JournalChanges) -> JournalView:
+        """Change a journal's name, bank account (IBAN or number) or ledger accounts.
+
+        The ledger accounts of a journal that has postings on them stay: moving them would
+        split the journal's balance over two accounts. A bank account that statements already
+        imported into the journal do not carry is refused, and so is one another journal has.
+        """
+        j = await lookups.journal(self.session, code)
+        before = await self._snapshot(j)
+        if changes.name is not None:
+            if not changes.name.strip():
+                raise InputError("--name: must not be empty")
+            j.name = changes.name.strip()
+        if changes.iban is not None:
+            j.iban = parse_iban(changes.iban, "--iban") if changes.iban else None
+        if changes.account_number is not None:
+            j.bank_account_number = changes.account_number.strip() or None
+        for option, attr, new_code in (
+            ("--account", "account_id", changes.account),
+            ("--outstanding-receipts", "outstanding_receipts_account_id", changes.receipts),
+            ("--outstanding-payments", "outstanding_payments_account_id", changes.payments),
+        ):
+            if new_code is not None:
+                await self._move_account(j, option, attr, new_code)
+        await self._check_bank_account(j)
+        after = await self._snapshot(j)
+        diff = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if diff:
+            await self.session.flush()
+            await audit.append(
+                self.session,
+                [
+                    audit.AuditEvent(
+                        self.user, "update", "journal", j.id, diff, reason=changes.reason
+                    )
+                ],
+            )
+            await outbox.emit(
+                self.session, self.user, [journal_change(j.id, after, sorted(diff), changes.reason)]
+            )
+        return next(v for v in await self._views() if v.code == j.code)
+
+    async def _snapshot(self, j: Journal) -> dict[str, str | None]:
+        codes: dict[int | None, str] = dict(
+            (await self.session.execute(select(Account.id, Account.code))).all()
+        )
+        return {
+            "code": j.code,
+            "name": j.name,
+            "currency": j.currency,
+            "iban": j.iban,
+            "bank_account_number": j.bank_account_number,
+            "account": codes.get(j.account_id),
+            "outstanding_receipts_account": codes.get(j.outstanding_receipts_account_id),
+            "outstanding_payments_account": codes.get(j.outstanding_payments_account_id),
+        }
+
+    async def _move_account(self, j: Journal, option: str, attr: str, code: str) -> None:
+        account = await self.session.scalar(select(Account).where(Account.code == code.strip()))
+        if account is None:
+            raise RuleViolation(f"{option}: no account {code.strip()} (see payctl account list)")
+        if account.type != AccountType.ASSET:
+            raise RuleViolation(
+                f"{option}: account {account.code} is {account.type.value}; a journal's bank "
+                "and outstanding accounts are assets"
+            )
+        if account.role is not None and account.role not in _JOURNAL_ROLES:
+            raise RuleViolation(
+                f"{option}: account {account.code} is the {account.role.value} account; "
+                "it cannot serve a journal"
+            )
+        current = getattr(j, attr)
+        if current == account.id:
+            return
+        if attr == "account_id":
+            other = await self.session.scalar(
+                select(Journal.code).where(Journal.account_id == account.id, Journal.id != j.id)
+            )
+            if other is not None:
+                raise RuleViolation(
+                    f"{option}: account {account.code} is journal {other}'s bank account"
+                )
+        if current is not None:
+            posted = await self.session.scalar(
+                select(JournalLine.id).where(JournalLine.account_id == current).limit(1)
+            )
+            if posted is not None:
+                raise RuleViolation(
+                    f"{option}: journal {j.code}'s account has postings; moving it would "
+                    "split the journal's balance over two accounts"
+                )
+        setattr(j, attr, account.id)
+
+    async def _check_bank_account(self, j: Journal) -> None:
+        for value, column in (
+            (j.iban, Journal.iban),
+            (j.bank_account_number, Journal.bank_account_number),
+        ):
+            if value is None:
+                continue
+            other = await self.session.scalar(
+                select(Journal.code).where(column == value, Journal.id != j.id)
+            )
+            if other is not None:
+                raise RuleViolation(f"bank account {value} already belongs to journal {other}")
+        own = {normalise_iban(v) for v in (j.iban, j.bank_account_number) if v}
+        if not own:
+            return
+        seen: list[str | None] = list(
+            (
+                await self.session.execute(
+                    select(BankStatement.account)
+                    .where(BankStatement.journal_id == j.id, BankStatement.account.is_not(None))
+                    .distinct()
+                )
+            ).scalars()
+        )
+        foreign = sorted(a for a in seen if a and not statement_belongs(a, own))
+        if foreign:
+            raise RuleViolation(
+                f"journal {j.code} holds statements of account {foreign[0]}: "
+                "that account must stay one of its bank accounts"
+            )
 
     @unit_of_work(write=False)
     async def list_accounts(self) -> list[AccountView]:

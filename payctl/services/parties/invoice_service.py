@@ -11,7 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from payctl.db.bulk import bulk_insert
 from payctl.db.ids import allocate_ids
 from payctl.db.limits import check_fits
-from payctl.db.models import Invoice, Journal, JournalEntry, JournalLine, Partner
+from payctl.db.models import (
+    BankLine,
+    BankStatement,
+    Invoice,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    Partner,
+    Payment,
+    PaymentAllocation,
+)
 from payctl.db.stats import analyze_loaded
 from payctl.db.uow import unit_of_work
 from payctl.domain.dates import parse_date
@@ -24,12 +34,13 @@ from payctl.domain.enums import (
     is_customer_side,
 )
 from payctl.domain.journal import invoice_lines
-from payctl.domain.money import normalise_currency, parse_amount, to_minor
+from payctl.domain.money import from_minor, normalise_currency, parse_amount, to_minor
 from payctl.errors import InputError, RuleViolation
-from payctl.services import lookups
+from payctl.services import listing, lookups
 from payctl.services.events import outbox
 from payctl.services.events.payloads import invoice_change
 from payctl.services.ledger import entries, settings
+from payctl.services.listing import RawFilter
 from payctl.services.rows import (
     ImportResult,
     SourceRow,
@@ -38,7 +49,13 @@ from payctl.services.rows import (
     require_columns,
     row_context,
 )
-from payctl.services.views import InvoiceView, Page, invoice_view
+from payctl.services.views import (
+    InvoiceDetail,
+    InvoiceView,
+    Page,
+    SettlementView,
+    invoice_view,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,35 @@ class NewInvoice:
     currency: str
     date: dt.date
     due_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class InvoiceFilter(RawFilter):
+    """The filters of `payctl invoice list`, as raw user strings."""
+
+    state: str | None = None
+    partner: str | None = None
+    type: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    amount_min: str | None = None
+    amount_max: str | None = None
+    text: str | None = None
+    open_only: bool = False
+
+
+# `payctl invoice list --sort KEY`; ``amount`` is the invoice's total.
+INVOICE_SORTABLE = {
+    "date": Invoice.date,
+    "due": Invoice.due_date,
+    "amount": Invoice.total,
+    "residual": Invoice.residual,
+    "number": Invoice.number,
+    "id": Invoice.id,
+    "state": Invoice.state,
+    "partner": Partner.name,
+    "created": Invoice.created_at,
+}
 
 
 class InvoiceService:
@@ -166,38 +212,98 @@ class InvoiceService:
         return invoice_view(row, found.name)
 
     @unit_of_work(write=False)
-    async def get_invoice(self, ident: str) -> InvoiceView:
+    async def get_invoice(self, ident: str) -> InvoiceDetail:
+        """One invoice and the payments allocated to it (with the bank line a payment came
+        from or was reconciled by), by payment date: one query for them all."""
         inv = await lookups.invoice(self.session, ident)
         name = await self.session.scalar(select(Partner.name).where(Partner.id == inv.partner_id))
-        return invoice_view(inv, name or "")
+        rows = await self.session.execute(
+            select(
+                Payment.id,
+                Payment.number,
+                Payment.date,
+                Payment.state,
+                Payment.currency,
+                PaymentAllocation.amount,
+                PaymentAllocation.writeoff,
+                BankLine.id,
+                BankLine.booking_date,
+                BankStatement.id,
+                func.coalesce(BankStatement.statement_ref, BankStatement.source_name),
+            )
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .outerjoin(BankLine, BankLine.payment_id == Payment.id)
+            .outerjoin(BankStatement, BankStatement.id == BankLine.statement_id)
+            .where(PaymentAllocation.invoice_id == inv.id)
+            .order_by(Payment.date, Payment.id)
+        )
+        settlements = [
+            SettlementView(
+                payment=lookups.label(number, pid),
+                payment_id=pid,
+                date=day,
+                state=state.value,
+                amount=from_minor(amount, currency),
+                writeoff=from_minor(writeoff, currency),
+                currency=currency,
+                bank_line=line_id,
+                bank_line_date=line_date,
+                statement=statement,
+                statement_id=statement_id,
+            )
+            for (
+                pid,
+                number,
+                day,
+                state,
+                currency,
+                amount,
+                writeoff,
+                line_id,
+                line_date,
+                statement_id,
+                statement,
+            ) in rows
+        ]
+        return InvoiceDetail(**vars(invoice_view(inv, name or "")), settlements=settlements)
 
     @unit_of_work(write=False)
     async def list_invoices(
         self,
-        state: str | None = None,
-        partner: str | None = None,
-        type: str | None = None,
-        open_only: bool = False,
+        filters: InvoiceFilter | None = None,
+        sort: str = "date",
         limit: int | None = None,
         offset: int = 0,
     ) -> Page:
-        stmt = select(Invoice, Partner.name).join(Partner, Partner.id == Invoice.partner_id)
-        if state:
-            stmt = stmt.where(Invoice.state == enum_value(InvoiceState, "state")(state))
-        if open_only:
-            stmt = stmt.where(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL]))
-        if type:
-            stmt = stmt.where(Invoice.type == enum_value(InvoiceType, "type")(type))
-        if partner:
-            stmt = stmt.where(
-                Invoice.partner_id == (await lookups.partner(self.session, partner)).id
-            )
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        stmt = stmt.order_by(Invoice.date, Invoice.id).offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        items = [invoice_view(inv, name) for inv, name in await self.session.execute(stmt)]
-        return Page(items, total or 0, limit, offset)
+        """A page of invoices: the filters, sort keys and paging of `payctl list`
+        (:mod:`payctl.services.listing`), in SQL."""
+        f = filters or InvoiceFilter()
+        listing.check_page(limit, offset)
+        order = listing.sort_order(sort, INVOICE_SORTABLE, Invoice.id)
+        conditions = [
+            *listing.date_range(Invoice.date, f.date_from, f.date_to),
+            *listing.amount_range(Invoice.total, Invoice.currency, f.amount_min, f.amount_max),
+        ]
+        if f.state:
+            conditions.append(Invoice.state == enum_value(InvoiceState, "state")(f.state))
+        if f.open_only:
+            conditions.append(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL]))
+        if f.type:
+            conditions.append(Invoice.type == enum_value(InvoiceType, "type")(f.type))
+        if f.partner:
+            partner = await lookups.partner(self.session, f.partner)
+            conditions.append(Invoice.partner_id == partner.id)
+        if f.text:
+            conditions.append(listing.text_search(f.text, [Invoice.number], Invoice.id))
+        stmt = (
+            select(Invoice, Partner.name)
+            .join(Partner, Partner.id == Invoice.partner_id)
+            .where(*conditions)
+        )
+        total = await listing.count(self.session, select(Invoice.id).where(*conditions))
+        page = listing.paged(stmt.order_by(*order), limit, offset)
+        items = [invoice_view(inv, name) for inv, name in await self.session.execute(page)]
+        return Page(items, total, limit, offset)
 
     def _parse_row(
         self, source: str, row: SourceRow, partners: dict[str, Partner], default_currency: str

@@ -6,18 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Select,
-    String,
-    case,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -29,17 +18,10 @@ from payctl.db.models import (
     Payment,
     PaymentAllocation,
 )
-from payctl.domain.dates import parse_date
 from payctl.domain.enums import PaymentState, PaymentType
-from payctl.domain.money import (
-    USUAL_EXPONENT,
-    from_minor,
-    minor_bound,
-    parse_number,
-    unusual_exponents,
-)
-from payctl.errors import InputError
-from payctl.services import lookups
+from payctl.domain.money import from_minor
+from payctl.services import listing, lookups
+from payctl.services.listing import RawFilter
 from payctl.services.rows import enum_value
 from payctl.services.views import EntryView, Page, PaymentRow, entry_view
 
@@ -55,7 +37,7 @@ SORTABLE = {
 
 
 @dataclass(frozen=True)
-class PaymentFilter:
+class PaymentFilter(RawFilter):
     """The filters `payctl list` and the bulk commands share. Values are raw user strings."""
 
     state: str | None = None
@@ -67,35 +49,6 @@ class PaymentFilter:
     amount_min: str | None = None
     amount_max: str | None = None
     text: str | None = None
-
-    def __post_init__(self) -> None:
-        """An empty filter is refused, never read as "no filter": `bulk delete --state draft
-        --partner "$UNSET"` must not delete every draft."""
-        for name, value in vars(self).items():
-            if value is not None and not str(value).strip():
-                field = {"text": "search"}.get(name, name)
-                raise InputError(f"{field}: the value is empty: give a value or leave it out")
-
-    def is_empty(self) -> bool:
-        return all(value is None for value in vars(self).values())
-
-
-def amount_bound(text: str, field: str, *, upper: bool = False) -> ColumnElement[int]:
-    """A ``--amount-min``/``--amount-max`` bound read in each payment's own currency:
-    ``100`` is 100.00 EUR, 100 JPY and 100.000 KWD. A bound finer than a currency's minor unit
-    keeps exactly the amounts it says (``--amount-max 100.5`` is at most 100 JPY)."""
-    value = parse_number(text, field=field)
-
-    def minor(places: int) -> ColumnElement[int]:
-        return literal(minor_bound(value, places, upper=upper), BigInteger)
-
-    return case(
-        *(
-            (Payment.currency.in_(codes), minor(places))
-            for places, codes in unusual_exponents().items()
-        ),
-        else_=minor(USUAL_EXPONENT),
-    )
 
 
 def allocated_subquery() -> Any:
@@ -124,24 +77,14 @@ class PaymentQueries:
             stmt = stmt.where(
                 Payment.journal_id == (await lookups.journal(self.session, f.journal)).id
             )
-        if f.date_from:
-            stmt = stmt.where(Payment.date >= parse_date(f.date_from, "date_from"))
-        if f.date_to:
-            stmt = stmt.where(Payment.date <= parse_date(f.date_to, "date_to"))
-        if f.amount_min:
-            stmt = stmt.where(Payment.amount >= amount_bound(f.amount_min, "amount_min"))
-        if f.amount_max:
-            stmt = stmt.where(
-                Payment.amount <= amount_bound(f.amount_max, "amount_max", upper=True)
-            )
+        stmt = stmt.where(
+            *listing.date_range(Payment.date, f.date_from, f.date_to),
+            *listing.amount_range(Payment.amount, Payment.currency, f.amount_min, f.amount_max),
+        )
         if f.text:
-            pattern = f"%{f.text.lower()}%"
             stmt = stmt.where(
-                or_(
-                    func.lower(Payment.number).like(pattern),
-                    func.lower(Payment.reference).like(pattern),
-                    func.lower(Payment.memo).like(pattern),
-                    cast(Payment.id, String) == f.text.strip().lstrip("#"),
+                listing.text_search(
+                    f.text, [Payment.number, Payment.reference, Payment.memo], Payment.id
                 )
             )
         return stmt
@@ -151,8 +94,8 @@ class PaymentQueries:
         return list((await self.session.execute(stmt.order_by(Payment.id))).scalars())
 
     async def page(self, f: PaymentFilter, sort: str, limit: int | None, offset: int) -> Page:
-        if limit is not None and limit < 0 or offset < 0:
-            raise InputError("limit and offset must not be negative")
+        listing.check_page(limit, offset)
+        order = listing.sort_order(sort, SORTABLE, Payment.id)
         allocated = allocated_subquery().label("allocated")
         base = (
             select(Payment, Partner.name, Journal.code, allocated)
@@ -160,22 +103,8 @@ class PaymentQueries:
             .join(Journal, Journal.id == Payment.journal_id)
         )
         base = await self.apply(base, f)
-        total = await self.session.scalar(
-            select(func.count()).select_from((await self.apply(select(Payment.id), f)).subquery())
-        )
-        key = sort.lstrip("-")
-        if key not in SORTABLE:
-            raise InputError(
-                f"sort: {sort!r} is not one of {', '.join(SORTABLE)} (prefix - to reverse)"
-            )
-        column = SORTABLE[key]
-        order: list[ColumnElement[Any]] = [
-            (column.desc() if sort.startswith("-") else column.asc()).nulls_last(),
-            Payment.id.desc() if sort.startswith("-") else Payment.id.asc(),
-        ]
-        stmt = base.order_by(*order).offset(offset)
-        if limit is not None:
-            stmt = stmt.limit(limit)
+        total = await listing.count(self.session, await self.apply(select(Payment.id), f))
+        stmt = listing.paged(base.order_by(*order), limit, offset)
         items = [
             PaymentRow(
                 p.id,
@@ -192,7 +121,7 @@ class PaymentQueries:
             )
             for p, partner, journal, alloc in await self.session.execute(stmt)
         ]
-        return Page(items, total or 0, limit, offset)
+        return Page(items, total, limit, offset)
 
     async def entries_of(self, p: Payment) -> list[EntryView]:
         entries = (

@@ -6,27 +6,19 @@ Parses what the user gave (dates, buckets, partner) and hands the SQL to the rep
 
 from __future__ import annotations
 
-import datetime as dt
-
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payctl.db.models import Account
 from payctl.domain.aging import parse_buckets
-from payctl.domain.dates import parse_date
+from payctl.domain.dates import parse_date, parse_period
 from payctl.errors import InputError
 from payctl.services import lookups
 from payctl.services.ledger.integrity_service import read_snapshot, whole_table_plans
 from payctl.services.reports.aging import PAYABLE, RECEIVABLE, AgingReport, aging
+from payctl.services.reports.bank_reconciliation import BankReconciliation, bank_reconciliation
 from payctl.services.reports.partner_statement import PartnerStatement, partner_statement
 from payctl.services.reports.trial_balance import TrialBalance, trial_balance
-
-
-def _period(
-    date_from: str | None, date_to: str | None, names: tuple[str, str] = ("--from", "--to")
-) -> tuple[dt.date | None, dt.date | None]:
-    start, end = parse_date(date_from, names[0]), parse_date(date_to, names[1])
-    if start and end and start > end:
-        raise InputError(f"{names[0]} {start} is after {names[1]} {end}")
-    return start, end
 
 
 def _named(value: str | None, option: str) -> str | None:
@@ -70,7 +62,7 @@ class ReportService:
         """Per account and currency up to ``as_of`` (everything), or for a period."""
         if as_of is not None and (date_from is not None or date_to is not None):
             raise InputError("--as-of: give either --as-of or --from/--to, not both")
-        start, end = _period(date_from, date_to)
+        start, end = parse_period(date_from, date_to)
         if as_of is not None:
             end = parse_date(as_of, "--as-of")
         async with read_snapshot(self.session):
@@ -82,7 +74,17 @@ class ReportService:
     ) -> PartnerStatement:
         """Every booking on ``partner``'s account in the period, with running balances."""
         _named(partner, "NAME")
-        start, end = _period(date_from, date_to)
+        start, end = parse_period(date_from, date_to)
         async with read_snapshot(self.session):
             found = await lookups.partner(self.session, partner)
             return await partner_statement(self.session, found, start, end)
+
+    async def bank_reconciliation(
+        self, journal: str, as_of: str | None = None
+    ) -> BankReconciliation:
+        """The bank reconciliation of ``journal`` on ``as_of`` (None: now)."""
+        day = parse_date(as_of, "--as-of")
+        async with read_snapshot(self.session):
+            j = await lookups.journal(self.session, journal)
+            code = await self.session.scalar(select(Account.code).where(Account.id == j.account_id))
+            return await bank_reconciliation(self.session, j, code, day)
