@@ -13,3 +13,6 @@ if not BANK_SAMPLES.is_dir():  # every module that reads them imports this one: 
         f"bank samples not found at {BANK_SAMPLES}: tests/data/banks is part of the repository",
         pytrace=False,
     )
+
+# Real exports of banks without a built-in profile (tests/data/banks-generic/PROVENANCE.md).
+GENERIC_SAMPLES = Path(__file__).resolve().parent / "data" / "banks-generic"

@@ -184,6 +184,11 @@ COMMANDS = (
     Lazy("journal", "payctl.cli.journals:journal_app", help="Bank and cash journals."),
     Lazy("account", "payctl.cli.journals:account_app", help="The chart of accounts."),
     Lazy(
+        "profile",
+        "payctl.cli.profiles:app",
+        help="Bank profiles for CSV/XLSX exports. Example: payctl profile draft export.csv",
+    ),
+    Lazy(
         "statement",
         "payctl.cli.statements:app",
         help="Imported bank statements. Example: payctl statement list --journal BNK1",

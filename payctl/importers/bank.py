@@ -124,6 +124,9 @@ class ParsedStatement:
     opening_date: dt.date | None = None
     closing_date: dt.date | None = None
     lines: list[ParsedLine] = field(default_factory=list)
+    # The file names no currency for it (MT940 balances without one): the journal's is taken
+    # and the import report says so.
+    currency_from_journal: bool = False
 
     @property
     def total(self) -> Decimal:

@@ -21,9 +21,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from payctl.importers.bank import BankFileError, ParsedStatement
-from payctl.importers.files import BANK_CODE_PAGES, BOMS, decode_text, unreadable
-from payctl.importers.profiles import Profile, get_profile
+from payctl.importers.files import (
+    BANK_CODE_PAGES,
+    BOMS,
+    decode_text,
+    detect_encoding,
+    unreadable,
+)
+from payctl.importers.profiles import Profile, generic_words, get_profile
 from payctl.importers.table import choose_profile, read_table
+from payctl.importers.values import normalise_header
 
 FORMAT = "csv"
 DELIMITERS = (",", ";", "\t", "|")
@@ -84,8 +91,22 @@ def sniff(head: bytes) -> bool:
     lines = lines[:20]
     if not lines or sum(1 for ln in lines if _MT940_TAG.match(ln)) * 3 >= len(lines):
         return False
-    rows, fields = max(_delimiter_score("\n".join(lines), d) for d in DELIMITERS)
-    return fields >= 2 and rows * 10 >= len(lines) * 6
+    joined = "\n".join(lines)
+    rows, fields = max(_delimiter_score(joined, d) for d in DELIMITERS)
+    if fields >= 2 and rows * 10 >= len(lines) * 6:
+        return True
+    return any(_ragged_table(_field_counts(joined, d)) for d in DELIMITERS)
+
+
+def _ragged_table(counts: list[int]) -> bool:
+    """Records (not physical lines: a quoted field may hold a newline) of at least 3 fields of
+    which 8 in 10 have one of two neighbouring counts: a table whose rows drop empty trailing
+    fields (Swedbank LT: 13 or 14 fields under a header of 17)."""
+    if len(counts) < 2:
+        return False
+    common = Counter(counts)
+    best = max(common[n] + common[n + 1] for n in common if n >= 3) if max(counts) >= 3 else 0
+    return best * 10 >= len(counts) * 8
 
 
 def records(
@@ -122,12 +143,49 @@ def _check_quotes(held: list[str], start: int, source: str) -> None:
         )
 
 
+# 8-bit code pages that read the same bytes as different letters; the byte votes of ``files``
+# choose between cp1252 and cp1250, the vocabulary settles what they cannot (and cp1257).
+_RIVALS = ("cp1252", "cp1250", "cp1257")
+_TOKENS = re.compile(r'[;,\t|"\r\n]+')
+
+
+def _known_words(text: str) -> int:
+    words = generic_words()
+    return sum(1 for t in _TOKENS.split(text) if not t.isascii() and normalise_header(t) in words)
+
+
+def _by_vocabulary(data: bytes, text: str) -> str:
+    """cp1252, cp1250 and cp1257 read some bytes as different letters ("ø"/"ř"/"ų", "è"/"č"/
+    "č"), and the byte votes of ``files`` cannot tell Danish from Czech or Slovenian from
+    French: the code page whose first 64 KB hold more words of the generic vocabulary (header
+    names, markers, labels) wins; on a tie the votes stand. Deterministic; once per file."""
+    found = detect_encoding(data, BANK_CODE_PAGES)
+    if found not in _RIVALS:
+        return text
+    head = data[:_SAMPLE_CHARS]
+    best, best_score = None, _known_words(text[: len(head)])
+    for other in _RIVALS:
+        if other == found:
+            continue
+        score = _known_words(head.decode(other, "replace"))
+        if score > best_score:
+            best, best_score = other, score
+    if best is None:
+        return text
+    try:
+        return data.decode(best)
+    except UnicodeDecodeError:
+        return text
+
+
 def _table_text(data: bytes, source: str, prof: Profile | None) -> tuple[str, str]:
     if not data.strip():
         raise BankFileError(f"{source}: the file is empty")
     encoding = prof.encoding if prof else None
     hint = "check the profile's encoding" if encoding else "name the encoding in a profile"
     text = decode_text(data, source, encoding, hint, fallback=BANK_CODE_PAGES)
+    if encoding is None and not text.isascii():
+        text = _by_vocabulary(data, text)
     if "\r\r\n" in text:
         text = text.replace("\r\r\n", "\r\n")
     return text, (prof.delimiter if prof else None) or detect_delimiter(text)

@@ -190,15 +190,15 @@ _CODEPAGE_VOTES = {
     0x9C: -2,
     0x8C: -2,  # ł ą ż ź Ż ś Ś
     0xA5: -2,
-    0xF8: -1,
-    0xD8: -1,
     0xEC: -1,
     0xCC: -1,
     0xF9: -1,
-    0xE6: -1,  # Ą ř Ř ě Ě ů ć
+    0xE6: -1,  # Ą ě Ě ů ć
     0xC6: -1,
     0xF5: -1,
     0xFB: -1,
+    0xF0: -2,
+    0xD0: -2,  # đ Đ (ð Ð are Icelandic only); ø/ř (f8, d8) are both common: no vote
     0x8D: -5,
     0x8F: -5,
     0x9D: -5,  # Ć ő ű Ť Ź ť

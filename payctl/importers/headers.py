@@ -85,7 +85,15 @@ def _describe_missing(profile: Profile, cmap: ColumnMap) -> str:
         if len(names) == 1 and re.search(r"[,;\t|]", names[0])
         else ""
     )
-    return f"no column for {', '.join(parts)} (found: {', '.join(names) or 'nothing'}{hint})"
+    understood = (
+        "; understood: " + ", ".join(f"{f}={cmap.header[i[0]]!r}" for f, i in cmap.index.items())
+        if profile.generic and cmap.index
+        else ""
+    )
+    return (
+        f"no column for {', '.join(parts)} "
+        f"(found: {', '.join(names) or 'nothing'}{understood}{hint})"
+    )
 
 
 def _matches_signature(profile: Profile, names: set[str]) -> bool:
@@ -93,7 +101,7 @@ def _matches_signature(profile: Profile, names: set[str]) -> bool:
 
 
 def select(
-    rows: Sequence[tuple[int, Sequence[object]]], profile: Profile | None
+    rows: Sequence[tuple[int, Sequence[object]]], profile: Profile | None, source: str = "FILE"
 ) -> tuple[Profile, int, ColumnMap] | str:
     """(profile, position of the header in rows, columns) or a message saying what is missing."""
     if profile is not None and profile.header_row is not None:
@@ -116,11 +124,11 @@ def select(
                 cmap = resolve_columns(best, cells)
                 if not cmap.missing:
                     return best, pos, cmap
-    return _search_header(rows, profile or generic_profile())
+    return _search_header(rows, profile or generic_profile(), source)
 
 
 def _search_header(
-    rows: Sequence[tuple[int, Sequence[object]]], profile: Profile
+    rows: Sequence[tuple[int, Sequence[object]]], profile: Profile, source: str
 ) -> tuple[Profile, int, ColumnMap] | str:
     best: ColumnMap | None = None
     for pos, (_, cells) in enumerate(rows):
@@ -132,5 +140,9 @@ def _search_header(
     if best is None:
         return "no rows"
     label = "no header row found: " if profile.generic else f"profile {profile.name}: "
-    hint = "; name a profile with --profile" if profile.generic else ""
+    hint = (
+        f"; name a profile with --profile (draft one with: payctl profile draft {source})"
+        if profile.generic
+        else ""
+    )
     return label + _describe_missing(profile, best) + hint

@@ -180,6 +180,8 @@ def _check_date(text: str, field_: str, shape: str = "YYMMDD", year: int = 2000)
 
 
 def _exact(amount: Decimal, currency: str, field_: str) -> Decimal:
+    if not currency:  # balances without a currency: the importer applies the journal's
+        return amount
     try:
         return exact_amount(amount, currency)
     except ValueError as exc:
@@ -613,10 +615,12 @@ def _balance(fld: _Field) -> tuple[Decimal, str, dt.date]:
     if value[:1].upper() not in ("C", "D"):
         raise _Fail(f"{name} debit/credit mark", f"{value[:1]!r} is not C or D")
     _check_date(value[1:7], f"{name} date")
-    currency = value[7:10]
-    if not _CURRENCY.fullmatch(currency):
+    currency, rest = value[7:10], value[10:]
+    if value[7:8].isdigit():  # no currency: some banks leave it out ("C2401011000,00")
+        currency, rest = "", value[7:]
+    elif not _CURRENCY.fullmatch(currency):
         raise _Fail(f"{name} currency", f"{currency!r} is not a currency code")
-    amount = Decimal(_check_amount(value[10:], f"{name} amount", limit=17).replace(",", "."))
+    amount = Decimal(_check_amount(rest, f"{name} amount", limit=17).replace(",", "."))
     if value[:1].upper() == "D":
         amount = -amount
     signed = _exact(amount, currency, f"{name} amount")
@@ -703,7 +707,11 @@ class _Reader:
                 parts.closing, _balance, parts.closing
             )
             currencies.append(currency)
-        statement.currency = next(iter(currencies), named_currency or parts.floor_currency)
+        named = named_currency or parts.floor_currency
+        statement.currency = next((c for c in currencies if c), named)
+        if statement.currency is None and currencies:  # balances, none naming a currency
+            statement.currency_from_journal = True
+            statement.currency = ""
         for fld, details in parts.entries:
             if statement.currency is None:
                 raise _Fail(

@@ -9,8 +9,9 @@ Choosing a profile (``--profile``):
 
 - nothing: the header row is searched in the first 50 rows; a built-in profile is selected when
   all the header names of its ``signature`` are in one row (the longest signature wins), else
-  the GENERIC profile maps common English, German, French and Dutch header names (its lists
-  are data: ``bank_profiles/generic.toml``);
+  the GENERIC profile maps the header names of 22 European languages (its vocabulary is data:
+  ``bank_profiles/generic.toml``, one table per language, with direction markers, status values
+  of rows not booked, labels of balance rows and words telling a card export);
 - a name (``kbc``, ``rabobank``, ``generic``...): that built-in profile;
 - a path ending in ``.toml``: the user's own profile file (read with the standard ``tomllib``).
 
@@ -193,6 +194,13 @@ class Profile:
     statement: tuple[tuple[str, re.Pattern[str]], ...] = ()
     generic: bool = False  # synonym lists: only date and amount are required
     origin: str = "built-in"
+    # GENERIC only (the vocabulary of ``generic.toml``): status columns and their values for
+    # rows that are not booked, labels of balance/summary rows, words telling a card export.
+    status_columns: tuple[str, ...] = ()
+    not_booked: frozenset[str] = frozenset()
+    summary: tuple[str, ...] = ()
+    summary_as_written: tuple[str, ...] = ()  # casefolded, accents kept
+    card_words: tuple[str, ...] = ()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -401,11 +409,76 @@ def _shipped(name: str) -> Profile:
     return profile_from_mapping(data, f"built-in {name}", name[:-5])
 
 
+# The keys of a language table of generic.toml besides the fields of [columns].
+VOCABULARY_KEYS = ("debit_markers", "credit_markers", "status", "not_booked", "summary", "card")
+
+
+def _merge_words(words: Mapping[str, Any], origin: str) -> dict[str, list[str]]:
+    """The language tables of generic.toml merged key by key (languages in file order, names in
+    list order, duplicates dropped); a header name meaning two fields is refused."""
+    merged: dict[str, list[str]] = {}
+    seen: dict[str, set[str]] = {}
+    for lang, table in words.items():
+        if not isinstance(table, dict):
+            raise _fail(origin, f"[words.{lang}] must be a table")
+        unknown = sorted(set(table) - set(FIELDS) - set(VOCABULARY_KEYS))
+        if unknown:
+            raise _fail(origin, f"unknown key {unknown[0]!r} in [words.{lang}]")
+        for key, names in table.items():
+            for name in _pattern_list(names, origin, f"[words.{lang}] {key}"):
+                norm = normalise_header(name)
+                if norm not in seen.setdefault(key, set()):
+                    seen[key].add(norm)
+                    merged.setdefault(key, []).append(name)
+    _check_words(merged, origin)
+    return merged
+
+
+def _check_words(merged: Mapping[str, list[str]], origin: str) -> None:
+    owner: dict[str, str] = {}
+    for key in (*FIELDS, "status"):
+        for name in merged.get(key, ()):
+            norm = normalise_header(name)
+            if owner.setdefault(norm, key) != key:
+                raise _fail(origin, f"header name {name!r} is in both {owner[norm]} and {key}")
+    debit = {normalise_header(n) for n in merged.get("debit_markers", ())}
+    both = debit & {normalise_header(n) for n in merged.get("credit_markers", ())}
+    if both:
+        raise _fail(origin, f"marker {sorted(both)[0]!r} is in both debit and credit markers")
+
+
+def generic_from_mapping(data: Mapping[str, Any], origin: str) -> Profile:
+    """The GENERIC profile from generic.toml: ``[words.LANG]`` tables merged into [columns]
+    and the vocabulary of markers, status values, summary labels and card words."""
+    rest = {k: v for k, v in data.items() if k != "words"}
+    words = _merge_words(_table(data, "words", origin), origin)
+    rest["columns"] = {f: words[f] for f in FIELDS if words.get(f)}
+    fmt = dict(_table(rest, "format", origin))
+    for key in ("debit_markers", "credit_markers"):
+        if words.get(key):
+            fmt[key] = words[key]
+    rest["format"] = fmt
+    prof = profile_from_mapping(rest, origin, "generic")
+    norm = normalise_header
+    return replace(
+        prof,
+        generic=True,
+        status_columns=tuple(norm(n) for n in words.get("status", ())),
+        not_booked=frozenset(norm(n) for n in words.get("not_booked", ())),
+        summary=tuple(norm(n) for n in words.get("summary", ())),
+        summary_as_written=tuple(n.casefold() for n in words.get("summary", ())),
+        card_words=tuple(norm(n) for n in words.get("card", ())),
+    )
+
+
 @cache
 def generic_profile() -> Profile:
-    """GENERIC: the header names of ``bank_profiles/generic.toml``, any of which may be missing
-    from a file except a booking date and an amount (see ``headers``)."""
-    return replace(_shipped(GENERIC_FILE), generic=True)
+    """GENERIC: the header vocabulary of ``bank_profiles/generic.toml`` (one table per
+    language), any of whose names may be missing from a file except a booking date and an
+    amount (see ``headers``)."""
+    entry = resources.files("payctl.importers").joinpath("bank_profiles", GENERIC_FILE)
+    data = tomllib.loads(entry.read_text(encoding="utf-8"))
+    return generic_from_mapping(data, f"built-in {GENERIC_FILE}")
 
 
 @cache
@@ -437,3 +510,14 @@ def get_profile(spec: str | Path | Profile | None) -> Profile | None:
             "or a path to a .toml profile file"
         )
     return profiles[text.lower()]
+
+
+@cache
+def generic_words() -> frozenset[str]:
+    """Every normalised word of the generic vocabulary: header names, markers, status values
+    and summary labels (what ``csvfile`` tells two code pages apart by)."""
+    g = generic_profile()
+    return frozenset(
+        [n for names in g.columns.values() for n in names]
+        + [*g.debit_markers, *g.credit_markers, *g.status_columns, *g.not_booked, *g.summary]
+    )

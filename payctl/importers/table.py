@@ -29,6 +29,7 @@ from payctl.importers.values import (
     DateParser,
     cell_str,
     cell_text,
+    clean_text,
     decimal_from_cell,
     exact_amount,
     first_text,
@@ -42,6 +43,13 @@ HEADER_SCAN_ROWS = 50  # the header must be among the first 50 non-empty rows
 SAMPLE_ROWS = 200  # rows looked at to infer decimal separator and date format
 Row = tuple[int, Sequence[object]]
 Rows = Iterable[Row]
+
+
+_LABEL_TAIL = " :.,-/0123456789"  # "Closing balance: 31.01.2024"
+
+
+class _Skip(Exception):
+    """A row found not to be a transaction (a summary row) after its date was read."""
 
 
 @dataclass
@@ -122,6 +130,30 @@ class TableReader:
         self.date_cache: dict[str, dt.date] = {}
         self.negate = profile.sign == "negate"
         self.separator = profile.remittance_separator
+        # GENERIC: a status column whose value says the row is not booked (pending...)
+        self.status_col = next(
+            (i for i, name in enumerate(names) if name in profile.status_columns), None
+        )
+        self._status_seen: dict[str, bool] = {}
+        self.summary = (
+            re.compile(rf"(?:{'|'.join(map(re.escape, profile.summary))})\b")
+            if profile.summary
+            else None
+        )
+        # The same labels as written (casefolded, accents kept): a row with a date and an
+        # amount but no counterparty whose whole description is a summary label (a trailing
+        # date or number aside) is a balance row, not a transaction. "Total Station" is not.
+        # Checked on every line only when the sample holds such a row (``watch_summary``: once
+        # per file, so other files keep the per-line path as it was); trailing ones are
+        # dropped at the end (``statements``).
+        self.summary_labels = frozenset(profile.summary_as_written)
+        self.summary_text: frozenset[str] | None = None
+        self.last_group: _Group | None = None
+        self.continuation_cols = frozenset(
+            i
+            for f in ("remittance", "counterparty_name", "counterparty_account")
+            for i in self.cols[f]
+        )
 
     # -- locations --------------------------------------------------------------------------
 
@@ -163,10 +195,15 @@ class TableReader:
             cells = [*cells, *([""] * (self.width - len(cells)))]
         if self.ignore and self._ignored(cells):
             return
+        if self.status_col is not None and self._not_booked(cells[self.status_col]):
+            return
         booking = self._booking_date(number, cells)
         if booking is None:
             return
-        amount, fee = self._amounts(number, cells)
+        try:
+            amount, fee = self._amounts(number, cells)
+        except _Skip:
+            return
         cols = self.cols
         currency = self._currency(cells, number) if cols["currency"] else self.default_currency
         # A field without a column is None without a call: most profiles map few of them.
@@ -184,10 +221,73 @@ class TableReader:
             (join(cells, txn, "/") or None) if txn else None,
             number,
         )
-        group = self._group(cells, currency)
+        if (
+            self.summary_text is not None
+            and line.counterparty_name is None
+            and line.counterparty_account is None
+            and line.remittance
+            and line.remittance.casefold().rstrip(_LABEL_TAIL) in self.summary_text
+        ):
+            return  # a dated balance or turnover row ("Opening balance", "Likutis pradžiai")
+        group = self.last_group = self._group(cells, currency)
         group.lines.append(line)
         if fee or cols["balance"]:
             self._fee_and_balance(number, cells, group, line, fee)
+
+    def is_summary_line(self, line: ParsedLine) -> bool:
+        text = line.remittance
+        return (
+            bool(text)
+            and line.counterparty_name is None
+            and line.counterparty_account is None
+            and text is not None
+            and text.casefold().rstrip(_LABEL_TAIL) in self.summary_labels
+        )
+
+    def watch_summary(self, sample: Sequence[Sequence[object]]) -> None:
+        """Turn on the per-line check of dated balance rows when the sample holds one."""
+        remit = self.cols["remittance"]
+        if not self.summary_labels or not remit:
+            return
+        for cells in sample:
+            text = joined_text(cells, tuple(i for i in remit if i < len(cells)), self.separator)
+            if text and text.casefold().rstrip(_LABEL_TAIL) in self.summary_labels:
+                self.summary_text = self.summary_labels
+                return
+
+    def _not_booked(self, cell: object) -> bool:
+        text = cell_str(cell)
+        seen = self._status_seen.get(text)
+        if seen is None:
+            seen = self._status_seen[text] = normalise_header(text) in self.profile.not_booked
+        return seen
+
+    def _summary_row(self, cells: Sequence[object]) -> bool:
+        """A balance or total row ("Closing balance", "Saldo końcowe", "Total"), or a row
+        whose date cell says it is not booked ("Pending"): not a transaction."""
+        if self.summary is None:
+            return False
+        if self._not_booked(cells[self.booking_col]):
+            return True
+        return any(self.summary.match(normalise_header(t)) for c in cells if (t := cell_text(c)))
+
+    def _continuation(self, cells: Sequence[object]) -> bool:
+        """A row without a date or an amount whose only text is in the description columns:
+        more description of the line above (exports that wrap a long text over rows)."""
+        group = self.last_group
+        if group is None or not self.continuation_cols:
+            return False
+        texts = [(i, t) for i, c in enumerate(cells) if (t := clean_text(c))]
+        if not texts or any(i not in self.continuation_cols for i, _ in texts):
+            return False
+        lines = group.lines
+        at = -2 if len(lines) > 1 and lines[-1].line_no == lines[-2].line_no else -1  # a fee
+        line = lines[at]
+        more = self.separator.join(t for _, t in texts)
+        lines[at] = replace(
+            line, remittance=f"{line.remittance}{self.separator}{more}" if line.remittance else more
+        )
+        return True
 
     def _ignored(self, cells: Sequence[object]) -> bool:
         return any(pattern.fullmatch(cell_str(cells[i])) for i, pattern in self.ignore)
@@ -229,12 +329,17 @@ class TableReader:
         try:
             value = self.date.cell(cell)
         except ValueError as exc:
-            if self._match_meta(number, cells):
+            if self._match_meta(number, cells) or self._summary_row(cells):
                 return None
             raise self.error(number, "booking_date", str(exc), i) from None
         if value is None:
-            if self._match_meta(number, cells) or not self._has_amount(cells):
-                return None  # a blank separator or a meta row
+            if self._match_meta(number, cells):
+                return None
+            if not self._has_amount(cells):
+                self._continuation(cells)
+                return None  # a blank separator, a meta row or more text of the line above
+            if self._summary_row(cells):
+                return None
             raise self.error(number, "booking_date", "missing", i)
         if type(cell) is str and len(self.date_cache) < 50_000:
             self.date_cache[cell] = value
@@ -289,6 +394,8 @@ class TableReader:
         else:
             amount = self._debit_credit(number, cells)
         if amount is None:
+            if self._summary_row(cells):
+                raise _Skip
             names = [self.cmap.header[i] for f in AMOUNT_FIELDS for i in self.cols[f]]
             raise self.error(number, "amount", f"missing (empty: {', '.join(names)})")
         return amount, self._number(number, cells, "fee") if self.cols["fee"] else None
@@ -373,6 +480,10 @@ class TableReader:
         groups = list(self.groups.values()) or [_Group(None, self.default_currency, None)]
         out = []
         for g in groups:
+            while self.summary_labels and g.lines and self.is_summary_line(g.lines[-1]):
+                if len(g.chain) == len(g.lines):
+                    g.chain.pop()
+                g.lines.pop()  # a closing balance or total row after the last line
             opening, closing = _chain_balances(g.chain)
             dates = [ln.booking_date for ln in g.lines]
             st = ParsedStatement(
@@ -441,6 +552,49 @@ def _refine_generic(cmap: ColumnMap, sample: Sequence[Sequence[object]]) -> None
             cmap.index["value_date"] = idx
 
 
+def understood(cmap: ColumnMap) -> str:
+    """``booking_date='Datum', amount='Kwota'``: which column each field was read from."""
+    return ", ".join(f"{f}={cmap.header[i[0]]!r}" for f, i in cmap.index.items())
+
+
+def _refuse_unknown_sign(reader: TableReader, sample: Sequence[Sequence[object]]) -> None:
+    """GENERIC on a card export (a header name says "card"): one unsigned amount column whose
+    sampled amounts are all positive may be purchases written positive or money in; the
+    header alone does not tell, so the file is refused rather than read with a guessed sign."""
+    cmap, profile = reader.cmap, reader.profile
+    if any(f in cmap.index for f in ("debit", "credit", "direction")) or "amount" not in cmap.index:
+        return
+    names = [normalise_header(h) for h in cmap.header]
+    card = next(
+        (
+            h
+            for h, n in zip(cmap.header, names, strict=True)
+            if any(w in n for w in profile.card_words)
+        ),
+        None,
+    )
+    if card is None:
+        return
+    col = cmap.index["amount"][0]
+    values = []
+    for cells in sample:
+        if col < len(cells):
+            try:
+                value = decimal_from_cell(cells[col], reader.amount)
+            except (ValueError, InvalidOperation):
+                continue
+            if value is not None:
+                values.append(value)
+    if values and all(v >= 0 for v in values):
+        raise ProfileError(
+            f"{reader.source}: cannot tell the sign of the amounts: a card export (column "
+            f"{card!r}) whose {cmap.header[col]!r} amounts are all positive (found: "
+            f"{', '.join(h for h in cmap.header if h)}; understood: {understood(cmap)}); "
+            'name a profile with --profile saying sign = "negate" or "as-is" '
+            f"(draft one with: payctl profile draft {reader.source})"
+        )
+
+
 def _take_head(rows: Rows, source: str) -> tuple[list[Row], Iterator[Row]]:
     """The first non-empty rows (where the header is searched) and an iterator on the rest."""
     it: Iterator[Row] = iter(rows)
@@ -458,7 +612,7 @@ def _take_head(rows: Rows, source: str) -> tuple[list[Row], Iterator[Row]]:
 def choose_profile(rows: Rows, source: str, profile: Profile | None = None) -> Profile:
     """The profile :func:`read_table` would use for these rows (auto-selection when None)."""
     head, _ = _take_head(rows, source)
-    found = select(head, profile)
+    found = select(head, profile, source)
     if isinstance(found, str):
         raise ProfileError(f"{source}: {found}")
     return found[0]
@@ -474,7 +628,7 @@ def read_table(
 ) -> list[ParsedStatement]:
     """Apply ``profile`` (None: auto-select) to ``(number, cells)`` rows of one table."""
     head, it = _take_head(rows, source)
-    found = select(head, profile)
+    found = select(head, profile, source)
     if isinstance(found, str):
         raise ProfileError(f"{source}: {found}")
     chosen, pos, cmap = found
@@ -484,6 +638,9 @@ def read_table(
     if chosen.generic:
         _refine_generic(cmap, sample)
     reader = TableReader(source, chosen, cmap, unit, sample, currency)
+    if chosen.generic:
+        _refuse_unknown_sign(reader, sample)
+        reader.watch_summary(sample)
     for number, cells in head[:pos]:
         reader.feed_preamble(number, cells)
     reader.start()

@@ -48,9 +48,11 @@ def exact_amount(value: Decimal, currency: str) -> Decimal:
 
 
 def normalise_header(name: object) -> str:
-    """``" Débit_Amount "`` -> ``"debit amount"``: case, accents, spaces, ``_``/``-`` ignored."""
+    """``" Débit_Amount "`` -> ``"debit amount"``: case, accents, spaces, ``_``/``-`` ignored,
+    and a leading ``#`` (mBank writes ``#Data operacji``)."""
     text = "" if name is None else str(name)
-    text = unicodedata.normalize("NFKD", text.replace("\ufeff", "").strip().casefold())
+    text = text.replace("\ufeff", "").strip().lstrip("#")
+    text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[\s_\-]+", " ", text).strip()
 
@@ -111,10 +113,15 @@ def joined_text(cells: Sequence[object], cols: tuple[int, ...], sep: str) -> str
     return sep.join(t for i in cols if (t := first_text(cells, (i,))))
 
 
+# A currency beside the number: a code ("EUR"), a symbol ("€", "$") or a short word of letters
+# of the currencies written so ("zł", "Kč", "kr", "Ft", "lei", "kn"): not any letters, so that
+# "12x" stays no amount and the "CR"/"DR" suffix keeps signing it.
+_CURRENCY_WORDS = "zł|zl|Kč|Kc|kr|Kr|Ft|lei|Lei|kn|Kn|din|Din|лв|Sk|Rs|Rp"
+_CUR = rf"(?:[A-Z]{{3}}|(?:{_CURRENCY_WORDS})\.?|[^\w\s().,'’+\-\u2212])"
 _NUMBER = re.compile(
-    r"(?P<open>\()?(?P<s1>[+\-\u2212])?(?:[A-Z]{3}|[^\w\s().,'’+\-\u2212])?(?P<s2>[+\-\u2212])?"
+    rf"(?P<open>\()?(?P<s1>[+\-\u2212])?{_CUR}?(?P<s2>[+\-\u2212])?"
     r"(?P<num>[\d.,'’]*\d[\d.,'’]*)"
-    r"(?:[A-Z]{3}|[^\w\s().,'’+\-\u2212])?(?P<s3>[+\-\u2212]|CR|DR|Cr|Dr|cr|dr)?(?P<close>\))?"
+    rf"{_CUR}?(?P<s3>[+\-\u2212]|CR|DR|Cr|Dr|cr|dr)?(?P<close>\))?"
 )
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
@@ -207,6 +214,9 @@ _DATE_CANDIDATES = (
     "%Y%m%d",
     "%d.%m.%Y",
     "%d.%m.%y",
+    "%Y.%m.%d.",
+    "%Y.%m.%d",
+    "%d.%m.%Y.",
     "%d/%m/%Y",
     "%m/%d/%Y",
     "%d/%m/%y",

@@ -120,8 +120,9 @@ def test_every_command_is_in_the_readme():
 LEAVES = [(path, command) for path, command in TREE if not hasattr(command, "commands")]
 GROUPS = [(path, command) for path, command in TREE if hasattr(command, "commands")]
 # Commands that print no result to format: `init` and `lock-date set` say what they did in a
-# message on stderr; `events tail` writes JSON lines whatever --format says (README).
-NO_RESULT = {"init", "lock-date set", "events tail"}
+# message on stderr; `events tail` writes JSON lines whatever --format says (README);
+# `profile draft` writes a TOML profile to finish, a file rather than a result.
+NO_RESULT = {"init", "lock-date set", "events tail", "profile draft"}
 
 
 def _options(command: Any) -> dict[str, Any]:

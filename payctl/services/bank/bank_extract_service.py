@@ -846,6 +846,11 @@ class BankExtractService:
         for seq in seqs:
             st = statements[seq]
             cur = (st.currency or j.currency).upper()
+            if st.currency_from_journal:
+                report.warnings.append(
+                    f"statement {seq + 1}: its balances name no currency: "
+                    f"read in journal {j.code}'s currency {cur}"
+                )
 
             def minor(v: Decimal | None, name: str, cur: str = cur) -> int | None:
                 return None if v is None else _minor(v, cur, report, source, None, name)

@@ -459,11 +459,13 @@ BAD = [
     (
         b"When,How much\n2024-01-03,1.00\n",
         r"^bad\.csv: no header row found: no column for booking_date, amount "
-        r"\(found: When, How much\); name a profile with --profile$",
+        r"\(found: When, How much\); name a profile with --profile "
+        r"\(draft one with: payctl profile draft bad\.csv\)$",
     ),
     (
         b"Date,Comment\n2024-01-03,1.00\n",
-        r"^bad\.csv: no header row found: no column for amount \(found: Date, Comment\)",
+        r"^bad\.csv: no header row found: no column for amount \(found: Date, Comment; "
+        r"understood: booking_date='Date'\)",
     ),
     (b"   \n\n", r"^bad\.csv: the file is empty$"),
     (

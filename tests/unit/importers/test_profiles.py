@@ -450,11 +450,62 @@ def test_header_is_found_below_a_preamble_without_a_profile():
 
 
 def test_generic_header_names_are_the_data_of_generic_toml():
-    # adding a language is a data change: every name of the file is a synonym of its field
+    # adding a language is a data change: every name of a [words.LANG] table is a synonym of
+    # its field, one table per language
     data = tomllib.loads((PROFILE_DIR / "generic.toml").read_text(encoding="utf-8"))
     generic = generic_profile()
     assert generic.generic and generic.name == "generic"
-    assert set(generic.columns) == set(data["columns"])
-    for fld, names in data["columns"].items():
-        assert generic.columns[fld] == tuple(normalise_header(n) for n in names), fld
+    assert {
+        "en",
+        "de",
+        "fr",
+        "nl",
+        "pl",
+        "cs",
+        "sk",
+        "hu",
+        "ro",
+        "hr",
+        "sl",
+        "sv",
+        "da",
+        "no",
+        "fi",
+        "es",
+        "pt",
+        "ca",
+        "it",
+    } <= set(data["words"])
+    for lang, table in data["words"].items():
+        for fld, names in table.items():
+            if fld in profiles.FIELDS:
+                assert {normalise_header(n) for n in names} <= set(generic.columns[fld]), lang
     assert "buchungstag" in generic.columns["booking_date"]
+    assert "kwota" in generic.columns["amount"] and "belopp" in generic.columns["amount"]
+    assert {"haben", "jovairas", "abono", "entrada"} <= set(generic.credit_markers)
+    assert {"soll", "terheles", "cargo", "salida"} <= set(generic.debit_markers)
+
+
+def test_generic_vocabulary_refuses_a_name_meaning_two_fields():
+    data = {
+        "name": "g",
+        "words": {
+            "en": {"booking_date": ["date"], "amount": ["x"]},
+            "xx": {"remittance": ["Date"]},
+        },
+    }
+    with pytest.raises(ProfileError, match="'Date' is in both booking_date and remittance"):
+        profiles.generic_from_mapping(data, "t")
+    data = {
+        "name": "g",
+        "words": {
+            "en": {
+                "booking_date": ["date"],
+                "amount": ["x"],
+                "debit_markers": ["d"],
+                "credit_markers": ["D"],
+            }
+        },
+    }
+    with pytest.raises(ProfileError, match="marker 'd' is in both debit and credit"):
+        profiles.generic_from_mapping(data, "t")

@@ -155,7 +155,7 @@ def test_sheet_without_the_mapped_columns():
     with pytest.raises(
         ProfileError,
         match=r"^n\.xlsx: no header row found: no column for amount "
-        r"\(found: Date, Comment\)",
+        r"\(found: Date, Comment; understood: booking_date='Date'\)",
     ):
         xlsx.read(data, "n.xlsx")
     with pytest.raises(
