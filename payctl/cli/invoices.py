@@ -10,6 +10,7 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import (
     LIST_LIMIT,
+    LIST_ORDER,
     AmountMaxOpt,
     AmountMinOpt,
     DateFromOpt,
@@ -119,12 +120,12 @@ def list_(
     sort: Annotated[
         str,
         sort_option("date, due, amount (the total), residual, number, id, state, partner, created"),
-    ] = "date",
+    ] = LIST_ORDER,
     limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,
 ) -> None:
-    """List invoices, oldest first, with the filters, sort and pagination of `payctl list`.
+    """List invoices, newest first, with the filters, sort and pagination of `payctl list`.
 
     Example: payctl invoice list --open --partner "ACME GmbH" --amount-min 1000 --sort -due
     """

@@ -73,6 +73,8 @@ PaymentsArg = Annotated[
 ]
 # Every list shows this many rows unless --limit says otherwise (0: all).
 LIST_LIMIT = 50
+# The order every list of dated documents (payments, invoices) shows by default: newest first.
+LIST_ORDER = "-date"
 LimitOpt = Annotated[
     int, typer.Option("--limit", min=0, max=MAX_INT, help="Rows to show at most (0: all).")
 ]

@@ -9,6 +9,7 @@ import typer
 from payctl.cli import render
 from payctl.cli.options import (
     LIST_LIMIT,
+    LIST_ORDER,
     AmountMaxOpt,
     AmountMinOpt,
     DateFromOpt,
@@ -171,7 +172,7 @@ def list_(
     search: Annotated[str | None, search_option("number, reference or memo")] = None,
     sort: Annotated[
         str, sort_option("date, amount, number, id, state, partner, created")
-    ] = "-date",
+    ] = LIST_ORDER,
     limit: LimitOpt = LIST_LIMIT,
     offset: OffsetOpt = 0,
     format_: FormatOpt = None,

@@ -133,6 +133,9 @@ def build(tmp_path: Path) -> dict[str, list[dict[str, str]]]:
     run("statement show", run("statement list")[0]["id"])
     run("reconcile", "BNK1")
     run("journal update", "BNK9", "--name", SUM, "--reason", CMD)
+    run("account create", "6999", "--name", HYPERLINK, "--type", "expense")
+    run("account update", "6999", "--name", SUM)
+    run("journal opening-balance", "BNK9", "--date", "2026-01-01", "--amount", "0")
     run("export")  # --format csv: export's --to csv
     for name in ("journal list", "account list", "summary", "types", "statuses", "check"):
         run(name)

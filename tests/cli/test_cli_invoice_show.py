@@ -154,12 +154,12 @@ def numbers(*args: str) -> list[str]:
 
 
 def test_list_filters_sort_and_paging(many):
-    assert numbers() == ["A-1", "A-2", "A-3", "B-1", "B-2"]  # oldest first, as before
-    assert numbers("--date-from", "2026-02-10", "--date-to", "2026-03-20") == ["A-2", "A-3", "B-1"]
+    assert numbers() == ["B-2", "B-1", "A-3", "A-2", "A-1"]  # newest first, as `payctl list`
+    assert numbers("--date-from", "2026-02-10", "--date-to", "2026-03-20") == ["B-1", "A-3", "A-2"]
     # amounts are read in each invoice's currency: 100 is 100.00 EUR, 100 JPY, 100.000 KWD
-    assert numbers("--amount-max", "100") == ["A-1", "A-3"]
-    assert numbers("--amount-min", "100.5", "--amount-max", "1000") == ["B-1", "B-2"]
-    assert numbers("--search", "b-") == ["B-1", "B-2"]
+    assert numbers("--amount-max", "100") == ["A-3", "A-1"]
+    assert numbers("--amount-min", "100.5", "--amount-max", "1000") == ["B-2", "B-1"]
+    assert numbers("--search", "b-") == ["B-2", "B-1"]
     assert numbers("--search", "#1") == ["A-1"]  # the id
     assert numbers("--sort", "-amount", "--type", "customer_invoice", "--amount-min", "200") == [
         "A-2",
@@ -181,7 +181,7 @@ def test_list_filters_sort_and_paging(many):
 
 def test_list_table_and_csv(many):
     table = payctl("invoice", "list", "--amount-min", "500", "--limit", "1").stdout
-    assert "A-2" in table and "B-2" not in table and "1 of 2 shown" in table
+    assert "B-2" in table and "A-2" not in table and "1 of 2 shown" in table  # newest first
     rows = csv_rows("invoice", "list", "--search", "B-", "--sort", "-date")
     assert [(r["number"], r["total"], r["currency"]) for r in rows] == [
         ("B-2", "999.99", "EUR"),
@@ -192,12 +192,12 @@ def test_list_table_and_csv(many):
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--amount-min", "lots"], "amount_min: 'lots' is not a number"),
-        (["--amount-max", "1e3"], "amount_max: '1e3' is not a number"),
-        (["--amount-min", "-5"], "amount_min: -5 must not be negative"),
-        (["--amount-max", ""], "amount_max: the value is empty"),
-        (["--date-from", "2026-13-01"], "date_from: '2026-13-01' is not a date"),
-        (["--date-to", "soon"], "date_to: 'soon' is not a date"),
+        (["--amount-min", "lots"], "--amount-min: 'lots' is not a number"),
+        (["--amount-max", "1e3"], "--amount-max: '1e3' is not a number"),
+        (["--amount-min", "-5"], "--amount-min: -5 must not be negative"),
+        (["--amount-max", ""], "--amount-max: the value is empty"),
+        (["--date-from", "2026-13-01"], "--date-from: '2026-13-01' is not a date"),
+        (["--date-to", "soon"], "--date-to: 'soon' is not a date"),
         (["--sort", "colour"], "sort: 'colour' is not one of date, due, amount"),
         (["--search", " "], "search: the value is empty"),
         (["--limit", "-1"], "'--limit'"),

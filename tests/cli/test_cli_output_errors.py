@@ -51,7 +51,7 @@ def to_dev_full(env: dict[str, str], *args: str, code: int = 4) -> str:
 
 
 def invoices(env: dict[str, str]) -> list[tuple[str, str]]:
-    data = json.loads(payctl(env, "invoice", "list", "--format", "json").stdout)
+    data = json.loads(payctl(env, "invoice", "list", "--sort", "id", "--format", "json").stdout)
     return [(i["number"], i["total"]) for i in data["items"]]
 
 
