@@ -89,8 +89,12 @@ def test_fifo_without_writer_is_refused_not_waited_on(ledger, tmp_path):
     nothing_imported(ledger)
 
 
-def test_directory_is_refused(ledger, tmp_path):
-    refused(payctl(ledger, "import", str(tmp_path), "--journal", "BNK1"), "is a directory")
+def test_a_directory_without_bank_files_imports_nothing(ledger, tmp_path):
+    """A directory is the nightly job's input (`import DIR`): one without bank files imports
+    nothing, and says so."""
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    done = payctl(ledger, "import", str(tmp_path), "--journal", "BNK1")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "Import: none\n", "")
 
 
 def endless_stdin(ledger: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
