@@ -103,7 +103,11 @@ def payctl_before_suspense(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         line = await self.session.scalar(
             select(m.BankLine)
             .where(m.BankLine.id == int(str(line_id).lstrip("#")))
-            .options(defer(m.BankLine.suspense_entry_id, raiseload=True))
+            .options(
+                defer(m.BankLine.suspense_entry_id, raiseload=True),
+                defer(m.BankLine.transfer_journal_id, raiseload=True),
+                defer(m.BankLine.transfer_line_id, raiseload=True),
+            )
             .with_for_update()
             .execution_options(populate_existing=True)
         )

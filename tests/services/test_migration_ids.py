@@ -31,10 +31,11 @@ from tests.conftest import payctl
 from tests.services.test_bank_import import ACME_IBAN, jsonl, row
 
 ADDED_AFTER_0004 = {"events", "event_destinations"}  # 0008, the outbox
-# 0009: bank_lines.suspense_entry_id (and its foreign key), the opening_equity role (the role
-# constraint of accounts, and the account 3000 the upgrade adds)
+# 0009: bank_lines.suspense_entry_id, transfer_journal_id, transfer_line_id (and their foreign
+# keys), the opening_equity and internal_transfer roles (the role constraint of accounts, and the
+# accounts 3000 and 1095 the upgrade adds)
 CHANGED_BY_0009 = {"accounts", "bank_lines"}
-NEW_IN_0009 = "suspense_entry_id"
+NEW_IN_0009 = {"suspense_entry_id", "transfer_journal_id", "transfer_line_id"}
 TABLES = [t.name for t in m.Base.metadata.sorted_tables if t.name not in ADDED_AFTER_0004]
 
 
@@ -113,7 +114,7 @@ async def _state(url: str) -> dict[str, Any]:
                     t: [
                         fk
                         for fk in (await conn.execute(text(f"PRAGMA foreign_key_list({t})"))).all()
-                        if fk[3] != NEW_IN_0009
+                        if fk[3] not in NEW_IN_0009
                     ]
                     for t in TABLES
                 }
@@ -128,10 +129,13 @@ async def _state(url: str) -> dict[str, Any]:
 def _select_all(table: str) -> str:
     """Every row of ``table`` with the columns it had at 0003 (0009 adds some)."""
     if table == "bank_lines":
-        columns = ", ".join(c.name for c in m.BankLine.__table__.c if c.name != NEW_IN_0009)
+        columns = ", ".join(c.name for c in m.BankLine.__table__.c if c.name not in NEW_IN_0009)
         return f"SELECT {columns} FROM bank_lines ORDER BY 1"
     if table == "accounts":
-        return "SELECT * FROM accounts WHERE role IS NULL OR role <> 'opening_equity' ORDER BY 1"
+        return (
+            "SELECT * FROM accounts WHERE role IS NULL "
+            "OR role NOT IN ('opening_equity', 'internal_transfer') ORDER BY 1"
+        )
     return f"SELECT * FROM {table} ORDER BY 1"
 
 
