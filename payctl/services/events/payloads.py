@@ -146,11 +146,10 @@ def bank_line_change(line: Mapping[str, Any] | Any) -> Change:
     return Change(event, "bank_line", data["id"], None, data)
 
 
-def bank_statement_change(st: Any, file: str, outcomes: Mapping[str, int]) -> Change:
-    """The import of statement ``st`` (a stored ``BankStatement``) from ``file`` (its name as
-    the user gave it), with the lines the import stored in it counted by outcome."""
+def _statement_data(st: Any, file: str, lines: int) -> dict[str, Any]:
+    """A stored ``BankStatement`` as its events carry it (amounts as text with currency)."""
     cur = st.currency
-    data: dict[str, Any] = {
+    return {
         "id": st.id,
         "journal_id": st.journal_id,
         "account": st.account,
@@ -160,8 +159,14 @@ def bank_statement_change(st: Any, file: str, outcomes: Mapping[str, int]) -> Ch
         "opening_date": _day(st.opening_date),
         "closing_date": _day(st.closing_date),
         "file": file,
-        "lines": sum(outcomes.get(k, 0) for k in LINE_OUTCOMES),
+        "lines": lines,
     }
+
+
+def bank_statement_change(st: Any, file: str, outcomes: Mapping[str, int]) -> Change:
+    """The import of statement ``st`` (a stored ``BankStatement``) from ``file`` (its name as
+    the user gave it), with the lines the import stored in it counted by outcome."""
+    data = _statement_data(st, file, sum(outcomes.get(k, 0) for k in LINE_OUTCOMES))
     data.update((k, outcomes.get(k, 0)) for k in LINE_OUTCOMES)
     return Change("bank_statement.imported", "bank_statement", st.id, None, data)
 
@@ -235,19 +240,7 @@ def journal_change(
 def bank_statement_deleted(st: Any, lines: int, reason: str | None) -> Change:
     """Statement ``st`` (a stored ``BankStatement``) deleted with its ``lines`` undecided
     lines (`payctl statement delete`)."""
-    cur = st.currency
-    data: dict[str, Any] = {
-        "id": st.id,
-        "journal_id": st.journal_id,
-        "account": st.account,
-        "currency": cur,
-        "opening_balance": _maybe_amount(st.opening_balance, cur),
-        "closing_balance": _maybe_amount(st.closing_balance, cur),
-        "opening_date": _day(st.opening_date),
-        "closing_date": _day(st.closing_date),
-        "file": st.source_name,
-        "lines": lines,
-    }
+    data = _statement_data(st, st.source_name, lines)
     if reason is not None:
         data["reason"] = reason
     return Change("bank_statement.deleted", "bank_statement", st.id, None, data)

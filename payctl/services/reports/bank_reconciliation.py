@@ -106,18 +106,6 @@ def _not_in_ledger() -> ColumnElement[bool]:
     )
 
 
-async def opening_booked(session: AsyncSession, journal: Journal) -> bool:
-    found = await session.scalar(
-        select(JournalEntry.id)
-        .where(
-            JournalEntry.journal_id == journal.id,
-            JournalEntry.source_type == opening_balance.SOURCE,
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
 async def bank_reconciliation(
     session: AsyncSession, journal: Journal, account_code: str | None, as_of: dt.date | None
 ) -> BankReconciliation:
@@ -136,16 +124,6 @@ async def bank_reconciliation(
             .limit(1)
         )
     ).first()
-    first_opening = await session.scalar(
-        select(BankStatement.opening_balance)
-        .where(
-            BankStatement.journal_id == journal.id,
-            BankStatement.opening_balance.is_not(None),
-            BankStatement.opening_date <= day,
-        )
-        .order_by(BankStatement.opening_date, BankStatement.id)
-        .limit(1)
-    )
     ledger = 0
     if journal.account_id is not None:
         ledger = int(
@@ -233,8 +211,18 @@ async def bank_reconciliation(
                 p.reference,
             )
         )
-    opening = 0
-    if first_opening and not await opening_booked(session, journal):
+    first_opening = await session.scalar(  # the first statement that gives a balance
+        select(BankStatement.opening_balance)
+        .where(
+            BankStatement.journal_id == journal.id,
+            BankStatement.opening_balance.is_not(None),
+            BankStatement.opening_date <= day,
+        )
+        .order_by(BankStatement.opening_date, BankStatement.id)
+        .limit(1)
+    )
+    opening = 0  # its opening balance, while the journal's is not booked
+    if first_opening and not await opening_balance.is_booked(session, journal.id):
         opening = int(first_opening)
     difference = None if statement is None else int(statement.closing_balance) - ledger
     return BankReconciliation(
