@@ -4,6 +4,9 @@
   the same flag as the root's, setting the same state.
 - A flag (an option that takes no value, ``--help`` included) is shown in help without a
   ``<bool>`` type: there is no value to type.
+- A command's help is written in paragraphs wrapped at the source's line length; Typer's rich
+  help keeps those line breaks, so a narrower terminal broke sentences mid-line. Each
+  paragraph is joined into one line (:func:`reflow`) and the terminal wraps it.
 
 ``--format/-f/-O`` is not added here: only a command that prints a result offers it (it
 declares :data:`payctl.cli.options.FormatOpt` and renders accordingly).
@@ -12,6 +15,7 @@ declares :data:`payctl.cli.options.FormatOpt` and renders accordingly).
 from __future__ import annotations
 
 import copy
+import inspect
 import re
 from typing import Any
 
@@ -29,6 +33,13 @@ def _quiet(ctx: Any, param: Any, value: bool) -> bool:
     if value:
         state().quiet = True
     return value
+
+
+def reflow(text: str) -> str:
+    """``text`` with each paragraph on one line (blank lines part paragraphs); a paragraph
+    marked ``\\b`` (click's "keep my lines") is left as it is."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs)
 
 
 def _names(command: Any) -> set[str]:
@@ -65,6 +76,8 @@ def _apply(command: Any, quiet: Any) -> None:
         return
     for sub in getattr(command, "commands", {}).values():
         _apply(sub, quiet)
+    if command.help:
+        command.help = reflow(command.help)
     if not hasattr(command, "commands") and not _names(command) & set(QUIET):
         command.params.append(quiet)
     from typer import _click

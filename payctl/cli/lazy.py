@@ -11,7 +11,6 @@ lines against the commands' own help.
 from __future__ import annotations
 
 import importlib
-import inspect
 from collections.abc import Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +39,9 @@ class Lazy:
 
     @property
     def listed(self) -> str:
-        if self.summary:
-            return self.summary
-        return inspect.cleandoc(self.help or "").split("\n\n")[0]
+        from payctl.cli.conventions import reflow
+
+        return reflow(self.summary or self.help or "").split("\n\n")[0]
 
 
 def _build(entry: Lazy) -> dict[str, Any]:

@@ -228,3 +228,30 @@ def test_export_takes_its_format_from_format_O_or_a_global_csv(cli_env):
     assert payctl("export", "-f", "ledger").stdout.startswith("; payctl export")
     refused("export", code=2, says="--to: give the export format")
     refused("-f", "json", "export", code=2, says="--to: give the export format")
+
+
+def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source(cli_env):
+    """A command's help is written wrapped at the source's line length; on a wide terminal a
+    paragraph is one line, not broken where the source broke it."""
+    wide = payctl("import", "--help", env={"COLUMNS": "250"}).stdout
+    assert (
+        "Lines that match well become draft payments (or posted ones with --auto-confirm) or "
+        "reconcile posted payments;" in wide
+    )
+    listing = payctl("--help", env={"COLUMNS": "250"}).stdout
+    assert "seed the default chart of accounts and the BNK1 (bank), CSH1 (cash)" in listing
+
+
+def test_reflow_joins_each_paragraph_and_keeps_marked_ones():
+    from payctl.cli.conventions import reflow
+
+    text = """First line
+        goes on.
+
+        Second
+        paragraph.
+
+        \b
+        kept
+        as is"""
+    assert reflow(text) == "First line goes on.\n\nSecond paragraph.\n\n\b\nkept\nas is"

@@ -4,7 +4,6 @@ Pydantic."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import subprocess
 import sys
@@ -98,6 +97,7 @@ def test_the_table_lists_what_each_command_says():
     own help, its hidden flag the same; every command a module defines is in the table."""
     from payctl.cli import lazy
     from payctl.cli.app import COMMANDS
+    from payctl.cli.conventions import reflow
 
     names = [entry.name for entry in COMMANDS]
     assert len(names) == len(set(names))
@@ -105,7 +105,7 @@ def test_the_table_lists_what_each_command_says():
         built = lazy._build(entry)
         assert set(built) <= set(names), f"{entry.target} defines {sorted(set(built) - set(names))}"
         command = built[entry.name]
-        shown = inspect.cleandoc(command.short_help or command.help or "").split("\n\n")[0]
+        shown = reflow(command.short_help or command.help or "").split("\n\n")[0]
         assert entry.listed == shown, entry.name
         assert entry.hidden == command.hidden, entry.name
 
