@@ -105,7 +105,7 @@ class ChainCheck:
         return None
 
 
-async def chunks(session: AsyncSession, size: int = CHUNK) -> AsyncIterator[list[Any]]:
+async def chunks(session: AsyncSession, size: int = CHUNK) -> AsyncIterator[Sequence[Any]]:
     """Every audit record in id order, ``size`` rows at a time (keyset on the primary key),
     read through the session's connection and transaction as plain rows."""
     conn = await session.connection()
