@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -92,7 +93,7 @@ def check(
     render.message(f"ok: {len(CHECKS)} checks passed")
 
 
-def _write_atomic(target: Path, write: Any) -> None:
+def _write_atomic(target: Path, write: Any) -> Any:
     """Write via a temporary file next to ``target`` and rename: never a half-written file."""
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
@@ -101,11 +102,12 @@ def _write_atomic(target: Path, write: Any) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
         os.close(fd)
-        write(Path(tmp))
+        result = write(Path(tmp))
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a plain file would not be
         os.replace(tmp, target)
+        return result
     except OSError as exc:
         abort(f"cannot write {target}: {exc.strerror or exc}", EXIT_BAD_INPUT)
     finally:
@@ -171,26 +173,63 @@ def export(
             f"--to {to.value} needs --output FILE.{to.value} (a workbook cannot go to "
             "standard output)"
         )
+    openings = to.has_openings and not no_opening
+    if output is not None:
+        head = _write_atomic(output, lambda path: _stream(to, date_from, date_to, openings, path))
+    else:
+        head = _stream(to, date_from, date_to, openings, None)
+    where = f" to {output}" if output is not None else ""
+    balances = sum(len(o.balances) for o in head.openings)
+    opened = f", opening balances of {balances} account(s)" if head.openings else ""
+    render.message(
+        f"exported {head.entry_count} journal entries ({head.line_count} lines){opened}{where}"
+    )
+
+
+class _Terminal:
+    """Standard output when it is a terminal: a CR or ESC kept in a CSV cell must not reach
+    it, so control characters but newlines are written visibly."""
+
+    def write(self, text: str) -> int:
+        from payctl.textsafe import escape_controls
+
+        return sys.stdout.write(escape_controls(text, keep="\n"))
+
+
+def _stream(
+    to: ExportFormat, date_from: Any, date_to: Any, openings: bool, path: Path | None
+) -> Any:
+    """Export straight from the database to ``path`` (standard output when None), chunk by
+    chunk (ExportService.export_to). A failed write is raised after the database is closed,
+    as the OSError it is (a closed pipe, a full disk), not as a database failure."""
     from payctl import exporters
     from payctl.services.ledger.export_service import ExportService
 
-    openings = to.has_openings and not no_opening
-    data = run(lambda s: ExportService(s, user()).export_entries(date_from, date_to, openings))
-    if output is not None:
-        _write_atomic(output, lambda path: exporters.write(to, data, path))
-    else:
-        text = exporters.render_text(to, data)
-        if sys.stdout.isatty():  # a CR or ESC kept in a CSV cell must not reach a terminal
-            from payctl.textsafe import escape_controls
+    failed: list[OSError] = []
 
-            text = escape_controls(text, keep="\n")
-        sys.stdout.write(text)
-    where = f" to {output}" if output is not None else ""
-    balances = sum(len(o.balances) for o in data.openings)
-    opened = f", opening balances of {balances} account(s)" if data.openings else ""
-    render.message(
-        f"exported {len(data.entries)} journal entries ({data.line_count} lines){opened}{where}"
-    )
+    async def export(session: Any) -> Any:
+        with contextlib.ExitStack() as stack:
+            target: Any = path
+            if path is not None and to.is_text:
+                target = stack.enter_context(path.open("w", encoding="utf-8"))
+            elif path is None:
+                target = _Terminal() if sys.stdout.isatty() else sys.stdout
+
+            def writer(head: Any) -> Any:
+                return exporters.open_writer(to, head, target)
+
+            try:
+                return await ExportService(session, user()).export_to(
+                    writer, date_from, date_to, openings
+                )
+            except OSError as exc:
+                failed.append(exc)
+                return None
+
+    head = run(export)
+    if failed:
+        raise failed[0]
+    return head
 
 
 def register(app: typer.Typer) -> None:

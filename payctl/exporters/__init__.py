@@ -7,12 +7,14 @@ Amounts are ``Decimal`` (debit and credit of each line, both >= 0), never floats
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol, TextIO
 
 
 class ExportFormat(StrEnum):
@@ -91,6 +93,41 @@ class ExportOpening:
 
 
 @dataclass(frozen=True)
+class ExportHead:
+    """What a format writes before the entries, known before the first entry is read: a
+    streamed export (``ExportService.export_to``) has the database count and list them, an
+    ``ExportData`` computes them from its entries (``ExportData.head``)."""
+
+    entry_count: int
+    line_count: int
+    accounts: list[ExportAccount]  # by code, the opening counter-account (code "") first
+    currencies: list[str]  # of the entries and opening balances, sorted
+    first_date: dt.date | None  # of the first transaction written (an opening's when any)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    currency: str | None = None  # the database's default currency (its operating currency)
+    openings: list[ExportOpening] = field(default_factory=list)  # by currency
+
+    @property
+    def operating_currencies(self) -> list[str]:
+        """The database's default currency first, then the other currencies of the entries."""
+        first = [self.currency] if self.currency else []
+        return first + [c for c in self.currencies if c not in first]
+
+
+def head_accounts(
+    used: dict[str, ExportAccount], openings: list[ExportOpening]
+) -> list[ExportAccount]:
+    """The accounts a head lists: those of the lines (``used``, by code) and of the opening
+    balances with their counter-account, by code."""
+    seen = dict(used)
+    for opening in openings:
+        seen.update({acc.code: acc for acc, _ in opening.balances})
+        seen[OPENING_ACCOUNT.code] = OPENING_ACCOUNT
+    return [seen[code] for code in sorted(seen)]
+
+
+@dataclass(frozen=True)
 class ExportData:
     entries: list[ExportEntry]
     date_from: dt.date | None = None
@@ -98,15 +135,25 @@ class ExportData:
     currency: str | None = None  # the database's default currency (its operating currency)
     openings: list[ExportOpening] = field(default_factory=list)  # by currency
 
+    def head(self) -> ExportHead:
+        return ExportHead(
+            len(self.entries),
+            self.line_count,
+            self.accounts,
+            self.currencies,
+            self.first_date,
+            self.date_from,
+            self.date_to,
+            self.currency,
+            self.openings,
+        )
+
     @property
     def accounts(self) -> list[ExportAccount]:
         """Accounts used by the exported lines and opening balances, by code (the opening
         balances' counter-account, whose code is empty, first)."""
-        seen = {ln.account.code: ln.account for e in self.entries for ln in e.lines}
-        for opening in self.openings:
-            seen.update({acc.code: acc for acc, _ in opening.balances})
-            seen[OPENING_ACCOUNT.code] = OPENING_ACCOUNT
-        return [seen[code] for code in sorted(seen)]
+        used = {ln.account.code: ln.account for e in self.entries for ln in e.lines}
+        return head_accounts(used, self.openings)
 
     @property
     def first_date(self) -> dt.date | None:
@@ -120,12 +167,19 @@ class ExportData:
     @property
     def operating_currencies(self) -> list[str]:
         """The database's default currency first, then the other currencies of the entries."""
-        first = [self.currency] if self.currency else []
-        return first + [c for c in self.currencies if c not in first]
+        return self.head().operating_currencies
 
     @property
     def line_count(self) -> int:
         return sum(len(e.lines) for e in self.entries)
+
+
+class Writer(Protocol):
+    """An export being written: ``write`` each chunk of entries in order, then ``close``."""
+
+    def write(self, entries: Sequence[ExportEntry]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def unique_names(
@@ -149,21 +203,37 @@ def postings(entry: ExportEntry, names: dict[str, str]) -> list[tuple[str, Decim
     return [(f"{names[ln.account.code]:<{width}}", ln.debit - ln.credit) for ln in entry.lines]
 
 
-def render_text(fmt: ExportFormat, data: ExportData) -> str:
-    """The export in a text format (``fmt.is_text``)."""
+def open_writer(fmt: ExportFormat, head: ExportHead, target: TextIO | Path) -> Writer:
+    """A writer of ``fmt`` to ``target``: a text stream for the text formats (``fmt.is_text``),
+    a path for xlsx. The head is written at once, the entries as they are given."""
+    if fmt is ExportFormat.XLSX:
+        from payctl.exporters import tabular
+
+        assert isinstance(target, Path)
+        return tabular.XlsxWriter(head, target)
+    assert not isinstance(target, Path)
     if fmt is ExportFormat.LEDGER:
         from payctl.exporters import ledger
 
-        return ledger.render(data)
+        return ledger.LedgerWriter(head, target)
     if fmt is ExportFormat.BEANCOUNT:
         from payctl.exporters import beancount
 
-        return beancount.render(data)
-    if fmt is ExportFormat.CSV:
-        from payctl.exporters import tabular
+        return beancount.BeancountWriter(head, target)
+    from payctl.exporters import tabular
 
-        return tabular.to_csv(data)
-    raise ValueError(f"{fmt} is not a text export format")
+    return tabular.CsvWriter(head, target)
+
+
+def render_text(fmt: ExportFormat, data: ExportData) -> str:
+    """The export in a text format (``fmt.is_text``)."""
+    if not fmt.is_text:
+        raise ValueError(f"{fmt} is not a text export format")
+    buffer = io.StringIO()
+    writer = open_writer(fmt, data.head(), buffer)
+    writer.write(data.entries)
+    writer.close()
+    return buffer.getvalue()
 
 
 def write(fmt: ExportFormat, data: ExportData, path: Path) -> None:
@@ -171,6 +241,6 @@ def write(fmt: ExportFormat, data: ExportData, path: Path) -> None:
     if fmt.is_text:
         path.write_text(render_text(fmt, data), encoding="utf-8")
         return
-    from payctl.exporters import tabular
-
-    tabular.write_xlsx(data, path)
+    writer = open_writer(fmt, data.head(), path)
+    writer.write(data.entries)
+    writer.close()

@@ -21,14 +21,18 @@ date. An export from a date on opens with the balances before it (``ExportData.o
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import TextIO
 
 from payctl.exporters import (
     OPENING_ACCOUNT,
     ExportAccount,
     ExportData,
     ExportEntry,
+    ExportHead,
     ExportOpening,
     postings,
     unique_names,
@@ -62,7 +66,7 @@ def account_name(account: ExportAccount) -> str:
     return f"{root}:{component(account.name) or 'Account' + component(account.code)}"
 
 
-def account_names(data: ExportData) -> dict[str, str]:
+def account_names(data: ExportData | ExportHead) -> dict[str, str]:
     return unique_names(
         data.accounts, account_name, lambda name, acc: f"{name}-{component(acc.code) or 'X'}"
     )
@@ -101,18 +105,37 @@ def _opening(opening: ExportOpening, names: dict[str, str]) -> list[str]:
     return [*out, f"  {equity}"]
 
 
+class BeancountWriter:
+    """The file written as it goes: options, account openings and opening balances at once,
+    each chunk of entries when given."""
+
+    def __init__(self, head: ExportHead, out: TextIO) -> None:
+        self.out = out
+        self.names = names = account_names(head)
+        lines = ['option "title" "payctl export"']
+        lines += [f'option "operating_currency" "{cur}"' for cur in head.operating_currencies]
+        if head.first_date is not None:
+            opened = head.first_date.isoformat()
+            lines.append("")
+            lines += [f"{opened} open {names[acc.code]}" for acc in head.accounts]
+        for opening in head.openings:
+            lines.append("")
+            lines.extend(_opening(opening, names))
+        out.write("\n".join(lines) + "\n")
+
+    def write(self, entries: Sequence[ExportEntry]) -> None:
+        lines: list[str] = []
+        for entry in entries:
+            lines.append("")
+            lines.extend(_entry(entry, self.names))
+        if lines:
+            self.out.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
 def render(data: ExportData) -> str:
-    names = account_names(data)
-    out = ['option "title" "payctl export"']
-    out += [f'option "operating_currency" "{cur}"' for cur in data.operating_currencies]
-    if data.first_date is not None:
-        opened = data.first_date.isoformat()
-        out.append("")
-        out += [f"{opened} open {names[acc.code]}" for acc in data.accounts]
-    for opening in data.openings:
-        out.append("")
-        out.extend(_opening(opening, names))
-    for entry in data.entries:
-        out.append("")
-        out.extend(_entry(entry, names))
-    return "\n".join(out) + "\n"
+    buffer = io.StringIO()
+    BeancountWriter(data.head(), buffer).write(data.entries)
+    return buffer.getvalue()

@@ -20,8 +20,11 @@ from a date on opens with the balances before it (``ExportData.openings``), as `
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import TextIO
 
 from payctl.domain.money import exponent
 from payctl.exporters import (
@@ -29,11 +32,12 @@ from payctl.exporters import (
     ExportAccount,
     ExportData,
     ExportEntry,
+    ExportHead,
     ExportOpening,
     postings,
     unique_names,
 )
-from payctl.textsafe import escape_controls
+from payctl.textsafe import CONTROLS, escape_controls
 
 ROOTS = {
     "asset": ("assets", "A"),
@@ -44,6 +48,10 @@ ROOTS = {
 }
 _NOT_NAME = re.compile(r"[^\w]+")
 _UNSAFE = re.compile(r"[\s;]+")  # whitespace runs (newlines) and comment starts
+# Text ``clean`` leaves as it is: words of neither whitespace, ``;`` nor control characters,
+# single spaces between them (most numbers, names and memos: checked in one match)
+_WORD = f"[^\\s;{CONTROLS}]+"
+_CLEAN = re.compile(f"(?:{_WORD}(?: {_WORD})*)?")
 
 
 def _slug(text: str) -> str:
@@ -55,7 +63,7 @@ def account_name(account: ExportAccount) -> str:
     return f"{root}:{_slug(account.name) or _slug(account.code) or 'account'}"
 
 
-def account_names(data: ExportData) -> dict[str, str]:
+def account_names(data: ExportData | ExportHead) -> dict[str, str]:
     return unique_names(
         data.accounts, account_name, lambda name, acc: f"{name}-{_slug(acc.code) or 'x'}"
     )
@@ -64,6 +72,8 @@ def account_names(data: ExportData) -> dict[str, str]:
 def clean(text: str | None) -> str:
     """One line of text with no comment start: safe in a description or tag value. Other
     control characters (ESC, bidi overrides, ...) are written visibly, never raw."""
+    if text is not None and _CLEAN.fullmatch(text):
+        return text
     return escape_controls(_UNSAFE.sub(" ", text or "").strip())
 
 
@@ -99,23 +109,45 @@ def _opening(opening: ExportOpening, names: dict[str, str]) -> list[str]:
     return [*out, f"    {equity}"]
 
 
+class LedgerWriter:
+    """The journal written as it goes: the head (commodities, accounts, opening balances) at
+    once, each chunk of entries when given."""
+
+    def __init__(self, head: ExportHead, out: TextIO) -> None:
+        self.out = out
+        self.names = names = account_names(head)
+        span = f"{head.date_from or 'start'} .. {head.date_to or 'end'}"
+        lines = [f"; payctl export: {head.entry_count} journal entries, {span}"]
+        if head.openings:
+            lines.append(f"; opening balances: what the entries before {head.date_from} left")
+        for cur in head.operating_currencies:
+            places = exponent(cur)
+            sample = "1000" + ("." + "0" * places if places else "")
+            lines += ["", f"commodity {cur}", f"    format {sample} {cur}"]
+        lines.append("")
+        for acc in head.accounts:  # type tag on its own comment line: ledger-cli reads it too
+            lines += [
+                f"account {names[acc.code]}",
+                f"    ; type: {ROOTS.get(acc.type, ('', 'A'))[1]}",
+            ]
+        for opening in head.openings:
+            lines.append("")
+            lines.extend(_opening(opening, names))
+        out.write("\n".join(lines) + "\n")
+
+    def write(self, entries: Sequence[ExportEntry]) -> None:
+        lines: list[str] = []
+        for entry in entries:
+            lines.append("")
+            lines.extend(_entry(entry, self.names))
+        if lines:
+            self.out.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
 def render(data: ExportData) -> str:
-    names = account_names(data)
-    span = f"{data.date_from or 'start'} .. {data.date_to or 'end'}"
-    out = [f"; payctl export: {len(data.entries)} journal entries, {span}"]
-    if data.openings:
-        out.append(f"; opening balances: what the entries before {data.date_from} left")
-    for cur in data.operating_currencies:
-        places = exponent(cur)
-        sample = "1000" + ("." + "0" * places if places else "")
-        out += ["", f"commodity {cur}", f"    format {sample} {cur}"]
-    out.append("")
-    for acc in data.accounts:  # type tag on its own comment line: ledger-cli reads it too
-        out += [f"account {names[acc.code]}", f"    ; type: {ROOTS.get(acc.type, ('', 'A'))[1]}"]
-    for opening in data.openings:
-        out.append("")
-        out.extend(_opening(opening, names))
-    for entry in data.entries:
-        out.append("")
-        out.extend(_entry(entry, names))
-    return "\n".join(out) + "\n"
+    buffer = io.StringIO()
+    LedgerWriter(data.head(), buffer).write(data.entries)
+    return buffer.getvalue()

@@ -11,12 +11,13 @@ number cells in XLSX.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from payctl.csvout import Writer, spreadsheet_safe
 from payctl.domain.money import exponent
-from payctl.exporters import ExportData
+from payctl.exporters import ExportData, ExportEntry, ExportHead
 from payctl.textsafe import escape_controls
 
 COLUMNS = [
@@ -45,8 +46,14 @@ def escape_cell(value: Any) -> Any:
 
 def rows(data: ExportData) -> list[list[Any]]:
     """Cell values per line, controls already escaped; amounts stay ``Decimal``."""
+    return entry_rows(data.entries)
+
+
+def entry_rows(entries: Sequence[ExportEntry]) -> list[list[Any]]:
+    """Cell values of each line of ``entries``, controls already escaped; amounts stay
+    ``Decimal``."""
     out = []
-    for e in data.entries:
+    for e in entries:
         for ln in e.lines:
             out.append(
                 [
@@ -65,48 +72,82 @@ def rows(data: ExportData) -> list[list[Any]]:
     return out
 
 
+class CsvWriter:
+    """The CSV written as it goes: the header row at once, each chunk's lines when given."""
+
+    def __init__(self, head: ExportHead, out: TextIO) -> None:
+        self.writer = Writer(out)
+        self.writer.writerow(COLUMNS)
+
+    def write(self, entries: Sequence[ExportEntry]) -> None:
+        for row in entry_rows(entries):
+            self.writer.writerow(
+                [v.isoformat() if hasattr(v, "isoformat") else str(v) for v in row]
+            )
+
+    def close(self) -> None:
+        pass
+
+
 def to_csv(data: ExportData) -> str:
     buffer = io.StringIO()
-    writer = Writer(buffer)
-    writer.writerow(COLUMNS)
-    for row in rows(data):
-        writer.writerow([v.isoformat() if hasattr(v, "isoformat") else str(v) for v in row])
+    CsvWriter(data.head(), buffer).write(data.entries)
     return buffer.getvalue()
+
+
+class XlsxWriter:
+    """The workbook (one sheet, header row frozen; amounts as number cells), rows appended
+    as the chunks come (openpyxl's write-only mode keeps them on disk); saved by ``close``."""
+
+    def __init__(self, head: ExportHead, path: Path) -> None:
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        self.path = path
+        self.cell = WriteOnlyCell
+        self.wb = Workbook(write_only=True)
+        self.ws = ws = self.wb.create_sheet("Journal lines")
+        ws.freeze_panes = "A2"
+        widths = (22, 11, 8, 10, 28, 28, 14, 14, 8, 40)
+        for letter, width in zip("ABCDEFGHIJ", widths, strict=True):
+            ws.column_dimensions[letter].width = width
+        bold = Font(bold=True)
+        header = []
+        for name in COLUMNS:
+            cell = WriteOnlyCell(ws, value=name)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        self.formats: dict[str, str] = {}
+
+    def write(self, entries: Sequence[ExportEntry]) -> None:
+        ws, make = self.ws, self.cell
+        for e in entries:
+            places = exponent(e.currency)
+            fmt = self.formats.setdefault(
+                e.currency, "#,##0" + ("." + "0" * places if places else "")
+            )
+            for row in entry_rows([e]):
+                cells = []
+                for name, value in zip(COLUMNS, row, strict=True):
+                    cell = make(ws, value=spreadsheet_safe(value))
+                    if name in AMOUNTS:
+                        cell.number_format = fmt
+                    elif name == "date":
+                        cell.number_format = "yyyy-mm-dd"
+                    cells.append(cell)
+                ws.append(cells)
+
+    def close(self) -> None:
+        self.wb.save(self.path)
 
 
 def write_xlsx(data: ExportData, path: Path) -> None:
     """Write the workbook (one sheet, header row frozen); amounts as number cells."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Journal lines")
-    ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJ", (22, 11, 8, 10, 28, 28, 14, 14, 8, 40), strict=True):
-        ws.column_dimensions[letter].width = width
-    bold = Font(bold=True)
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    formats: dict[str, str] = {}
-    for e in data.entries:
-        places = exponent(e.currency)
-        fmt = formats.setdefault(e.currency, "#,##0" + ("." + "0" * places if places else ""))
-        for row in rows(ExportData([e])):
-            cells = []
-            for name, value in zip(COLUMNS, row, strict=True):
-                cell = WriteOnlyCell(ws, value=spreadsheet_safe(value))
-                if name in AMOUNTS:
-                    cell.number_format = fmt
-                elif name == "date":
-                    cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-            ws.append(cells)
-    wb.save(path)
+    writer = XlsxWriter(data.head(), path)
+    writer.write(data.entries)
+    writer.close()
 
 
 def write_table_xlsx(

@@ -211,44 +211,20 @@ _RECORD_COLUMNS = (
 
 def head_problem(records: list[Any], count: int, digest: str) -> str | None:
     """Compare the trail with a head stored outside the database (``payctl check --head``):
-    the first ``count`` records must end in ``digest``; a longer trail is fine (appended)."""
-    if count > len(records):
-        return (
-            f"the audit trail has {len(records)} record(s), fewer than the {count} of the "
-            "expected head (records removed)"
-        )
-    got = records[count - 1].hash if count else GENESIS
-    if got != digest:
-        return (
-            f"the first {count} audit record(s) end in hash {got}, not the expected {digest} "
-            "(the trail was rewritten)"
-        )
-    return None
+    the first ``count`` records must end in ``digest``; a longer trail is fine (appended).
+    (audit_chain.ChainCheck holds the rule; `payctl check` streams the records to it.)"""
+    from payctl.services.ledger.audit_chain import ChainCheck, as_row
+
+    chain = ChainCheck(watch=count)
+    chain.feed(as_row(rec) for rec in records)
+    return chain.head_problem(count, digest)
 
 
 def verify_chain(records: list[AuditRecord], head: str | None) -> str | None:
-    """Return a message for the first broken link, or None when the chain is intact."""
-    prev = GENESIS
-    for rec in records:
-        if rec.prev_hash != prev:
-            return (
-                f"audit record {rec.id}: previous-hash link broken "
-                "(the record before it was changed or removed)"
-            )
-        expected = record_hash(
-            prev,
-            rec.at,
-            rec.user,
-            rec.action,
-            rec.object_type,
-            rec.object_id,
-            rec.payment_id,
-            rec.changes,
-            rec.reason,
-        )
-        if expected != rec.hash:
-            return f"audit record {rec.id}: content does not match its hash (edited)"
-        prev = rec.hash
-    if head is not None and head != prev:
-        return "audit chain head does not match the last record (records removed at the end)"
-    return None
+    """Return a message for the first broken link, or None when the chain is intact.
+    (audit_chain.ChainCheck holds the rule; `payctl check` streams the records to it.)"""
+    from payctl.services.ledger.audit_chain import ChainCheck, as_row
+
+    chain = ChainCheck()
+    chain.feed(as_row(rec) for rec in records)
+    return chain.result(head)

@@ -41,10 +41,13 @@ _COLUMNS = ("id", *_SHOWN, "reference", "memo")
 
 
 async def _baseline(session: AsyncSession) -> dict[str, Any]:
+    conn = await session.connection()
     out: dict[str, Any] = {"entries": {}, "bank_lines": {}}
-    for (changes,) in await session.execute(
-        select(AuditRecord.changes).where(AuditRecord.object_type == audit.BASELINE)
-    ):
+    for (changes,) in (
+        await conn.execute(
+            select(AuditRecord.changes).where(AuditRecord.object_type == audit.BASELINE)
+        )
+    ).all():
         data = json.loads(changes)
         for key in out:
             out[key].update(data.get(key, {}))
@@ -53,6 +56,7 @@ async def _baseline(session: AsyncSession) -> dict[str, Any]:
 
 async def posted_payments(session: AsyncSession) -> list[Finding]:
     """Each posted payment and its live entry against its last audit record (its confirm)."""
+    conn = await session.connection()
     posted = select(Payment.id).where(Payment.state == PaymentState.POSTED)
     last = (
         select(func.max(AuditRecord.id))
@@ -61,25 +65,33 @@ async def posted_payments(session: AsyncSession) -> list[Finding]:
     )
     trail = {
         pid: (action, changes)
-        for pid, action, changes in await session.execute(
-            select(AuditRecord.object_id, AuditRecord.action, AuditRecord.changes).where(
-                AuditRecord.id.in_(last)
+        for pid, action, changes in (
+            await conn.execute(
+                select(AuditRecord.object_id, AuditRecord.action, AuditRecord.changes).where(
+                    AuditRecord.id.in_(last)
+                )
             )
-        )
+        ).all()
     }
     allocations: dict[int, list[Any]] = defaultdict(list)
-    for pid, invoice_id, amount in await session.execute(
-        select(Allocation.payment_id, Allocation.invoice_id, Allocation.amount)
-        .where(Allocation.payment_id.in_(posted))
-        .order_by(Allocation.id)
-    ):
+    for pid, invoice_id, amount in (
+        await conn.execute(
+            select(Allocation.payment_id, Allocation.invoice_id, Allocation.amount)
+            .where(Allocation.payment_id.in_(posted))
+            .order_by(Allocation.id)
+        )
+    ).all():
         allocations[pid].append(SimpleNamespace(invoice_id=invoice_id, amount=amount))
     entries = await _live_entries(session, posted)
     baseline: dict[str, Any] | None = None
     out: list[Finding] = []
-    rows = await session.execute(
-        select(*(getattr(Payment, c) for c in _COLUMNS)).where(Payment.state == PaymentState.POSTED)
-    )
+    rows = (
+        await conn.execute(
+            select(*(getattr(Payment, c) for c in _COLUMNS)).where(
+                Payment.state == PaymentState.POSTED
+            )
+        )
+    ).all()
     for row in rows:
         p = SimpleNamespace(**row._mapping)
         label = lookups.label(p.number, p.id)
@@ -157,48 +169,53 @@ def _changed(label: str, keys: list[str], now: dict[str, Any], then: dict[str, A
 
 
 async def _live_entries(session: AsyncSession, posted: Any) -> dict[int, dict[str, list[Any]]]:
-    """payment id -> {entry number: lines} of its live payment entries."""
+    """payment id -> {entry number: lines} of its live payment entries (rows with the names
+    ``audit.entry_record`` reads)."""
+    conn = await session.connection()
     out: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for pid, number, account_id, partner_id, debit, credit in await session.execute(
-        select(
-            JournalEntry.payment_id,
-            JournalEntry.number,
-            JournalLine.account_id,
-            JournalLine.partner_id,
-            JournalLine.debit,
-            JournalLine.credit,
-        )
-        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
-        .where(
-            JournalEntry.payment_id.in_(posted),
-            JournalEntry.source_type == "payment",
-            live_entry(),
-        )
-    ):
-        if pid is None:  # pragma: no cover - filtered in SQL
-            continue
-        out[pid][number].append(
-            SimpleNamespace(
-                account_id=account_id, partner_id=partner_id, debit=debit, credit=credit
+    for row in (
+        await conn.execute(
+            select(
+                JournalEntry.payment_id,
+                JournalEntry.number,
+                JournalLine.account_id,
+                JournalLine.partner_id,
+                JournalLine.debit,
+                JournalLine.credit,
+            )
+            .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+            .where(
+                JournalEntry.payment_id.in_(posted),
+                JournalEntry.source_type == "payment",
+                live_entry(),
             )
         )
+    ).all():
+        if row.payment_id is None:  # pragma: no cover - filtered in SQL
+            continue
+        out[row.payment_id][row.number].append(row)
     return out
 
 
 async def bank_lines(session: AsyncSession) -> list[Finding]:
     """Each bank line against the digest its import recorded."""
+    conn = await session.connection()
     recorded: dict[str, str] = {}
-    for (changes,) in await session.execute(
-        select(AuditRecord.changes)
-        .where(AuditRecord.object_type == "bank_statement", AuditRecord.action == "import")
-        .order_by(AuditRecord.id)
-    ):
-        recorded.update(json.loads(changes).get("lines", {}))
-    rows = await session.execute(
-        select(BankLine.id, *(getattr(BankLine, f) for f in audit.BANK_LINE_FIELDS)).order_by(
-            BankLine.id
+    for (changes,) in (
+        await conn.execute(
+            select(AuditRecord.changes)
+            .where(AuditRecord.object_type == "bank_statement", AuditRecord.action == "import")
+            .order_by(AuditRecord.id)
         )
-    )
+    ).all():
+        recorded.update(json.loads(changes).get("lines", {}))
+    rows = (
+        await conn.execute(
+            select(BankLine.id, *(getattr(BankLine, f) for f in audit.BANK_LINE_FIELDS)).order_by(
+                BankLine.id
+            )
+        )
+    ).all()
     baseline: dict[str, Any] | None = None
     out: list[Finding] = []
     for line_id, *facts in rows:

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +34,6 @@ from payctl.db.engine import dialect_name
 from payctl.db.models import (
     Account,
     AuditHead,
-    AuditRecord,
     BankLine,
     Invoice,
     Journal,
@@ -57,7 +56,7 @@ from payctl.domain.enums import (
 )
 from payctl.domain.money import format_amount
 from payctl.services import lookups
-from payctl.services.ledger import audit, audit_match, bank_balance_check, sequences, settings
+from payctl.services.ledger import audit_chain, audit_match, bank_balance_check, sequences, settings
 from payctl.services.ledger.entries import entry_currency, live_entry, with_entry_currency
 
 
@@ -151,7 +150,10 @@ class IntegrityService:
         return found
 
     async def _rows(self, stmt: Any) -> list[Any]:
-        return list((await self.session.execute(stmt)).all())
+        """All rows of ``stmt`` as plain rows: run on the session's connection (its
+        transaction), not through the ORM's result machinery, which costs per row."""
+        conn = await self.session.connection()
+        return list((await conn.execute(stmt)).all())
 
     # ------------------------------------------------------------ entries
     async def _balanced(self) -> list[Violation]:
@@ -599,8 +601,9 @@ class IntegrityService:
             (sequences.PAYMENT, "", Payment.number),
             (sequences.ENTRY, "JE/", JournalEntry.number),
         ):
-            numbers = await self.session.execute(select(column).where(column.is_not(None)))
-            for number in numbers.scalars():
+            conn = await self.session.connection()
+            numbers = await conn.execute(select(column).where(column.is_not(None)))
+            for number in numbers.scalars().all():
                 if number is None:  # pragma: no cover - filtered in SQL
                     continue
                 parsed = parse_number(number, prefix)
@@ -767,30 +770,19 @@ class IntegrityService:
         return [Violation(*f) for f in await transfers.findings(self.session)]
 
     async def _audit_chain(self) -> list[Violation]:
-        c = AuditRecord.__table__.c
-        records = await self._rows(
-            select(
-                c.id,
-                c.at,
-                c.user,
-                c.action,
-                c.object_type,
-                c.object_id,
-                c.payment_id,
-                c.changes,
-                c.reason,
-                c.prev_hash,
-                c.hash,
-            ).order_by(c.id)
-        )
+        """The hash chain, streamed in id order in chunks (audit_chain.py), against the head
+        row and, with ``--expect-head``, the head stored outside the database."""
         head = await self.session.scalar(select(AuditHead.last_hash).where(AuditHead.id == 1))
         if head is None:
             return [Violation("audit_chain", "audit_head", "the audit chain head row is missing")]
-        problem = audit.verify_chain(cast(list[AuditRecord], records), head)
+        chain = audit_chain.ChainCheck(self.expected_head[0] if self.expected_head else None)
+        async for rows in audit_chain.chunks(self.session):
+            chain.feed(rows)
+        problem = chain.result(head)
         out = [Violation("audit_chain", "audit_log", problem)] if problem else []
-        self.head = (len(records), records[-1].hash if records else audit.GENESIS)
+        self.head = (chain.count, chain.last)
         if self.expected_head is not None:
-            moved = audit.head_problem(records, *self.expected_head)
+            moved = chain.head_problem(*self.expected_head)
             if moved:
                 out.append(Violation("audit_head", "audit_log", moved))
         return out
