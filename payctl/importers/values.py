@@ -90,7 +90,8 @@ def clean_text(cell: object) -> str:
     return text
 
 
-_DIRTY = re.compile(r'["\n\t\r]|  ')
+# What ``clean_text`` would change in a trimmed text (``first_text`` tidies only then).
+UNTIDY = re.compile(r'["\n\t\r]|  ')
 
 
 def cell_str(cell: object) -> str:
@@ -103,7 +104,7 @@ def first_text(cells: Sequence[object], cols: tuple[int, ...]) -> str | None:
         cell = cells[i]
         text = cell.strip() if type(cell) is str else cell_text(cell)
         if text:
-            return clean_text(text) if _DIRTY.search(text) else text
+            return clean_text(text) if UNTIDY.search(text) else text
     return None
 
 
