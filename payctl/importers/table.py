@@ -26,7 +26,6 @@ from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.headers import ColumnMap, select
 from payctl.importers.profiles import AMOUNT_FIELDS, FIELDS, Profile, ProfileError
 from payctl.importers.values import (
-    UNTIDY,
     AmountParser,
     DateParser,
     cell_str,
@@ -39,6 +38,7 @@ from payctl.importers.values import (
     infer_decimal,
     joined_text,
     normalise_header,
+    untidy,
 )
 
 HEADER_SCAN_ROWS = 50  # the header must be among the first 50 non-empty rows
@@ -253,7 +253,7 @@ class TableReader:
             except AttributeError:  # a cell that is no text (a workbook's number or date)
                 pass
             else:
-                if not UNTIDY.search("\x1f".join(texts)):
+                if not untidy("\x1f".join(texts)):
                     out: list[str | None] = [None] * 5
                     for slot, text in zip(slots, texts, strict=True):
                         out[slot] = text or None
