@@ -77,10 +77,12 @@ def fingerprint_kinds(account: str, lines: Sequence[LineLike]) -> list[tuple[str
     )
     occurrences = _Occurrences()
     out: list[tuple[str, bool]] = []
+    by_id = f"id\x1f{account}\x1f"  # _digest("id", account, tx), spelt out: one per line
+    sha256 = hashlib.sha256
     for ln in lines:
         tx = (ln.transaction_id or "").strip()
         if tx and ids[tx] == 1:
-            out.append((_digest("id", account, tx), False))
+            out.append((sha256((by_id + tx).encode("utf-8")).hexdigest(), False))
             continue
         amount = ln.amount.normalize() if hasattr(ln.amount, "normalize") else ln.amount
         base = _digest(

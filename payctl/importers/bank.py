@@ -93,11 +93,15 @@ def check_text(statements: list[ParsedStatement], source: str) -> None:
                     raise BankFileError.at(source, ln.line_no, name, NOT_TEXT)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ParsedLine:
     """One booked movement on the account as a reader found it in a file (not stored yet: the
     stored line is ``payctl.db.models.BankLine``). ``amount`` is signed: + money in, - money
-    out."""
+    out.
+
+    Never changed once made (``dataclasses.replace`` makes another), yet not ``frozen``: a file
+    makes one per line, and a frozen dataclass's ``__init__`` (``object.__setattr__`` per
+    field) costs about eight times a plain one's."""
 
     booking_date: dt.date
     amount: Decimal

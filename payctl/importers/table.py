@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
+from operator import itemgetter
 from typing import Any
 
 from payctl.domain.money import AmountTooLarge, check_limit
@@ -37,6 +38,7 @@ from payctl.importers.values import (
     infer_decimal,
     joined_text,
     normalise_header,
+    untidy,
 )
 
 HEADER_SCAN_ROWS = 50  # the header must be among the first 50 non-empty rows
@@ -126,6 +128,14 @@ class TableReader:
                 "transaction_id",
             )
         )
+        # The fast path of the texts (``_texts``): every text field read from at most one
+        # column, so a row's texts are its cells trimmed, checked for tidying all at once.
+        present = [(slot, cols[0]) for slot, cols in enumerate(self.text_cols) if cols]
+        self.text_fast = (
+            (itemgetter(*(i for _, i in present)), tuple(slot for slot, _ in present))
+            if len(present) >= 2 and all(len(cols) <= 1 for cols in self.text_cols)
+            else None
+        )
         self.booking_col = self.idx["booking_date"][0]
         self.date_cache: dict[str, dt.date] = {}
         self.negate = profile.sign == "negate"
@@ -206,19 +216,17 @@ class TableReader:
             return
         cols = self.cols
         currency = self._currency(cells, number) if cols["currency"] else self.default_currency
-        # A field without a column is None without a call: most profiles map few of them.
-        first, join = first_text, joined_text
-        name, acct, remit, ref, txn = self.text_cols
+        name, acct, remit, ref, txn = self._texts(cells)
         line = ParsedLine(
             booking,
             self._exact(number, amount, currency, "amount"),
             currency,
             self._date(number, cells, "value_date") if cols["value_date"] else None,
-            first(cells, name) if name else None,
-            first(cells, acct) if acct else None,
-            (join(cells, remit, self.separator) or None) if remit else None,
-            first(cells, ref) if ref else None,
-            (join(cells, txn, "/") or None) if txn else None,
+            name,
+            acct,
+            remit,
+            ref,
+            txn,
             number,
         )
         if (
@@ -233,6 +241,33 @@ class TableReader:
         group.lines.append(line)
         if fee or cols["balance"]:
             self._fee_and_balance(number, cells, group, line, fee)
+
+    def _texts(self, cells: Sequence[object]) -> list[str | None]:
+        """counterparty name and account, remittance, structured reference and transaction id
+        of a row (None where empty or without a column): the text cells trimmed, tidied by
+        ``first_text`` only when one needs it (a quote, a tab, a newline, two spaces)."""
+        if self.text_fast is not None:
+            get, slots = self.text_fast
+            try:
+                texts = [cell.strip() for cell in get(cells)]
+            except AttributeError:  # a cell that is no text (a workbook's number or date)
+                pass
+            else:
+                if not untidy("\x1f".join(texts)):
+                    out: list[str | None] = [None] * 5
+                    for slot, text in zip(slots, texts, strict=True):
+                        out[slot] = text or None
+                    return out
+        # A field without a column is None without a call: most profiles map few of them.
+        first, join = first_text, joined_text
+        name, acct, remit, ref, txn = self.text_cols
+        return [
+            first(cells, name) if name else None,
+            first(cells, acct) if acct else None,
+            (join(cells, remit, self.separator) or None) if remit else None,
+            first(cells, ref) if ref else None,
+            (join(cells, txn, "/") or None) if txn else None,
+        ]
 
     def is_summary_line(self, line: ParsedLine) -> bool:
         text = line.remittance

@@ -90,7 +90,10 @@ def clean_text(cell: object) -> str:
     return text
 
 
-_DIRTY = re.compile(r'["\n\t\r]|  ')
+def untidy(text: str) -> bool:
+    """A trimmed text ``clean_text`` would change (a quote, a tab, a newline, two spaces):
+    ``first_text`` tidies only those. Five scans for a character, faster than one regex."""
+    return '"' in text or "\n" in text or "\t" in text or "\r" in text or "  " in text
 
 
 def cell_str(cell: object) -> str:
@@ -103,7 +106,7 @@ def first_text(cells: Sequence[object], cols: tuple[int, ...]) -> str | None:
         cell = cells[i]
         text = cell.strip() if type(cell) is str else cell_text(cell)
         if text:
-            return clean_text(text) if _DIRTY.search(text) else text
+            return clean_text(text) if untidy(text) else text
     return None
 
 

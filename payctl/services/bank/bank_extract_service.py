@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -37,6 +37,7 @@ from payctl.domain.fingerprint import fingerprint_kinds
 from payctl.domain.iban import is_valid_iban, normalise_iban, statement_belongs
 from payctl.domain.matching import Candidate, LineFacts, Matcher
 from payctl.domain.money import (
+    MAX_AMOUNT_MINOR,
     AmountTooLarge,
     check_limit,
     exponent,
@@ -240,6 +241,10 @@ def parse_file(
     return fmt, statements
 
 
+# Scales an amount to minor units exactly or not at all (Inexact): ``_minor``'s fast path.
+_SCALE = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
+
+
 def _minor(
     amount: Decimal,
     currency: str,
@@ -252,6 +257,14 @@ def _minor(
     more decimals than the currency has (the rule of every bank reader, ``exact_amount``:
     here for the lines of a file that names no currency, read in the journal's), the file is
     refused naming file, line (a workbook's row) and field."""
+    if amount.is_finite() and amount.adjusted() < 20:  # the usual amount, in one step
+        try:
+            scaled = amount.scaleb(exponent(currency), context=_SCALE)
+            whole = int(scaled)
+            if whole == scaled and -MAX_AMOUNT_MINOR <= whole <= MAX_AMOUNT_MINOR:
+                return whole
+        except ArithmeticError:
+            pass  # more digits than _SCALE holds: the checks below say what is wrong
     where = line_place(report.format, line_no)
     try:
         check_limit(amount, currency, field_)  # first: the limit names a huge value best
@@ -705,9 +718,18 @@ class BankExtractService:
             for line, (fp, _dated) in zip(st.lines, per, strict=True):
                 cur = (line.currency or st.currency or j.currency).upper()
                 minor = _minor(line.amount, cur, report, source, line.line_no)
-                if fp in existing:  # a known line: the stored version is kept
+                known_line = existing.get(fp)
+                if known_line is not None:  # a known line: the stored version is kept
                     report.duplicates += 1
-                    change = _line_change(existing[fp], line, minor, cur)
+                    _id, booked, valued, amount, currency = known_line
+                    if (  # the usual re-sent line: the same facts, nothing to compare
+                        minor == amount
+                        and cur == currency
+                        and line.booking_date == booked
+                        and line.value_date == valued
+                    ):
+                        continue
+                    change = _line_change(_Stored._make(known_line), line, minor, cur)
                     if change is not None:
                         report.changes.append(change)
                     continue
@@ -795,8 +817,9 @@ class BankExtractService:
 
     async def _existing(
         self, journal_id: int, statements: list[ParsedStatement], undated: list[str]
-    ) -> dict[str, _Stored]:
-        """The lines of the file already stored for the journal, by fingerprint.
+    ) -> dict[str, tuple[Any, ...]]:
+        """The lines of the file already stored for the journal, by fingerprint: the facts
+        of ``_Stored`` as a plain tuple (made a ``_Stored`` only for a line that differs).
 
         A content fingerprint covers the booking date, so one indexed range scan over the
         file's dates finds those (cheaper than probing 100,000 fingerprints by IN lists). A
@@ -820,7 +843,7 @@ class BankExtractService:
                 BankLine.booking_date <= max(dates),
             )
         )
-        found = {row[0]: _Stored._make(row[1:]) for row in rows}
+        found = {row[0]: row[1:] for row in rows}  # a Row slice is a plain tuple
         probe = sorted(set(undated) - found.keys())
         for start in range(0, len(probe), PROBE_CHUNK):
             rows = await self.session.execute(
@@ -829,7 +852,7 @@ class BankExtractService:
                     BankLine.fingerprint.in_(probe[start : start + PROBE_CHUNK]),
                 )
             )
-            found.update((row[0], _Stored._make(row[1:])) for row in rows)
+            found.update((row[0], row[1:]) for row in rows)
         return found
 
     async def _insert_statements(
