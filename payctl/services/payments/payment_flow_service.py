@@ -34,7 +34,12 @@ from payctl.services.payments.bulk_types import (
     ItemResult,
     refused,
 )
-from payctl.services.payments.payment_service import PaymentService, held_message, snapshot
+from payctl.services.payments.payment_service import (
+    Parties,
+    PaymentService,
+    held_message,
+    snapshot,
+)
 from payctl.services.payments.records import (
     PaymentRecord,
     RowWrites,
@@ -146,11 +151,12 @@ class PaymentFlowService:
         )
         batch, writes = _Batch([], []), RowWrites()
         residuals = ResidualMoves(writes)
+        parties: Parties = {}  # facts of the partners and journals the batch loaded once
         for p in payments:
             for a in p.allocations:  # current, locked residuals
                 a.invoice = invoices[a.invoice_id]
             writeoffs = self._writeoffs(p, tolerance) if write_off else {}
-            problems = self.payments.confirm_problems(_orm(p), lock, writeoffs)
+            problems = self.payments.confirm_problems(_orm(p), lock, writeoffs, parties)
             if problems:
                 batch.failed.append(refused(p, "; ".join(messages(problems))))
                 continue

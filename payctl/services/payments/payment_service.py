@@ -374,11 +374,16 @@ class PaymentService:
             raise RuleViolation(messages(problems))
 
     def confirm_problems(
-        self, p: Payment, lock: dt.date | None, writeoffs: Mapping[int, int] | None = None
+        self,
+        p: Payment,
+        lock: dt.date | None,
+        writeoffs: Mapping[int, int] | None = None,
+        parties: Parties | None = None,
     ) -> list[Problem]:
-        """Why ``p`` cannot be confirmed now (empty: it can): see domain ``confirm_problems``."""
+        """Why ``p`` cannot be confirmed now (empty: it can): see domain ``confirm_problems``.
+        ``parties``: a batch's memo of partner and journal facts (see ``_parties``)."""
         return confirm_problems(
-            lookups.payment_label(p), p.state, lambda: facts_of(p, writeoffs), lock
+            lookups.payment_label(p), p.state, lambda: facts_of(p, writeoffs, None, parties), lock
         )
 
     @unit_of_work(write=False)

@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from payctl.db.engine import dialect_name
 from payctl.db.models import Invoice, Journal, Partner, Payment, PaymentAllocation
@@ -171,7 +170,7 @@ async def lock_invoices(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
     return {r[0]: InvoiceRecord(*r) for r in (await session.execute(stmt)).all()}
 
 
-_MODELS: dict[Table, type] = {_P: Payment, _A: PaymentAllocation, _I: Invoice}  # type: ignore[dict-item]
+_TABLES: dict[type, Any] = {Payment: _P, PaymentAllocation: _A, Invoice: _I}
 
 
 class RowWrites:
@@ -196,7 +195,6 @@ class RowWrites:
         self.set(_I, record, **values)
 
     async def write(self, session: AsyncSession) -> None:
-        identity_map = session.identity_map
         for table, rows in self._rows.items():
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
             for row_id, values in rows.items():
@@ -204,10 +202,15 @@ class RowWrites:
             stmt = update(table).where(table.c.id == bindparam("row_id"))
             for group in groups.values():
                 await session.execute(stmt, group)
-            model = _MODELS[table]
-            for row_id, values in rows.items():  # ORM objects of these rows the session holds
-                obj = identity_map.get(identity_key(model, row_id))
-                if obj is not None:
-                    for key, value in values.items():
-                        set_committed_value(obj, key, value)
+        # ORM objects of these rows the session holds (a bulk run holds only partners and
+        # journals: walking the identity map is cheaper than a lookup per row)
+        for state in list(session.identity_map.all_states()):
+            held = _TABLES.get(state.class_)
+            if held is None or held not in self._rows or state.key is None:
+                continue
+            changed = self._rows[held].get(state.key[1][0])
+            obj = state.obj()
+            if changed and obj is not None:
+                for key, value in changed.items():
+                    set_committed_value(obj, key, value)
         self._rows.clear()
