@@ -5,6 +5,7 @@ naming the payment that did it)."""
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,8 @@ from payctl.domain.enums import invoice_state_for
 from payctl.services.events import outbox
 from payctl.services.events.payloads import INVOICE_FIELDS, invoice_change, residual_event
 from payctl.services.payments.records import InvoiceRecord, PaymentRecord, RowWrites
+
+_invoice_columns = attrgetter(*INVOICE_FIELDS)
 
 
 class ResidualMoves:
@@ -29,7 +32,7 @@ class ResidualMoves:
         self.writes.invoice(invoice, residual=residual, state=state)
         event = residual_event(before, residual)
         if event is not None:
-            columns = {f: getattr(invoice, f) for f in INVOICE_FIELDS}
+            columns = dict(zip(INVOICE_FIELDS, _invoice_columns(invoice), strict=True))
             self.crossed.append((event, columns, payment))
 
     async def emit(self, session: AsyncSession, actor: str) -> None:
