@@ -51,11 +51,13 @@ WRITE_OFF_ACTIONS = ("validate", "confirm", "post")
 def _selection(
     idents: list[str] | None, file: str | None, encoding: str | None, filters: Any
 ) -> Any:
-    from payctl.importers.identifiers import read_identifiers
     from payctl.services.payments.selection import Selection
 
     names = list(idents or [])
     if file:
+        # the file readers only when a file is named (issue 12: a filter run needs none)
+        from payctl.importers.identifiers import read_identifiers
+
         try:
             names += read_identifiers(file, encoding)
         except PayctlError as exc:

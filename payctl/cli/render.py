@@ -105,12 +105,93 @@ _JSON_RAW = re.compile(f"[{BEYOND_C0}]")
 
 def _json_text(data: Any, indent: int | None) -> str:
     separators = None if indent else (",", ":")
-    text = json.dumps(data, indent=indent, ensure_ascii=False, separators=separators)
+    text = _dumps(data, indent, ensure_ascii=False, separators=separators)
     try:
         text.encode(getattr(sys.stdout, "encoding", None) or "utf-8")
     except UnicodeEncodeError:  # an ASCII/Latin-1 stdout: JSON's own \u escapes, still valid
-        text = json.dumps(data, indent=indent, ensure_ascii=True, separators=separators)
+        text = _dumps(data, indent, ensure_ascii=True, separators=separators)
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def _dumps(
+    data: Any, indent: int | None, ensure_ascii: bool, separators: tuple[str, str] | None
+) -> str:
+    """``json.dumps(data, indent=indent, ...)``. With an indent, json.dumps writes through its
+    pure-Python encoder (its C encoder only writes compact text); data made only of dicts with
+    text keys, lists and exact str / int / bool / None values (what commands emit) is written
+    here instead, to the same text, about twice as fast (a 50,000-payment bulk run's report is
+    450,000 values). Anything else goes to json.dumps."""
+    if indent:
+        try:
+            return _indented(data, " " * indent, ensure_ascii)
+        except _NotPlain:
+            pass
+    return json.dumps(data, indent=indent, ensure_ascii=ensure_ascii, separators=separators)
+
+
+class _NotPlain(Exception):
+    """A value _indented leaves to json.dumps (floats, subclasses, other types)."""
+
+
+def _indented(data: Any, step: str, ensure_ascii: bool) -> str:
+    """``json.dumps(data, indent=len(step), ensure_ascii=...)`` for plain data (see _dumps)."""
+    writer = _Indented(step, ensure_ascii)
+    writer.value("", data, "\n")
+    return "".join(writer.out)
+
+
+class _Indented:
+    """The pieces of json.dumps's indented text of plain data, in ``out``."""
+
+    def __init__(self, step: str, ensure_ascii: bool) -> None:
+        from json.encoder import encode_basestring, encode_basestring_ascii  # C if available
+
+        self.step = step
+        self.encode = encode_basestring_ascii if ensure_ascii else encode_basestring
+        self.out: list[str] = []
+        self.keys: dict[str, str] = {}  # a key's text, encoded once (rows repeat their keys)
+
+    def value(self, prefix: str, value: Any, margin: str) -> None:
+        """``prefix`` and ``value``'s text, its lines (if a container) indented from
+        ``margin`` (a newline and the indentation of the line the value starts on)."""
+        kind = type(value)
+        if kind is str:
+            self.out.append(prefix + self.encode(value))
+        elif kind is int:
+            self.out.append(prefix + int.__repr__(value))
+        elif value is None:
+            self.out.append(prefix + "null")
+        elif kind is bool:
+            self.out.append(prefix + ("true" if value else "false"))
+        elif kind is dict or kind is list:
+            self.container(prefix, value, margin)
+        else:
+            raise _NotPlain
+
+    def key(self, key: Any) -> str:
+        name = self.keys.get(key)
+        if name is None:
+            if type(key) is not str:
+                raise _NotPlain
+            name = self.keys[key] = self.encode(key) + ": "
+        return name
+
+    def container(self, prefix: str, value: Any, margin: str) -> None:
+        is_dict = type(value) is dict
+        if not value:
+            self.out.append(prefix + ("{}" if is_dict else "[]"))
+            return
+        inner = margin + self.step
+        lead = prefix + ("{" if is_dict else "[") + inner
+        if is_dict:
+            for key, item in value.items():
+                self.value(lead + self.key(key), item, inner)
+                lead = "," + inner
+        else:
+            for item in value:
+                self.value(lead, item, inner)
+                lead = "," + inner
+        self.out.append(margin + ("}" if is_dict else "]"))
 
 
 def emit_json(data: Any) -> None:

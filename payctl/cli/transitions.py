@@ -52,11 +52,16 @@ def named(action: str, idents: list[str], reason: str | None, write_off: bool = 
 
 
 def _render(report: Any, title: str) -> None:
-    from payctl.services.views import plain
+    from dataclasses import fields
 
+    from payctl.services.payments.bulk_types import ItemResult
+
+    # An item's fields are JSON-ready already (text, ids, flags): read directly, not through
+    # views.plain's walk (a 50,000-payment run shows 50,000 of them).
+    names = [f.name for f in fields(ItemResult)]
     items = []
     for item in report.items:
-        row = plain(item)
+        row = {name: getattr(item, name) for name in names}
         row["status"] = "skipped" if item.skipped else ("ok" if item.ok else "failed")
         items.append(row)
     totals = {

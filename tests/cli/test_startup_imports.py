@@ -77,6 +77,18 @@ def test_a_read_command_imports_nothing_heavy(tmp_path, cli_env, payment, args):
     assert "pydantic" not in modules, f"payctl {' '.join(args)} imports pydantic"
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("bulk", "confirm", "--state", "draft"), ("confirm", "{id}"), ("bulk", "reset", "{id}")],
+    ids=" ".join,
+)
+def test_a_transition_imports_no_file_reader(tmp_path, cli_env, payment, args):
+    """A bulk run given payments or a filter reads no file: the file readers stay unloaded."""
+    modules = loaded_by(tmp_path, cli_env, *(a.format(id=payment) for a in args))
+    assert "payctl.services.payments.bulk_flow" in modules  # the run really happened
+    assert not heavy(modules), f"payctl {' '.join(args)} imports {heavy(modules)[:8]}"
+
+
 def test_a_command_imports_only_its_own_module(tmp_path, cli_env, payment):
     modules = loaded_by(tmp_path, cli_env, "list")
     others = sorted(

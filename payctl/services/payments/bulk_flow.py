@@ -8,10 +8,10 @@ transaction is rolled back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 
@@ -28,6 +28,7 @@ from payctl.services.payments.bulk_types import (
     refused,
 )
 from payctl.services.payments.payment_service import ensure_deletable
+from payctl.services.payments.records import PaymentRecord, load_payments
 from payctl.services.payments.selection import Resolved, Selection, batches, resolve
 
 if TYPE_CHECKING:
@@ -197,15 +198,21 @@ class BulkFlow:
     async def _apply(
         self, action: BulkAction, group: list[tuple[str, int]], options: BulkOptions
     ) -> list[ItemResult]:
-        payments = await self.flow.payments.load_many([pid for _, pid in group], lock=True)
+        transition = _ACTIONS[action]
+        ids = [pid for _, pid in group]
+        # a delete goes through the ORM (session.delete); a transition reads plain records
+        payments: Sequence[Payment | PaymentRecord] = (
+            await self.flow.payments.load_many(ids, lock=True)
+            if transition == states.Action.DELETE
+            else await load_payments(self.session, ids, lock=True)
+        )
         by_id = {p.id: p for p in payments}
         before = {p.id: p.state for p in payments}
-        transition = _ACTIONS[action]
         # already where the action leads: nothing to do, not a failure (re-runs are safe)
         already = {p.id for p in payments if states.already_done(before[p.id], transition)}
         todo = [p for p in payments if p.id not in already]
         if transition == states.Action.DELETE:
-            failed = await self._delete(todo, options.reason)
+            failed = await self._delete(cast(list[Payment], todo), options.reason)
         else:
             batch = await self.flow.run_transition(
                 todo, transition, options.reason, options.write_off

@@ -11,12 +11,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from payctl.db.bulk import BatchedUpdates
 from payctl.db.models import JournalEntry, Payment
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
@@ -27,7 +26,7 @@ from payctl.domain.validation import messages
 from payctl.errors import RuleViolation
 from payctl.services.ledger import audit, entries, sequences
 from payctl.services.ledger.settings import lock_date, writeoff_tolerance
-from payctl.services.lookups import payment_label
+from payctl.services.lookups import label
 from payctl.services.payments.bulk_types import (
     BulkAction,
     BulkOptions,
@@ -35,7 +34,18 @@ from payctl.services.payments.bulk_types import (
     ItemResult,
     refused,
 )
-from payctl.services.payments.payment_service import PaymentService, held_message, snapshot
+from payctl.services.payments.payment_service import (
+    Parties,
+    PaymentService,
+    held_message,
+    snapshot,
+)
+from payctl.services.payments.records import (
+    PaymentRecord,
+    RowWrites,
+    lock_invoices,
+    record_of,
+)
 from payctl.services.payments.residuals import ResidualMoves
 from payctl.services.payments.selection import Selection
 from payctl.services.views import PaymentView
@@ -45,7 +55,7 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class _Batch:
-    ok: list[Payment]
+    ok: list[PaymentRecord]
     failed: list[ItemResult]
 
     def failed_by_payment(self) -> dict[int, ItemResult]:
@@ -109,56 +119,60 @@ class PaymentFlowService:
     # ------------------------------------------------------------------ batches
     async def run_transition(
         self,
-        payments: Sequence[Payment],
+        payments: Sequence[Payment | PaymentRecord],
         action: states.Action,
         reason: str | None = None,
         write_off: bool = False,
     ) -> _Batch:
-        """Apply ``action`` to loaded, locked payments; invalid ones are reported, not applied."""
+        """Apply ``action`` to loaded, locked payments (records, or ORM payments with partner,
+        journal and allocations loaded: they get the new values too); invalid ones are
+        reported, not applied."""
+        records = [p if isinstance(p, PaymentRecord) else record_of(p) for p in payments]
         if action == states.Action.CONFIRM:
-            return await self._confirm(payments, reason, write_off)
+            return await self._confirm(records, reason, write_off)
         if action in (states.Action.RESET, states.Action.CANCEL):
-            return await self._unpost(payments, action, reason)
+            return await self._unpost(records, action, reason)
         raise ValueError(f"unsupported transition {action}")
 
-    def _state_problem(self, p: Payment, action: states.Action) -> ItemResult | None:
+    def _state_problem(self, p: PaymentRecord, action: states.Action) -> ItemResult | None:
         try:
-            states.transition(payment_label(p), p.state, action)
+            states.transition(_label(p), p.state, action)
         except RuleViolation as exc:
             return refused(p, exc.message)
         return None
 
     async def _confirm(
-        self, payments: Sequence[Payment], reason: str | None, write_off: bool
+        self, payments: Sequence[PaymentRecord], reason: str | None, write_off: bool
     ) -> _Batch:
         lock = await lock_date(self.session)
         tolerance = await writeoff_tolerance(self.session)
-        invoices = await self.payments.lock_invoices(
-            [a.invoice_id for p in payments for a in p.allocations]
+        invoices = await lock_invoices(
+            self.session, [a.invoice_id for p in payments for a in p.allocations]
         )
-        batch, writes = _Batch([], []), BatchedUpdates()
+        batch, writes = _Batch([], []), RowWrites()
         residuals = ResidualMoves(writes)
+        parties: Parties = {}  # facts of the partners and journals the batch loaded once
         for p in payments:
             for a in p.allocations:  # current, locked residuals
-                set_committed_value(a, "invoice", invoices[a.invoice_id])
+                a.invoice = invoices[a.invoice_id]
             writeoffs = self._writeoffs(p, tolerance) if write_off else {}
-            problems = self.payments.confirm_problems(p, lock, writeoffs)
+            problems = self.payments.confirm_problems(_orm(p), lock, writeoffs, parties)
             if problems:
                 batch.failed.append(refused(p, "; ".join(messages(problems))))
                 continue
             for a in p.allocations:
                 if a.writeoff != writeoffs.get(a.invoice_id, 0):
-                    writes.set(a, writeoff=writeoffs.get(a.invoice_id, 0))
-                residuals.move(a.invoice, -(a.amount + a.writeoff), p)
+                    writes.allocation(a, writeoff=writeoffs.get(a.invoice_id, 0))
+                residuals.move(invoices[a.invoice_id], -(a.amount + a.writeoff), p)
             batch.ok.append(p)
         await self._number(batch.ok, writes)
         posted = await self._post(batch.ok)
         now = dt.datetime.now(dt.UTC)
         before = {p.id: p.state.value for p in batch.ok}
         for p in batch.ok:
-            writes.set(
+            writes.payment(
                 p,
-                state=states.transition(payment_label(p), p.state, states.Action.CONFIRM),
+                state=states.transition(_label(p), p.state, states.Action.CONFIRM),
                 confirmed_by=self.user,
                 confirmed_at=now,
                 updated_at=now,
@@ -169,18 +183,19 @@ class PaymentFlowService:
         return batch
 
     @staticmethod
-    def _writeoffs(p: Payment, tolerance: Decimal) -> dict[int, int]:
+    def _writeoffs(p: PaymentRecord, tolerance: Decimal) -> dict[int, int]:
         limit = writeoff_limit(tolerance, p.currency)
         out = {}
         for a in p.allocations:
+            assert a.invoice is not None  # the locked invoices are set first
             gap = a.invoice.residual - a.amount
             if 0 < gap <= limit:
                 out[a.invoice_id] = gap
         return out
 
-    async def _number(self, payments: list[Payment], writes: BatchedUpdates) -> None:
+    async def _number(self, payments: list[PaymentRecord], writes: RowWrites) -> None:
         """Give first-time confirms their numbers: one counter update per journal and year."""
-        todo: dict[tuple[int, int], list[Payment]] = {}
+        todo: dict[tuple[int, int], list[PaymentRecord]] = {}
         for p in payments:
             if p.number is None:
                 todo.setdefault((p.journal_id, p.date.year), []).append(p)
@@ -189,14 +204,14 @@ class PaymentFlowService:
                 self.session, journal_id, year, sequences.PAYMENT, len(group)
             )
             for offset, p in enumerate(group):
-                writes.set(
+                writes.payment(
                     p,
                     number=sequences.format_number(
                         p.journal.code, year, first + offset, sequences.PAYMENT
                     ),
                 )
 
-    async def _post(self, payments: list[Payment]) -> dict[int, dict[str, object]]:
+    async def _post(self, payments: list[PaymentRecord]) -> dict[int, dict[str, object]]:
         """Post the payments' entries; payment id -> the entry as the audit trail records it."""
         if not payments:
             return {}
@@ -241,14 +256,14 @@ class PaymentFlowService:
         }
 
     async def _unpost(
-        self, payments: Sequence[Payment], action: states.Action, reason: str | None
+        self, payments: Sequence[PaymentRecord], action: states.Action, reason: str | None
     ) -> _Batch:
         batch = _Batch([], [])
         held = await self.payments.held_by([p.id for p in payments])
         for p in payments:
             failure = self._state_problem(p, action)
             if failure is None and p.id in held:  # posted, or a draft the line made
-                failure = refused(p, held_message(p, held[p.id]))
+                failure = refused(p, held_message(_orm(p), held[p.id]))
             if failure:
                 batch.failed.append(failure)
             else:
@@ -256,22 +271,20 @@ class PaymentFlowService:
         posted = [p for p in batch.ok if p.state == PaymentState.POSTED]
         before = {p.id: p.state.value for p in batch.ok}
         # invoices before the entry counter, as confirm does: one lock order, no deadlock
-        invoices = await self.payments.lock_invoices(
-            [a.invoice_id for p in posted for a in p.allocations]
+        invoices = await lock_invoices(
+            self.session, [a.invoice_id for p in posted for a in p.allocations]
         )
         await self._reverse(posted)
-        writes = BatchedUpdates()
+        writes = RowWrites()
         residuals = ResidualMoves(writes)
         for p in posted:
             for a in p.allocations:
                 residuals.move(invoices[a.invoice_id], a.amount + a.writeoff, p)
                 if a.writeoff:
-                    writes.set(a, writeoff=0)
+                    writes.allocation(a, writeoff=0)
         now = dt.datetime.now(dt.UTC)
         for p in batch.ok:
-            writes.set(
-                p, state=states.transition(payment_label(p), p.state, action), updated_at=now
-            )
+            writes.payment(p, state=states.transition(_label(p), p.state, action), updated_at=now)
         await writes.write(self.session)
         await self._audit(
             batch.ok, "reset" if action == states.Action.RESET else "cancel", reason, before
@@ -279,7 +292,7 @@ class PaymentFlowService:
         await residuals.emit(self.session, self.user)
         return batch
 
-    async def _reverse(self, payments: list[Payment]) -> None:
+    async def _reverse(self, payments: list[PaymentRecord]) -> None:
         if not payments:
             return
         live = (
@@ -301,7 +314,7 @@ class PaymentFlowService:
 
     async def _audit(
         self,
-        payments: list[Payment],
+        payments: list[PaymentRecord],
         action: str,
         reason: str | None,
         before: dict[int, str],
@@ -311,7 +324,7 @@ class PaymentFlowService:
         check` compares the posted payment and its entry with)."""
         await self.payments.record(
             action,
-            payments,
+            _orm(payments),
             lambda p: {
                 "state": p.state.value,
                 "state_before": before[p.id],
@@ -321,3 +334,12 @@ class PaymentFlowService:
             },
             reason,
         )
+
+
+def _label(p: PaymentRecord) -> str:
+    return label(p.number, p.id)
+
+
+def _orm(p: PaymentRecord | list[PaymentRecord]) -> Any:
+    """Records where a rule is typed for the model: it reads the same attributes."""
+    return cast(Any, p)

@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.util import identity_key
 
 from payctl.db.bulk import insert_rows
-from payctl.db.engine import dialect_name
 from payctl.db.ids import allocate_ids
 from payctl.db.models import (
     BankLine,
@@ -314,28 +312,6 @@ class PaymentService:
         # payment_id is never NULL here (filtered with IN); the check narrows the type.
         return {pid: line_id for pid, line_id in rows if pid is not None}
 
-    async def lock_invoices(self, invoice_ids: Sequence[int]) -> dict[int, Invoice]:
-        """Lock invoices in id order (a fixed order, so concurrent confirms cannot deadlock)."""
-        if not invoice_ids:
-            return {}
-        if dialect_name(self.session) == "sqlite":
-            # The writer lock is already held (BEGIN IMMEDIATE) and nobody else can have
-            # changed them since they were loaded in this transaction: reuse what is loaded.
-            loaded = {
-                i: self.session.identity_map.get(identity_key(Invoice, i))
-                for i in sorted(set(invoice_ids))
-            }
-            if all(inv is not None for inv in loaded.values()):
-                return loaded  # type: ignore[return-value]
-        rows = await self.session.execute(
-            select(Invoice)
-            .where(Invoice.id.in_(sorted(set(invoice_ids))))
-            .order_by(Invoice.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return {inv.id: inv for inv in rows.scalars()}
-
     async def view(self, p: Payment, with_entries: bool = False) -> PaymentView:
         entries = await self.queries.entries_of(p) if with_entries else []
         return payment_view(p, entries)
@@ -374,11 +350,16 @@ class PaymentService:
             raise RuleViolation(messages(problems))
 
     def confirm_problems(
-        self, p: Payment, lock: dt.date | None, writeoffs: Mapping[int, int] | None = None
+        self,
+        p: Payment,
+        lock: dt.date | None,
+        writeoffs: Mapping[int, int] | None = None,
+        parties: Parties | None = None,
     ) -> list[Problem]:
-        """Why ``p`` cannot be confirmed now (empty: it can): see domain ``confirm_problems``."""
+        """Why ``p`` cannot be confirmed now (empty: it can): see domain ``confirm_problems``.
+        ``parties``: a batch's memo of partner and journal facts (see ``_parties``)."""
         return confirm_problems(
-            lookups.payment_label(p), p.state, lambda: facts_of(p, writeoffs), lock
+            lookups.payment_label(p), p.state, lambda: facts_of(p, writeoffs, None, parties), lock
         )
 
     @unit_of_work(write=False)

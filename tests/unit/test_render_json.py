@@ -1,0 +1,57 @@
+"""`--format json` text: render's own writer of indented JSON gives json.dumps's exact text."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from payctl.cli.render import _dumps
+
+scalars = st.none() | st.booleans() | st.integers() | st.text() | st.floats(allow_nan=False)
+keys = st.text() | st.integers()  # an integer key: left to json.dumps, which writes it as text
+data = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(data, st.booleans(), st.sampled_from([1, 2, 4]))
+def test_the_same_text_as_json_dumps(value, ensure_ascii, indent):
+    assert _dumps(value, indent, ensure_ascii, None) == json.dumps(
+        value, indent=indent, ensure_ascii=ensure_ascii
+    )
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"report": [{"item": "1", "ok": True, "number": None, "id": 7}], "total": 1},
+        {"a": Colour.RED, "b": (1, 2), "c": 1.5, "d": "\u2028ü\x7f"},
+        [],
+        {},
+        [[], {}],
+        "text",
+    ],
+)
+def test_what_commands_emit(value):
+    for ensure_ascii in (False, True):
+        assert _dumps(value, 2, ensure_ascii, None) == json.dumps(
+            value, indent=2, ensure_ascii=ensure_ascii
+        )
+    assert _dumps(value, None, False, (",", ":")) == json.dumps(
+        value, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def test_unencodable_values_still_raise():
+    with pytest.raises(TypeError):
+        _dumps({"a": object()}, 2, False, None)
