@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from payctl.domain import states
 from payctl.domain.dates import is_locked
@@ -21,23 +22,23 @@ from payctl.domain.enums import (
 from payctl.domain.money import format_amount
 
 
-@dataclass(frozen=True)
-class PartnerFacts:
+# The facts a payment is validated on: immutable records, NamedTuples rather than frozen
+# dataclasses because a bank import builds three per draft for tens of thousands of drafts
+# (a frozen dataclass costs about 1 µs to build, a NamedTuple a third of that).
+class PartnerFacts(NamedTuple):
     id: int
     name: str
     kind: PartnerKind
 
 
-@dataclass(frozen=True)
-class JournalFacts:
+class JournalFacts(NamedTuple):
     id: int
     code: str
     type: JournalType
     currency: str
 
 
-@dataclass(frozen=True)
-class InvoiceFacts:
+class InvoiceFacts(NamedTuple):
     id: int
     number: str
     type: InvoiceType
@@ -47,15 +48,13 @@ class InvoiceFacts:
     state: InvoiceState
 
 
-@dataclass(frozen=True)
-class AllocationFacts:
+class AllocationFacts(NamedTuple):
     invoice: InvoiceFacts
     amount: int
     writeoff: int = 0
 
 
-@dataclass(frozen=True)
-class PaymentFacts:
+class PaymentFacts(NamedTuple):
     type: PaymentType
     amount: int
     currency: str
@@ -155,9 +154,23 @@ def _allocation_problems(p: PaymentFacts, a: AllocationFacts) -> list[Problem]:
     return problems
 
 
-def validate_payment(p: PaymentFacts, lock_date: dt.date | None = None) -> list[Problem]:
-    """Every rule ``p`` breaks for confirmation, as records (code, field, message)."""
-    problems = _partner_problems(p) + _journal_problems(p)
+def party_problems(p: PaymentFacts) -> list[Problem]:
+    """The rules of ``p``'s partner and journal: they depend only on the partner, the journal,
+    the payment type and the currency, so a batch of many payments of few partners (the bank
+    import) checks them once per combination and hands the outcome to ``validate_payment``."""
+    return _partner_problems(p) + _journal_problems(p)
+
+
+def validate_payment(
+    p: PaymentFacts,
+    lock_date: dt.date | None = None,
+    parties: Sequence[Problem] | None = None,
+) -> list[Problem]:
+    """Every rule ``p`` breaks for confirmation, as records (code, field, message).
+
+    ``parties``: what ``party_problems`` said of a payment with the same partner, journal, type
+    and currency, if the caller already asked (checked here otherwise)."""
+    problems = party_problems(p) if parties is None else list(parties)
     if p.amount <= 0:
         problems.append(Problem("amount", "amount", "amount must be greater than zero"))
     allocated = sum(a.amount for a in p.allocations)

@@ -25,6 +25,7 @@ from payctl.domain.validation import (
     confirm_problems,
     journal_currency_problem,
     messages,
+    party_problems,
 )
 from payctl.domain.validation import validate_payment as validate_records
 
@@ -180,6 +181,24 @@ def test_problems_are_records_with_a_code_and_a_field():
     ]
     with pytest.raises(FrozenInstanceError):
         records[0].message = "changed"  # type: ignore[misc]
+
+
+def test_party_problems_checked_once_give_the_same_records():
+    """A batch hands validate_payment the partner and journal rules' outcome it already has
+    (the bank import checks them once per partner): the records are the same, in order."""
+    for p in (
+        payment(allocations=[AllocationFacts(invoice(), 119000)]),
+        payment(
+            partner=SUPPLIER,
+            journal=JournalFacts(5, "USD1", JournalType.BANK, "USD"),
+            amount=0,
+            allocations=[AllocationFacts(invoice("INV-1", residual=5000, partner_id=2), 6000)],
+        ),
+        payment(journal=SAL, allocations=[AllocationFacts(invoice(), 0)]),
+    ):
+        checked = party_problems(p)
+        assert validate_records(p, parties=checked) == validate_records(p)
+        assert validate_records(p, parties=checked) == validate_records(p, parties=checked)
 
 
 def test_journal_currency_rule():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -25,7 +25,7 @@ from payctl.errors import RuleViolation
 from payctl.services.ledger import entries
 from payctl.services.lookups import payment_label
 from payctl.services.payments.payment_flow_service import PaymentFlowService
-from payctl.services.payments.payment_service import NewAllocation, Parties
+from payctl.services.payments.payment_service import BatchMemo, NewAllocation
 
 CONFIRM_CHUNK = 1000
 
@@ -71,6 +71,23 @@ def candidate_json(candidates: Sequence[Candidate]) -> str:
     )
 
 
+class _OpenItems(Mapping[int, InvoiceFacts]):
+    """The facts of the open items a posting's drafts settle, each made when a draft asks for
+    it (with the residual left by the drafts before it), not a dict per draft."""
+
+    def __init__(self, posting: BankPosting) -> None:
+        self.posting = posting
+
+    def __getitem__(self, invoice_id: int) -> InvoiceFacts:
+        return self.posting._open_item(invoice_id)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.posting.invoices)
+
+    def __len__(self) -> int:
+        return len(self.posting.invoices)
+
+
 class BankPosting:
     def __init__(
         self, session: AsyncSession, user: str, invoices: dict[int, Any] | None = None
@@ -82,6 +99,10 @@ class BankPosting:
         # as they were before this import are copied first, for validating the drafts.
         self.invoices = invoices or {}
         self.residual = {i: inv.residual for i, inv in self.invoices.items()}
+        # Partners and the journal do not change during an import: each partner is read, and
+        # its facts and rules are checked, once for all the chunks of this import.
+        self._partners: dict[int, Partner] = {}
+        self._memo = BatchMemo()
 
     async def create_payments(
         self,
@@ -93,20 +114,20 @@ class BankPosting:
         if not drafts:
             return {}
         service = self.flow.payments
-        partner_ids = {d.decision.partner_id for d in drafts}
-        partners = {
-            p.id: p
-            for p in (
-                await self.session.execute(select(Partner).where(Partner.id.in_(partner_ids)))
-            ).scalars()
-        }
+        partners = self._partners
+        missing = sorted({d.decision.partner_id for d in drafts} - partners.keys())
+        if missing:
+            rows = await self.session.execute(select(Partner).where(Partner.id.in_(missing)))
+            partners.update((p.id, p) for p in rows.scalars())
         now = dt.datetime.now(dt.UTC)
+        new_draft, ensure_valid = service.new_draft, service.ensure_valid
+        open_items, residual, memo = _OpenItems(self), self.residual, self._memo
         payments = []
-        parties: Parties = {}  # the partners and the journal do not change during this call
         for d in drafts:
-            p = service.new_draft(
-                d.decision.payment_type,
-                partners[d.decision.partner_id],
+            best = d.decision
+            p = new_draft(
+                best.payment_type,
+                partners[best.partner_id],
                 journal,
                 d.amount,
                 d.currency,
@@ -115,15 +136,11 @@ class BankPosting:
                 d.memo,
                 now,
             )
-            p.allocations = [NewAllocation(a.invoice_id, a.amount) for a in d.decision.allocations]
-            service.ensure_valid(
-                p,
-                writeoffs={a.invoice_id: a.writeoff for a in d.decision.allocations},
-                invoices={a.invoice_id: self._open_item(a.invoice_id) for a in p.allocations},
-                parties=parties,
-            )
-            for a in d.decision.allocations:
-                self.residual[a.invoice_id] -= a.amount + a.writeoff
+            p.allocations = [NewAllocation(a.invoice_id, a.amount) for a in best.allocations]
+            writeoffs = {a.invoice_id: a.writeoff for a in best.allocations if a.writeoff}
+            ensure_valid(p, writeoffs, open_items, memo)
+            for a in best.allocations:
+                residual[a.invoice_id] -= a.amount + a.writeoff
             payments.append(p)
         await service.add_drafts(
             payments,
@@ -140,7 +157,7 @@ class BankPosting:
             inv.type,
             inv.partner_id,
             inv.currency,
-            self.residual[inv.id],
+            self.residual[invoice_id],
             InvoiceState.OPEN,
         )
 

@@ -42,6 +42,7 @@ from payctl.domain.validation import (
     Problem,
     confirm_problems,
     messages,
+    party_problems,
     validate_payment,
 )
 from payctl.errors import InputError, NotFound, RuleViolation
@@ -131,24 +132,32 @@ def invoice_facts(inv: Invoice) -> InvoiceFacts:
     )
 
 
-# A batch's memo of partner and journal facts: (partner id, journal id) -> their facts.
-Parties = dict[tuple[int, int], tuple[PartnerFacts, JournalFacts]]
+@dataclass(slots=True)
+class BatchMemo:
+    """What the drafts of one batch share, worked out once: the facts of each (partner id,
+    journal id), and what the partner and journal rules (``party_problems``) say of each
+    (partner id, journal id, type, currency). Only for drafts whose partners and journals
+    cannot change meanwhile (the bank import validates tens of thousands, of a few thousand
+    partners and one journal)."""
+
+    parties: dict[tuple[int, int], tuple[PartnerFacts, JournalFacts]] = field(default_factory=dict)
+    checked: dict[tuple[int, int, PaymentType, str], list[Problem]] = field(default_factory=dict)
 
 
-def _parties(p: AnyPayment, memo: Parties | None) -> tuple[PartnerFacts, JournalFacts]:
+def _parties(p: AnyPayment, memo: BatchMemo | None) -> tuple[PartnerFacts, JournalFacts]:
     """The facts of ``p``'s partner and journal, read once per (partner, journal) when the
-    caller keeps a ``memo`` for drafts whose partners and journal cannot change meanwhile (the
-    bank import validates tens of thousands, of a few thousand partners and one journal)."""
+    caller keeps a ``memo``."""
     if memo is not None:
-        hit = memo.get((p.partner_id, p.journal_id))
+        hit = memo.parties.get((p.partner_id, p.journal_id))
         if hit is not None:
             return hit
+    partner, journal = p.partner, p.journal
     facts = (
-        PartnerFacts(p.partner.id, p.partner.name, p.partner.kind),
-        JournalFacts(p.journal.id, p.journal.code, p.journal.type, p.journal.currency),
+        PartnerFacts(partner.id, partner.name, partner.kind),
+        JournalFacts(journal.id, journal.code, journal.type, journal.currency),
     )
     if memo is not None:
-        memo[(p.partner_id, p.journal_id)] = facts
+        memo.parties[(p.partner_id, p.journal_id)] = facts
     return facts
 
 
@@ -156,31 +165,20 @@ def facts_of(
     p: AnyPayment,
     writeoffs: Mapping[int, int] | None = None,
     invoices: Mapping[int, InvoiceFacts] | None = None,
-    parties: Parties | None = None,
+    memo: BatchMemo | None = None,
 ) -> PaymentFacts:
     """The pure-domain view of a loaded payment (partner, journal, allocations eager).
 
     ``invoices`` (invoice id -> facts) stands in for the allocations' loaded invoices: the
     bank import validates its drafts against the residuals as they were before it;
-    ``parties`` is a batch's memo of partner and journal facts (see ``_parties``)."""
-    writeoffs = writeoffs or {}
-    partner, journal = _parties(p, parties)
-    return PaymentFacts(
-        type=p.type,
-        amount=p.amount,
-        currency=p.currency,
-        date=p.date,
-        partner=partner,
-        journal=journal,
-        allocations=[
-            AllocationFacts(
-                invoices[a.invoice_id] if invoices is not None else _loaded(a.invoice),
-                a.amount,
-                writeoffs.get(a.invoice_id, 0),
-            )
-            for a in p.allocations
-        ],
-    )
+    ``memo`` is a batch's memo of partner and journal facts (see ``BatchMemo``)."""
+    partner, journal = _parties(p, memo)
+    allocations = []
+    for a in p.allocations:
+        invoice = _loaded(a.invoice) if invoices is None else invoices[a.invoice_id]
+        writeoff = writeoffs.get(a.invoice_id, 0) if writeoffs else 0
+        allocations.append(AllocationFacts(invoice, a.amount, writeoff))
+    return PaymentFacts(p.type, p.amount, p.currency, p.date, partner, journal, allocations)
 
 
 def _loaded(invoice: Invoice | None) -> InvoiceFacts:
@@ -300,17 +298,26 @@ class PaymentService:
 
     async def held_by(self, payment_ids: Sequence[int], link: str | None = None) -> dict[int, int]:
         """payment id -> the matched bank line holding it (optionally of one link kind:
-        "created" from the line, or "reconciled" by it). The one query for that rule."""
+        "created" from the line, or "reconciled" by it). The one query for that rule.
+
+        Only ``payment_id`` is in the WHERE clause, state and link are checked here: a line
+        holds at most one payment (a unique index), so the rows are at most the ids asked
+        for; with ``state = 'matched'`` in SQL, SQLite (no statistics) used the state index
+        and read every matched line for each chunk of 1000 ids, 80 times over the lines of a
+        100,000-line import confirmed with ``--auto-confirm``."""
         if not payment_ids:
             return {}
-        stmt = select(BankLine.payment_id, BankLine.id).where(
-            BankLine.payment_id.in_(payment_ids), BankLine.state == "matched"
+        rows = await self.session.execute(
+            select(BankLine.payment_id, BankLine.id, BankLine.state, BankLine.link).where(
+                BankLine.payment_id.in_(payment_ids)
+            )
         )
-        if link is not None:
-            stmt = stmt.where(BankLine.link == link)
-        rows = await self.session.execute(stmt)
         # payment_id is never NULL here (filtered with IN); the check narrows the type.
-        return {pid: line_id for pid, line_id in rows if pid is not None}
+        return {
+            pid: line_id
+            for pid, line_id, state, kind in rows
+            if pid is not None and state == "matched" and (link is None or kind == link)
+        }
 
     async def view(self, p: Payment, with_entries: bool = False) -> PaymentView:
         entries = await self.queries.entries_of(p) if with_entries else []
@@ -342,10 +349,20 @@ class PaymentService:
         p: AnyPayment,
         writeoffs: Mapping[int, int] | None = None,
         invoices: Mapping[int, InvoiceFacts] | None = None,
-        parties: Parties | None = None,
+        memo: BatchMemo | None = None,
     ) -> None:
-        """Refuse a draft that breaks a rule of ``validate_payment`` (all of them named)."""
-        problems = validate_payment(facts_of(p, writeoffs, invoices, parties))
+        """Refuse a draft that breaks a rule of ``validate_payment`` (all of them named).
+
+        With a batch's ``memo`` the partner and journal rules are checked once per partner,
+        journal, type and currency of the batch, not once per draft."""
+        facts = facts_of(p, writeoffs, invoices, memo)
+        checked = None
+        if memo is not None:
+            key = (p.partner_id, p.journal_id, p.type, p.currency)
+            checked = memo.checked.get(key)
+            if checked is None:
+                checked = memo.checked[key] = party_problems(facts)
+        problems = validate_payment(facts, parties=checked)
         if problems:
             raise RuleViolation(messages(problems))
 
