@@ -35,7 +35,7 @@ from payctl.services.payments.bulk_types import (
     refused,
 )
 from payctl.services.payments.payment_service import (
-    Parties,
+    BatchMemo,
     PaymentService,
     held_message,
     snapshot,
@@ -151,12 +151,12 @@ class PaymentFlowService:
         )
         batch, writes = _Batch([], []), RowWrites()
         residuals = ResidualMoves(writes)
-        parties: Parties = {}  # facts of the partners and journals the batch loaded once
+        memo = BatchMemo()  # facts of the partners and journals the batch loaded once
         for p in payments:
             for a in p.allocations:  # current, locked residuals
                 a.invoice = invoices[a.invoice_id]
             writeoffs = self._writeoffs(p, tolerance) if write_off else {}
-            problems = self.payments.confirm_problems(_orm(p), lock, writeoffs, parties)
+            problems = self.payments.confirm_problems(_orm(p), lock, writeoffs, memo)
             if problems:
                 batch.failed.append(refused(p, "; ".join(messages(problems))))
                 continue

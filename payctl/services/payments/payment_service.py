@@ -371,12 +371,12 @@ class PaymentService:
         p: Payment,
         lock: dt.date | None,
         writeoffs: Mapping[int, int] | None = None,
-        parties: Parties | None = None,
+        memo: BatchMemo | None = None,
     ) -> list[Problem]:
         """Why ``p`` cannot be confirmed now (empty: it can): see domain ``confirm_problems``.
-        ``parties``: a batch's memo of partner and journal facts (see ``_parties``)."""
+        ``memo``: a batch's memo of partner and journal facts (see ``BatchMemo``)."""
         return confirm_problems(
-            lookups.payment_label(p), p.state, lambda: facts_of(p, writeoffs, None, parties), lock
+            lookups.payment_label(p), p.state, lambda: facts_of(p, writeoffs, None, memo), lock
         )
 
     @unit_of_work(write=False)
