@@ -14,6 +14,17 @@ takes ids after another sees that one committed. On SQLite a writing transaction
 database's write lock from its first statement (BEGIN IMMEDIATE) to its commit, which
 serialises writers the same way. Ids may have gaps (a commit that failed after taking its
 ids) but never arrive out of order.
+
+Memory. A long unit of work (an import of 100,000 lines queues some 180,000 events) does not
+keep its events until commit. Once ``CHUNK`` events are queued the writer names and encodes
+them; on SQLite it also writes them then, under the write lock the transaction already holds
+(so the order argument above is unchanged: nobody else can take ids or commit until this
+transaction ends). On PostgreSQL it keeps the encoded rows (a tuple of short strings, a third
+of the dicts they replace) and takes their ids and writes them at commit: taking the head lock
+earlier would make it no longer the last lock of the transaction, and writers could deadlock.
+A payment's number is the one name that can still change before commit (a draft confirmed
+later in the same import): an event naming a payment that has no number yet, and every event
+after it, waits for the commit, so payloads name what stands at commit, as before.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import insert_rows
+from payctl.db.engine import dialect_name
 from payctl.db.ids import allocate_ids
 from payctl.db.models import Event, Invoice, Journal, Partner, Payment, utcnow
 from payctl.db.uow import before_commit, pending_hook
@@ -73,43 +85,133 @@ async def emit(session: AsyncSession, actor: str, changes: Iterable[Change]) -> 
         writer = _OutboxWriter(session)
         before_commit(session, HOOK, writer, last=True)
     writer.queued.extend((actor, change) for change in queued)
+    if len(writer.queued) >= CHUNK:
+        await writer.ahead()
+
+
+# Queued events a writer names and encodes (on SQLite: writes) before the commit: memory is
+# bounded by this many events, and each statement is still large enough to be cheap per row.
+CHUNK = 5000
+
+# An encoded event without its id: type, actor, object type, id and number, payload text.
+_Row = tuple[str, str, str, int | None, str | None, str]
 
 
 class _OutboxWriter:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.queued: list[tuple[str, Change]] = []
+        self.encoded: list[_Row] = []  # PostgreSQL: waiting for their ids at commit
+        self.write_ahead = dialect_name(session) == "sqlite"
+        self.ahead_blocked = False  # a draft's number is named: the rest waits for the commit
+        self.at: dt.datetime | None = None
+
+    async def ahead(self) -> None:
+        """Name and encode the queued events whose names are final (see the module
+        docstring); on SQLite write them too."""
+        if self.ahead_blocked:
+            return
+        queued = self.queued
+        ready = await _name(self.session, [change for _actor, change in queued], final=False)
+        if ready < len(queued):
+            self.ahead_blocked = True
+        if not ready:
+            return
+        rows, self.queued = _encode(queued[:ready]), queued[ready:]
+        if self.write_ahead:
+            await self._insert(rows)
+        else:
+            self.encoded += rows
 
     async def __call__(self) -> None:
-        await _write(self.session, self.queued)
+        """Write what is left at commit: the audit head lock, then the ids (module docstring)."""
+        queued, self.queued = self.queued, []
+        await _name(self.session, [change for _actor, change in queued], final=True)
+        rows, self.encoded = self.encoded + _encode(queued), []
+        await self._insert(rows)
+
+    async def _insert(self, rows: list[_Row]) -> None:
+        """Take the audit head lock (ids in commit order: see the module docstring), then the
+        ids, then insert ``rows`` in one statement, all with the moment of the first."""
+        if not rows:
+            return
+        session = self.session
+        await audit.lock_head(session)
+        if self.at is None:
+            self.at = utcnow()  # one moment for the whole unit of work, as the audit trail
+        at = self.at
+        ids = await allocate_ids(session, Event.__table__, len(rows))
+        params = [
+            (event_id, kind, at, actor, object_type, object_id, number, payload)
+            for event_id, (kind, actor, object_type, object_id, number, payload) in zip(
+                ids, rows, strict=True
+            )
+        ]
+        await insert_rows(session, Event.__table__, _EVENT_COLUMNS, params)
 
 
-def _dicts(changes: list[Change]) -> list[dict[str, Any]]:
+def _encode(queued: list[tuple[str, Change]]) -> list[_Row]:
+    encode = _json
+    return [
+        (
+            change.type,
+            actor,
+            change.object_type,
+            change.object_id,
+            change.number,
+            encode(change.data),
+        )
+        for actor, change in queued
+    ]
+
+
+def _dicts(changes: list[Change]) -> tuple[list[dict[str, Any]], list[int]]:
     """Every dict in the payloads of ``changes`` (the payloads themselves and the dicts nested
-    in them, lists included)."""
+    in them, lists included), and the index of the change each belongs to (ascending)."""
     out: list[dict[str, Any]] = []
-    stack: list[Any] = [change.data for change in changes]
-    pop, push, keep = stack.pop, stack.append, out.append
-    while stack:
-        value = pop()
-        if isinstance(value, dict):
-            keep(value)
-            value = value.values()
-        for v in value:
-            if isinstance(v, (dict, list)):  # a tuple: faster than the union dict | list
-                push(v)
-    return out
+    owners: list[int] = []
+    keep, own = out.append, owners.append
+    for index, change in enumerate(changes):
+        stack: list[Any] = [change.data]
+        pop, push = stack.pop, stack.append
+        while stack:
+            value = pop()
+            if isinstance(value, dict):
+                keep(value)
+                own(index)
+                value = value.values()
+            for v in value:
+                if isinstance(v, (dict, list)):  # a tuple: faster than the union dict | list
+                    push(v)
+    return out, owners
 
 
-async def _name(session: AsyncSession, changes: list[Change]) -> None:
-    """Add the names of the ids the payloads carry, set-wise: a kind of id at a time."""
-    dicts = _dicts(changes)
+async def _name(session: AsyncSession, changes: list[Change], *, final: bool) -> int:
+    """Add the names of the ids the payloads carry, set-wise: a kind of id at a time; the
+    number of leading changes named. All of them when ``final`` (at commit); before it, only
+    those before the first that names an id without a name yet (a draft payment: its number
+    may come before the commit), which are left as they were."""
+    dicts, owners = _dicts(changes)
+    ready = len(changes)
+    found: list[tuple[str, str, list[int], dict[int, str]]] = []
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        holders = [d for d in dicts if key in d and name_key not in d]
-        ids = sorted({i for d in holders if isinstance(i := d[key], int)})
+        holders = [h for h, d in enumerate(dicts) if key in d and name_key not in d]
+        ids = sorted({i for h in holders if isinstance(i := dicts[h][key], int)})
         names = await _names(session, id_col, name_col, ids) if ids else {}
-        for d in holders:
+        if not final:
+            for h in holders:  # owners ascend: the first such holder is the earliest change
+                i = dicts[h][key]
+                if isinstance(i, int) and names.get(i) is None:
+                    ready = min(ready, owners[h])
+                    break
+        found.append((key, name_key, holders, names))
+    for key, name_key, holders, names in found:
+        for h in holders:
+            if owners[h] >= ready:
+                break
+            d = dicts[h]
             d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
+    return ready
 
 
 async def _names(
@@ -163,30 +265,6 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
 # The text of json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
 # from an encoder made once.
 _json = sorted_compact()
-
-
-async def _write(session: AsyncSession, queued: list[tuple[str, Change]]) -> None:
-    """Take the audit head lock (ids in commit order: see the module docstring), then the ids,
-    then insert every queued event in one statement."""
-    await audit.lock_head(session)
-    await _name(session, [change for _actor, change in queued])
-    ids = await allocate_ids(session, Event.__table__, len(queued))
-    at = utcnow()  # one moment for the whole unit of work, as the audit trail
-    encode = _json
-    rows = [
-        (
-            event_id,
-            change.type,
-            at,
-            actor,
-            change.object_type,
-            change.object_id,
-            change.number,
-            encode(change.data),
-        )
-        for event_id, (actor, change) in zip(ids, queued, strict=True)
-    ]
-    await insert_rows(session, Event.__table__, _EVENT_COLUMNS, rows)
 
 
 _EVENT_COLUMNS = (
