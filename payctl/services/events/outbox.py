@@ -22,9 +22,10 @@ them; on SQLite it also writes them then, under the write lock the transaction a
 transaction ends). On PostgreSQL it keeps the encoded rows (a tuple of short strings, a third
 of the dicts they replace) and takes their ids and writes them at commit: taking the head lock
 earlier would make it no longer the last lock of the transaction, and writers could deadlock.
-A payment's number is the one name that can still change before commit (a draft confirmed
-later in the same import): an event naming a payment that has no number yet, and every event
-after it, waits for the commit, so payloads name what stands at commit, as before.
+An id may get its name only later in the same transaction (a draft payment that
+--auto-confirm numbers after its line's event was written): the writer remembers which events
+it named with no name and, at commit, renames those whose ids have a name by then, so payloads
+name what stands at commit, as before.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import insert_rows
@@ -96,6 +97,10 @@ CHUNK = 5000
 # An encoded event without its id: type, actor, object type, id and number, payload text.
 _Row = tuple[str, str, str, int | None, str | None, str]
 
+# (the key of an id in a payload, the id) -> the events that carry it, not named: event ids
+# (written) or positions in the writer's ``encoded`` rows (PostgreSQL).
+_Unnamed = dict[tuple[str, int], list[int]]
+
 
 class _OutboxWriter:
     def __init__(self, session: AsyncSession) -> None:
@@ -103,38 +108,42 @@ class _OutboxWriter:
         self.queued: list[tuple[str, Change]] = []
         self.encoded: list[_Row] = []  # PostgreSQL: waiting for their ids at commit
         self.write_ahead = dialect_name(session) == "sqlite"
-        self.ahead_blocked = False  # a draft's number is named: the rest waits for the commit
+        self.unnamed: _Unnamed = {}  # named ahead of the commit with no name (None)
         self.at: dt.datetime | None = None
 
     async def ahead(self) -> None:
-        """Name and encode the queued events whose names are final (see the module
-        docstring); on SQLite write them too."""
-        if self.ahead_blocked:
-            return
-        queued = self.queued
-        ready = await _name(self.session, [change for _actor, change in queued], final=False)
-        if ready < len(queued):
-            self.ahead_blocked = True
-        if not ready:
-            return
-        rows, self.queued = _encode(queued[:ready]), queued[ready:]
+        """Name and encode the queued events (see the module docstring); on SQLite write them
+        too."""
+        queued, self.queued = self.queued, []
+        unnamed = await _name(self.session, [change for _actor, change in queued])
+        rows = _encode(queued)
         if self.write_ahead:
-            await self._insert(rows)
+            ids = await self._insert(rows)
         else:
+            ids = list(range(len(self.encoded), len(self.encoded) + len(rows)))
             self.encoded += rows
+        for index, key, value in unnamed:
+            self.unnamed.setdefault((key, value), []).append(ids[index])
 
     async def __call__(self) -> None:
-        """Write what is left at commit: the audit head lock, then the ids (module docstring)."""
+        """Write what is left at commit: the audit head lock, then the ids (module docstring);
+        rename what was named ahead before its name existed."""
         queued, self.queued = self.queued, []
-        await _name(self.session, [change for _actor, change in queued], final=True)
-        rows, self.encoded = self.encoded + _encode(queued), []
-        await self._insert(rows)
+        await _name(self.session, [change for _actor, change in queued])
+        rows = _encode(queued)
+        if self.write_ahead:
+            await self._insert(rows)
+            await self._rename_written()
+        else:
+            await self._rename_encoded()
+            rows, self.encoded = self.encoded + rows, []
+            await self._insert(rows)
 
-    async def _insert(self, rows: list[_Row]) -> None:
+    async def _insert(self, rows: list[_Row]) -> list[int]:
         """Take the audit head lock (ids in commit order: see the module docstring), then the
-        ids, then insert ``rows`` in one statement, all with the moment of the first."""
+        ids, then insert ``rows`` in one statement, all with the moment of the first; the ids."""
         if not rows:
-            return
+            return []
         session = self.session
         await audit.lock_head(session)
         if self.at is None:
@@ -148,6 +157,61 @@ class _OutboxWriter:
             )
         ]
         await insert_rows(session, Event.__table__, _EVENT_COLUMNS, params)
+        return ids
+
+    async def _named_since(self) -> dict[int, dict[str, dict[int, str]]]:
+        """The events named ahead with an id that has a name now: event (or position) ->
+        key -> id -> name."""
+        by_key: dict[str, list[int]] = {}
+        for key, value in self.unnamed:
+            by_key.setdefault(key, []).append(value)
+        out: dict[int, dict[str, dict[int, str]]] = {}
+        for key, values in sorted(by_key.items()):
+            _name_key, id_col, name_col = _NAMED[key]
+            names = await _names(self.session, id_col, name_col, sorted(values))
+            for value, name in names.items():
+                if name is None:
+                    continue
+                for event in self.unnamed.get((key, value), ()):
+                    out.setdefault(event, {}).setdefault(key, {})[value] = name
+        self.unnamed = {}
+        return out
+
+    async def _rename_encoded(self) -> None:
+        for position, names in sorted((await self._named_since()).items()):
+            row = self.encoded[position]
+            self.encoded[position] = (*row[:5], _renamed(row[5], names))
+
+    async def _rename_written(self) -> None:
+        renamed = await self._named_since()
+        events = sorted(renamed)
+        table = Event.__table__
+        for start in range(0, len(events), 900):
+            chunk = events[start : start + 900]
+            rows = await self.session.execute(
+                select(table.c.id, table.c.payload).where(table.c.id.in_(chunk))
+            )
+            params = [
+                {"event_id": event_id, "payload": _renamed(payload, renamed[event_id])}
+                for event_id, payload in rows.all()
+            ]
+            await self.session.execute(_RENAME, params)
+
+
+_RENAME = text("UPDATE events SET payload = :payload WHERE id = :event_id")
+
+
+def _renamed(payload: str, names: dict[str, dict[int, str]]) -> str:
+    """``payload`` (an event's text) with the given ids named where they were not."""
+    data = json.loads(payload)
+    dicts, _owners = _dicts([Change("", "", None, None, data)])
+    for key, found in names.items():
+        name_key = _NAMED[key][0]
+        for d in dicts:
+            value = d.get(key)
+            if isinstance(value, int) and d.get(name_key) is None and value in found:
+                d[name_key] = found[value]
+    return _json(data)
 
 
 def _encode(queued: list[tuple[str, Change]]) -> list[_Row]:
@@ -186,32 +250,25 @@ def _dicts(changes: list[Change]) -> tuple[list[dict[str, Any]], list[int]]:
     return out, owners
 
 
-async def _name(session: AsyncSession, changes: list[Change], *, final: bool) -> int:
-    """Add the names of the ids the payloads carry, set-wise: a kind of id at a time; the
-    number of leading changes named. All of them when ``final`` (at commit); before it, only
-    those before the first that names an id without a name yet (a draft payment: its number
-    may come before the commit), which are left as they were."""
+async def _name(session: AsyncSession, changes: list[Change]) -> list[tuple[int, str, int]]:
+    """Add the names of the ids the payloads carry, set-wise: a kind of id at a time. The ids
+    that have no name (yet): (index of the change, key, id)."""
     dicts, owners = _dicts(changes)
-    ready = len(changes)
-    found: list[tuple[str, str, list[int], dict[int, str]]] = []
+    unnamed: list[tuple[int, str, int]] = []
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
         holders = [h for h, d in enumerate(dicts) if key in d and name_key not in d]
         ids = sorted({i for h in holders if isinstance(i := dicts[h][key], int)})
         names = await _names(session, id_col, name_col, ids) if ids else {}
-        if not final:
-            for h in holders:  # owners ascend: the first such holder is the earliest change
-                i = dicts[h][key]
-                if isinstance(i, int) and names.get(i) is None:
-                    ready = min(ready, owners[h])
-                    break
-        found.append((key, name_key, holders, names))
-    for key, name_key, holders, names in found:
         for h in holders:
-            if owners[h] >= ready:
-                break
             d = dicts[h]
-            d[name_key] = names.get(d[key]) if isinstance(d[key], int) else None
-    return ready
+            value = d[key]
+            if isinstance(value, int):
+                name = d[name_key] = names.get(value)
+                if name is None:
+                    unnamed.append((owners[h], key, value))
+            else:
+                d[name_key] = None
+    return unnamed
 
 
 async def _names(
