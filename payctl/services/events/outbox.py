@@ -19,9 +19,10 @@ Memory. A long unit of work (an import of 100,000 lines queues some 180,000 even
 keep its events until commit. Once ``CHUNK`` events are queued the writer names and encodes
 them; on SQLite it also writes them then, under the write lock the transaction already holds
 (so the order argument above is unchanged: nobody else can take ids or commit until this
-transaction ends). On PostgreSQL it keeps the encoded rows (a tuple of short strings, a third
-of the dicts they replace) and takes their ids and writes them at commit: taking the head lock
-earlier would make it no longer the last lock of the transaction, and writers could deadlock.
+transaction ends). On PostgreSQL taking the head lock that early would make it no longer the
+last lock of the transaction, and writers could deadlock; there the encoded rows go to a
+temporary table of the transaction, and at commit, under the head lock, they take their ids
+and move to the outbox in one INSERT ... SELECT, in the order they were queued.
 An id may get its name only later in the same transaction (a draft payment that
 --auto-confirm numbers after its line's event was written): the writer remembers which events
 it named with no name and, at commit, renames those whose ids have a name by then, so payloads
@@ -36,12 +37,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import BindParameter, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import insert_rows
 from payctl.db.engine import dialect_name
 from payctl.db.ids import allocate_ids
+from payctl.db.limits import check_columns
 from payctl.db.models import Event, Invoice, Journal, Partner, Payment, utcnow
 from payctl.db.uow import before_commit, pending_hook
 from payctl.jsontext import sorted_compact
@@ -98,7 +100,7 @@ CHUNK = 5000
 _Row = tuple[str, str, str, int | None, str | None, str]
 
 # (the key of an id in a payload, the id) -> the events that carry it, not named: event ids
-# (written) or positions in the writer's ``encoded`` rows (PostgreSQL).
+# (SQLite) or places in the stage table (PostgreSQL).
 _Unnamed = dict[tuple[str, int], list[int]]
 
 
@@ -106,22 +108,18 @@ class _OutboxWriter:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.queued: list[tuple[str, Change]] = []
-        self.encoded: list[_Row] = []  # PostgreSQL: waiting for their ids at commit
+        self.staged = 0  # PostgreSQL: rows in the stage table (seq 1..staged)
         self.write_ahead = dialect_name(session) == "sqlite"
         self.unnamed: _Unnamed = {}  # named ahead of the commit with no name (None)
         self.at: dt.datetime | None = None
 
     async def ahead(self) -> None:
-        """Name and encode the queued events (see the module docstring); on SQLite write them
-        too."""
+        """Name and encode the queued events (see the module docstring) and write them: to
+        the outbox on SQLite, to the stage table on PostgreSQL."""
         queued, self.queued = self.queued, []
         unnamed = await _name(self.session, [change for _actor, change in queued])
         rows = _encode(queued)
-        if self.write_ahead:
-            ids = await self._insert(rows)
-        else:
-            ids = list(range(len(self.encoded), len(self.encoded) + len(rows)))
-            self.encoded += rows
+        ids = await (self._insert(rows) if self.write_ahead else self._stage(rows))
         for index, key, value in unnamed:
             self.unnamed.setdefault((key, value), []).append(ids[index])
 
@@ -133,35 +131,60 @@ class _OutboxWriter:
         rows = _encode(queued)
         if self.write_ahead:
             await self._insert(rows)
-            await self._rename_written()
-        else:
-            await self._rename_encoded()
-            rows, self.encoded = self.encoded + rows, []
-            await self._insert(rows)
+            await self._rename(_SELECT_WRITTEN, _RENAME_WRITTEN)
+            return
+        if self.staged:
+            await self._rename(_SELECT_STAGED, _RENAME_STAGED)
+            at = await self._lock()
+            ids = await allocate_ids(self.session, Event.__table__, self.staged)
+            await self.session.execute(_UNSTAGE, {"ids": ids, "at": at})
+        await self._insert(rows)
 
-    async def _insert(self, rows: list[_Row]) -> list[int]:
-        """Take the audit head lock (ids in commit order: see the module docstring), then the
-        ids, then insert ``rows`` in one statement, all with the moment of the first; the ids."""
-        if not rows:
-            return []
-        session = self.session
-        await audit.lock_head(session)
+    async def _lock(self) -> dt.datetime:
+        """Take the audit head lock (ids in commit order: see the module docstring); the moment
+        of the unit of work's events."""
+        await audit.lock_head(self.session)
         if self.at is None:
             self.at = utcnow()  # one moment for the whole unit of work, as the audit trail
-        at = self.at
-        ids = await allocate_ids(session, Event.__table__, len(rows))
+        return self.at
+
+    async def _insert(self, rows: list[_Row]) -> list[int]:
+        """Under the head lock take the ids, then insert ``rows`` in one statement; the ids."""
+        if not rows:
+            return []
+        at = await self._lock()
+        ids = await allocate_ids(self.session, Event.__table__, len(rows))
         params = [
             (event_id, kind, at, actor, object_type, object_id, number, payload)
             for event_id, (kind, actor, object_type, object_id, number, payload) in zip(
                 ids, rows, strict=True
             )
         ]
-        await insert_rows(session, Event.__table__, _EVENT_COLUMNS, params)
+        await insert_rows(self.session, Event.__table__, _EVENT_COLUMNS, params)
         return ids
 
+    async def _stage(self, rows: list[_Row]) -> list[int]:
+        """Keep ``rows`` in the transaction's stage table (PostgreSQL); their places there."""
+        if not rows:
+            return []
+        if not self.staged:
+            await self.session.execute(_CREATE_STAGE)
+        check_columns(Event.__table__, _EVENT_COLUMNS[1:2] + _EVENT_COLUMNS[3:], rows)
+        first = self.staged + 1
+        seqs = list(range(first, first + len(rows)))
+        await self.session.execute(
+            _INSERT_STAGE,
+            [
+                dict(zip(_STAGE_KEYS, (seq, *row), strict=True))
+                for seq, row in zip(seqs, rows, strict=True)
+            ],
+        )
+        self.staged += len(rows)
+        return seqs
+
     async def _named_since(self) -> dict[int, dict[str, dict[int, str]]]:
-        """The events named ahead with an id that has a name now: event (or position) ->
-        key -> id -> name."""
+        """The events named ahead with an id that has a name now: event id (or place in the
+        stage table) -> key -> id -> name."""
         by_key: dict[str, list[int]] = {}
         for key, value in self.unnamed:
             by_key.setdefault(key, []).append(value)
@@ -177,28 +200,42 @@ class _OutboxWriter:
         self.unnamed = {}
         return out
 
-    async def _rename_encoded(self) -> None:
-        for position, names in sorted((await self._named_since()).items()):
-            row = self.encoded[position]
-            self.encoded[position] = (*row[:5], _renamed(row[5], names))
-
-    async def _rename_written(self) -> None:
+    async def _rename(self, select_rows: Any, rename: Any) -> None:
+        """Rewrite the payloads written ahead whose ids got their names since."""
         renamed = await self._named_since()
-        events = sorted(renamed)
-        table = Event.__table__
-        for start in range(0, len(events), 900):
-            chunk = events[start : start + 900]
-            rows = await self.session.execute(
-                select(table.c.id, table.c.payload).where(table.c.id.in_(chunk))
-            )
+        keys = sorted(renamed)
+        for start in range(0, len(keys), 900):
+            rows = await self.session.execute(select_rows, {"keys": keys[start : start + 900]})
             params = [
-                {"event_id": event_id, "payload": _renamed(payload, renamed[event_id])}
-                for event_id, payload in rows.all()
+                {"key": key, "payload": _renamed(payload, renamed[key])}
+                for key, payload in rows.all()
             ]
-            await self.session.execute(_RENAME, params)
+            await self.session.execute(rename, params)
 
 
-_RENAME = text("UPDATE events SET payload = :payload WHERE id = :event_id")
+_KEYS: BindParameter[list[int]] = bindparam("keys", expanding=True)
+_SELECT_WRITTEN = text("SELECT id, payload FROM events WHERE id IN :keys").bindparams(_KEYS)
+_RENAME_WRITTEN = text("UPDATE events SET payload = :payload WHERE id = :key")
+_STAGE = "payctl_outbox_stage"  # a temporary table: each session has its own
+_CREATE_STAGE = text(
+    f"CREATE TEMPORARY TABLE {_STAGE} (seq integer PRIMARY KEY, type varchar(64) NOT NULL, "
+    "actor varchar(100) NOT NULL, object_type varchar(32) NOT NULL, object_id integer, "
+    "object_number varchar(64), payload text NOT NULL) ON COMMIT DROP"
+)
+_STAGE_KEYS = ("seq", "type", "actor", "object_type", "object_id", "object_number", "payload")
+_INSERT_STAGE = text(
+    f"INSERT INTO {_STAGE} ({', '.join(_STAGE_KEYS)}) "
+    f"VALUES ({', '.join(':' + k for k in _STAGE_KEYS)})"
+)
+_SELECT_STAGED = text(f"SELECT seq, payload FROM {_STAGE} WHERE seq IN :keys").bindparams(_KEYS)
+_RENAME_STAGED = text(f"UPDATE {_STAGE} SET payload = :payload WHERE seq = :key")
+# The staged rows in their order, each with the id at its place in the ids taken at commit.
+_UNSTAGE = text(
+    "INSERT INTO events (id, type, occurred_at, actor, object_type, object_id, object_number, "
+    "payload) SELECT i.id, s.type, CAST(:at AS timestamptz), s.actor, s.object_type, "
+    f"s.object_id, s.object_number, s.payload FROM {_STAGE} s "
+    "JOIN unnest(CAST(:ids AS integer[])) WITH ORDINALITY AS i(id, seq) ON i.seq = s.seq"
+)
 
 
 def _renamed(payload: str, names: dict[str, dict[int, str]]) -> str:
