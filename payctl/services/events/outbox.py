@@ -124,6 +124,9 @@ class _OutboxWriter:
             self.unnamed.setdefault((key, value), []).append(ids[index])
 
     async def __call__(self) -> None:
+        await _write(self)
+
+    async def commit(self) -> None:
         """Write what is left at commit: the audit head lock, then the ids (module docstring);
         rename what was named ahead before its name existed."""
         queued, self.queued = self.queued, []
@@ -211,6 +214,12 @@ class _OutboxWriter:
                 for key, payload in rows.all()
             ]
             await self.session.execute(rename, params)
+
+
+async def _write(writer: _OutboxWriter) -> None:
+    """What a transaction's outbox writes as it commits (a seam the concurrency tests' workers
+    wrap: tests/procs/flow_worker.py)."""
+    await writer.commit()
 
 
 _KEYS: BindParameter[list[int]] = bindparam("keys", expanding=True)
