@@ -49,7 +49,7 @@ FIRST = [
     row("300.00", day="2026-02-05", iban=ACME_IBAN, text="INV-2026-0003", tx="A6"),
 ]
 SECOND = [
-    row("450.00", day="2026-02-06", text="BILL-1 \"quoted\"", name="Supplier BV", tx="B1"),
+    row("450.00", day="2026-02-06", text='BILL-1 "quoted"', name="Supplier BV", tx="B1"),
     row("-450.00", day="2026-02-06", text="BILL-1", name="Supplier BV", tx="B2"),
     row("99.99", day="2026-02-07", text="unknown", tx="B3"),
     row("25.00", day="2026-02-07", text="CN-1", name="ACME GmbH", tx="B4"),
