@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import insert_rows
+from payctl.db.engine import dialect_name
 from payctl.db.models import AuditHead, AuditRecord, utcnow
 from payctl.db.uow import before_commit, pending_hook
 from payctl.jsontext import sorted_compact
@@ -128,7 +129,8 @@ def _json(value: Any) -> str:
 
 
 async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
-    """Queue events for the chain; they are written when the transaction commits."""
+    """Queue events for the chain; they are written when the transaction commits (a long unit
+    of work: in chunks before it, see :class:`_ChainWriter`)."""
     if not events:
         return
     writer = pending_hook(session, "audit")
@@ -136,15 +138,99 @@ async def append(session: AsyncSession, events: list[AuditEvent]) -> None:
         writer = _ChainWriter(session)
         before_commit(session, "audit", writer)
     writer.events.extend(events)
+    if len(writer.events) >= CHUNK:
+        await writer.ahead()
+
+
+# Queued records a writer encodes (on SQLite: hashes and writes) before the commit.
+CHUNK = 5000
+
+# A record's fields but its time and hashes, its changes already JSON text.
+_Pending = tuple[str, str, str, int | None, int | None, str, str | None]
 
 
 class _ChainWriter:
+    """The records of one transaction, chained and written as it commits.
+
+    A long unit of work (an import appends a record per payment it makes) does not keep them
+    all: once ``CHUNK`` are queued, on SQLite they are hashed and written then, under the
+    write lock the transaction holds from its first statement (no other writer can move the
+    head meanwhile; the head row is updated at commit). On PostgreSQL the head lock must stay
+    the last lock of the transaction (uow.before_commit), so the records wait for the commit,
+    encoded (their changes as the JSON text the hash covers) instead of as dicts."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.events: list[AuditEvent] = []
+        self.encoded: list[_Pending] = []  # PostgreSQL: waiting for the head at commit
+        self.write_ahead = dialect_name(session) == "sqlite"
+        self.prev: str | None = None  # the chain's last hash, once this writer took the head
+        self.at: dt.datetime | None = None
+
+    async def ahead(self) -> None:
+        events, self.events = self.events, []
+        if self.write_ahead:
+            await self._insert(_encode_all(events))
+        else:
+            self.encoded += _encode_all(events)
 
     async def __call__(self) -> None:
-        await _write(self.session, self.events)
+        """Lock the chain head (the last lock of the transaction), hash and insert the rest,
+        and move the head."""
+        pending, self.encoded = self.encoded + _encode_all(self.events), []
+        self.events = []
+        await self._insert(pending)
+        if self.prev is not None:
+            await self.session.execute(
+                update(AuditHead).where(AuditHead.id == 1).values(last_hash=self.prev)
+            )
+
+    async def _insert(self, pending: list[_Pending]) -> None:
+        if not pending:
+            return
+        prev, at = self.prev, self.at
+        if prev is None or at is None:
+            prev = await lock_head(self.session)
+            at = self.at = utcnow()  # one moment for the whole unit of work
+        time_text = _canonical_time(at)
+        rows = []
+        for user, action, object_type, object_id, payment_id, changes, reason in pending:
+            digest = _digest(
+                prev, time_text, user, action, object_type, object_id, payment_id, changes, reason
+            )
+            rows.append(
+                (
+                    at,
+                    user,
+                    action,
+                    object_type,
+                    object_id,
+                    payment_id,
+                    changes,
+                    reason,
+                    prev,
+                    digest,
+                )
+            )
+            prev = digest
+        await insert_rows(self.session, AuditRecord.__table__, _RECORD_COLUMNS, rows)
+        self.prev = prev
+
+
+def _encode_all(events: list[AuditEvent]) -> list[_Pending]:
+    encode = _encode
+    return [
+        (
+            e.user,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.payment_id,
+            encode(e.changes),
+            e.reason,
+        )
+        for e in events
+    ]
 
 
 async def lock_head(session: AsyncSession) -> str:
@@ -154,45 +240,6 @@ async def lock_head(session: AsyncSession) -> str:
         select(AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     )
     return head or GENESIS
-
-
-async def _write(session: AsyncSession, events: list[AuditEvent]) -> None:
-    """Lock the chain head (the last lock of the transaction), hash and insert the records."""
-    prev = await lock_head(session)
-    rows = []
-    at = utcnow()  # one moment for the whole unit of work
-    time_text = _canonical_time(at)
-    encode = _encode
-    for event in events:
-        changes = encode(event.changes)
-        digest = _digest(
-            prev,
-            time_text,
-            event.user,
-            event.action,
-            event.object_type,
-            event.object_id,
-            event.payment_id,
-            changes,
-            event.reason,
-        )
-        rows.append(
-            (
-                at,
-                event.user,
-                event.action,
-                event.object_type,
-                event.object_id,
-                event.payment_id,
-                changes,
-                event.reason,
-                prev,
-                digest,
-            )
-        )
-        prev = digest
-    await insert_rows(session, AuditRecord.__table__, _RECORD_COLUMNS, rows)
-    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
 
 
 _RECORD_COLUMNS = (
