@@ -190,10 +190,51 @@ class BatchedUpdates:
         self._rows[type(obj)].setdefault(obj.id, {"id": obj.id}).update(values)
 
     async def write(self, session: AsyncSession) -> None:
+        postgresql = dialect_name(session) == "postgresql"
         for model, rows in self._rows.items():
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
             for row in rows.values():
                 groups[tuple(sorted(row))].append(row)
-            for group in groups.values():
-                await session.execute(update(model), group)
+            for keys, group in groups.items():
+                table: Table = model.__table__  # type: ignore[attr-defined]
+                if postgresql and len(group) >= COPY_MIN_ROWS and _unnestable(table, keys):
+                    await _update_from_arrays(session, table, keys, group)
+                else:
+                    await session.execute(update(model), group)
         self._rows.clear()
+
+
+def _unnestable(table: Table, keys: Sequence[str]) -> bool:
+    """One UPDATE ... FROM unnest(arrays) does what SQLAlchemy's executemany would: rows by
+    the integer primary key ``id``, and no column SQLAlchemy would set by itself (onupdate)
+    left out."""
+    given = set(keys)
+    return "id" in given and all(c.name in given for c in table.c if c.onupdate is not None)
+
+
+async def _update_from_arrays(
+    session: AsyncSession, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL: the rows' new values as one array per column, joined by id in one UPDATE
+    (one statement instead of one bind-and-execute per row: several times faster on a batch of
+    thousands). Values through the columns' bind processors, as SQLAlchemy's path."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ["id", *(k for k in keys if k != "id")]
+    arrays = []
+    for name in names:
+        column = tuple(map(itemgetter(name), rows))
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        arrays.append(list(column if process is None else _converted(column, process)))
+    types = [table.c[name].type.compile(dialect=dialect) for name in names]
+    sql = (
+        f"UPDATE {quote(table.name)} AS t SET "
+        + ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names[1:])
+        + " FROM unnest("
+        + ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, 1))
+        + ") AS v("
+        + ", ".join(quote(n) for n in names)
+        + ") WHERE t.id = v.id"
+    )
+    await connection.exec_driver_sql(sql, tuple(arrays))

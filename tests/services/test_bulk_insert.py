@@ -80,3 +80,37 @@ async def test_a_broken_unique_constraint_is_an_integrity_error(session, n):
     await bulk_insert(session, Event.__table__, _events(1, 1))
     with pytest.raises(exc.IntegrityError):
         await bulk_insert(session, Event.__table__, _events(1, n))
+
+
+@pytest.mark.parametrize("n", [3, COPY_MIN_ROWS + 5])
+async def test_batched_updates_write_every_row(session, n):
+    """BatchedUpdates: every row gets its own new values (on PostgreSQL a large batch is one
+    UPDATE from arrays), enum members stored as values, other rows untouched."""
+    from payctl.db.bulk import BatchedUpdates
+
+    codes = [f"7{i:03d}" for i in range(n + 1)]
+    await insert_rows(
+        session,
+        Account.__table__,
+        ["code", "name", "type", "role"],
+        [(code, "old", AccountType.ASSET, None) for code in codes],
+    )
+    accounts = (
+        (await session.execute(select(Account).where(Account.code.in_(codes)).order_by(Account.id)))
+        .scalars()
+        .all()
+    )
+    writes = BatchedUpdates()
+    for i, account in enumerate(accounts[:-1]):
+        writes.set(account, name=f"new {i}", type=AccountType.EXPENSE if i % 2 else "income")
+    await writes.write(session)
+    session.expire_all()
+    result = await session.execute(
+        select(Account.code, Account.name, Account.type)
+        .where(Account.code.in_(codes))
+        .order_by(Account.id)
+    )
+    assert [tuple(r) for r in result] == [
+        (code, f"new {i}", AccountType.EXPENSE if i % 2 else AccountType.INCOME)
+        for i, code in enumerate(codes[:-1])
+    ] + [(codes[-1], "old", AccountType.ASSET)]
