@@ -167,11 +167,12 @@ class Payment(Base):
     type: Mapped[PaymentType] = mapped_column(enum_column(PaymentType, "payment_type"))
     state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState, "payment_state"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
-    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
+    # No index on journal_id nor reference (migration 0010): no query they would serve.
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     date: Mapped[dt.date] = mapped_column(Date, index=True)
-    reference: Mapped[str | None] = mapped_column(String(200), index=True)
+    reference: Mapped[str | None] = mapped_column(String(200))
     memo: Mapped[str | None] = mapped_column(Text)
     # What `bulk create` made this payment from ("key:<the file's key>" or "row:<content
     # fingerprint and occurrence>"); unique, so the same row never makes a second payment,
