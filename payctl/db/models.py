@@ -346,13 +346,19 @@ class BankLine(Base):
     bank suspense account)."""
 
     __tablename__ = "bank_lines"
-    __table_args__ = (UniqueConstraint("journal_id", "fingerprint"), IDS_NEVER_REUSED)
+    __table_args__ = (
+        UniqueConstraint("journal_id", "fingerprint"),
+        # the import's dedup (a journal's lines in the file's date range), the reconciliation
+        # and transfer queries: all by journal and booking date (migration 0010)
+        Index(None, "journal_id", "booking_date"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"), index=True)
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
     fingerprint: Mapped[str] = mapped_column(String(64))
-    booking_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    booking_date: Mapped[dt.date] = mapped_column(Date)
     value_date: Mapped[dt.date | None] = mapped_column(Date)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

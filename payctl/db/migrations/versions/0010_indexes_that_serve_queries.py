@@ -1,4 +1,4 @@
-"""the fewest indexes that serve the queries: drop payments.reference and payments.journal_id
+"""the fewest indexes that serve the queries: payments lose two, bank lines by journal and date
 
 Revision ID: 0010
 Revises: 0009
@@ -16,8 +16,14 @@ no query payctl runs:
   also filter by state (``ix_payments_state_type``), and journals are never deleted, so the
   foreign key needs no index.
 
-Both are plain indexes: dropping them changes no data and no constraint; the downgrade
-recreates them.
+And one that a slow query needed: the import's dedup reads a journal's lines in the file's
+date range (``journal_id = ? AND booking_date BETWEEN ? AND ?``). SQLite chose the unique
+(journal_id, fingerprint) index for it, reading every line of the journal (all its history)
+to keep the few in the range; ``ix_bank_lines_journal_id_booking_date`` serves that range on
+both backends and replaces ``ix_bank_lines_booking_date`` (every query on booking_date also
+names the journal: reconciliation, transfers).
+
+All are plain indexes: no data and no constraint change; the downgrade restores the old ones.
 """
 
 from __future__ import annotations
@@ -33,8 +39,14 @@ depends_on = None
 def upgrade() -> None:
     op.drop_index("ix_payments_reference", table_name="payments")
     op.drop_index("ix_payments_journal_id", table_name="payments")
+    op.drop_index("ix_bank_lines_booking_date", table_name="bank_lines")
+    op.create_index(
+        "ix_bank_lines_journal_id_booking_date", "bank_lines", ["journal_id", "booking_date"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_bank_lines_journal_id_booking_date", table_name="bank_lines")
+    op.create_index("ix_bank_lines_booking_date", "bank_lines", ["booking_date"], unique=False)
     op.create_index("ix_payments_journal_id", "payments", ["journal_id"], unique=False)
     op.create_index("ix_payments_reference", "payments", ["reference"], unique=False)
