@@ -1,8 +1,11 @@
 """Set-wise inserts of many rows with as little per-row overhead as possible.
 
 On SQLite the rows go straight to the driver's ``executemany`` (values converted here exactly
-as SQLAlchemy's SQLite types store them); on PostgreSQL through SQLAlchemy Core, which asyncpg
-already executes efficiently. Used for the big inserts of imports and bulk runs.
+as SQLAlchemy's SQLite types store them). On PostgreSQL a large insert goes through asyncpg's
+``COPY`` (``copy_records_to_table``, binary, on the session's own connection and transaction:
+several times faster than the prepared ``executemany`` SQLAlchemy issues, benchmarks/README.md
+"Issue 12: PostgreSQL"); a small one through SQLAlchemy Core. Used for the big inserts of
+imports and bulk runs.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ async def bulk_insert(
         return
     columns = list(rows[0])
     getter = itemgetter(*columns)
-    params = [getter(row) for row in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
+    params = list(map(getter, rows)) if len(columns) > 1 else [(r[columns[0]],) for r in rows]
     await insert_rows(session, table, columns, params, rows)
 
 
@@ -75,7 +78,11 @@ async def insert_rows(
         raise ValueError(f"{table.name}: rows of {len(by_column)} values, {len(columns)} columns")
     # the text rule of every ORM attribute (db/limits.py)
     check_columns(table, columns, params, by_column)
-    if dialect_name(session) != "sqlite":
+    dialect = dialect_name(session)
+    if dialect == "postgresql" and len(params) >= COPY_MIN_ROWS and _copyable(table, columns):
+        await _copy(session, table, columns, by_column)
+        return
+    if dialect != "sqlite":
         if mappings is None:
             mappings = [dict(zip(columns, row, strict=True)) for row in params]
         await session.execute(insert(table), list(mappings))
@@ -102,19 +109,68 @@ def _sqlite_params(
     ]
     if not converted:
         return params
-    cache: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return cache[value]
-        except KeyError:
-            return cache.setdefault(value, _sqlite_value(value))
-
     for i in converted:
-        by_column[i] = tuple(map(convert, by_column[i]))
+        by_column[i] = _converted(by_column[i], _sqlite_value)
     return list(zip(*by_column, strict=True))
+
+
+def _converted(column: Sequence[Any], convert: Any) -> tuple[Any, ...]:
+    """``column`` with ``convert`` applied to each value but None: once per distinct value
+    (dates, timestamps and states repeat a lot), then looked up at C speed."""
+    try:
+        table = {v: convert(v) for v in dict.fromkeys(column) if v is not None}
+    except TypeError:  # an unhashable value: convert one by one
+        return tuple(None if v is None else convert(v) for v in column)
+    table[None] = None
+    return tuple(map(table.__getitem__, column))
+
+
+# Below this many rows the prepared executemany costs less than COPY's setup (asyncpg reads
+# the table's column types first).
+COPY_MIN_ROWS = 200
+
+
+def _copyable(table: Table, columns: Sequence[str]) -> bool:
+    """COPY writes what it is given: every column with a Python-side default (which
+    SQLAlchemy's insert would fill in) must be among ``columns``."""
+    given = set(columns)
+    return all(c.name in given for c in table.c if c.default is not None)
+
+
+async def _copy(
+    session: AsyncSession, table: Table, columns: Sequence[str], by_column: list[Any]
+) -> None:
+    """The rows (a column at a time) inserted by binary COPY on the session's asyncpg
+    connection, in its transaction. Values go through the same bind processors as
+    SQLAlchemy's own path (on asyncpg only the enum columns have one: member -> value, an
+    unknown name refused); driver errors come back as SQLAlchemy's (IntegrityError, ...), as
+    from an execute."""
+    import asyncpg
+    from sqlalchemy import exc as sa_exc
+
+    connection = await session.connection()
+    dialect = connection.dialect
+    for i, name in enumerate(columns):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            by_column[i] = _converted(by_column[i], process)
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None  # a checked-out connection
+    if not driver.is_in_transaction():  # SQLAlchemy begins lazily, at the first statement
+        await connection.exec_driver_sql("SELECT 1")
+    try:
+        await driver.copy_records_to_table(
+            table.name, records=zip(*by_column, strict=True), columns=list(columns)
+        )
+    except asyncpg.PostgresError as error:
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        wrap = (
+            sa_exc.IntegrityError
+            if isinstance(error, asyncpg.IntegrityConstraintViolationError)
+            else sa_exc.DBAPIError
+        )
+        raise wrap(statement, None, error) from error
 
 
 class BatchedUpdates:
@@ -134,10 +190,51 @@ class BatchedUpdates:
         self._rows[type(obj)].setdefault(obj.id, {"id": obj.id}).update(values)
 
     async def write(self, session: AsyncSession) -> None:
+        postgresql = dialect_name(session) == "postgresql"
         for model, rows in self._rows.items():
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
             for row in rows.values():
                 groups[tuple(sorted(row))].append(row)
-            for group in groups.values():
-                await session.execute(update(model), group)
+            for keys, group in groups.items():
+                table: Table = model.__table__  # type: ignore[attr-defined]
+                if postgresql and len(group) >= COPY_MIN_ROWS and _unnestable(table, keys):
+                    await _update_from_arrays(session, table, keys, group)
+                else:
+                    await session.execute(update(model), group)
         self._rows.clear()
+
+
+def _unnestable(table: Table, keys: Sequence[str]) -> bool:
+    """One UPDATE ... FROM unnest(arrays) does what SQLAlchemy's executemany would: rows by
+    the integer primary key ``id``, and no column SQLAlchemy would set by itself (onupdate)
+    left out."""
+    given = set(keys)
+    return "id" in given and all(c.name in given for c in table.c if c.onupdate is not None)
+
+
+async def _update_from_arrays(
+    session: AsyncSession, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL: the rows' new values as one array per column, joined by id in one UPDATE
+    (one statement instead of one bind-and-execute per row: several times faster on a batch of
+    thousands). Values through the columns' bind processors, as SQLAlchemy's path."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ["id", *(k for k in keys if k != "id")]
+    arrays = []
+    for name in names:
+        column = tuple(map(itemgetter(name), rows))
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        arrays.append(list(column if process is None else _converted(column, process)))
+    types = [table.c[name].type.compile(dialect=dialect) for name in names]
+    sql = (
+        f"UPDATE {quote(table.name)} AS t SET "
+        + ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names[1:])
+        + " FROM unnest("
+        + ", ".join(f"${i}::{t}[]" for i, t in enumerate(types, 1))
+        + ") AS v("
+        + ", ".join(quote(n) for n in names)
+        + ") WHERE t.id = v.id"
+    )
+    await connection.exec_driver_sql(sql, tuple(arrays))

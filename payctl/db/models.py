@@ -167,11 +167,12 @@ class Payment(Base):
     type: Mapped[PaymentType] = mapped_column(enum_column(PaymentType, "payment_type"))
     state: Mapped[PaymentState] = mapped_column(enum_column(PaymentState, "payment_state"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
-    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
+    # No index on journal_id nor reference (migration 0010): no query they would serve.
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     date: Mapped[dt.date] = mapped_column(Date, index=True)
-    reference: Mapped[str | None] = mapped_column(String(200), index=True)
+    reference: Mapped[str | None] = mapped_column(String(200))
     memo: Mapped[str | None] = mapped_column(Text)
     # What `bulk create` made this payment from ("key:<the file's key>" or "row:<content
     # fingerprint and occurrence>"); unique, so the same row never makes a second payment,
@@ -345,13 +346,19 @@ class BankLine(Base):
     bank suspense account)."""
 
     __tablename__ = "bank_lines"
-    __table_args__ = (UniqueConstraint("journal_id", "fingerprint"), IDS_NEVER_REUSED)
+    __table_args__ = (
+        UniqueConstraint("journal_id", "fingerprint"),
+        # the import's dedup (a journal's lines in the file's date range), the reconciliation
+        # and transfer queries: all by journal and booking date (migration 0010)
+        Index(None, "journal_id", "booking_date"),
+        IDS_NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"), index=True)
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"))
     fingerprint: Mapped[str] = mapped_column(String(64))
-    booking_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    booking_date: Mapped[dt.date] = mapped_column(Date)
     value_date: Mapped[dt.date | None] = mapped_column(Date)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
