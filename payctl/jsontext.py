@@ -49,3 +49,29 @@ def sorted_compact(default: Callable[[Any], Any] | None = None) -> Encoder:
         return "".join(chunks(value, 0))
 
     return encode
+
+
+def sorted_compact_data() -> Encoder:
+    """:func:`sorted_compact` (no ``default``) for JSON data without floats — the outbox's
+    event payloads: ids, amounts as text, dates as text, names. orjson (C, a third of the
+    stdlib's time on the events a bank import writes) gives the same text for such data; what
+    it does not take (integers beyond 64 bits, lone surrogates, a non-JSON type) goes to the
+    stdlib encoder, which gives the text or the TypeError as before. Floats are left out of
+    the promise: orjson writes ``1e16`` where json writes ``1e+16``, and NaN as null."""
+    plain = sorted_compact()
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib still works
+        return plain
+    dumps, options = (
+        orjson.dumps,
+        (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS),
+    )
+
+    def encode(value: Any) -> str:
+        try:
+            return dumps(value, default=_no_default, option=options).decode()
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            return plain(value)
+
+    return encode

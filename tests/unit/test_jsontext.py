@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payctl.domain.money import MAX_AMOUNT_MINOR, format_amount, from_minor
-from payctl.jsontext import sorted_compact
+from payctl.jsontext import sorted_compact, sorted_compact_data
 
 json_values = st.recursive(
     st.none()
@@ -34,6 +34,40 @@ def dumps(value: object, **options: object) -> str:
 def test_same_text_as_json_dumps(value: object) -> None:
     assert sorted_compact()(value) == dumps(value)
     assert sorted_compact(default=str)(value) == dumps(value, default=str)
+
+
+data_values = st.recursive(  # what event payloads hold: no floats
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63 - 2, max_value=2**80)
+    | st.text()  # lone surrogates included
+    | st.text(alphabet=st.characters(codec="utf-8")),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(data_values)
+def test_data_encoder_same_text_as_json_dumps(value: object) -> None:
+    assert sorted_compact_data()(value) == dumps(value)
+
+
+def test_data_encoder_refuses_what_json_refuses() -> None:
+    encode = sorted_compact_data()
+    for value in (
+        {"day": dt.date(2026, 12, 6)},
+        {"amount": Decimal("1.50")},
+        [dt.datetime(2026, 1, 1)],
+    ):
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            encode(value)
+    text = {"t": 'é\u2028\x00\x1f\x7f"\\/\ud800', "n": -(2**70), "k": {"b": 1, "a": [True, None]}}
+    assert encode(text) == dumps(text)
 
 
 def test_default() -> None:

@@ -46,7 +46,7 @@ from payctl.db.ids import allocate_ids
 from payctl.db.limits import check_columns
 from payctl.db.models import Event, Invoice, Journal, Partner, Payment, utcnow
 from payctl.db.uow import before_commit, pending_hook
-from payctl.jsontext import sorted_compact
+from payctl.jsontext import sorted_compact_data
 from payctl.services.events.catalog import SCHEMA_VERSION, TYPES
 from payctl.services.ledger import audit
 
@@ -366,8 +366,8 @@ def envelope(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # The text of json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-# from an encoder made once.
-_json = sorted_compact()
+# from an encoder made once (payloads hold no floats: jsontext.sorted_compact_data).
+_json = sorted_compact_data()
 
 
 _EVENT_COLUMNS = (
