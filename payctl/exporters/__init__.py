@@ -182,6 +182,28 @@ class Writer(Protocol):
     def close(self) -> None: ...
 
 
+class EntryTextWriter:
+    """A text format written as it goes: the subclass writes its head when made, then each
+    chunk of entries is written, each entry after a blank line, as ``entry_lines`` gives it."""
+
+    out: TextIO
+    names: dict[str, str]
+
+    def entry_lines(self, entry: ExportEntry) -> list[str]:
+        raise NotImplementedError
+
+    def write(self, entries: Sequence[ExportEntry]) -> None:
+        lines: list[str] = []
+        for entry in entries:
+            lines.append("")
+            lines.extend(self.entry_lines(entry))
+        if lines:
+            self.out.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        pass
+
+
 def unique_names(
     accounts: list[ExportAccount],
     base: Callable[[ExportAccount], str],

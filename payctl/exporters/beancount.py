@@ -21,14 +21,13 @@ date. An export from a date on opens with the balances before it (``ExportData.o
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
-from collections.abc import Sequence
 from typing import TextIO
 
 from payctl.exporters import (
     OPENING_ACCOUNT,
+    EntryTextWriter,
     ExportAccount,
     ExportData,
     ExportEntry,
@@ -105,7 +104,7 @@ def _opening(opening: ExportOpening, names: dict[str, str]) -> list[str]:
     return [*out, f"  {equity}"]
 
 
-class BeancountWriter:
+class BeancountWriter(EntryTextWriter):
     """The file written as it goes: options, account openings and opening balances at once,
     each chunk of entries when given."""
 
@@ -123,19 +122,5 @@ class BeancountWriter:
             lines.extend(_opening(opening, names))
         out.write("\n".join(lines) + "\n")
 
-    def write(self, entries: Sequence[ExportEntry]) -> None:
-        lines: list[str] = []
-        for entry in entries:
-            lines.append("")
-            lines.extend(_entry(entry, self.names))
-        if lines:
-            self.out.write("\n".join(lines) + "\n")
-
-    def close(self) -> None:
-        pass
-
-
-def render(data: ExportData) -> str:
-    buffer = io.StringIO()
-    BeancountWriter(data.head(), buffer).write(data.entries)
-    return buffer.getvalue()
+    def entry_lines(self, entry: ExportEntry) -> list[str]:
+        return _entry(entry, self.names)

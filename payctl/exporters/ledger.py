@@ -20,15 +20,14 @@ from a date on opens with the balances before it (``ExportData.openings``), as `
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import TextIO
 
 from payctl.domain.money import exponent
 from payctl.exporters import (
     OPENING_ACCOUNT,
+    EntryTextWriter,
     ExportAccount,
     ExportData,
     ExportEntry,
@@ -109,7 +108,7 @@ def _opening(opening: ExportOpening, names: dict[str, str]) -> list[str]:
     return [*out, f"    {equity}"]
 
 
-class LedgerWriter:
+class LedgerWriter(EntryTextWriter):
     """The journal written as it goes: the head (commodities, accounts, opening balances) at
     once, each chunk of entries when given."""
 
@@ -135,19 +134,5 @@ class LedgerWriter:
             lines.extend(_opening(opening, names))
         out.write("\n".join(lines) + "\n")
 
-    def write(self, entries: Sequence[ExportEntry]) -> None:
-        lines: list[str] = []
-        for entry in entries:
-            lines.append("")
-            lines.extend(_entry(entry, self.names))
-        if lines:
-            self.out.write("\n".join(lines) + "\n")
-
-    def close(self) -> None:
-        pass
-
-
-def render(data: ExportData) -> str:
-    buffer = io.StringIO()
-    LedgerWriter(data.head(), buffer).write(data.entries)
-    return buffer.getvalue()
+    def entry_lines(self, entry: ExportEntry) -> list[str]:
+        return _entry(entry, self.names)

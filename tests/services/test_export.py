@@ -33,10 +33,12 @@ from payctl.exporters import (
     ExportAccount,
     ExportData,
     ExportEntry,
+    ExportFormat,
     ExportLine,
     ExportOpening,
     beancount,
     ledger,
+    render_text,
     tabular,
 )
 from payctl.services.ledger.export_service import ExportService
@@ -218,7 +220,7 @@ def beancount_balances(text: str) -> dict[str, Decimal]:
 async def test_ledger_export_gives_payctl_balances(db, session, tmp_path):
     await rich_books(session)
     data = await export(db)
-    text = ledger.render(data)
+    text = render_text(ExportFormat.LEDGER, data)
     expected = renamed(await payctl_balances(db), LEDGER_NAMES)
     transactions, balances = parse_postings(text)
     assert transactions == len(data.entries) == await entry_count(db)
@@ -255,7 +257,7 @@ async def test_ledger_export_gives_payctl_balances(db, session, tmp_path):
 async def test_beancount_export_gives_payctl_balances(db, session, tmp_path):
     await rich_books(session)
     data = await export(db)
-    text = beancount.render(data)
+    text = render_text(ExportFormat.BEANCOUNT, data)
     expected = renamed(await payctl_balances(db), BEANCOUNT_NAMES)
     transactions, balances = parse_postings(text)
     assert transactions == len(data.entries) == await entry_count(db)
@@ -287,8 +289,12 @@ async def test_date_range_exports_only_entries_in_it(db, session):
     assert [e.number for e in data.entries if e.date == dt.date(2026, 3, 1)] == []
     expected = await payctl_balances(db, start, end)
     assert expected != await payctl_balances(db)  # the range really cuts something off
-    assert parse_postings(ledger.render(data))[1] == renamed(expected, LEDGER_NAMES)
-    assert beancount_balances(beancount.render(data)) == renamed(expected, BEANCOUNT_NAMES)
+    assert parse_postings(render_text(ExportFormat.LEDGER, data))[1] == renamed(
+        expected, LEDGER_NAMES
+    )
+    assert beancount_balances(render_text(ExportFormat.BEANCOUNT, data)) == renamed(
+        expected, BEANCOUNT_NAMES
+    )
     only_march = await export(db, "2026-03-01", "2026-03-01")
     assert [e.partner for e in only_march.entries] == [HYPERLINK]
 
@@ -318,8 +324,8 @@ async def test_reversed_range_and_bad_dates_are_refused(db):
 async def test_empty_export_is_still_valid(db, tmp_path):
     data = await export(db)
     assert data.entries == []
-    assert parse_postings(ledger.render(data)) == (0, {})
-    assert beancount_balances(beancount.render(data)) == {}
+    assert parse_postings(render_text(ExportFormat.LEDGER, data)) == (0, {})
+    assert beancount_balances(render_text(ExportFormat.BEANCOUNT, data)) == {}
     assert tabular.to_csv(data).splitlines() == [",".join(tabular.COLUMNS)]
 
 
@@ -422,17 +428,17 @@ def test_account_names_are_valid_and_distinct():
 
 def test_synthetic_export_passes_the_real_tools(tmp_path):
     data = synthetic(*TWO_BANKS, *ODD, partner=AWKWARD)
-    assert beancount_balances(beancount.render(data)) == {
+    assert beancount_balances(render_text(ExportFormat.BEANCOUNT, data)) == {
         "Assets:Bank-1000": Decimal("1.10"),
         "Liabilities:VatPayable": Decimal("-1.10"),
     }
-    assert parse_postings(ledger.render(data))[1] == {
+    assert parse_postings(render_text(ExportFormat.LEDGER, data))[1] == {
         "assets:bank-1000": Decimal("1.10"),
         "liabilities:vat-payable": Decimal("-1.10"),
     }
     if shutil.which("hledger"):
         path = tmp_path / "x.journal"
-        path.write_text(ledger.render(data), encoding="utf-8")
+        path.write_text(render_text(ExportFormat.LEDGER, data), encoding="utf-8")
         out = subprocess.run(
             ["hledger", "-f", str(path), "check", "--strict"],
             capture_output=True,
@@ -442,7 +448,7 @@ def test_synthetic_export_passes_the_real_tools(tmp_path):
         assert out.returncode == 0, out.stderr
     if shutil.which("ledger"):
         path = tmp_path / "x.ledger"
-        path.write_text(ledger.render(data), encoding="utf-8")
+        path.write_text(render_text(ExportFormat.LEDGER, data), encoding="utf-8")
         out = subprocess.run(
             ["ledger", "-f", str(path), "--pedantic", "balance"],
             capture_output=True,
@@ -477,16 +483,16 @@ def test_hostile_text_keeps_ledger_and_beancount_valid(tmp_path):
     )
     data = ExportData([entry])
     raw = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-    for text in (ledger.render(data), beancount.render(data)):
+    for text in (render_text(ExportFormat.LEDGER, data), render_text(ExportFormat.BEANCOUNT, data)):
         assert raw.search(text) is None, repr(text)
-    assert parse_postings(ledger.render(data)) == (
+    assert parse_postings(render_text(ExportFormat.LEDGER, data)) == (
         1,
         {"assets:bank-1000": Decimal("1.10"), "assets:bank-1001": Decimal("-1.10")},
     )
-    head = ledger.render(data).splitlines()[-4]
+    head = render_text(ExportFormat.LEDGER, data).splitlines()[-4]
     assert head.startswith("2026-01-01 (JE/X/2026/00001) [/] [bold]b[/bold] \\x1b[31mred")
     assert "\\u202eevil\\u2069" in head and "two lines semi" in head
-    text = beancount.render(data)
+    text = render_text(ExportFormat.BEANCOUNT, data)
     assert beancount_balances(text) == {
         "Assets:Bank-1000": Decimal("1.10"),
         "Assets:Bank-1001": Decimal("-1.10"),
@@ -572,13 +578,13 @@ def test_opening_balances_counter_account_keeps_a_name_of_its_own(tmp_path):
     }
     assert beancount.account_names(data)[""] == "Equity:Opening-Balances"
     assert beancount.account_names(data)["3100"] == "Equity:OpeningBalances"
-    assert beancount_balances(beancount.render(data)) == {
+    assert beancount_balances(render_text(ExportFormat.BEANCOUNT, data)) == {
         "Assets:Bank": Decimal("10.00"),
         "Equity:OpeningBalances": Decimal("-10.00"),
     }
     if shutil.which("hledger"):
         path = tmp_path / "opening.journal"
-        path.write_text(ledger.render(data), encoding="utf-8")
+        path.write_text(render_text(ExportFormat.LEDGER, data), encoding="utf-8")
         out = subprocess.run(
             ["hledger", "-f", str(path), "check", "--strict"],
             capture_output=True,
@@ -589,6 +595,6 @@ def test_opening_balances_counter_account_keeps_a_name_of_its_own(tmp_path):
     check = tool("bean-check")
     if check is not None:
         path = tmp_path / "opening.beancount"
-        path.write_text(beancount.render(data), encoding="utf-8")
+        path.write_text(render_text(ExportFormat.BEANCOUNT, data), encoding="utf-8")
         out = subprocess.run([check, str(path)], capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stdout + out.stderr
