@@ -192,6 +192,17 @@ class EntryTextWriter:
     def entry_lines(self, entry: ExportEntry) -> list[str]:
         raise NotImplementedError
 
+    def opening_lines(self, opening: ExportOpening) -> list[str]:
+        raise NotImplementedError
+
+    def start(self, head_lines: list[str], openings: Sequence[ExportOpening]) -> None:
+        """Write the head: ``head_lines``, then each opening balance after a blank line."""
+        lines = list(head_lines)
+        for opening in openings:
+            lines.append("")
+            lines.extend(self.opening_lines(opening))
+        self.out.write("\n".join(lines) + "\n")
+
     def write(self, entries: Sequence[ExportEntry]) -> None:
         lines: list[str] = []
         for entry in entries:

@@ -117,10 +117,10 @@ class BeancountWriter(EntryTextWriter):
             opened = head.first_date.isoformat()
             lines.append("")
             lines += [f"{opened} open {names[acc.code]}" for acc in head.accounts]
-        for opening in head.openings:
-            lines.append("")
-            lines.extend(_opening(opening, names))
-        out.write("\n".join(lines) + "\n")
+        self.start(lines, head.openings)
 
     def entry_lines(self, entry: ExportEntry) -> list[str]:
         return _entry(entry, self.names)
+
+    def opening_lines(self, opening: ExportOpening) -> list[str]:
+        return _opening(opening, self.names)

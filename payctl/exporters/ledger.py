@@ -129,10 +129,10 @@ class LedgerWriter(EntryTextWriter):
                 f"account {names[acc.code]}",
                 f"    ; type: {ROOTS.get(acc.type, ('', 'A'))[1]}",
             ]
-        for opening in head.openings:
-            lines.append("")
-            lines.extend(_opening(opening, names))
-        out.write("\n".join(lines) + "\n")
+        self.start(lines, head.openings)
 
     def entry_lines(self, entry: ExportEntry) -> list[str]:
         return _entry(entry, self.names)
+
+    def opening_lines(self, opening: ExportOpening) -> list[str]:
+        return _opening(opening, self.names)

@@ -102,7 +102,6 @@ class XlsxWriter:
     def __init__(self, head: ExportHead, path: Path) -> None:
         from openpyxl import Workbook
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
 
         self.path = path
         self.cell = WriteOnlyCell
@@ -112,13 +111,7 @@ class XlsxWriter:
         widths = (22, 11, 8, 10, 28, 28, 14, 14, 8, 40)
         for letter, width in zip("ABCDEFGHIJ", widths, strict=True):
             ws.column_dimensions[letter].width = width
-        bold = Font(bold=True)
-        header = []
-        for name in COLUMNS:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
+        ws.append(bold_header(ws, COLUMNS))
         self.formats: dict[str, str] = {}
 
     def write(self, entries: Sequence[ExportEntry]) -> None:
@@ -150,6 +143,20 @@ def write_xlsx(data: ExportData, path: Path) -> None:
     writer.close()
 
 
+def bold_header(ws: Any, columns: Sequence[str]) -> list[Any]:
+    """The header row of a write-only sheet: each column name in a bold cell."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(ws, value=name)
+        cell.font = bold
+        header.append(cell)
+    return header
+
+
 def write_table_xlsx(
     path: Path, sheet: str, columns: list[str], rows: list[dict[str, Any]], amounts: set[str]
 ) -> None:
@@ -160,18 +167,11 @@ def write_table_xlsx(
 
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet)
     ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    ws.append(bold_header(ws, columns))
     for row in rows:
         cells = []
         for name in columns:
