@@ -11,16 +11,14 @@ imports and bulk runs.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from enum import Enum
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Date, DateTime, FromClause, Table, insert, update
+from sqlalchemy import Date, DateTime, FromClause, Table, bindparam, insert, update
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from payctl.db.engine import dialect_name
 from payctl.db.limits import check_columns
@@ -173,35 +171,24 @@ async def _copy(
         raise wrap(statement, None, error) from error
 
 
-class BatchedUpdates:
-    """Column changes of loaded ORM objects, written with one UPDATE per table and column set.
-
-    The new values go onto the objects as committed state (no unit-of-work change tracking,
-    which costs more than the SQL for a batch of 1000), then ``write`` sends them as
-    executemany UPDATEs by primary key.
-    """
-
-    def __init__(self) -> None:
-        self._rows: dict[type, dict[int, dict[str, Any]]] = defaultdict(dict)
-
-    def set(self, obj: Any, **values: Any) -> None:
-        for key, value in values.items():
-            set_committed_value(obj, key, value)
-        self._rows[type(obj)].setdefault(obj.id, {"id": obj.id}).update(values)
-
-    async def write(self, session: AsyncSession) -> None:
-        postgresql = dialect_name(session) == "postgresql"
-        for model, rows in self._rows.items():
-            groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-            for row in rows.values():
-                groups[tuple(sorted(row))].append(row)
-            for keys, group in groups.items():
-                table: Table = model.__table__  # type: ignore[attr-defined]
-                if postgresql and len(group) >= COPY_MIN_ROWS and _unnestable(table, keys):
-                    await _update_from_arrays(session, table, keys, group)
-                else:
-                    await session.execute(update(model), group)
-        self._rows.clear()
+async def update_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Rows of ``table`` by primary key: each dict holds its ``id`` and new values, every dict
+    the same columns. One executemany UPDATE; on PostgreSQL a large group is one UPDATE ...
+    FROM unnest(arrays) instead."""
+    if not rows:
+        return
+    keys = tuple(sorted(rows[0]))
+    if (
+        dialect_name(session) == "postgresql"
+        and len(rows) >= COPY_MIN_ROWS
+        and _unnestable(table, keys)
+    ):
+        await _update_from_arrays(session, table, keys, rows)
+        return
+    stmt = update(table).where(table.c.id == bindparam("row_id"))
+    await session.execute(
+        stmt, [{"row_id": row["id"], **{k: v for k, v in row.items() if k != "id"}} for row in rows]
+    )
 
 
 def _unnestable(table: Table, keys: Sequence[str]) -> bool:

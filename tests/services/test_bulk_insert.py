@@ -83,10 +83,10 @@ async def test_a_broken_unique_constraint_is_an_integrity_error(session, n):
 
 
 @pytest.mark.parametrize("n", [3, COPY_MIN_ROWS + 5])
-async def test_batched_updates_write_every_row(session, n):
-    """BatchedUpdates: every row gets its own new values (on PostgreSQL a large batch is one
+async def test_update_rows_writes_every_row(session, n):
+    """update_rows: every row gets its own new values (on PostgreSQL a large batch is one
     UPDATE from arrays), enum members stored as values, other rows untouched."""
-    from payctl.db.bulk import BatchedUpdates
+    from payctl.db.bulk import update_rows
 
     codes = [f"7{i:03d}" for i in range(n + 1)]
     await insert_rows(
@@ -100,10 +100,18 @@ async def test_batched_updates_write_every_row(session, n):
         .scalars()
         .all()
     )
-    writes = BatchedUpdates()
-    for i, account in enumerate(accounts[:-1]):
-        writes.set(account, name=f"new {i}", type=AccountType.EXPENSE if i % 2 else "income")
-    await writes.write(session)
+    await update_rows(
+        session,
+        Account.__table__,
+        [
+            {
+                "id": account.id,
+                "name": f"new {i}",
+                "type": AccountType.EXPENSE if i % 2 else "income",
+            }
+            for i, account in enumerate(accounts[:-1])
+        ],
+    )
     session.expire_all()
     result = await session.execute(
         select(Account.code, Account.name, Account.type)

@@ -6,7 +6,7 @@ payment, with change tracking) and writing their changes through the ORM cost mo
 all of the batch's SQL (issue 12). So a transition reads the columns it needs with plain
 selects into the slotted records below, which have the attribute names of the models (every
 rule that reads a ``Payment`` reads a ``PaymentRecord`` the same way), and writes their changes
-with ``RowWrites``: one executemany UPDATE per table and column set.
+with ``RowWrites``: one UPDATE per table and column set (``db.bulk.update_rows``).
 
 ORM objects of the same rows that the session already holds (a single `payctl confirm` shows
 its payment afterwards; the bank import hands loaded payments in) get the written values as
@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from payctl.db.bulk import update_rows
 from payctl.db.engine import dialect_name
 from payctl.db.models import Invoice, Journal, Partner, Payment, PaymentAllocation
 from payctl.domain.enums import InvoiceState, InvoiceType, PaymentState, PaymentType
@@ -84,23 +85,11 @@ class PaymentRecord:
     allocations: list[AllocationRecord] = field(default_factory=list)
 
 
-_PAYMENT_COLUMNS = (
-    "id",
-    "number",
-    "type",
-    "state",
-    "partner_id",
-    "journal_id",
-    "amount",
-    "currency",
-    "date",
-    "reference",
-    "memo",
-    "confirmed_by",
-    "confirmed_at",
-    "updated_at",
+# The stored columns a record reads: its fields up to its partner and journal objects.
+_PAYMENT_COLUMNS = tuple(
+    f.name for f in fields(PaymentRecord) if f.name not in ("partner", "journal", "allocations")
 )
-_ALLOCATION_COLUMNS = ("id", "payment_id", "invoice_id", "amount", "writeoff")
+_ALLOCATION_COLUMNS = tuple(f.name for f in fields(AllocationRecord) if f.name != "invoice")
 _INVOICE_COLUMNS = tuple(f.name for f in fields(InvoiceRecord))
 
 
@@ -198,10 +187,9 @@ class RowWrites:
         for table, rows in self._rows.items():
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
             for row_id, values in rows.items():
-                groups[tuple(sorted(values))].append({"row_id": row_id, **values})
-            stmt = update(table).where(table.c.id == bindparam("row_id"))
+                groups[tuple(sorted(values))].append({"id": row_id, **values})
             for group in groups.values():
-                await session.execute(stmt, group)
+                await update_rows(session, table, group)
         # ORM objects of these rows the session holds (a bulk run holds only partners and
         # journals: walking the identity map is cheaper than a lookup per row)
         for state in list(session.identity_map.all_states()):
