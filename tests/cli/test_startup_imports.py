@@ -89,6 +89,59 @@ def test_a_transition_imports_no_file_reader(tmp_path, cli_env, payment, args):
     assert not heavy(modules), f"payctl {' '.join(args)} imports {heavy(modules)[:8]}"
 
 
+# Runs payctl as the console script does and writes, at exit, whether the cyclic collector
+# runs and how many objects the start-up left out of its sight.
+RUN_AND_COLLECTOR = """
+import atexit, gc, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps([gc.isenabled(), gc.get_freeze_count()])))
+sys.argv[0] = "payctl"
+from payctl.cli.main import main
+main()
+"""
+
+
+def collector_after(tmp_path: Any, env: dict[str, str], *args: str) -> tuple[bool, int]:
+    out = tmp_path / "collector.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_AND_COLLECTOR, str(out), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+    enabled, frozen = json.loads(out.read_text())
+    return enabled, frozen
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("list",), ("show", "{id}"), ("confirm", "{id}"), ("profile", "draft", "{csv}")],
+    ids=lambda args: args[0],
+)
+def test_the_collector_runs_again_when_the_command_works(tmp_path, cli_env, payment, args):
+    """The console script pauses the cyclic collector while it starts; a command that opens
+    the database (or reads a file) has it running again, the start-up's objects frozen."""
+    csv = ROOT / "sample_data" / "bank" / "2026-11_bnk1.csv"
+    argv = [a.format(id=payment, csv=csv) for a in args]
+    enabled, frozen = collector_after(tmp_path, cli_env, *argv)
+    assert enabled, argv
+    assert frozen > 10_000, (argv, frozen)
+
+
+def test_the_collector_is_left_alone_in_process(cli_env, payment):
+    """Commands run in-process (CliRunner) neither pause nor freeze anything."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    payctl("list")
+    payctl("show", payment)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
 def test_a_command_imports_only_its_own_module(tmp_path, cli_env, payment):
     modules = loaded_by(tmp_path, cli_env, "list")
     others = sorted(
