@@ -56,12 +56,25 @@ def _build(entry: Lazy) -> dict[str, Any]:
             holder.add_typer(defined, name=entry.name, help=entry.help)
     elif attribute == "register":
         defined(holder)
+        _only(holder, entry.name)
     else:
         holder.command(entry.name)(defined)
     built = dict(typer.main.get_group(holder).commands)
     for command in built.values():
         quick_params.install_tree(command)
     return built
+
+
+def _only(holder: typer.Typer, name: str) -> None:
+    """Keep only the command ``name`` of those a ``register`` function added: building a
+    click command (its parameters from the function's signature) costs, and one run uses one
+    command; a sibling is built when it is asked for. Unchanged when none has that name (the
+    caller then reports it) or when one was added without a name."""
+    infos = holder.registered_commands
+    if all(info.name is not None for info in infos):
+        wanted = [info for info in infos if info.name == name]
+        if wanted:
+            holder.registered_commands = wanted
 
 
 class LazyCommands(MutableMapping[str, Any]):
@@ -77,7 +90,7 @@ class LazyCommands(MutableMapping[str, Any]):
         if name not in self.loaded:
             entry = self.entries[name]  # KeyError: no such command
             built = _build(entry)
-            for other in self.entries.values():  # a module defines its siblings too
+            for other in self.entries.values():  # any sibling built with it (see _only)
                 if other.target == entry.target and other.name in built:
                     if other.name not in self.loaded and self.prepare is not None:
                         self.prepare(built[other.name])

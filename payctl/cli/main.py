@@ -7,6 +7,9 @@ import sys
 
 
 def main() -> None:
+    from payctl.cli import startup
+
+    startup.pause()  # until the command's own work begins (payctl/cli/startup.py)
     try:
         from payctl.cli.app import app
 

@@ -23,6 +23,8 @@ def draft(
 
     Example: payctl profile draft export.csv > mybank.toml
     """
+    from payctl.cli import startup
     from payctl.importers.draft import draft_file
 
+    startup.resume()  # reading the file is the command's own work (payctl/cli/startup.py)
     typer.echo(draft_file(file, name), nl=False)

@@ -381,6 +381,9 @@ def _note_commits(db: Any) -> None:
 
 def run(op: Callable[[Any], Awaitable[T]], *, needs_schema: bool = True) -> T:
     """Open the database, check its schema, run ``op(session)`` in ``asyncio.run``."""
+    from payctl.cli import startup
+
+    startup.resume()  # the command's own work begins: the collector runs again
     try:
         url = database_url()
         _prepare_sqlite(url, needs_schema)

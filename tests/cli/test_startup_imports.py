@@ -89,6 +89,59 @@ def test_a_transition_imports_no_file_reader(tmp_path, cli_env, payment, args):
     assert not heavy(modules), f"payctl {' '.join(args)} imports {heavy(modules)[:8]}"
 
 
+# Runs payctl as the console script does and writes, at exit, whether the cyclic collector
+# runs and how many objects the start-up left out of its sight.
+RUN_AND_COLLECTOR = """
+import atexit, gc, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps([gc.isenabled(), gc.get_freeze_count()])))
+sys.argv[0] = "payctl"
+from payctl.cli.main import main
+main()
+"""
+
+
+def collector_after(tmp_path: Any, env: dict[str, str], *args: str) -> tuple[bool, int]:
+    out = tmp_path / "collector.json"
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_AND_COLLECTOR, str(out), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
+    enabled, frozen = json.loads(out.read_text())
+    return enabled, frozen
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("list",), ("show", "{id}"), ("confirm", "{id}"), ("profile", "draft", "{csv}")],
+    ids=lambda args: args[0],
+)
+def test_the_collector_runs_again_when_the_command_works(tmp_path, cli_env, payment, args):
+    """The console script pauses the cyclic collector while it starts; a command that opens
+    the database (or reads a file) has it running again, the start-up's objects frozen."""
+    csv = ROOT / "sample_data" / "bank" / "2026-11_bnk1.csv"
+    argv = [a.format(id=payment, csv=csv) for a in args]
+    enabled, frozen = collector_after(tmp_path, cli_env, *argv)
+    assert enabled, argv
+    assert frozen > 10_000, (argv, frozen)
+
+
+def test_the_collector_is_left_alone_in_process(cli_env, payment):
+    """Commands run in-process (CliRunner) neither pause nor freeze anything."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    payctl("list")
+    payctl("show", payment)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
 def test_a_command_imports_only_its_own_module(tmp_path, cli_env, payment):
     modules = loaded_by(tmp_path, cli_env, "list")
     others = sorted(
@@ -115,11 +168,43 @@ def test_the_table_lists_what_each_command_says():
     assert len(names) == len(set(names))
     for entry in COMMANDS:
         built = lazy._build(entry)
-        assert set(built) <= set(names), f"{entry.target} defines {sorted(set(built) - set(names))}"
+        defined = set(built) | set(registered(entry))
+        assert defined <= set(names), f"{entry.target} defines {sorted(defined - set(names))}"
         command = built[entry.name]
         shown = reflow(command.short_help or command.help or "").split("\n\n")[0]
         assert entry.listed == shown, entry.name
         assert entry.hidden == command.hidden, entry.name
+
+
+def registered(entry: Any) -> list[str]:
+    """The names of the commands a ``register`` function adds (none for other targets)."""
+    import importlib
+
+    import typer
+
+    module, _, attribute = entry.target.partition(":")
+    if attribute != "register":
+        return []
+    holder = typer.Typer()
+    getattr(importlib.import_module(module), attribute)(holder)
+    return [info.name for info in holder.registered_commands]
+
+
+def test_a_command_is_built_without_its_siblings():
+    """`payctl list` builds the click command of `list` only, not the six others its module
+    registers; each of them is built, the same, when it is asked for."""
+    from payctl.cli import lazy
+    from payctl.cli.app import COMMANDS
+
+    by_name = {entry.name: entry for entry in COMMANDS}
+    assert set(lazy._build(by_name["list"])) == {"list"}
+    assert set(registered(by_name["list"])) >= {"list", "show", "create", "validate"}
+    commands = lazy.LazyCommands(COMMANDS)
+    assert commands["list"].name == "list"
+    assert set(commands.loaded) == {"list"}
+    assert commands["reset-to-draft"].hidden and not commands["reset"].hidden
+    assert set(commands.loaded) == {"list", "reset-to-draft", "reset"}
+    assert commands["reset"].help == commands["reset-to-draft"].help
 
 
 def test_help_is_the_same_before_and_after_every_command_is_loaded():
