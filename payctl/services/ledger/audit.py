@@ -20,7 +20,7 @@ from payctl.jsontext import sorted_compact
 GENESIS = "0" * 64
 
 
-@dataclass
+@dataclass(slots=True)
 class AuditEvent:
     user: str
     action: str
@@ -75,18 +75,16 @@ def _digest(
 ) -> str:
     """:func:`record_hash` of a record whose time is already in its canonical text (a unit of
     work writes all its records with one time)."""
-    fields = (
-        prev_hash,
-        at,
-        user,
-        action,
-        object_type,
-        "" if object_id is None else str(object_id),
-        "" if payment_id is None else str(payment_id),
-        changes,
-        "\x00" if reason is None else reason,
+    oid = "" if object_id is None else str(object_id)
+    pid = "" if payment_id is None else str(payment_id)
+    why = "\x00" if reason is None else reason
+    # each field as "<length>:<text>", in this order (one f-string: an import hashes a record
+    # per payment it makes)
+    payload = (
+        f"{len(prev_hash)}:{prev_hash}{len(at)}:{at}{len(user)}:{user}{len(action)}:{action}"
+        f"{len(object_type)}:{object_type}{len(oid)}:{oid}{len(pid)}:{pid}"
+        f"{len(changes)}:{changes}{len(why)}:{why}"
     )
-    payload = "".join([f"{len(f)}:{f}" for f in fields])
     return sha256(payload.encode()).hexdigest()
 
 
