@@ -127,31 +127,33 @@ def _journal_problems(p: PaymentFacts) -> list[Problem]:
 def _allocation_problems(p: PaymentFacts, a: AllocationFacts) -> list[Problem]:
     inv = a.invoice
     cur = p.currency
-    problems = []
-
-    def add(code: str, message: str) -> None:
-        problems.append(Problem(code, "allocations", message))
-
+    found = []  # (code, message): no closure made per allocation (an import checks thousands)
     if a.amount <= 0:
-        add("allocation_amount", f"allocation to {inv.number} must be greater than zero")
-    if inv.type != SETTLES[p.type]:
-        add(
-            "invoice_type",
-            f"{inv.number} is a {inv.type}; a {p.type} settles {SETTLES[p.type]}s",
+        found.append(("allocation_amount", f"allocation to {inv.number} must be greater than zero"))
+    settles = SETTLES[p.type]
+    if inv.type != settles:
+        found.append(
+            ("invoice_type", f"{inv.number} is a {inv.type}; a {p.type} settles {settles}s")
         )
     if p.partner is not None and inv.partner_id != p.partner.id:
-        add("invoice_partner", f"{inv.number} belongs to another partner")
+        found.append(("invoice_partner", f"{inv.number} belongs to another partner"))
     if inv.currency != cur:
-        add("invoice_currency", f"{inv.number} is in {inv.currency}, the payment in {cur}")
-    if inv.state == InvoiceState.CANCELLED:
-        add("invoice_cancelled", f"{inv.number} is cancelled")
-    elif a.amount + a.writeoff > inv.residual:
-        add(
-            "invoice_residual",
-            f"allocation {format_amount(a.amount + a.writeoff, cur)} to {inv.number} exceeds "
-            f"its open residual {format_amount(inv.residual, cur)}",
+        found.append(
+            ("invoice_currency", f"{inv.number} is in {inv.currency}, the payment in {cur}")
         )
-    return problems
+    if inv.state == InvoiceState.CANCELLED:
+        found.append(("invoice_cancelled", f"{inv.number} is cancelled"))
+    elif a.amount + a.writeoff > inv.residual:
+        found.append(
+            (
+                "invoice_residual",
+                f"allocation {format_amount(a.amount + a.writeoff, cur)} to {inv.number} "
+                f"exceeds its open residual {format_amount(inv.residual, cur)}",
+            )
+        )
+    if not found:
+        return []
+    return [Problem(code, "allocations", message) for code, message in found]
 
 
 def party_problems(p: PaymentFacts) -> list[Problem]:

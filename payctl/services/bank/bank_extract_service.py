@@ -1171,10 +1171,13 @@ class BankExtractService:
         (payloads.LINE_EVENTS), from the rows just stored. Lines left in review are no change
         beyond their statement's import: its event counts them."""
         changes = []
-        outcome = payloads.line_outcome
+        outcome, outcomes = payloads.line_outcome, ctx.outcomes
         for row in rows:
             kind = outcome(row["state"], row["link"])
-            ctx.outcomes.setdefault(row["statement_id"], Counter())[kind] += 1
+            counts = outcomes.get(row["statement_id"])
+            if counts is None:  # not a Counter made per row only to be thrown away
+                counts = outcomes[row["statement_id"]] = Counter()
+            counts[kind] += 1
             if kind != "review" and row["id"] not in evented:
                 changes.append(payloads.bank_line_change(row))
         await outbox.emit(self.session, self.user, changes)

@@ -79,7 +79,17 @@ class _OpenItems(Mapping[int, InvoiceFacts]):
         self.posting = posting
 
     def __getitem__(self, invoice_id: int) -> InvoiceFacts:
-        return self.posting._open_item(invoice_id)
+        """An open item the matcher settles, with its residual before this import's drafts."""
+        inv = self.posting.invoices[invoice_id]
+        return InvoiceFacts(
+            inv.id,
+            inv.number,
+            inv.type,
+            inv.partner_id,
+            inv.currency,
+            self.posting.residual[invoice_id],
+            InvoiceState.OPEN,
+        )
 
     def __iter__(self) -> Iterator[int]:
         return iter(self.posting.invoices)
@@ -147,19 +157,6 @@ class BankPosting:
             [{"from_bank_line": d.line_key, "rule": d.decision.rule} for d in drafts],
         )
         return {d.line_key: p.id for d, p in zip(drafts, payments, strict=True)}
-
-    def _open_item(self, invoice_id: int) -> InvoiceFacts:
-        """An open item the matcher settles, with its residual before this import's drafts."""
-        inv = self.invoices[invoice_id]
-        return InvoiceFacts(
-            inv.id,
-            inv.number,
-            inv.type,
-            inv.partner_id,
-            inv.currency,
-            self.residual[invoice_id],
-            InvoiceState.OPEN,
-        )
 
     async def confirm(self, payment_ids: list[int]) -> tuple[int, list[str]]:
         """Post payments made from bank lines through the workflow (write-offs allowed)."""

@@ -187,9 +187,10 @@ def _loaded(invoice: Invoice | None) -> InvoiceFacts:
     return invoice_facts(invoice)
 
 
-def snapshot(p: AnyPayment) -> dict[str, Any]:
-    """The audited fields of a payment, JSON-ready."""
-    return {
+def snapshot(p: AnyPayment, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The audited fields of a payment, JSON-ready (and ``extra``'s, if given: what a new
+    draft was made from, added to the same dict rather than merged into a copy)."""
+    fields = {
         "number": p.number,
         "type": p.type.value,
         "state": p.state.value,
@@ -202,6 +203,9 @@ def snapshot(p: AnyPayment) -> dict[str, Any]:
         "memo": p.memo,
         "allocations": {str(a.invoice_id): a.amount for a in p.allocations},
     }
+    if extra:
+        fields.update(extra)
+    return fields
 
 
 def payment_events(
@@ -510,7 +514,7 @@ class PaymentService:
             )
         if origin:
             made_from = {p.id: o for p, o in zip(payments, origin, strict=True)}
-            await self.record("create", payments, lambda p: snapshot(p) | made_from[p.id])
+            await self.record("create", payments, lambda p: snapshot(p, made_from[p.id]))
         else:
             await self.record("create", payments)
 
