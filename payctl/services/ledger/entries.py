@@ -155,8 +155,7 @@ async def _insert_entries(
             [(i, *r) for i, r in zip(ids, rows, strict=True)],
         )
         return ids
-    # sort_by_parameter_order has no implicit sentinel on SQLite and would silently degrade
-    # to one INSERT statement per entry: the ids come back by number
+    # the ids mapped back by number, not by RETURNING's row order
     result = await session.execute(
         insert(JournalEntry).returning(JournalEntry.id, JournalEntry.number),
         [dict(zip(_ENTRY_COLUMNS, r, strict=True)) for r in rows],
