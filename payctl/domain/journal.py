@@ -52,15 +52,17 @@ def check_balanced(lines: Sequence[Line]) -> None:
     """Refuse an entry that does not balance exactly, is empty, or has malformed lines."""
     if len(lines) < 2:
         raise UnbalancedEntry("a journal entry needs at least two lines")
+    debit = credit = 0
     for line in lines:
-        if line.debit < 0 or line.credit < 0:
+        d, c = line.debit, line.credit
+        if d < 0 or c < 0:
             raise UnbalancedEntry("journal line amounts must not be negative")
-        if (line.debit == 0) == (line.credit == 0):
+        if (d == 0) == (c == 0):
             raise UnbalancedEntry("each journal line needs exactly one of debit or credit")
-        if isinstance(line.debit, float) or isinstance(line.credit, float):
+        if isinstance(d, float) or isinstance(c, float):
             raise TypeError("journal line amounts must be integers of minor units")
-    debit = sum(line.debit for line in lines)
-    credit = sum(line.credit for line in lines)
+        debit += d
+        credit += c
     if debit != credit:
         raise UnbalancedEntry(f"transaction does not balance: debit {debit} != credit {credit}")
 
@@ -115,29 +117,26 @@ def payment_lines(
     """
     inbound = is_inbound(payment_type)
     settle = amount + writeoff
-    liquidity = Line(
-        liquidity_account,
-        partner_id=partner_id,
-        label=label,
-        **({"debit": amount} if inbound else {"credit": amount}),
-    )
-    counterpart = Line(
-        counterpart_account,
-        partner_id=partner_id,
-        label=label,
-        **({"credit": settle} if inbound else {"debit": settle}),
-    )
-    lines = [liquidity, counterpart] if inbound else [counterpart, liquidity]
+    # Line(account, debit, credit, partner, label), positionally: one entry per payment
+    if inbound:
+        lines = [
+            Line(liquidity_account, amount, 0, partner_id, label),
+            Line(counterpart_account, 0, settle, partner_id, label),
+        ]
+    else:
+        lines = [
+            Line(counterpart_account, settle, 0, partner_id, label),
+            Line(liquidity_account, 0, amount, partner_id, label),
+        ]
     if writeoff:
         if writeoff_account is None:
             raise UnbalancedEntry("a write-off needs the payment differences account")
-        diff = Line(
-            writeoff_account,
-            partner_id=partner_id,
-            label=f"{label} write-off",
-            **({"debit": writeoff} if inbound else {"credit": writeoff}),
+        diff = f"{label} write-off"
+        lines.append(
+            Line(writeoff_account, writeoff, 0, partner_id, diff)
+            if inbound
+            else Line(writeoff_account, 0, writeoff, partner_id, diff)
         )
-        lines.append(diff)
     check_balanced(lines)
     return lines
 

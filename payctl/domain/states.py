@@ -58,16 +58,16 @@ def already_done(state: PaymentState, action: Action) -> bool:
 
 def refusal(label: str, state: PaymentState, action: Action) -> str | None:
     """Why ``action`` cannot apply to the payment (None: it can)."""
-    key = (PaymentState(state), Action(action))
-    if key in TRANSITIONS:
+    if (state, action) in TRANSITIONS:  # the members hash and compare as their values
         return None
+    key = (PaymentState(state), Action(action))
     reason = _REFUSALS.get(key, f"cannot {key[1].value} from state {state}")
     return f"payment {label} {reason}"
 
 
 def transition(label: str, state: PaymentState, action: Action) -> PaymentState | None:
     """Return the state after ``action``, or raise RuleViolation naming the payment."""
-    refused = refusal(label, state, action)
-    if refused is not None:
-        raise RuleViolation(refused)
-    return TRANSITIONS[(PaymentState(state), Action(action))]
+    key = (state, action)  # the members hash and compare as their values: no conversion
+    if key not in TRANSITIONS:
+        raise RuleViolation(str(refusal(label, state, action)))
+    return TRANSITIONS[key]

@@ -122,3 +122,36 @@ async def test_update_rows_writes_every_row(session, n):
         (code, f"new {i}", AccountType.EXPENSE if i % 2 else AccountType.INCOME)
         for i, code in enumerate(codes[:-1])
     ] + [(codes[-1], "old", AccountType.ASSET)]
+
+
+@pytest.mark.parametrize("n", [3, COPY_MIN_ROWS + 5])
+async def test_update_rows_stores_what_sqlalchemy_stores(session, n):
+    """The same new values through update_rows (SQLite: straight to the driver; PostgreSQL: a
+    large batch from arrays) and through SQLAlchemy's own executemany UPDATE are stored alike,
+    to the stored text: aware timestamps, None, text."""
+    from sqlalchemy import bindparam, text, update
+
+    from payctl.db.bulk import update_rows
+
+    await bulk_insert(session, Event.__table__, _events(1, 2 * n))
+    table = Event.__table__
+
+    def new(i: int) -> dict[str, object]:
+        return {
+            "occurred_at": WHEN + dt.timedelta(days=1, microseconds=i),
+            "object_number": None if i % 2 else f"N{i}",
+            "payload": f'{{"new": {i}}}',
+        }
+
+    await update_rows(session, table, [{"id": 1 + i, **new(i)} for i in range(n)])
+    await session.execute(
+        update(table).where(table.c.id == bindparam("row_id")),
+        [{"row_id": 1 + n + i, **new(i)} for i in range(n)],
+    )
+    raw = (
+        await session.execute(
+            text("SELECT occurred_at, object_number, payload FROM events ORDER BY id")
+        )
+    ).all()
+    assert [tuple(r) for r in raw[:n]] == [tuple(r) for r in raw[n:]]
+    assert raw[0][2] == '{"new": 0}' and raw[1][1] is None

@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from payctl.db.bulk import bulk_insert
+from payctl.db.bulk import insert_rows
+from payctl.db.engine import dialect_name
+from payctl.db.ids import allocate_ids
 from payctl.db.models import Account, Invoice, Journal, JournalEntry, JournalLine
 from payctl.domain.enums import AccountRole
 from payctl.domain.journal import Line, check_balanced, reversal_lines
@@ -33,6 +35,24 @@ def with_entry_currency(stmt: Any) -> Any:
     return stmt.join(Journal, Journal.id == JournalEntry.journal_id).outerjoin(
         Invoice, Invoice.id == JournalEntry.invoice_id
     )
+
+
+_ENTRIES = JournalEntry.__table__
+_LINES = JournalLine.__table__
+_ENTRY_COLUMNS = (
+    "number",
+    "journal_id",
+    "date",
+    "source_type",
+    "source_id",
+    "payment_id",
+    "invoice_id",
+    "reversal_of_id",
+    "memo",
+    "created_by",
+    "created_at",
+)
+_LINE_COLUMNS = ("entry_id", "account_id", "partner_id", "debit", "credit", "label")
 
 
 @dataclass
@@ -86,43 +106,62 @@ async def post_entries(
         code = drafts[indexes[0]].journal_code
         for offset, index in enumerate(indexes):
             numbers[index] = sequences.format_number(code, year, first + offset, sequences.ENTRY)
+    now = dt.datetime.now(dt.UTC)
     rows = [
-        {
-            "number": numbers[i],
-            "journal_id": d.journal_id,
-            "date": d.date,
-            "source_type": d.source_type,
-            "source_id": d.source_id,
-            "payment_id": d.payment_id,
-            "invoice_id": d.invoice_id,
-            "reversal_of_id": d.reversal_of_id,
-            "memo": d.memo,
-            "created_by": user,
-            "created_at": dt.datetime.now(dt.UTC),
-        }
-        for i, d in enumerate(drafts)
+        (
+            number,
+            d.journal_id,
+            d.date,
+            d.source_type,
+            d.source_id,
+            d.payment_id,
+            d.invoice_id,
+            d.reversal_of_id,
+            d.memo,
+            user,
+            now,
+        )
+        for number, d in zip(numbers, drafts, strict=True)
     ]
-    # Map ids back by the unique number: sort_by_parameter_order has no implicit sentinel on
-    # SQLite and would silently degrade to one INSERT statement per entry.
+    ids = await _insert_entries(session, rows, numbers)
+    await insert_rows(
+        session,
+        _LINES,
+        _LINE_COLUMNS,
+        [
+            (entry_id, ln.account_id, ln.partner_id, ln.debit, ln.credit, ln.label[:200] or None)
+            for entry_id, d in zip(ids, drafts, strict=True)
+            for ln in d.lines
+        ],
+    )
+    return [PostedEntry(i, n) for i, n in zip(ids, numbers, strict=True)]
+
+
+async def _insert_entries(
+    session: AsyncSession, rows: list[tuple[Any, ...]], numbers: list[str]
+) -> list[int]:
+    """Insert the entries (values of ``_ENTRY_COLUMNS``, in order); their ids, in order.
+
+    SQLite: ids taken up front (``db.ids``: the ids the inserts would get, in the rows' order,
+    under the writer lock) and the rows straight to the driver's executemany, without
+    SQLAlchemy's per-row RETURNING work. PostgreSQL: one INSERT ... RETURNING, the ids mapped
+    back by the unique number."""
+    if dialect_name(session) == "sqlite":
+        ids = await allocate_ids(session, _ENTRIES, len(rows))
+        await insert_rows(
+            session,
+            _ENTRIES,
+            ("id", *_ENTRY_COLUMNS),
+            [(i, *r) for i, r in zip(ids, rows, strict=True)],
+        )
+        return ids
+    # the ids mapped back by number, not by RETURNING's row order
     result = await session.execute(
-        insert(JournalEntry).returning(JournalEntry.id, JournalEntry.number), rows
+        insert(JournalEntry).returning(JournalEntry.id, JournalEntry.number),
+        [dict(zip(_ENTRY_COLUMNS, r, strict=True)) for r in rows],
     )
     id_of = {number: entry_id for entry_id, number in result}
-    ids = [id_of[number] for number in numbers]
-    line_rows = [
-        {
-            "entry_id": entry_id,
-            "account_id": ln.account_id,
-            "partner_id": ln.partner_id,
-            "debit": ln.debit,
-            "credit": ln.credit,
-            "label": ln.label[:200] or None,
-        }
-        for entry_id, d in zip(ids, drafts, strict=True)
-        for ln in d.lines
-    ]
-    await bulk_insert(session, JournalLine.__table__, line_rows)
-    return [PostedEntry(i, n) for i, n in zip(ids, numbers, strict=True)]
+    return [id_of[number] for number in numbers]
 
 
 async def load_lines(session: AsyncSession, entry_ids: Sequence[int]) -> dict[int, list[Line]]:

@@ -52,17 +52,27 @@ async def _ensure_row(session: AsyncSession, journal_id: int, year: int, kind: s
 async def reserve(
     session: AsyncSession, journal_id: int, year: int, kind: str, count: int = 1
 ) -> int:
-    """Reserve ``count`` consecutive values; return the first."""
-    await _ensure_row(session, journal_id, year, kind)
-    last = await session.scalar(
+    """Reserve ``count`` consecutive values; return the first. The counter row is made the
+    first time a journal and year need it (one UPDATE when it exists: the usual case)."""
+    last = await _advance(session, journal_id, year, kind, count)
+    if last is None:
+        await _ensure_row(session, journal_id, year, kind)
+        last = await _advance(session, journal_id, year, kind, count)
+    if last is None:
+        raise RuntimeError(f"sequence row for journal {journal_id}, {year}, {kind} is missing")
+    return int(last) - count + 1
+
+
+async def _advance(
+    session: AsyncSession, journal_id: int, year: int, kind: str, count: int
+) -> int | None:
+    """Move the counter on by ``count``; its new last value (None: no counter row yet)."""
+    return await session.scalar(
         update(Sequence)
         .where(Sequence.journal_id == journal_id, Sequence.year == year, Sequence.kind == kind)
         .values(last_value=Sequence.last_value + count)
         .returning(Sequence.last_value)
     )
-    if last is None:
-        raise RuntimeError(f"sequence row for journal {journal_id}, {year}, {kind} is missing")
-    return int(last) - count + 1
 
 
 def format_number(journal_code: str, year: int, value: int, kind: str) -> str:
