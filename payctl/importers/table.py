@@ -132,9 +132,15 @@ class TableReader:
         )
         # The fast path of the texts (``_texts``): every text field read from at most one
         # column, so a row's texts are its cells trimmed, checked for tidying all at once.
+        # ``place`` puts them in their slots: the k-th text in its field's, None (after the
+        # last text) in the others'.
         present = [(slot, cols[0]) for slot, cols in enumerate(self.text_cols) if cols]
+        slots = [slot for slot, _ in present]
         self.text_fast = (
-            (itemgetter(*(i for _, i in present)), tuple(slot for slot, _ in present))
+            (
+                itemgetter(*(i for _, i in present)),
+                itemgetter(*(slots.index(k) if k in slots else len(slots) for k in range(5))),
+            )
             if len(present) >= 2 and all(len(cols) <= 1 for cols in self.text_cols)
             else None
         )
@@ -267,22 +273,21 @@ class TableReader:
             or any(cols[f] for f in ("direction", "fee", "balance", "account", "statement_id"))
         )
 
-    def _texts(self, cells: Sequence[object]) -> list[str | None]:
+    def _texts(self, cells: Sequence[object]) -> Sequence[str | None]:
         """counterparty name and account, remittance, structured reference and transaction id
         of a row (None where empty or without a column): the text cells trimmed, tidied by
         ``first_text`` only when one needs it (a quote, a tab, a newline, two spaces)."""
         if self.text_fast is not None:
-            get, slots = self.text_fast
+            get, place = self.text_fast
             try:
                 texts = [cell.strip() for cell in get(cells)]
             except AttributeError:  # a cell that is no text (a workbook's number or date)
                 pass
             else:
                 if not untidy("\x1f".join(texts)):
-                    out: list[str | None] = [None] * 5
-                    for slot, text in zip(slots, texts, strict=True):
-                        out[slot] = text or None
-                    return out
+                    out: list[str | None] = [text or None for text in texts]
+                    out.append(None)
+                    return place(out)
         # A field without a column is None without a call: most profiles map few of them.
         first, join = first_text, joined_text
         name, acct, remit, ref, txn = self.text_cols
