@@ -187,3 +187,29 @@ def test_line_records_name_the_line_of_a_field_too_large() -> None:
     plain, quoted = _both(text)
     assert plain == quoted
     assert plain[0] == "error" and plain[1].startswith("f.csv: line 4: not a readable CSV file")
+
+
+# -- check_text: the texts of many lines looked at once ----------------------------------------
+
+
+@pytest.mark.parametrize("at", [0, 2, 9_999, 10_000, 24_999])
+@pytest.mark.parametrize("field", ["currency", "counterparty_name", "remittance", "transaction_id"])
+def test_check_text_names_the_first_line_with_a_nul(at: int, field: str) -> None:
+    """Lines looked at 10,000 at a time: the first line with a NUL (in file order) is named,
+    with its field, wherever it falls; a later one is not."""
+    import datetime as dt
+    from dataclasses import replace
+
+    from payctl.importers.bank import ParsedLine, check_text
+    from payctl.importers.files import NOT_TEXT
+
+    line = ParsedLine(dt.date(2024, 1, 2), Decimal("1.00"), "EUR", remittance="x")
+    lines = [replace(line, line_no=n + 1) for n in range(25_000)]
+    lines[at] = replace(lines[at], **{field: "a\x00b"})
+    if at < len(lines) - 1:
+        lines[-1] = replace(lines[-1], counterparty_account="late\x00")
+    statements = [ParsedStatement(lines=[replace(line, line_no=0)]), ParsedStatement(lines=lines)]
+    with pytest.raises(BankFileError) as err:
+        check_text(statements, "f.jsonl")
+    assert str(err.value) == f"f.jsonl: line {at + 1}: {field}: {NOT_TEXT}"
+    check_text([ParsedStatement(lines=lines[:at] + lines[at + 1 : -1])], "f.jsonl")  # none
