@@ -47,9 +47,9 @@ Row = tuple[int, Sequence[object]]
 Rows = Iterable[Row]
 
 
-_LABEL_TAIL = " :.,-/0123456789"
+_LABEL_TAIL = " :.,-/0123456789"  # "Closing balance: 31.01.2024"
 # Digits an amount in minor units can have within the limit (``money.check_limit``).
-_LIMIT_DIGITS = len(str(MAX_AMOUNT_MINOR))  # "Closing balance: 31.01.2024"
+_LIMIT_DIGITS = len(str(MAX_AMOUNT_MINOR))
 
 
 class _Skip(Exception):
