@@ -18,7 +18,9 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
+from typing import Any
 
 from payctl.importers.bank import BankFileError, ParsedStatement
 from payctl.importers.files import (
@@ -115,6 +117,24 @@ def records(
     """(first line number, fields) per record of a delimited text (bank CSV, or the partner,
     invoice and payment tables of ``tabular``); ``what`` names it in messages."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    if '"' not in text:
+        return _line_records(reader, source, what)
+    return _quoted_records(reader, text, source, what)
+
+
+def _line_records(reader: Any, source: str, what: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of a text without quotes: one per line, numbered as they come."""
+    try:
+        yield from zip(count(1), reader)
+    except csv.Error as exc:
+        raise unreadable(source, what, exc, reader.line_num) from None
+
+
+def _quoted_records(
+    reader: Any, text: str, source: str, what: str
+) -> Iterator[tuple[int, list[str]]]:
+    """The records of a text with quotes: a quoted field may hold line ends, so a record
+    may span lines (numbered by its first), and must close its quotes."""
     start = 1
     physical: list[str] | None = None  # the text's lines, split only if a record needs a look
     try:

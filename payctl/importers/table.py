@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
-from payctl.domain.money import AmountTooLarge, check_limit
+from payctl.domain.money import MAX_AMOUNT_MINOR, AmountTooLarge, check_limit, exponent
 from payctl.importers.bank import BankFileError, ParsedLine, ParsedStatement
 from payctl.importers.headers import ColumnMap, select
 from payctl.importers.profiles import AMOUNT_FIELDS, FIELDS, Profile, ProfileError
@@ -48,6 +48,8 @@ Rows = Iterable[Row]
 
 
 _LABEL_TAIL = " :.,-/0123456789"  # "Closing balance: 31.01.2024"
+# Digits an amount in minor units can have within the limit (``money.check_limit``).
+_LIMIT_DIGITS = len(str(MAX_AMOUNT_MINOR))
 
 
 class _Skip(Exception):
@@ -130,9 +132,15 @@ class TableReader:
         )
         # The fast path of the texts (``_texts``): every text field read from at most one
         # column, so a row's texts are its cells trimmed, checked for tidying all at once.
+        # ``place`` puts them in their slots: the k-th text in its field's, None (after the
+        # last text) in the others'.
         present = [(slot, cols[0]) for slot, cols in enumerate(self.text_cols) if cols]
+        slots = [slot for slot, _ in present]
         self.text_fast = (
-            (itemgetter(*(i for _, i in present)), tuple(slot for slot, _ in present))
+            (
+                itemgetter(*(i for _, i in present)),
+                itemgetter(*(slots.index(k) if k in slots else len(slots) for k in range(5))),
+            )
             if len(present) >= 2 and all(len(cols) <= 1 for cols in self.text_cols)
             else None
         )
@@ -242,22 +250,44 @@ class TableReader:
         if fee or cols["balance"]:
             self._fee_and_balance(number, cells, group, line, fee)
 
-    def _texts(self, cells: Sequence[object]) -> list[str | None]:
+    def feeder(self) -> Callable[[int, Sequence[object]], None]:
+        """The function reading each row: :meth:`feed`, or for the usual table (one amount
+        column, no fee, balance, direction, account or statement columns, nothing to ignore)
+        :class:`_PlainRows`, which reads the plain rows itself and gives any other to
+        :meth:`feed`."""
+        return _PlainRows(self) if self._plain_table() else self.feed
+
+    def _plain_table(self) -> bool:
+        """Columns :class:`_PlainRows` reads: one amount column, at most one currency and one
+        value date column, no other column that changes a row's line."""
+        cols = self.cols
+        return not (
+            self.ignore
+            or self.status_col is not None
+            or self.negate
+            or self.summary_text is not None
+            or self.text_fast is None
+            or len(cols["amount"]) != 1
+            or len(cols["currency"]) > 1
+            or len(cols["value_date"]) > 1
+            or any(cols[f] for f in ("direction", "fee", "balance", "account", "statement_id"))
+        )
+
+    def _texts(self, cells: Sequence[object]) -> Sequence[str | None]:
         """counterparty name and account, remittance, structured reference and transaction id
         of a row (None where empty or without a column): the text cells trimmed, tidied by
         ``first_text`` only when one needs it (a quote, a tab, a newline, two spaces)."""
         if self.text_fast is not None:
-            get, slots = self.text_fast
+            get, place = self.text_fast
             try:
                 texts = [cell.strip() for cell in get(cells)]
             except AttributeError:  # a cell that is no text (a workbook's number or date)
                 pass
             else:
                 if not untidy("\x1f".join(texts)):
-                    out: list[str | None] = [None] * 5
-                    for slot, text in zip(slots, texts, strict=True):
-                        out[slot] = text or None
-                    return out
+                    out: list[str | None] = [text or None for text in texts]
+                    out.append(None)
+                    return place(out)
         # A field without a column is None without a call: most profiles map few of them.
         first, join = first_text, joined_text
         name, acct, remit, ref, txn = self.text_cols
@@ -401,9 +431,12 @@ class TableReader:
         if type(cell) is str and (hit := self.date_cache.get(cell)) is not None:
             return hit
         try:
-            return self.date.cell(cell)
+            value = self.date.cell(cell)
         except ValueError as exc:
             raise self.error(number, fld, str(exc), i) from None
+        if value is not None and type(cell) is str and len(self.date_cache) < 50_000:
+            self.date_cache[cell] = value
+        return value
 
     def _number(self, number: int, cells: Sequence[object], fld: str) -> Decimal | None:
         for i in self.cols[fld]:
@@ -551,6 +584,92 @@ class TableReader:
         return out
 
 
+class _PlainRows:
+    """The rows of a plain table (:meth:`TableReader.feeder`) whose every cell is already
+    known to read plainly: a booking (and value) date seen before, a currency cell seen
+    before, an amount written with exactly its currency's decimals and within the limit.
+    Such a row makes the line :meth:`TableReader.feed` makes, without its checks; any other
+    row is given to ``feed``, which reads, checks (and refuses) it as always."""
+
+    def __init__(self, reader: TableReader) -> None:
+        self.reader = reader
+        self.feed = reader.feed
+        # looked up by any cell: a cell that is no text (a workbook's date) is never in it
+        self.dates = cast("dict[object, dt.date]", reader.date_cache)
+        self.texts = reader._texts
+        self.width = reader.width
+        self.booking_col = reader.booking_col
+        cols = reader.cols
+        self.amount_col = cols["amount"][0]
+        self.currency_col = cols["currency"][0] if cols["currency"] else None
+        self.value_col = cols["value_date"][0] if cols["value_date"] else None
+        self.decimal = reader.amount.decimal
+        # a currency cell as written -> its code and the fullmatch of its plain amounts
+        self.known: dict[object, tuple[str, Callable[[str], object]]] = {}
+        self.groups: dict[str, _Group] = {}  # currency -> its lines' group
+
+    def _currency(self, number: int, cells: Sequence[object]) -> tuple[str, Any] | None:
+        reader, col = self.reader, self.currency_col
+        try:
+            code = reader.default_currency if col is None else reader._currency(cells, number)
+        except BankFileError:  # feed reports it, after what it checks first
+            return None
+        if not code:  # the journal's currency applies later: no decimals to hold to
+            return None
+        entry = self.known[None if col is None else cells[col]] = (
+            code,
+            _plain_amounts(code, self.decimal),
+        )
+        return entry
+
+    def __call__(self, number: int, cells: Sequence[object]) -> None:
+        dates = self.dates
+        booking = dates.get(cells[self.booking_col]) if len(cells) == self.width else None
+        if booking is None:
+            return self.feed(number, cells)
+        col = self.currency_col
+        entry = self.known.get(None if col is None else cells[col]) or self._currency(number, cells)
+        text = cells[self.amount_col]
+        if entry is None or type(text) is not str or not entry[1](text):
+            return self.feed(number, cells)
+        value_date = None
+        if self.value_col is not None and (cell := cells[self.value_col]):
+            value_date = dates.get(cell)
+            if value_date is None:
+                return self.feed(number, cells)
+        code = entry[0]
+        group = self.groups.get(code)
+        if group is None:
+            group = self.groups[code] = self.reader._group(cells, code)
+        self.reader.last_group = group
+        decimal = self.decimal
+        name, acct, remit, ref, txn = self.texts(cells)
+        group.lines.append(
+            ParsedLine(
+                booking,
+                Decimal(text if decimal == "." else text.replace(decimal, ".")),
+                code,
+                value_date,
+                name,
+                acct,
+                remit,
+                ref,
+                txn,
+                number,
+            )
+        )
+        return None
+
+
+def _plain_amounts(currency: str, decimal: str) -> Callable[[str], object]:
+    """The fullmatch of the amounts of ``currency`` that :class:`AmountParser` reads as
+    written and the decimals rule (:func:`exact_amount`) and the limit keep as read: a sign,
+    at most as many digits as the limit has, exactly the currency's decimals."""
+    places = exponent(currency)
+    tail = rf"{re.escape(decimal)}\d{{{places}}}" if places else ""
+    return re.compile(rf"[+-]?\d{{1,{_LIMIT_DIGITS - places}}}{tail}").fullmatch
+
+
 def _chain_balances(
     chain: list[tuple[Decimal, Decimal | None]],
 ) -> tuple[Decimal | None, Decimal | None]:
@@ -679,7 +798,7 @@ def read_table(
     for number, cells in head[:pos]:
         reader.feed_preamble(number, cells)
     reader.start()
-    feed = reader.feed
+    feed = reader.feeder()
     for number, cells in chain(sample_rows, body):
         feed(number, cells)
     return reader.statements()

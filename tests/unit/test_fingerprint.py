@@ -159,3 +159,32 @@ def test_blank_id_is_no_id():
 
 def test_empty():
     assert fingerprints(ACCOUNT, []) == []
+
+
+def test_values_are_the_stored_ones():
+    """The fingerprints as stored by every import so far (payctl 4dead4c): a re-import finds
+    its lines by them, so their values never change (ids, content, repeats, padding)."""
+    from payctl.domain.fingerprint import fingerprint_kinds
+
+    lines = [
+        bl("100.00", 3, "INV-1", "TX-1"),
+        bl("-20.50", 4, "fee", None),
+        bl("100.00", 3, "INV-1", None),
+        bl("7", 5, "x", "TX-2"),
+        bl("100.00", 3, "INV-1", None),
+        bl("1.50", 6, "a  b\n", " TX-3 ", ref="RF18 5390"),
+        bl("2", 6, "dup", "TX-4"),
+        bl("3", 7, "dup", "TX-4"),
+        bl("0", 8, None, "   ", name=None, cp=None),
+    ]
+    assert fingerprint_kinds(ACCOUNT, lines) == [
+        ("aa7451e482af92077bd949882f0b074cb16bf432829ef1b0d0de700245274101", False),
+        ("eee8c2d9548ab7830c43197eafa03cc52da2f23458b92c5dc9d289908345133f", True),
+        ("bcb4386486eaba8849d22585a6319e724a07b860f16b5d583a579e55af729de3", True),
+        ("e960f8b885d0db7bb6fecda9b4f1ea47292206254b8b3036d0002fbe41f81bc8", False),
+        ("843621523b9e0c9890729b999dfb6a2be6344930af30f5be0de0a03cc0f0eeeb", True),
+        ("a477ece41b1e64e178faf49063fd5939263604877fe7e9248ea872d9b2f931b4", False),
+        ("0f04dd931ad9fe640df19cdc9a523aa61eeadaf3e19fa3d8a375064b5d31ddf6", True),
+        ("7f15cb35fdec80ef10fd34272599002ae7e253596650021f2179594a7c6eeb2d", True),
+        ("c0ab081040b7330f839e74e66ee90f608b70f0368d4018b4eade45e642b44d7a", True),
+    ]

@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -241,8 +241,8 @@ def parse_file(
     return fmt, statements
 
 
-# Scales an amount to minor units exactly or not at all (Inexact): ``_minor``'s fast path.
-_SCALE = Context(prec=60, traps=[Inexact, InvalidOperation, Overflow])
+# A currency's minor units in one unit (100 for EUR): ``_minor``'s fast path.
+_UNITS: dict[str, int] = {}
 
 
 def _minor(
@@ -257,14 +257,15 @@ def _minor(
     more decimals than the currency has (the rule of every bank reader, ``exact_amount``:
     here for the lines of a file that names no currency, read in the journal's), the file is
     refused naming file, line (a workbook's row) and field."""
-    if amount.is_finite() and amount.adjusted() < 20:  # the usual amount, in one step
-        try:
-            scaled = amount.scaleb(exponent(currency), context=_SCALE)
-            whole = int(scaled)
-            if whole == scaled and -MAX_AMOUNT_MINOR <= whole <= MAX_AMOUNT_MINOR:
+    if amount.is_finite() and -20 < amount.adjusted() < 20:  # the usual amount, in one step
+        numerator, denominator = amount.as_integer_ratio()  # exact; small at these sizes
+        unit = _UNITS.get(currency)
+        if unit is None:
+            unit = _UNITS[currency] = 10 ** exponent(currency)
+        if unit % denominator == 0:  # no more decimals than the currency has
+            whole = numerator * (unit // denominator)
+            if -MAX_AMOUNT_MINOR <= whole <= MAX_AMOUNT_MINOR:
                 return whole
-        except ArithmeticError:
-            pass  # more digits than _SCALE holds: the checks below say what is wrong
     where = line_place(report.format, line_no)
     try:
         check_limit(amount, currency, field_)  # first: the limit names a huge value best
@@ -715,8 +716,9 @@ class BankExtractService:
         known: dict[int, int] = {seq: sid for seq, sid in stored}
         taken: set[str] = set()
         for seq, (st, per) in enumerate(zip(statements, kinds, strict=True)):
+            default = (st.currency or j.currency).upper()
             for line, (fp, _dated) in zip(st.lines, per, strict=True):
-                cur = (line.currency or st.currency or j.currency).upper()
+                cur = line.currency.upper() if line.currency else default
                 minor = _minor(line.amount, cur, report, source, line.line_no)
                 known_line = existing.get(fp)
                 if known_line is not None:  # a known line: the stored version is kept
@@ -836,7 +838,9 @@ class BankExtractService:
             BankLine.amount,
             BankLine.currency,
         )
-        rows = await self.session.execute(
+        # Core rows (no ORM result machinery: plain columns, 100,000 rows on a re-import)
+        connection = await self.session.connection()
+        rows = await connection.execute(
             select(*columns).where(
                 BankLine.journal_id == journal_id,
                 BankLine.booking_date >= min(dates),
@@ -844,9 +848,9 @@ class BankExtractService:
             )
         )
         found = {row[0]: row[1:] for row in rows}  # a Row slice is a plain tuple
-        probe = sorted(set(undated) - found.keys())
+        probe = sorted({fp for fp in undated if fp not in found})
         for start in range(0, len(probe), PROBE_CHUNK):
-            rows = await self.session.execute(
+            rows = await connection.execute(
                 select(*columns).where(
                     BankLine.journal_id == journal_id,
                     BankLine.fingerprint.in_(probe[start : start + PROBE_CHUNK]),
