@@ -35,6 +35,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, select, text
@@ -61,7 +62,7 @@ _NAMED = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """An event before it has its id: what changed (``type``, one of catalog.TYPES), on which
     object, and the object's data (JSON-ready; ids named in ``_NAMED`` get their names added
@@ -80,9 +81,9 @@ async def emit(session: AsyncSession, actor: str, changes: Iterable[Change]) -> 
     queued = list(changes)
     if not queued:
         return
-    for change in queued:
-        if change.type not in TYPES:
-            raise ValueError(f"unknown event type {change.type!r}: add it to events/catalog.py")
+    if not _KNOWN.issuperset(map(_type_of, queued)):
+        unknown = next(c.type for c in queued if c.type not in _KNOWN)
+        raise ValueError(f"unknown event type {unknown!r}: add it to events/catalog.py")
     writer = pending_hook(session, HOOK, last=True)
     if writer is None:
         writer = _OutboxWriter(session)
@@ -90,6 +91,10 @@ async def emit(session: AsyncSession, actor: str, changes: Iterable[Change]) -> 
     writer.queued.extend((actor, change) for change in queued)
     if len(writer.queued) >= CHUNK:
         await writer.ahead()
+
+
+_KNOWN = frozenset(TYPES)
+_type_of = attrgetter("type")
 
 
 # Queued events a writer names and encodes (on SQLite: writes) before the commit: memory is
@@ -280,38 +285,93 @@ def _dicts(changes: list[Change]) -> tuple[list[dict[str, Any]], list[int]]:
     in them, lists included), and the index of the change each belongs to (ascending)."""
     out: list[dict[str, Any]] = []
     owners: list[int] = []
-    keep, own = out.append, owners.append
     for index, change in enumerate(changes):
-        stack: list[Any] = [change.data]
-        pop, push = stack.pop, stack.append
-        while stack:
-            value = pop()
-            if isinstance(value, dict):
-                keep(value)
-                own(index)
-                value = value.values()
-            for v in value:
-                if isinstance(v, (dict, list)):  # a tuple: faster than the union dict | list
-                    push(v)
+        _walk(change.data, index, out, owners)
     return out, owners
+
+
+def _walk(data: dict[str, Any], index: int, out: list[dict[str, Any]], owners: list[int]) -> None:
+    """``data`` and the dicts nested in it (lists included), each owned by change ``index``."""
+    keep, own = out.append, owners.append
+    stack: list[Any] = [data]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value = pop()
+        if isinstance(value, dict):
+            keep(value)
+            own(index)
+            value = value.values()
+        for v in value:
+            if isinstance(v, (dict, list)):  # a tuple: faster than the union dict | list
+                push(v)
+
+
+# The types of values that hold nothing to name (a payload's top level is usually all of them:
+# its dicts are found without walking its values one by one).
+_FLAT = frozenset((str, int, type(None), bool))
+
+# The keys of a dict (in order) -> the ids in it the writer names: (key, name key) of each key
+# of _NAMED it holds without its name. Payloads of one kind share their keys, so this is worked
+# out once per kind of payload, not once per event (bounded: _PLAN_LIMIT shapes).
+_Plan = tuple[tuple[str, str], ...]
+_PLANS: dict[tuple[str, ...], _Plan] = {}
+_PLAN_LIMIT = 512
+
+
+def _plan(shape: tuple[str, ...]) -> _Plan:
+    plan = _PLANS.get(shape)
+    if plan is None:
+        keys = set(shape)
+        plan = tuple(
+            (key, _NAMED[key][0])
+            for key in sorted(_NAMED)
+            if key in keys and _NAMED[key][0] not in keys
+        )
+        if len(_PLANS) >= _PLAN_LIMIT:
+            _PLANS.clear()
+        _PLANS[shape] = plan
+    return plan
+
+
+def _holders(changes: list[Change]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Key of _NAMED -> the dicts of the payloads of ``changes`` that hold it without its name
+    (with the index of the change each belongs to), in the order of ``_dicts``'s walk."""
+    flat = _FLAT.issuperset
+    by_shape: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for index, change in enumerate(changes):
+        data = change.data
+        if flat(map(type, data.values())):
+            by_shape.setdefault(tuple(data), []).append((index, data))
+            continue
+        dicts: list[dict[str, Any]] = []
+        owners: list[int] = []
+        _walk(data, index, dicts, owners)
+        for d in dicts:
+            by_shape.setdefault(tuple(d), []).append((index, d))
+    out: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for shape, group in by_shape.items():
+        for key, _name_key in _plan(shape):
+            out.setdefault(key, []).extend(group)
+    return out
 
 
 async def _name(session: AsyncSession, changes: list[Change]) -> list[tuple[int, str, int]]:
     """Add the names of the ids the payloads carry, set-wise: a kind of id at a time. The ids
     that have no name (yet): (index of the change, key, id)."""
-    dicts, owners = _dicts(changes)
+    holders = _holders(changes)
     unnamed: list[tuple[int, str, int]] = []
-    for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        holders = [h for h, d in enumerate(dicts) if key in d and name_key not in d]
-        ids = sorted({i for h in holders if isinstance(i := dicts[h][key], int)})
+    for key in sorted(holders):
+        name_key, id_col, name_col = _NAMED[key]
+        group = holders[key]
+        ids = sorted({i for _owner, d in group if isinstance(i := d[key], int)})
         names = await _names(session, id_col, name_col, ids) if ids else {}
-        for h in holders:
-            d = dicts[h]
+        get = names.get
+        for owner, d in group:
             value = d[key]
             if isinstance(value, int):
-                name = d[name_key] = names.get(value)
+                name = d[name_key] = get(value)
                 if name is None:
-                    unnamed.append((owners[h], key, value))
+                    unnamed.append((owner, key, value))
             else:
                 d[name_key] = None
     return unnamed
