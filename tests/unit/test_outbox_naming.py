@@ -1,6 +1,7 @@
-"""The outbox's naming of ids (services/events/outbox.py) finds every dict of every payload,
-and names a kind of id at a time the same whichever way it goes: column-wise at C speed (ids
-that are integers or null) or a dict at a time (any other value, which is named null)."""
+"""The outbox's naming of ids (services/events/outbox.py): every dict of every payload is found
+(nested in dicts and lists, of any dict type), each kind of id is looked up once, sorted, and
+named beside it; ids with no name (yet) are reported with their event, and a value that is
+not an integer is named null."""
 
 from __future__ import annotations
 
@@ -108,3 +109,9 @@ async def test_ids_that_are_not_integers_are_named_null_a_dict_at_a_time(names):
     assert [c.data["partner"] for c in changes] == ["ACME", None, None, None, None]
     assert unnamed == [(1, "partner_id", True)]
     assert names == [[True, 7]]
+
+
+async def test_an_unknown_event_type_is_refused_naming_the_first():
+    changes = [Change(t, "x", None, None, {}) for t in ("payment.created", "no.such", "nor.this")]
+    with pytest.raises(ValueError, match=r"unknown event type 'no.such': add it to events/catalog"):
+        await outbox.emit(None, "tester", changes)  # type: ignore[arg-type]

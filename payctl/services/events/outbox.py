@@ -33,11 +33,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import attrgetter, contains, getitem, is_, lt, not_, setitem
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import BindParameter, bindparam, select, text
@@ -95,9 +93,9 @@ async def emit(session: AsyncSession, actor: str, changes: Iterable[Change]) -> 
         await writer.ahead()
 
 
+# The known event types (catalog.TYPES), checked at C speed: an import emits thousands at once.
 _KNOWN = frozenset(TYPES)
 _type_of = attrgetter("type")
-
 
 # Queued events a writer names and encodes (on SQLite: writes) before the commit: memory is
 # bounded by this many events, and each statement is still large enough to be cheap per row.
@@ -284,89 +282,43 @@ def _encode(queued: list[tuple[str, Change]]) -> list[_Row]:
 
 def _dicts(changes: list[Change]) -> tuple[list[dict[str, Any]], list[int]]:
     """Every dict in the payloads of ``changes`` (the payloads themselves and the dicts nested
-    in them, lists included), and the index of the change each belongs to: the payloads
-    first, in order, then the nested dicts. A payload whose values are all plain (``_FLAT``:
-    a bank line's) is told apart at C speed; only the others are walked."""
-    out = list(map(_data_of, changes))
-    owners = list(range(len(out)))
-    plain = map(_FLAT.issuperset, map(map, repeat(type), map(dict.values, out)))
-    for index in list(compress(owners, map(not_, plain))):
-        _walk(out[index], index, out, owners)
-    return out, owners
-
-
-def _walk(data: dict[str, Any], index: int, out: list[dict[str, Any]], owners: list[int]) -> None:
-    """The dicts nested in ``data`` (lists included), each owned by change ``index``."""
+    in them, lists included), and the index of the change each belongs to (ascending)."""
+    out: list[dict[str, Any]] = []
+    owners: list[int] = []
     keep, own = out.append, owners.append
-    stack: list[Any] = list(data.values())
-    pop, push = stack.pop, stack.append
-    while stack:
-        value = pop()
-        if isinstance(value, dict):
-            keep(value)
-            own(index)
-            value = value.values()
-        elif not isinstance(value, list):
-            continue
-        for v in value:
-            if isinstance(v, (dict, list)):  # a tuple: faster than the union dict | list
-                push(v)
-
-
-# The types of values that hold no dict: a payload whose values are all of them nests none.
-_FLAT = frozenset((str, int, type(None), bool))
-# The types of ids named at C speed (below); any other (a bool, a float) goes the slow way.
-_INT_OR_NONE = frozenset((int, type(None)))
-_data_of = attrgetter("data")
+    for index, change in enumerate(changes):
+        stack: list[Any] = [change.data]
+        pop, push = stack.pop, stack.append
+        while stack:
+            value = pop()
+            if isinstance(value, dict):
+                keep(value)
+                own(index)
+                value = value.values()
+            for v in value:
+                if isinstance(v, (dict, list)):  # a tuple: faster than the union dict | list
+                    push(v)
+    return out, owners
 
 
 async def _name(session: AsyncSession, changes: list[Change]) -> list[tuple[int, str, int]]:
     """Add the names of the ids the payloads carry, set-wise: a kind of id at a time. The ids
-    that have no name (yet): (index of the change, key, id). The dicts that hold a kind of id
-    without its name, their ids and the names are found and set a column at a time, at C
-    speed (an import names some 50,000 ids per 20,000 lines)."""
+    that have no name (yet): (index of the change, key, id)."""
     dicts, owners = _dicts(changes)
-    places = range(len(dicts))
     unnamed: list[tuple[int, str, int]] = []
     for key, (name_key, id_col, name_col) in sorted(_NAMED.items()):
-        # key in d and name_key not in d: False < True
-        wanted = map(lt, map(contains, dicts, repeat(name_key)), map(contains, dicts, repeat(key)))
-        holders = list(compress(places, wanted))
-        if not holders:
-            continue
-        held = list(map(dicts.__getitem__, holders))
-        values = list(map(getitem, held, repeat(key)))
-        if not _INT_OR_NONE.issuperset(map(type, values)):
-            unnamed += await _name_slowly(session, key, [(owners[h], dicts[h]) for h in holders])
-            continue
-        ids = sorted(set(values).difference((None,)))
+        holders = [h for h, d in enumerate(dicts) if key in d and name_key not in d]
+        ids = sorted({i for h in holders if isinstance(i := dicts[h][key], int)})
         names = await _names(session, id_col, name_col, ids) if ids else {}
-        found = list(map(names.get, values))
-        deque(map(setitem, held, repeat(name_key), found), maxlen=0)
-        for place in compress(places, map(is_, found, repeat(None))):
-            value = values[place]
-            if value is not None:
-                unnamed.append((owners[holders[place]], key, value))
-    return unnamed
-
-
-async def _name_slowly(
-    session: AsyncSession, key: str, holders: list[tuple[int, dict[str, Any]]]
-) -> list[tuple[int, str, int]]:
-    """:func:`_name` of one kind of id, a dict at a time: ids of any type (only integers are
-    ids; anything else is named None)."""
-    name_key, id_col, name_col = _NAMED[key]
-    ids = sorted({i for _owner, d in holders if isinstance(i := d[key], int)})
-    names = await _names(session, id_col, name_col, ids) if ids else {}
-    unnamed: list[tuple[int, str, int]] = []
-    for owner, d in holders:
-        value = d[key]
-        if isinstance(value, int):
-            name = d[name_key] = names.get(value)
-            if name is None:
-                unnamed.append((owner, key, value))
-        else:
-            d[name_key] = None
+        for h in holders:
+            d = dicts[h]
+            value = d[key]
+            if isinstance(value, int):
+                name = d[name_key] = names.get(value)
+                if name is None:
+                    unnamed.append((owners[h], key, value))
+            else:
+                d[name_key] = None
     return unnamed
 
 
