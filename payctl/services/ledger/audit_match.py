@@ -18,11 +18,9 @@ records and the baseline.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from typing import Any
 
-import orjson
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,24 +35,6 @@ from payctl.services.payments.payment_service import snapshot
 
 Finding = tuple[str, str, str]  # (code, object, message)
 
-
-def loads(text: str) -> Any:
-    """``json.loads(text)``: by orjson (C, a quarter of the time on a confirm record) when it
-    takes the text, which gives the same value (duplicate keys included: the last wins;
-    tests/unit/test_audit_match_loads.py). A text with a run of 19 digits or more (an integer
-    orjson could make a float of) and what orjson refuses (NaN, lone surrogates, broken text)
-    go to json.loads, for its value or its error as before."""
-    if _LONG_DIGITS.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
-
-
-_LONG_DIGITS = re.compile(r"\d{19}")
-
-
 _SHOWN = ("number", "type", "state", "partner_id", "journal_id", "amount", "currency", "date")
 _COLUMNS = ("id", *_SHOWN, "reference", "memo")
 
@@ -67,7 +47,7 @@ async def _baseline(session: AsyncSession) -> dict[str, Any]:
             select(AuditRecord.changes).where(AuditRecord.object_type == audit.BASELINE)
         )
     ).all():
-        data = loads(changes)
+        data = json.loads(changes)
         for key in out:
             out[key].update(data.get(key, {}))
     return out
@@ -129,7 +109,7 @@ async def posted_payments(session: AsyncSession) -> list[Finding]:
             continue
         action, changes = trail[p.id]
         now = snapshot(p)  # type: ignore[arg-type]  # the columns snapshot reads
-        out += await _compare(p, action, loads(changes), now, entries.get(p.id, {}), baseline)
+        out += await _compare(p, action, json.loads(changes), now, entries.get(p.id, {}), baseline)
     return out
 
 
@@ -281,7 +261,7 @@ async def bank_lines(session: AsyncSession) -> list[Finding]:
             .order_by(AuditRecord.id)
         )
     ).all():
-        recorded.update(loads(changes).get("lines", {}))
+        recorded.update(json.loads(changes).get("lines", {}))
     rows = (
         await conn.execute(
             select(BankLine.id, *(getattr(BankLine, f) for f in audit.BANK_LINE_FIELDS)).order_by(
