@@ -68,30 +68,74 @@ def account_names(data: ExportData | ExportHead) -> dict[str, str]:
     )
 
 
+def _plain(text: str) -> bool:
+    """A cheaper test than ``_CLEAN``'s match that ``clean`` leaves ``text`` as it is
+    (sufficient, not necessary): printable characters but the space are neither whitespace
+    nor control characters (tests/services/test_export_stream.py checks every code point)."""
+    return (
+        text.isprintable()
+        and ";" not in text
+        and "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+    )
+
+
 def clean(text: str | None) -> str:
     """One line of text with no comment start: safe in a description or tag value. Other
     control characters (ESC, bidi overrides, ...) are written visibly, never raw."""
-    if text is not None and _CLEAN.fullmatch(text):
+    if text is not None and (_plain(text) or _CLEAN.fullmatch(text)):
         return text
     return escape_controls(_UNSAFE.sub(" ", text or "").strip())
 
 
 def amount(value: Decimal, currency: str) -> str:
-    return f"{value} {currency}"
+    # str(), the text f"{value}" gives (tests/services/test_export.py), at a third of the cost
+    return str(value) + " " + currency
 
 
-def _entry(entry: ExportEntry, names: dict[str, str]) -> list[str]:
-    partner = clean(entry.partner).replace("|", "/")
+class _Repeated:
+    """The parts of an entry's text that repeat across a journal (partner, journal and
+    source tags), each made once per writer."""
+
+    def __init__(self) -> None:
+        self.partners: dict[str | None, str] = {}
+        self.tags: dict[tuple[str, str], str] = {}
+
+    def partner(self, name: str | None) -> str:
+        text = self.partners.get(name)
+        if text is None:
+            text = clean(name).replace("|", "/")
+            if len(self.partners) < _REMEMBERED:
+                self.partners[name] = text
+        return text
+
+    def tag(self, journal: str, source: str) -> str:
+        text = self.tags.get((journal, source))
+        if text is None:
+            text = f"journal:{clean(journal).replace(',', ' ')}, source:{clean(source)}"
+            if len(self.tags) < _REMEMBERED:
+                self.tags[(journal, source)] = text
+        return text
+
+
+_REMEMBERED = 10_000  # texts a writer keeps (bounded whatever the books)
+
+
+def _entry(
+    entry: ExportEntry, names: dict[str, str], repeated: _Repeated | None = None
+) -> list[str]:
+    known = repeated if repeated is not None else _Repeated()
+    partner = known.partner(entry.partner)
     memo = clean(entry.memo) or entry.source
     number = clean(entry.number).replace("(", "[").replace(")", "]")
     head = f"{entry.date.isoformat()} ({number}) " + (f"{partner} | {memo}" if partner else memo)
-    tags = [f"journal:{clean(entry.journal).replace(',', ' ')}", f"source:{clean(entry.source)}"]
+    tags = known.tag(entry.journal, entry.source)
     if entry.reversal_of:
-        tags.append(f"reversal-of:{clean(entry.reversal_of).replace(',', ' ')}")
-    out = [head, "    ; " + ", ".join(tags)]
-    out += [
-        f"    {name}  {amount(value, entry.currency):>16}" for name, value in postings(entry, names)
-    ]
+        tags += f", reversal-of:{clean(entry.reversal_of).replace(',', ' ')}"
+    out = [head, "    ; " + tags]
+    currency = entry.currency
+    out += [f"    {name}  {amount(value, currency):>16}" for name, value in postings(entry, names)]
     return out
 
 
@@ -114,6 +158,7 @@ class LedgerWriter(EntryTextWriter):
 
     def __init__(self, head: ExportHead, out: TextIO) -> None:
         self.out = out
+        self.repeated = _Repeated()
         self.names = names = account_names(head)
         span = f"{head.date_from or 'start'} .. {head.date_to or 'end'}"
         lines = [f"; payctl export: {head.entry_count} journal entries, {span}"]
@@ -132,7 +177,7 @@ class LedgerWriter(EntryTextWriter):
         self.start(lines, head.openings)
 
     def entry_lines(self, entry: ExportEntry) -> list[str]:
-        return _entry(entry, self.names)
+        return _entry(entry, self.names, self.repeated)
 
     def opening_lines(self, opening: ExportOpening) -> list[str]:
         return _opening(opening, self.names)

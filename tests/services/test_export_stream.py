@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
+import sys
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from payctl.exporters import ExportFormat, ExportHead, open_writer
-from payctl.exporters.ledger import _UNSAFE, clean
+from payctl.exporters.ledger import _CLEAN, _UNSAFE, _WORD, _plain, amount, clean
 from payctl.services.ledger.export_service import ExportService
 from payctl.textsafe import escape_controls
 from tests.services.test_export import rich_books
@@ -89,3 +94,27 @@ def test_clean_fast_path_leaves_what_the_full_rule_leaves():
             text = "".join(parts)
             assert clean(text) == full(text), repr(text)
     assert clean(None) == full(None) == ""
+
+
+def test_clean_precheck_is_sufficient_for_every_code_point():
+    """``_plain`` lets a text through without ``_CLEAN``'s match: every printable character
+    but the space and ``;`` must be a character of a word (neither whitespace nor control)."""
+    word = re.compile(_WORD)
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        if char.isprintable() and char not in " ;":
+            assert word.fullmatch(char), hex(point)
+    letters = ["a", " ", "  ", ";", "\t", "\x1b", "\u202e", "\xa0", "é"]
+    for n in range(5):
+        for parts in itertools.product(letters, repeat=n):
+            text = "".join(parts)
+            if _plain(text):
+                assert _CLEAN.fullmatch(text), repr(text)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_ledger_amount_is_the_formatted_decimal(value):
+    assert amount(value, "EUR") == f"{value} EUR"
+    for places in (0, 2, 3, 4):
+        step = Decimal(1).scaleb(-places)
+        assert amount(value.quantize(step), "JPY") == f"{value.quantize(step)} JPY"

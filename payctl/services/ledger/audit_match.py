@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -74,28 +73,31 @@ async def posted_payments(session: AsyncSession) -> list[Finding]:
         ).all()
     }
     allocations: dict[int, list[Any]] = defaultdict(list)
-    for pid, invoice_id, amount in (
+    for row in (
         await conn.execute(
             select(Allocation.payment_id, Allocation.invoice_id, Allocation.amount)
             .where(Allocation.payment_id.in_(posted))
             .order_by(Allocation.id)
         )
     ).all():
-        allocations[pid].append(SimpleNamespace(invoice_id=invoice_id, amount=amount))
+        allocations[row[0]].append(row)  # a row: .invoice_id and .amount as snapshot reads
     entries = await _live_entries(session, posted)
-    baseline: dict[str, Any] | None = None
-    out: list[Finding] = []
-    rows = (
-        await conn.execute(
-            select(*(getattr(Payment, c) for c in _COLUMNS)).where(
-                Payment.state == PaymentState.POSTED
+    rows: list[Any] = list(
+        (
+            await conn.execute(
+                select(*(getattr(Payment, c) for c in _COLUMNS)).where(
+                    Payment.state == PaymentState.POSTED
+                )
             )
-        )
-    ).all()
+        ).all()
+    )
+    out: list[Finding] = []
+    baseline = _Baseline(session)
     for row in rows:
-        p = SimpleNamespace(**row._mapping)
-        label = lookups.label(p.number, p.id)
+        p = _Posted(*row)
+        p.allocations = allocations.get(p.id, [])
         if p.id not in trail:
+            label = lookups.label(p.number, p.id)
             out.append(
                 (
                     "audit_payment",
@@ -106,48 +108,99 @@ async def posted_payments(session: AsyncSession) -> list[Finding]:
             )
             continue
         action, changes = trail[p.id]
-        recorded = json.loads(changes)
-        if action != "confirm":
+        now = snapshot(p)  # type: ignore[arg-type]  # the columns snapshot reads
+        out += await _compare(p, action, json.loads(changes), now, entries.get(p.id, {}), baseline)
+    return out
+
+
+async def _compare(
+    p: _Posted,
+    action: str,
+    recorded: dict[str, Any],
+    now: dict[str, Any],
+    live: dict[str, list[Any]],
+    baseline: _Baseline,
+) -> list[Finding]:
+    """A posted payment (its snapshot ``now``) and its live entries against its last audit
+    record, field by field."""
+    label = lookups.label(p.number, p.id)
+    if action != "confirm":
+        return [
+            (
+                "audit_payment",
+                label,
+                f"payment {label} is posted but its last audit record is '{action}', not "
+                "its confirmation",
+            )
+        ]
+    out: list[Finding] = []
+    then = recorded.get("snapshot", {})
+    changed = [] if now == then else [k for k in now if now[k] != then.get(k)]
+    if changed:
+        out.append(("audit_payment", label, _changed(label, changed, now, then)))
+    entry = recorded.get("entry")
+    if entry is None:  # confirmed before schema 0006: the upgrade's baseline has it
+        entry = (await baseline.get())["entries"].get(str(p.id))
+    for number, lines in live.items():
+        if entry is None:
             out.append(
                 (
-                    "audit_payment",
-                    label,
-                    f"payment {label} is posted but its last audit record is '{action}', not "
-                    "its confirmation",
+                    "audit_entry",
+                    number,
+                    f"journal entry {number} of payment {label}: the audit trail has no "
+                    "record of it",
                 )
             )
-            continue
-        p.allocations = allocations[p.id]
-        now = snapshot(p)  # type: ignore[arg-type]  # the columns snapshot reads
-        then = recorded.get("snapshot", {})
-        changed = [k for k in now if now[k] != then.get(k)]
-        if changed:
-            out.append(("audit_payment", label, _changed(label, changed, now, then)))
-        entry = recorded.get("entry")
-        if entry is None:  # confirmed before schema 0006: the upgrade's baseline has it
-            baseline = baseline if baseline is not None else await _baseline(session)
-            entry = baseline["entries"].get(str(p.id))
-        for number, lines in entries.get(p.id, {}).items():
-            if entry is None:
-                out.append(
-                    (
-                        "audit_entry",
-                        number,
-                        f"journal entry {number} of payment {label}: the audit trail has no "
-                        "record of it",
-                    )
+        elif audit.entry_record(number, lines) != entry:
+            out.append(
+                (
+                    "audit_entry",
+                    number,
+                    f"journal entry {number} of payment {label} does not match the entry "
+                    f"the audit trail recorded ({entry['number']}): number, accounts, "
+                    "partners or amounts changed",
                 )
-            elif audit.entry_record(number, lines) != entry:
-                out.append(
-                    (
-                        "audit_entry",
-                        number,
-                        f"journal entry {number} of payment {label} does not match the entry "
-                        f"the audit trail recorded ({entry['number']}): number, accounts, "
-                        "partners or amounts changed",
-                    )
-                )
+            )
     return out
+
+
+class _Baseline:
+    """The upgrade's baseline record, read once when first needed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.data: dict[str, Any] | None = None
+
+    async def get(self) -> dict[str, Any]:
+        if self.data is None:
+            self.data = await _baseline(self.session)
+        return self.data
+
+
+class _Posted:
+    """A posted payment's columns (``_COLUMNS``) and allocations, with the names ``snapshot``
+    reads."""
+
+    __slots__ = (*_COLUMNS, "allocations")
+
+    def __init__(  # the columns, in _COLUMNS' order
+        self,
+        id: int,
+        number: str | None,
+        type: Any,
+        state: Any,
+        partner_id: int,
+        journal_id: int,
+        amount: int,
+        currency: str,
+        date: Any,
+        reference: str | None,
+        memo: str | None,
+    ) -> None:
+        self.id, self.number, self.type, self.state = id, number, type, state
+        self.partner_id, self.journal_id, self.amount = partner_id, journal_id, amount
+        self.currency, self.date, self.reference, self.memo = currency, date, reference, memo
+        self.allocations: list[Any] = []
 
 
 def _changed(label: str, keys: list[str], now: dict[str, Any], then: dict[str, Any]) -> str:
@@ -191,9 +244,9 @@ async def _live_entries(session: AsyncSession, posted: Any) -> dict[int, dict[st
             )
         )
     ).all():
-        if row.payment_id is None:  # pragma: no cover - filtered in SQL
+        if row[0] is None:  # pragma: no cover - filtered in SQL
             continue
-        out[row.payment_id][row.number].append(row)
+        out[row[0]][row[1]].append(row)  # payment id, entry number
     return out
 
 
