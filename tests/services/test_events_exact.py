@@ -13,20 +13,15 @@ changes on purpose): PAYCTL_WRITE_EXPECTED=1 pytest tests/services/test_events_e
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import os
-from pathlib import Path
-from typing import Any
-
-import pytest
-from sqlalchemy import select
-
-from payctl.db import models as m
-from payctl.db.engine import Database
 from payctl.services.bank import bank_extract_service
-from payctl.services.events import outbox
-from payctl.services.ledger import audit
+from tests.services.exact_rows import (
+    AUDIT_COLUMNS,
+    EVENT_COLUMNS,
+    assert_chain_verifies,
+    assert_rows_are,
+    freeze_writers,
+    read_rows,
+)
 from tests.services.test_bank_import import (  # noqa: F401 - _integrity is an autouse fixture
     ACME_IBAN,
     GLOBEX_IBAN,
@@ -36,9 +31,6 @@ from tests.services.test_bank_import import (  # noqa: F401 - _integrity is an a
     imp,
     row,
 )
-
-EXPECTED = Path(__file__).resolve().parent.parent / "data" / "import_rows.json"
-AT = dt.datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=dt.UTC)
 
 FIRST = [
     row("1190.00", text="Invoice INV 2026 0001", name="ACME GmbH", tx="A1"),
@@ -56,58 +48,12 @@ SECOND = [
 ]
 
 
-async def _rows(db: Database) -> dict[str, list[list[Any]]]:
-    async with db.session() as s:
-        events = await s.execute(
-            select(
-                m.Event.id,
-                m.Event.type,
-                m.Event.actor,
-                m.Event.object_type,
-                m.Event.object_id,
-                m.Event.object_number,
-                m.Event.payload,
-            ).order_by(m.Event.id)
-        )
-        records = await s.execute(
-            select(
-                m.AuditRecord.id,
-                m.AuditRecord.user,
-                m.AuditRecord.action,
-                m.AuditRecord.object_type,
-                m.AuditRecord.object_id,
-                m.AuditRecord.payment_id,
-                m.AuditRecord.changes,
-                m.AuditRecord.reason,
-                m.AuditRecord.prev_hash,
-                m.AuditRecord.hash,
-            ).order_by(m.AuditRecord.id)
-        )
-        return {
-            "events": [list(r) for r in events.all()],
-            "audit": [list(r) for r in records.all()],
-        }
-
-
 async def test_an_import_writes_exactly_these_events_and_audit_records(db, monkeypatch):
-    monkeypatch.setattr(outbox, "utcnow", lambda: AT)
-    monkeypatch.setattr(audit, "utcnow", lambda: AT)
+    freeze_writers(monkeypatch, chunk=2)
     monkeypatch.setattr(bank_extract_service, "BOOK_CHUNK", 2)
-    monkeypatch.setattr(outbox, "CHUNK", 2, raising=False)
-    monkeypatch.setattr(audit, "CHUNK", 2, raising=False)
     await books(db)
     await imp(db, csv_bytes(*FIRST), source="first.csv", auto_confirm=True)
     await imp(db, csv_bytes(*SECOND), source="second.csv")
-    got = _rows_json(await _rows(db))
-    if os.environ.get("PAYCTL_WRITE_EXPECTED"):
-        EXPECTED.write_text(got, encoding="utf-8")
-        pytest.skip("expected rows written")
-    assert got == EXPECTED.read_text(encoding="utf-8")
-    async with db.session() as s:  # the chain as `payctl check` verifies it
-        records = list((await s.scalars(select(m.AuditRecord).order_by(m.AuditRecord.id))).all())
-        head = await s.scalar(select(m.AuditHead.last_hash))
-    assert audit.verify_chain(records, head) is None
-
-
-def _rows_json(rows: dict[str, list[list[Any]]]) -> str:
-    return json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
+    rows = await read_rows(db, {"events": EVENT_COLUMNS, "audit": AUDIT_COLUMNS})
+    assert_rows_are(rows, "import_rows.json")
+    await assert_chain_verifies(db)
