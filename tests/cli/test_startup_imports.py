@@ -29,10 +29,11 @@ main()
 """
 
 
-def loaded_by(tmp_path: Any, env: dict[str, str], *args: str) -> set[str]:
-    out = tmp_path / "modules.json"
+def _reported(tmp_path: Any, env: dict[str, str], script: str, *args: str) -> Any:
+    """Run payctl ARGS in a child through ``script``; what it wrote at exit, as JSON."""
+    out = tmp_path / "report.json"
     proc = subprocess.run(
-        [sys.executable, "-c", RUN_AND_LIST, str(out), *args],
+        [sys.executable, "-c", script, str(out), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -40,7 +41,11 @@ def loaded_by(tmp_path: Any, env: dict[str, str], *args: str) -> set[str]:
         timeout=120,
     )
     assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
-    return set(json.loads(out.read_text()))
+    return json.loads(out.read_text())
+
+
+def loaded_by(tmp_path: Any, env: dict[str, str], *args: str) -> set[str]:
+    return set(_reported(tmp_path, env, RUN_AND_LIST, *args))
 
 
 def heavy(modules: set[str]) -> list[str]:
@@ -102,17 +107,7 @@ main()
 
 
 def collector_after(tmp_path: Any, env: dict[str, str], *args: str) -> tuple[bool, int]:
-    out = tmp_path / "collector.json"
-    proc = subprocess.run(
-        [sys.executable, "-c", RUN_AND_COLLECTOR, str(out), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
-    enabled, frozen = json.loads(out.read_text())
+    enabled, frozen = _reported(tmp_path, env, RUN_AND_COLLECTOR, *args)
     return enabled, frozen
 
 
