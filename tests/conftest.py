@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import settings
 
 from payctl.config import normalise_url
 from payctl.db.engine import Database
@@ -26,6 +27,11 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 if os.environ.get("CI") and not PG_URL:  # CI must exercise PostgreSQL, never silently skip it
     raise RuntimeError("CI is set but PAYCTL_TEST_POSTGRES_URL is not: .ci/run sets it")
+# Property tests judge values, not speed: no per-example deadline (Hypothesis's default 200 ms
+# can fail an example on a loaded machine for its time alone; benchmarks/ reports speed).
+settings.register_profile("payctl", deadline=None)
+settings.load_profile("payctl")
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 
