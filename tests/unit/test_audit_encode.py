@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payctl.domain.enums import PaymentType
+from payctl.jsontext import is_plain_data
 from payctl.services.ledger import audit
 
 
@@ -66,11 +67,11 @@ def test_same_text_as_json_dumps(value: object) -> None:
 
 def test_plain_data_and_the_rest() -> None:
     snapshot = {"number": None, "amount": 1000, "allocations": {"7": 1000}, "memo": "é"}
-    assert audit._is_data(snapshot)
-    assert audit._is_data([1, (True, None), {"a": ["b"]}])
+    assert is_plain_data(snapshot)
+    assert is_plain_data([1, (True, None), {"a": ["b"]}])
     for other in (1.5, Plain.A, Code.ONE, PaymentType.CUSTOMER_PAYMENT, Decimal(1)):
-        assert not audit._is_data({"x": [other]})
+        assert not is_plain_data({"x": [other]})
         assert audit._encode({"x": [other]}) == dumps({"x": [other]})
-    assert not audit._is_data({1: "int key"})
+    assert not is_plain_data({1: "int key"})
     assert audit._encode({2: "int keys", 1: 3}) == dumps({2: "int keys", 1: 3})
     assert audit._encode({"z": 1e16, "a": float("nan")}) == '{"a":NaN,"z":1e+16}'

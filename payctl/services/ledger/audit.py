@@ -15,7 +15,7 @@ from payctl.db.bulk import insert_rows
 from payctl.db.engine import dialect_name
 from payctl.db.models import AuditHead, AuditRecord, utcnow
 from payctl.db.uow import before_commit, pending_hook
-from payctl.jsontext import sorted_compact, sorted_compact_data
+from payctl.jsontext import sorted_compact_any
 
 GENESIS = "0" * 64
 
@@ -118,33 +118,9 @@ def bank_line_digest(
 
 
 # The text of json.dumps(value, sort_keys=True, default=str, separators=(",", ":"),
-# ensure_ascii=False), from an encoder made once; for plain data (``_is_data``), the same text
-# from the C encoder of jsontext.sorted_compact_data (a third of the time on the snapshot of
-# each payment an import makes).
-_any_value = sorted_compact(default=str)
-_data = sorted_compact_data()
-_SCALARS = frozenset({str, int, bool, type(None)})
-
-
-def _is_data(value: Any) -> bool:
-    """Is ``value`` made only of exactly str, int, bool, None, lists, tuples and dicts with
-    str keys (no float, no subclass such as an enum, no value ``default=str`` would turn into
-    text)? Such data has the same text from both encoders (tests/unit/test_jsontext.py)."""
-    kind = type(value)
-    if kind in _SCALARS:
-        return True
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or (type(item) not in _SCALARS and not _is_data(item)):
-                return False
-        return True
-    if kind is list or kind is tuple:
-        return all(type(item) in _SCALARS or _is_data(item) for item in value)
-    return False
-
-
-def _encode(value: Any) -> str:
-    return _data(value) if _is_data(value) else _any_value(value)
+# ensure_ascii=False), from an encoder made once (plain data, such as the snapshot of each
+# payment an import makes, through the C encoder of jsontext.sorted_compact_data).
+_encode = sorted_compact_any(default=str)
 
 
 def _json(value: Any) -> str:
