@@ -50,7 +50,7 @@ from tests.brokers import (
     unique,
 )
 from tests.conftest import in_session, payctl
-from tests.procs.startline import release
+from tests.procs.startline import gather, release
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = ROOT / "tests" / "procs" / "flow_worker.py"
@@ -140,6 +140,8 @@ def _race(env: dict[str, str], url: str, relay_args: list[str]) -> dict[str, Any
         with tempfile.TemporaryDirectory() as signals:
             go = Path(signals) / "go"
             ready = [Path(signals) / f"worker{n}.ready" for n in range(WORKERS)]
+            halfway = [Path(signals) / f"worker{n}.halfway" for n in range(WORKERS)]
+            resume = Path(signals) / "resume"
             workers = [
                 _start(
                     [
@@ -162,6 +164,10 @@ def _race(env: dict[str, str], url: str, relay_args: list[str]) -> dict[str, Any
                         str(HOLD_MS),
                         "--seed",
                         str(n),
+                        "--halfway",
+                        str(halfway[n]),
+                        "--resume",
+                        str(resume),
                         *map(str, ids),
                     ],
                     dict(env, PYTHONPATH=str(ROOT)),
@@ -170,6 +176,18 @@ def _race(env: dict[str, str], url: str, relay_args: list[str]) -> dict[str, Any
             ]
             release(workers, ready, go)
             seen: set[int] = set()  # the positions the relay recorded while the workers ran
+            # halfway, every worker waits (no transaction open) until the relay has recorded
+            # some of their events: on SQLite the relay's write can otherwise lose the writer
+            # lock to the workers for their whole run (CI saw that once), and nothing would
+            # show that it published while they wrote
+            gather(workers, halfway, what="halfway")
+            deadline = time.monotonic() + 60
+            while (p := _position(url)) <= seeded_top:
+                assert relay.poll() is None, f"the relay ended early: {relay.communicate()}"
+                assert time.monotonic() < deadline, f"the relay stayed at {p}"
+                time.sleep(0.02)
+            seen.add(p)
+            resume.touch()
             while any(w.poll() is None for w in workers):
                 seen.add(_position(url))
                 assert relay.poll() is None, f"the relay ended early: {relay.communicate()}"

@@ -4,14 +4,17 @@ writing events.
 
     python tests/procs/flow_worker.py DATABASE_URL [--ready FILE --go FILE] [--user NAME]
                                       [--reset-every K] [--invoice-every K --invoice-date D]
-                                      [--hold-ms MS] [--seed N] ID...
+                                      [--hold-ms MS] [--seed N]
+                                      [--halfway FILE --resume FILE] ID...
 
 Each id is confirmed (PaymentFlowService.confirm_payment), and every ``--reset-every``-th one
 (the first, the K+1-th, ...) is then reset to draft and confirmed again; after every
 ``--invoice-every``-th one an invoice of ACME GmbH dated ``--invoice-date`` is created
 (InvoiceService.create_invoice: its event is written without an audit record, so the outbox's
 own head lock is the only thing ordering its id). One transaction per action.
-``--ready``/``--go`` is the start line (tests/procs/startline.py).
+``--ready``/``--go`` is the start line (tests/procs/startline.py). ``--halfway``/``--resume``
+is a second one in the middle: after half of the actions (all committed) the worker says so and
+waits, holding no transaction, until the test lets it go on.
 
 ``--hold-ms MS``: in about one transaction of three (a seeded choice), wait up to ``MS``
 milliseconds after the outbox has written its rows (ids taken) and before the commit. The real
@@ -77,7 +80,11 @@ def plan(ids: list[int], reset_every: int, invoice_every: int) -> list[tuple[str
 
 
 async def run(
-    url: str, steps: list[tuple[str, int]], user: str, invoice_date: str | None
+    url: str,
+    steps: list[tuple[str, int]],
+    user: str,
+    invoice_date: str | None,
+    halfway: tuple[str | None, str | None] = (None, None),
 ) -> list[dict[str, Any]]:
     db = Database(url)
     _no_fsync(db)
@@ -86,7 +93,9 @@ async def run(
         async with db.session() as session:
             flow = PaymentFlowService(session, user)
             invoices = InvoiceService(session, user)
-            for action, pid in steps:
+            for n, (action, pid) in enumerate(steps):
+                if n == len(steps) // 2:
+                    arrive(*halfway)
                 out: dict[str, Any] = {"id": pid, "action": action, "ok": False, "error": None}
                 try:
                     if action == "confirm":
@@ -121,12 +130,16 @@ def main() -> None:
     parser.add_argument("--invoice-date")
     parser.add_argument("--hold-ms", type=float, default=0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--halfway", help="create this file after half of the actions")
+    parser.add_argument("--resume", help="then wait until this file exists")
     args = parser.parse_args()
     _hold_before_commit(args.hold_ms, args.seed)
     steps = plan(args.ids, args.reset_every, args.invoice_every)
     arrive(args.ready, args.go)
     started = time.perf_counter()
-    results = asyncio.run(run(args.url, steps, args.user, args.invoice_date))
+    results = asyncio.run(
+        run(args.url, steps, args.user, args.invoice_date, (args.halfway, args.resume))
+    )
     print(json.dumps({"results": results, "seconds": round(time.perf_counter() - started, 3)}))
 
 

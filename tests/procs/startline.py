@@ -46,6 +46,23 @@ def arrive(ready: str | Path | None, go: str | Path | None, timeout: float = 120
         wait_for(go, timeout, "start signal")
 
 
+def gather(
+    procs: Sequence[subprocess.Popen[str]],
+    files: Sequence[Path],
+    timeout: float = 120,
+    what: str = "the start line",
+) -> None:
+    """Test side: wait until every worker has raised its signal (failing at once if one died)."""
+    deadline = time.monotonic() + timeout
+    while not all(f.exists() for f in files):
+        dead = [p.args for p in procs if p.poll() is not None]
+        if dead:
+            raise HandshakeTimeout(f"a worker ended before {what}: {dead[0]}")
+        if time.monotonic() > deadline:
+            raise HandshakeTimeout(f"workers not at {what} after {timeout:g} s")
+        time.sleep(POLL)
+
+
 def release(
     procs: Sequence[subprocess.Popen[str]],
     ready_files: Sequence[Path],
@@ -53,12 +70,5 @@ def release(
     timeout: float = 120,
 ) -> None:
     """Test side: start the workers together once every one of them is ready."""
-    deadline = time.monotonic() + timeout
-    while not all(f.exists() for f in ready_files):
-        dead = [p.args for p in procs if p.poll() is not None]
-        if dead:
-            raise HandshakeTimeout(f"a worker ended before the start line: {dead[0]}")
-        if time.monotonic() > deadline:
-            raise HandshakeTimeout(f"workers not ready after {timeout:g} s")
-        time.sleep(POLL)
+    gather(procs, ready_files, timeout)
     go.touch()
