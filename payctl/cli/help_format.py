@@ -2,12 +2,14 @@
 
 Every ``--help`` is drawn by ``typer.rich_utils``. That module imports, besides the tables and
 panels it draws with, ``rich.markdown`` (with markdown-it and Pygments' lexers through
-``rich.syntax``) and ``rich.traceback``: a third of what ``payctl --help`` costs. payctl's help
-never uses them: its markup mode is Typer's "rich", not "markdown" (Markdown is only built for
-"markdown"), and Typer's pretty tracebacks are off (``pretty_exceptions_enable=False``; the
-root's door reports errors, :mod:`payctl.cli.runtime`).
+``rich.syntax``) and ``rich.traceback``: about a fifth of what ``payctl --help`` costs.
+payctl's help never uses them: its markup mode is Typer's "rich", not "markdown" (Markdown is
+only built for "markdown"), and Typer's pretty tracebacks are off
+(``pretty_exceptions_enable=False``; the root's door reports errors, :mod:`payctl.cli.runtime`).
 
-:func:`load` imports ``typer.rich_utils`` once with those two modules stood in for by
+Every command payctl builds draws its help after :func:`load` (:func:`install_tree`, from
+:mod:`payctl.cli.lazy`; the root's own ``format_help``), which imports ``typer.rich_utils``
+once with those two modules stood in for by
 :class:`_Deferred` classes: the same names, each importing the real Rich class the first time
 it is used (built, or asked for an attribute such as ``Traceback.from_exception``), so
 nothing changes if Typer ever does use one. The stand-ins are only seen by ``typer.rich_utils``:
@@ -65,11 +67,35 @@ def _stand_in(module: str, names: tuple[str, ...]) -> Any:
     return stand_in
 
 
+def install_tree(command: Any) -> None:
+    """Load the formatter the light way before ``command`` (and every command below it that
+    is built) draws its help: for ``--help``, and for a group given no command (click draws
+    that help when it raises the error)."""
+    draw = command.format_help
+    if not getattr(draw, "loads_formatter", False):
+
+        def format_help(ctx: Any, formatter: Any) -> None:
+            load()
+            draw(ctx, formatter)
+
+        format_help.loads_formatter = True  # type: ignore[attr-defined]
+        command.format_help = format_help
+    commands = getattr(command, "commands", None)
+    if isinstance(commands, dict):
+        for sub in commands.values():
+            install_tree(sub)
+
+
 def load() -> Any:
-    """``typer.rich_utils``, imported without the Rich modules help does not use (once)."""
+    """``typer.rich_utils``, imported without the Rich modules help does not use (once);
+    None when Typer is told not to use Rich."""
     loaded = sys.modules.get("typer.rich_utils")
     if loaded is not None:
         return loaded
+    from typer.core import HAS_RICH
+
+    if not HAS_RICH:  # TYPER_USE_RICH=0: Typer draws the help without it
+        return None
     placed = [module for module in _DEFERRED if module not in sys.modules]
     for module in placed:
         sys.modules[module] = _stand_in(module, _DEFERRED[module])

@@ -103,35 +103,16 @@ def install(params: Iterable[Any]) -> None:
 
 
 def install_help(command: Any) -> None:
-    """The same for the ``--help`` option click makes for ``command`` when it is parsed; when
-    it is given, Typer's help formatter is loaded the light way first
-    (:func:`payctl.cli.help_format.load`)."""
+    """The same for the ``--help`` option click makes for ``command`` when it is parsed."""
     make = command.get_help_option
 
     def get_help_option(ctx: Any) -> Any:
         option = make(ctx)
         if option is not None:
             install([option])
-            _load_formatter_first(option)
         return option
 
     command.get_help_option = get_help_option
-
-
-def _load_formatter_first(option: Any) -> None:
-    show = option.callback
-    if show is None or getattr(show, "loads_formatter", False):
-        return
-
-    def show_help(ctx: Any, param: Any, value: Any) -> Any:
-        if value and not ctx.resilient_parsing:
-            from payctl.cli import help_format
-
-            help_format.load()
-        return show(ctx, param, value)
-
-    show_help.loads_formatter = True  # type: ignore[attr-defined]
-    option.callback = show_help
 
 
 def install_tree(command: Any) -> None:

@@ -179,9 +179,6 @@ class PayctlGroup(TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as exc:  # typer's (vendored click's) usage errors
             if type(exc).__name__ == "NoArgsIsHelpError":  # a group given no command
-                from payctl.cli import help_format
-
-                help_format.load()  # before Typer imports its formatter the heavy way
                 sys.stderr.write(exc.format_message() + "\n")
                 raise typer.Exit(EXIT_BAD_INPUT) from None
             ctx = getattr(exc, "ctx", None)

@@ -179,8 +179,8 @@ RUN_WITH_TYPERS_FORMATTER = "import typer.rich_utils\n" + RUN
 
 @pytest.mark.parametrize(
     "args",
-    [("--help",), ("list", "--help"), ("bulk", "--help"), ("bulk",), ("report", "aging", "-h")],
-    ids=" ".join,
+    [(), ("--help",), ("list", "--help"), ("bulk", "--help"), ("bulk",), ("report", "aging", "-h")],
+    ids=lambda args: " ".join(args) or "no-arguments",
 )
 @pytest.mark.parametrize("colour", [False, True], ids=["piped", "colour"])
 def test_help_is_typers_own(cli_env, args, colour):
