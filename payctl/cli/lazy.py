@@ -18,7 +18,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from payctl.cli import quick_params
+from payctl.cli import help_format, quick_params
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ def _build(entry: Lazy) -> dict[str, Any]:
     built = dict(typer.main.get_group(holder).commands)
     for command in built.values():
         quick_params.install_tree(command)
+        help_format.install_tree(command)
     return built
 
 
@@ -154,6 +155,7 @@ class LazyGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         """List the commands from the table: listing must not import every command."""
+        help_format.load()
         self._listing = True
         try:
             super().format_help(ctx, formatter)

@@ -1,6 +1,11 @@
-"""ORM models. Money is integer minor units (BigInteger) plus a currency code."""
+"""ORM models. Money is integer minor units (BigInteger) plus a currency code.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: with it every ``Mapped[...]`` annotation is a
+string SQLAlchemy evaluates (``eval``) when it declares the model, about a tenth of declaring
+the 17 models, which every command that opens the database pays (issue 12, benchmarks/README.md
+"start-up (round 4)"). Python evaluates them itself now; the three models named before they are
+defined are written as strings (``Mapped[list["JournalLine"]]``), which SQLAlchemy resolves.
+"""
 
 import datetime as dt
 from enum import Enum
@@ -109,7 +114,7 @@ class Partner(Base):
     vat: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    ibans: Mapped[list[PartnerBankAccount]] = relationship(
+    ibans: Mapped[list["PartnerBankAccount"]] = relationship(
         back_populates="partner",
         lazy="raise",
         cascade="all, delete-orphan",
@@ -188,7 +193,7 @@ class Payment(Base):
 
     partner: Mapped[Partner] = relationship(lazy="raise")
     journal: Mapped[Journal] = relationship(lazy="raise")
-    allocations: Mapped[list[PaymentAllocation]] = relationship(
+    allocations: Mapped[list["PaymentAllocation"]] = relationship(
         back_populates="payment",
         lazy="raise",
         cascade="all, delete-orphan",
@@ -238,7 +243,7 @@ class JournalEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     journal: Mapped[Journal] = relationship(lazy="raise")
-    lines: Mapped[list[JournalLine]] = relationship(
+    lines: Mapped[list["JournalLine"]] = relationship(
         back_populates="entry", lazy="raise", order_by="JournalLine.id"
     )
 

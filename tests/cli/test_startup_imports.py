@@ -152,6 +152,84 @@ def test_help_lists_every_command_without_importing_it(tmp_path, cli_env):
     assert not [m for m in modules if m.split(".")[0] == "sqlalchemy"]
 
 
+# What help never uses: Typer's Markdown mode and its pretty tracebacks (payctl/cli/help_format.py).
+HELP_UNUSED = ("rich.markdown", "markdown_it", "rich.syntax", "pygments", "rich.traceback")
+
+
+@pytest.mark.parametrize(
+    "args", [("--help",), ("list", "--help"), ("bulk", "confirm", "--help")], ids=" ".join
+)
+def test_help_loads_no_markdown_nor_traceback(tmp_path, cli_env, args):
+    modules = loaded_by(tmp_path, cli_env, *args)
+    assert "typer.rich_utils" in modules  # the help really was drawn
+    unused = sorted(m for m in modules if m.startswith(HELP_UNUSED))
+    assert not unused, f"payctl {' '.join(args)} imports {unused[:8]}"
+
+
+# payctl run with Typer's help formatter imported beforehand the usual way (every module it
+# names really imported): the help must be the same bytes.
+RUN = """
+import sys
+sys.argv[0] = "payctl"
+from payctl.cli.main import main
+main()
+"""
+RUN_WITH_TYPERS_FORMATTER = "import typer.rich_utils\n" + RUN
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--help",), ("list", "--help"), ("bulk", "--help"), ("bulk",), ("report", "aging", "-h")],
+    ids=lambda args: " ".join(args) or "no-arguments",
+)
+@pytest.mark.parametrize("colour", [False, True], ids=["piped", "colour"])
+def test_help_is_typers_own(cli_env, args, colour):
+    env = {**cli_env, "COLUMNS": "100"}
+    if colour:
+        env["FORCE_COLOR"] = "1"
+    else:
+        env.pop("FORCE_COLOR", None)
+
+    def run(*argv: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=120)
+
+    light = run(sys.executable, "-c", RUN, *args)
+    plain = run(sys.executable, "-c", RUN_WITH_TYPERS_FORMATTER, *args)
+    assert (light.returncode, light.stdout, light.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
+    assert b"Usage" in light.stdout + light.stderr
+
+
+def test_the_stand_ins_are_richs_classes():
+    """What typer.rich_utils got instead of Rich's Markdown and Traceback builds and answers
+    as the real classes do; the real modules are what everyone else imports."""
+    import subprocess as sp
+
+    script = """
+import sys
+from payctl.cli import help_format
+rich_utils = help_format.load()
+assert "rich.markdown" not in sys.modules and "rich.traceback" not in sys.modules
+import rich.markdown, rich.traceback
+assert rich.markdown.Markdown is not rich_utils.Markdown
+built = rich_utils.Markdown("*x*")
+assert type(built) is rich.markdown.Markdown and isinstance(built, rich_utils.Markdown)
+try:
+    1 / 0
+except ZeroDivisionError as exc:
+    tb = rich_utils.Traceback.from_exception(type(exc), exc, exc.__traceback__)
+assert type(tb) is rich.traceback.Traceback
+assert issubclass(rich.markdown.Markdown, rich_utils.Markdown)
+assert help_format.load() is rich_utils
+print("ok")
+"""
+    proc = sp.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert proc.stdout.strip() == "ok", proc.stderr
+
+
 def test_the_table_lists_what_each_command_says():
     """Each line `payctl --help` lists from the table is the first paragraph of the command's
     own help, its hidden flag the same; every command a module defines is in the table."""
