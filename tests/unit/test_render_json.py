@@ -76,3 +76,17 @@ def test_plain_data_indented_by_orjson():
     value = {"items": [{"item": "1", "payment_id": 1, "ok": True, "number": None}], "total": 1}
     assert _orjson_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
     assert _orjson_indented({"amount": 1.5}) is None  # a float: left to the other writers
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({"a": "plain"}, '{\n  "a": "plain"\n}'),
+        ({"a": "x\x7fy"}, '{\n  "a": "x\\u007fy"\n}'),  # DEL: the one ASCII character escaped
+        (["\u2028", "ü\x9b"], '[\n  "\\u2028",\n  "ü\\u009b"\n]'),
+    ],
+)
+def test_json_text_escapes_what_json_leaves_raw(value, text):
+    from payctl.cli.render import _json_text
+
+    assert _json_text(value, 2) == text
