@@ -199,11 +199,16 @@ def confirm_problems(
     state: PaymentState,
     facts: Callable[[], PaymentFacts],
     lock_date: dt.date | None = None,
+    parties: Callable[[PaymentFacts], Sequence[Problem]] | None = None,
 ) -> list[Problem]:
     """The one answer to "can this payment be confirmed": the state machine first (a payment
     that is not a draft gets that one refusal), then every rule of ``validate_payment`` on
-    ``facts()`` (built only for a payment the state machine lets through)."""
+    ``facts()`` (built only for a payment the state machine lets through).
+
+    ``parties``: ``party_problems`` of the facts as the caller keeps them (a batch checks
+    each partner, journal, type and currency once; see ``validate_payment``)."""
     refused = states.refusal(label, state, states.Action.CONFIRM)
     if refused is not None:
         return [Problem("state", "state", refused)]
-    return validate_payment(facts(), lock_date)
+    made = facts()
+    return validate_payment(made, lock_date, None if parties is None else parties(made))

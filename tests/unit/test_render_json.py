@@ -55,3 +55,38 @@ def test_what_commands_emit(value):
 def test_unencodable_values_still_raise():
     with pytest.raises(TypeError):
         _dumps({"a": object()}, 2, False, None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"text": "".join(map(chr, range(0x250))) + "\u2028\u2029\ufeff\U0001f600", "n": -(2**63)},
+        {"big": 2**64, "small": -(2**63) - 1},  # beyond 64 bits: orjson refuses, json writes
+        ["\ud800"],  # a lone surrogate: orjson refuses, json writes it escaped
+        {"deep": [[[[[[[[[[]]]]]]]]]], "empty": {}, "tuple": (1, "a", None, True)},
+    ],
+)
+def test_indented_by_orjson_or_not_the_same_text(value):
+    assert _dumps(value, 2, False, None) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_plain_data_indented_by_orjson():
+    from payctl.cli.render import _orjson_indented
+
+    value = {"items": [{"item": "1", "payment_id": 1, "ok": True, "number": None}], "total": 1}
+    assert _orjson_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert _orjson_indented({"amount": 1.5}) is None  # a float: left to the other writers
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({"a": "plain"}, '{\n  "a": "plain"\n}'),
+        ({"a": "x\x7fy"}, '{\n  "a": "x\\u007fy"\n}'),  # DEL: the one ASCII character escaped
+        (["\u2028", "ü\x9b"], '[\n  "\\u2028",\n  "ü\\u009b"\n]'),
+    ],
+)
+def test_json_text_escapes_what_json_leaves_raw(value, text):
+    from payctl.cli.render import _json_text
+
+    assert _json_text(value, 2) == text

@@ -228,3 +228,23 @@ def test_confirm_problems_asks_the_state_machine_first():
     assert confirm_problems("#7", PaymentState.DRAFT, lambda: payment()) == []
     locked = confirm_problems("#7", PaymentState.DRAFT, lambda: payment(), lock_date=DAY)
     assert [r.code for r in locked] == ["locked"]
+
+
+def test_confirm_problems_takes_the_party_rules_as_the_caller_keeps_them():
+    """A batch checks the partner and journal rules once per partner, journal, type and
+    currency: ``parties`` hands them in, with the same problems, in the same order."""
+    wrong = payment(partner=SUPPLIER, journal=SAL, currency="USD", amount=0)
+    asked = []
+
+    def parties(facts):
+        asked.append(facts)
+        return party_problems(facts)
+
+    kept = confirm_problems("#7", PaymentState.DRAFT, lambda: wrong, parties=parties)
+    assert kept == confirm_problems("#7", PaymentState.DRAFT, lambda: wrong)
+    assert [r.code for r in kept][:3] == ["partner_kind", "journal_type", "journal_currency"]
+    assert asked == [wrong]
+    assert confirm_problems("#7", PaymentState.POSTED, lambda: wrong, parties=parties) == [
+        Problem("state", "state", "payment #7 is already posted")
+    ]
+    assert asked == [wrong]  # not asked for a payment the state machine refuses

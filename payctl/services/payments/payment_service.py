@@ -161,6 +161,16 @@ def _parties(p: AnyPayment, memo: BatchMemo | None) -> tuple[PartnerFacts, Journ
     return facts
 
 
+def _party_problems(p: AnyPayment, facts: PaymentFacts, memo: BatchMemo) -> list[Problem]:
+    """``party_problems(facts)``, worked out once per partner, journal, type and currency of
+    the batch (``memo``)."""
+    key = (p.partner_id, p.journal_id, p.type, p.currency)
+    checked = memo.checked.get(key)
+    if checked is None:
+        checked = memo.checked[key] = party_problems(facts)
+    return checked
+
+
 def facts_of(
     p: AnyPayment,
     writeoffs: Mapping[int, int] | None = None,
@@ -360,12 +370,7 @@ class PaymentService:
         With a batch's ``memo`` the partner and journal rules are checked once per partner,
         journal, type and currency of the batch, not once per draft."""
         facts = facts_of(p, writeoffs, invoices, memo)
-        checked = None
-        if memo is not None:
-            key = (p.partner_id, p.journal_id, p.type, p.currency)
-            checked = memo.checked.get(key)
-            if checked is None:
-                checked = memo.checked[key] = party_problems(facts)
+        checked = None if memo is None else _party_problems(p, facts, memo)
         problems = validate_payment(facts, parties=checked)
         if problems:
             raise RuleViolation(messages(problems))
@@ -380,7 +385,11 @@ class PaymentService:
         """Why ``p`` cannot be confirmed now (empty: it can): see domain ``confirm_problems``.
         ``memo``: a batch's memo of partner and journal facts (see ``BatchMemo``)."""
         return confirm_problems(
-            lookups.payment_label(p), p.state, lambda: facts_of(p, writeoffs, None, memo), lock
+            lookups.payment_label(p),
+            p.state,
+            lambda: facts_of(p, writeoffs, None, memo),
+            lock,
+            None if memo is None else lambda facts: _party_problems(p, facts, memo),
         )
 
     @unit_of_work(write=False)
