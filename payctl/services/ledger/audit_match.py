@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring as _text  # as the trail's encoder writes a str
 from typing import Any
 
@@ -56,25 +57,26 @@ async def _baseline(session: AsyncSession) -> dict[str, Any]:
     return out
 
 
-async def posted_payments(session: AsyncSession) -> list[Finding]:
-    """Each posted payment and its live entry against its last audit record (its confirm)."""
+# payment id -> (action, changes) of its last audit record
+LastRecords = dict[int | None, tuple[str, str]]
+
+
+def note_last_records(last: LastRecords, rows: Iterable[Sequence[Any]]) -> None:
+    """Note the last record of each payment from audit records fed in id order, as
+    ``audit_chain.COLUMNS`` (`check`'s chain walk reads the whole trail anyway: the comparison
+    then need not read it again)."""
+    for row in rows:
+        if row[4] == "payment":  # object type; object id, action, changes
+            last[row[5]] = (row[3], row[7])
+
+
+async def posted_payments(session: AsyncSession, last: LastRecords | None = None) -> list[Finding]:
+    """Each posted payment and its live entry against its last audit record (its confirm).
+    ``last``: every payment's last record, noted from the whole trail in the same snapshot
+    (``note_last_records``); read here when not given."""
     conn = await session.connection()
     posted = select(Payment.id).where(Payment.state == PaymentState.POSTED)
-    last = (
-        select(func.max(AuditRecord.id))
-        .where(AuditRecord.object_type == "payment", AuditRecord.object_id.in_(posted))
-        .group_by(AuditRecord.object_id)
-    )
-    trail = {
-        pid: (action, changes)
-        for pid, action, changes in (
-            await conn.execute(
-                select(AuditRecord.object_id, AuditRecord.action, AuditRecord.changes).where(
-                    AuditRecord.id.in_(last)
-                )
-            )
-        ).all()
-    }
+    trail = last if last is not None else await _last_records(session, posted)
     allocations: dict[int, list[Any]] = defaultdict(list)
     for row in (
         await conn.execute(
@@ -117,6 +119,25 @@ async def posted_payments(session: AsyncSession) -> list[Finding]:
         now = snapshot(p)  # type: ignore[arg-type]  # the columns snapshot reads
         out += await _compare(p, action, json.loads(changes), now, live, baseline)
     return out
+
+
+async def _last_records(session: AsyncSession, posted: Any) -> LastRecords:
+    conn = await session.connection()
+    last = (
+        select(func.max(AuditRecord.id))
+        .where(AuditRecord.object_type == "payment", AuditRecord.object_id.in_(posted))
+        .group_by(AuditRecord.object_id)
+    )
+    return {
+        pid: (action, changes)
+        for pid, action, changes in (
+            await conn.execute(
+                select(AuditRecord.object_id, AuditRecord.action, AuditRecord.changes).where(
+                    AuditRecord.id.in_(last)
+                )
+            )
+        ).all()
+    }
 
 
 def confirm_text(p: _Posted, live: dict[str, list[Any]]) -> str | None:

@@ -148,6 +148,8 @@ class IntegrityService:
         self.expected_head = expected_head
         # (count, hash) of the trail as found by the last check (`check --head` prints it)
         self.head: tuple[int, str] | None = None
+        # each payment's last audit record, noted by the chain walk for the comparison after it
+        self._last_records: audit_match.LastRecords | None = None
 
     async def check(self) -> list[Violation]:
         """Run every check of ``CHECKS``, in order, on one snapshot; an empty list means all
@@ -798,8 +800,11 @@ class IntegrityService:
         if head is None:
             return [Violation("audit_chain", "audit_head", "the audit chain head row is missing")]
         chain = audit_chain.ChainCheck(self.expected_head[0] if self.expected_head else None)
+        last: audit_match.LastRecords = {}
         async for rows in audit_chain.chunks(self.session):
             chain.feed(rows)
+            audit_match.note_last_records(last, rows)
+        self._last_records = last  # for _audit_objects, next on the same snapshot
         problem = chain.result(head)
         out = [Violation("audit_chain", "audit_log", problem)] if problem else []
         self.head = (chain.count, chain.last)
@@ -811,7 +816,8 @@ class IntegrityService:
 
     async def _audit_objects(self) -> list[Violation]:
         """Posted payments, their entries and bank lines say what the audit trail recorded."""
-        found = await audit_match.posted_payments(self.session)
+        last, self._last_records = self._last_records, None
+        found = await audit_match.posted_payments(self.session, last)
         found += await audit_match.bank_lines(self.session)
         return [Violation(*f) for f in found]
 
