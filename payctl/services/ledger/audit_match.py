@@ -154,42 +154,53 @@ def confirm_text(p: _Posted, live: dict[str, list[Any]]) -> str | None:
     spelling, goes to the full comparison, so nothing it would report is skipped."""
     try:
         ((number, lines),) = live.items()
-        allocations: dict[str, int] = {}
-        for _, invoice_id, amount in p.allocations:  # as snapshot: the last of a key wins
-            allocations[str(invoice_id)] = amount
-        pnum = _text_or_null(p.number)
+        allocated = p.allocations
+        if len(allocated) == 1:
+            allocations = f"{_text(str(allocated[0][1]))}:{allocated[0][2]:d}"
+        else:
+            by_invoice: dict[str, int] = {}
+            for _, invoice_id, amount in allocated:  # as snapshot: the last of a key wins
+                by_invoice[str(invoice_id)] = amount
+            allocations = ",".join([f"{_text(k)}:{by_invoice[k]:d}" for k in sorted(by_invoice)])
+        number_text = "null" if p.number is None else _text(p.number)
+        state = _text(p.state.value)
+        memo, reference, partner = p.memo, p.reference, p.partner_id
         return (
             f'{{"entry":{{"lines":[{_lines_text(lines)}],"number":{_text(number)}}},'
-            f'"number":{pnum},"snapshot":{{"allocations":{{'
-            + ",".join([f"{_text(k)}:{allocations[k]:d}" for k in sorted(allocations)])
-            + f'}},"amount":{p.amount:d},"currency":{_text(p.currency)},'
+            f'"number":{number_text},"snapshot":{{"allocations":{{{allocations}}},'
+            f'"amount":{p.amount:d},"currency":{_text(p.currency)},'
             f'"date":{_text(p.date.isoformat())},"journal_id":{p.journal_id:d},'
-            f'"memo":{_text_or_null(p.memo)},"number":{pnum},'
-            f'"partner_id":{_int_or_null(p.partner_id)},'
-            f'"reference":{_text_or_null(p.reference)},"state":{_text(p.state.value)},'
-            f'"type":{_text(p.type.value)}}},"state":{_text(p.state.value)},'
+            f'"memo":{"null" if memo is None else _text(memo)},"number":{number_text},'
+            f'"partner_id":{"null" if partner is None else format(partner, "d")},'
+            f'"reference":{"null" if reference is None else _text(reference)},'
+            f'"state":{state},"type":{_text(p.type.value)}}},"state":{state},'
             '"state_before":"draft"}'
         )
     except (TypeError, ValueError, AttributeError):
         return None
 
 
+def _line_order(line: tuple[Any, Any, int, int]) -> tuple[Any, ...]:
+    """``audit.entry_record``'s order of lines."""
+    return (line[0], line[1] is None, line[1] or 0, line[2], line[3])
+
+
 def _lines_text(lines: list[Any]) -> str:
-    """``audit.entry_record``'s lines (its order: account, partner, debit, credit) as the
+    """``audit.entry_record``'s lines (account, partner, debit, credit, in its order) as the
     encoder writes them; the rows are (payment, entry, account, partner, debit, credit)."""
-    rows = sorted(
-        [(row[2], row[3], int(row[4]), int(row[5])) for row in lines],
-        key=lambda r: (r[0], r[1] is None, r[1] or 0, r[2], r[3]),
+    rows = [(row[2], row[3], int(row[4]), int(row[5])) for row in lines]
+    for row in rows:
+        if row[1] is None:
+            rows.sort(key=_line_order)
+            break
+    else:  # no line without a partner: _line_order is the tuples' own order (ints)
+        rows.sort()
+    return ",".join(
+        [
+            f"[{a:d},{'null' if partner is None else format(partner, 'd')},{d:d},{c:d}]"
+            for a, partner, d, c in rows
+        ]
     )
-    return ",".join([f"[{a:d},{_int_or_null(partner)},{d:d},{c:d}]" for a, partner, d, c in rows])
-
-
-def _int_or_null(value: int | None) -> str:
-    return "null" if value is None else f"{value:d}"
-
-
-def _text_or_null(value: str | None) -> str:
-    return "null" if value is None else _text(value)
 
 
 async def _compare(
