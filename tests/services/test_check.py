@@ -354,6 +354,25 @@ async def test_last_records_from_the_chain_walk_are_the_trails(db, session, back
         assert "is posted but its last audit record is 'reset'" in walked[0][2]
 
 
+async def test_malformed_numbers_are_reported_in_order(db, session):
+    await build_books(session)
+    await tamper(
+        db,
+        "UPDATE payments SET number = 'XX/2026/00005' WHERE number = 'BNK1/2026/00005'",
+        "UPDATE payments SET number = 'BNK1/2026/0' WHERE number = 'BNK1/2026/00004'",
+        "UPDATE journal_entries SET number = 'JE/BNK1/26/00001' WHERE number = "
+        "'JE/BNK1/2026/00001'",
+    )
+    found = [v for v in await violations(db) if v.code == "number_malformed"]
+    assert sorted(v.object for v in found[:2]) == ["BNK1/2026/0", "XX/2026/00005"]
+    assert [v.object for v in found[2:]] == ["JE/BNK1/26/00001"]
+    assert found[0].message.startswith("payment number ")
+    assert found[2].message == (
+        "entry number JE/BNK1/26/00001 does not follow JE/<JOURNAL>/<YEAR>/<NNNNN> with a "
+        "known journal"
+    )
+
+
 async def test_entry_with_one_line_is_reported(db, session):
     await build_books(session)
     await tamper(db, "DELETE FROM journal_lines WHERE id = (SELECT max(id) FROM journal_lines)")
