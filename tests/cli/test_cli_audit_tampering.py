@@ -278,3 +278,98 @@ def test_bank_line_amount_changed_is_caught(books, backend):
     assert (
         "amount, currency, booking date" in named(items, "audit_bank_line", f"bank line {line}")[0]
     )
+
+
+# ------------------------------------------- the confirm record compared as text (fast path)
+# `check` first compares a posted payment's last record with the text the trail's encoder
+# gives its confirm record as the payment stands (audit_match.confirm_text); any difference
+# sends the record to the full comparison. These forge the record itself (chain recomputed)
+# or change a row in the fields only the snapshot holds.
+
+
+def _forge_confirm_record(url: str, backend: str, edit: Any, spell: Any = None) -> None:
+    target, changes = rows(
+        url,
+        backend,
+        "SELECT id, changes FROM audit_log WHERE id = (SELECT max(id) FROM audit_log WHERE "
+        f"object_type = 'payment' AND object_id = (SELECT id FROM payments WHERE number = "
+        f"'{ON_ACCOUNT}'))",
+    )[0]
+    data = json.loads(changes)
+    edit(data)
+    text = (spell or audit._json)(data).replace("'", "''")
+    forged = f"UPDATE audit_log SET changes = '{text}' WHERE id = {target}"
+    tamper(url, backend, *unlocked(backend), forged)
+    tamper(url, backend, *rechain(url, backend, target))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["snapshot"].update(memo="forged"), "memo changed"),
+        (lambda d: d["snapshot"].update(reference="forged"), "reference changed"),
+        (lambda d: d["snapshot"].update(amount=1), "amount is 250.00, recorded 0.01"),
+        (lambda d: d["snapshot"].update(allocations={"1": 25000}), "allocations changed"),
+        (lambda d: d["snapshot"].pop("currency"), "currency is EUR, recorded (none)"),
+        (lambda d: d.pop("snapshot"), "number is"),
+        (lambda d: d["entry"]["lines"][0].__setitem__(2, 1), None),
+        (lambda d: d["entry"]["lines"].pop(), None),
+    ],
+)
+def test_a_forged_confirm_record_is_caught(books, backend, edit, message):
+    _forge_confirm_record(books, backend, edit)
+    items = violations()
+    _only_the_trail_notices(items)
+    if message is None:
+        entry = LIVE_ENTRY.format(ON_ACCOUNT)
+        number = rows(books, backend, f"SELECT number FROM journal_entries WHERE id = {entry}")
+        assert "does not match the entry" in named(items, "audit_entry", number[0][0])[0]
+    else:
+        assert message in named(items, "audit_payment", ON_ACCOUNT)[0], items
+
+
+def test_a_confirm_record_spelt_otherwise_is_compared_in_full(books, backend):
+    """The same record in other JSON text (keys unsorted, spaces, another state before, an
+    extra key): not the encoder's text, so decoded and compared in full, which finds it
+    matches: no false alarm."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["state_before"] = "something else"
+        data["extra"] = ["ignored"]
+
+    _forge_confirm_record(books, backend, edit, spell=lambda d: json.dumps(d, indent=1))
+    result = payctl("check")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "memo = 'changed behind the trail'",
+        "reference = 'changed'",
+        "memo = ''",  # recorded as null
+        "number = 'BNK1/2026/00099'",
+        "currency = 'USD'",
+    ],
+)
+def test_a_posted_payment_changed_in_a_snapshot_field_is_caught(books, backend, change):
+    tamper(books, backend, f"UPDATE payments SET {change} WHERE number = '{ON_ACCOUNT}'")
+    items = violations()
+    label = "BNK1/2026/00099" if change.startswith("number") else ON_ACCOUNT
+    field = change.split(" ")[0]
+    assert f"{field} " in named(items, "audit_payment", label)[0], items
+
+
+def test_an_entry_line_changed_alone_is_caught(books, backend):
+    entry = LIVE_ENTRY.format(ON_ACCOUNT)
+    number = rows(books, backend, f"SELECT number FROM journal_entries WHERE id = {entry}")[0][0]
+    other = "(SELECT id FROM partners WHERE name = 'ACME GmbH')"
+    tamper(
+        books,
+        backend,
+        f"UPDATE journal_lines SET partner_id = {other} WHERE partner_id IS NOT NULL AND "
+        f"entry_id = {entry}",
+    )
+    items = violations()
+    assert "does not match the entry" in named(items, "audit_entry", number)[0], items
+    assert not named(items, "audit_payment", ON_ACCOUNT), items

@@ -32,6 +32,7 @@ from payctl.db.uow import begin
 from payctl.db.uow import commit as uow_commit
 from payctl.domain import states
 from payctl.domain.enums import AccountRole, InvoiceState, PaymentState
+from payctl.services.ledger import audit_chain, audit_match
 from payctl.services.ledger.integrity_service import (
     CHECKS,
     IntegrityService,
@@ -219,6 +220,7 @@ def first_entry_of(payment: str) -> str:
     )
 
 
+POSTED = select(Payment.id).where(Payment.state == PaymentState.POSTED)
 OVERPAID = "number = 'BNK1/2026/00001'"  # posted, reset, posted again
 CASES: dict[str, tuple[list[str], set[tuple[str, str]]]] = {
     # (statements, expected {(code, object)})
@@ -320,6 +322,55 @@ async def test_tampered_row_is_reported(db, session, case):
     found = await violations(db)
     assert {(v.code, v.object) for v in found} == expected, found
     assert all(v.message for v in found)
+
+
+DELETED_CONFIRM = [  # a posted payment's confirmations removed: its last record is 'reset'
+    "DELETE FROM audit_log WHERE action = 'confirm' AND object_type = 'payment' AND "
+    "object_id = (SELECT id FROM payments WHERE number = 'BNK1/2026/00005')"
+]
+
+
+@pytest.mark.parametrize("case", ["none", "deleted confirmation", *CASES])
+async def test_last_records_from_the_chain_walk_are_the_trails(db, session, backend, case):
+    """`check` notes each payment's last audit record while it walks the chain
+    (audit_match.note_last_records) instead of asking for them again: the same records, so
+    the same findings, as the query for the last record of each posted payment."""
+    await build_books(session)
+    if case == "deleted confirmation":
+        await tamper(db, *audit_writable(backend), *DELETED_CONFIRM)
+    elif case != "none":
+        await tamper(db, *CASES[case][0])
+    async with db.session() as s, read_snapshot(s):
+        last: audit_match.LastRecords = {}
+        async for rows in audit_chain.chunks(s, size=3):
+            audit_match.note_last_records(last, rows)
+        assert {k: last[k] for k in await audit_match._last_records(s, POSTED)} == (
+            await audit_match._last_records(s, POSTED)
+        )
+        walked = await audit_match.posted_payments(s, last)
+        assert walked == await audit_match.posted_payments(s)
+    if case == "deleted confirmation":
+        assert [f[:2] for f in walked] == [("audit_payment", "BNK1/2026/00005")]
+        assert "is posted but its last audit record is 'reset'" in walked[0][2]
+
+
+async def test_malformed_numbers_are_reported_in_order(db, session):
+    await build_books(session)
+    await tamper(
+        db,
+        "UPDATE payments SET number = 'XX/2026/00005' WHERE number = 'BNK1/2026/00005'",
+        "UPDATE payments SET number = 'BNK1/2026/0' WHERE number = 'BNK1/2026/00004'",
+        "UPDATE journal_entries SET number = 'JE/BNK1/26/00001' WHERE number = "
+        "'JE/BNK1/2026/00001'",
+    )
+    found = [v for v in await violations(db) if v.code == "number_malformed"]
+    assert sorted(v.object for v in found[:2]) == ["BNK1/2026/0", "XX/2026/00005"]
+    assert [v.object for v in found[2:]] == ["JE/BNK1/26/00001"]
+    assert found[0].message.startswith("payment number ")
+    assert found[2].message == (
+        "entry number JE/BNK1/26/00001 does not follow JE/<JOURNAL>/<YEAR>/<NNNNN> with a "
+        "known journal"
+    )
 
 
 async def test_entry_with_one_line_is_reported(db, session):

@@ -75,14 +75,35 @@ def _digest(
 ) -> str:
     """:func:`record_hash` of a record whose time is already in its canonical text (a unit of
     work writes all its records with one time)."""
+    before = fields_before(at, user, action, object_type)
+    return digest_after(prev_hash, before, object_id, payment_id, changes, reason)
+
+
+# The payload the hash covers is each field as "<length>:<text>", in the order of
+# ``record_hash``'s arguments; it is built in two parts, so that `payctl check`, which hashes
+# every record of the trail, makes the part its records share (time, user, action, object
+# type: one per unit of work) once per distinct value (audit_chain.ChainCheck).
+
+
+def fields_before(at: str, user: str, action: str, object_type: str) -> str:
+    """The payload's fields after the previous hash and before the object id."""
+    return f"{len(at)}:{at}{len(user)}:{user}{len(action)}:{action}{len(object_type)}:{object_type}"
+
+
+def digest_after(
+    prev_hash: str,
+    before: str,
+    object_id: int | None,
+    payment_id: int | None,
+    changes: str,
+    reason: str | None,
+) -> str:
+    """The record's hash from the previous hash, :func:`fields_before`'s text and the rest."""
     oid = "" if object_id is None else str(object_id)
     pid = "" if payment_id is None else str(payment_id)
     why = "\x00" if reason is None else reason
-    # each field as "<length>:<text>", in this order (one f-string: an import hashes a record
-    # per payment it makes)
     payload = (
-        f"{len(prev_hash)}:{prev_hash}{len(at)}:{at}{len(user)}:{user}{len(action)}:{action}"
-        f"{len(object_type)}:{object_type}{len(oid)}:{oid}{len(pid)}:{pid}"
+        f"{len(prev_hash)}:{prev_hash}{before}{len(oid)}:{oid}{len(pid)}:{pid}"
         f"{len(changes)}:{changes}{len(why)}:{why}"
     )
     return sha256(payload.encode()).hexdigest()
@@ -193,10 +214,13 @@ class _ChainWriter:
             at = self.at = utcnow()  # one moment for the whole unit of work
         time_text = _canonical_time(at)
         rows = []
+        before: dict[tuple[str, str, str], str] = {}  # fields_before, once per kind of record
         for user, action, object_type, object_id, payment_id, changes, reason in pending:
-            digest = _digest(
-                prev, time_text, user, action, object_type, object_id, payment_id, changes, reason
-            )
+            kind = (user, action, object_type)
+            head = before.get(kind)
+            if head is None:
+                head = before[kind] = fields_before(time_text, user, action, object_type)
+            digest = digest_after(prev, head, object_id, payment_id, changes, reason)
             rows.append(
                 (
                     at,

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.models import AuditRecord
-from payctl.services.ledger.audit import GENESIS, _canonical_time, _digest
+from payctl.services.ledger.audit import GENESIS, _canonical_time, digest_after, fields_before
 
 CHUNK = 5_000
+_KINDS = 1_000  # fields_before texts kept at most (bounded memory)
 
 # The columns in the order ``ChainCheck.feed`` unpacks them.
 _c = AuditRecord.__table__.c
@@ -53,9 +54,12 @@ class ChainCheck:
         self.last = GENESIS  # the last record's stored hash, verified or not
         self.watch = watch
         self.watched = GENESIS if watch == 0 else None
+        self._before: dict[tuple[Any, ...], str] = {}  # audit.fields_before by its fields
 
     def feed(self, rows: Iterable[Sequence[Any]]) -> None:
-        digest, canonical = _digest, _canonical_time
+        # the payload's part of time, user, action and object type (audit.fields_before) is
+        # made once per distinct value: a unit of work writes all its records at one time
+        digest, before = digest_after, self._before
         prev, problem, count, watch = self.prev, self.problem, self.count, self.watch
         last = self.last
         for rid, at, user, action, otype, oid, pid, changes, reason, prev_hash, stored in rows:
@@ -71,9 +75,13 @@ class ChainCheck:
                     "(the record before it was changed or removed)"
                 )
                 continue
-            if digest(prev, canonical(at), user, action, otype, oid, pid, changes, reason) != (
-                stored
-            ):
+            key = (at, user, action, otype)
+            head = before.get(key)
+            if head is None:
+                if len(before) >= _KINDS:
+                    before.clear()
+                head = before[key] = fields_before(_canonical_time(at), user, action, otype)
+            if digest(prev, head, oid, pid, changes, reason) != stored:
                 problem = f"audit record {rid}: content does not match its hash (edited)"
                 continue
             prev = stored
