@@ -146,7 +146,9 @@ class BankPosting:
                 d.memo,
                 now,
             )
-            p.allocations = [NewAllocation(a.invoice_id, a.amount) for a in best.allocations]
+            p.allocations = [
+                NewAllocation(a.invoice_id, a.amount, number=a.number) for a in best.allocations
+            ]
             writeoffs = {a.invoice_id: a.writeoff for a in best.allocations if a.writeoff}
             ensure_valid(p, writeoffs, open_items, memo)
             for a in best.allocations:

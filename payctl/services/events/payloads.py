@@ -81,7 +81,8 @@ def payment_change(action: str, p: Any, audited: Mapping[str, Any], reason: str 
         data["changed"] = sorted(audited)
     if reason is not None:
         data["reason"] = reason
-    return Change(PAYMENT_ACTIONS[action], "payment", data["id"], data["number"], data)
+    dicts = [data, *data["allocations"]]  # every dict of the payload (outbox._dicts)
+    return Change(PAYMENT_ACTIONS[action], "payment", data["id"], data["number"], data, dicts)
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -143,7 +144,7 @@ def bank_line_change(line: Mapping[str, Any] | Any) -> Change:
         "reason": get("reason"),
     }
     event = LINE_EVENTS[line_outcome(data["state"], data["link"])]
-    return Change(event, "bank_line", data["id"], None, data)
+    return Change(event, "bank_line", data["id"], None, data, [data])  # no nested dicts
 
 
 def _statement_data(st: Any, file: str, lines: int) -> dict[str, Any]:
