@@ -28,6 +28,7 @@ from payctl.db.models import (
     JournalLine,
     Payment,
     PaymentAllocation,
+    loaded_attribute,
 )
 from payctl.db.stats import analyze_loaded
 from payctl.db.uow import gc_paused, transaction
@@ -1176,6 +1177,11 @@ class BankExtractService:
         beyond their statement's import: its event counts them."""
         changes = []
         outcome, outcomes = payloads.line_outcome, ctx.outcomes
+        # the names the outbox would add, as this import read them (journal, partners)
+        journal = ctx.journal
+        name, journal_id = payloads.name_line, journal.id
+        code = loaded_attribute(journal, "code")
+        partners = ctx.matcher.partner_names
         for row in rows:
             kind = outcome(row["state"], row["link"])
             counts = outcomes.get(row["statement_id"])
@@ -1183,5 +1189,7 @@ class BankExtractService:
                 counts = outcomes[row["statement_id"]] = Counter()
             counts[kind] += 1
             if kind != "review" and row["id"] not in evented:
-                changes.append(payloads.bank_line_change(row))
+                change = payloads.bank_line_change(row)
+                name(change, journal_id, code, partners)
+                changes.append(change)
         await outbox.emit(self.session, self.user, changes)

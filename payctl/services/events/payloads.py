@@ -147,6 +147,23 @@ def bank_line_change(line: Mapping[str, Any] | Any) -> Change:
     return Change(event, "bank_line", data["id"], None, data, [data])  # no nested dicts
 
 
+def name_line(
+    change: Change, journal_id: int, journal_code: str | None, partners: Mapping[int, str]
+) -> None:
+    """Name in a bank line's event its journal and partner where the caller read them in this
+    transaction (the import: its journal, every partner's name for matching), as the outbox
+    would name them: it names only the ids left without a name (the line's payment, a draft
+    that may be numbered before commit, stays the outbox's)."""
+    data = change.data
+    if journal_code is not None and data["journal_id"] == journal_id:
+        data["journal"] = journal_code
+    partner_id = data["partner_id"]
+    if partner_id is not None:
+        name = partners.get(partner_id)
+        if name is not None:
+            data["partner"] = name
+
+
 def _statement_data(st: Any, file: str, lines: int) -> dict[str, Any]:
     """A stored ``BankStatement`` as its events carry it (amounts as text with currency)."""
     cur = st.currency

@@ -27,6 +27,7 @@ from payctl.db.models import (
     Partner,
     Payment,
     PaymentAllocation,
+    loaded_attribute,
 )
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
@@ -235,11 +236,7 @@ def _as_loaded(obj: Any, name_key: str, known: dict[int, tuple[Any, Any]]) -> tu
     key = id(obj)
     hit = known.get(key)
     if hit is None:
-        hit = (None, None)
-        state = getattr(obj, "_sa_instance_state", None)
-        if state is not None and not state.modified:
-            hit = (state.dict.get("id"), state.dict.get(name_key))
-        known[key] = hit
+        hit = known[key] = (loaded_attribute(obj, "id"), loaded_attribute(obj, name_key))
     return hit
 
 
