@@ -195,10 +195,10 @@ def _loaded(invoice: Invoice | None) -> InvoiceFacts:
 def snapshot(p: AnyPayment, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The audited fields of a payment, JSON-ready (and ``extra``'s, if given: what a new
     draft was made from, added to the same dict rather than merged into a copy)."""
-    fields = {
+    fields = {  # enums' ``_value_``: ``value`` is a property, a Python call on 3.11
         "number": p.number,
-        "type": p.type.value,
-        "state": p.state.value,
+        "type": p.type._value_,
+        "state": p.state._value_,
         "partner_id": p.partner_id,
         "journal_id": p.journal_id,
         "amount": p.amount,
