@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from enum import Enum
-from operator import itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import Any
 
 from sqlalchemy import Date, DateTime, FromClause, Table, bindparam, insert, update
@@ -114,7 +115,13 @@ def _sqlite_params(
 
 def _converted(column: Sequence[Any], convert: Any) -> tuple[Any, ...]:
     """``column`` with ``convert`` applied to each value but None: once per distinct value
-    (dates, timestamps and states repeat a lot), then looked up at C speed."""
+    (dates, timestamps and states repeat a lot), then looked up at C speed. A column of one
+    object throughout (a unit of work's timestamp on every row) is converted once, without
+    hashing its values."""
+    if column:
+        first = column[0]
+        if all(map(is_, column, repeat(first))):  # stops at the first other object
+            return (None if first is None else convert(first),) * len(column)
     try:
         table = {v: convert(v) for v in dict.fromkeys(column) if v is not None}
     except TypeError:  # an unhashable value: convert one by one

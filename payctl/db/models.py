@@ -9,6 +9,7 @@ defined are written as strings (``Mapped[list["JournalLine"]]``), which SQLAlche
 
 import datetime as dt
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -52,6 +53,16 @@ NAMING = {
 # it a new row takes max(id) + 1, the id of a deleted last row). Every table with an integer id
 # carries these table args (tests/unit/test_migrations_match_models.py checks it).
 IDS_NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
+def loaded_attribute(obj: Any, key: str) -> Any:
+    """``obj``'s value of attribute ``key`` as its session loaded it, if it is loaded and the
+    instance has no change since (else None): read from the instance's state, never loading
+    (an async session cannot load lazily)."""
+    state = getattr(obj, "_sa_instance_state", None)
+    if state is None or state.modified:
+        return None
+    return state.dict.get(key)
 
 
 def utcnow() -> dt.datetime:

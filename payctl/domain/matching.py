@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from payctl.domain.enums import SETTLES, InvoiceType, PaymentType, is_inbound
 from payctl.domain.money import format_amount, writeoff_limit
@@ -57,8 +58,10 @@ def normalise_reference(text: str) -> str:
     return SEPARATORS.sub("", text.upper())
 
 
-@dataclass(frozen=True)
-class LineFacts:
+class LineFacts(NamedTuple):
+    """A bank line as matching sees it (immutable; a named tuple: one is made per line of an
+    import, and a frozen dataclass costs several times as much to make)."""
+
     amount: int  # signed minor units: + money in, - money out
     currency: str
     date: dt.date
@@ -94,16 +97,14 @@ class PostedPayment:
     number: str | None = None
 
 
-@dataclass(frozen=True)
-class Allocation:
+class Allocation(NamedTuple):  # immutable, made per candidate: see LineFacts
     invoice_id: int
     number: str
     amount: int
     writeoff: int = 0
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):  # immutable, made per candidate: see LineFacts
     # reference | partial | overpayment | writeoff | partner_amount | partner_subset | payment
     rule: str
     score: int
@@ -187,8 +188,11 @@ class Matcher:
         if not text or not self.by_key:
             return []
         tokens = TOKENS.findall(text.upper())
+        prefixes = self.prefixes
+        if prefixes.isdisjoint(tokens):  # most texts name no open item: at C speed
+            return []
         found: dict[int, OpenItem] = {}
-        prefixes, by_key = self.prefixes, self.by_key
+        by_key = self.by_key
         for i, token in enumerate(tokens):
             if token not in prefixes:
                 continue
@@ -197,9 +201,11 @@ class Matcher:
                 key += nxt
                 if key not in prefixes:
                     break
-                for item in by_key.get(key, ()):
-                    if item.residual > 0:
-                        found.setdefault(item.id, item)
+                items = by_key.get(key)
+                if items is not None:
+                    for item in items:
+                        if item.residual > 0:
+                            found.setdefault(item.id, item)
         return list(found.values())
 
     def prime_names(self, hits: dict[str, list[tuple[int, int]]]) -> None:

@@ -209,12 +209,18 @@ def format_amount(minor: int, currency: str) -> str:
     """Plain string form used in JSON/CSV output: ``1190.00``; the text of
     ``str(from_minor(minor, currency))``, made with integer arithmetic (imports, events and
     the matcher's reasons format tens of thousands of amounts)."""
+    fast = _FAST.get(currency)
+    if fast is not None and type(minor) is int and 0 <= minor <= MAX_MINOR:  # the usual case
+        whole, part = divmod(minor, fast[0])
+        return f"{whole}.{part:{fast[1]}}"
     minor = int(minor)
     places = _PLACES.get(currency)
     if places is None:
         places = exponent(currency)
         if len(_PLACES) < 1000:  # bounded: the codes come from files
             _PLACES[currency] = places
+            if places:
+                _FAST[currency] = (_scale(places), f"0{places}d")
     if abs(minor) > MAX_MINOR:  # beyond any stored amount: Decimal says what it makes of it
         return str(from_minor(minor, currency))
     if places == 0:
@@ -226,6 +232,9 @@ def format_amount(minor: int, currency: str) -> str:
 # currency code as given -> exponent(code): format_amount is called tens of thousands of times
 # per import with the same one or two codes.
 _PLACES: dict[str, int] = {}
+# ... and, for a currency with decimals, (minor units per unit, the format of the decimals):
+# a non-negative int amount in one step.
+_FAST: dict[str, tuple[int, str]] = {}
 
 
 @cache

@@ -28,6 +28,7 @@ from payctl.db.models import (
     JournalLine,
     Payment,
     PaymentAllocation,
+    loaded_attribute,
 )
 from payctl.db.stats import analyze_loaded
 from payctl.db.uow import gc_paused, transaction
@@ -45,7 +46,7 @@ from payctl.domain.money import (
     from_minor,
     to_minor,
 )
-from payctl.domain.validation import journal_currency_problem
+from payctl.domain.validation import JournalFacts, journal_currency_problem
 from payctl.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, PayctlError
 from payctl.importers.bank import (
     BankFileError,
@@ -361,10 +362,11 @@ def line_row(
 
 
 def _held_back(
-    decision: Any, cur: str, day: dt.date, j: Journal, lock: dt.date | None
+    decision: Any, cur: str, day: dt.date, j: JournalFacts, lock: dt.date | None
 ) -> str | None:
     """Why a matching decision cannot be booked by the import (the line then waits in review
-    with this reason) rather than failing the whole file."""
+    with this reason) rather than failing the whole file. ``j``: the journal's facts (plain
+    values: read per line, an ORM attribute is a Python call)."""
     if decision is None:
         return None
     currency = journal_currency_problem(cur, j.code, j.currency)
@@ -1016,6 +1018,7 @@ class BankExtractService:
     ) -> list[int]:
         """Match a slice of new lines, create their payments, store them, reconcile."""
         j = ctx.journal
+        facts = JournalFacts(j.id, j.code, j.type, j.currency)  # read once per chunk
         drafts: list[NewLinePayment] = []
         rows: list[dict[str, Any]] = []
         reconcile: list[Reconciliation] = []
@@ -1027,12 +1030,12 @@ class BankExtractService:
             result = ctx.matcher.match(
                 LineFacts(minor, cur, line.booking_date, line.counterparty_name, account, text)
             )
-            held = _held_back(result.decision, cur, line.booking_date, j, ctx.lock)
+            held = _held_back(result.decision, cur, line.booking_date, facts, ctx.lock)
             if held:
                 result.decision, result.review_reason = None, held
             best = result.decision
             row = line_row(
-                item, line_ids[index], ctx.statement_ids[item.statement], j.id, account, ctx.now
+                item, line_ids[index], ctx.statement_ids[item.statement], facts.id, account, ctx.now
             )
             row["reason"] = result.review_reason
             rows.append(row)
@@ -1176,6 +1179,11 @@ class BankExtractService:
         beyond their statement's import: its event counts them."""
         changes = []
         outcome, outcomes = payloads.line_outcome, ctx.outcomes
+        # the names the outbox would add, as this import read them (journal, partners)
+        journal = ctx.journal
+        name, journal_id = payloads.name_line, journal.id
+        code = loaded_attribute(journal, "code")
+        partners = ctx.matcher.partner_names
         for row in rows:
             kind = outcome(row["state"], row["link"])
             counts = outcomes.get(row["statement_id"])
@@ -1183,5 +1191,7 @@ class BankExtractService:
                 counts = outcomes[row["statement_id"]] = Counter()
             counts[kind] += 1
             if kind != "review" and row["id"] not in evented:
-                changes.append(payloads.bank_line_change(row))
+                change = payloads.bank_line_change(row)
+                name(change, journal_id, code, partners)
+                changes.append(change)
         await outbox.emit(self.session, self.user, changes)

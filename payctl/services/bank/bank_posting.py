@@ -53,8 +53,13 @@ class Reconciliation(NamedTuple):
     label: str  # of the entry's lines
 
 
+# json.dumps(value, ensure_ascii=False) makes an encoder per call; this one is made once and
+# gives the same text (json.dumps is exactly this encoder's encode).
+_encode_candidates = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def candidate_json(candidates: Sequence[Candidate]) -> str:
-    return json.dumps(
+    return _encode_candidates(
         [
             {
                 "rule": c.rule,
@@ -66,8 +71,7 @@ def candidate_json(candidates: Sequence[Candidate]) -> str:
                 "allocations": [[a.number, a.amount, a.writeoff] for a in c.allocations],
             }
             for c in candidates
-        ],
-        ensure_ascii=False,
+        ]
     )
 
 
@@ -146,7 +150,9 @@ class BankPosting:
                 d.memo,
                 now,
             )
-            p.allocations = [NewAllocation(a.invoice_id, a.amount) for a in best.allocations]
+            p.allocations = [
+                NewAllocation(a.invoice_id, a.amount, number=a.number) for a in best.allocations
+            ]
             writeoffs = {a.invoice_id: a.writeoff for a in best.allocations if a.writeoff}
             ensure_valid(p, writeoffs, open_items, memo)
             for a in best.allocations:

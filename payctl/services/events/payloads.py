@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from payctl.domain.money import format_amount as amount
@@ -81,7 +82,8 @@ def payment_change(action: str, p: Any, audited: Mapping[str, Any], reason: str 
         data["changed"] = sorted(audited)
     if reason is not None:
         data["reason"] = reason
-    return Change(PAYMENT_ACTIONS[action], "payment", data["id"], data["number"], data)
+    dicts = [data, *data["allocations"]]  # every dict of the payload (outbox._dicts)
+    return Change(PAYMENT_ACTIONS[action], "payment", data["id"], data["number"], data, dicts)
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -114,36 +116,94 @@ def line_outcome(state: str, link: str | None) -> str:
     return state
 
 
+# The fields of a bank line its event reads, in the order bank_line_change unpacks them.
+_LINE_FIELDS = (
+    "id",
+    "statement_id",
+    "journal_id",
+    "booking_date",
+    "value_date",
+    "amount",
+    "currency",
+    "counterparty_name",
+    "counterparty_account",
+    "remittance",
+    "state",
+    "link",
+    "rule",
+    "payment_id",
+    "partner_id",
+    "reason",
+)
+_LINE_ITEMS = itemgetter(*_LINE_FIELDS)
+_LINE_ATTRIBUTES = attrgetter(*_LINE_FIELDS)
+
+
 def bank_line_change(line: Mapping[str, Any] | Any) -> Change:
     """The event of a bank line after its state changed: ``line`` is a stored ``BankLine`` or
     the row the import inserts (a mapping with the same names, amounts in minor units)."""
     # A plain dict (the import's rows, tens of thousands) first: a Mapping ABC check is slower.
-    get = (
-        line.__getitem__
+    # Every value in one C call, then one dict literal of them.
+    values = (
+        _LINE_ITEMS(line)
         if type(line) is dict or isinstance(line, Mapping)
-        else lambda name: getattr(line, name)
+        else _LINE_ATTRIBUTES(line)
     )
-    cur = get("currency")
+    (
+        id_,
+        statement_id,
+        journal_id,
+        booking_date,
+        value_date,
+        minor,
+        cur,
+        counterparty_name,
+        counterparty_account,
+        remittance,
+        state,
+        link,
+        rule,
+        payment_id,
+        partner_id,
+        reason,
+    ) = values
     data = {
-        "id": get("id"),
-        "statement_id": get("statement_id"),
-        "journal_id": get("journal_id"),
-        "booking_date": _day(get("booking_date")),
-        "value_date": _day(get("value_date")),
-        "amount": amount(get("amount"), cur),
+        "id": id_,
+        "statement_id": statement_id,
+        "journal_id": journal_id,
+        "booking_date": None if booking_date is None else booking_date.isoformat(),
+        "value_date": None if value_date is None else value_date.isoformat(),
+        "amount": amount(minor, cur),
         "currency": cur,
-        "counterparty_name": get("counterparty_name"),
-        "counterparty_account": get("counterparty_account"),
-        "remittance": get("remittance"),
-        "state": get("state"),
-        "link": get("link"),
-        "rule": get("rule"),
-        "payment_id": get("payment_id"),
-        "partner_id": get("partner_id"),
-        "reason": get("reason"),
+        "counterparty_name": counterparty_name,
+        "counterparty_account": counterparty_account,
+        "remittance": remittance,
+        "state": state,
+        "link": link,
+        "rule": rule,
+        "payment_id": payment_id,
+        "partner_id": partner_id,
+        "reason": reason,
     }
     event = LINE_EVENTS[line_outcome(data["state"], data["link"])]
-    return Change(event, "bank_line", data["id"], None, data)
+    return Change(event, "bank_line", data["id"], None, data, [data])  # no nested dicts
+
+
+def name_line(
+    change: Change, journal_id: int, journal_code: str | None, partners: Mapping[int, str]
+) -> None:
+    """Name in a bank line's event its journal and partner where the caller read them in this
+    transaction (the import: its journal, every partner's name for matching), as the outbox
+    would name them: it names only the ids left without a name (the line's payment, a draft
+    that may be numbered before commit, stays the outbox's)."""
+    data = change.data
+    if journal_code is not None and data["journal_id"] == journal_id:
+        data["journal"] = journal_code
+    partner_id = data["partner_id"]
+    if partner_id is not None:
+        name = partners.get(partner_id)
+        if name is not None:
+            data["partner"] = name
 
 
 def _statement_data(st: Any, file: str, lines: int) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from payctl.db.models import (
     Partner,
     Payment,
     PaymentAllocation,
+    loaded_attribute,
 )
 from payctl.db.uow import unit_of_work
 from payctl.domain import states
@@ -48,6 +49,7 @@ from payctl.domain.validation import (
 from payctl.errors import InputError, NotFound, RuleViolation
 from payctl.services import lookups
 from payctl.services.events import outbox
+from payctl.services.events.outbox import Change
 from payctl.services.events.payloads import payment_change
 from payctl.services.ledger import audit
 from payctl.services.ledger.settings import lock_date
@@ -79,6 +81,9 @@ class NewAllocation:
     invoice: Invoice | None = None
     writeoff: int = 0
     payment_id: int = 0  # set by add_drafts
+    # The invoice's number as this transaction read it (the bank import's open items): what
+    # the outbox names ``invoice_id`` with (else the loaded ``invoice``'s, else a look-up).
+    number: str | None = None
 
 
 @dataclass(slots=True)
@@ -200,10 +205,10 @@ def _loaded(invoice: Invoice | None) -> InvoiceFacts:
 def snapshot(p: AnyPayment, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The audited fields of a payment, JSON-ready (and ``extra``'s, if given: what a new
     draft was made from, added to the same dict rather than merged into a copy)."""
-    fields = {
+    fields = {  # enums' ``_value_``: ``value`` is a property, a Python call on 3.11
         "number": p.number,
-        "type": p.type.value,
-        "state": p.state.value,
+        "type": p.type._value_,
+        "state": p.state._value_,
         "partner_id": p.partner_id,
         "journal_id": p.journal_id,
         "amount": p.amount,
@@ -231,6 +236,60 @@ def payment_events(
         audit.AuditEvent(user, action, "payment", p.id, changes(p), payment_id=p.id, reason=reason)
         for p in payments
     ]
+
+
+def _as_loaded(obj: Any, name_key: str, known: dict[int, tuple[Any, Any]]) -> tuple[Any, Any]:
+    """(id, name) of an ORM instance as the outbox would read them (its ``id`` and
+    ``name_key`` columns), from what this transaction loaded, if unchanged since; else
+    (None, None) and the outbox looks the name up. Never loads: only the instance's loaded
+    attributes are read. ``known``: the answers so far, by id() of the instance."""
+    key = id(obj)
+    hit = known.get(key)
+    if hit is None:
+        hit = known[key] = (loaded_attribute(obj, "id"), loaded_attribute(obj, name_key))
+    return hit
+
+
+def _name_drafts(payments: Sequence[AnyPayment], events: list[Change]) -> None:
+    """Name in the events of new drafts the partner, journal and invoices the drafts were made
+    with (rows this transaction read), as the outbox would name them: it names only the ids
+    left without a name, so the bank import's tens of thousands of drafts are not looked up
+    again. Only what is loaded and unchanged is used (``_as_loaded``)."""
+    partners: dict[int, tuple[Any, Any]] = {}
+    journals: dict[int, tuple[Any, Any]] = {}
+    invoices: dict[int, tuple[Any, Any]] = {}
+    for p, event in zip(payments, events, strict=True):
+        if type(p) is not NewPayment:
+            continue
+        data = event.data
+        pid, name = _as_loaded(p.partner, "name", partners)
+        if name is not None and pid == data["partner_id"]:
+            data["partner"] = name
+        jid, code = _as_loaded(p.journal, "code", journals)
+        if code is not None and jid == data["journal_id"]:
+            data["journal"] = code
+        numbers = _invoice_numbers(p.allocations, invoices)
+        if numbers:
+            for d in data["allocations"]:
+                number = numbers.get(d["invoice_id"])
+                if number is not None:
+                    d["invoice"] = number
+
+
+def _invoice_numbers(
+    allocations: list[NewAllocation], known: dict[int, tuple[Any, Any]]
+) -> dict[int, str]:
+    """invoice id -> number of a new draft's allocations, where this transaction has it."""
+    numbers = {}
+    for a in allocations:
+        number = a.number
+        if number is None and a.invoice is not None:
+            iid, number = _as_loaded(a.invoice, "number", known)
+            if iid != a.invoice_id:
+                number = None
+        if number is not None:
+            numbers[a.invoice_id] = number
+    return numbers
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -348,14 +407,13 @@ class PaymentService:
         their events in the outbox: the one place every change of a payment is reported."""
         records = payment_events(self.user, action, payments, changes, reason)
         await audit.append(self.session, records)
-        await outbox.emit(
-            self.session,
-            self.user,
-            (
-                payment_change(action, p, record.changes, reason)
-                for p, record in zip(payments, records, strict=True)
-            ),
-        )
+        events = [
+            payment_change(action, p, record.changes, reason)
+            for p, record in zip(payments, records, strict=True)
+        ]
+        if action == "create":
+            _name_drafts(payments, events)
+        await outbox.emit(self.session, self.user, events)
 
     # -------------------------------------------------------------- validation
     def ensure_valid(
