@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -717,7 +718,7 @@ class _ChunkBooking:
         )
         self.context: _Booking | None = None
         self.posting: BankPosting
-        self.created: list[int] = []
+        self.created = array("q")  # machine integers: 800,000 payments in a million lines
         self.count = 0
         self.own_from: int | None = None  # the first line id this import took
 
@@ -750,7 +751,8 @@ class _ChunkBooking:
         if self.own_from is None:
             self.own_from = line_ids[0]
         self.count += len(new)
-        self.created += await service._book_chunk(context, self.posting, new, line_ids, self.report)
+        created = await service._book_chunk(context, self.posting, new, line_ids, self.report)
+        self.created.extend(created)
 
 
 class BankExtractService:
