@@ -77,6 +77,36 @@ def test_every_csv_sample_streams_as_it_reads(path: Path, rows: int) -> None:
     _same(_whole(csvfile.read, data, path.name), _streamed(csvfile.stream, data, path.name, rows))
 
 
+@pytest.mark.parametrize("path", CSV_SAMPLES, ids=lambda p: p.name)
+def test_every_csv_sample_streams_from_small_blocks(path: Path, monkeypatch) -> None:
+    """Blocks of 16 characters (bytes): the text is cut (and a file without quotes decoded
+    from its bytes) at many places, and the lines are the same."""
+    monkeypatch.setattr(csvfile, "_BLOCK_CHARS", 16)
+    data = path.read_bytes()
+    _same(_whole(csvfile.read, data, path.name), _streamed(csvfile.stream, data, path.name, 3))
+
+
+@pytest.mark.parametrize(
+    "encoding,text",
+    [
+        ("utf-8", "Zoë, Straße"),
+        ("utf-8-sig", "Zoë"),
+        ("cp1252", "Café Zoë"),
+        ("cp1250", "Łódź Świętokrzyska"),
+        ("utf-16", "Zoë"),
+    ],
+)
+def test_a_file_without_quotes_is_read_from_its_bytes_in_blocks(
+    encoding: str, text: str, monkeypatch
+) -> None:
+    monkeypatch.setattr(csvfile, "_BLOCK_CHARS", 8)
+    rows = [f"2026-01-0{1 + i % 9},{i}.00,EUR,{text} {i},t{i}\r\r" for i in range(20)]
+    data = ("Date,Amount,Currency,Name,Description\r\n" + "\n".join(rows) + "\n").encode(encoding)
+    blocks = csvfile._decoded_blocks(data, csvfile._table_text(data, "t.csv", None)[0], None)
+    assert (blocks is None) == (encoding == "utf-16")  # UTF-16: a b"\n" byte may be half a letter
+    _same(_whole(csvfile.read, data, "t.csv"), _streamed(csvfile.stream, data, "t.csv", 3))
+
+
 def _csv(lines: list[str], head: str = "Date,Amount,Currency,Name,Description,Balance") -> bytes:
     return ("\n".join([head, *lines]) + "\n").encode()
 
