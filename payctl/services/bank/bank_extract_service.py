@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
@@ -689,6 +689,13 @@ _STORED_COLUMNS = (
     BankLine.amount,
     BankLine.currency,
 )
+# The stored lines of some fingerprints (PROBE_CHUNK at a time), built once: a statement built
+# per probe, with its list of fingerprints, is a cycle of objects the import's paused collector
+# never frees (every fingerprint of a million-line file held to the end).
+_PROBE = select(*_STORED_COLUMNS).where(
+    BankLine.journal_id == bindparam("journal_id"),
+    BankLine.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+)
 
 
 class _ChunkBooking:
@@ -1221,10 +1228,8 @@ class BankExtractService:
         connection = await self.session.connection()
         for start in range(0, len(probe), PROBE_CHUNK):
             rows = await connection.execute(
-                select(*_STORED_COLUMNS).where(
-                    BankLine.journal_id == journal_id,
-                    BankLine.fingerprint.in_(probe[start : start + PROBE_CHUNK]),
-                )
+                _PROBE,
+                {"journal_id": journal_id, "fingerprints": probe[start : start + PROBE_CHUNK]},
             )
             for row in rows:
                 if own_from is not None and row[1] >= own_from:
@@ -1329,10 +1334,8 @@ class BankExtractService:
         probe = sorted({fp for fp in undated if fp not in found})
         for start in range(0, len(probe), PROBE_CHUNK):
             rows = await connection.execute(
-                select(*columns).where(
-                    BankLine.journal_id == journal_id,
-                    BankLine.fingerprint.in_(probe[start : start + PROBE_CHUNK]),
-                )
+                _PROBE,
+                {"journal_id": journal_id, "fingerprints": probe[start : start + PROBE_CHUNK]},
             )
             found.update((row[0], row[1:]) for row in rows)
         return found
