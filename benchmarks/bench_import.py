@@ -256,6 +256,8 @@ def import_command(csv_path: Path, *extra: str) -> list[str]:
 
 def run_import(db: Path, csv_path: Path) -> dict:
     env = dict(os.environ, PAYCTL_DATABASE_URL=f"sqlite:///{db}", PAYCTL_USER="bench")
+    # a 1,000,000-line file (~75 MB) is above payctl's default import limit (50 MB)
+    env.setdefault("PAYCTL_MAX_IMPORT_BYTES", str(max(csv_path.stat().st_size, 50 << 20)))
     run = run_process(import_command(csv_path), env)
     if run.returncode != 0:
         raise SystemExit(f"payctl import failed ({run.returncode}): {run.stderr.decode()[-2000:]}")

@@ -148,8 +148,8 @@ class Backend:
 
     name = ""
 
-    def payctl(self, url: str, *args: str) -> ProcessRun:
-        env = dict(os.environ, PAYCTL_DATABASE_URL=url, PAYCTL_USER=USER)
+    def payctl(self, url: str, *args: str, env_extra: dict[str, str] | None = None) -> ProcessRun:
+        env = dict(os.environ, PAYCTL_DATABASE_URL=url, PAYCTL_USER=USER, **(env_extra or {}))
         run = run_process(bench_import.payctl_command() + ["--quiet", *args], env)
         if run.returncode != 0:
             raise SystemExit(
@@ -430,11 +430,13 @@ def import_rows(
             "sqlite3 executemany" if isinstance(backend, SQLite) else "asyncpg COPY"
         )
         again.baseline_label = "read CSV + stored ids, set difference"
+        # The 1,000,000-line file (~75 MB) is above payctl's default import limit (50 MB).
+        limit = {"PAYCTL_MAX_IMPORT_BYTES": str(max(csv_path.stat().st_size, 50 * 1024 * 1024))}
         for _ in range(repeat):
             url = backend.clone()
             cmd = ["--format", "json", "import", str(csv_path), "--journal", "BNK1"]
-            one = backend.payctl(url, *cmd)
-            two = backend.payctl(url, *cmd)
+            one = backend.payctl(url, *cmd, env_extra=limit)
+            two = backend.payctl(url, *cmd, env_extra=limit)
             if json.loads(two.stdout)["totals"]["new_lines"] != 0:
                 raise SystemExit("bench_targets: second import added lines: dedup is broken")
             first.add(one)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Protocol
 
 
@@ -72,32 +72,56 @@ def fingerprints(account: str, lines: Sequence[LineLike]) -> list[str]:
 def fingerprint_kinds(account: str, lines: Sequence[LineLike]) -> list[tuple[str, bool]]:
     """(fingerprint, dated) per line; ``dated`` is False for the bank-id fingerprints, which
     do not depend on the booking date."""
+    return Fingerprinter(account, repeated_ids(lines)).kinds(lines)
+
+
+def transaction_key(line: LineLike) -> str:
+    """The bank's transaction id of a line as fingerprints read it ("" when none)."""
+    return (line.transaction_id or "").strip()
+
+
+def repeated_ids(lines: Iterable[LineLike]) -> set[str]:
+    """The transaction ids given more than once among ``lines``."""
     ids = Counter(
         ln.transaction_id.strip() for ln in lines if ln.transaction_id and ln.transaction_id.strip()
     )
-    occurrences = _Occurrences()
-    out: list[tuple[str, bool]] = []
-    by_id = f"id\x1f{account}\x1f"  # _digest("id", account, tx), spelt out: one per line
-    sha256 = hashlib.sha256
-    for ln in lines:
-        tx = (ln.transaction_id or "").strip()
-        if tx and ids[tx] == 1:
-            out.append((sha256((by_id + tx).encode("utf-8")).hexdigest(), False))
-            continue
-        amount = ln.amount.normalize() if hasattr(ln.amount, "normalize") else ln.amount
-        base = _digest(
-            "content",
-            account,
-            ln.booking_date,
-            amount,
-            ln.currency,
-            _clean(ln.structured_reference),
-            _clean(ln.remittance),
-            _clean(ln.counterparty_name),
-            _clean(ln.counterparty_account),
-        )
-        out.append((occurrences.key(base), True))
-    return out
+    return {tx for tx, n in ids.items() if n > 1}
+
+
+class Fingerprinter:
+    """The fingerprints of one account's lines of one file, given a part at a time (a file
+    read in chunks): ``repeated`` holds the transaction ids given more than once among all of
+    them; occurrence numbers of identical lines carry on from part to part."""
+
+    def __init__(self, account: str, repeated: Container[str]) -> None:
+        self.account = account
+        self.repeated = repeated
+        self.occurrences = _Occurrences()
+
+    def kinds(self, lines: Iterable[LineLike]) -> list[tuple[str, bool]]:
+        account, repeated, occurrences = self.account, self.repeated, self.occurrences
+        out: list[tuple[str, bool]] = []
+        by_id = f"id\x1f{account}\x1f"  # _digest("id", account, tx), spelt out: one per line
+        sha256 = hashlib.sha256
+        for ln in lines:
+            tx = (ln.transaction_id or "").strip()
+            if tx and tx not in repeated:
+                out.append((sha256((by_id + tx).encode("utf-8")).hexdigest(), False))
+                continue
+            amount = ln.amount.normalize() if hasattr(ln.amount, "normalize") else ln.amount
+            base = _digest(
+                "content",
+                account,
+                ln.booking_date,
+                amount,
+                ln.currency,
+                _clean(ln.structured_reference),
+                _clean(ln.remittance),
+                _clean(ln.counterparty_name),
+                _clean(ln.counterparty_account),
+            )
+            out.append((occurrences.key(base), True))
+        return out
 
 
 KEY_MAX = 200  # characters of a file's own key

@@ -42,30 +42,40 @@ def line_place(fmt: str | None, number: int | None) -> str | int | None:
 
 def check_dates(statements: list[ParsedStatement], source: str) -> None:
     """Every date of every reader's statements lies in 1900–2199 (:func:`check_plausible`)."""
-    from payctl.domain.dates import check_plausible
-
     plausible: set[dt.date] = set()  # dates already checked (a file repeats few dates)
     for st in statements:
-        for name in ("opening_date", "closing_date"):
-            value = getattr(st, name)
+        check_statement_dates(st, source)
+        check_line_dates(st.lines, source, plausible)
+
+
+def check_statement_dates(st: ParsedStatement, source: str) -> None:
+    """A statement's own dates (opening, closing) lie in 1900–2199."""
+    from payctl.domain.dates import check_plausible
+
+    for name in ("opening_date", "closing_date"):
+        value = getattr(st, name)
+        if value is not None:
+            try:
+                check_plausible(value, name)
+            except InputError as exc:
+                raise BankFileError.at(source, None, None, exc.message) from None
+
+
+def check_line_dates(lines: list[ParsedLine], source: str, plausible: set[dt.date]) -> None:
+    """The dates of ``lines`` lie in 1900–2199; ``plausible``: dates already checked."""
+    from payctl.domain.dates import check_plausible
+
+    for ln in lines:
+        if ln.booking_date in plausible and (ln.value_date is None or ln.value_date in plausible):
+            continue
+        for name in ("booking_date", "value_date"):
+            value = getattr(ln, name)
             if value is not None:
                 try:
                     check_plausible(value, name)
                 except InputError as exc:
-                    raise BankFileError.at(source, None, None, exc.message) from None
-        for ln in st.lines:
-            if ln.booking_date in plausible and (
-                ln.value_date is None or ln.value_date in plausible
-            ):
-                continue
-            for name in ("booking_date", "value_date"):
-                value = getattr(ln, name)
-                if value is not None:
-                    try:
-                        check_plausible(value, name)
-                    except InputError as exc:
-                        raise BankFileError.at(source, ln.line_no, None, exc.message) from None
-                    plausible.add(value)
+                    raise BankFileError.at(source, ln.line_no, None, exc.message) from None
+                plausible.add(value)
 
 
 TEXT_FIELDS = (
@@ -82,24 +92,36 @@ _TEXT_CHUNK = 10_000  # lines whose texts check_text joins at once (bounded memo
 
 def check_text(statements: list[ParsedStatement], source: str) -> None:
     """No text of any reader's statements holds a NUL character (see ``files.NOT_TEXT``)."""
+    for st in statements:
+        check_statement_text(st, source)
+        check_line_text(st.lines, source)
+
+
+def check_statement_text(st: ParsedStatement, source: str) -> None:
+    """No text of a statement's own (account, currency, id) holds a NUL character."""
+    from payctl.importers.files import NOT_TEXT
+
+    for name in ("account", "currency", "statement_id"):
+        if "\x00" in (getattr(st, name) or ""):
+            raise BankFileError.at(source, None, name, NOT_TEXT)
+
+
+def check_line_text(lines: list[ParsedLine], source: str) -> None:
+    """No text of ``lines`` holds a NUL character: the first line (in order) with one is named."""
     from payctl.importers.files import NOT_TEXT
 
     texts = attrgetter("currency", *TEXT_FIELDS)
-    for st in statements:
-        for name in ("account", "currency", "statement_id"):
-            if "\x00" in (getattr(st, name) or ""):
-                raise BankFileError.at(source, None, name, NOT_TEXT)
-        for start in range(0, len(st.lines), _TEXT_CHUNK):
-            lines = st.lines[start : start + _TEXT_CHUNK]
-            # the usual lines: no NUL in all their texts, joined at once (in C)
-            if "\x00" not in "".join(filter(None, chain.from_iterable(map(texts, lines)))):
+    for start in range(0, len(lines), _TEXT_CHUNK):
+        chunk = lines[start : start + _TEXT_CHUNK]
+        # the usual lines: no NUL in all their texts, joined at once (in C)
+        if "\x00" not in "".join(filter(None, chain.from_iterable(map(texts, chunk)))):
+            continue
+        for ln in chunk:  # the first line, in file order, with one
+            if "\x00" not in "".join(filter(None, texts(ln))):
                 continue
-            for ln in lines:  # the first line, in file order, with one
-                if "\x00" not in "".join(filter(None, texts(ln))):
-                    continue
-                for name in ("currency", *TEXT_FIELDS):
-                    if "\x00" in (getattr(ln, name) or ""):
-                        raise BankFileError.at(source, ln.line_no, name, NOT_TEXT)
+            for name in ("currency", *TEXT_FIELDS):
+                if "\x00" in (getattr(ln, name) or ""):
+                    raise BankFileError.at(source, ln.line_no, name, NOT_TEXT)
 
 
 @dataclass(slots=True)

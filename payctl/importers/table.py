@@ -63,6 +63,13 @@ class _Group:
     statement_id: str | None
     lines: list[ParsedLine] = field(default_factory=list)
     chain: list[tuple[Decimal, Decimal | None]] = field(default_factory=list)  # (row total, bal)
+    seq: int = 0  # its statement's position in the file
+    # A streamed read (:class:`TableStream`) hands its lines out as it goes: how many were,
+    # and their first and last booking dates; ``closed`` once a line of another group came.
+    drained: int = 0
+    low: dt.date | None = None
+    high: dt.date | None = None
+    closed: bool = False
 
 
 class TableReader:
@@ -167,6 +174,10 @@ class TableReader:
         self.summary_labels = frozenset(profile.summary_as_written)
         self.summary_text: frozenset[str] | None = None
         self.last_group: _Group | None = None
+        # A line of a group came after a line of another group that came after the group's
+        # earlier lines: the file's statements are interleaved (a streamed read cannot take
+        # their lines in statement order).
+        self.interleaved = False
         self.continuation_cols = frozenset(
             i
             for f in ("remittance", "counterparty_name", "counterparty_account")
@@ -245,7 +256,9 @@ class TableReader:
             and line.remittance.casefold().rstrip(_LABEL_TAIL) in self.summary_text
         ):
             return  # a dated balance or turnover row ("Opening balance", "Likutis pradžiai")
-        group = self.last_group = self._group(cells, currency)
+        group = self._group(cells, currency)
+        if group is not self.last_group:
+            self.switch(group)
         group.lines.append(line)
         if fee or cols["balance"]:
             self._fee_and_balance(number, cells, group, line, fee)
@@ -538,8 +551,49 @@ class TableReader:
         key = (account, currency, sid)
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = _Group(account, currency, sid)
+            group = self.groups[key] = _Group(account, currency, sid, seq=len(self.groups))
         return group
+
+    def switch(self, group: _Group) -> None:
+        """Lines now go to ``group``: the group before it is closed; a closed one taking lines
+        again means the statements are interleaved."""
+        if self.last_group is not None:
+            self.last_group.closed = True
+        if group.closed:
+            self.interleaved = True
+        self.last_group = group
+
+    def drain(self, final: bool = False) -> list[tuple[int, ParsedLine]]:
+        """Hand out the lines read so far that nothing later can change, as (statement
+        position, line) in statement order: all but a group's trailing summary lines (the end
+        may drop them, :meth:`statements`) and, in the group taking lines, the last three (a
+        continuation row may still extend one, a fee line with it). ``final``: after
+        :meth:`statements`, every line left."""
+        out: list[tuple[int, ParsedLine]] = []
+        for g in self.groups.values():
+            lines = g.lines
+            if not lines:
+                continue
+            keep = 0
+            if not final:
+                if self.summary_labels:
+                    while keep < len(lines) and self.is_summary_line(lines[-1 - keep]):
+                        keep += 1
+                if g is self.last_group:
+                    keep = max(keep, 3)
+            n = len(lines) - keep
+            if n <= 0:
+                continue
+            taken = lines[:n]
+            del lines[:n]
+            dates = [ln.booking_date for ln in taken]
+            low, high = min(dates), max(dates)
+            g.low = low if g.low is None else min(g.low, low)
+            g.high = high if g.high is None else max(g.high, high)
+            g.drained += n
+            seq = g.seq
+            out += [(seq, ln) for ln in taken]
+        return out
 
     # -- statements -------------------------------------------------------------------------
 
@@ -549,11 +603,13 @@ class TableReader:
         out = []
         for g in groups:
             while self.summary_labels and g.lines and self.is_summary_line(g.lines[-1]):
-                if len(g.chain) == len(g.lines):
+                if len(g.chain) == g.drained + len(g.lines):
                     g.chain.pop()
                 g.lines.pop()  # a closing balance or total row after the last line
             opening, closing = _chain_balances(g.chain)
             dates = [ln.booking_date for ln in g.lines]
+            if g.drained:
+                dates += [d for d in (g.low, g.high) if d is not None]
             st = ParsedStatement(
                 account=g.account or meta.get("account"),
                 currency=g.currency or meta.get("currency") or None,
@@ -641,7 +697,8 @@ class _PlainRows:
         group = self.groups.get(code)
         if group is None:
             group = self.groups[code] = self.reader._group(cells, code)
-        self.reader.last_group = group
+        if group is not self.reader.last_group:
+            self.reader.switch(group)
         decimal = self.decimal
         name, acct, remit, ref, txn = self.texts(cells)
         group.lines.append(
@@ -781,6 +838,64 @@ def read_table(
     currency: str | None = None,
 ) -> list[ParsedStatement]:
     """Apply ``profile`` (None: auto-select) to ``(number, cells)`` rows of one table."""
+    reader, body = _open_table(rows, source, profile, unit, currency)
+    feed = reader.feeder()
+    for number, cells in body:
+        feed(number, cells)
+    return reader.statements()
+
+
+class TableStream:
+    """The lines of one table a chunk at a time (``chunks``), then its statements (their
+    ``lines`` empty): what :func:`read_table` reads, without holding every line."""
+
+    def __init__(
+        self,
+        rows: Rows,
+        source: str,
+        profile: Profile | None = None,
+        *,
+        unit: str = "line",
+        currency: str | None = None,
+    ) -> None:
+        self.reader, self.body = _open_table(rows, source, profile, unit, currency)
+        self._statements: list[ParsedStatement] | None = None
+
+    @property
+    def interleaved(self) -> bool:
+        return self.reader.interleaved
+
+    def chunks(self, rows: int) -> Iterator[list[tuple[int, ParsedLine]]]:
+        """(statement position, line) of about ``rows`` rows at a time, in statement order
+        while the statements are not interleaved (``interleaved`` says when they are)."""
+        reader, body = self.reader, self.body
+        feed = reader.feeder()
+        while True:
+            read = 0
+            for number, cells in islice(body, rows):
+                feed(number, cells)
+                read += 1
+            if read < rows:
+                break
+            lines = reader.drain()
+            if lines:
+                yield lines
+        self._statements = reader.statements()
+        lines = reader.drain(final=True)
+        if lines:
+            yield lines
+
+    def statements(self) -> list[ParsedStatement]:
+        """The statements, once ``chunks`` has given every line."""
+        if self._statements is None:
+            raise RuntimeError("TableStream.statements() before the last chunk")
+        return self._statements
+
+
+def _open_table(
+    rows: Rows, source: str, profile: Profile | None, unit: str, currency: str | None
+) -> tuple[TableReader, Iterator[Row]]:
+    """The reader of a table (header found, profile chosen, preamble read) and its body rows."""
     head, it = _take_head(rows, source)
     found = select(head, profile, source)
     if isinstance(found, str):
@@ -798,7 +913,4 @@ def read_table(
     for number, cells in head[:pos]:
         reader.feed_preamble(number, cells)
     reader.start()
-    feed = reader.feeder()
-    for number, cells in chain(sample_rows, body):
-        feed(number, cells)
-    return reader.statements()
+    return reader, chain(sample_rows, body)

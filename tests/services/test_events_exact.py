@@ -57,3 +57,13 @@ async def test_an_import_writes_exactly_these_events_and_audit_records(db, monke
     rows = await read_rows(db, {"events": EVENT_COLUMNS, "audit": AUDIT_COLUMNS})
     assert_rows_are(rows, "import_rows.json")
     await assert_chain_verifies(db)
+
+
+async def test_a_file_read_in_chunks_writes_exactly_the_same_events_and_audit_records(
+    db, monkeypatch
+):
+    """The same files imported a few rows at a time (bank_extract_service.STREAM_BYTES: the
+    path of a large file): the same rows, byte for byte."""
+    monkeypatch.setattr(bank_extract_service, "STREAM_BYTES", 0)
+    monkeypatch.setattr(bank_extract_service, "STREAM_ROWS", 2)
+    await test_an_import_writes_exactly_these_events_and_audit_records(db, monkeypatch)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payctl.db.bulk import bulk_insert
@@ -34,7 +35,7 @@ from payctl.db.stats import analyze_loaded
 from payctl.db.uow import gc_paused, transaction
 from payctl.domain.bank_rules import Action, proposal
 from payctl.domain.dates import is_locked
-from payctl.domain.fingerprint import fingerprint_kinds
+from payctl.domain.fingerprint import Fingerprinter, fingerprint_kinds, transaction_key
 from payctl.domain.iban import is_valid_iban, normalise_iban, statement_belongs
 from payctl.domain.matching import Candidate, LineFacts, Matcher
 from payctl.domain.money import (
@@ -53,6 +54,10 @@ from payctl.importers.bank import (
     ParsedLine,
     ParsedStatement,
     check_dates,
+    check_line_dates,
+    check_line_text,
+    check_statement_dates,
+    check_statement_text,
     check_text,
     line_place,
 )
@@ -225,10 +230,10 @@ def _moved(outcome: FileOutcome, archive: Path | None, failed: Path | None) -> F
         return replace(outcome, move_error=f"cannot move it to {to}: {exc.strerror or exc}")
 
 
-def parse_file(
-    data: bytes, source: str, input_format: str | None = None, profile: str | None = None
-) -> tuple[str, list[ParsedStatement]]:
-    """Detect (unless given) the format and read the statements. Pure, no database."""
+def _reader(
+    data: bytes, source: str, input_format: str | None, profile: str | None
+) -> tuple[str, Any, dict[str, Any]]:
+    """The format (detected unless given), its reader module and the reader's options."""
     from payctl.importers import detect
     from payctl.importers.files import check_size
 
@@ -236,10 +241,163 @@ def parse_file(
     fmt = input_format or detect.detect(data, source)
     reader = detect.reader_for(fmt)
     options = {"profile": profile} if profile and fmt in ("csv", "xlsx") else {}
+    return fmt, reader, options
+
+
+def parse_file(
+    data: bytes, source: str, input_format: str | None = None, profile: str | None = None
+) -> tuple[str, list[ParsedStatement]]:
+    """Detect (unless given) the format and read the statements. Pure, no database."""
+    fmt, reader, options = _reader(data, source, input_format, profile)
     statements = reader.read(data, source, **options)
     check_dates(statements, source)
     check_text(statements, source)
     return fmt, statements
+
+
+# A file above STREAM_BYTES whose reader can stream (CSV, JSON lines) is read twice, STREAM_ROWS
+# rows at a time, and never held whole as lines: a first pass keeps what the import needs of
+# the whole file (statements, line counts and dates, transaction ids given twice), the second
+# fingerprints, dedups, matches and books the lines a chunk at a time (_StreamedFile).
+STREAM_BYTES = 16 * 1024 * 1024
+STREAM_ROWS = 10_000
+# Stored lines of a streamed file's dates read at once for the dedup (as the whole-file path
+# reads them); above, each chunk's fingerprints are probed instead (bounded memory).
+PRELOAD_ROWS = 200_000
+
+
+class _LineStream(Protocol):
+    interleaved: bool
+
+    def chunks(self, rows: int) -> Iterator[list[tuple[int, ParsedLine]]]: ...
+
+    def statements(self) -> list[ParsedStatement]: ...
+
+
+def _runs(chunk: list[tuple[int, ParsedLine]]) -> list[tuple[int, list[ParsedLine]]]:
+    """A chunk's lines by statement: (position, its lines) for each run of one statement."""
+    out: list[tuple[int, list[ParsedLine]]] = []
+    for seq, line in chunk:
+        if not out or out[-1][0] != seq:
+            out.append((seq, []))
+        out[-1][1].append(line)
+    return out
+
+
+@dataclass
+class _StreamedFile:
+    """What the first pass over a streamed file keeps: its statements (without lines), and
+    per statement its line count, first and last booking dates and transaction ids."""
+
+    open: Callable[[], _LineStream]
+    statements: list[ParsedStatement]
+    counts: list[int]
+    lows: list[dt.date | None]
+    highs: list[dt.date | None]
+    ids: list[Counter[str]]
+
+    @classmethod
+    def read(cls, open_: Callable[[], _LineStream], source: str) -> _StreamedFile | None:
+        """The first pass; None when the file's statements are interleaved (file order is not
+        statement order: the file is then read whole). Raises what ``parse_file`` raises for
+        the same bytes: the reader's errors as they come, then the first bad date, then the
+        first NUL character, in statement order (``check_dates``, ``check_text``)."""
+        stream = open_()
+        file = cls(open_, [], [], [], [], [])
+        bad_date: dict[int, BankFileError] = {}
+        bad_text: dict[int, BankFileError] = {}
+        plausible: set[dt.date] = set()
+        for chunk in stream.chunks(STREAM_ROWS):
+            if stream.interleaved:
+                return None
+            for seq, lines in _runs(chunk):
+                file._take(seq, lines)
+                if seq not in bad_date:
+                    try:
+                        check_line_dates(lines, source, plausible)
+                    except BankFileError as exc:
+                        bad_date[seq] = exc
+                if seq not in bad_text:
+                    try:
+                        check_line_text(lines, source)
+                    except BankFileError as exc:
+                        bad_text[seq] = exc
+        if stream.interleaved:
+            return None
+        file.statements = stream.statements()
+        file._grow(len(file.statements) - 1)
+        file._check(source, bad_date, bad_text)
+        return file
+
+    def _check(
+        self, source: str, bad_date: dict[int, BankFileError], bad_text: dict[int, BankFileError]
+    ) -> None:
+        """``check_dates`` then ``check_text``: each statement's own, then its first bad line."""
+        for seq, st in enumerate(self.statements):
+            check_statement_dates(st, source)
+            if seq in bad_date:
+                raise bad_date[seq]
+        for seq, st in enumerate(self.statements):
+            check_statement_text(st, source)
+            if seq in bad_text:
+                raise bad_text[seq]
+
+    def _grow(self, seq: int) -> None:
+        while len(self.counts) <= seq:
+            self.counts.append(0)
+            self.lows.append(None)
+            self.highs.append(None)
+            self.ids.append(Counter())
+
+    def _take(self, seq: int, lines: list[ParsedLine]) -> None:
+        """Count a run of one statement's lines in."""
+        self._grow(seq)
+        self.counts[seq] += len(lines)
+        dates = [ln.booking_date for ln in lines]
+        low, high = min(dates), max(dates)
+        was_low, was_high = self.lows[seq], self.highs[seq]
+        self.lows[seq] = low if was_low is None else min(was_low, low)
+        self.highs[seq] = high if was_high is None else max(was_high, high)
+        self.ids[seq].update(tx for ln in lines if (tx := transaction_key(ln)))
+
+    def fingerprinters(self, journal_code: str) -> list[Fingerprinter]:
+        """One per statement, shared by the statements of one account (``file_fingerprints``:
+        transaction ids counted, identical lines numbered, over all of them); the ids read in
+        the first pass are let go (only those given twice are kept)."""
+        groups: dict[str, list[int]] = {}
+        for seq, st in enumerate(self.statements):
+            groups.setdefault(_account_key(st.account) or journal_code, []).append(seq)
+        out: list[Fingerprinter | None] = [None] * len(self.statements)
+        for account, seqs in groups.items():
+            ids = self.ids[seqs[0]]
+            for seq in seqs[1:]:
+                ids = ids + self.ids[seq]
+            printer = Fingerprinter(account, {tx for tx, n in ids.items() if n > 1})
+            for seq in seqs:
+                out[seq] = printer
+        self.ids = []
+        return [p for p in out if p is not None]
+
+    def first_day(self, seq: int) -> dt.date | None:
+        return self.lows[seq] if seq < len(self.lows) else None
+
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        lows = [d for d in self.lows if d is not None]
+        highs = [d for d in self.highs if d is not None]
+        return (min(lows), max(highs)) if lows else None
+
+
+@dataclass
+class _Deferred:
+    """A streamed file's statement checks that wait for its lines: the first error of each
+    statement's balances (raised after every line was read, as the whole-file path raises
+    them after its lines' own errors), and the statements with both balances, whose lines
+    must add up (cur, opening, closing, where the warning goes in the report)."""
+
+    errors: dict[int, BankFileError] = field(default_factory=dict)
+    balanced: dict[int, tuple[str, int, int, int]] = field(default_factory=dict)
+    moved: Counter[int] = field(default_factory=Counter)
+    moved_errors: dict[int, BankFileError] = field(default_factory=dict)
 
 
 # A currency's minor units in one unit (100 for EUR): ``_minor``'s fast path.
@@ -525,6 +683,87 @@ class _Booking:
     rules: ResolvedRules | None = None
 
 
+_STORED_COLUMNS = (
+    BankLine.fingerprint,
+    BankLine.id,
+    BankLine.booking_date,
+    BankLine.value_date,
+    BankLine.amount,
+    BankLine.currency,
+)
+# The stored lines of some fingerprints (PROBE_CHUNK at a time), built once: a statement built
+# per probe, with its list of fingerprints, is a cycle of objects the import's paused collector
+# never frees (every fingerprint of a million-line file held to the end).
+_PROBE = select(*_STORED_COLUMNS).where(
+    BankLine.journal_id == bindparam("journal_id"),
+    BankLine.fingerprint.in_(bindparam("fingerprints", expanding=True)),
+)
+
+
+class _ChunkBooking:
+    """The booking of a streamed file's new lines, BOOK_CHUNK at a time: what
+    ``_match_and_book`` does once for the whole file (the matcher, the lock date, the
+    payments' builder) made at the first chunk and kept; the payments the import created.
+    The matcher takes the posted payments of the whole file's dates (those of its new lines
+    are not known before the last chunk): a payment is only ever matched within its date
+    window of a line, so the decisions are the same."""
+
+    def __init__(
+        self,
+        service: BankExtractService,
+        journal: Journal,
+        span: tuple[dt.date, dt.date] | None,
+        statement_ids: dict[int, int],
+        outcomes: dict[int, Counter[str]],
+        report: FileReport,
+        rules: ResolvedRules | None,
+    ) -> None:
+        self.service, self.journal, self.span = service, journal, span
+        self.statement_ids, self.outcomes, self.report, self.rules = (
+            statement_ids,
+            outcomes,
+            report,
+            rules,
+        )
+        self.context: _Booking | None = None
+        self.posting: BankPosting
+        self.created = array("q")  # machine integers: 800,000 payments in a million lines
+        self.count = 0
+        self.own_from: int | None = None  # the first line id this import took
+
+    async def chunk(self, new: list[_NewLine]) -> None:
+        service, session, j = self.service, self.service.session, self.journal
+        if self.context is None:
+            assert self.span is not None  # new lines have dates
+            matcher, invoices, payments = await load_matcher(session, j.id, *self.span)
+            lock = await lock_date(session)
+            self.posting = BankPosting(session, service.user, invoices)
+            self.context = _Booking(
+                j,
+                matcher,
+                payments,
+                lock,
+                self.statement_ids,
+                dt.datetime.now(dt.UTC),
+                self.outcomes,
+                self.rules,
+            )
+        context = self.context
+        prime_fuzzy(
+            context.matcher,
+            [
+                (ln.parsed.counterparty_name, _account_key(ln.parsed.counterparty_account) or None)
+                for ln in new
+            ],
+        )
+        line_ids = await allocate_ids(session, BankLine.__table__, len(new))
+        if self.own_from is None:
+            self.own_from = line_ids[0]
+        self.count += len(new)
+        created = await service._book_chunk(context, self.posting, new, line_ids, self.report)
+        self.created.extend(created)
+
+
 class BankExtractService:
     def __init__(self, session: AsyncSession, user: str = "system") -> None:
         self.session = session
@@ -641,18 +880,52 @@ class BankExtractService:
         # Parsing and booking make ~10 objects per line, all short-lived and acyclic: the
         # collector's passes over them would cost more than the work (memory stays bounded).
         with gc_paused():
+            streamed = self._first_pass(data, source, input_format, profile)
+            if streamed is not None:
+                report.format, file = streamed
+                report.statements = len(file.statements)
+                report.lines_read = sum(file.counts)
+                digest = hashlib.sha256(data).hexdigest()
+                async with transaction(self.session, write=True, keep=not dry_run):
+                    await self._import_streamed(
+                        file, digest, source, journal, report, auto_confirm, progress, rules
+                    )
+                    await self._opening(journal, file.first_day, digest, report, book_opening)
+                    if not dry_run:
+                        analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
+                return report
             report.format, statements = parse_file(data, source, input_format, profile)
             report.statements = len(statements)
             report.lines_read = sum(len(s.lines) for s in statements)
             digest = hashlib.sha256(data).hexdigest()
+
+            def first_day(seq: int) -> dt.date | None:
+                lines = statements[seq].lines if seq < len(statements) else []
+                return min((ln.booking_date for ln in lines), default=None)
+
             async with transaction(self.session, write=True, keep=not dry_run):
                 await self._import(
                     statements, digest, source, journal, report, auto_confirm, progress, rules
                 )
-                await self._opening(journal, statements, digest, report, book_opening)
+                await self._opening(journal, first_day, digest, report, book_opening)
                 if not dry_run:
                     analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
         return report
+
+    @staticmethod
+    def _first_pass(
+        data: bytes, source: str, input_format: str | None, profile: str | None
+    ) -> tuple[str, _StreamedFile] | None:
+        """The first pass over a file read in chunks (STREAM_BYTES), or None: the file is
+        small, its format's reader reads it whole, or its statements are interleaved."""
+        if len(data) <= STREAM_BYTES:
+            return None
+        fmt, reader, options = _reader(data, source, input_format, profile)
+        open_stream = getattr(reader, "stream", None)
+        if open_stream is None:
+            return None
+        file = _StreamedFile.read(lambda: open_stream(data, source, **options), source)
+        return None if file is None else (fmt, file)
 
     def _check_accounts(
         self, j: Journal, statements: list[ParsedStatement], source: str, report: FileReport
@@ -755,10 +1028,222 @@ class BankExtractService:
         )
         await self._statement_events(list(added.values()), outcomes, source)
 
+    async def _import_streamed(
+        self,
+        file: _StreamedFile,
+        digest: str,
+        source: str,
+        journal: str,
+        report: FileReport,
+        auto_confirm: bool,
+        progress: Callable[[int, int], None] | None = None,
+        rules: ResolvedRules | None = None,
+    ) -> None:
+        """``_import`` of a file read in chunks (``_StreamedFile``): the same checks, rows,
+        events and audit records in the same order, the lines fingerprinted, deduplicated,
+        matched and booked a chunk at a time (bookings in chunks of BOOK_CHUNK new lines,
+        as ``_match_and_book`` books them)."""
+        j = await lookups.journal(self.session, journal)
+        await self.session.execute(
+            select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
+        )
+        statements = file.statements
+        self._check_accounts(j, statements, source, report)
+        printers = file.fingerprinters(j.code)
+        span = file.span()
+        preloaded = await self._preload(j.id, span)
+        stored = await self.session.execute(
+            select(BankStatement.seq, BankStatement.id).where(
+                BankStatement.journal_id == j.id, BankStatement.source_hash == digest
+            )
+        )
+        known: dict[int, int] = {seq: sid for seq, sid in stored}
+        fresh = [seq for seq in range(len(statements)) if seq not in known]
+        deferred = _Deferred()
+        added = await self._insert_statements(
+            j, statements, fresh, digest, source, report, file, deferred
+        )
+        statement_ids = known | {seq: st.id for seq, st in added.items()}
+        outcomes: dict[int, Counter[str]] = {}
+        book = _ChunkBooking(self, j, span, statement_ids, outcomes, report, rules)
+        new: list[_NewLine] = []
+        taken: set[str] = set()  # fingerprints of new lines not stored yet
+        done = 0
+        for chunk in file.open().chunks(STREAM_ROWS):
+            runs = _runs(chunk)
+            kinds = [printers[seq].kinds(lines) for seq, lines in runs]
+            existing, own = await self._existing_chunk(j.id, kinds, preloaded, book.own_from)
+            seen = taken | own
+            for (seq, lines), per in zip(runs, kinds, strict=True):
+                new += self._dedup(
+                    j, statements[seq], seq, lines, per, existing, seen, deferred, report
+                )
+            done += len(chunk)
+            while len(new) >= BOOK_CHUNK:
+                if progress:
+                    progress(done, report.lines_read)
+                booked_now, new = new[:BOOK_CHUNK], new[BOOK_CHUNK:]
+                await book.chunk(booked_now)
+            taken = {item.fingerprint for item in new}
+        for seq in sorted(deferred.errors.keys() | deferred.moved_errors.keys()):
+            raise deferred.errors.get(seq) or deferred.moved_errors[seq]
+        self._balance_warnings(deferred, source, report)
+        if new:
+            if progress:
+                progress(done, report.lines_read)
+            await book.chunk(new)
+        report.changed = len(report.changes)
+        report.new_lines = book.count
+        report.payments_created = len(book.created)
+        if auto_confirm and book.created:
+            report.payments_confirmed, problems = await book.posting.confirm(sorted(book.created))
+            report.warnings += problems
+        await self._statement_events(list(added.values()), outcomes, source)
+
+    def _dedup(
+        self,
+        j: Journal,
+        st: ParsedStatement,
+        seq: int,
+        lines: list[ParsedLine],
+        kinds: list[tuple[str, bool]],
+        existing: dict[str, tuple[Any, ...]],
+        taken: set[str],
+        deferred: _Deferred,
+        report: FileReport,
+    ) -> list[_NewLine]:
+        """``_import``'s dedup of one statement's lines of a chunk: its new lines (their
+        fingerprints added to ``taken``), known lines counted and compared."""
+        source = report.source
+        default = (st.currency or j.currency).upper()
+        balanced = deferred.balanced.get(seq)
+        new: list[_NewLine] = []
+        for line, (fp, _dated) in zip(lines, kinds, strict=True):
+            cur = line.currency.upper() if line.currency else default
+            minor = _minor(line.amount, cur, report, source, line.line_no)
+            if balanced is not None:
+                self._add_moved(deferred, seq, balanced[0], line, cur, minor, report)
+            known_line = existing.get(fp)
+            if known_line is not None:  # a known line: the stored version is kept
+                report.duplicates += 1
+                _id, booked, valued, amount, currency = known_line
+                if (  # the usual re-sent line: the same facts, nothing to compare
+                    minor == amount
+                    and cur == currency
+                    and line.booking_date == booked
+                    and line.value_date == valued
+                ):
+                    continue
+                change = _line_change(_Stored._make(known_line), line, minor, cur)
+                if change is not None:
+                    report.changes.append(change)
+                continue
+            if fp in taken:
+                report.duplicates += 1
+                continue
+            taken.add(fp)
+            new.append(_NewLine(seq, line, fp, minor, cur))
+        return new
+
+    @staticmethod
+    def _add_moved(
+        deferred: _Deferred,
+        seq: int,
+        cur: str,
+        line: ParsedLine,
+        line_cur: str,
+        minor: int,
+        report: FileReport,
+    ) -> None:
+        """Add a line to its statement's sum (in the statement's currency, as
+        ``_insert_statements`` adds them); the first line that cannot be is its error."""
+        if seq in deferred.moved_errors:
+            return
+        if line_cur != cur:
+            try:
+                minor = _minor(line.amount, cur, report, report.source, line.line_no)
+            except BankFileError as exc:
+                deferred.moved_errors[seq] = exc
+                return
+        deferred.moved[seq] += minor
+
+    @staticmethod
+    def _balance_warnings(deferred: _Deferred, source: str, report: FileReport) -> None:
+        """The warnings of statements whose lines do not add up to their balances, each where
+        ``_insert_statements`` would have put it (later ones first, so the places hold)."""
+        for seq in sorted(deferred.balanced, reverse=True):
+            cur, opening, closing, at = deferred.balanced[seq]
+            moved = deferred.moved[seq]
+            if opening + moved != closing:
+                report.warnings.insert(
+                    at,
+                    f"{source}: statement {seq + 1}: opening {format_amount(opening, cur)} "
+                    f"+ lines {format_amount(moved, cur)} "
+                    f"!= closing {format_amount(closing, cur)}",
+                )
+
+    async def _preload(
+        self, journal_id: int, span: tuple[dt.date, dt.date] | None
+    ) -> dict[str, tuple[Any, ...]] | None:
+        """The stored lines of a streamed file's dates by fingerprint (read once, as
+        ``_existing`` reads them), or None when there are more than PRELOAD_ROWS: each chunk's
+        fingerprints are then probed (``_existing_chunk``)."""
+        if span is None:
+            return {}
+        where = (
+            BankLine.journal_id == journal_id,
+            BankLine.booking_date >= span[0],
+            BankLine.booking_date <= span[1],
+        )
+        count = await self.session.scalar(select(func.count()).select_from(BankLine).where(*where))
+        if count and count > PRELOAD_ROWS:
+            return None
+        if not count:
+            return {}
+        connection = await self.session.connection()
+        rows = await connection.execute(select(*_STORED_COLUMNS).where(*where))
+        return {row[0]: row[1:] for row in rows}
+
+    async def _existing_chunk(
+        self,
+        journal_id: int,
+        kinds: list[list[tuple[str, bool]]],
+        preloaded: dict[str, tuple[Any, ...]] | None,
+        own_from: int | None,
+    ) -> tuple[dict[str, tuple[Any, ...]], set[str]]:
+        """The stored lines of a chunk's fingerprints (``_existing``'s facts), and the
+        fingerprints of lines this import stored (from id ``own_from`` on: the journal is
+        locked, no other import adds to it): those are lines of the file seen before."""
+        found: dict[str, tuple[Any, ...]] = {}
+        if preloaded is not None:
+            for per in kinds:
+                for fp, _dated in per:
+                    hit = preloaded.get(fp)
+                    if hit is not None:
+                        found[fp] = hit
+            probe = sorted({fp for per in kinds for fp, dated in per if not dated} - found.keys())
+        else:
+            probe = sorted({fp for per in kinds for fp, _dated in per})
+        own: set[str] = set()
+        if not probe:
+            return found, own
+        connection = await self.session.connection()
+        for start in range(0, len(probe), PROBE_CHUNK):
+            rows = await connection.execute(
+                _PROBE,
+                {"journal_id": journal_id, "fingerprints": probe[start : start + PROBE_CHUNK]},
+            )
+            for row in rows:
+                if own_from is not None and row[1] >= own_from:
+                    own.add(row[0])
+                else:
+                    found[row[0]] = row[1:]
+        return found, own
+
     async def _opening(
         self,
         journal: str,
-        statements: list[ParsedStatement],
+        first_day: Callable[[int], dt.date | None],
         digest: str,
         report: FileReport,
         book_opening: bool,
@@ -776,9 +1261,7 @@ class BankExtractService:
             or first.currency != j.currency
         ):
             return
-        parsed = statements[first.seq] if first.seq < len(statements) else None
-        dates = [ln.booking_date for ln in parsed.lines] if parsed else []
-        day = first.opening_date or (min(dates) if dates else first.closing_date)
+        day = first.opening_date or first_day(first.seq) or first.closing_date
         if day is None:
             return
         amount = format_amount(first.opening_balance, j.currency)
@@ -853,10 +1336,8 @@ class BankExtractService:
         probe = sorted({fp for fp in undated if fp not in found})
         for start in range(0, len(probe), PROBE_CHUNK):
             rows = await connection.execute(
-                select(*columns).where(
-                    BankLine.journal_id == journal_id,
-                    BankLine.fingerprint.in_(probe[start : start + PROBE_CHUNK]),
-                )
+                _PROBE,
+                {"journal_id": journal_id, "fingerprints": probe[start : start + PROBE_CHUNK]},
             )
             found.update((row[0], row[1:]) for row in rows)
         return found
@@ -869,8 +1350,12 @@ class BankExtractService:
         digest: str,
         source: str,
         report: FileReport,
+        file: _StreamedFile | None = None,
+        deferred: _Deferred | None = None,
     ) -> dict[int, BankStatement]:
-        """Store the statements at positions ``seqs``: position -> the stored statement."""
+        """Store the statements at positions ``seqs``: position -> the stored statement. A
+        streamed ``file`` gives their line counts and dates, and ``deferred`` takes what waits
+        for its lines (the balances' errors, the sum of the lines)."""
         stored: dict[int, BankStatement] = {}
         for seq in seqs:
             st = statements[seq]
@@ -884,10 +1369,18 @@ class BankExtractService:
             def minor(v: Decimal | None, name: str, cur: str = cur) -> int | None:
                 return None if v is None else _minor(v, cur, report, source, None, name)
 
-            opening = minor(st.opening_balance, "opening balance")
-            closing = minor(st.closing_balance, "closing balance")
+            try:
+                opening = minor(st.opening_balance, "opening balance")
+                closing = minor(st.closing_balance, "closing balance")
+            except BankFileError as exc:
+                if deferred is None:
+                    raise
+                deferred.errors[seq] = exc
+                opening = closing = None
             await self._continuity(j, st, opening, cur, report)
-            if opening is not None and closing is not None:
+            if opening is not None and closing is not None and deferred is not None:
+                deferred.balanced[seq] = (cur, opening, closing, len(report.warnings))
+            elif opening is not None and closing is not None:
                 moved = sum(_minor(ln.amount, cur, report, source, ln.line_no) for ln in st.lines)
                 if opening + moved != closing:
                     report.warnings.append(
@@ -908,8 +1401,12 @@ class BankExtractService:
                 closing_balance=closing,
                 opening_date=st.opening_date,
                 closing_date=st.closing_date
-                or max((ln.booking_date for ln in st.lines), default=None),
-                line_count=len(st.lines),
+                or (
+                    max((ln.booking_date for ln in st.lines), default=None)
+                    if file is None
+                    else file.highs[seq]
+                ),
+                line_count=len(st.lines) if file is None else file.counts[seq],
                 imported_by=self.user,
             )
             self.session.add(row)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -109,9 +110,11 @@ CHUNK = 5000
 # An encoded event without its id: type, actor, object type, id and number, payload text.
 _Row = tuple[str, str, str, int | None, str | None, str]
 
-# (the key of an id in a payload, the id) -> the events that carry it, not named: event ids
-# (SQLite) or places in the stage table (PostgreSQL).
-_Unnamed = dict[tuple[str, int], list[int]]
+# The key of an id in a payload -> (the ids, the events that carry each, not named: event
+# ids on SQLite, places in the stage table on PostgreSQL), side by side. Arrays of machine
+# integers: an import of a million lines makes as many drafts without a number, whose events
+# wait here until the commit (a dict of lists took ~250 bytes a draft).
+_Unnamed = dict[str, tuple["array[int]", "array[int]"]]
 
 
 class _OutboxWriter:
@@ -131,7 +134,9 @@ class _OutboxWriter:
         rows = _encode(queued)
         ids = await (self._insert(rows) if self.write_ahead else self._stage(rows))
         for index, key, value in unnamed:
-            self.unnamed.setdefault((key, value), []).append(ids[index])
+            values, events = self.unnamed.setdefault(key, (array("q"), array("q")))
+            values.append(value)
+            events.append(ids[index])
 
     async def __call__(self) -> None:
         await _write(self)
@@ -198,17 +203,16 @@ class _OutboxWriter:
     async def _named_since(self) -> dict[int, dict[str, dict[int, str]]]:
         """The events named ahead with an id that has a name now: event id (or place in the
         stage table) -> key -> id -> name."""
-        by_key: dict[str, list[int]] = {}
-        for key, value in self.unnamed:
-            by_key.setdefault(key, []).append(value)
         out: dict[int, dict[str, dict[int, str]]] = {}
-        for key, values in sorted(by_key.items()):
+        for key, (values, events) in sorted(self.unnamed.items()):
             _name_key, id_col, name_col = _NAMED[key]
-            names = await _names(self.session, id_col, name_col, sorted(values))
-            for value, name in names.items():
-                if name is None:
-                    continue
-                for event in self.unnamed.get((key, value), ()):
+            names = await _names(self.session, id_col, name_col, sorted(set(values)))
+            named = {value: name for value, name in names.items() if name is not None}
+            if not named:
+                continue
+            for value, event in zip(values, events, strict=True):
+                name = named.get(value)
+                if name is not None:
                     out.setdefault(event, {}).setdefault(key, {})[value] = name
         self.unnamed = {}
         return out
