@@ -13,6 +13,11 @@ def normalise_iban(value: str) -> str:
     return re.sub(r"[\s-]", "", value).upper()
 
 
+def account_key(value: str | None) -> str:
+    """A bank account as statements are grouped and compared by: normalised, "" for none."""
+    return normalise_iban(value) if value else ""
+
+
 def is_valid_iban(value: str) -> bool:
     iban = normalise_iban(value)
     if not _SHAPE.match(iban):

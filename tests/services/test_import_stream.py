@@ -19,6 +19,7 @@ from payctl.db import models as m
 from payctl.db.engine import Database
 from payctl.importers.bank import BankFileError
 from payctl.services.bank import bank_extract_service
+from payctl.services.bank.streamed_file import StreamedFile
 from payctl.services.ledger.journal_service import JournalService
 from tests.conftest import PG_URL, _reset_postgres, fresh_url, init_database
 from tests.services.exact_rows import AUDIT_COLUMNS, EVENT_COLUMNS, freeze_writers, read_rows
@@ -160,16 +161,16 @@ async def test_a_streamed_import_writes_what_the_whole_file_import_writes(
 async def test_the_streamed_path_is_taken(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     _stream(monkeypatch, on=True)
     opened: list[int] = []
-    original = bank_extract_service._StreamedFile.read
+    original = StreamedFile.read
 
-    def spy(open_: Any, source: str) -> Any:
+    def spy(open_: Any, source: str, rows: int) -> Any:
         def counted() -> Any:
             opened.append(1)
             return open_()
 
-        return original(counted, source)
+        return original(counted, source, rows)
 
-    monkeypatch.setattr(bank_extract_service._StreamedFile, "read", staticmethod(spy))
+    monkeypatch.setattr(StreamedFile, "read", staticmethod(spy))
     await books(db)
     report = await imp(db, csv_bytes(*_lines()), source="big.csv")
     assert report.new_lines == 30

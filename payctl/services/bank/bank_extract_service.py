@@ -9,11 +9,11 @@ import datetime as dt
 import hashlib
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,8 +35,8 @@ from payctl.db.stats import analyze_loaded
 from payctl.db.uow import gc_paused, transaction
 from payctl.domain.bank_rules import Action, proposal
 from payctl.domain.dates import is_locked
-from payctl.domain.fingerprint import Fingerprinter, fingerprint_kinds, transaction_key
-from payctl.domain.iban import is_valid_iban, normalise_iban, statement_belongs
+from payctl.domain.fingerprint import fingerprint_kinds
+from payctl.domain.iban import account_key, is_valid_iban, statement_belongs
 from payctl.domain.matching import Candidate, LineFacts, Matcher
 from payctl.domain.money import (
     MAX_AMOUNT_MINOR,
@@ -54,10 +54,6 @@ from payctl.importers.bank import (
     ParsedLine,
     ParsedStatement,
     check_dates,
-    check_line_dates,
-    check_line_text,
-    check_statement_dates,
-    check_statement_text,
     check_text,
     line_place,
 )
@@ -74,6 +70,7 @@ from payctl.services.bank.decisions import BOOKED
 from payctl.services.bank.decisions import LINK as BOOKED_LINK
 from payctl.services.bank.matching_data import load_matcher, prime_fuzzy
 from payctl.services.bank.rule_decisions import RuleDecision, apply_rule_decisions
+from payctl.services.bank.streamed_file import Deferred, StreamedFile, runs
 from payctl.services.events import outbox, payloads
 from payctl.services.ledger import audit, opening_balance
 from payctl.services.ledger.settings import lock_date
@@ -258,146 +255,12 @@ def parse_file(
 # A file above STREAM_BYTES whose reader can stream (CSV, JSON lines) is read twice, STREAM_ROWS
 # rows at a time, and never held whole as lines: a first pass keeps what the import needs of
 # the whole file (statements, line counts and dates, transaction ids given twice), the second
-# fingerprints, dedups, matches and books the lines a chunk at a time (_StreamedFile).
+# fingerprints, dedups, matches and books the lines a chunk at a time (StreamedFile).
 STREAM_BYTES = 16 * 1024 * 1024
 STREAM_ROWS = 10_000
 # Stored lines of a streamed file's dates read at once for the dedup (as the whole-file path
 # reads them); above, each chunk's fingerprints are probed instead (bounded memory).
 PRELOAD_ROWS = 200_000
-
-
-class _LineStream(Protocol):
-    interleaved: bool
-
-    def chunks(self, rows: int) -> Iterator[list[tuple[int, ParsedLine]]]: ...
-
-    def statements(self) -> list[ParsedStatement]: ...
-
-
-def _runs(chunk: list[tuple[int, ParsedLine]]) -> list[tuple[int, list[ParsedLine]]]:
-    """A chunk's lines by statement: (position, its lines) for each run of one statement."""
-    out: list[tuple[int, list[ParsedLine]]] = []
-    for seq, line in chunk:
-        if not out or out[-1][0] != seq:
-            out.append((seq, []))
-        out[-1][1].append(line)
-    return out
-
-
-@dataclass
-class _StreamedFile:
-    """What the first pass over a streamed file keeps: its statements (without lines), and
-    per statement its line count, first and last booking dates and transaction ids."""
-
-    open: Callable[[], _LineStream]
-    statements: list[ParsedStatement]
-    counts: list[int]
-    lows: list[dt.date | None]
-    highs: list[dt.date | None]
-    ids: list[Counter[str]]
-
-    @classmethod
-    def read(cls, open_: Callable[[], _LineStream], source: str) -> _StreamedFile | None:
-        """The first pass; None when the file's statements are interleaved (file order is not
-        statement order: the file is then read whole). Raises what ``parse_file`` raises for
-        the same bytes: the reader's errors as they come, then the first bad date, then the
-        first NUL character, in statement order (``check_dates``, ``check_text``)."""
-        stream = open_()
-        file = cls(open_, [], [], [], [], [])
-        bad_date: dict[int, BankFileError] = {}
-        bad_text: dict[int, BankFileError] = {}
-        plausible: set[dt.date] = set()
-        for chunk in stream.chunks(STREAM_ROWS):
-            if stream.interleaved:
-                return None
-            for seq, lines in _runs(chunk):
-                file._take(seq, lines)
-                if seq not in bad_date:
-                    try:
-                        check_line_dates(lines, source, plausible)
-                    except BankFileError as exc:
-                        bad_date[seq] = exc
-                if seq not in bad_text:
-                    try:
-                        check_line_text(lines, source)
-                    except BankFileError as exc:
-                        bad_text[seq] = exc
-        if stream.interleaved:
-            return None
-        file.statements = stream.statements()
-        file._grow(len(file.statements) - 1)
-        file._check(source, bad_date, bad_text)
-        return file
-
-    def _check(
-        self, source: str, bad_date: dict[int, BankFileError], bad_text: dict[int, BankFileError]
-    ) -> None:
-        """``check_dates`` then ``check_text``: each statement's own, then its first bad line."""
-        for seq, st in enumerate(self.statements):
-            check_statement_dates(st, source)
-            if seq in bad_date:
-                raise bad_date[seq]
-        for seq, st in enumerate(self.statements):
-            check_statement_text(st, source)
-            if seq in bad_text:
-                raise bad_text[seq]
-
-    def _grow(self, seq: int) -> None:
-        while len(self.counts) <= seq:
-            self.counts.append(0)
-            self.lows.append(None)
-            self.highs.append(None)
-            self.ids.append(Counter())
-
-    def _take(self, seq: int, lines: list[ParsedLine]) -> None:
-        """Count a run of one statement's lines in."""
-        self._grow(seq)
-        self.counts[seq] += len(lines)
-        dates = [ln.booking_date for ln in lines]
-        low, high = min(dates), max(dates)
-        was_low, was_high = self.lows[seq], self.highs[seq]
-        self.lows[seq] = low if was_low is None else min(was_low, low)
-        self.highs[seq] = high if was_high is None else max(was_high, high)
-        self.ids[seq].update(tx for ln in lines if (tx := transaction_key(ln)))
-
-    def fingerprinters(self, journal_code: str) -> list[Fingerprinter]:
-        """One per statement, shared by the statements of one account (``file_fingerprints``:
-        transaction ids counted, identical lines numbered, over all of them); the ids read in
-        the first pass are let go (only those given twice are kept)."""
-        groups: dict[str, list[int]] = {}
-        for seq, st in enumerate(self.statements):
-            groups.setdefault(_account_key(st.account) or journal_code, []).append(seq)
-        out: list[Fingerprinter | None] = [None] * len(self.statements)
-        for account, seqs in groups.items():
-            ids = self.ids[seqs[0]]
-            for seq in seqs[1:]:
-                ids = ids + self.ids[seq]
-            printer = Fingerprinter(account, {tx for tx, n in ids.items() if n > 1})
-            for seq in seqs:
-                out[seq] = printer
-        self.ids = []
-        return [p for p in out if p is not None]
-
-    def first_day(self, seq: int) -> dt.date | None:
-        return self.lows[seq] if seq < len(self.lows) else None
-
-    def span(self) -> tuple[dt.date, dt.date] | None:
-        lows = [d for d in self.lows if d is not None]
-        highs = [d for d in self.highs if d is not None]
-        return (min(lows), max(highs)) if lows else None
-
-
-@dataclass
-class _Deferred:
-    """A streamed file's statement checks that wait for its lines: the first error of each
-    statement's balances (raised after every line was read, as the whole-file path raises
-    them after its lines' own errors), and the statements with both balances, whose lines
-    must add up (cur, opening, closing, where the warning goes in the report)."""
-
-    errors: dict[int, BankFileError] = field(default_factory=dict)
-    balanced: dict[int, tuple[str, int, int, int]] = field(default_factory=dict)
-    moved: Counter[int] = field(default_factory=Counter)
-    moved_errors: dict[int, BankFileError] = field(default_factory=dict)
 
 
 # A currency's minor units in one unit (100 for EUR): ``_minor``'s fast path.
@@ -538,10 +401,6 @@ def _held_back(
     return None
 
 
-def _account_key(value: str | None) -> str:
-    return normalise_iban(value) if value else ""
-
-
 def _rule_decision(
     ctx: _Booking, item: _NewLine, row: dict[str, Any], account: str | None
 ) -> NewLinePayment | RuleDecision | None:
@@ -657,7 +516,7 @@ def file_fingerprints(
     (their occurrence numbers differ); lines are only ever duplicates of stored ones."""
     groups: dict[str, list[int]] = {}
     for index, st in enumerate(statements):
-        groups.setdefault(_account_key(st.account) or journal_code, []).append(index)
+        groups.setdefault(account_key(st.account) or journal_code, []).append(index)
     out: list[list[tuple[str, bool]]] = [[] for _ in statements]
     for account, indexes in groups.items():
         kinds = fingerprint_kinds(account, [ln for i in indexes for ln in statements[i].lines])
@@ -752,7 +611,7 @@ class _ChunkBooking:
         prime_fuzzy(
             context.matcher,
             [
-                (ln.parsed.counterparty_name, _account_key(ln.parsed.counterparty_account) or None)
+                (ln.parsed.counterparty_name, account_key(ln.parsed.counterparty_account) or None)
                 for ln in new
             ],
         )
@@ -915,7 +774,7 @@ class BankExtractService:
     @staticmethod
     def _first_pass(
         data: bytes, source: str, input_format: str | None, profile: str | None
-    ) -> tuple[str, _StreamedFile] | None:
+    ) -> tuple[str, StreamedFile] | None:
         """The first pass over a file read in chunks (STREAM_BYTES), or None: the file is
         small, its format's reader reads it whole, or its statements are interleaved."""
         if len(data) <= STREAM_BYTES:
@@ -924,7 +783,7 @@ class BankExtractService:
         open_stream = getattr(reader, "stream", None)
         if open_stream is None:
             return None
-        file = _StreamedFile.read(lambda: open_stream(data, source, **options), source)
+        file = StreamedFile.read(lambda: open_stream(data, source, **options), source, STREAM_ROWS)
         return None if file is None else (fmt, file)
 
     def _check_accounts(
@@ -933,9 +792,9 @@ class BankExtractService:
         """A statement lands only in the journal of its bank account. A journal that has no
         bank account yet takes the one its first file's statements carry, and the report says
         so (a file of several accounts gives it none, and says that too)."""
-        own = {_account_key(j.iban), _account_key(j.bank_account_number)} - {""}
+        own = {account_key(j.iban), account_key(j.bank_account_number)} - {""}
         if not own:
-            accounts = sorted({_account_key(st.account) for st in statements} - {""})
+            accounts = sorted({account_key(st.account) for st in statements} - {""})
             if len(accounts) == 1:
                 if is_valid_iban(accounts[0]):
                     j.iban = accounts[0]
@@ -990,31 +849,9 @@ class BankExtractService:
         )
         known: dict[int, int] = {seq: sid for seq, sid in stored}
         taken: set[str] = set()
+        no_sums = Deferred()  # the whole file's balances are checked with its statements
         for seq, (st, per) in enumerate(zip(statements, kinds, strict=True)):
-            default = (st.currency or j.currency).upper()
-            for line, (fp, _dated) in zip(st.lines, per, strict=True):
-                cur = line.currency.upper() if line.currency else default
-                minor = _minor(line.amount, cur, report, source, line.line_no)
-                known_line = existing.get(fp)
-                if known_line is not None:  # a known line: the stored version is kept
-                    report.duplicates += 1
-                    _id, booked, valued, amount, currency = known_line
-                    if (  # the usual re-sent line: the same facts, nothing to compare
-                        minor == amount
-                        and cur == currency
-                        and line.booking_date == booked
-                        and line.value_date == valued
-                    ):
-                        continue
-                    change = _line_change(_Stored._make(known_line), line, minor, cur)
-                    if change is not None:
-                        report.changes.append(change)
-                    continue
-                if fp in taken:
-                    report.duplicates += 1
-                    continue
-                taken.add(fp)
-                new.append(_NewLine(seq, line, fp, minor, cur))
+            new += self._dedup(j, st, seq, st.lines, per, existing, taken, no_sums, report)
         report.changed = len(report.changes)
         report.new_lines = len(new)
         # The same bytes read again (another --profile or --input-format) may give new lines:
@@ -1030,7 +867,7 @@ class BankExtractService:
 
     async def _import_streamed(
         self,
-        file: _StreamedFile,
+        file: StreamedFile,
         digest: str,
         source: str,
         journal: str,
@@ -1039,7 +876,7 @@ class BankExtractService:
         progress: Callable[[int, int], None] | None = None,
         rules: ResolvedRules | None = None,
     ) -> None:
-        """``_import`` of a file read in chunks (``_StreamedFile``): the same checks, rows,
+        """``_import`` of a file read in chunks (``StreamedFile``): the same checks, rows,
         events and audit records in the same order, the lines fingerprinted, deduplicated,
         matched and booked a chunk at a time (bookings in chunks of BOOK_CHUNK new lines,
         as ``_match_and_book`` books them)."""
@@ -1059,7 +896,7 @@ class BankExtractService:
         )
         known: dict[int, int] = {seq: sid for seq, sid in stored}
         fresh = [seq for seq in range(len(statements)) if seq not in known]
-        deferred = _Deferred()
+        deferred = Deferred()
         added = await self._insert_statements(
             j, statements, fresh, digest, source, report, file, deferred
         )
@@ -1070,11 +907,11 @@ class BankExtractService:
         taken: set[str] = set()  # fingerprints of new lines not stored yet
         done = 0
         for chunk in file.open().chunks(STREAM_ROWS):
-            runs = _runs(chunk)
-            kinds = [printers[seq].kinds(lines) for seq, lines in runs]
+            by_statement = runs(chunk)
+            kinds = [printers[seq].kinds(lines) for seq, lines in by_statement]
             existing, own = await self._existing_chunk(j.id, kinds, preloaded, book.own_from)
             seen = taken | own
-            for (seq, lines), per in zip(runs, kinds, strict=True):
+            for (seq, lines), per in zip(by_statement, kinds, strict=True):
                 new += self._dedup(
                     j, statements[seq], seq, lines, per, existing, seen, deferred, report
                 )
@@ -1109,11 +946,12 @@ class BankExtractService:
         kinds: list[tuple[str, bool]],
         existing: dict[str, tuple[Any, ...]],
         taken: set[str],
-        deferred: _Deferred,
+        deferred: Deferred,
         report: FileReport,
     ) -> list[_NewLine]:
-        """``_import``'s dedup of one statement's lines of a chunk: its new lines (their
-        fingerprints added to ``taken``), known lines counted and compared."""
+        """The dedup of one statement's lines (all of them, or those of a chunk): its new lines
+        (their fingerprints added to ``taken``), known lines counted and compared, the lines
+        of a statement whose balances wait for them added to its sum (``deferred``)."""
         source = report.source
         default = (st.currency or j.currency).upper()
         balanced = deferred.balanced.get(seq)
@@ -1147,7 +985,7 @@ class BankExtractService:
 
     @staticmethod
     def _add_moved(
-        deferred: _Deferred,
+        deferred: Deferred,
         seq: int,
         cur: str,
         line: ParsedLine,
@@ -1168,7 +1006,7 @@ class BankExtractService:
         deferred.moved[seq] += minor
 
     @staticmethod
-    def _balance_warnings(deferred: _Deferred, source: str, report: FileReport) -> None:
+    def _balance_warnings(deferred: Deferred, source: str, report: FileReport) -> None:
         """The warnings of statements whose lines do not add up to their balances, each where
         ``_insert_statements`` would have put it (later ones first, so the places hold)."""
         for seq in sorted(deferred.balanced, reverse=True):
@@ -1350,8 +1188,8 @@ class BankExtractService:
         digest: str,
         source: str,
         report: FileReport,
-        file: _StreamedFile | None = None,
-        deferred: _Deferred | None = None,
+        file: StreamedFile | None = None,
+        deferred: Deferred | None = None,
     ) -> dict[int, BankStatement]:
         """Store the statements at positions ``seqs``: position -> the stored statement. A
         streamed ``file`` gives their line counts and dates, and ``deferred`` takes what waits
@@ -1459,7 +1297,7 @@ class BankExtractService:
         prime_fuzzy(
             matcher,
             [
-                (ln.parsed.counterparty_name, _account_key(ln.parsed.counterparty_account) or None)
+                (ln.parsed.counterparty_name, account_key(ln.parsed.counterparty_account) or None)
                 for ln in new
             ],
         )
@@ -1522,7 +1360,7 @@ class BankExtractService:
         ruled = _Ruled()
         for index, item in enumerate(chunk):
             line, minor, cur = item.parsed, item.amount, item.currency
-            account = _account_key(line.counterparty_account)[:64] or None
+            account = account_key(line.counterparty_account)[:64] or None
             text = " ".join(filter(None, [line.structured_reference, line.remittance]))
             result = ctx.matcher.match(
                 LineFacts(minor, cur, line.booking_date, line.counterparty_name, account, text)
