@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -560,12 +561,12 @@ _PROBE = select(*_STORED_COLUMNS).where(
 
 
 class _ChunkBooking:
-    """The booking of a streamed file's new lines, BOOK_CHUNK at a time: what
-    ``_match_and_book`` does once for the whole file (the matcher, the lock date, the
-    payments' builder) made at the first chunk and kept; the payments the import created.
-    The matcher takes the posted payments of the whole file's dates (those of its new lines
-    are not known before the last chunk): a payment is only ever matched within its date
-    window of a line, so the decisions are the same."""
+    """The booking of an import's new lines, BOOK_CHUNK at a time (the whole file's, or a
+    streamed file's as its chunks come): the matcher, the lock date and the payments' builder
+    made at the first chunk and kept; the payments the import created. ``span``: the dates
+    whose posted payments the matcher takes: the new lines' (whole file), or the whole file's
+    for a streamed one (those of its new lines are not known before the last chunk): a payment
+    is only ever matched within its date window of a line, so the decisions are the same."""
 
     def __init__(
         self,
@@ -621,6 +622,14 @@ class _ChunkBooking:
         self.count += len(new)
         created = await service._book_chunk(context, self.posting, new, line_ids, self.report)
         self.created.extend(created)
+
+    async def finish(self, auto_confirm: bool) -> None:
+        """Count the payments the import created, and confirm them (``auto_confirm``)."""
+        self.report.payments_created = len(self.created)
+        if auto_confirm and self.created:
+            confirmed, problems = await self.posting.confirm(sorted(self.created))
+            self.report.payments_confirmed = confirmed
+            self.report.warnings += problems
 
 
 class BankExtractService:
@@ -740,32 +749,26 @@ class BankExtractService:
         # collector's passes over them would cost more than the work (memory stays bounded).
         with gc_paused():
             streamed = self._first_pass(data, source, input_format, profile)
+            first_day: Callable[[int], dt.date | None]
             if streamed is not None:
                 report.format, file = streamed
                 report.statements = len(file.statements)
                 report.lines_read = sum(file.counts)
-                digest = hashlib.sha256(data).hexdigest()
-                async with transaction(self.session, write=True, keep=not dry_run):
-                    await self._import_streamed(
-                        file, digest, source, journal, report, auto_confirm, progress, rules
-                    )
-                    await self._opening(journal, file.first_day, digest, report, book_opening)
-                    if not dry_run:
-                        analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
-                return report
-            report.format, statements = parse_file(data, source, input_format, profile)
-            report.statements = len(statements)
-            report.lines_read = sum(len(s.lines) for s in statements)
+                book = partial(self._import_streamed, file)
+                first_day = file.first_day
+            else:
+                report.format, statements = parse_file(data, source, input_format, profile)
+                report.statements = len(statements)
+                report.lines_read = sum(len(s.lines) for s in statements)
+                book = partial(self._import, statements)
+
+                def first_day(seq: int) -> dt.date | None:
+                    lines = statements[seq].lines if seq < len(statements) else []
+                    return min((ln.booking_date for ln in lines), default=None)
+
             digest = hashlib.sha256(data).hexdigest()
-
-            def first_day(seq: int) -> dt.date | None:
-                lines = statements[seq].lines if seq < len(statements) else []
-                return min((ln.booking_date for ln in lines), default=None)
-
             async with transaction(self.session, write=True, keep=not dry_run):
-                await self._import(
-                    statements, digest, source, journal, report, auto_confirm, progress, rules
-                )
+                await book(digest, source, journal, report, auto_confirm, progress, rules)
                 await self._opening(journal, first_day, digest, report, book_opening)
                 if not dry_run:
                     analyze_loaded(self.session, LOADED_TABLES, report.new_lines)
@@ -785,6 +788,25 @@ class BankExtractService:
             return None
         file = StreamedFile.read(lambda: open_stream(data, source, **options), source, STREAM_ROWS)
         return None if file is None else (fmt, file)
+
+    async def _locked_journal(self, journal: str) -> Journal:
+        """The journal, locked for this import. One import per journal at a time (PostgreSQL;
+        SQLite's write lock already serialises): a concurrent import of the same or an
+        overlapping file waits here, then sees its lines."""
+        j = await lookups.journal(self.session, journal)
+        await self.session.execute(
+            select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
+        )
+        return j
+
+    async def _stored_statements(self, journal_id: int, digest: str) -> dict[int, int]:
+        """The statements stored for these bytes before: position in the file -> id."""
+        stored = await self.session.execute(
+            select(BankStatement.seq, BankStatement.id).where(
+                BankStatement.journal_id == journal_id, BankStatement.source_hash == digest
+            )
+        )
+        return {seq: sid for seq, sid in stored}
 
     def _check_accounts(
         self, j: Journal, statements: list[ParsedStatement], source: str, report: FileReport
@@ -831,23 +853,13 @@ class BankExtractService:
         progress: Callable[[int, int], None] | None = None,
         rules: ResolvedRules | None = None,
     ) -> None:
-        j = await lookups.journal(self.session, journal)
-        # One import per journal at a time (PostgreSQL; SQLite's write lock already serialises):
-        # a concurrent import of the same or an overlapping file waits here, then sees its lines.
-        await self.session.execute(
-            select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
-        )
+        j = await self._locked_journal(journal)
         new: list[_NewLine] = []
         self._check_accounts(j, statements, source, report)
         kinds = file_fingerprints(statements, j.code)
         undated = [fp for per in kinds for fp, dated in per if not dated]
         existing = await self._existing(j.id, statements, undated)
-        stored = await self.session.execute(
-            select(BankStatement.seq, BankStatement.id).where(
-                BankStatement.journal_id == j.id, BankStatement.source_hash == digest
-            )
-        )
-        known: dict[int, int] = {seq: sid for seq, sid in stored}
+        known = await self._stored_statements(j.id, digest)
         taken: set[str] = set()
         no_sums = Deferred()  # the whole file's balances are checked with its statements
         for seq, (st, per) in enumerate(zip(statements, kinds, strict=True)):
@@ -880,21 +892,13 @@ class BankExtractService:
         events and audit records in the same order, the lines fingerprinted, deduplicated,
         matched and booked a chunk at a time (bookings in chunks of BOOK_CHUNK new lines,
         as ``_match_and_book`` books them)."""
-        j = await lookups.journal(self.session, journal)
-        await self.session.execute(
-            select(Journal.id).where(Journal.id == j.id).with_for_update(key_share=True)
-        )
+        j = await self._locked_journal(journal)
         statements = file.statements
         self._check_accounts(j, statements, source, report)
         printers = file.fingerprinters(j.code)
         span = file.span()
         preloaded = await self._preload(j.id, span)
-        stored = await self.session.execute(
-            select(BankStatement.seq, BankStatement.id).where(
-                BankStatement.journal_id == j.id, BankStatement.source_hash == digest
-            )
-        )
-        known: dict[int, int] = {seq: sid for seq, sid in stored}
+        known = await self._stored_statements(j.id, digest)
         fresh = [seq for seq in range(len(statements)) if seq not in known]
         deferred = Deferred()
         added = await self._insert_statements(
@@ -931,10 +935,7 @@ class BankExtractService:
             await book.chunk(new)
         report.changed = len(report.changes)
         report.new_lines = book.count
-        report.payments_created = len(book.created)
-        if auto_confirm and book.created:
-            report.payments_confirmed, problems = await book.posting.confirm(sorted(book.created))
-            report.warnings += problems
+        await book.finish(auto_confirm)
         await self._statement_events(list(added.values()), outcomes, source)
 
     def _dedup(
@@ -1292,35 +1293,14 @@ class BankExtractService:
         if not new:
             return
         dates = [ln.parsed.booking_date for ln in new]
-        matcher, invoices, payments = await load_matcher(self.session, j.id, min(dates), max(dates))
-        lock = await lock_date(self.session)
-        prime_fuzzy(
-            matcher,
-            [
-                (ln.parsed.counterparty_name, account_key(ln.parsed.counterparty_account) or None)
-                for ln in new
-            ],
+        book = _ChunkBooking(
+            self, j, (min(dates), max(dates)), statement_ids, outcomes, report, rules
         )
-        posting = BankPosting(self.session, self.user, invoices)
-        line_ids = await allocate_ids(self.session, BankLine.__table__, len(new))
-        context = _Booking(
-            j, matcher, payments, lock, statement_ids, dt.datetime.now(dt.UTC), outcomes, rules
-        )
-        created: list[int] = []
         for start in range(0, len(new), BOOK_CHUNK):  # bounded memory, one transaction
             if progress:
                 progress(start, len(new))
-            created += await self._book_chunk(
-                context,
-                posting,
-                new[start : start + BOOK_CHUNK],
-                line_ids[start : start + BOOK_CHUNK],
-                report,
-            )
-        report.payments_created = len(created)
-        if auto_confirm and created:
-            report.payments_confirmed, problems = await posting.confirm(sorted(created))
-            report.warnings += problems
+            await book.chunk(new[start : start + BOOK_CHUNK])
+        await book.finish(auto_confirm)
 
     async def _audit_lines(self, rows: list[dict[str, Any]]) -> None:
         """One audit record per statement with a digest of each line stored (what `payctl
