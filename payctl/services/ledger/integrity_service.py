@@ -123,9 +123,6 @@ def _with_serial(head: tuple[str, str] | None, value: str) -> tuple[str, int, in
     return head[0], int(head[1]), int(value)
 
 
-_UNSEEN: Any = object()
-
-
 def sort_numbers(
     numbers: Iterable[str | None],
     prefix: str,
@@ -134,38 +131,25 @@ def sort_numbers(
     used: defaultdict[tuple[int, int, str], list[int]],
 ) -> list[str]:
     """Each number that ``parse_number`` parses, of a known journal, added to ``used[(journal
-    id, year, kind)]``; the others returned, in their order. The head (journal and year) of
-    each distinct head is parsed and looked up once; the serial is checked as ``_with_serial``
-    does, and what raises there (digits ``int`` does not take, such as '²') raises here, at
-    the same number (tests/unit/test_check_numbers.py holds it to the per-number form)."""
-    heads: dict[str, tuple[int | None, int | None, str] | None] = {}
+    id, year, kind)]``; the others returned, in their order. Each distinct head (journal and
+    year) is parsed and its journal looked up once; the serial by ``_with_serial``, as
+    ``parse_number`` does (tests/unit/test_check_numbers.py holds it to the per-number form)."""
+    heads: dict[str, tuple[tuple[str, str] | None, int | None]] = {}
     malformed: list[str] = []
     for number in numbers:
         if number is None:  # pragma: no cover - filtered in SQL
             continue
         head, _, value = number.rpartition("/")
-        parsed = heads.get(head, _UNSEEN)
-        if parsed is _UNSEEN:
+        known = heads.get(head)
+        if known is None:
             found = _parse_head(head, prefix)
-            if found is None:
-                parsed = None
-            else:
-                try:
-                    year: int | None = int(found[1])
-                except ValueError:
-                    year = None  # raised below, where _with_serial raises it
-                parsed = (journals.get(found[0]), year, found[1])
-            heads[head] = parsed
-        if parsed is None or not value.isdigit() or (serial := int(value)) == 0:
+            known = heads[head] = (found, None if found is None else journals.get(found[0]))
+        parsed = _with_serial(known[0], value)
+        jid = known[1]
+        if parsed is None or jid is None:
             malformed.append(number)
             continue
-        jid, year, year_text = parsed
-        if year is None:
-            int(year_text)  # raises, as _with_serial does
-        if jid is None:
-            malformed.append(number)
-            continue
-        used[(jid, year, kind)].append(serial)
+        used[(jid, parsed[1], kind)].append(parsed[2])
     return malformed
 
 
