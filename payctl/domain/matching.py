@@ -21,14 +21,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple
 
 from payctl.domain.enums import SETTLES, InvoiceType, PaymentType, is_inbound
 from payctl.domain.money import format_amount, writeoff_limit
+from payctl.domain.open_items import TYPE_CODE, OpenItem, OpenItems
+
+__all__ = ["OpenItem", "OpenItems"]  # re-exported: what matching takes in
 
 SEPARATORS = re.compile(r"[^0-9A-Z]")
 TOKENS = re.compile(r"[0-9A-Z]+")
@@ -68,17 +72,6 @@ class LineFacts(NamedTuple):
     name: str | None = None
     account: str | None = None  # normalised IBAN / account number
     text: str = ""  # remittance and structured reference
-
-
-@dataclass(slots=True)  # an import holds every open item (500,000: ~60 MB less than a __dict__)
-class OpenItem:
-    id: int
-    number: str
-    partner_id: int
-    type: InvoiceType
-    residual: int
-    currency: str
-    date: dt.date
 
 
 def age(item: OpenItem) -> tuple[dt.date, int]:
@@ -142,7 +135,7 @@ class Matcher:
 
     def __init__(
         self,
-        items: Iterable[OpenItem],
+        items: OpenItems | Iterable[Sequence[Any]],
         partner_accounts: dict[str, int],
         partner_names: dict[int, str],
         payments: Iterable[PostedPayment],
@@ -153,20 +146,28 @@ class Matcher:
         subset_limit: int = 10,
         fuzzy: Callable[[str], list[tuple[int, int]]] | None = None,
     ) -> None:
-        self.items = {i.id: i for i in items}
-        by_key: defaultdict[str, list[OpenItem]] = defaultdict(list)
-        self.by_partner: dict[int, list[OpenItem]] = defaultdict(list)
-        # Oldest first everywhere, whatever order the items came in (a database returns rows
-        # of an unordered query in any order): the same open items give the same decisions.
-        for item in sorted(self.items.values(), key=age):
-            by_key[normalise_reference(item.number)].append(item)
-            self.by_partner[item.partner_id].append(item)
-        # The items of a key as a tuple: a list keeps room to grow (~60 bytes a key, and an
-        # import against 500,000 open items has as many keys).
-        by_key.default_factory = None
-        self.by_key: dict[str, Sequence[OpenItem]] = cast("dict[str, Sequence[OpenItem]]", by_key)
-        for key, found in by_key.items():
-            self.by_key[key] = tuple(found)
+        # Held column-wise, oldest first (by date, then id), whatever order the items came in
+        # (a database returns rows of an unordered query in any order): the same open items
+        # give the same decisions. Below, a position stands for an item and its age.
+        self.items = items if isinstance(items, OpenItems) else OpenItems(items)
+        by_key: dict[str, int | tuple[int, ...]] = {}
+        # A partner's items by type and currency (the rules only look at the types a line's
+        # direction settles, in the line's currency), positions in age order.
+        self._by_partner: dict[tuple[int, int, int], array[int]] = {}
+        held = self.items
+        facts = zip(held.numbers, held.partners, held.types, held.currencies, strict=True)
+        for k, (number, partner, kind, cur) in enumerate(facts):
+            key = normalise_reference(number)
+            same = by_key.get(key)
+            if same is None:
+                by_key[key] = k
+            else:  # numbers that differ only in case or separators: oldest first
+                by_key[key] = (*same, k) if isinstance(same, tuple) else (same, k)
+            group = self._by_partner.get((partner, kind, cur))
+            if group is None:
+                group = self._by_partner[partner, kind, cur] = array("l")
+            group.append(k)
+        self.by_key = by_key
         # Every start of a key: a run of tokens that is none can grow into no key.
         self.prefixes = {k[:n] for k in self.by_key for n in range(1, len(k) + 1)}
         self.partner_accounts = partner_accounts
@@ -197,8 +198,8 @@ class Matcher:
         prefixes = self.prefixes
         if prefixes.isdisjoint(tokens):  # most texts name no open item: at C speed
             return []
-        found: dict[int, OpenItem] = {}
-        by_key = self.by_key
+        found: dict[int, None] = {}  # positions, in order of appearance
+        by_key, residuals = self.by_key, self.items.residuals
         for i, token in enumerate(tokens):
             if token not in prefixes:
                 continue
@@ -207,12 +208,12 @@ class Matcher:
                 key += nxt
                 if key not in prefixes:
                     break
-                items = by_key.get(key)
-                if items is not None:
-                    for item in items:
-                        if item.residual > 0:
-                            found.setdefault(item.id, item)
-        return list(found.values())
+                held = by_key.get(key)
+                if held is not None:
+                    for k in held if isinstance(held, tuple) else (held,):
+                        if residuals[k] > 0:
+                            found.setdefault(k)
+        return [self.items.at(k) for k in found]
 
     def prime_names(self, hits: dict[str, list[tuple[int, int]]]) -> None:
         """Fuzzy name look-ups done ahead in one batch: name -> best (partner, score) pairs."""
@@ -400,6 +401,22 @@ class Matcher:
             )
         ]
 
+    def _partner_positions(
+        self, partner_id: int, currency: str, kinds: dict[InvoiceType, PaymentType]
+    ) -> Sequence[int]:
+        """Positions of the partner's items of the kinds and currency, oldest first."""
+        code = self.items.currency_code.get(currency)
+        if code is None:
+            return ()
+        groups = [
+            g
+            for t in kinds
+            if (g := self._by_partner.get((partner_id, TYPE_CODE[t], code))) is not None
+        ]
+        if len(groups) == 1:
+            return groups[0]
+        return sorted(itertools.chain.from_iterable(groups))  # a position is an age
+
     def _by_partner_amount(
         self,
         line: LineFacts,
@@ -409,10 +426,11 @@ class Matcher:
         penalty: int,
         kinds: dict[InvoiceType, PaymentType],
     ) -> list[Candidate]:
-        items = [i for i in self.by_partner.get(partner_id, ()) if self._fits(i, line, kinds)]
-        exact = [i for i in items if i.residual == amount]
+        residuals, at = self.items.residuals, self.items.at
+        positions = self._partner_positions(partner_id, line.currency, kinds)
+        exact = [k for k in positions if residuals[k] == amount]  # amount > 0: open ones
         if exact:
-            item = exact[0]
+            item = at(exact[0])
             score = SCORE_IBAN_AMOUNT - penalty - (SCORE_AMBIGUOUS_PENALTY if len(exact) > 1 else 0)
             return [
                 Candidate(
@@ -426,7 +444,8 @@ class Matcher:
                     (Allocation(item.id, item.number, amount),),
                 )
             ]
-        subset = self._subset(items[: self.subset_limit], amount)
+        oldest = itertools.islice((k for k in positions if residuals[k] > 0), self.subset_limit)
+        subset = self._subset([at(k) for k in oldest], amount)
         if subset:
             return [
                 Candidate(
@@ -479,9 +498,7 @@ class Matcher:
     def consume(self, decision: Candidate) -> None:
         """Record a decision so later lines see the reduced residuals / used payments."""
         for a in decision.allocations:
-            item = self.items.get(a.invoice_id)
-            if item is not None:
-                item.residual -= a.amount + a.writeoff
+            self.items.lower(a.invoice_id, a.amount + a.writeoff)
         if decision.payment_id is not None:
             for key in [k for k in self.payments if k[0] == decision.partner_id]:
                 self.payments[key] = [p for p in self.payments[key] if p.id != decision.payment_id]

@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,7 @@ from payctl.db.models import BankLine, Journal, Partner, Payment
 from payctl.domain import states
 from payctl.domain.enums import InvoiceState, is_inbound
 from payctl.domain.journal import outstanding_account, reconcile_lines
-from payctl.domain.matching import Candidate, PostedPayment
+from payctl.domain.matching import Candidate, OpenItems, PostedPayment
 from payctl.domain.states import Action
 from payctl.domain.validation import InvoiceFacts
 from payctl.errors import RuleViolation
@@ -103,16 +103,14 @@ class _OpenItems(Mapping[int, InvoiceFacts]):
 
 
 class BankPosting:
-    def __init__(
-        self, session: AsyncSession, user: str, invoices: dict[int, Any] | None = None
-    ) -> None:
+    def __init__(self, session: AsyncSession, user: str, invoices: OpenItems | None = None) -> None:
         self.session = session
         self.user = user
         self.flow = PaymentFlowService(session, user)
         # The matcher's open items: it lowers their residuals as it decides, so the residuals
         # as they were before this import are copied first, for validating the drafts.
-        self.invoices = invoices or {}
-        self.residual = {i: inv.residual for i, inv in self.invoices.items()}
+        self.invoices = invoices if invoices is not None else OpenItems(())
+        self.residual = self.invoices.residuals_now()
         # Partners and the journal do not change during an import: each partner is read, and
         # its facts and rules are checked, once for all the chunks of this import.
         self._partners: dict[int, Partner] = {}

@@ -21,7 +21,8 @@ from payctl.db.models import (
     Payment,
 )
 from payctl.domain.enums import InvoiceState, PaymentState
-from payctl.domain.matching import Matcher, OpenItem, PostedPayment
+from payctl.domain.matching import Matcher, OpenItems, PostedPayment
+from payctl.domain.open_items import ReadRows
 from payctl.services.ledger.entries import live_entry
 from payctl.services.ledger.settings import writeoff_tolerance
 
@@ -114,7 +115,7 @@ async def load_matcher(
     journal_id: int,
     date_from: dt.date,
     date_to: dt.date,
-) -> tuple[Matcher, dict[int, OpenItem], dict[int, PostedPayment]]:
+) -> tuple[Matcher, OpenItems, dict[int, PostedPayment]]:
     """What the matcher needs to decide the lines of one import into ``journal_id``.
 
     The payments it may reconcile are locked first (PostgreSQL; payments in id order, the lock
@@ -136,19 +137,11 @@ async def load_matcher(
         .where(Invoice.state.in_([InvoiceState.OPEN, InvoiceState.PARTIAL]))
         .execution_options(yield_per=10_000)
     )
-    # One object for each partner id, currency and date the items share (each row brings its
-    # own: ~100 bytes an item, and an import may hold 500,000).
-    same: dict[Any, Any] = {}
-    keep = same.setdefault
-    items: list[OpenItem] = []
+    read = ReadRows()
     async for part in rows.partitions():
-        items += [
-            OpenItem(
-                id_, number, keep(partner, partner), kind, residual, keep(cur, cur), keep(day, day)
-            )
-            for id_, number, partner, kind, residual, cur, day in part
-        ]
-    del same
+        read.add(part)
+    items = OpenItems(read)
+    del read
     accounts = dict(
         (
             await session.execute(select(PartnerBankAccount.iban, PartnerBankAccount.partner_id))
