@@ -32,8 +32,6 @@ from payctl.domain.enums import SETTLES, InvoiceType, PaymentType, is_inbound
 from payctl.domain.money import format_amount, writeoff_limit
 from payctl.domain.open_items import TYPE_CODE, OpenItem, OpenItems
 
-__all__ = ["OpenItem", "OpenItems"]  # re-exported: what matching takes in
-
 SEPARATORS = re.compile(r"[^0-9A-Z]")
 TOKENS = re.compile(r"[0-9A-Z]+")
 

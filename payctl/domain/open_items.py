@@ -122,11 +122,15 @@ class OpenItems(Mapping[int, OpenItem]):
             dt.date.fromordinal(self.days[k]),
         )
 
-    def __getitem__(self, invoice_id: int) -> OpenItem:
+    def known_position(self, invoice_id: int) -> int:
+        """:meth:`position` of an id that must be an item's (KeyError otherwise)."""
         k = self.position(invoice_id)
         if k is None:
             raise KeyError(invoice_id)
-        return self.at(k)
+        return k
+
+    def __getitem__(self, invoice_id: int) -> OpenItem:
+        return self.at(self.known_position(invoice_id))
 
     def __iter__(self) -> Iterator[int]:
         """Invoice ids, oldest item first."""
@@ -156,14 +160,8 @@ class Residuals:
         self._items = items
         self._values = array("q", items.residuals)
 
-    def _position(self, invoice_id: int) -> int:
-        k = self._items.position(invoice_id)
-        if k is None:
-            raise KeyError(invoice_id)
-        return k
-
     def __getitem__(self, invoice_id: int) -> int:
-        return self._values[self._position(invoice_id)]
+        return self._values[self._items.known_position(invoice_id)]
 
     def __setitem__(self, invoice_id: int, value: int) -> None:
-        self._values[self._position(invoice_id)] = value
+        self._values[self._items.known_position(invoice_id)] = value

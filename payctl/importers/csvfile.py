@@ -288,6 +288,7 @@ def stream(
 # Codecs in which a b"\n" byte is always the line feed and nothing else (blocks of bytes cut
 # after one decode to the text cut after "\n").
 _BLOCK_CODECS = ("utf-8", "cp1252", "cp1250", "cp1257", "latin-1")
+_BLOCK_CODEC_NAMES = frozenset(codecs.lookup(c).name for c in _BLOCK_CODECS)
 
 
 def _decoded_blocks(data: bytes, text: str, prof: Profile | None) -> Iterator[str] | None:
@@ -300,7 +301,7 @@ def _decoded_blocks(data: bytes, text: str, prof: Profile | None) -> Iterator[st
             name = codecs.lookup(codec).name
         except LookupError:
             continue
-        if name not in {codecs.lookup(c).name for c in _BLOCK_CODECS}:
+        if name not in _BLOCK_CODEC_NAMES:
             continue
         first = "utf-8-sig" if utf8_bom and name == "utf-8" else codec
         at = 0
